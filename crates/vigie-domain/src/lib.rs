@@ -1,0 +1,8 @@
+#![doc = include_str!("../README.md")]
+
+pub mod extract;
+pub mod finess;
+pub mod geo;
+pub mod ght;
+pub mod role;
+pub mod structure;
