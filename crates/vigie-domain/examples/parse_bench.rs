@@ -1,6 +1,8 @@
 //! Measures `extract::parse_line` throughput on one core.
 //!
-//! `cargo run --release -p vigie-domain --example parse_bench [lines]`
+//! `cargo run --release -p vigie-domain --example parse_bench [lines] [sites]`
+//!
+//! With `sites` as second argument, only `structureet` lines are generated.
 //!
 //! Builds a synthetic extract in memory from realistic `structureet` lines (varying the FINESS
 //! numbers so every line is distinct and valid), then times parsing. No file is read.
@@ -23,10 +25,12 @@ fn main() {
         .nth(1)
         .and_then(|a| a.parse().ok())
         .unwrap_or(2_000_000);
+    let only_sites = std::env::args().nth(2).as_deref() == Some("sites");
+    let kinds = if only_sites { 3 } else { TEMPLATES.len() };
     let prefixes = ["010", "750", "970", "690"];
     let mut lines = Vec::with_capacity(n);
     for i in 0..n {
-        let t = i % TEMPLATES.len();
+        let t = i % kinds;
         let first8 = format!("{}{:05}", prefixes[t], i % 100_000);
         let Some(key) = check_key(&first8) else {
             continue;

@@ -200,9 +200,11 @@ impl Finess {
     /// upper-cased).
     pub fn parse(s: &str) -> Result<Finess, FinessError> {
         let s = s.trim();
-        let len = s.chars().count();
-        if len != 9 {
-            return Err(FinessError::WrongLength(len));
+        if s.len() != 9 || !s.is_ascii() {
+            let len = s.chars().count();
+            if len != 9 {
+                return Err(FinessError::WrongLength(len));
+            }
         }
         // Only ASCII is allowed; report the first offending character with its position.
         if let Some((i, c)) = s.chars().enumerate().find(|(_, c)| !c.is_ascii()) {
@@ -236,8 +238,8 @@ impl Finess {
             }
         }
         // All bytes are ASCII, so this cannot fail; fall back to an error rather than panic.
-        let text = String::from_utf8(b.to_vec()).map_err(|_| FinessError::WrongLength(9))?;
-        Ok(Finess(text))
+        let text = std::str::from_utf8(&b).map_err(|_| FinessError::WrongLength(9))?;
+        Ok(Finess(text.to_string()))
     }
 
     /// The number as a 9-character string.

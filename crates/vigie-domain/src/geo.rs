@@ -226,6 +226,27 @@ pub fn region(code: &str) -> Option<&'static Region> {
 /// The department with this code (`"01"`, `"2A"`, `"971"`…; `"2a"` is accepted).
 pub fn department(code: &str) -> Option<&'static Department> {
     let code = code.trim();
+    // Fast path: the table is ordered so that a code's index can be computed.
+    let index = match code.as_bytes() {
+        [b'2', b'A' | b'a'] => Some(19),
+        [b'2', b'B' | b'b'] => Some(20),
+        [a @ b'0'..=b'9', b @ b'0'..=b'9'] => {
+            let n = usize::from(a - b'0') * 10 + usize::from(b - b'0');
+            match n {
+                1..=19 => Some(n - 1),
+                21..=95 => Some(n),
+                _ => None,
+            }
+        }
+        [b'9', b'7', c @ b'1'..=b'4'] => Some(95 + usize::from(c - b'0')),
+        [b'9', b'7', b'6'] => Some(100),
+        _ => None,
+    };
+    if let Some(d) = index.and_then(|i| DEPARTMENTS.get(i)) {
+        if d.code.eq_ignore_ascii_case(code) {
+            return Some(d);
+        }
+    }
     DEPARTMENTS
         .iter()
         .find(|d| d.code.eq_ignore_ascii_case(code))
@@ -244,23 +265,20 @@ pub fn region_of_department(code: &str) -> Option<&'static Region> {
 /// `"971"`) and a single digit for departments 1–9 (`"1"` → `"01"`).
 pub fn department_from_extract(code: &str) -> Option<&'static Department> {
     let code = code.trim();
-    let mapped = match code.to_ascii_uppercase().as_str() {
-        "9A" => "971",
-        "9B" => "972",
-        "9C" => "973",
-        "9D" => "974",
-        "9E" => "975",
-        "9F" => "976",
-        "9J" => "986",
-        "1" => "01",
-        "2" => "02",
-        "3" => "03",
-        "4" => "04",
-        "5" => "05",
-        "6" => "06",
-        "7" => "07",
-        "8" => "08",
-        "9" => "09",
+    let mapped = match code.as_bytes() {
+        [b'9', c] => match c.to_ascii_uppercase() {
+            b'A' => "971",
+            b'B' => "972",
+            b'C' => "973",
+            b'D' => "974",
+            b'E' => "975",
+            b'F' => "976",
+            b'J' => "986",
+            _ => code,
+        },
+        [c @ b'1'..=b'9'] => {
+            return DEPARTMENTS.get(usize::from(c - b'1'));
+        }
         _ => code,
     };
     department(mapped)
@@ -294,6 +312,14 @@ mod tests {
             );
         }
         assert!(department("20").is_none());
+        // The fast path and the scan agree for every code.
+        for d in departments() {
+            assert_eq!(department(d.code), Some(d));
+            assert_eq!(department(&d.code.to_ascii_lowercase()), Some(d));
+        }
+        for bad in ["00", "20", "96", "99", "970", "975x", "2C", "", "1"] {
+            assert_eq!(department(bad), None, "{bad}");
+        }
     }
 
     #[test]

@@ -298,35 +298,63 @@ const OVERSEAS_PHONE: &[(&str, &str)] = &[
 /// country code (`+590`, `+596`, `+594`, `+262`); numbers already written with one of those
 /// codes are kept. Returns `None` for anything else.
 pub fn normalize_phone_fr(s: &str) -> Option<String> {
-    let mut t = s.trim().replace("(0)", "");
-    t.retain(|c| !matches!(c, ' ' | '.' | '-' | '(' | ')' | '/' | '\u{a0}'));
-    let digits = if let Some(rest) = t.strip_prefix('+') {
-        rest.to_string()
-    } else if let Some(rest) = t.strip_prefix("00") {
-        rest.to_string()
-    } else if let Some(rest) = t.strip_prefix('0') {
+    // Collect at most 16 significant characters on the stack: digits, and a leading '+'.
+    let mut buf = [0u8; 16];
+    let mut len = 0usize;
+    let mut plus = false;
+    let t = s.trim();
+    let mut rest = t;
+    while let Some(c) = rest.chars().next() {
+        let width = c.len_utf8();
+        if rest.starts_with("(0)") {
+            rest = &rest[3..];
+            continue;
+        }
+        match c {
+            '0'..='9' => {
+                *buf.get_mut(len)? = c as u8;
+                len += 1;
+            }
+            '+' if len == 0 && !plus => plus = true,
+            ' ' | '.' | '-' | '(' | ')' | '/' | '\u{a0}' => {}
+            _ => return None,
+        }
+        rest = &rest[width..];
+    }
+    let digits = std::str::from_utf8(&buf[..len]).ok()?;
+    let international = if plus {
+        digits
+    } else if let Some(r) = digits.strip_prefix("00") {
+        r
+    } else if let Some(national) = digits.strip_prefix('0') {
         // National form: 0 + 9 digits.
-        if rest.len() != 9 || !rest.bytes().all(|b| b.is_ascii_digit()) || rest.starts_with('0') {
+        if national.len() != 9 || national.starts_with('0') {
             return None;
         }
-        if let Some((_, cc)) = OVERSEAS_PHONE.iter().find(|(p, _)| rest.starts_with(p)) {
-            return Some(format!("+{cc}{rest}"));
-        }
-        return Some(format!("+33{rest}"));
+        let cc = OVERSEAS_PHONE
+            .iter()
+            .find(|(p, _)| national.starts_with(p))
+            .map_or("33", |(_, cc)| *cc);
+        return Some(e164(cc, national));
     } else {
         return None;
     };
-    if !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
     for cc in ["33", "590", "596", "594", "262"] {
-        if let Some(national) = digits.strip_prefix(cc) {
+        if let Some(national) = international.strip_prefix(cc) {
             if national.len() == 9 && !national.starts_with('0') {
-                return Some(format!("+{cc}{national}"));
+                return Some(e164(cc, national));
             }
         }
     }
     None
+}
+
+fn e164(cc: &str, national: &str) -> String {
+    let mut out = String::with_capacity(1 + cc.len() + national.len());
+    out.push('+');
+    out.push_str(cc);
+    out.push_str(national);
+    out
 }
 
 /// Why a declared asset was refused.
