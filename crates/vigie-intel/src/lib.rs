@@ -1,0 +1,21 @@
+#![doc = include_str!("../README.md")]
+#![warn(missing_docs)]
+
+pub mod catalog;
+pub mod cli;
+pub mod cpe;
+pub mod ingest;
+pub mod matching;
+pub mod model;
+pub mod parse;
+pub mod version;
+
+pub use catalog::{Catalog, Product};
+pub use cpe::Cpe;
+pub use ingest::Corpus;
+pub use matching::{
+    Confidence, Decision, EolFinding, Finding, InventoryItem, Matcher, Priority, ProductRef, ThreatContext,
+};
+pub use model::{Advisory, Source};
+pub use parse::ParseError;
+pub use version::{compare, Scheme, Version};

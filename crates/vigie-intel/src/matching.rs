@@ -1,0 +1,872 @@
+//! Matching advisories to inventories through an index by product.
+//!
+//! Inventory items are grouped by (product key, version string); an advisory resolves its
+//! products to keys, looks the groups up in a hash map and evaluates each distinct version once.
+//! Nothing ever scans every inventory, and no name is matched by substring.
+
+use crate::catalog::{cpe_key, normalize, Catalog};
+use crate::cpe::{Cpe, CpeValue};
+use crate::model::*;
+use crate::version::{Scheme, Version};
+use serde::{Deserialize, Serialize};
+use std::cmp::Ordering;
+use std::collections::{HashMap, HashSet};
+
+/// How an inventory item names its product.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProductRef {
+    /// A catalogue product id (`fortios`).
+    Catalog(String),
+    /// A CPE 2.3 name or URI (`cpe:2.3:a:apache:http_server:2.4.58:*:...`).
+    Cpe(String),
+    /// A free vendor + product pair (as an SBOM or a form gives it).
+    Named {
+        /// Vendor.
+        vendor: String,
+        /// Product.
+        product: String,
+    },
+}
+
+/// One piece of software a structure runs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InventoryItem {
+    /// Structure (hospital, GHT member...) id in the store.
+    pub structure_id: i64,
+    /// Product.
+    pub product: ProductRef,
+    /// Version as declared or seen (`7.0.12 build 0523`); empty when unknown.
+    pub version: String,
+    /// Exposed on the internet.
+    pub exposed: bool,
+    /// Where the item comes from (`form`, `csv`, `sbom`, `scan:<host>`...).
+    pub source: String,
+}
+
+/// Outcome for one (item, CVE).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Decision {
+    /// A human must look: the product matches but a version comparison was undefined or the
+    /// source gives no version data.
+    NeedsReview,
+    /// The version is in an affected range.
+    Affected,
+}
+
+/// Confidence of a finding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Confidence {
+    /// Heuristic or incomplete.
+    Low,
+    /// Product-level or platform condition not verified.
+    Medium,
+    /// Exact product and a defined version comparison.
+    High,
+}
+
+/// Sort key of a finding: KEV, then CERT-FR alert, then EPSS, CVSS, exposure.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Priority {
+    /// In CISA KEV.
+    pub kev: bool,
+    /// Named by a CERT-FR alert (ALE).
+    pub certfr_alert: bool,
+    /// EPSS probability.
+    pub epss: Option<f32>,
+    /// CVSS base score.
+    pub cvss: Option<f32>,
+    /// Item exposed on the internet.
+    pub exposed: bool,
+    /// Lexicographic score (higher first): kev·10000 + certfr·1000 + epss bucket·100 + cvss bucket·10 + exposed.
+    pub score: u32,
+}
+
+impl Priority {
+    /// Compute from the facts.
+    pub fn new(kev: bool, certfr_alert: bool, epss: Option<f32>, cvss: Option<f32>, exposed: bool) -> Priority {
+        let eb = match epss {
+            Some(e) if e >= 0.5 => 4,
+            Some(e) if e >= 0.1 => 3,
+            Some(e) if e >= 0.01 => 2,
+            Some(_) => 1,
+            None => 0,
+        };
+        let cb = match cvss {
+            Some(c) if c >= 9.0 => 4,
+            Some(c) if c >= 7.0 => 3,
+            Some(c) if c >= 4.0 => 2,
+            Some(_) => 1,
+            None => 0,
+        };
+        let score = u32::from(kev) * 10000 + u32::from(certfr_alert) * 1000 + eb * 100 + cb * 10 + u32::from(exposed);
+        Priority { kev, certfr_alert, epss, cvss, exposed, score }
+    }
+}
+
+/// One (inventory item, CVE) finding.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Finding {
+    /// Index of the item in the inventory given to [`Matcher::new`].
+    pub item: usize,
+    /// Structure id of the item.
+    pub structure_id: i64,
+    /// CVE id.
+    pub cve: String,
+    /// Affected or needs review.
+    pub decision: Decision,
+    /// Confidence.
+    pub confidence: Confidence,
+    /// Sources that support the decision.
+    pub sources: Vec<Source>,
+    /// Why (human readable, English).
+    pub reason: String,
+    /// Priority.
+    pub priority: Priority,
+}
+
+/// An end-of-life finding: the item's release cycle is past end of support.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EolFinding {
+    /// Item index.
+    pub item: usize,
+    /// Structure id.
+    pub structure_id: i64,
+    /// Catalogue product id.
+    pub product: String,
+    /// endoflife.date release cycle.
+    pub cycle: String,
+    /// End-of-support date, when known.
+    pub eol_date: Option<chrono::NaiveDate>,
+    /// Item exposed.
+    pub exposed: bool,
+}
+
+/// Threat context used for priorities (KEV, CERT-FR alerts, EPSS).
+#[derive(Debug, Clone, Default)]
+pub struct ThreatContext {
+    /// CVE → KEV date added.
+    pub kev: HashMap<String, String>,
+    /// CVE → CERT-FR references (alerts and advisories).
+    pub certfr: HashMap<String, Vec<String>>,
+    /// CVE → EPSS probability.
+    pub epss: HashMap<String, f32>,
+}
+
+impl ThreatContext {
+    /// Build from parsed sources.
+    pub fn new(kev: Option<&KevCatalog>, certfr: &[CertFrItem], epss: Option<&EpssFile>) -> ThreatContext {
+        let mut t = ThreatContext::default();
+        if let Some(k) = kev {
+            for e in &k.entries {
+                t.kev.insert(e.cve_id.clone(), e.date_added.clone());
+            }
+        }
+        for c in certfr {
+            for cve in &c.cves {
+                t.certfr.entry(cve.clone()).or_default().push(c.reference.clone());
+            }
+        }
+        if let Some(e) = epss {
+            for s in &e.scores {
+                t.epss.insert(s.cve.clone(), s.epss);
+            }
+        }
+        t
+    }
+
+    fn priority(&self, adv_kev: bool, cve: &str, cvss: Option<f32>, exposed: bool) -> Priority {
+        let alert = self.certfr.get(cve).is_some_and(|refs| refs.iter().any(|r| r.contains("-ALE-")));
+        Priority::new(adv_kev || self.kev.contains_key(cve), alert, self.epss.get(cve).copied(), cvss, exposed)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Verdict {
+    Affected,
+    NotAffected,
+    Unknown(String),
+}
+
+#[derive(Debug)]
+struct Group {
+    key: String,
+    scheme: Scheme,
+    raw: String,
+    version: Option<Version>,
+    items: Vec<u32>,
+}
+
+/// The matcher: a catalogue plus an inventory indexed by product.
+#[derive(Debug)]
+pub struct Matcher {
+    catalog: Catalog,
+    items: Vec<InventoryItem>,
+    groups: Vec<Group>,
+    by_key: HashMap<String, Vec<u32>>,
+    by_structure: HashMap<i64, Vec<u32>>,
+    item_keys: Vec<Vec<String>>,
+}
+
+fn id_key(id: &str) -> String {
+    format!("id:{id}")
+}
+
+fn name_key(vendor: &str, product: &str) -> String {
+    format!("name:{}|{}", normalize(vendor), normalize(product))
+}
+
+fn is_unbounded(s: &str) -> bool {
+    matches!(s.trim().to_ascii_lowercase().as_str(), "" | "0" | "*" | "n/a" | "unspecified" | "-" | "all" | "0.0" | "0.0.0")
+}
+
+fn unknown_version(s: &str) -> bool {
+    matches!(s.trim().to_ascii_lowercase().as_str(), "" | "-" | "*" | "n/a" | "unknown" | "unspecified" | "?")
+}
+
+impl Matcher {
+    /// Index an inventory. Items are kept in order; findings refer to them by index.
+    pub fn new(catalog: Catalog, items: Vec<InventoryItem>) -> Matcher {
+        let mut m = Matcher {
+            catalog,
+            items: Vec::new(),
+            groups: Vec::new(),
+            by_key: HashMap::new(),
+            by_structure: HashMap::new(),
+            item_keys: Vec::new(),
+        };
+        let mut group_of: HashMap<(String, String), u32> = HashMap::new();
+        for (idx, item) in items.iter().enumerate() {
+            let (keys, scheme, version) = m.item_keys_of(item);
+            for k in &keys {
+                let gid = *group_of.entry((k.clone(), version.clone())).or_insert_with(|| {
+                    let gid = m.groups.len() as u32;
+                    m.groups.push(Group {
+                        key: k.clone(),
+                        scheme,
+                        raw: version.clone(),
+                        version: if unknown_version(&version) { None } else { Version::parse(&version, scheme) },
+                        items: Vec::new(),
+                    });
+                    m.by_key.entry(k.clone()).or_default().push(gid);
+                    gid
+                });
+                if let Some(g) = m.groups.get_mut(gid as usize) {
+                    g.items.push(idx as u32);
+                }
+            }
+            m.by_structure.entry(item.structure_id).or_default().push(idx as u32);
+            m.item_keys.push(keys);
+        }
+        m.items = items;
+        m
+    }
+
+    /// The catalogue.
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
+    }
+
+    /// The inventory.
+    pub fn items(&self) -> &[InventoryItem] {
+        &self.items
+    }
+
+    /// Keys, scheme and effective version of an item.
+    fn item_keys_of(&self, item: &InventoryItem) -> (Vec<String>, Scheme, String) {
+        let mut keys = Vec::new();
+        let mut version = item.version.trim().to_string();
+        let mut ids: Vec<String> = Vec::new();
+        match &item.product {
+            ProductRef::Catalog(id) => {
+                if self.catalog.get(id).is_some() {
+                    ids.push(id.clone());
+                } else {
+                    ids.extend(self.catalog.resolve_name(id).into_iter().map(str::to_string));
+                }
+            }
+            ProductRef::Cpe(s) => {
+                if let Ok(c) = Cpe::parse(s) {
+                    if let (Some(v), Some(p)) = (c.vendor.as_value(), c.product.as_value()) {
+                        ids.extend(self.catalog.resolve_cpe(v, p).into_iter().map(str::to_string));
+                        keys.push(format!("cpe:{}", cpe_key(v, p)));
+                    }
+                    if version.is_empty() {
+                        version = match &c.version {
+                            CpeValue::Value(v) => v.clone(),
+                            CpeValue::Na => "-".into(),
+                            _ => String::new(),
+                        };
+                    }
+                }
+            }
+            ProductRef::Named { vendor, product } => {
+                ids.extend(self.catalog.resolve_cve(vendor, product).into_iter().map(str::to_string));
+                for id in self.catalog.resolve_kev(vendor, product) {
+                    if !ids.iter().any(|x| x == id) {
+                        ids.push(id.to_string());
+                    }
+                }
+                if ids.is_empty() {
+                    ids.extend(self.catalog.resolve_name(product).into_iter().map(str::to_string));
+                }
+                keys.push(name_key(vendor, product));
+            }
+        }
+        let scheme = ids
+            .first()
+            .and_then(|id| self.catalog.get(id))
+            .map(|p| p.version_scheme())
+            .unwrap_or_default();
+        let mut all: Vec<String> = ids.iter().map(|i| id_key(i)).collect();
+        all.extend(keys);
+        (all, scheme, version)
+    }
+
+    /// Keys an advisory's affected entry resolves to.
+    fn affected_keys(&self, a: &AffectedProduct) -> Vec<String> {
+        let mut keys: Vec<String> = self.catalog.resolve_cve(&a.vendor, &a.product).into_iter().map(id_key).collect();
+        for c in &a.cpes {
+            if let Ok(c) = Cpe::parse(c) {
+                if let (Some(v), Some(p)) = (c.vendor.as_value(), c.product.as_value()) {
+                    for id in self.catalog.resolve_cpe(v, p) {
+                        let k = id_key(id);
+                        if !keys.contains(&k) {
+                            keys.push(k);
+                        }
+                    }
+                    keys.push(format!("cpe:{}", cpe_key(v, p)));
+                }
+            }
+        }
+        if !a.vendor.is_empty() && !a.product.is_empty() && normalize(&a.product) != "n a" {
+            keys.push(name_key(&a.vendor, &a.product));
+        }
+        keys
+    }
+
+    fn cpe_keys(&self, c: &Cpe) -> Vec<String> {
+        let mut keys = Vec::new();
+        if let (Some(v), Some(p)) = (c.vendor.as_value(), c.product.as_value()) {
+            keys.extend(self.catalog.resolve_cpe(v, p).into_iter().map(id_key));
+            keys.push(format!("cpe:{}", cpe_key(v, p)));
+        }
+        keys
+    }
+
+    fn groups_for<'a>(&'a self, keys: &[String]) -> Vec<&'a Group> {
+        let mut seen = HashSet::new();
+        let mut out = Vec::new();
+        for k in keys {
+            if let Some(gs) = self.by_key.get(k) {
+                for g in gs {
+                    if seen.insert(*g) {
+                        if let Some(g) = self.groups.get(*g as usize) {
+                            out.push(g);
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Match one advisory (a CVE 5 record or an NVD record). `ctx` gives priorities.
+    pub fn match_advisory(&self, adv: &Advisory, ctx: &ThreatContext) -> Vec<Finding> {
+        let mut acc: HashMap<usize, (Verdict, Confidence, Vec<Source>, String)> = HashMap::new();
+        if adv.state == RecordState::Rejected {
+            return Vec::new();
+        }
+        for a in &adv.affected {
+            let keys = self.affected_keys(a);
+            for g in self.groups_for(&keys) {
+                let v = eval_cve5(a, g);
+                let conf = if g.key.starts_with("id:") { Confidence::High } else { Confidence::Medium };
+                let reason = match &v {
+                    Verdict::Unknown(r) => r.clone(),
+                    _ => format!("{} `{}` / `{}` version `{}`", source_label(a.origin), a.vendor, a.product, g.raw),
+                };
+                for it in &g.items {
+                    merge(&mut acc, *it as usize, v.clone(), conf, a.origin, &reason);
+                }
+            }
+        }
+        for cfg in &adv.configurations {
+            self.eval_configuration(cfg, &mut acc);
+        }
+        let kev = adv.kev_date_added.is_some();
+        let mut out: Vec<Finding> = acc
+            .into_iter()
+            .filter_map(|(item, (v, conf, sources, reason))| {
+                let it = self.items.get(item)?;
+                let (decision, mut conf, reason) = match v {
+                    Verdict::Affected => (Decision::Affected, conf, reason),
+                    Verdict::Unknown(r) => (Decision::NeedsReview, conf.min(Confidence::Medium), r),
+                    Verdict::NotAffected => return None,
+                };
+                let mut decision = decision;
+                let mut reason = reason;
+                if decision == Decision::Affected {
+                    if let Some(gv) = Version::parse(&it.version, Scheme::Generic) {
+                        if gv.distro.is_some() {
+                            decision = Decision::NeedsReview;
+                            conf = Confidence::Low;
+                            reason = format!("{reason}; distribution package `{}`: the fix may be backported", it.version);
+                        }
+                    }
+                }
+                let mut sources = sources;
+                if kev || ctx.kev.contains_key(&adv.id) {
+                    sources.push(Source::Kev);
+                }
+                if ctx.certfr.contains_key(&adv.id) {
+                    sources.push(Source::CertFr);
+                }
+                Some(Finding {
+                    item,
+                    structure_id: it.structure_id,
+                    cve: adv.id.clone(),
+                    decision,
+                    confidence: conf,
+                    sources,
+                    reason,
+                    priority: ctx.priority(kev, &adv.id, adv.cvss, it.exposed),
+                })
+            })
+            .collect();
+        out.sort_by(|a, b| a.item.cmp(&b.item));
+        out
+    }
+
+    /// Product-level findings for a KEV entry that has no CVE/NVD record with version data:
+    /// every item of the product is sent to review (never "affected" without a version rule).
+    pub fn match_kev_entry(&self, e: &KevEntry, ctx: &ThreatContext) -> Vec<Finding> {
+        let keys: Vec<String> = self.catalog.resolve_kev(&e.vendor_project, &e.product).into_iter().map(id_key).collect();
+        let mut out = Vec::new();
+        for g in self.groups_for(&keys) {
+            for it in &g.items {
+                let Some(item) = self.items.get(*it as usize) else { continue };
+                out.push(Finding {
+                    item: *it as usize,
+                    structure_id: item.structure_id,
+                    cve: e.cve_id.clone(),
+                    decision: Decision::NeedsReview,
+                    confidence: Confidence::Medium,
+                    sources: vec![Source::Kev],
+                    reason: format!(
+                        "KEV lists `{}` / `{}` (added {}); no version data available: check `{}`",
+                        e.vendor_project, e.product, e.date_added, g.raw
+                    ),
+                    priority: ctx.priority(true, &e.cve_id, None, item.exposed),
+                });
+            }
+        }
+        out
+    }
+
+    fn node_item_verdict(&self, node: &ConfigNode, g: &Group, vulnerable_only: bool) -> Option<Verdict> {
+        let mut best: Option<Verdict> = None;
+        for m in &node.matches {
+            if vulnerable_only && !m.vulnerable {
+                continue;
+            }
+            let Ok(c) = Cpe::parse(&m.criteria) else { continue };
+            if !self.cpe_keys(&c).iter().any(|k| *k == g.key) {
+                continue;
+            }
+            let v = eval_nvd_match(m, &c, g);
+            best = Some(match (best, v) {
+                (Some(Verdict::Affected), _) | (_, Verdict::Affected) => Verdict::Affected,
+                (Some(Verdict::Unknown(r)), _) | (_, Verdict::Unknown(r)) => Verdict::Unknown(r),
+                _ => Verdict::NotAffected,
+            });
+        }
+        best
+    }
+
+    fn structure_satisfies(&self, structure: i64, node: &ConfigNode) -> bool {
+        let Some(items) = self.by_structure.get(&structure) else { return false };
+        let hit = items.iter().any(|i| {
+            self.item_keys.get(*i as usize).is_some_and(|keys| {
+                keys.iter().any(|k| {
+                    self.by_key.get(k).is_some_and(|gs| {
+                        gs.iter().filter_map(|g| self.groups.get(*g as usize)).any(|g| {
+                            g.items.contains(i) && matches!(self.node_item_verdict(node, g, false), Some(Verdict::Affected))
+                        })
+                    })
+                })
+            })
+        });
+        hit != node.negate
+    }
+
+    fn eval_configuration(&self, cfg: &Configuration, acc: &mut HashMap<usize, (Verdict, Confidence, Vec<Source>, String)>) {
+        for (ni, node) in cfg.nodes.iter().enumerate() {
+            if node.negate {
+                continue;
+            }
+            let mut keys = Vec::new();
+            for m in node.matches.iter().filter(|m| m.vulnerable) {
+                if let Ok(c) = Cpe::parse(&m.criteria) {
+                    keys.extend(self.cpe_keys(&c));
+                }
+            }
+            for g in self.groups_for(&keys) {
+                let Some(v) = self.node_item_verdict(node, g, true) else { continue };
+                for it in &g.items {
+                    let item = *it as usize;
+                    let (mut verdict, mut conf, mut reason) =
+                        (v.clone(), Confidence::High, format!("NVD configuration, version `{}`", g.raw));
+                    if let Verdict::Unknown(r) = &v {
+                        reason = r.clone();
+                    }
+                    if cfg.and && verdict == Verdict::Affected {
+                        let sid = self.items.get(item).map(|i| i.structure_id).unwrap_or_default();
+                        let others_ok = cfg
+                            .nodes
+                            .iter()
+                            .enumerate()
+                            .filter(|(j, _)| *j != ni)
+                            .all(|(_, n)| self.structure_satisfies(sid, n));
+                        if !others_ok {
+                            conf = Confidence::Medium;
+                            reason = format!("{reason}; AND configuration: the platform condition is not in the inventory");
+                        }
+                    }
+                    if cfg.negate {
+                        verdict = Verdict::Unknown("negated NVD configuration: review".into());
+                    }
+                    merge(acc, item, verdict, conf, Source::Nvd, &reason);
+                }
+            }
+        }
+    }
+
+    /// End-of-life findings for every inventory item of a catalogue product linked to
+    /// endoflife.date, as of `today`.
+    pub fn end_of_life(&self, eol: &[EolProduct], today: chrono::NaiveDate) -> Vec<EolFinding> {
+        let by_slug: HashMap<&str, &EolProduct> = eol.iter().map(|p| (p.id.as_str(), p)).collect();
+        let mut out = Vec::new();
+        for p in self.catalog.products() {
+            let Some(slug) = p.eol.as_deref() else { continue };
+            let Some(ep) = by_slug.get(slug) else { continue };
+            let Some(gs) = self.by_key.get(&id_key(&p.id)) else { continue };
+            for g in gs.iter().filter_map(|g| self.groups.get(*g as usize)) {
+                let cycle = match &p.eol_cycle {
+                    Some(c) => ep.releases.iter().find(|r| r.cycle == *c),
+                    None => g.version.as_ref().and_then(|v| find_cycle(&ep.releases, v)),
+                };
+                let Some(cycle) = cycle else { continue };
+                let (past, date) = match &cycle.eol {
+                    EolValue::Yes => (true, None),
+                    EolValue::No => (false, None),
+                    EolValue::Date(d) => (*d <= today, Some(*d)),
+                };
+                if !past {
+                    continue;
+                }
+                for it in &g.items {
+                    if let Some(item) = self.items.get(*it as usize) {
+                        out.push(EolFinding {
+                            item: *it as usize,
+                            structure_id: item.structure_id,
+                            product: p.id.clone(),
+                            cycle: cycle.cycle.clone(),
+                            eol_date: date,
+                            exposed: item.exposed,
+                        });
+                    }
+                }
+            }
+        }
+        out.sort_by_key(|f| f.item);
+        out
+    }
+}
+
+/// The release cycle whose numbers prefix the version (longest prefix wins).
+fn find_cycle<'a>(releases: &'a [ReleaseCycle], v: &Version) -> Option<&'a ReleaseCycle> {
+    let mut best: Option<(usize, &ReleaseCycle)> = None;
+    for r in releases {
+        let nums: Option<Vec<u64>> = r.cycle.split('.').map(|p| p.parse::<u64>().ok()).collect();
+        let Some(nums) = nums else { continue };
+        if !nums.is_empty() && v.release_starts_with(&nums) && best.is_none_or(|(n, _)| nums.len() > n) {
+            best = Some((nums.len(), r));
+        }
+    }
+    best.map(|(_, r)| r)
+}
+
+fn source_label(s: Source) -> &'static str {
+    match s {
+        Source::CveCna => "CVE record (CNA)",
+        Source::CisaAdp => "CVE record (CISA ADP)",
+        Source::Nvd => "NVD",
+        Source::Kev => "KEV",
+        Source::CertFr => "CERT-FR",
+        Source::EndOfLife => "endoflife.date",
+        Source::Epss => "EPSS",
+    }
+}
+
+fn merge(
+    acc: &mut HashMap<usize, (Verdict, Confidence, Vec<Source>, String)>,
+    item: usize,
+    v: Verdict,
+    conf: Confidence,
+    src: Source,
+    reason: &str,
+) {
+    let rank = |v: &Verdict| match v {
+        Verdict::Affected => 2,
+        Verdict::Unknown(_) => 1,
+        Verdict::NotAffected => 0,
+    };
+    match acc.get_mut(&item) {
+        None => {
+            acc.insert(item, (v, conf, vec![src], reason.to_string()));
+        }
+        Some(e) => {
+            let (r_new, r_old) = (rank(&v), rank(&e.0));
+            if r_new > r_old || (r_new == r_old && conf > e.1) {
+                *e = (v, conf, vec![src], reason.to_string());
+            } else if r_new == r_old && r_new > 0 && !e.2.contains(&src) {
+                e.2.push(src);
+            }
+        }
+    }
+}
+
+fn cmp_in(g: &Group, other: &str) -> Option<Ordering> {
+    let a = g.version.as_ref()?;
+    let b = Version::parse(other, g.scheme)?;
+    a.compare(&b)
+}
+
+/// `7.2.*`, `16.1.x`: an upper bound that names a whole line.
+fn line_bound(s: &str) -> Option<&str> {
+    let t = s.trim();
+    t.strip_suffix(".*").or_else(|| t.strip_suffix(".x")).or_else(|| t.strip_suffix(".x*"))
+}
+
+fn eval_cve5(a: &AffectedProduct, g: &Group) -> Verdict {
+    if unknown_version(&g.raw) {
+        return Verdict::Unknown(format!("`{}` is affected by this CVE in some versions; the inventory version is unknown", a.product));
+    }
+    let Some(iv) = g.version.as_ref() else {
+        return Verdict::Unknown(format!("inventory version `{}` cannot be compared ({:?} scheme)", g.raw, g.scheme));
+    };
+    let mut matched: Option<Status> = None;
+    let mut unknown: Option<String> = None;
+    for e in &a.versions {
+        if let Some(t) = &e.version_type {
+            if t.eq_ignore_ascii_case("git") || t.starts_with("original_commit") {
+                continue;
+            }
+        }
+        let upper = e.less_than.as_deref().map(|u| (u, false)).or(e.less_than_or_equal.as_deref().map(|u| (u, true)));
+        if let Some((up, inclusive)) = upper {
+            let start_ok = if is_unbounded(&e.version) {
+                Some(true)
+            } else {
+                match cmp_in(g, &e.version) {
+                    Some(o) => Some(o != Ordering::Less),
+                    None => {
+                        // "16.1.x": the start names a line.
+                        line_bound(&e.version).and_then(|l| cmp_in(g, l)).map(|o| o != Ordering::Less)
+                    }
+                }
+            };
+            let mut up_s = up.to_string();
+            let mut prefix_required: Option<Vec<u64>> = None;
+            // NetScaler style "version 13.1, lessThan 49.15": the bound is a build within the line.
+            if let (Some(sv), Some(uv)) = (Version::parse(&e.version, g.scheme), Version::parse(up, g.scheme)) {
+                if uv.compare(&sv) == Some(Ordering::Less) {
+                    up_s = format!("{}-{}", e.version.trim(), up.trim());
+                    prefix_required = Some(sv.release.clone());
+                }
+            }
+            if let Some(p) = &prefix_required {
+                if !iv.release_starts_with(p) {
+                    continue;
+                }
+            }
+            let end_ok = if up.trim() == "*" {
+                Some(true)
+            } else if let Some(line) = line_bound(up).filter(|_| inclusive || up.trim().ends_with('*')) {
+                Version::parse(line, g.scheme).map(|lv| {
+                    let n = lv.release.len();
+                    let head: Vec<u64> = iv.release.iter().take(n).copied().collect();
+                    let mut padded = head.clone();
+                    padded.resize(n, 0);
+                    padded <= lv.release
+                })
+            } else {
+                let vb = Version::parse(&up_s, g.scheme);
+                match vb.and_then(|b| iv.compare(&b)) {
+                    Some(o) => Some(if inclusive { o != Ordering::Greater } else { o == Ordering::Less }),
+                    None => None,
+                }
+            };
+            match (start_ok, end_ok) {
+                (Some(true), Some(true)) => {
+                    let mut st = e.status;
+                    for ch in &e.changes {
+                        match cmp_in(g, &ch.at) {
+                            Some(Ordering::Less) => {}
+                            Some(_) => st = ch.status,
+                            None => {
+                                unknown = Some(format!("cannot compare `{}` with change point `{}`", g.raw, ch.at));
+                            }
+                        }
+                    }
+                    if st == Status::Affected || matched.is_none() {
+                        matched = Some(st);
+                    }
+                }
+                (Some(false), _) | (_, Some(false)) => {}
+                _ => {
+                    unknown = Some(format!(
+                        "cannot compare `{}` with the range `{}` .. `{}` ({:?} scheme)",
+                        g.raw, e.version, up, g.scheme
+                    ));
+                }
+            }
+        } else {
+            // Single version.
+            if is_unbounded(&e.version) {
+                if e.status == Status::Affected {
+                    unknown = Some(format!("record lists `{}` as affected without a version", a.product));
+                }
+                continue;
+            }
+            let candidates: Vec<&str> = e.version.split([',', ';']).map(str::trim).filter(|s| !s.is_empty()).collect();
+            for c in candidates {
+                match Version::parse(c, g.scheme) {
+                    Some(sv) => {
+                        if sv.release.len() < iv.release.len() && iv.release_starts_with(&sv.release) && sv.pre.is_none() && sv.post.is_empty() {
+                            // "13.0" names a release line, the item is a build in it.
+                            if e.status == Status::Affected {
+                                unknown = Some(format!(
+                                    "record names the release line `{c}` as affected; `{}` is a build in it: check the vendor's fixed build",
+                                    g.raw
+                                ));
+                            }
+                            continue;
+                        }
+                        match iv.compare(&sv) {
+                            Some(Ordering::Equal) => {
+                                if e.status == Status::Affected || matched.is_none() {
+                                    matched = Some(e.status);
+                                }
+                            }
+                            Some(_) => {}
+                            None => unknown = Some(format!("cannot compare `{}` with `{c}`", g.raw)),
+                        }
+                    }
+                    None => {
+                        if e.status == Status::Affected {
+                            unknown = Some(format!("record version text `{}` is not a version: review", e.version));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    match matched {
+        Some(Status::Affected) => Verdict::Affected,
+        Some(Status::Unaffected) if unknown.is_none() => Verdict::NotAffected,
+        _ => {
+            if let Some(u) = unknown {
+                return Verdict::Unknown(u);
+            }
+            match (a.default_status, a.versions.is_empty()) {
+                (Status::Affected, true) => Verdict::Unknown(format!("record says `{}` is affected but gives no version", a.product)),
+                (Status::Affected, false) => Verdict::Affected,
+                (Status::Unknown, true) => Verdict::Unknown(format!("record names `{}` without versions", a.product)),
+                _ => Verdict::NotAffected,
+            }
+        }
+    }
+}
+
+fn eval_nvd_match(m: &CpeMatch, c: &Cpe, g: &Group) -> Verdict {
+    // Edition attributes (Citrix: sw_edition fips / ndcpp / "-").
+    let ed = g.version.as_ref().and_then(|v| v.edition.clone());
+    match &c.sw_edition {
+        CpeValue::Value(e) if ed.as_deref() != Some(e.as_str()) => return Verdict::NotAffected,
+        CpeValue::Na if ed.is_some() => return Verdict::NotAffected,
+        _ => {}
+    }
+    let has_range = m.start_including.is_some() || m.start_excluding.is_some() || m.end_including.is_some() || m.end_excluding.is_some();
+    if has_range {
+        if unknown_version(&g.raw) || g.version.is_none() {
+            return Verdict::Unknown(format!("NVD range for `{}`; inventory version `{}` cannot be compared", m.criteria, g.raw));
+        }
+        let checks: [(&Option<String>, fn(Ordering) -> bool); 4] = [
+            (&m.start_including, |o| o != Ordering::Less),
+            (&m.start_excluding, |o| o == Ordering::Greater),
+            (&m.end_including, |o| o != Ordering::Greater),
+            (&m.end_excluding, |o| o == Ordering::Less),
+        ];
+        for (bound, ok) in checks {
+            if let Some(b) = bound {
+                match cmp_in(g, b) {
+                    Some(o) if ok(o) => {}
+                    Some(_) => return Verdict::NotAffected,
+                    None => return Verdict::Unknown(format!("cannot compare `{}` with NVD bound `{b}`", g.raw)),
+                }
+            }
+        }
+        return Verdict::Affected;
+    }
+    match &c.version {
+        CpeValue::Any => {
+            if unknown_version(&g.raw) {
+                Verdict::Unknown(format!("NVD names every version of `{}`", m.criteria))
+            } else {
+                Verdict::Affected
+            }
+        }
+        // A `-` version names "no version": only an item whose version is also NA matches.
+        CpeValue::Na => {
+            if g.raw.trim() == "-" {
+                Verdict::Affected
+            } else {
+                Verdict::NotAffected
+            }
+        }
+        CpeValue::Value(v) => {
+            if unknown_version(&g.raw) {
+                return Verdict::Unknown(format!("NVD names version `{v}`; inventory version unknown"));
+            }
+            // The update attribute (e.g. `p1`, `cumulative_update_13`) is part of the version.
+            let full = match &c.update {
+                CpeValue::Value(u) => format!("{v}{u}"),
+                _ => v.clone(),
+            };
+            match cmp_in(g, &full) {
+                Some(Ordering::Equal) => Verdict::Affected,
+                Some(_) => Verdict::NotAffected,
+                None => {
+                    if g.raw.eq_ignore_ascii_case(v) {
+                        Verdict::Affected
+                    } else {
+                        Verdict::Unknown(format!("cannot compare `{}` with NVD version `{full}`", g.raw))
+                    }
+                }
+            }
+        }
+        CpeValue::Pattern(p) => {
+            let t = Cpe::parse(&format!("cpe:2.3:a:x:y:{}:*:*:*:*:*:*:*", g.raw.replace(':', "\\:")));
+            let pat = Cpe::parse(&format!("cpe:2.3:a:x:y:{p}:*:*:*:*:*:*:*"));
+            match (pat, t) {
+                (Ok(pat), Ok(t)) if pat.matches(&t) => Verdict::Affected,
+                (Ok(_), Ok(_)) => Verdict::NotAffected,
+                _ => Verdict::Unknown(format!("cannot match `{}` against `{p}`", g.raw)),
+            }
+        }
+    }
+}

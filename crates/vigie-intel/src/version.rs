@@ -1,0 +1,660 @@
+//! Version comparison that understands vendor schemes and refuses to guess.
+//!
+//! [`compare`] returns `None` whenever the two strings cannot be ordered honestly
+//! (no digits, free text, unknown qualifiers on equal releases, calendar vs. semantic
+//! numbering, Exchange marketing names...). Callers must send such pairs to human review.
+
+use serde::{Deserialize, Serialize};
+use std::cmp::Ordering;
+
+/// How a product numbers its versions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum Scheme {
+    /// Dotted numbers with pre-release (`rc1`, `beta2`) and post-release (`p1`, `-h3`, `sp1`) qualifiers.
+    #[default]
+    Generic,
+    /// Semantic Versioning 2.0: `-x` is a pre-release, `+x` build metadata (ignored).
+    Semver,
+    /// Debian/dpkg `[epoch:]upstream[-revision]` with the dpkg ordering (`~` sorts first).
+    Debian,
+    /// FortiOS / FortiProxy: `7.0.12`, `7.0.12 build 0523`, `v7.0.12,build0523`, `7.0.12 b0523`.
+    /// The build number is redundant with the release (one GA build per release) and is ignored.
+    FortiOs,
+    /// Citrix NetScaler ADC/Gateway: `13.1-49.15`, `13.1 build 49.15`; `FIPS`/`NDcPP` are editions.
+    NetScaler,
+    /// Microsoft build numbers (Exchange `15.1.2176.2`, Windows `10.0.17763.5458`): 3 or 4 numbers only.
+    MsBuild,
+    /// OpenSSH: `9.2p1`, `OpenSSH_9.2p1`; a missing portable level counts as `p0`.
+    OpenSsh,
+    /// MySQL/MariaDB-style banners: `5.5.62-log`, `8.0.36-debug`; known banner suffixes are ignored.
+    Mysql,
+    /// Ivanti/Pulse Connect Secure: `22.1R6.2`, `9.1R18`, `9.1R18.2`.
+    Ivanti,
+    /// PAN-OS: `10.2.4-h3` (hotfix 3 after 10.2.4), `10.2.4` = `10.2.4-h0`.
+    PanOs,
+}
+
+impl Scheme {
+    /// Parse a scheme name as used in the catalogue (`fortios`, `netscaler`, ...).
+    pub fn from_name(s: &str) -> Option<Scheme> {
+        Some(match s.trim().to_ascii_lowercase().replace('_', "-").as_str() {
+            "generic" => Scheme::Generic,
+            "semver" => Scheme::Semver,
+            "debian" | "deb" | "dpkg" => Scheme::Debian,
+            "fortios" => Scheme::FortiOs,
+            "netscaler" | "citrix" => Scheme::NetScaler,
+            "msbuild" | "ms-build" | "exchange" => Scheme::MsBuild,
+            "openssh" => Scheme::OpenSsh,
+            "mysql" => Scheme::Mysql,
+            "ivanti" | "pulse" => Scheme::Ivanti,
+            "panos" | "pan-os" => Scheme::PanOs,
+            _ => return None,
+        })
+    }
+
+    /// All schemes (for CLIs and tests).
+    pub const ALL: [Scheme; 10] = [
+        Scheme::Generic,
+        Scheme::Semver,
+        Scheme::Debian,
+        Scheme::FortiOs,
+        Scheme::NetScaler,
+        Scheme::MsBuild,
+        Scheme::OpenSsh,
+        Scheme::Mysql,
+        Scheme::Ivanti,
+        Scheme::PanOs,
+    ];
+}
+
+/// A parsed version. Build it with [`Version::parse`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Version {
+    /// Debian-style epoch (`1:`), 0 when absent.
+    pub epoch: u64,
+    /// The numeric release components, e.g. `[13, 1, 49, 15]`.
+    pub release: Vec<u64>,
+    /// Pre-release: rank (dev=0, alpha=1, beta=2, preview=3, rc=4) and its numbers.
+    pub pre: Option<(u8, Vec<u64>)>,
+    /// Post-release numbers (`p1`, `-h3`, `sp2`, `update 3`...).
+    pub post: Vec<u64>,
+    /// Informational build number (FortiOS), never compared.
+    pub build: Option<u64>,
+    /// Edition marker (`fips`, `ndcpp`), not compared; matching checks it.
+    pub edition: Option<String>,
+    /// Distribution revision (`-2+deb12u3`, `-0ubuntu0.22.04.1`): a backported fix may be present.
+    pub distro: Option<String>,
+    /// Unrecognised word (at most one is tolerated): equal releases with differing words do not compare.
+    pub unknown: Option<String>,
+    raw: String,
+    scheme: Scheme,
+}
+
+const MAX_LEN: usize = 256;
+const MAX_COMPONENT_DIGITS: usize = 18;
+
+fn pre_rank(w: &str) -> Option<u8> {
+    Some(match w {
+        "dev" | "snapshot" | "nightly" => 0,
+        "alpha" | "a" => 1,
+        "beta" | "b" => 2,
+        "pre" | "preview" | "m" | "milestone" | "ea" => 3,
+        "rc" | "cr" => 4,
+        _ => return None,
+    })
+}
+
+fn is_post(w: &str) -> bool {
+    matches!(
+        w,
+        "p" | "pl" | "patch" | "h" | "hotfix" | "sp" | "u" | "update" | "post" | "rev" | "r" | "fix"
+    )
+}
+
+fn is_ignorable(w: &str) -> bool {
+    matches!(
+        w,
+        "v" | "ver"
+            | "version"
+            | "release"
+            | "log"
+            | "debug"
+            | "community"
+            | "enterprise"
+            | "standard"
+            | "ga"
+            | "final"
+            | "stable"
+            | "lts"
+            | "x"
+            | "server"
+    )
+}
+
+fn is_edition(w: &str) -> bool {
+    matches!(w, "fips" | "ndcpp" | "cc")
+}
+
+fn is_distro_marker(s: &str) -> bool {
+    let l = s.to_ascii_lowercase();
+    ["deb", "ubuntu", ".el", "el7", "el8", "el9", ".fc", "amzn", "suse", ".mga", "alpine", "bpo", "rhel"]
+        .iter()
+        .any(|m| l.contains(m))
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Tok {
+    Num(u64),
+    Word(String),
+    Sep(char),
+}
+
+fn tokenize(s: &str) -> Option<Vec<Tok>> {
+    let mut out = Vec::new();
+    let mut chars = s.chars().peekable();
+    while let Some(&c) = chars.peek() {
+        if c.is_ascii_digit() {
+            let mut n = String::new();
+            while let Some(&d) = chars.peek() {
+                if d.is_ascii_digit() {
+                    n.push(d);
+                    chars.next();
+                } else {
+                    break;
+                }
+            }
+            let trimmed = n.trim_start_matches('0');
+            if trimmed.len() > MAX_COMPONENT_DIGITS {
+                return None;
+            }
+            out.push(Tok::Num(trimmed.parse::<u64>().unwrap_or(0)));
+        } else if c.is_alphabetic() {
+            let mut w = String::new();
+            while let Some(&d) = chars.peek() {
+                if d.is_alphabetic() {
+                    w.extend(d.to_lowercase());
+                    chars.next();
+                } else {
+                    break;
+                }
+            }
+            out.push(Tok::Word(w));
+        } else {
+            chars.next();
+            out.push(Tok::Sep(c));
+        }
+    }
+    Some(out)
+}
+
+impl Version {
+    /// The text that was parsed.
+    pub fn as_str(&self) -> &str {
+        &self.raw
+    }
+
+    /// The scheme it was parsed with.
+    pub fn scheme(&self) -> Scheme {
+        self.scheme
+    }
+
+    /// Parse `s` under `scheme`. Returns `None` when the text is not a version we can order
+    /// (no digits, free text, more than one unknown word, list of versions...).
+    pub fn parse(s: &str, scheme: Scheme) -> Option<Version> {
+        let raw = s.trim();
+        if raw.is_empty() || raw.len() > MAX_LEN || !raw.bytes().any(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        if raw.contains(',') && scheme != Scheme::FortiOs {
+            // "7.2.1, 7.2.0, 7.0.6": a list, not a version.
+            return None;
+        }
+        let mut v = Version {
+            epoch: 0,
+            release: Vec::new(),
+            pre: None,
+            post: Vec::new(),
+            build: None,
+            edition: None,
+            distro: None,
+            unknown: None,
+            raw: raw.to_string(),
+            scheme,
+        };
+        if scheme == Scheme::Debian {
+            return Self::parse_debian(raw, v);
+        }
+        let mut body: &str = raw;
+        // Strip a leading product word ("OpenSSH_9.2p1", "FortiOS 7.0.12", "v7.0.12").
+        if let Some(first_digit) = body.find(|c: char| c.is_ascii_digit()) {
+            let prefix = &body[..first_digit];
+            if prefix.chars().all(|c| c.is_alphabetic() || c == '_' || c == ' ' || c == '-') {
+                body = &body[first_digit..];
+            } else {
+                return None;
+            }
+        }
+        // Epoch.
+        if let Some((e, rest)) = body.split_once(':') {
+            if !e.is_empty() && e.len() <= 9 && e.bytes().all(|b| b.is_ascii_digit()) {
+                v.epoch = e.parse().unwrap_or(0);
+                body = rest;
+                if scheme != Scheme::Debian {
+                    // An epoch means a distribution package: the revision after the last '-'.
+                    if let Some((up, rev)) = body.rsplit_once('-') {
+                        v.distro = Some(rev.to_string());
+                        body = up;
+                    }
+                }
+            } else {
+                return None;
+            }
+        }
+        // Distribution revision suffix ("9.2p1-2+deb12u3", "8.0.36-0ubuntu0.22.04.1", "2.4.57-2.el9").
+        if v.distro.is_none() {
+            if let Some(pos) = body.find(['-', '+']) {
+                let tail = &body[pos + 1..];
+                if is_distro_marker(tail) && tail.bytes().any(|b| b.is_ascii_digit()) {
+                    v.distro = Some(tail.to_string());
+                    body = &body[..pos];
+                }
+            }
+        }
+        if scheme == Scheme::Semver {
+            if let Some((b, _meta)) = body.split_once('+') {
+                body = b;
+            }
+        }
+        let toks = tokenize(body)?;
+        Self::fill(&mut v, &toks, scheme)?;
+        if v.release.is_empty() {
+            return None;
+        }
+        match scheme {
+            Scheme::MsBuild => {
+                if !(2..=4).contains(&v.release.len())
+                    || v.pre.is_some()
+                    || !v.post.is_empty()
+                    || v.unknown.is_some()
+                    || v.release.first().is_some_and(|m| *m > 100)
+                {
+                    return None;
+                }
+            }
+            Scheme::Ivanti => {
+                // R marks the release number: 22.1R6.2 -> [22, 1, 6, 2] (done in fill)
+            }
+            _ => {}
+        }
+        Some(v)
+    }
+
+    fn parse_debian(body: &str, mut v: Version) -> Option<Version> {
+        if body.is_empty() || !body.as_bytes().first().is_some_and(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        if !body
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || ".+-~:".contains(c))
+        {
+            return None;
+        }
+        let no_epoch = match body.split_once(':') {
+            Some((e, r)) if !e.is_empty() && e.len() <= 9 && e.bytes().all(|b| b.is_ascii_digit()) => {
+                v.epoch = e.parse().unwrap_or(0);
+                r
+            }
+            Some(_) => return None,
+            None => body,
+        };
+        if !no_epoch.as_bytes().first().is_some_and(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let (up, rev) = match no_epoch.rsplit_once('-') {
+            Some((u, r)) => (u, Some(r)),
+            None => (body, None),
+        };
+        // Keep the numbers for display/EOL purposes.
+        let toks = tokenize(up)?;
+        for t in &toks {
+            match t {
+                Tok::Num(n) => v.release.push(*n),
+                Tok::Sep('.') => {}
+                _ => break,
+            }
+        }
+        v.distro = rev.map(str::to_string);
+        Some(v)
+    }
+
+    fn fill(v: &mut Version, toks: &[Tok], scheme: Scheme) -> Option<()> {
+        let mut i = 0;
+        // Release: numbers separated by '.'.
+        while i < toks.len() {
+            match &toks[i] {
+                Tok::Num(n) => {
+                    v.release.push(*n);
+                    i += 1;
+                    if matches!(toks.get(i), Some(Tok::Sep('.'))) && matches!(toks.get(i + 1), Some(Tok::Num(_))) {
+                        i += 1;
+                        continue;
+                    }
+                    break;
+                }
+                _ => return None,
+            }
+        }
+        if v.release.len() > 32 {
+            return None;
+        }
+        let mut words_seen = 0usize;
+        while i < toks.len() {
+            match &toks[i] {
+                Tok::Sep(_) => i += 1,
+                Tok::Num(n) => {
+                    // A number after the release and a separator.
+                    let prev_sep = if i > 0 { toks.get(i - 1) } else { None };
+                    match (scheme, prev_sep) {
+                        (Scheme::NetScaler, Some(Tok::Sep('-' | ' ' | '_'))) | (Scheme::Generic, Some(Tok::Sep('-')))
+                            if v.pre.is_none() && v.post.is_empty() =>
+                        {
+                            // 13.1-49.15: the build continues the release.
+                            i = Self::push_dotted(&mut v.release, toks, i);
+                        }
+                        (Scheme::Semver, Some(Tok::Sep('-'))) if v.pre.is_none() => {
+                            let mut nums = Vec::new();
+                            i = Self::push_dotted(&mut nums, toks, i);
+                            v.pre = Some((0, nums));
+                        }
+                        _ => {
+                            let _ = n;
+                            return None;
+                        }
+                    }
+                }
+                Tok::Word(w) => {
+                    let w = w.as_str();
+                    i += 1;
+                    if is_edition(w) {
+                        v.edition = Some(w.to_string());
+                        continue;
+                    }
+                    if (scheme == Scheme::FortiOs && (w == "build" || w == "b"))
+                        || (w == "build" && scheme != Scheme::NetScaler)
+                    {
+                        let mut nums = Vec::new();
+                        i = Self::push_dotted(&mut nums, toks, i);
+                        v.build = nums.first().copied();
+                        continue;
+                    }
+                    if scheme == Scheme::NetScaler && w == "build" {
+                        i = Self::push_dotted(&mut v.release, toks, i);
+                        continue;
+                    }
+                    if scheme == Scheme::Ivanti && w == "r" && v.release.len() == 2 {
+                        i = Self::push_dotted(&mut v.release, toks, i);
+                        continue;
+                    }
+                    if scheme == Scheme::Mysql && (w == "mariadb" || w == "percona") {
+                        v.edition = Some(w.to_string());
+                        continue;
+                    }
+                    if let Some(rank) = pre_rank(w) {
+                        if v.pre.is_some() || !v.post.is_empty() {
+                            return None;
+                        }
+                        let mut nums = Vec::new();
+                        i = Self::push_dotted(&mut nums, toks, i);
+                        v.pre = Some((rank, nums));
+                        continue;
+                    }
+                    if is_post(w) {
+                        let mut nums = Vec::new();
+                        i = Self::push_dotted(&mut nums, toks, i);
+                        if nums.is_empty() {
+                            nums.push(0);
+                        }
+                        v.post.extend(nums);
+                        continue;
+                    }
+                    if is_ignorable(w) {
+                        continue;
+                    }
+                    words_seen += 1;
+                    if words_seen > 1 {
+                        // Free text ("and earlier versions"): not a version.
+                        return None;
+                    }
+                    v.unknown = Some(w.to_string());
+                    // Numbers glued to an unknown word belong to it.
+                    let mut nums = Vec::new();
+                    i = Self::push_dotted(&mut nums, toks, i);
+                    if !nums.is_empty() {
+                        let joined: Vec<String> = nums.iter().map(u64::to_string).collect();
+                        v.unknown = Some(format!("{w}{}", joined.join(".")));
+                    }
+                }
+            }
+        }
+        Some(())
+    }
+
+    /// Push `N(.N)*` starting at `i` (skipping one leading separator); returns the next index.
+    fn push_dotted(into: &mut Vec<u64>, toks: &[Tok], mut i: usize) -> usize {
+        if matches!(toks.get(i), Some(Tok::Sep('.' | '-' | '_' | ' '))) && matches!(toks.get(i + 1), Some(Tok::Num(_))) {
+            i += 1;
+        }
+        while let Some(Tok::Num(n)) = toks.get(i) {
+            into.push(*n);
+            i += 1;
+            if matches!(toks.get(i), Some(Tok::Sep('.'))) && matches!(toks.get(i + 1), Some(Tok::Num(_))) {
+                i += 1;
+            } else {
+                break;
+            }
+        }
+        i
+    }
+
+    /// True if the release (numbers only) starts with `prefix` (e.g. release cycle `7.0`).
+    pub fn release_starts_with(&self, prefix: &[u64]) -> bool {
+        self.release.len() >= prefix.len() && self.release[..prefix.len()] == *prefix
+    }
+
+    /// Compare two parsed versions; `None` when not honestly comparable.
+    pub fn compare(&self, other: &Version) -> Option<Ordering> {
+        if self.scheme == Scheme::Debian || other.scheme == Scheme::Debian {
+            if self.scheme != other.scheme {
+                return None;
+            }
+            return Some(debian_cmp(&self.raw, &other.raw));
+        }
+        if self.epoch != other.epoch {
+            return Some(self.epoch.cmp(&other.epoch));
+        }
+        // Calendar vs. semantic numbering (Windows "2019" vs "10.0.17763"): refuse.
+        let (a0, b0) = (self.release.first().copied().unwrap_or(0), other.release.first().copied().unwrap_or(0));
+        let year = |x: u64| (1990..=2100).contains(&x);
+        if year(a0) != year(b0) && (a0.max(b0) >= 1990) && a0.min(b0) < 1000 {
+            return None;
+        }
+        let n = self.release.len().max(other.release.len());
+        for k in 0..n {
+            let x = self.release.get(k).copied().unwrap_or(0);
+            let y = other.release.get(k).copied().unwrap_or(0);
+            match x.cmp(&y) {
+                Ordering::Equal => {}
+                o => return Some(o),
+            }
+        }
+        // Same release: qualifiers decide.
+        if self.unknown != other.unknown {
+            return None;
+        }
+        match (&self.pre, &other.pre) {
+            (Some(_), None) => return Some(Ordering::Less),
+            (None, Some(_)) => return Some(Ordering::Greater),
+            (Some((ra, na)), Some((rb, nb))) => match ra.cmp(rb).then_with(|| cmp_padded(na, nb)) {
+                Ordering::Equal => {}
+                o => return Some(o),
+            },
+            (None, None) => {}
+        }
+        Some(cmp_padded(&self.post, &other.post))
+    }
+}
+
+fn cmp_padded(a: &[u64], b: &[u64]) -> Ordering {
+    let n = a.len().max(b.len());
+    for k in 0..n {
+        let x = a.get(k).copied().unwrap_or(0);
+        let y = b.get(k).copied().unwrap_or(0);
+        match x.cmp(&y) {
+            Ordering::Equal => {}
+            o => return o,
+        }
+    }
+    Ordering::Equal
+}
+
+/// Compare two version strings under a scheme. `None` = cannot compare honestly → human review.
+pub fn compare(a: &str, b: &str, scheme: Scheme) -> Option<Ordering> {
+    let va = Version::parse(a, scheme)?;
+    let vb = Version::parse(b, scheme)?;
+    va.compare(&vb)
+}
+
+// ---- dpkg ordering -------------------------------------------------------------------------
+
+fn debian_split(s: &str) -> (u64, &str, &str) {
+    let (epoch, rest) = match s.split_once(':') {
+        Some((e, r)) if e.bytes().all(|b| b.is_ascii_digit()) && !e.is_empty() => (e.parse().unwrap_or(0), r),
+        _ => (0, s),
+    };
+    match rest.rsplit_once('-') {
+        Some((u, r)) => (epoch, u, r),
+        None => (epoch, rest, ""),
+    }
+}
+
+fn dpkg_order(c: Option<u8>) -> i32 {
+    match c {
+        None => 0,
+        Some(b'~') => -1,
+        Some(c) if c.is_ascii_digit() => 0,
+        Some(c) if c.is_ascii_alphabetic() => i32::from(c),
+        Some(c) => i32::from(c) + 256,
+    }
+}
+
+fn verrevcmp(a: &str, b: &str) -> Ordering {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let (mut i, mut j) = (0usize, 0usize);
+    while i < a.len() || j < b.len() {
+        // Non-digit prefix.
+        while (i < a.len() && !a[i].is_ascii_digit()) || (j < b.len() && !b[j].is_ascii_digit()) {
+            let ac = dpkg_order(a.get(i).copied().filter(|c| !c.is_ascii_digit()));
+            let bc = dpkg_order(b.get(j).copied().filter(|c| !c.is_ascii_digit()));
+            if ac != bc {
+                return ac.cmp(&bc);
+            }
+            if i < a.len() && !a[i].is_ascii_digit() {
+                i += 1;
+            }
+            if j < b.len() && !b[j].is_ascii_digit() {
+                j += 1;
+            }
+        }
+        while i < a.len() && a[i] == b'0' {
+            i += 1;
+        }
+        while j < b.len() && b[j] == b'0' {
+            j += 1;
+        }
+        let si = i;
+        let sj = j;
+        while i < a.len() && a[i].is_ascii_digit() {
+            i += 1;
+        }
+        while j < b.len() && b[j].is_ascii_digit() {
+            j += 1;
+        }
+        let (da, db) = (&a[si..i], &b[sj..j]);
+        match da.len().cmp(&db.len()).then_with(|| da.cmp(db)) {
+            Ordering::Equal => {}
+            o => return o,
+        }
+    }
+    Ordering::Equal
+}
+
+fn debian_cmp(a: &str, b: &str) -> Ordering {
+    let (ea, ua, ra) = debian_split(a);
+    let (eb, ub, rb) = debian_split(b);
+    ea.cmp(&eb).then_with(|| verrevcmp(ua, ub)).then_with(|| verrevcmp(ra, rb))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Ordering::*;
+
+    fn c(a: &str, b: &str, s: Scheme) -> Option<Ordering> {
+        compare(a, b, s)
+    }
+
+    #[test]
+    fn vendor_schemes() {
+        assert_eq!(c("13.1-49.15", "13.1-49.14", Scheme::NetScaler), Some(Greater));
+        assert_eq!(c("13.1-48.47", "13.1-49.15", Scheme::NetScaler), Some(Less));
+        assert_eq!(c("13.1 build 49.15", "13.1-49.15", Scheme::NetScaler), Some(Equal));
+        assert_eq!(c("14.1-8.50", "13.1-49.15", Scheme::NetScaler), Some(Greater));
+        assert_eq!(c("7.0.12 build 0523", "7.0.13", Scheme::FortiOs), Some(Less));
+        assert_eq!(c("7.0.12 b0523", "7.0.12", Scheme::FortiOs), Some(Equal));
+        assert_eq!(c("v7.0.12,build0523", "7.0.11", Scheme::FortiOs), Some(Greater));
+        assert_eq!(c("15.1.2176.2", "15.1.2507.6", Scheme::MsBuild), Some(Less));
+        assert_eq!(c("15.2.1258.12", "15.02.1258.12", Scheme::MsBuild), Some(Equal));
+        assert_eq!(c("Exchange Server 2019 CU14", "15.2.1544.4", Scheme::MsBuild), None);
+        assert_eq!(c("9.2p1", "9.3p2", Scheme::OpenSsh), Some(Less));
+        assert_eq!(c("OpenSSH_9.8p1", "9.8", Scheme::OpenSsh), Some(Greater));
+        assert_eq!(c("9.2p1", "9.2p2", Scheme::OpenSsh), Some(Less));
+        assert_eq!(c("5.5.62-log", "5.5.63", Scheme::Mysql), Some(Less));
+        assert_eq!(c("8.0.36-debug", "8.0.36", Scheme::Mysql), Some(Equal));
+        assert_eq!(c("22.1R6.2", "22.1R6", Scheme::Ivanti), Some(Greater));
+        assert_eq!(c("9.1R18", "9.1R18.2", Scheme::Ivanti), Some(Less));
+        assert_eq!(c("22.7R2.3", "9.1R18", Scheme::Ivanti), Some(Greater));
+        assert_eq!(c("10.2.4-h3", "10.2.4", Scheme::PanOs), Some(Greater));
+        assert_eq!(c("10.2.4-h3", "10.2.5", Scheme::PanOs), Some(Less));
+        assert_eq!(c("10.2.4-h3", "10.2.4-h10", Scheme::PanOs), Some(Less));
+        assert_eq!(c("2.4.58", "2.4.9", Scheme::Generic), Some(Greater));
+        assert_eq!(c("1.0.0-rc1", "1.0.0", Scheme::Generic), Some(Less));
+        assert_eq!(c("1.0.0-alpha.1", "1.0.0-beta", Scheme::Semver), Some(Less));
+    }
+
+    #[test]
+    fn debian() {
+        assert_eq!(c("1:9.2p1-2+deb12u3", "1:9.2p1-2+deb12u2", Scheme::Debian), Some(Greater));
+        assert_eq!(c("1.0~rc1-1", "1.0-1", Scheme::Debian), Some(Less));
+        assert_eq!(c("1:1.0", "2.0", Scheme::Debian), Some(Greater));
+        assert_eq!(c("2.30-1", "2.4-1", Scheme::Debian), Some(Greater));
+        // A Debian package version under OpenSSH: upstream compared, revision kept aside.
+        let v = Version::parse("1:9.2p1-2+deb12u3", Scheme::OpenSsh);
+        assert!(v.as_ref().is_some_and(|v| v.distro.is_some() && v.release == vec![9, 2]));
+    }
+
+    #[test]
+    fn refusals() {
+        for s in Scheme::ALL {
+            assert_eq!(c("n/a", "1.0", s), None);
+            assert_eq!(c("", "1.0", s), None);
+            assert_eq!(c("-", "-", s), None);
+            assert_eq!(c("*", "1.0", s), None);
+        }
+        assert_eq!(c("2019", "10.0.17763", Scheme::Generic), None);
+        assert_eq!(c("12.4.3-02804 (platform-hotfix) and earlier versions.", "12.4.3", Scheme::Generic), None);
+        assert_eq!(c("7.2.1, 7.2.0", "7.2.1", Scheme::Generic), None);
+        assert_eq!(c("1.0-foo", "1.0-bar", Scheme::Generic), None);
+        assert_eq!(c("1.0-foo", "1.1", Scheme::Generic), Some(Less));
+    }
+}
