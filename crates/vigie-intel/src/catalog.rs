@@ -303,7 +303,7 @@ mod tests {
         assert_eq!(c.resolve_cpe("fortinet", "fortios"), vec!["fortios"]);
         assert_eq!(c.resolve_cve("Fortinet", "FortiOS"), vec!["fortios"]);
         assert_eq!(c.resolve_cve("Citrix", "NetScaler ADC "), vec!["citrix-netscaler-adc"]);
-        assert_eq!(c.resolve_cve("Microsoft", "Microsoft Exchange Server 2019 Cumulative Update 13"), vec!["microsoft-exchange-server"]);
+        assert_eq!(c.resolve_cve("Microsoft", "Microsoft Exchange Server 2019 Cumulative Update 13"), vec!["microsoft-exchange-server-2019"]);
         assert!(c.resolve_cve("Microsoft", "Microsoft Exchange Server 20190").is_empty());
         assert_eq!(c.resolve_kev("Ivanti", "Pulse Connect Secure"), vec!["ivanti-connect-secure"]);
         assert_eq!(c.resolve_name("FortiGate"), vec!["fortios"]);

@@ -645,6 +645,31 @@ fn cmp_in(g: &Group, other: &str) -> Option<Ordering> {
     a.compare(&b)
 }
 
+/// The dotted numbers a text starts with ("12.1 FIPs, NDcPP" → [12, 1]); empty if it does not
+/// start with a digit.
+fn leading_release(s: &str) -> Vec<u64> {
+    let t = s.trim();
+    if !t.starts_with(|c: char| c.is_ascii_digit()) {
+        return Vec::new();
+    }
+    let head: String = t.chars().take_while(|c| c.is_ascii_digit() || *c == '.').collect();
+    head.split('.').filter(|p| !p.is_empty()).map_while(|p| p.parse::<u64>().ok()).collect()
+}
+
+/// "8.0.32 and prior" → "8.0.32".
+fn and_prior(s: &str) -> Option<&str> {
+    let l = s.to_ascii_lowercase();
+    for phrase in [" and prior", " and earlier", " and older", " and below", " or earlier", " or older"] {
+        if let Some(pos) = l.find(phrase) {
+            let head = s.get(..pos)?;
+            // Drop a parenthesised note: "12.4.3-02804 (platform-hotfix)".
+            let head = head.split('(').next().unwrap_or(head);
+            return Some(head.trim());
+        }
+    }
+    None
+}
+
 /// `7.2.*`, `16.1.x`: an upper bound that names a whole line.
 fn line_bound(s: &str) -> Option<&str> {
     let t = s.trim();
@@ -660,11 +685,44 @@ fn eval_cve5(a: &AffectedProduct, g: &Group) -> Verdict {
     };
     let mut matched: Option<Status> = None;
     let mut unknown: Option<String> = None;
+    // Editions (NetScaler FIPS/NDcPP): when the list names editions, an entry applies only to
+    // items of the same edition.
+    let edition_of = |s: &str| Version::parse(s, g.scheme).and_then(|v| v.edition);
+    let list_has_editions = a.versions.iter().any(|e| edition_of(&e.version).is_some());
+    let prior_entries = a.versions.iter().filter(|e| and_prior(&e.version).is_some()).count();
     for e in &a.versions {
         if let Some(t) = &e.version_type {
             if t.eq_ignore_ascii_case("git") || t.starts_with("original_commit") {
                 continue;
             }
+        }
+        if list_has_editions && edition_of(&e.version) != iv.edition {
+            continue;
+        }
+        // "8.0.32 and prior", "7.0.1-5035 and older versions": an inclusive bound, per release
+        // line when the record lists several lines.
+        let prior = if e.less_than.is_none() && e.less_than_or_equal.is_none() { and_prior(&e.version) } else { None };
+        if let Some(bound) = prior {
+            let Some(bv) = Version::parse(bound, g.scheme) else {
+                unknown = Some(format!("record version text `{}` is not a version: review", e.version));
+                continue;
+            };
+            if prior_entries > 1 {
+                let line: Vec<u64> = bv.release.iter().take(2).copied().collect();
+                if !iv.release_starts_with(&line) {
+                    continue;
+                }
+            }
+            match iv.compare(&bv) {
+                Some(Ordering::Greater) => {}
+                Some(_) => {
+                    if e.status == Status::Affected || matched.is_none() {
+                        matched = Some(e.status);
+                    }
+                }
+                None => unknown = Some(format!("cannot compare `{}` with `{}`", g.raw, e.version)),
+            }
+            continue;
         }
         let upper = e.less_than.as_deref().map(|u| (u, false)).or(e.less_than_or_equal.as_deref().map(|u| (u, true)));
         if let Some((up, inclusive)) = upper {
@@ -683,7 +741,12 @@ fn eval_cve5(a: &AffectedProduct, g: &Group) -> Verdict {
             let mut prefix_required: Option<Vec<u64>> = None;
             // NetScaler style "version 13.1, lessThan 49.15": the bound is a build within the line.
             if let (Some(sv), Some(uv)) = (Version::parse(&e.version, g.scheme), Version::parse(up, g.scheme)) {
-                if uv.compare(&sv) == Some(Ordering::Less) {
+                let patch_type = e.version_type.as_deref().is_some_and(|t| t.eq_ignore_ascii_case("patch"));
+                let build_in_line = (g.scheme == Scheme::NetScaler || patch_type)
+                    && sv.release.len() == 2
+                    && uv.release.len() == 2
+                    && !uv.release_starts_with(&sv.release);
+                if build_in_line || uv.compare(&sv) == Some(Ordering::Less) {
                     up_s = format!("{}-{}", e.version.trim(), up.trim());
                     prefix_required = Some(sv.release.clone());
                 }
@@ -705,8 +768,19 @@ fn eval_cve5(a: &AffectedProduct, g: &Group) -> Verdict {
                 })
             } else {
                 let vb = Version::parse(&up_s, g.scheme);
-                match vb.and_then(|b| iv.compare(&b)) {
-                    Some(o) => Some(if inclusive { o != Ordering::Greater } else { o == Ordering::Less }),
+                match vb.and_then(|b| iv.compare(&b).map(|o| (o, b))) {
+                    // "lessThanOrEqual 12.1.2" and the item is build 12.1.2.172: the bound may
+                    // name the whole 12.1.2 line. Refuse to guess.
+                    Some((Ordering::Greater, b))
+                        if inclusive
+                            && b.release.len() < iv.release.len()
+                            && iv.release_starts_with(&b.release)
+                            && b.pre.is_none()
+                            && b.post.is_empty() =>
+                    {
+                        None
+                    }
+                    Some((o, _)) => Some(if inclusive { o != Ordering::Greater } else { o == Ordering::Less }),
                     None => None,
                 }
             };
@@ -742,7 +816,13 @@ fn eval_cve5(a: &AffectedProduct, g: &Group) -> Verdict {
                 }
                 continue;
             }
-            let candidates: Vec<&str> = e.version.split([',', ';']).map(str::trim).filter(|s| !s.is_empty()).collect();
+            // "7.2.1, 7.2.0, 7.0.6" is a list of versions; "FortiOS 7.2.1, ...; FortiProxy ..." is not.
+            let parts: Vec<&str> = e.version.split(',').map(str::trim).filter(|s| !s.is_empty()).collect();
+            let candidates: Vec<&str> = if parts.len() > 1 && parts.iter().all(|p| p.starts_with(|c: char| c.is_ascii_digit())) {
+                parts
+            } else {
+                vec![e.version.as_str()]
+            };
             for c in candidates {
                 match Version::parse(c, g.scheme) {
                     Some(sv) => {
@@ -767,7 +847,11 @@ fn eval_cve5(a: &AffectedProduct, g: &Group) -> Verdict {
                         }
                     }
                     None => {
-                        if e.status == Status::Affected {
+                        // Free text. If it starts with a version of another line ("12.1 FIPs,
+                        // NDcPP" for a 13.1 item), it does not concern the item.
+                        let lead = leading_release(c);
+                        let other_line = !lead.is_empty() && !iv.release_starts_with(&lead);
+                        if e.status == Status::Affected && !other_line {
                             unknown = Some(format!("record version text `{}` is not a version: review", e.version));
                         }
                     }

@@ -206,6 +206,10 @@ impl Version {
         if raw.is_empty() || raw.len() > MAX_LEN || !raw.bytes().any(|b| b.is_ascii_digit()) {
             return None;
         }
+        if raw.contains(['(', ')', '[', ']', '<', '>', '=', ';', '/', '|', '"']) {
+            // Ranges, notes and free text are not versions.
+            return None;
+        }
         if raw.contains(',') && scheme != Scheme::FortiOs {
             // "7.2.1, 7.2.0, 7.0.6": a list, not a version.
             return None;
@@ -471,6 +475,11 @@ impl Version {
             return Some(debian_cmp(&self.raw, &other.raw));
         }
         if self.epoch != other.epoch {
+            // A package epoch only orders packages of the same distribution; against an
+            // upstream version (epoch 0) it says nothing.
+            if self.epoch == 0 || other.epoch == 0 {
+                return None;
+            }
             return Some(self.epoch.cmp(&other.epoch));
         }
         // Calendar vs. semantic numbering (Windows "2019" vs "10.0.17763"): refuse.
@@ -488,8 +497,18 @@ impl Version {
                 o => return Some(o),
             }
         }
+        // A post-release qualifier against a longer release ("8.0 U3b" vs "8.0.3.00100",
+        // "9.2p1" vs "9.2.1"): two notations of the same thing, not comparable.
+        let (shorter, longer) = if self.release.len() <= other.release.len() { (self, other) } else { (other, self) };
+        if !shorter.post.is_empty() && longer.release.len() > shorter.release.len() {
+            return None;
+        }
         // Same release: qualifiers decide.
         if self.unknown != other.unknown {
+            return None;
+        }
+        if self.scheme == Scheme::OpenSsh && self.post.is_empty() != other.post.is_empty() {
+            // "9.7" vs "9.7p1": the OpenBSD release and its portable release; refuse.
             return None;
         }
         match (&self.pre, &other.pre) {
@@ -617,7 +636,9 @@ mod tests {
         assert_eq!(c("15.2.1258.12", "15.02.1258.12", Scheme::MsBuild), Some(Equal));
         assert_eq!(c("Exchange Server 2019 CU14", "15.2.1544.4", Scheme::MsBuild), None);
         assert_eq!(c("9.2p1", "9.3p2", Scheme::OpenSsh), Some(Less));
-        assert_eq!(c("OpenSSH_9.8p1", "9.8", Scheme::OpenSsh), Some(Greater));
+        assert_eq!(c("OpenSSH_9.8p1", "9.8", Scheme::OpenSsh), None);
+        assert_eq!(c("OpenSSH_9.8p1", "9.7", Scheme::OpenSsh), Some(Greater));
+        assert_eq!(c("8.0.3.00100", "8.0 U3b", Scheme::Generic), None);
         assert_eq!(c("9.2p1", "9.2p2", Scheme::OpenSsh), Some(Less));
         assert_eq!(c("5.5.62-log", "5.5.63", Scheme::Mysql), Some(Less));
         assert_eq!(c("8.0.36-debug", "8.0.36", Scheme::Mysql), Some(Equal));
