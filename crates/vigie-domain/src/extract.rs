@@ -42,13 +42,14 @@ use std::borrow::Cow;
 use std::fmt;
 
 use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
 
 use crate::finess::Finess;
 use crate::geo;
 use crate::structure::normalize_phone_fr;
 
 /// The first line of the extract.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Metadata {
     /// The source named on the line (`"etalab"`).
     pub source: String,
@@ -60,7 +61,7 @@ pub struct Metadata {
 
 /// One geographic site (`structureet` record). String fields are trimmed; empty optional
 /// fields are `None`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SiteRecord {
     /// FINESS number of the site (`nofinesset`).
     pub finess_et: Finess,

@@ -18,7 +18,7 @@
 //! A–F sequence). [`department_from_extract`] maps them to the codes used here.
 
 /// A French region.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
 pub struct Region {
     /// INSEE region code (`"11"`, `"84"`, `"01"`…).
     pub code: &'static str,
@@ -29,7 +29,7 @@ pub struct Region {
 }
 
 /// A department (or an overseas collectivity, see the [module documentation](self)).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
 pub struct Department {
     /// INSEE code: `"01"`, `"2A"`, `"971"`…
     pub code: &'static str,

@@ -50,7 +50,7 @@ pub struct GhtFormat {
 }
 
 /// One establishment of a GHT.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct GhtRow {
     /// Identifier of the GHT.
     pub ght_code: String,
