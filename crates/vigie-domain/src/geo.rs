@@ -14,8 +14,10 @@
 //!
 //! The FINESS extract writes overseas departments with codes of its own in its `departement`
 //! field (`9A` Guadeloupe, `9B` Martinique, `9C` Guyane, `9D` La Réunion, `9F` Mayotte, `9J`
-//! Wallis-et-Futuna, all seen in the 2026-05-12 extract; `9E` Saint-Pierre-et-Miquelon by the
-//! A–F sequence). [`department_from_extract`] maps them to the codes used here.
+//! Wallis-et-Futuna, all seen in lines of the 2026-05-12 extract; `9E` Saint-Pierre-et-Miquelon,
+//! not seen in a line but mapped so by two independent public FINESS importers, one of which
+//! pairs it with SPM's own projection, EPSG:4467). [`department_from_extract`] maps them to the
+//! codes used here. Saint-Barthélemy and Saint-Martin sites are filed under `9A`.
 
 /// A French region.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
