@@ -202,6 +202,8 @@ impl Corpus {
                 return;
             }
             match fs::read(path) {
+                // Other CSV files (the KEV CSV twin of the JSON, indexes) are not sources here.
+                Ok(b) if name.ends_with(".csv") && sniff(&name, &b).is_none() => {}
                 Ok(b) => self.add_bytes(&name, &b),
                 Err(e) => self.errors.push(ParseError { file: Some(name), record: None, reason: format!("cannot read: {e}") }),
             }
