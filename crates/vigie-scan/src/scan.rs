@@ -1,0 +1,165 @@
+//! The scan engine: scope → port discovery → identification → findings.
+
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+
+use crate::discovery::{connect_scan, DiscoveryOptions, PortResult, PortState};
+use crate::findings::{assess_all, Finding};
+use crate::net::{Dialer, RateLimits};
+use crate::ports::PortSet;
+use crate::probe::{identify, ProbeOptions, Service};
+use crate::rules::RuleSet;
+use crate::scope::Scope;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum DiscoveryMethod {
+    #[default]
+    Connect,
+    /// Raw-socket SYN scan (root only); falls back to connect otherwise.
+    Syn,
+}
+
+#[derive(Debug, Clone)]
+pub struct ScanRequest {
+    /// Targets the caller asks for. Anything out of scope is refused.
+    pub targets: Vec<IpAddr>,
+    pub ports: PortSet,
+    pub limits: RateLimits,
+    pub discovery: DiscoveryOptions,
+    pub method: DiscoveryMethod,
+    /// Run service identification on open ports.
+    pub identify: bool,
+    pub probe: ProbeOptions,
+    /// Simultaneous identification probes.
+    pub probe_concurrency: usize,
+    /// Names (in scope) known for each target, used as SNI / Host and for certificate checks.
+    pub names: BTreeMap<IpAddr, String>,
+}
+
+impl Default for ScanRequest {
+    fn default() -> Self {
+        Self {
+            targets: vec![],
+            ports: PortSet::Health,
+            limits: RateLimits::default(),
+            discovery: DiscoveryOptions::default(),
+            method: DiscoveryMethod::Connect,
+            identify: true,
+            probe: ProbeOptions::default(),
+            probe_concurrency: 64,
+            names: BTreeMap::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+pub struct ScanStats {
+    pub discovery_ms: u128,
+    pub identification_ms: u128,
+    pub ports_probed: usize,
+    pub connection_attempts: u64,
+    pub refused_by_scope: u64,
+    pub method: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+pub struct ScanResult {
+    pub started: String,
+    pub finished: String,
+    /// Open ports (closed and filtered ones are counted, not listed).
+    pub open_ports: Vec<PortResult>,
+    pub closed_count: usize,
+    pub filtered_count: usize,
+    pub services: Vec<Service>,
+    pub findings: Vec<Finding>,
+    /// Targets refused by the scope, with the reason.
+    pub refused: Vec<(IpAddr, String)>,
+    pub stats: ScanStats,
+}
+
+pub fn now_rfc3339() -> String {
+    time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
+}
+
+/// Runs one scan. The scope is enforced for every target and every
+/// connection, whatever `req` asks.
+pub async fn scan(scope: Arc<Scope>, req: ScanRequest, rules: Arc<RuleSet>) -> ScanResult {
+    let started = now_rfc3339();
+    let dialer = Arc::new(Dialer::new(scope.clone(), req.limits));
+    let ports = req.ports.ports();
+    let mut targets = req.targets.clone();
+    targets.sort();
+    targets.dedup();
+    let t0 = Instant::now();
+    let mut method = "connect";
+    let (results, refused) = match req.method {
+        DiscoveryMethod::Syn if crate::syn::available() => {
+            method = "syn";
+            match crate::syn::syn_scan(dialer.clone(), &targets, &ports, &req.discovery).await {
+                Ok(r) => r,
+                Err(_) => {
+                    method = "connect";
+                    connect_scan(dialer.clone(), &targets, &ports, &req.discovery).await
+                }
+            }
+        }
+        _ => connect_scan(dialer.clone(), &targets, &ports, &req.discovery).await,
+    };
+    let discovery_ms = t0.elapsed().as_millis();
+    let open: Vec<PortResult> = results.iter().filter(|r| r.state == PortState::Open).cloned().collect();
+    let closed_count = results.iter().filter(|r| r.state == PortState::Closed).count();
+    let filtered_count = results.iter().filter(|r| r.state == PortState::Filtered).count();
+    let t1 = Instant::now();
+    let mut services = vec![];
+    if req.identify {
+        let sem = Arc::new(tokio::sync::Semaphore::new(req.probe_concurrency.max(1)));
+        let mut set = tokio::task::JoinSet::new();
+        for p in &open {
+            let Ok(permit) = sem.clone().acquire_owned().await else { break };
+            let d = dialer.clone();
+            let rules = rules.clone();
+            let mut opts = req.probe.clone();
+            if opts.server_name.is_none() {
+                opts.server_name = req.names.get(&p.ip).cloned();
+            }
+            let (ip, port) = (p.ip, p.port);
+            set.spawn_blocking(move || {
+                let s = identify(&d, ip, port, &rules, &opts);
+                drop(permit);
+                s
+            });
+        }
+        while let Some(r) = set.join_next().await {
+            if let Ok(s) = r {
+                services.push(s);
+            }
+        }
+        services.sort_by_key(|s| (s.ip, s.port));
+    }
+    let identification_ms = t1.elapsed().as_millis();
+    let findings = assess_all(&services);
+    ScanResult {
+        started,
+        finished: now_rfc3339(),
+        open_ports: open,
+        closed_count,
+        filtered_count,
+        services,
+        findings,
+        refused,
+        stats: ScanStats {
+            discovery_ms,
+            identification_ms,
+            ports_probed: ports.len() * targets.len(),
+            connection_attempts: dialer.attempts.load(Ordering::Relaxed),
+            refused_by_scope: dialer.refused.load(Ordering::Relaxed),
+            method: method.into(),
+        },
+    }
+}
