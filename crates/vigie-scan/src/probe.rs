@@ -306,12 +306,10 @@ fn ftp_anonymous(s: &mut TcpStream, svc: &mut Service) {
             None => return,
         }
     } else {
-        (code, String::new())
+        (code, wire::parse_reply(&r).map(|x| x.1).unwrap_or_default())
     };
     svc.facts.insert("ftp.anonymous".into(), (final_code == 230).to_string());
-    if final_code == 230 {
-        svc.facts.insert("ftp.anonymous.reply".into(), format!("{final_code} {}", text.trim()));
-    }
+    svc.facts.insert("ftp.anonymous.reply".into(), excerpt(&format!("{final_code} {}", text.trim()), 200));
     let _ = s.write_all(b"QUIT\r\n");
 }
 
