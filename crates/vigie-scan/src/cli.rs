@@ -99,25 +99,39 @@ pub async fn run(args: ScanArgs) -> anyhow::Result<()> {
     }
     let mut rules = RuleSet::builtin()?;
     if let Some(p) = &args.recog {
-        let (extra, reports) = import_recog(p).with_context(|| format!("reading Recog fingerprints from {}", p.display()))?;
+        let (extra, reports) = import_recog(p)
+            .with_context(|| format!("reading Recog fingerprints from {}", p.display()))?;
         let total: usize = reports.iter().map(|r| r.examples).sum();
         let passed: usize = reports.iter().map(|r| r.examples_passed).sum();
-        eprintln!("vigie scan: imported {} Recog fingerprints; self-test {passed}/{total} examples pass", extra.rules.len());
+        eprintln!(
+            "vigie scan: imported {} Recog fingerprints; self-test {passed}/{total} examples pass",
+            extra.rules.len()
+        );
         rules.extend(extra);
     }
     let ports = PortSet::parse(&args.ports).map_err(|e| anyhow::anyhow!(e))?;
     let mut req = ScanRequest {
         targets,
         ports,
-        limits: RateLimits { global_per_sec: args.rate, per_target_per_sec: args.rate_per_target },
-        method: if args.syn { DiscoveryMethod::Syn } else { DiscoveryMethod::Connect },
+        limits: RateLimits {
+            global_per_sec: args.rate,
+            per_target_per_sec: args.rate_per_target,
+        },
+        method: if args.syn {
+            DiscoveryMethod::Syn
+        } else {
+            DiscoveryMethod::Connect
+        },
         identify: !args.no_identify,
         probe_concurrency: args.probe_concurrency,
         names,
         ..Default::default()
     };
     req.discovery.max_concurrency = args.concurrency.max(1);
-    req.discovery.initial_concurrency = req.discovery.initial_concurrency.min(req.discovery.max_concurrency);
+    req.discovery.initial_concurrency = req
+        .discovery
+        .initial_concurrency
+        .min(req.discovery.max_concurrency);
     req.discovery.max_timeout = Duration::from_millis(args.timeout_ms.max(10));
     req.discovery.min_timeout = req.discovery.min_timeout.min(req.discovery.max_timeout);
     req.probe.ftp_anonymous_check = !args.no_ftp_anonymous;
@@ -154,7 +168,10 @@ fn text_report(r: &crate::scan::ScanResult) -> String {
         ));
     }
     for f in &r.findings {
-        s.push_str(&format!("[{:?}] {} — {}\n", f.severity, f.title_fr, f.evidence));
+        s.push_str(&format!(
+            "[{:?}] {} — {}\n",
+            f.severity, f.title_fr, f.evidence
+        ));
     }
     for (ip, why) in &r.refused {
         s.push_str(&format!("refused {ip}: {why}\n"));

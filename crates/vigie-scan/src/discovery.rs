@@ -86,7 +86,9 @@ struct Adaptive {
 
 impl Adaptive {
     fn timeout_for(&self, ip: IpAddr) -> Duration {
-        let Ok(m) = self.rtt.lock() else { return self.opts.max_timeout };
+        let Ok(m) = self.rtt.lock() else {
+            return self.opts.max_timeout;
+        };
         match m.get(&ip) {
             Some(s) if s.samples >= 3 => {
                 let t = Duration::from_micros((s.srtt_us + 4.0 * s.rttvar_us) as u64 * 10);
@@ -136,7 +138,9 @@ pub async fn connect_scan(
             Err(e) => refused.push((*t, e.to_string())),
         }
     }
-    let init = opts.initial_concurrency.clamp(1, opts.max_concurrency.max(1));
+    let init = opts
+        .initial_concurrency
+        .clamp(1, opts.max_concurrency.max(1));
     let ad = Arc::new(Adaptive {
         sem: Arc::new(Semaphore::new(init)),
         limit: Mutex::new(init),
@@ -146,16 +150,25 @@ pub async fn connect_scan(
         opts: opts.clone(),
     });
     let mut results = Vec::new();
-    let mut pending: Vec<(IpAddr, u16)> = ports.iter().flat_map(|p| ok_targets.iter().map(move |t| (*t, *p))).collect();
+    let mut pending: Vec<(IpAddr, u16)> = ports
+        .iter()
+        .flat_map(|p| ok_targets.iter().map(move |t| (*t, *p)))
+        .collect();
     for round in 0..=opts.retries {
         let mut set = tokio::task::JoinSet::new();
         let mut timed_out = vec![];
         for (ip, port) in pending.drain(..) {
-            let Ok(permit) = ad.sem.clone().acquire_owned().await else { break };
+            let Ok(permit) = ad.sem.clone().acquire_owned().await else {
+                break;
+            };
             let ad2 = ad.clone();
             let d = dialer.clone();
             set.spawn(async move {
-                let timeout = if round > 0 { ad2.opts.max_timeout } else { ad2.timeout_for(ip) };
+                let timeout = if round > 0 {
+                    ad2.opts.max_timeout
+                } else {
+                    ad2.timeout_for(ip)
+                };
                 let start = Instant::now();
                 let r = d.connect(SocketAddr::new(ip, port), timeout).await;
                 let rtt = start.elapsed();
@@ -193,7 +206,12 @@ pub async fn connect_scan(
         }
         if round == opts.retries {
             for (ip, port) in timed_out {
-                results.push(PortResult { ip, port, state: PortState::Filtered, rtt_us: None });
+                results.push(PortResult {
+                    ip,
+                    port,
+                    state: PortState::Filtered,
+                    rtt_us: None,
+                });
             }
         } else {
             pending = timed_out;
@@ -214,7 +232,12 @@ fn collect(
     if state == PortState::Filtered && rtt.is_none() {
         timed_out.push((ip, port));
     } else {
-        results.push(PortResult { ip, port, state, rtt_us: rtt.map(|d| d.as_micros() as u64) });
+        results.push(PortResult {
+            ip,
+            port,
+            state,
+            rtt_us: rtt.map(|d| d.as_micros() as u64),
+        });
     }
 }
 
@@ -231,13 +254,24 @@ mod tests {
         let p1 = l1.local_addr().unwrap().port();
         let p2 = l2.local_addr().unwrap().port();
         let scope = Arc::new(Scope::from_networks(["127.0.0.1"]).unwrap());
-        let d = Arc::new(Dialer::new(scope, RateLimits { global_per_sec: 0, per_target_per_sec: 0 }));
+        let d = Arc::new(Dialer::new(
+            scope,
+            RateLimits {
+                global_per_sec: 0,
+                per_target_per_sec: 0,
+            },
+        ));
         let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let p3 = closed.local_addr().unwrap().port();
         drop(closed);
         let targets: Vec<IpAddr> = vec!["127.0.0.1".parse().unwrap(), "127.0.0.9".parse().unwrap()];
-        let (res, refused) = connect_scan(d, &targets, &[p1, p2, p3], &DiscoveryOptions::default()).await;
-        let open: Vec<u16> = res.iter().filter(|r| r.state == PortState::Open).map(|r| r.port).collect();
+        let (res, refused) =
+            connect_scan(d, &targets, &[p1, p2, p3], &DiscoveryOptions::default()).await;
+        let open: Vec<u16> = res
+            .iter()
+            .filter(|r| r.state == PortState::Open)
+            .map(|r| r.port)
+            .collect();
         let mut want = vec![p1, p2];
         want.sort();
         assert_eq!(open, want);

@@ -182,19 +182,33 @@ fn title(kind: FindingKind, svc: &Service) -> (String, String) {
         FindingKind::FileSharingExposed => ("Partage de fichiers exposé", "File sharing exposed"),
         FindingKind::CleartextProtocol => ("Protocole en clair", "Cleartext protocol"),
         FindingKind::FtpAnonymousLogin => ("FTP anonyme autorisé", "Anonymous FTP login"),
-        FindingKind::RedisNoAuthentication => ("Redis sans authentification", "Redis without authentication"),
+        FindingKind::RedisNoAuthentication => (
+            "Redis sans authentification",
+            "Redis without authentication",
+        ),
         FindingKind::DicomExposed => ("Service DICOM exposé", "DICOM service exposed"),
         FindingKind::Hl7Exposed => ("Interface HL7 exposée", "HL7 interface exposed"),
         FindingKind::TlsCertificateExpired => ("Certificat TLS expiré", "Expired TLS certificate"),
         FindingKind::TlsSelfSigned => ("Certificat TLS auto-signé", "Self-signed TLS certificate"),
         FindingKind::TlsLegacyProtocol => ("TLS obsolète accepté", "Legacy TLS accepted"),
-        FindingKind::TlsNameMismatch => ("Nom du certificat incorrect", "Certificate name mismatch"),
+        FindingKind::TlsNameMismatch => {
+            ("Nom du certificat incorrect", "Certificate name mismatch")
+        }
         FindingKind::EndOfLifeSoftware => ("Logiciel en fin de support", "End-of-life software"),
     };
-    (format!("{fr} : {what} sur le port {}", svc.port), format!("{en}: {what} on port {}", svc.port))
+    (
+        format!("{fr} : {what} sur le port {}", svc.port),
+        format!("{en}: {what} on port {}", svc.port),
+    )
 }
 
-fn make(kind: FindingKind, svc: &Service, evidence: String, confidence: Confidence, detail: Option<String>) -> Finding {
+fn make(
+    kind: FindingKind,
+    svc: &Service,
+    evidence: String,
+    confidence: Confidence,
+    detail: Option<String>,
+) -> Finding {
     let (severity, fr, en) = kind.advice();
     let (title_fr, title_en) = title(kind, svc);
     Finding {
@@ -228,37 +242,86 @@ pub fn assess(svc: &Service, eol: &[EolEntry]) -> Vec<Finding> {
     let has_tag = |t: &str| svc.tags.iter().any(|x| x == t);
     let name = svc.name.as_str();
     if name == "ms-wbt-server" || name == "vnc" || has_tag("remote-desktop") {
-        out.push(make(RemoteDesktopExposed, svc, ev.clone(), Confidence::High, fact(svc, "rdp.protocol").map(|p| format!("RDP security protocol: {p}"))));
+        out.push(make(
+            RemoteDesktopExposed,
+            svc,
+            ev.clone(),
+            Confidence::High,
+            fact(svc, "rdp.protocol").map(|p| format!("RDP security protocol: {p}")),
+        ));
     }
     if has_tag("webmail") {
-        out.push(make(WebmailExposed, svc, ev_match(svc, "webmail"), Confidence::High, None));
+        out.push(make(
+            WebmailExposed,
+            svc,
+            ev_match(svc, "webmail"),
+            Confidence::High,
+            None,
+        ));
     }
     if has_tag("vpn") {
-        out.push(make(VpnApplianceExposed, svc, ev_match(svc, "vpn"), Confidence::High, None));
+        out.push(make(
+            VpnApplianceExposed,
+            svc,
+            ev_match(svc, "vpn"),
+            Confidence::High,
+            None,
+        ));
     }
-    let db = matches!(name, "mysql" | "postgresql" | "ms-sql-s" | "redis" | "mongodb" | "elasticsearch" | "oracle-tns") || has_tag("database");
+    let db = matches!(
+        name,
+        "mysql" | "postgresql" | "ms-sql-s" | "redis" | "mongodb" | "elasticsearch" | "oracle-tns"
+    ) || has_tag("database");
     if db {
-        out.push(make(DatabaseExposed, svc, ev.clone(), Confidence::High, None));
+        out.push(make(
+            DatabaseExposed,
+            svc,
+            ev.clone(),
+            Confidence::High,
+            None,
+        ));
     }
     if matches!(name, "microsoft-ds" | "netbios-ssn" | "nfs" | "ftp") || has_tag("file-sharing") {
-        out.push(make(FileSharingExposed, svc, ev.clone(), Confidence::High, fact(svc, "smb.dialect").map(|d| format!("SMB dialect {d}"))));
+        out.push(make(
+            FileSharingExposed,
+            svc,
+            ev.clone(),
+            Confidence::High,
+            fact(svc, "smb.dialect").map(|d| format!("SMB dialect {d}")),
+        ));
     }
     let cleartext = match name {
         "ftp" | "telnet" => true,
         "ldap" => true,
         "pop3" | "imap" => true,
-        "http" => fact(svc, "http.body").is_some_and(|b| b.to_ascii_lowercase().contains("type=\"password\"")),
+        "http" => fact(svc, "http.body")
+            .is_some_and(|b| b.to_ascii_lowercase().contains("type=\"password\"")),
         _ => false,
     };
     if cleartext {
-        out.push(make(CleartextProtocol, svc, ev.clone(), Confidence::High, None));
+        out.push(make(
+            CleartextProtocol,
+            svc,
+            ev.clone(),
+            Confidence::High,
+            None,
+        ));
     }
     if fact(svc, "ftp.anonymous") == Some("true") {
-        let e = format!("USER anonymous → {}", fact(svc, "ftp.anonymous.reply").unwrap_or("230"));
+        let e = format!(
+            "USER anonymous → {}",
+            fact(svc, "ftp.anonymous.reply").unwrap_or("230")
+        );
         out.push(make(FtpAnonymousLogin, svc, e, Confidence::High, None));
     }
     if fact(svc, "redis.auth") == Some("none") {
-        out.push(make(RedisNoAuthentication, svc, ev.clone(), Confidence::High, None));
+        out.push(make(
+            RedisNoAuthentication,
+            svc,
+            ev.clone(),
+            Confidence::High,
+            None,
+        ));
     }
     if name == "dicom" {
         out.push(make(DicomExposed, svc, ev.clone(), Confidence::High, None));
@@ -268,28 +331,76 @@ pub fn assess(svc: &Service, eol: &[EolEntry]) -> Vec<Finding> {
     }
     if let Some(t) = &svc.tls {
         if let Some(leaf) = t.chain.first() {
-            let cert_ev = format!("subject {}; issuer {}; notAfter {}", leaf.subject, leaf.issuer, leaf.not_after);
+            let cert_ev = format!(
+                "subject {}; issuer {}; notAfter {}",
+                leaf.subject, leaf.issuer, leaf.not_after
+            );
             if leaf.expired {
-                out.push(make(TlsCertificateExpired, svc, cert_ev.clone(), Confidence::High, Some(format!("expired {}", leaf.not_after))));
+                out.push(make(
+                    TlsCertificateExpired,
+                    svc,
+                    cert_ev.clone(),
+                    Confidence::High,
+                    Some(format!("expired {}", leaf.not_after)),
+                ));
             }
             if leaf.self_signed {
-                out.push(make(TlsSelfSigned, svc, cert_ev.clone(), Confidence::High, None));
+                out.push(make(
+                    TlsSelfSigned,
+                    svc,
+                    cert_ev.clone(),
+                    Confidence::High,
+                    None,
+                ));
             }
             if t.name_mismatch == Some(true) {
-                out.push(make(TlsNameMismatch, svc, format!("{cert_ev}; SAN {:?}", leaf.sans), Confidence::High, t.name_checked.clone()));
+                out.push(make(
+                    TlsNameMismatch,
+                    svc,
+                    format!("{cert_ev}; SAN {:?}", leaf.sans),
+                    Confidence::High,
+                    t.name_checked.clone(),
+                ));
             }
         }
-        let legacy: Vec<&String> = t.accepted_versions.iter().filter(|v| *v == "TLSv1" || *v == "TLSv1.1").collect();
+        let legacy: Vec<&String> = t
+            .accepted_versions
+            .iter()
+            .filter(|v| *v == "TLSv1" || *v == "TLSv1.1")
+            .collect();
         if !legacy.is_empty() {
-            let e = format!("handshake accepted with {}", legacy.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "));
-            out.push(make(TlsLegacyProtocol, svc, e, Confidence::High, Some(format!("accepted: {}", t.accepted_versions.join(", ")))));
+            let e = format!(
+                "handshake accepted with {}",
+                legacy
+                    .iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            out.push(make(
+                TlsLegacyProtocol,
+                svc,
+                e,
+                Confidence::High,
+                Some(format!("accepted: {}", t.accepted_versions.join(", "))),
+            ));
         }
     }
     if let (Some(p), Some(v)) = (&svc.product, &svc.version) {
         if let Some(e) = end_of_life(eol, p, v) {
             // a distribution package may carry backported fixes: less sure
-            let confidence = if svc.distro.is_some() { Confidence::Low } else { Confidence::Medium };
-            let mut f = make(EndOfLifeSoftware, svc, format!("{p} {v} read from: {}", ev), confidence, Some(format!("{} (since {})", e.note, e.since)));
+            let confidence = if svc.distro.is_some() {
+                Confidence::Low
+            } else {
+                Confidence::Medium
+            };
+            let mut f = make(
+                EndOfLifeSoftware,
+                svc,
+                format!("{p} {v} read from: {}", ev),
+                confidence,
+                Some(format!("{} (since {})", e.note, e.since)),
+            );
             f.distro = svc.distro.clone();
             out.push(f);
         }
@@ -314,7 +425,13 @@ fn ev_match(svc: &Service, tag: &str) -> String {
 pub fn assess_all(services: &[Service]) -> Vec<Finding> {
     let eol = eol_table();
     let mut v: Vec<Finding> = services.iter().flat_map(|s| assess(s, &eol)).collect();
-    v.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.ip.cmp(&b.ip)).then(a.port.cmp(&b.port)).then(a.kind.cmp(&b.kind)));
+    v.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then(a.ip.cmp(&b.ip))
+            .then(a.port.cmp(&b.port))
+            .then(a.kind.cmp(&b.kind))
+    });
     v
 }
 
@@ -333,34 +450,65 @@ pub struct ScanDiff {
 }
 
 fn svc_label(s: &Service) -> String {
-    format!("{} {} {}", s.name, s.product.clone().unwrap_or_default(), s.version.clone().unwrap_or_default()).trim().to_string()
+    format!(
+        "{} {} {}",
+        s.name,
+        s.product.clone().unwrap_or_default(),
+        s.version.clone().unwrap_or_default()
+    )
+    .trim()
+    .to_string()
 }
 
 /// Diff of `before` and `after` (services and findings).
-pub fn diff(before_services: &[Service], before: &[Finding], after_services: &[Service], after: &[Finding]) -> ScanDiff {
-    let bs: BTreeMap<(IpAddr, u16), &Service> = before_services.iter().map(|s| ((s.ip, s.port), s)).collect();
-    let as_: BTreeMap<(IpAddr, u16), &Service> = after_services.iter().map(|s| ((s.ip, s.port), s)).collect();
+pub fn diff(
+    before_services: &[Service],
+    before: &[Finding],
+    after_services: &[Service],
+    after: &[Finding],
+) -> ScanDiff {
+    let bs: BTreeMap<(IpAddr, u16), &Service> = before_services
+        .iter()
+        .map(|s| ((s.ip, s.port), s))
+        .collect();
+    let as_: BTreeMap<(IpAddr, u16), &Service> =
+        after_services.iter().map(|s| ((s.ip, s.port), s)).collect();
     let mut d = ScanDiff::default();
     for (k, s) in &as_ {
         match bs.get(k) {
             None => d.new_ports.push(*k),
-            Some(old) if svc_label(old) != svc_label(s) => d.changed_services.push((k.0, k.1, svc_label(old), svc_label(s))),
+            Some(old) if svc_label(old) != svc_label(s) => {
+                d.changed_services
+                    .push((k.0, k.1, svc_label(old), svc_label(s)))
+            }
             _ => {}
         }
     }
-    d.gone_ports = bs.keys().filter(|k| !as_.contains_key(k)).copied().collect();
+    d.gone_ports = bs
+        .keys()
+        .filter(|k| !as_.contains_key(k))
+        .copied()
+        .collect();
     let bf: BTreeMap<_, &Finding> = before.iter().map(|f| (f.key(), f)).collect();
     let af: BTreeMap<_, &Finding> = after.iter().map(|f| (f.key(), f)).collect();
     for (k, f) in &af {
         match bf.get(k) {
             None => d.new_findings.push((*f).clone()),
-            Some(old) if old.severity != f.severity || old.evidence != f.evidence || old.version != f.version => {
+            Some(old)
+                if old.severity != f.severity
+                    || old.evidence != f.evidence
+                    || old.version != f.version =>
+            {
                 d.changed_findings.push(((*old).clone(), (*f).clone()))
             }
             _ => {}
         }
     }
-    d.gone_findings = bf.iter().filter(|(k, _)| !af.contains_key(k)).map(|(_, f)| (*f).clone()).collect();
+    d.gone_findings = bf
+        .iter()
+        .filter(|(k, _)| !af.contains_key(k))
+        .map(|(_, f)| (*f).clone())
+        .collect();
     d
 }
 
@@ -370,7 +518,13 @@ mod tests {
     use crate::tls::{CertInfo, TlsInfo};
 
     fn svc(name: &str, port: u16) -> Service {
-        Service { ip: "10.0.0.1".parse().unwrap(), port, name: name.into(), evidence: "x".into(), ..Default::default() }
+        Service {
+            ip: "10.0.0.1".parse().unwrap(),
+            port,
+            name: name.into(),
+            evidence: "x".into(),
+            ..Default::default()
+        }
     }
 
     #[test]
@@ -382,10 +536,21 @@ mod tests {
         let mut web = svc("https", 443);
         web.tls = Some(TlsInfo {
             accepted_versions: vec!["TLSv1".into(), "TLSv1.2".into()],
-            chain: vec![CertInfo { expired: true, self_signed: true, ..Default::default() }],
+            chain: vec![CertInfo {
+                expired: true,
+                self_signed: true,
+                ..Default::default()
+            }],
             ..Default::default()
         });
-        let f = assess_all(&[redis, ftp, web, svc("ms-wbt-server", 3389), svc("dicom", 104), svc("hl7-mllp", 2575)]);
+        let f = assess_all(&[
+            redis,
+            ftp,
+            web,
+            svc("ms-wbt-server", 3389),
+            svc("dicom", 104),
+            svc("hl7-mllp", 2575),
+        ]);
         let kinds: Vec<&str> = f.iter().map(|f| f.kind.as_str()).collect();
         for k in [
             "redis-no-authentication",
@@ -402,8 +567,14 @@ mod tests {
         ] {
             assert!(kinds.contains(&k), "{k} missing from {kinds:?}");
         }
-        assert_eq!(f[0].kind, FindingKind::RedisNoAuthentication, "critical first");
-        assert!(f.iter().all(|f| !f.remediation_fr.is_empty() && !f.remediation_en.is_empty()));
+        assert_eq!(
+            f[0].kind,
+            FindingKind::RedisNoAuthentication,
+            "critical first"
+        );
+        assert!(f
+            .iter()
+            .all(|f| !f.remediation_fr.is_empty() && !f.remediation_en.is_empty()));
     }
 
     #[test]
@@ -413,12 +584,24 @@ mod tests {
         s.version = Some("6.6.1p1".into());
         s.distro = crate::versions::distro_patch("OpenSSH_6.6.1p1 Ubuntu-2ubuntu2.13");
         let f = assess_all(&[s.clone()]);
-        let e = f.iter().find(|f| f.kind == FindingKind::EndOfLifeSoftware).unwrap();
+        let e = f
+            .iter()
+            .find(|f| f.kind == FindingKind::EndOfLifeSoftware)
+            .unwrap();
         assert_eq!(e.confidence, Confidence::Low);
-        assert_eq!(e.distro.as_ref().unwrap().patch_level.as_deref(), Some("2ubuntu2.13"));
+        assert_eq!(
+            e.distro.as_ref().unwrap().patch_level.as_deref(),
+            Some("2ubuntu2.13")
+        );
         s.distro = None;
         let f = assess_all(&[s]);
-        assert_eq!(f.iter().find(|f| f.kind == FindingKind::EndOfLifeSoftware).unwrap().confidence, Confidence::Medium);
+        assert_eq!(
+            f.iter()
+                .find(|f| f.kind == FindingKind::EndOfLifeSoftware)
+                .unwrap()
+                .confidence,
+            Confidence::Medium
+        );
     }
 
     #[test]
@@ -428,11 +611,22 @@ mod tests {
         b.facts.insert("redis.auth".into(), "none".into());
         let before_s = vec![a.clone()];
         let after_s = vec![b.clone()];
-        let d = diff(&before_s, &assess_all(&before_s), &after_s, &assess_all(&after_s));
+        let d = diff(
+            &before_s,
+            &assess_all(&before_s),
+            &after_s,
+            &assess_all(&after_s),
+        );
         assert_eq!(d.new_ports.len(), 1);
         assert_eq!(d.gone_ports.len(), 1);
-        assert!(d.gone_findings.iter().any(|f| f.kind == FindingKind::RemoteDesktopExposed));
-        assert!(d.new_findings.iter().any(|f| f.kind == FindingKind::RedisNoAuthentication));
+        assert!(d
+            .gone_findings
+            .iter()
+            .any(|f| f.kind == FindingKind::RemoteDesktopExposed));
+        assert!(d
+            .new_findings
+            .iter()
+            .any(|f| f.kind == FindingKind::RedisNoAuthentication));
         let mut b2 = b.clone();
         b2.product = Some("Redis".into());
         b2.version = Some("7.0".into());

@@ -18,8 +18,15 @@ pub struct Pacer {
 
 impl Pacer {
     pub fn new(rate_per_sec: u32) -> Self {
-        let interval = if rate_per_sec == 0 { Duration::ZERO } else { Duration::from_secs_f64(1.0 / f64::from(rate_per_sec)) };
-        Self { interval, next: Mutex::new(Instant::now()) }
+        let interval = if rate_per_sec == 0 {
+            Duration::ZERO
+        } else {
+            Duration::from_secs_f64(1.0 / f64::from(rate_per_sec))
+        };
+        Self {
+            interval,
+            next: Mutex::new(Instant::now()),
+        }
     }
 
     /// Reserves the next slot; returns how long to wait for it.
@@ -28,7 +35,9 @@ impl Pacer {
             return Duration::ZERO;
         }
         let now = Instant::now();
-        let Ok(mut next) = self.next.lock() else { return Duration::ZERO };
+        let Ok(mut next) = self.next.lock() else {
+            return Duration::ZERO;
+        };
         // allow a small burst of 50 ms worth of events
         let floor = now.checked_sub(Duration::from_millis(50)).unwrap_or(now);
         if *next < floor {
@@ -64,7 +73,10 @@ pub struct RateLimits {
 impl Default for RateLimits {
     /// Polite default: 1,000 attempts/s overall, 200/s to any one address.
     fn default() -> Self {
-        Self { global_per_sec: 1000, per_target_per_sec: 200 }
+        Self {
+            global_per_sec: 1000,
+            per_target_per_sec: 200,
+        }
     }
 }
 
@@ -108,7 +120,10 @@ impl Dialer {
 
     fn pacer(&self, ip: IpAddr) -> Arc<Pacer> {
         match self.per_target.lock() {
-            Ok(mut m) => m.entry(ip).or_insert_with(|| Arc::new(Pacer::new(self.per_target_rate))).clone(),
+            Ok(mut m) => m
+                .entry(ip)
+                .or_insert_with(|| Arc::new(Pacer::new(self.per_target_rate)))
+                .clone(),
             Err(_) => Arc::new(Pacer::new(self.per_target_rate)),
         }
     }
@@ -126,7 +141,11 @@ impl Dialer {
     }
 
     /// Async TCP connect with timeout, scope-checked and paced.
-    pub async fn connect(&self, addr: SocketAddr, timeout: Duration) -> Result<tokio::net::TcpStream, DialError> {
+    pub async fn connect(
+        &self,
+        addr: SocketAddr,
+        timeout: Duration,
+    ) -> Result<tokio::net::TcpStream, DialError> {
         self.authorize(addr.ip())?;
         self.pace(addr.ip()).await;
         self.attempts.fetch_add(1, Ordering::Relaxed);
@@ -138,7 +157,11 @@ impl Dialer {
     }
 
     /// Blocking TCP connect (for probes run on blocking threads), scope-checked and paced.
-    pub fn connect_blocking(&self, addr: SocketAddr, timeout: Duration) -> Result<TcpStream, DialError> {
+    pub fn connect_blocking(
+        &self,
+        addr: SocketAddr,
+        timeout: Duration,
+    ) -> Result<TcpStream, DialError> {
         self.authorize(addr.ip())?;
         self.global.wait_blocking();
         self.pacer(addr.ip()).wait_blocking();
@@ -177,10 +200,19 @@ mod tests {
         let addr = listener.local_addr().unwrap();
         let scope = Arc::new(Scope::from_networks(["127.0.0.2/32"]).unwrap());
         let d = Dialer::new(scope, RateLimits::default());
-        assert!(matches!(d.connect(addr, Duration::from_millis(200)).await, Err(DialError::Scope(_))));
-        assert!(matches!(d.connect_blocking(addr, Duration::from_millis(200)), Err(DialError::Scope(_))));
+        assert!(matches!(
+            d.connect(addr, Duration::from_millis(200)).await,
+            Err(DialError::Scope(_))
+        ));
+        assert!(matches!(
+            d.connect_blocking(addr, Duration::from_millis(200)),
+            Err(DialError::Scope(_))
+        ));
         listener.set_nonblocking(true).unwrap();
-        assert!(listener.accept().is_err(), "no connection reached the listener");
+        assert!(
+            listener.accept().is_err(),
+            "no connection reached the listener"
+        );
         assert_eq!(d.attempts.load(Ordering::Relaxed), 0);
         assert_eq!(d.refused.load(Ordering::Relaxed), 2);
     }
@@ -193,6 +225,10 @@ mod tests {
             p.wait().await;
         }
         // 40 events at 200/s with a 50 ms burst allowance: >= ~140 ms
-        assert!(t.elapsed() >= Duration::from_millis(120), "{:?}", t.elapsed());
+        assert!(
+            t.elapsed() >= Duration::from_millis(120),
+            "{:?}",
+            t.elapsed()
+        );
     }
 }

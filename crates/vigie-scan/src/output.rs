@@ -28,7 +28,9 @@ pub fn to_json_lines(r: &ScanResult) -> String {
         "stats": r.stats,
     }));
     for p in &r.open_ports {
-        line(serde_json::json!({"type": "port", "ip": p.ip, "port": p.port, "state": p.state, "rtt_us": p.rtt_us}));
+        line(
+            serde_json::json!({"type": "port", "ip": p.ip, "port": p.port, "state": p.state, "rtt_us": p.rtt_us}),
+        );
     }
     for s in &r.services {
         let mut v = serde_json::to_value(s).unwrap_or_default();
@@ -77,7 +79,9 @@ pub fn cpe22(cpe: &str) -> String {
 }
 
 fn unix(ts: &str) -> i64 {
-    time::OffsetDateTime::parse(ts, &time::format_description::well_known::Rfc3339).map(|t| t.unix_timestamp()).unwrap_or(0)
+    time::OffsetDateTime::parse(ts, &time::format_description::well_known::Rfc3339)
+        .map(|t| t.unix_timestamp())
+        .unwrap_or(0)
 }
 
 /// nmap-compatible XML (the subset that tools reading `-oX` files use).
@@ -85,8 +89,15 @@ pub fn to_nmap_xml(r: &ScanResult, args: &str) -> String {
     let mut x = String::new();
     let start = unix(&r.started);
     let end = unix(&r.finished);
-    let scan_type = if r.stats.method == "syn" { "syn" } else { "connect" };
-    let _ = writeln!(x, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!DOCTYPE nmaprun>");
+    let scan_type = if r.stats.method == "syn" {
+        "syn"
+    } else {
+        "connect"
+    };
+    let _ = writeln!(
+        x,
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!DOCTYPE nmaprun>"
+    );
     let _ = writeln!(
         x,
         "<nmaprun scanner=\"vigie\" args=\"{}\" start=\"{start}\" startstr=\"{}\" version=\"{}\" xmloutputversion=\"1.05\">",
@@ -94,16 +105,23 @@ pub fn to_nmap_xml(r: &ScanResult, args: &str) -> String {
         esc(&r.started),
         env!("CARGO_PKG_VERSION")
     );
-    let _ = writeln!(x, "<scaninfo type=\"{scan_type}\" protocol=\"tcp\" numservices=\"{}\" services=\"\"/>", r.stats.ports_probed);
+    let _ = writeln!(
+        x,
+        "<scaninfo type=\"{scan_type}\" protocol=\"tcp\" numservices=\"{}\" services=\"\"/>",
+        r.stats.ports_probed
+    );
     let mut hosts: Vec<IpAddr> = r.open_ports.iter().map(|p| p.ip).collect();
     hosts.sort();
     hosts.dedup();
     for h in &hosts {
         let fam = if h.is_ipv4() { "ipv4" } else { "ipv6" };
         let _ = writeln!(x, "<host starttime=\"{start}\" endtime=\"{end}\"><status state=\"up\" reason=\"user-set\" reason_ttl=\"0\"/>");
-        let _ = writeln!(x, "<address addr=\"{h}\" addrtype=\"{fam}\"/>\n<hostnames>\n</hostnames>\n<ports>");
+        let _ = writeln!(
+            x,
+            "<address addr=\"{h}\" addrtype=\"{fam}\"/>\n<hostnames>\n</hostnames>\n<ports>"
+        );
         for p in r.open_ports.iter().filter(|p| p.ip == *h) {
-            let reason = if scan_type == "syn" { "syn-ack" } else { "syn-ack" };
+            let reason = "syn-ack";
             let _ = write!(
                 x,
                 "<port protocol=\"tcp\" portid=\"{}\"><state state=\"open\" reason=\"{reason}\" reason_ttl=\"0\"/>",
@@ -123,7 +141,11 @@ pub fn to_nmap_xml(r: &ScanResult, args: &str) -> String {
                     let _ = write!(x, " version=\"{}\"", esc(v));
                 }
                 if let Some(d) = &s.distro {
-                    let extra = [Some(d.distro.clone()), d.revision.clone()].into_iter().flatten().collect::<Vec<_>>().join(" ");
+                    let extra = [Some(d.distro.clone()), d.revision.clone()]
+                        .into_iter()
+                        .flatten()
+                        .collect::<Vec<_>>()
+                        .join(" ");
                     let _ = write!(x, " extrainfo=\"{}\"", esc(&extra));
                 }
                 if let Some(os) = &s.os {
@@ -132,8 +154,16 @@ pub fn to_nmap_xml(r: &ScanResult, args: &str) -> String {
                 if let Some(t) = tunnel {
                     let _ = write!(x, " tunnel=\"{t}\"");
                 }
-                let method = if s.product.is_some() { "probed" } else { "table" };
-                let _ = write!(x, " method=\"{method}\" conf=\"{}\">", if s.product.is_some() { 10 } else { 3 });
+                let method = if s.product.is_some() {
+                    "probed"
+                } else {
+                    "table"
+                };
+                let _ = write!(
+                    x,
+                    " method=\"{method}\" conf=\"{}\">",
+                    if s.product.is_some() { 10 } else { 3 }
+                );
                 if let Some(c) = &s.cpe {
                     let _ = write!(x, "<cpe>{}</cpe>", esc(&cpe22(c)));
                 }
@@ -179,7 +209,11 @@ pub fn import_nmap_xml(xml: &str) -> Result<Vec<Observation>, String> {
     let mut cur: Option<Observation> = None;
     let mut in_cpe = false;
     let attr = |e: &quick_xml::events::BytesStart<'_>, n: &[u8]| -> Option<String> {
-        e.attributes().flatten().find(|a| a.key.as_ref() == n).and_then(|a| a.unescape_value().ok()).map(|v| v.into_owned())
+        e.attributes()
+            .flatten()
+            .find(|a| a.key.as_ref() == n)
+            .and_then(|a| a.unescape_value().ok())
+            .map(|v| v.into_owned())
     };
     loop {
         match rd.read_event().map_err(|e| e.to_string())? {
@@ -192,7 +226,9 @@ pub fn import_nmap_xml(xml: &str) -> Result<Vec<Observation>, String> {
                     }
                 }
                 b"port" => {
-                    if let (Some(ip), Some(port)) = (ip, attr(&e, b"portid").and_then(|p| p.parse().ok())) {
+                    if let (Some(ip), Some(port)) =
+                        (ip, attr(&e, b"portid").and_then(|p| p.parse().ok()))
+                    {
                         cur = Some(Observation {
                             ip,
                             port,
@@ -255,16 +291,47 @@ pub fn import_masscan(text: &str) -> Result<Vec<Observation>, String> {
             if !l.starts_with('{') {
                 continue;
             }
-            let Ok(v) = serde_json::from_str::<serde_json::Value>(l) else { continue };
-            let Some(ip) = v.get("ip").and_then(|i| i.as_str()).and_then(|i| i.parse().ok()) else { continue };
-            for p in v.get("ports").and_then(|p| p.as_array()).into_iter().flatten() {
-                let Some(port) = p.get("port").and_then(|x| x.as_u64()).and_then(|x| u16::try_from(x).ok()) else { continue };
+            let Ok(v) = serde_json::from_str::<serde_json::Value>(l) else {
+                continue;
+            };
+            let Some(ip) = v
+                .get("ip")
+                .and_then(|i| i.as_str())
+                .and_then(|i| i.parse().ok())
+            else {
+                continue;
+            };
+            for p in v
+                .get("ports")
+                .and_then(|p| p.as_array())
+                .into_iter()
+                .flatten()
+            {
+                let Some(port) = p
+                    .get("port")
+                    .and_then(|x| x.as_u64())
+                    .and_then(|x| u16::try_from(x).ok())
+                else {
+                    continue;
+                };
                 out.push(Observation {
                     ip,
                     port,
-                    protocol: p.get("proto").and_then(|x| x.as_str()).unwrap_or("tcp").to_string(),
-                    state: p.get("status").and_then(|x| x.as_str()).unwrap_or("open").to_string(),
-                    service: p.get("service").and_then(|s| s.get("name")).and_then(|x| x.as_str()).map(str::to_string),
+                    protocol: p
+                        .get("proto")
+                        .and_then(|x| x.as_str())
+                        .unwrap_or("tcp")
+                        .to_string(),
+                    state: p
+                        .get("status")
+                        .and_then(|x| x.as_str())
+                        .unwrap_or("open")
+                        .to_string(),
+                    service: p
+                        .get("service")
+                        .and_then(|s| s.get("name"))
+                        .and_then(|x| x.as_str())
+                        .map(str::to_string),
                     product: None,
                     version: None,
                     cpe: None,
@@ -299,7 +366,10 @@ pub fn import_masscan(text: &str) -> Result<Vec<Observation>, String> {
 
 /// Open ports of a state.
 pub fn open_set(obs: &[Observation]) -> std::collections::BTreeSet<(IpAddr, u16)> {
-    obs.iter().filter(|o| o.state == "open" && o.protocol == "tcp").map(|o| (o.ip, o.port)).collect()
+    obs.iter()
+        .filter(|o| o.state == "open" && o.protocol == "tcp")
+        .map(|o| (o.ip, o.port))
+        .collect()
 }
 
 #[allow(dead_code)]
@@ -323,7 +393,12 @@ mod tests {
         let r = ScanResult {
             started: "2026-01-01T00:00:00Z".into(),
             finished: "2026-01-01T00:00:05Z".into(),
-            open_ports: vec![PortResult { ip, port: 22, state: PortState::Open, rtt_us: None }],
+            open_ports: vec![PortResult {
+                ip,
+                port: 22,
+                state: PortState::Open,
+                rtt_us: None,
+            }],
             services: vec![Service {
                 ip,
                 port: 22,
@@ -351,7 +426,8 @@ mod tests {
 
     #[test]
     fn masscan_formats() {
-        let l = "#masscan\nopen tcp 80 10.0.0.1 1700000000\nopen tcp 443 10.0.0.2 1700000001\n# end\n";
+        let l =
+            "#masscan\nopen tcp 80 10.0.0.1 1700000000\nopen tcp 443 10.0.0.2 1700000001\n# end\n";
         assert_eq!(import_masscan(l).unwrap().len(), 2);
         let j = "[\n{   \"ip\": \"10.0.0.3\",   \"timestamp\": \"1700000000\", \"ports\": [ {\"port\": 3389, \"proto\": \"tcp\", \"status\": \"open\", \"reason\": \"syn-ack\", \"ttl\": 64} ] },\n{finished: 1}\n]\n";
         let o = import_masscan(j).unwrap();

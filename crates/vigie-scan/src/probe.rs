@@ -92,15 +92,21 @@ struct Ctx<'a> {
 
 impl Ctx<'_> {
     fn connect(&self) -> Option<TcpStream> {
-        let s = self.dialer.connect_blocking(self.addr, self.opts.connect_timeout).ok()?;
+        let s = self
+            .dialer
+            .connect_blocking(self.addr, self.opts.connect_timeout)
+            .ok()?;
         let _ = s.set_read_timeout(Some(self.opts.read_timeout));
         Some(s)
     }
     fn host(&self) -> String {
-        self.opts.server_name.clone().unwrap_or_else(|| match self.addr.ip() {
-            IpAddr::V6(v6) => format!("[{v6}]"),
-            v4 => v4.to_string(),
-        })
+        self.opts
+            .server_name
+            .clone()
+            .unwrap_or_else(|| match self.addr.ip() {
+                IpAddr::V6(v6) => format!("[{v6}]"),
+                v4 => v4.to_string(),
+            })
     }
 }
 
@@ -139,14 +145,44 @@ fn read_burst(s: &mut TcpStream, max: usize, wait: Duration) -> Vec<u8> {
 
 /// Identifies the service on one open port. Never panics on what the remote
 /// side sends; every connection goes through the scope-checking dialer.
-pub fn identify(dialer: &Dialer, ip: IpAddr, port: u16, rules: &RuleSet, opts: &ProbeOptions) -> Service {
-    let ctx = Ctx { dialer, addr: SocketAddr::new(ip, port), opts, rules };
-    let mut svc = Service { ip, port, name: "unknown".into(), ..Default::default() };
+pub fn identify(
+    dialer: &Dialer,
+    ip: IpAddr,
+    port: u16,
+    rules: &RuleSet,
+    opts: &ProbeOptions,
+) -> Service {
+    let ctx = Ctx {
+        dialer,
+        addr: SocketAddr::new(ip, port),
+        opts,
+        rules,
+    };
+    let mut svc = Service {
+        ip,
+        port,
+        name: "unknown".into(),
+        ..Default::default()
+    };
     let hint = port_hint(port);
     let client_first = matches!(
         hint,
-        "http" | "https" | "rdp" | "smb" | "dicom" | "hl7" | "redis" | "postgresql" | "mssql" | "ldap" | "ldaps"
-            | "elasticsearch" | "mongodb" | "modbus" | "s7" | "oracle"
+        "http"
+            | "https"
+            | "rdp"
+            | "smb"
+            | "dicom"
+            | "hl7"
+            | "redis"
+            | "postgresql"
+            | "mssql"
+            | "ldap"
+            | "ldaps"
+            | "elasticsearch"
+            | "mongodb"
+            | "modbus"
+            | "s7"
+            | "oracle"
     );
     let mut done = false;
     if client_first {
@@ -163,7 +199,18 @@ pub fn identify(dialer: &Dialer, ip: IpAddr, port: u16, rules: &RuleSet, opts: &
     }
     if !done {
         // silent service: try, in order, what is likely
-        for p in ["tls", "http", "rdp", "smb", "redis", "postgresql", "dicom", "hl7", "mssql", "ldap"] {
+        for p in [
+            "tls",
+            "http",
+            "rdp",
+            "smb",
+            "redis",
+            "postgresql",
+            "dicom",
+            "hl7",
+            "mssql",
+            "ldap",
+        ] {
             if p == hint {
                 continue;
             }
@@ -179,7 +226,9 @@ pub fn identify(dialer: &Dialer, ip: IpAddr, port: u16, rules: &RuleSet, opts: &
 fn run_specific(ctx: &Ctx<'_>, p: &str, svc: &mut Service) -> bool {
     match p {
         "http" | "elasticsearch" => probe_http(ctx, svc, false) || probe_http(ctx, svc, true),
-        "https" | "tls" | "ldaps" => probe_http(ctx, svc, true) || (p != "tls" && probe_http(ctx, svc, false)),
+        "https" | "tls" | "ldaps" => {
+            probe_http(ctx, svc, true) || (p != "tls" && probe_http(ctx, svc, false))
+        }
         "rdp" => probe_rdp(ctx, svc),
         "smb" => probe_smb(ctx, svc),
         "redis" => probe_redis(ctx, svc),
@@ -234,8 +283,13 @@ fn banner_service(ctx: &Ctx<'_>, mut s: TcpStream, banner: &[u8], svc: &mut Serv
                 svc.facts.insert("mysql.version".into(), version);
             }
             wire::MysqlGreeting::Error { code, message } => {
-                svc.facts.insert("mysql.error".into(), format!("{code} {message}"));
-                let v = if message.contains("MariaDB") { "0-MariaDB" } else { "" };
+                svc.facts
+                    .insert("mysql.error".into(), format!("{code} {message}"));
+                let v = if message.contains("MariaDB") {
+                    "0-MariaDB"
+                } else {
+                    ""
+                };
                 if !v.is_empty() {
                     svc.facts.insert("mysql.version".into(), v.into());
                 }
@@ -245,20 +299,28 @@ fn banner_service(ctx: &Ctx<'_>, mut s: TcpStream, banner: &[u8], svc: &mut Serv
     }
     if text.starts_with("+OK") {
         svc.name = "pop3".into();
-        svc.facts.insert("pop.banner".into(), text.trim_start_matches("+OK").trim().to_string());
+        svc.facts.insert(
+            "pop.banner".into(),
+            text.trim_start_matches("+OK").trim().to_string(),
+        );
         return true;
     }
     if text.starts_with("* OK") {
         svc.name = "imap".into();
-        svc.facts.insert("imap.banner".into(), text.trim_start_matches("* OK").trim().to_string());
+        svc.facts.insert(
+            "imap.banner".into(),
+            text.trim_start_matches("* OK").trim().to_string(),
+        );
         return true;
     }
     if let Some((code, body)) = wire::parse_reply(banner) {
         if code == 220 || code == 421 || code == 554 {
             let lower = body.to_ascii_lowercase();
-            let smtp_like = lower.contains("smtp") || lower.contains("mail") || matches!(ctx.addr.port(), 25 | 465 | 587);
+            let smtp_like = lower.contains("smtp")
+                || lower.contains("mail")
+                || matches!(ctx.addr.port(), 25 | 465 | 587);
             let ftp_like = lower.contains("ftp") || matches!(ctx.addr.port(), 21 | 2121);
-            if ftp_like && !smtp_like || (ftp_like && ctx.addr.port() == 21) {
+            if ftp_like && (!smtp_like || ctx.addr.port() == 21) {
                 svc.name = "ftp".into();
                 svc.facts.insert("ftp.banner".into(), body.clone());
                 if ctx.opts.ftp_anonymous_check {
@@ -272,7 +334,10 @@ fn banner_service(ctx: &Ctx<'_>, mut s: TcpStream, banner: &[u8], svc: &mut Serv
                 let ehlo = exchange_line(&mut s, b"EHLO vigie-scan.invalid\r\n");
                 if !ehlo.is_empty() {
                     let e = String::from_utf8_lossy(&ehlo).into_owned();
-                    svc.facts.insert("smtp.starttls".into(), e.to_ascii_uppercase().contains("STARTTLS").to_string());
+                    svc.facts.insert(
+                        "smtp.starttls".into(),
+                        e.to_ascii_uppercase().contains("STARTTLS").to_string(),
+                    );
                     svc.facts.insert("smtp.ehlo".into(), e);
                 }
                 let _ = s.write_all(b"QUIT\r\n");
@@ -298,7 +363,9 @@ fn exchange_line(s: &mut TcpStream, req: &[u8]) -> Vec<u8> {
 
 fn ftp_anonymous(s: &mut TcpStream, svc: &mut Service) {
     let r = exchange_line(s, b"USER anonymous\r\n");
-    let Some((code, _)) = wire::parse_reply(&r) else { return };
+    let Some((code, _)) = wire::parse_reply(&r) else {
+        return;
+    };
     let (final_code, text) = if code == 331 {
         let r2 = exchange_line(s, b"PASS vigie-scan@cert-sante.invalid\r\n");
         match wire::parse_reply(&r2) {
@@ -308,16 +375,30 @@ fn ftp_anonymous(s: &mut TcpStream, svc: &mut Service) {
     } else {
         (code, wire::parse_reply(&r).map(|x| x.1).unwrap_or_default())
     };
-    svc.facts.insert("ftp.anonymous".into(), (final_code == 230).to_string());
-    svc.facts.insert("ftp.anonymous.reply".into(), excerpt(&format!("{final_code} {}", text.trim()), 200));
+    svc.facts
+        .insert("ftp.anonymous".into(), (final_code == 230).to_string());
+    svc.facts.insert(
+        "ftp.anonymous.reply".into(),
+        excerpt(&format!("{final_code} {}", text.trim()), 200),
+    );
     let _ = s.write_all(b"QUIT\r\n");
 }
 
-fn http_fetch(ctx: &Ctx<'_>, tls_on: bool, path: &str, svc: &mut Service) -> Option<wire::HttpResponse> {
+fn http_fetch(
+    ctx: &Ctx<'_>,
+    tls_on: bool,
+    path: &str,
+    svc: &mut Service,
+) -> Option<wire::HttpResponse> {
     let req = wire::http_request(&ctx.host(), path);
     let raw = if tls_on {
         if svc.tls.is_none() {
-            let (info, mut stream) = tls::inspect(ctx.dialer, ctx.addr, ctx.opts.server_name.as_deref(), ctx.opts.connect_timeout)?;
+            let (info, mut stream) = tls::inspect(
+                ctx.dialer,
+                ctx.addr,
+                ctx.opts.server_name.as_deref(),
+                ctx.opts.connect_timeout,
+            )?;
             svc.tls = Some(info);
             exchange(&mut stream, &req, 65536)
         } else {
@@ -356,10 +437,22 @@ fn probe_http(ctx: &Ctx<'_>, svc: &mut Service, tls_on: bool) -> bool {
         }
         return false;
     };
-    svc.name = if tls_on { "https".into() } else { "http".into() };
+    svc.name = if tls_on {
+        "https".into()
+    } else {
+        "http".into()
+    };
     let mut facts = Facts::new();
     http_facts(&root, &mut facts);
-    svc.evidence = excerpt(&format!("HTTP {} {}\n{}", root.status, root.reason, root.headers_text()), 400);
+    svc.evidence = excerpt(
+        &format!(
+            "HTTP {} {}\n{}",
+            root.status,
+            root.reason,
+            root.headers_text()
+        ),
+        400,
+    );
     let mut matches = ctx.rules.matches(&facts, Some("/"));
     // follow one same-host redirect
     if (300..400).contains(&root.status) {
@@ -377,7 +470,8 @@ fn probe_http(ctx: &Ctx<'_>, svc: &mut Service, tls_on: bool) -> bool {
             }
         }
     }
-    let identified = |m: &[ProductMatch]| m.iter().any(|m| m.tags.iter().any(|t| t != "web-server"));
+    let identified =
+        |m: &[ProductMatch]| m.iter().any(|m| m.tags.iter().any(|t| t != "web-server"));
     if !identified(&matches) {
         for path in ctx.rules.http_paths() {
             if let Some(r) = http_fetch(ctx, tls_on, &path, svc) {
@@ -387,7 +481,9 @@ fn probe_http(ctx: &Ctx<'_>, svc: &mut Service, tls_on: bool) -> bool {
                 let mut f = Facts::new();
                 http_facts(&r, &mut f);
                 let m = ctx.rules.matches(&f, Some(&path));
-                let hit = m.iter().any(|m| m.tags.iter().any(|t| t != "web-server") && m.field != "http.server");
+                let hit = m
+                    .iter()
+                    .any(|m| m.tags.iter().any(|t| t != "web-server") && m.field != "http.server");
                 matches.extend(m);
                 if hit {
                     svc.facts.insert("http.path".into(), path.clone());
@@ -411,7 +507,10 @@ fn same_host_path(loc: &str, host: &str) -> Option<String> {
     }
     for scheme in ["http://", "https://"] {
         if let Some(rest) = loc.strip_prefix(scheme) {
-            let (h, p) = rest.split_once('/').map(|(h, p)| (h, format!("/{p}"))).unwrap_or((rest, "/".into()));
+            let (h, p) = rest
+                .split_once('/')
+                .map(|(h, p)| (h, format!("/{p}")))
+                .unwrap_or((rest, "/".into()));
             let h = h.split(':').next().unwrap_or(h);
             if h.eq_ignore_ascii_case(host.split(':').next().unwrap_or(host)) {
                 return Some(p);
@@ -422,18 +521,28 @@ fn same_host_path(loc: &str, host: &str) -> Option<String> {
 }
 
 fn probe_rdp(ctx: &Ctx<'_>, svc: &mut Service) -> bool {
-    let Some(mut s) = ctx.connect() else { return false };
+    let Some(mut s) = ctx.connect() else {
+        return false;
+    };
     let r = exchange_burst(&mut s, &wire::RDP_X224_REQUEST);
-    let Some(neg) = wire::parse_rdp_confirm(&r) else { return false };
+    let Some(neg) = wire::parse_rdp_confirm(&r) else {
+        return false;
+    };
     svc.name = "ms-wbt-server".into();
     let (proto, nla) = match neg {
-        wire::RdpNeg::Selected { protocol, .. } => (wire::rdp_protocol_name(protocol).to_string(), protocol == 2 || protocol == 8),
+        wire::RdpNeg::Selected { protocol, .. } => (
+            wire::rdp_protocol_name(protocol).to_string(),
+            protocol == 2 || protocol == 8,
+        ),
         wire::RdpNeg::Failure(code) => (format!("failure-{code}"), code == 5),
         wire::RdpNeg::Legacy => ("rdp".into(), false),
     };
     svc.facts.insert("rdp.protocol".into(), proto.clone());
     svc.facts.insert("rdp.nla".into(), nla.to_string());
-    svc.evidence = format!("X.224 Connection Confirm, selected protocol {proto} ({})", hex(&r, 32));
+    svc.evidence = format!(
+        "X.224 Connection Confirm, selected protocol {proto} ({})",
+        hex(&r, 32)
+    );
     true
 }
 
@@ -445,24 +554,42 @@ fn exchange_burst(s: &mut TcpStream, req: &[u8]) -> Vec<u8> {
 }
 
 fn hex(b: &[u8], max: usize) -> String {
-    b.iter().take(max).map(|x| format!("{x:02x}")).collect::<Vec<_>>().join(" ")
+    b.iter()
+        .take(max)
+        .map(|x| format!("{x:02x}"))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn probe_smb(ctx: &Ctx<'_>, svc: &mut Service) -> bool {
-    let Some(mut s) = ctx.connect() else { return false };
+    let Some(mut s) = ctx.connect() else {
+        return false;
+    };
     let r = exchange_burst(&mut s, &wire::smb2_negotiate_request());
-    let Some(n) = wire::parse_smb_negotiate(&r) else { return false };
+    let Some(n) = wire::parse_smb_negotiate(&r) else {
+        return false;
+    };
     svc.name = "microsoft-ds".into();
     svc.facts.insert("smb.dialect".into(), n.dialect.clone());
-    svc.facts.insert("smb.signing_required".into(), n.signing_required.to_string());
-    svc.evidence = format!("SMB negotiate: dialect {}, signing required {}", n.dialect, n.signing_required);
+    svc.facts.insert(
+        "smb.signing_required".into(),
+        n.signing_required.to_string(),
+    );
+    svc.evidence = format!(
+        "SMB negotiate: dialect {}, signing required {}",
+        n.dialect, n.signing_required
+    );
     true
 }
 
 fn probe_redis(ctx: &Ctx<'_>, svc: &mut Service) -> bool {
-    let Some(mut s) = ctx.connect() else { return false };
+    let Some(mut s) = ctx.connect() else {
+        return false;
+    };
     let r = exchange_burst(&mut s, b"PING\r\n");
-    let Some(reply) = wire::parse_redis_ping(&r) else { return false };
+    let Some(reply) = wire::parse_redis_ping(&r) else {
+        return false;
+    };
     svc.name = "redis".into();
     match reply {
         wire::RedisReply::Pong => {
@@ -491,12 +618,15 @@ fn probe_redis(ctx: &Ctx<'_>, svc: &mut Service) -> bool {
 }
 
 fn probe_pg(ctx: &Ctx<'_>, svc: &mut Service) -> bool {
-    let Some(mut s) = ctx.connect() else { return false };
+    let Some(mut s) = ctx.connect() else {
+        return false;
+    };
     let r = exchange_burst(&mut s, &wire::PG_SSL_REQUEST);
     if r.len() != 1 || !(r[0] == b'S' || r[0] == b'N') {
         return false;
     }
-    svc.facts.insert("postgresql.ssl".into(), (r[0] == b'S').to_string());
+    svc.facts
+        .insert("postgresql.ssl".into(), (r[0] == b'S').to_string());
     let mut evidence = format!("SSLRequest → {:?}", char::from(r[0]));
     if r[0] == b'N' {
         let r2 = exchange_burst(&mut s, &wire::pg_startup("vigie_scan", "vigie_scan"));
@@ -514,7 +644,11 @@ fn probe_pg(ctx: &Ctx<'_>, svc: &mut Service) -> bool {
             }
             Some(wire::PgReply::Error(f)) => {
                 let msg = f.get(&'M').cloned().unwrap_or_default();
-                evidence.push_str(&format!("; startup → {} {}", f.get(&'S').cloned().unwrap_or_default(), msg));
+                evidence.push_str(&format!(
+                    "; startup → {} {}",
+                    f.get(&'S').cloned().unwrap_or_default(),
+                    msg
+                ));
                 svc.facts.insert("postgresql.error".into(), msg);
             }
             None => return false,
@@ -527,9 +661,13 @@ fn probe_pg(ctx: &Ctx<'_>, svc: &mut Service) -> bool {
 }
 
 fn probe_mssql(ctx: &Ctx<'_>, svc: &mut Service) -> bool {
-    let Some(mut s) = ctx.connect() else { return false };
+    let Some(mut s) = ctx.connect() else {
+        return false;
+    };
     let r = exchange_burst(&mut s, &wire::mssql_prelogin());
-    let Some(v) = wire::parse_mssql_prelogin(&r) else { return false };
+    let Some(v) = wire::parse_mssql_prelogin(&r) else {
+        return false;
+    };
     svc.name = "ms-sql-s".into();
     svc.evidence = format!("TDS pre-login: version {v}");
     svc.facts.insert("mssql.version".into(), v);
@@ -537,26 +675,50 @@ fn probe_mssql(ctx: &Ctx<'_>, svc: &mut Service) -> bool {
 }
 
 fn probe_ldap(ctx: &Ctx<'_>, svc: &mut Service) -> bool {
-    let Some(mut s) = ctx.connect() else { return false };
+    let Some(mut s) = ctx.connect() else {
+        return false;
+    };
     let r = exchange_burst(&mut s, &wire::LDAP_ANON_BIND);
-    let Some(code) = wire::parse_ldap_bind_response(&r) else { return false };
+    let Some(code) = wire::parse_ldap_bind_response(&r) else {
+        return false;
+    };
     svc.name = "ldap".into();
     svc.facts.insert("ldap.detected".into(), "yes".into());
-    svc.facts.insert("ldap.anonymous_bind".into(), (code == 0).to_string());
+    svc.facts
+        .insert("ldap.anonymous_bind".into(), (code == 0).to_string());
     svc.evidence = format!("anonymous bind → result code {code}");
     true
 }
 
 fn probe_dicom(ctx: &Ctx<'_>, svc: &mut Service) -> bool {
-    let Some(mut s) = ctx.connect() else { return false };
+    let Some(mut s) = ctx.connect() else {
+        return false;
+    };
     let r = exchange_burst(&mut s, &wire::dicom_associate_rq("VIGIE-SCAN", "ANY-SCP"));
-    let Some(a) = wire::parse_dicom_assoc(&r) else { return false };
+    let Some(a) = wire::parse_dicom_assoc(&r) else {
+        return false;
+    };
     svc.name = "dicom".into();
-    svc.facts.insert("dicom.association".into(), if a.accepted { "accepted".into() } else { "rejected".into() });
-    let imp = [a.implementation_uid.clone(), a.implementation_version.clone()].into_iter().flatten().collect::<Vec<_>>().join(" ");
+    svc.facts.insert(
+        "dicom.association".into(),
+        if a.accepted {
+            "accepted".into()
+        } else {
+            "rejected".into()
+        },
+    );
+    let imp = [
+        a.implementation_uid.clone(),
+        a.implementation_version.clone(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join(" ");
     svc.facts.insert("dicom.implementation".into(), imp.clone());
     if let Some(v) = &a.implementation_version {
-        svc.facts.insert("dicom.implementation_version".into(), v.clone());
+        svc.facts
+            .insert("dicom.implementation_version".into(), v.clone());
     }
     let mut ev = if a.accepted {
         format!("A-ASSOCIATE-AC (Verification SOP class), implementation {imp}")
@@ -566,7 +728,8 @@ fn probe_dicom(ctx: &Ctx<'_>, svc: &mut Service) -> bool {
     if a.accepted && a.pc_result == Some(0) {
         let e = exchange_burst(&mut s, &wire::dicom_cecho_rq(1));
         if let Some(st) = wire::parse_dicom_cecho_rsp(&e) {
-            svc.facts.insert("dicom.c_echo".into(), format!("{st:#06x}"));
+            svc.facts
+                .insert("dicom.c_echo".into(), format!("{st:#06x}"));
             ev.push_str(&format!("; C-ECHO status {st:#06x}"));
         }
         let _ = exchange_burst(&mut s, &wire::DICOM_RELEASE_RQ);
@@ -576,13 +739,30 @@ fn probe_dicom(ctx: &Ctx<'_>, svc: &mut Service) -> bool {
 }
 
 fn probe_hl7(ctx: &Ctx<'_>, svc: &mut Service) -> bool {
-    let Some(mut s) = ctx.connect() else { return false };
+    let Some(mut s) = ctx.connect() else {
+        return false;
+    };
     let ts = time::OffsetDateTime::now_utc();
-    let stamp = format!("{:04}{:02}{:02}{:02}{:02}{:02}", ts.year(), u8::from(ts.month()), ts.day(), ts.hour(), ts.minute(), ts.second());
+    let stamp = format!(
+        "{:04}{:02}{:02}{:02}{:02}{:02}",
+        ts.year(),
+        u8::from(ts.month()),
+        ts.day(),
+        ts.hour(),
+        ts.minute(),
+        ts.second()
+    );
     let r = exchange_burst(&mut s, &wire::hl7_query("VIGIE1", &stamp));
-    let Some(a) = wire::parse_hl7_mllp(&r) else { return false };
+    let Some(a) = wire::parse_hl7_mllp(&r) else {
+        return false;
+    };
     svc.name = "hl7-mllp".into();
-    svc.facts.insert("hl7.application".into(), format!("{} {}", a.sending_application, a.sending_facility).trim().to_string());
+    svc.facts.insert(
+        "hl7.application".into(),
+        format!("{} {}", a.sending_application, a.sending_facility)
+            .trim()
+            .to_string(),
+    );
     svc.facts.insert("hl7.version".into(), a.version.clone());
     if let Some(c) = &a.ack_code {
         svc.facts.insert("hl7.ack".into(), c.clone());
@@ -608,11 +788,21 @@ fn finish(ctx: &Ctx<'_>, svc: &mut Service) {
             }
         }
     }
-    let mut tags: Vec<String> = svc.matches.iter().filter(|m| m.product.is_some()).flat_map(|m| m.tags.clone()).collect();
+    let mut tags: Vec<String> = svc
+        .matches
+        .iter()
+        .filter(|m| m.product.is_some())
+        .flat_map(|m| m.tags.clone())
+        .collect();
     tags.sort();
     tags.dedup();
     svc.tags = tags;
-    let distro_src = svc.facts.get("banner").or_else(|| svc.facts.get("http.server")).cloned().unwrap_or_default();
+    let distro_src = svc
+        .facts
+        .get("banner")
+        .or_else(|| svc.facts.get("http.server"))
+        .cloned()
+        .unwrap_or_default();
     svc.distro = distro_patch(&distro_src);
     if svc.evidence.is_empty() {
         if let Some(m) = svc.matches.first() {
@@ -630,8 +820,14 @@ mod tests {
 
     #[test]
     fn redirects_stay_on_host() {
-        assert_eq!(same_host_path("/remote/login?lang=en", "10.0.0.1").as_deref(), Some("/remote/login?lang=en"));
-        assert_eq!(same_host_path("https://10.0.0.1:10443/x", "10.0.0.1").as_deref(), Some("/x"));
+        assert_eq!(
+            same_host_path("/remote/login?lang=en", "10.0.0.1").as_deref(),
+            Some("/remote/login?lang=en")
+        );
+        assert_eq!(
+            same_host_path("https://10.0.0.1:10443/x", "10.0.0.1").as_deref(),
+            Some("/x")
+        );
         assert_eq!(same_host_path("https://elsewhere.org/x", "10.0.0.1"), None);
     }
 }

@@ -111,8 +111,15 @@ impl RuleSet {
             let re = regex::RegexBuilder::new(&spec.pattern)
                 .size_limit(1 << 22)
                 .build()
-                .map_err(|e| RuleError::Pattern { id: spec.id.clone(), err: e.to_string() })?;
-            rules.push(Rule { spec, re, source: source.to_string() });
+                .map_err(|e| RuleError::Pattern {
+                    id: spec.id.clone(),
+                    err: e.to_string(),
+                })?;
+            rules.push(Rule {
+                spec,
+                re,
+                source: source.to_string(),
+            });
         }
         Ok(Self { rules })
     }
@@ -123,7 +130,12 @@ impl RuleSet {
 
     /// HTTP paths that rules want fetched (besides "/").
     pub fn http_paths(&self) -> Vec<String> {
-        let mut v: Vec<String> = self.rules.iter().filter_map(|r| r.spec.path.clone()).filter(|p| p != "/").collect();
+        let mut v: Vec<String> = self
+            .rules
+            .iter()
+            .filter_map(|r| r.spec.path.clone())
+            .filter(|p| p != "/")
+            .collect();
         let mut seen = BTreeSet::new();
         v.retain(|p| seen.insert(p.clone()));
         v
@@ -134,7 +146,9 @@ impl RuleSet {
     pub fn matches(&self, facts: &Facts, path: Option<&str>) -> Vec<ProductMatch> {
         let mut out = vec![];
         for r in &self.rules {
-            let Some(value) = facts.get(&r.spec.field) else { continue };
+            let Some(value) = facts.get(&r.spec.field) else {
+                continue;
+            };
             if r.spec.field.starts_with("http.") {
                 let rp = r.spec.path.as_deref().unwrap_or("/");
                 let fp = path.unwrap_or("/");
@@ -143,9 +157,20 @@ impl RuleSet {
                     continue;
                 }
             }
-            let Some(caps) = r.re.captures(value) else { continue };
-            let version = r.spec.version.as_deref().map(|t| expand(t, &caps)).filter(|v| !v.is_empty());
-            let cpe = r.spec.cpe.as_deref().map(|t| t.replace("{version}", version.as_deref().unwrap_or("-")));
+            let Some(caps) = r.re.captures(value) else {
+                continue;
+            };
+            let version = r
+                .spec
+                .version
+                .as_deref()
+                .map(|t| expand(t, &caps))
+                .filter(|v| !v.is_empty());
+            let cpe = r
+                .spec
+                .cpe
+                .as_deref()
+                .map(|t| t.replace("{version}", version.as_deref().unwrap_or("-")));
             let whole = caps.get(0).map(|m| m.as_str()).unwrap_or_default();
             out.push(ProductMatch {
                 rule: r.spec.id.clone(),
@@ -167,7 +192,10 @@ impl RuleSet {
 
 /// A printable excerpt of at most `max` characters.
 pub fn excerpt(s: &str, max: usize) -> String {
-    let clean: String = s.chars().map(|c| if c.is_control() && c != '\n' { '.' } else { c }).collect();
+    let clean: String = s
+        .chars()
+        .map(|c| if c.is_control() && c != '\n' { '.' } else { c })
+        .collect();
     let t = clean.trim();
     if t.chars().count() > max {
         let cut: String = t.chars().take(max).collect();
@@ -182,7 +210,9 @@ pub fn excerpt(s: &str, max: usize) -> String {
 pub fn primary(matches: &[ProductMatch]) -> Option<&ProductMatch> {
     matches
         .iter()
-        .find(|m| m.product.is_some() && !m.tags.iter().any(|t| t == "web-server") && !m.tags.is_empty())
+        .find(|m| {
+            m.product.is_some() && !m.tags.iter().any(|t| t == "web-server") && !m.tags.is_empty()
+        })
         .or_else(|| matches.iter().find(|m| m.product.is_some()))
         .or_else(|| matches.first())
 }
@@ -231,6 +261,8 @@ pub fn recog_field(matches: &str) -> Option<&'static str> {
 fn recog_regex(pattern: &str, flags: &str) -> Result<Regex, String> {
     let mut b = regex::RegexBuilder::new(pattern);
     b.size_limit(1 << 22);
+    // Ruby's ^ and $ always match at line boundaries
+    b.multi_line(true);
     if flags.contains("REG_ICASE") {
         b.case_insensitive(true);
     }
@@ -241,12 +273,19 @@ fn recog_regex(pattern: &str, flags: &str) -> Result<Regex, String> {
 }
 
 fn attr(e: &quick_xml::events::BytesStart<'_>, name: &[u8]) -> Option<String> {
-    e.attributes().flatten().find(|a| a.key.as_ref() == name).and_then(|a| a.unescape_value().ok()).map(|v| v.into_owned())
+    e.attributes()
+        .flatten()
+        .find(|a| a.key.as_ref() == name)
+        .and_then(|a| a.unescape_value().ok())
+        .map(|v| v.into_owned())
 }
 
 /// Parses one Recog XML document. Fingerprints whose pattern the Rust regex
 /// engine cannot compile are counted in `unsupported` and skipped.
-pub fn parse_recog(xml: &str, file: &str) -> Result<(Vec<RecogFingerprint>, String, usize, usize), RuleError> {
+pub fn parse_recog(
+    xml: &str,
+    file: &str,
+) -> Result<(Vec<RecogFingerprint>, String, usize, usize), RuleError> {
     use quick_xml::events::Event;
     let mut reader = quick_xml::Reader::from_str(xml);
     let mut matches_attr = String::new();
@@ -262,14 +301,19 @@ pub fn parse_recog(xml: &str, file: &str) -> Result<(Vec<RecogFingerprint>, Stri
     let mut in_desc = false;
     let mut text = String::new();
     loop {
-        let ev = reader.read_event().map_err(|e| RuleError::Xml(format!("{file}: {e}")))?;
+        let ev = reader
+            .read_event()
+            .map_err(|e| RuleError::Xml(format!("{file}: {e}")))?;
         match ev {
             Event::Start(e) | Event::Empty(e) if e.name().as_ref() == b"fingerprints" => {
                 matches_attr = attr(&e, b"matches").unwrap_or_default();
             }
             Event::Start(e) if e.name().as_ref() == b"fingerprint" => {
                 total += 1;
-                cur = Some((attr(&e, b"pattern").unwrap_or_default(), attr(&e, b"flags").unwrap_or_default()));
+                cur = Some((
+                    attr(&e, b"pattern").unwrap_or_default(),
+                    attr(&e, b"flags").unwrap_or_default(),
+                ));
                 desc.clear();
                 examples.clear();
                 params.clear();
@@ -279,7 +323,10 @@ pub fn parse_recog(xml: &str, file: &str) -> Result<(Vec<RecogFingerprint>, Stri
                 let mut b64 = false;
                 for a in e.attributes().flatten() {
                     let k = String::from_utf8_lossy(a.key.as_ref()).into_owned();
-                    let v = a.unescape_value().map(|v| v.into_owned()).unwrap_or_default();
+                    let v = a
+                        .unescape_value()
+                        .map(|v| v.into_owned())
+                        .unwrap_or_default();
                     if k == "_encoding" {
                         b64 = v == "base64";
                     } else if !k.starts_with('_') {
@@ -295,25 +342,47 @@ pub fn parse_recog(xml: &str, file: &str) -> Result<(Vec<RecogFingerprint>, Stri
             }
             Event::Empty(e) if e.name().as_ref() == b"param" => {
                 let pos = attr(&e, b"pos").and_then(|p| p.parse().ok()).unwrap_or(0);
-                params.push((pos, attr(&e, b"name").unwrap_or_default(), attr(&e, b"value").unwrap_or_default()));
+                params.push((
+                    pos,
+                    attr(&e, b"name").unwrap_or_default(),
+                    attr(&e, b"value").unwrap_or_default(),
+                ));
             }
-            Event::Text(t) => {
-                if in_example.is_some() || in_desc {
-                    if let Ok(s) = t.decode() {
-                        let s = quick_xml::escape::unescape(&s).map(|c| c.into_owned()).unwrap_or_else(|_| s.into_owned());
-                        text.push_str(&s);
-                    }
+            Event::Text(t) if in_example.is_some() || in_desc => {
+                if let Ok(s) = t.decode() {
+                    let s = quick_xml::escape::unescape(&s)
+                        .map(|c| c.into_owned())
+                        .unwrap_or_else(|_| s.into_owned());
+                    text.push_str(&s);
                 }
             }
-            Event::CData(t) => {
-                if in_example.is_some() || in_desc {
-                    text.push_str(&String::from_utf8_lossy(&t));
+            Event::GeneralRef(r) if in_example.is_some() || in_desc => {
+                let name = String::from_utf8_lossy(&r).into_owned();
+                let c = match name.as_str() {
+                    "amp" => Some('&'),
+                    "lt" => Some('<'),
+                    "gt" => Some('>'),
+                    "quot" => Some('"'),
+                    "apos" => Some('\''),
+                    n => n
+                        .strip_prefix("#x")
+                        .and_then(|h| u32::from_str_radix(h, 16).ok())
+                        .or_else(|| n.strip_prefix('#').and_then(|d| d.parse().ok()))
+                        .and_then(char::from_u32),
+                };
+                if let Some(c) = c {
+                    text.push(c);
                 }
+            }
+            Event::CData(t) if in_example.is_some() || in_desc => {
+                text.push_str(&String::from_utf8_lossy(&t));
             }
             Event::End(e) if e.name().as_ref() == b"example" => {
                 if let Some((expect, b64)) = in_example.take() {
                     let s = if b64 {
-                        base64_decode(text.trim()).map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default()
+                        base64_decode(text.trim())
+                            .map(|b| String::from_utf8_lossy(&b).into_owned())
+                            .unwrap_or_default()
                     } else {
                         text.clone()
                     };
@@ -330,10 +399,17 @@ pub fn parse_recog(xml: &str, file: &str) -> Result<(Vec<RecogFingerprint>, Stri
                         Ok(re) => {
                             let get = |name: &str| params.iter().find(|p| p.1 == name);
                             let tmpl = |name: &str| {
-                                get(name).map(|(pos, _, v)| if *pos > 0 { format!("${{{pos}}}") } else { v.clone() })
+                                get(name).map(|(pos, _, v)| {
+                                    if *pos > 0 {
+                                        format!("${{{pos}}}")
+                                    } else {
+                                        v.clone()
+                                    }
+                                })
                             };
                             let version = tmpl("service.version");
-                            let cpe = get("service.cpe23").map(|(_, _, v)| v.replace("{service.version}", "{version}"));
+                            let cpe = get("service.cpe23")
+                                .map(|(_, _, v)| v.replace("{service.version}", "{version}"));
                             let spec = RuleSpec {
                                 id: format!("recog:{file}:{total}"),
                                 field: recog_field(&matches_attr).unwrap_or("banner").to_string(),
@@ -348,7 +424,11 @@ pub fn parse_recog(xml: &str, file: &str) -> Result<(Vec<RecogFingerprint>, Stri
                                 tags: vec![],
                             };
                             out.push(RecogFingerprint {
-                                rule: Rule { spec, re, source: format!("recog:{file}") },
+                                rule: Rule {
+                                    spec,
+                                    re,
+                                    source: format!("recog:{file}"),
+                                },
                                 examples: examples.clone(),
                                 params: params.clone(),
                             });
@@ -371,22 +451,43 @@ pub fn recog_check(fp: &RecogFingerprint) -> (usize, Vec<String>) {
     let mut fails = vec![];
     for (text, expect) in &fp.examples {
         let Some(caps) = fp.rule.re.captures(text) else {
-            fails.push(format!("{}: no match for example {:?}", fp.rule.spec.id, excerpt(text, 80)));
+            fails.push(format!(
+                "{}: no match for example {:?}",
+                fp.rule.spec.id,
+                excerpt(text, 80)
+            ));
             continue;
         };
         let mut ok = true;
-        for (name, want) in expect {
-            let got = fp.params.iter().find(|p| &p.1 == name).map(|(pos, _, v)| {
+        let raw = |name: &str| {
+            fp.params.iter().find(|p| p.1 == name).map(|(pos, _, v)| {
                 if *pos > 0 {
-                    caps.get(*pos).map(|m| m.as_str().to_string()).unwrap_or_default()
+                    caps.get(*pos)
+                        .map(|m| m.as_str().to_string())
+                        .unwrap_or_default()
                 } else {
                     v.clone()
                 }
+            })
+        };
+        for (name, want) in expect {
+            // fixed values may interpolate other params: "{hw.family} {hw.model}"
+            let got = raw(name).map(|mut v| {
+                for (_, other, _) in &fp.params {
+                    let key = format!("{{{other}}}");
+                    if v.contains(&key) {
+                        v = v.replace(&key, &raw(other).unwrap_or_default());
+                    }
+                }
+                v
             });
             if let Some(got) = got {
                 if &got != want {
                     ok = false;
-                    fails.push(format!("{}: {name} = {got:?}, example says {want:?}", fp.rule.spec.id));
+                    fails.push(format!(
+                        "{}: {name} = {got:?}, example says {want:?}",
+                        fp.rule.spec.id
+                    ));
                 }
             }
         }
@@ -415,7 +516,10 @@ pub fn import_recog(path: &Path) -> Result<(RuleSet, Vec<RecogSelfTest>), RuleEr
     let mut set = RuleSet::default();
     let mut reports = vec![];
     for f in files {
-        let name = f.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = f
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         // never read nmap's or Wappalyzer's data, even if pointed at it
         if name.contains("nmap-service-probes") || name.contains("wappalyzer") {
             continue;
@@ -480,12 +584,18 @@ mod tests {
         let rs = RuleSet::builtin().unwrap();
         assert!(rs.rules.len() > 30);
         let mut f = Facts::new();
-        f.insert("banner".into(), "SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u10\r\n".into());
+        f.insert(
+            "banner".into(),
+            "SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u10\r\n".into(),
+        );
         let m = rs.matches(&f, None);
         let p = primary(&m).unwrap();
         assert_eq!(p.product.as_deref(), Some("OpenSSH"));
         assert_eq!(p.version.as_deref(), Some("9.2p1"));
-        assert_eq!(p.cpe.as_deref(), Some("cpe:2.3:a:openbsd:openssh:9.2p1:*:*:*:*:*:*:*"));
+        assert_eq!(
+            p.cpe.as_deref(),
+            Some("cpe:2.3:a:openbsd:openssh:9.2p1:*:*:*:*:*:*:*")
+        );
     }
 
     #[test]
@@ -493,10 +603,16 @@ mod tests {
         let rs = RuleSet::builtin().unwrap();
         let mut f = Facts::new();
         f.insert("http.server".into(), "nginx/1.22.1".into());
-        f.insert("http.header".into(), "server: nginx/1.22.1\nx-owa-version: 15.2.1544.4\n".into());
+        f.insert(
+            "http.header".into(),
+            "server: nginx/1.22.1\nx-owa-version: 15.2.1544.4\n".into(),
+        );
         let m = rs.matches(&f, None);
         let p = primary(&m).unwrap();
-        assert_eq!(p.product.as_deref(), Some("Microsoft Exchange Outlook Web Access"));
+        assert_eq!(
+            p.product.as_deref(),
+            Some("Microsoft Exchange Outlook Web Access")
+        );
         assert_eq!(p.version.as_deref(), Some("15.2.1544.4"));
         assert!(m.iter().any(|m| m.product.as_deref() == Some("nginx")));
     }
@@ -519,12 +635,20 @@ mod tests {
   </fingerprint>
 </fingerprints>"#;
         let (fps, m, total, unsupported) = parse_recog(xml, "t.xml").unwrap();
-        assert_eq!((m.as_str(), total, unsupported, fps.len()), ("ssh.banner", 2, 1, 1));
+        assert_eq!(
+            (m.as_str(), total, unsupported, fps.len()),
+            ("ssh.banner", 2, 1, 1)
+        );
         let (passed, fails) = recog_check(&fps[0]);
         assert_eq!(passed, 2, "{fails:?}");
         let mut f = Facts::new();
-        f.insert("ssh.software".into(), "OpenSSH_7.4p1 Debian-10+deb9u7".into());
-        let rs = RuleSet { rules: vec![fps[0].rule.clone()] };
+        f.insert(
+            "ssh.software".into(),
+            "OpenSSH_7.4p1 Debian-10+deb9u7".into(),
+        );
+        let rs = RuleSet {
+            rules: vec![fps[0].rule.clone()],
+        };
         let mm = rs.matches(&f, None);
         assert_eq!(mm[0].version.as_deref(), Some("7.4p1"));
         assert_eq!(mm[0].cpe.as_deref(), Some("cpe:/a:openbsd:openssh:7.4p1"));

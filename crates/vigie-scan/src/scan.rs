@@ -84,7 +84,9 @@ pub struct ScanResult {
 }
 
 pub fn now_rfc3339() -> String {
-    time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
+    time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
 }
 
 /// Runs one scan. The scope is enforced for every target and every
@@ -112,16 +114,28 @@ pub async fn scan(scope: Arc<Scope>, req: ScanRequest, rules: Arc<RuleSet>) -> S
         _ => connect_scan(dialer.clone(), &targets, &ports, &req.discovery).await,
     };
     let discovery_ms = t0.elapsed().as_millis();
-    let open: Vec<PortResult> = results.iter().filter(|r| r.state == PortState::Open).cloned().collect();
-    let closed_count = results.iter().filter(|r| r.state == PortState::Closed).count();
-    let filtered_count = results.iter().filter(|r| r.state == PortState::Filtered).count();
+    let open: Vec<PortResult> = results
+        .iter()
+        .filter(|r| r.state == PortState::Open)
+        .cloned()
+        .collect();
+    let closed_count = results
+        .iter()
+        .filter(|r| r.state == PortState::Closed)
+        .count();
+    let filtered_count = results
+        .iter()
+        .filter(|r| r.state == PortState::Filtered)
+        .count();
     let t1 = Instant::now();
     let mut services = vec![];
     if req.identify {
         let sem = Arc::new(tokio::sync::Semaphore::new(req.probe_concurrency.max(1)));
         let mut set = tokio::task::JoinSet::new();
         for p in &open {
-            let Ok(permit) = sem.clone().acquire_owned().await else { break };
+            let Ok(permit) = sem.clone().acquire_owned().await else {
+                break;
+            };
             let d = dialer.clone();
             let rules = rules.clone();
             let mut opts = req.probe.clone();

@@ -31,7 +31,14 @@ pub const DENIED_NETS: &[&str] = &[
 ];
 
 /// Domain suffixes that are never scanned (RFC 2606 / RFC 6761 reserved names).
-pub const DENIED_DOMAINS: &[&str] = &["example", "example.com", "example.net", "example.org", "invalid", "test"];
+pub const DENIED_DOMAINS: &[&str] = &[
+    "example",
+    "example.com",
+    "example.net",
+    "example.org",
+    "invalid",
+    "test",
+];
 
 /// Why an address or name was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
@@ -62,10 +69,16 @@ pub struct DeclaredAsset {
 
 impl DeclaredAsset {
     pub fn new(value: impl Into<String>) -> Self {
-        Self { value: value.into(), demo: false }
+        Self {
+            value: value.into(),
+            demo: false,
+        }
     }
     pub fn demo(value: impl Into<String>) -> Self {
-        Self { value: value.into(), demo: true }
+        Self {
+            value: value.into(),
+            demo: true,
+        }
     }
 }
 
@@ -92,7 +105,9 @@ pub struct SystemResolver {
 
 impl SystemResolver {
     pub fn new() -> Result<Self, String> {
-        let inner = hickory_resolver::Resolver::builder_tokio().map_err(|e| e.to_string())?.build();
+        let inner = hickory_resolver::Resolver::builder_tokio()
+            .map_err(|e| e.to_string())?
+            .build();
         Ok(Self { inner })
     }
 }
@@ -101,12 +116,18 @@ impl NameResolver for SystemResolver {
     fn resolve<'a>(
         &'a self,
         name: &'a str,
-    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<Resolution, String>> + Send + 'a>> {
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<Resolution, String>> + Send + 'a>>
+    {
         Box::pin(async move {
             use hickory_resolver::proto::rr::{RData, RecordType};
-            let mut res = Resolution { chain: vec![name.to_string()], addrs: vec![] };
+            let mut res = Resolution {
+                chain: vec![name.to_string()],
+                addrs: vec![],
+            };
             for rt in [RecordType::A, RecordType::AAAA] {
-                let Ok(lookup) = self.inner.lookup(name, rt).await else { continue };
+                let Ok(lookup) = self.inner.lookup(name, rt).await else {
+                    continue;
+                };
                 for rec in lookup.record_iter() {
                     match rec.data() {
                         RData::CNAME(c) => {
@@ -136,8 +157,13 @@ impl NameResolver for StaticResolver {
     fn resolve<'a>(
         &'a self,
         name: &'a str,
-    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<Resolution, String>> + Send + 'a>> {
-        let r = self.0.get(&name.to_ascii_lowercase()).cloned().ok_or_else(|| format!("NXDOMAIN {name}"));
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<Resolution, String>> + Send + 'a>>
+    {
+        let r = self
+            .0
+            .get(&name.to_ascii_lowercase())
+            .cloned()
+            .ok_or_else(|| format!("NXDOMAIN {name}"));
         Box::pin(async move { r })
     }
 }
@@ -164,7 +190,10 @@ fn denied_nets() -> &'static [IpNet] {
 /// Is this address refused by the hard deny list? Returns the matching range.
 pub fn hard_denied(ip: IpAddr) -> Option<String> {
     let ip = canonical(ip);
-    denied_nets().iter().find(|n| n.contains(&ip)).map(|n| n.to_string())
+    denied_nets()
+        .iter()
+        .find(|n| n.contains(&ip))
+        .map(|n| n.to_string())
 }
 
 fn canonical(ip: IpAddr) -> IpAddr {
@@ -194,7 +223,10 @@ fn looks_like_name(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 253
         && s.split('.').all(|l| {
-            !l.is_empty() && l.len() <= 63 && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            !l.is_empty()
+                && l.len() <= 63
+                && l.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
         })
 }
 
@@ -236,7 +268,10 @@ impl Scope {
     }
 
     /// Builds a scope from declared assets, resolving declared names with `resolver`.
-    pub async fn build(assets: &[DeclaredAsset], resolver: &dyn NameResolver) -> Result<Self, ScopeError> {
+    pub async fn build(
+        assets: &[DeclaredAsset],
+        resolver: &dyn NameResolver,
+    ) -> Result<Self, ScopeError> {
         let mut s = Scope::default();
         let mut names = vec![];
         for a in assets {
@@ -262,7 +297,8 @@ impl Scope {
 
     async fn resolve_into(&mut self, name: &str, resolver: &dyn NameResolver) {
         if name_denied(name) || self.demo_domains.iter().any(|d| name_within(name, d)) {
-            self.unresolved.insert(name.to_string(), "denied or demo name".into());
+            self.unresolved
+                .insert(name.to_string(), "denied or demo name".into());
             return;
         }
         match resolver.resolve(name).await {
@@ -281,7 +317,11 @@ impl Scope {
     /// A name discovered elsewhere (a certificate's SAN, a redirect): accepted,
     /// resolved and its addresses added only when it falls inside a declared
     /// domain. Wildcards are not resolved but accepted as names.
-    pub async fn add_discovered_name(&mut self, name: &str, resolver: &dyn NameResolver) -> Result<bool, ScopeError> {
+    pub async fn add_discovered_name(
+        &mut self,
+        name: &str,
+        resolver: &dyn NameResolver,
+    ) -> Result<bool, ScopeError> {
         let n = normalize_name(name);
         let base = n.trim_start_matches("*.").to_string();
         if name_denied(&base) {
@@ -343,7 +383,8 @@ impl Scope {
             push(*a, &mut out);
         }
         for n in &self.nets {
-            let single = matches!(n, IpNet::V4(v) if v.prefix_len() >= 31) || matches!(n, IpNet::V6(v) if v.prefix_len() >= 127);
+            let single = matches!(n, IpNet::V4(v) if v.prefix_len() >= 31)
+                || matches!(n, IpNet::V6(v) if v.prefix_len() >= 127);
             if single {
                 for h in n.hosts() {
                     push(h, &mut out);
@@ -371,7 +412,10 @@ mod tests {
         let mut m = BTreeMap::new();
         m.insert(
             "chu-exemple.fr".to_string(),
-            Resolution { chain: vec!["chu-exemple.fr".into()], addrs: vec!["10.1.0.5".parse().unwrap_or(IpAddr::from([0, 0, 0, 0]))] },
+            Resolution {
+                chain: vec!["chu-exemple.fr".into()],
+                addrs: vec!["10.1.0.5".parse().unwrap_or(IpAddr::from([0, 0, 0, 0]))],
+            },
         );
         m.insert(
             "vpn.chu-exemple.fr".to_string(),
@@ -382,7 +426,10 @@ mod tests {
         );
         m.insert(
             "mail.other.org".to_string(),
-            Resolution { chain: vec![], addrs: vec!["10.66.0.1".parse().unwrap_or(IpAddr::from([0, 0, 0, 0]))] },
+            Resolution {
+                chain: vec![],
+                addrs: vec!["10.66.0.1".parse().unwrap_or(IpAddr::from([0, 0, 0, 0]))],
+            },
         );
         StaticResolver(m)
     }
@@ -395,29 +442,56 @@ mod tests {
     async fn declared_networks_and_names() {
         let r = table();
         let s = Scope::build(
-            &[DeclaredAsset::new("10.2.0.0/24"), DeclaredAsset::new("chu-exemple.fr"), DeclaredAsset::new("vpn.chu-exemple.fr")],
+            &[
+                DeclaredAsset::new("10.2.0.0/24"),
+                DeclaredAsset::new("chu-exemple.fr"),
+                DeclaredAsset::new("vpn.chu-exemple.fr"),
+            ],
             &r,
         )
         .await
         .unwrap();
         assert!(s.check(ip("10.2.0.77")).is_ok());
         assert!(s.check(ip("10.1.0.5")).is_ok());
-        assert!(s.check(ip("10.9.9.9")).is_ok(), "CNAME target address is in scope");
+        assert!(
+            s.check(ip("10.9.9.9")).is_ok(),
+            "CNAME target address is in scope"
+        );
         assert_eq!(s.resolved["vpn.chu-exemple.fr"].chain.len(), 2);
-        assert_eq!(s.check(ip("10.2.1.1")), Err(ScopeError::OutOfScope(ip("10.2.1.1"))));
-        assert!(s.check(ip("::ffff:10.2.0.1")).is_ok(), "v4-mapped is canonicalised");
+        assert_eq!(
+            s.check(ip("10.2.1.1")),
+            Err(ScopeError::OutOfScope(ip("10.2.1.1")))
+        );
+        assert!(
+            s.check(ip("::ffff:10.2.0.1")).is_ok(),
+            "v4-mapped is canonicalised"
+        );
     }
 
     #[tokio::test]
     async fn san_names_only_inside_declared_domains() {
         let r = table();
-        let mut s = Scope::build(&[DeclaredAsset::new("chu-exemple.fr")], &r).await.unwrap();
-        assert!(matches!(s.add_discovered_name("mail.other.org", &r).await, Err(ScopeError::NameOutOfScope(_))));
+        let mut s = Scope::build(&[DeclaredAsset::new("chu-exemple.fr")], &r)
+            .await
+            .unwrap();
+        assert!(matches!(
+            s.add_discovered_name("mail.other.org", &r).await,
+            Err(ScopeError::NameOutOfScope(_))
+        ));
         assert!(!s.contains(ip("10.66.0.1")));
-        assert!(matches!(s.add_discovered_name("evilchu-exemple.fr", &r).await, Err(ScopeError::NameOutOfScope(_))));
-        assert_eq!(s.add_discovered_name("VPN.chu-exemple.fr.", &r).await, Ok(true));
+        assert!(matches!(
+            s.add_discovered_name("evilchu-exemple.fr", &r).await,
+            Err(ScopeError::NameOutOfScope(_))
+        ));
+        assert_eq!(
+            s.add_discovered_name("VPN.chu-exemple.fr.", &r).await,
+            Ok(true)
+        );
         assert!(s.contains(ip("10.9.9.9")));
-        assert_eq!(s.add_discovered_name("*.chu-exemple.fr", &r).await, Ok(false));
+        assert_eq!(
+            s.add_discovered_name("*.chu-exemple.fr", &r).await,
+            Ok(false)
+        );
     }
 
     #[tokio::test]
@@ -435,11 +509,19 @@ mod tests {
         )
         .await
         .unwrap();
-        for a in ["192.0.2.1", "198.51.100.7", "203.0.113.9", "2001:db8::1", "::ffff:192.0.2.10"] {
+        for a in [
+            "192.0.2.1",
+            "198.51.100.7",
+            "203.0.113.9",
+            "2001:db8::1",
+            "::ffff:192.0.2.10",
+        ] {
             assert!(matches!(s.check(ip(a)), Err(ScopeError::Denied(..))), "{a}");
         }
         assert!(s.addresses(1000).iter().all(|a| hard_denied(*a).is_none()));
-        let names = Scope::build(&[DeclaredAsset::new("www.example.com")], &r).await.unwrap();
+        let names = Scope::build(&[DeclaredAsset::new("www.example.com")], &r)
+            .await
+            .unwrap();
         assert!(names.addresses(10).is_empty());
     }
 
@@ -447,19 +529,31 @@ mod tests {
     async fn demo_assets_are_never_in_scope() {
         let r = table();
         let s = Scope::build(
-            &[DeclaredAsset::new("10.5.0.0/16"), DeclaredAsset::demo("10.5.3.0/24"), DeclaredAsset::demo("chu-exemple.fr")],
+            &[
+                DeclaredAsset::new("10.5.0.0/16"),
+                DeclaredAsset::demo("10.5.3.0/24"),
+                DeclaredAsset::demo("chu-exemple.fr"),
+            ],
             &r,
         )
         .await
         .unwrap();
         assert!(s.contains(ip("10.5.4.1")));
-        assert_eq!(s.check(ip("10.5.3.1")), Err(ScopeError::Demo(ip("10.5.3.1"))));
-        assert!(!s.contains(ip("10.1.0.5")), "demo domain is not even resolved");
+        assert_eq!(
+            s.check(ip("10.5.3.1")),
+            Err(ScopeError::Demo(ip("10.5.3.1")))
+        );
+        assert!(
+            !s.contains(ip("10.1.0.5")),
+            "demo domain is not even resolved"
+        );
     }
 
     #[test]
     fn invalid_assets_refused() {
-        let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
         let r = table();
         let e = rt.block_on(Scope::build(&[DeclaredAsset::new("not a name!")], &r));
         assert!(matches!(e, Err(ScopeError::Invalid(_))));
@@ -468,6 +562,9 @@ mod tests {
     #[test]
     fn enumerate_small_ranges() {
         let s = Scope::from_networks(["10.0.0.0/30", "10.0.0.9/32"]).unwrap();
-        assert_eq!(s.addresses(100), vec![ip("10.0.0.1"), ip("10.0.0.2"), ip("10.0.0.9")]);
+        assert_eq!(
+            s.addresses(100),
+            vec![ip("10.0.0.1"), ip("10.0.0.2"), ip("10.0.0.9")]
+        );
     }
 }

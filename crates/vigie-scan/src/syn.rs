@@ -14,6 +14,8 @@ use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 use crate::discovery::{connect_scan, DiscoveryOptions, PortResult, PortState};
 use crate::net::Dialer;
 
+type Answers = Mutex<HashMap<(Ipv4Addr, u16), (PortState, Duration)>>;
+
 /// Can this process open a raw TCP socket (root or CAP_NET_RAW)?
 pub fn available() -> bool {
     Socket::new(Domain::IPV4, Type::RAW, Some(Protocol::TCP)).is_ok()
@@ -54,7 +56,8 @@ pub fn build_syn(src: Ipv4Addr, dst: Ipv4Addr, sport: u16, dport: u16, seq: u32)
     t[20..24].copy_from_slice(&[2, 4, 0x05, 0xb4]); // MSS 1460
     let mut pseudo = 0u32;
     for o in [src.octets(), dst.octets()] {
-        pseudo += u32::from(u16::from_be_bytes([o[0], o[1]])) + u32::from(u16::from_be_bytes([o[2], o[3]]));
+        pseudo += u32::from(u16::from_be_bytes([o[0], o[1]]))
+            + u32::from(u16::from_be_bytes([o[2], o[3]]));
     }
     pseudo += 6 + 24;
     let c = checksum(&t, pseudo);
@@ -113,7 +116,9 @@ pub async fn syn_scan(
         let d = dialer.clone();
         let ports = ports.to_vec();
         let o = opts.clone();
-        let r = tokio::task::spawn_blocking(move || syn_blocking(&d, &v4, &ports, &o)).await.map_err(|e| e.to_string())??;
+        let r = tokio::task::spawn_blocking(move || syn_blocking(&d, &v4, &ports, &o))
+            .await
+            .map_err(|e| e.to_string())??;
         results.extend(r);
     }
     if !v6.is_empty() {
@@ -124,13 +129,23 @@ pub async fn syn_scan(
     Ok((results, refused))
 }
 
-fn syn_blocking(dialer: &Dialer, targets: &[Ipv4Addr], ports: &[u16], opts: &DiscoveryOptions) -> Result<Vec<PortResult>, String> {
-    let send = Socket::new(Domain::IPV4, Type::RAW, Some(Protocol::TCP)).map_err(|e| e.to_string())?;
-    let recv = Socket::new(Domain::IPV4, Type::RAW, Some(Protocol::TCP)).map_err(|e| e.to_string())?;
+fn syn_blocking(
+    dialer: &Dialer,
+    targets: &[Ipv4Addr],
+    ports: &[u16],
+    opts: &DiscoveryOptions,
+) -> Result<Vec<PortResult>, String> {
+    let send =
+        Socket::new(Domain::IPV4, Type::RAW, Some(Protocol::TCP)).map_err(|e| e.to_string())?;
+    let recv =
+        Socket::new(Domain::IPV4, Type::RAW, Some(Protocol::TCP)).map_err(|e| e.to_string())?;
     let _ = recv.set_recv_buffer_size(16 << 20);
     let _ = send.set_send_buffer_size(4 << 20);
-    recv.set_read_timeout(Some(Duration::from_millis(50))).map_err(|e| e.to_string())?;
-    let secret = (Instant::now().elapsed().as_nanos() as u32) ^ std::process::id().rotate_left(13) ^ 0x5a5a_1234;
+    recv.set_read_timeout(Some(Duration::from_millis(50)))
+        .map_err(|e| e.to_string())?;
+    let secret = (Instant::now().elapsed().as_nanos() as u32)
+        ^ std::process::id().rotate_left(13)
+        ^ 0x5a5a_1234;
     let sport: u16 = 40000 + (std::process::id() % 20000) as u16;
     let mut sources = HashMap::new();
     for t in targets {
@@ -138,7 +153,7 @@ fn syn_blocking(dialer: &Dialer, targets: &[Ipv4Addr], ports: &[u16], opts: &Dis
         sources.insert(*t, s);
     }
     let wanted: HashSet<Ipv4Addr> = targets.iter().copied().collect();
-    let answers: Arc<Mutex<HashMap<(Ipv4Addr, u16), (PortState, Duration)>>> = Arc::new(Mutex::new(HashMap::new()));
+    let answers: Arc<Answers> = Arc::new(Mutex::new(HashMap::new()));
     let stop = Arc::new(AtomicBool::new(false));
     let started = Instant::now();
     let recv_thread = {
@@ -149,7 +164,9 @@ fn syn_blocking(dialer: &Dialer, targets: &[Ipv4Addr], ports: &[u16], opts: &Dis
             let mut r = &recv;
             while !stop.load(Ordering::Relaxed) {
                 let Ok(n) = r.read(&mut buf) else { continue };
-                let Some((src, sp, dp, flags, ack)) = parse_reply(&buf[..n]) else { continue };
+                let Some((src, sp, dp, flags, ack)) = parse_reply(&buf[..n]) else {
+                    continue;
+                };
                 if dp != sport || !wanted.contains(&src) {
                     continue;
                 }
@@ -169,7 +186,10 @@ fn syn_blocking(dialer: &Dialer, targets: &[Ipv4Addr], ports: &[u16], opts: &Dis
             }
         })
     };
-    let mut pending: Vec<(Ipv4Addr, u16)> = ports.iter().flat_map(|p| targets.iter().map(move |t| (*t, *p))).collect();
+    let mut pending: Vec<(Ipv4Addr, u16)> = ports
+        .iter()
+        .flat_map(|p| targets.iter().map(move |t| (*t, *p)))
+        .collect();
     for round in 0..=opts.retries {
         for (t, p) in &pending {
             // scope check on every packet, not only per target
@@ -189,9 +209,16 @@ fn syn_blocking(dialer: &Dialer, targets: &[Ipv4Addr], ports: &[u16], opts: &Dis
             dialer.attempts.fetch_add(1, Ordering::Relaxed);
         }
         // wait for late answers
-        let wait = if round == 0 { opts.min_timeout.max(Duration::from_millis(300)) } else { opts.max_timeout };
+        let wait = if round == 0 {
+            opts.min_timeout.max(Duration::from_millis(300))
+        } else {
+            opts.max_timeout
+        };
         std::thread::sleep(wait);
-        let got = answers.lock().map(|m| m.keys().copied().collect::<HashSet<_>>()).unwrap_or_default();
+        let got = answers
+            .lock()
+            .map(|m| m.keys().copied().collect::<HashSet<_>>())
+            .unwrap_or_default();
         pending.retain(|k| !got.contains(k));
         if pending.is_empty() {
             break;
@@ -202,9 +229,19 @@ fn syn_blocking(dialer: &Dialer, targets: &[Ipv4Addr], ports: &[u16], opts: &Dis
     let answers = answers.lock().map(|m| m.clone()).unwrap_or_default();
     let mut out: Vec<PortResult> = answers
         .into_iter()
-        .map(|((ip, port), (state, _))| PortResult { ip: IpAddr::V4(ip), port, state, rtt_us: None })
+        .map(|((ip, port), (state, _))| PortResult {
+            ip: IpAddr::V4(ip),
+            port,
+            state,
+            rtt_us: None,
+        })
         .collect();
-    out.extend(pending.into_iter().map(|(ip, port)| PortResult { ip: IpAddr::V4(ip), port, state: PortState::Filtered, rtt_us: None }));
+    out.extend(pending.into_iter().map(|(ip, port)| PortResult {
+        ip: IpAddr::V4(ip),
+        port,
+        state: PortState::Filtered,
+        rtt_us: None,
+    }));
     Ok(out)
 }
 
@@ -224,11 +261,18 @@ mod tests {
         let pkt = build_syn(s, d, 40000, 443, 12345);
         let mut pseudo = 0u32;
         for o in [s.octets(), d.octets()] {
-            pseudo += u32::from(u16::from_be_bytes([o[0], o[1]])) + u32::from(u16::from_be_bytes([o[2], o[3]]));
+            pseudo += u32::from(u16::from_be_bytes([o[0], o[1]]))
+                + u32::from(u16::from_be_bytes([o[2], o[3]]));
         }
         pseudo += 6 + 24;
-        assert_eq!(checksum(&pkt, pseudo), 0, "checksum over a valid segment folds to zero");
-        let mut ip = vec![0x45, 0, 0, 44, 0, 0, 0, 0, 64, 6, 0, 0, 10, 0, 0, 2, 10, 0, 0, 1];
+        assert_eq!(
+            checksum(&pkt, pseudo),
+            0,
+            "checksum over a valid segment folds to zero"
+        );
+        let mut ip = vec![
+            0x45, 0, 0, 44, 0, 0, 0, 0, 64, 6, 0, 0, 10, 0, 0, 2, 10, 0, 0, 1,
+        ];
         ip.extend_from_slice(&pkt);
         let (src, sp, dp, flags, _) = parse_reply(&ip).unwrap();
         assert_eq!((src, sp, dp, flags), (d, 40000, 443, 2));

@@ -61,11 +61,22 @@ pub fn cert_info(c: &X509Ref) -> CertInfo {
     let not_yet_valid = now.as_ref().is_some_and(|n| c.not_before() > n.as_ref());
     let sans = c
         .subject_alt_names()
-        .map(|s| s.iter().filter_map(|g| g.dnsname().map(str::to_string).or_else(|| g.ipaddress().map(ip_bytes))).collect())
+        .map(|s| {
+            s.iter()
+                .filter_map(|g| {
+                    g.dnsname()
+                        .map(str::to_string)
+                        .or_else(|| g.ipaddress().map(ip_bytes))
+                })
+                .collect()
+        })
         .unwrap_or_default();
     let subject = name_string(c.subject_name());
     let issuer = name_string(c.issuer_name());
-    let self_signed = c.issued_by_check(c) && c.public_key().ok().is_some_and(|k| c.verify(&k).unwrap_or(false));
+    let self_signed = c.issued_by_check(c)
+        && c.public_key()
+            .ok()
+            .is_some_and(|k| c.verify(&k).unwrap_or(false));
     let sha256 = c
         .digest(openssl::hash::MessageDigest::sha256())
         .map(|d| d.iter().map(|b| format!("{b:02x}")).collect::<String>())
@@ -79,10 +90,22 @@ pub fn cert_info(c: &X509Ref) -> CertInfo {
         expired,
         not_yet_valid,
         self_signed,
-        serial: c.serial_number().to_bn().ok().and_then(|b| b.to_hex_str().ok()).map(|s| s.to_string()).unwrap_or_default(),
+        serial: c
+            .serial_number()
+            .to_bn()
+            .ok()
+            .and_then(|b| b.to_hex_str().ok())
+            .map(|s| s.to_string())
+            .unwrap_or_default(),
         sha256,
         key_bits: c.public_key().ok().map(|k| k.bits()),
-        signature_algorithm: c.signature_algorithm().object().nid().long_name().unwrap_or("?").to_string(),
+        signature_algorithm: c
+            .signature_algorithm()
+            .object()
+            .nid()
+            .long_name()
+            .unwrap_or("?")
+            .to_string(),
     }
 }
 
@@ -127,7 +150,10 @@ pub fn leaf_names(c: &CertInfo) -> Vec<String> {
     v
 }
 
-fn connector(version: Option<SslVersion>, verify: bool) -> Result<SslConnector, openssl::error::ErrorStack> {
+fn connector(
+    version: Option<SslVersion>,
+    verify: bool,
+) -> Result<SslConnector, openssl::error::ErrorStack> {
     let mut b = SslConnector::builder(SslMethod::tls_client())?;
     b.set_cipher_list("ALL:@SECLEVEL=0")?;
     b.set_security_level(0);
@@ -154,18 +180,27 @@ pub fn handshake(
     cfg.set_verify_hostname(false);
     cfg.set_use_server_name_indication(sni.is_some());
     cfg.set_verify(SslVerifyMode::NONE);
-    cfg.connect(sni.unwrap_or("vigie.invalid"), tcp).map_err(|e| e.to_string())
+    cfg.connect(sni.unwrap_or("vigie.invalid"), tcp)
+        .map_err(|e| e.to_string())
 }
 
 /// Full TLS inspection of one port: default handshake, chain, expiry,
 /// self-signed, name check, and which versions are accepted.
-pub fn inspect(dialer: &Dialer, addr: SocketAddr, sni: Option<&str>, timeout: Duration) -> Option<(TlsInfo, SslStream<TcpStream>)> {
+pub fn inspect(
+    dialer: &Dialer,
+    addr: SocketAddr,
+    sni: Option<&str>,
+    timeout: Duration,
+) -> Option<(TlsInfo, SslStream<TcpStream>)> {
     let tcp = dialer.connect_blocking(addr, timeout).ok()?;
     let stream = handshake(tcp, sni, None).ok()?;
     let ssl = stream.ssl();
     let mut info = TlsInfo {
         negotiated: ssl.version_str().to_string(),
-        cipher: ssl.current_cipher().map(|c| c.name().to_string()).unwrap_or_default(),
+        cipher: ssl
+            .current_cipher()
+            .map(|c| c.name().to_string())
+            .unwrap_or_default(),
         ..Default::default()
     };
     if let Some(chain) = ssl.peer_cert_chain() {

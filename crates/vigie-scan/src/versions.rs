@@ -34,7 +34,10 @@ pub fn distro_patch(text: &str) -> Option<DistroPatch> {
     if let Some(c) = re_deb.captures(text) {
         let rev = c.get(1).map(|m| m.as_str().to_string());
         let pl = rev.as_deref().and_then(|r| {
-            regex::Regex::new(r"(deb(\d+)u\d+)").ok()?.captures(r).map(|c| (c[1].to_string(), c[2].to_string()))
+            regex::Regex::new(r"(deb(\d+)u\d+)")
+                .ok()?
+                .captures(r)
+                .map(|c| (c[1].to_string(), c[2].to_string()))
         });
         return Some(DistroPatch {
             distro: "Debian".into(),
@@ -46,8 +49,16 @@ pub fn distro_patch(text: &str) -> Option<DistroPatch> {
     let re_ub = regex::Regex::new(r"Ubuntu-([0-9][\w.~+]*)").ok()?;
     if let Some(c) = re_ub.captures(text) {
         let rev = c[1].to_string();
-        let pl = regex::Regex::new(r"(\d*ubuntu[\d.]+)").ok()?.captures(&rev).map(|c| c[1].to_string());
-        return Some(DistroPatch { distro: "Ubuntu".into(), release: None, revision: Some(rev), patch_level: pl });
+        let pl = regex::Regex::new(r"(\d*ubuntu[\d.]+)")
+            .ok()?
+            .captures(&rev)
+            .map(|c| c[1].to_string());
+        return Some(DistroPatch {
+            distro: "Ubuntu".into(),
+            release: None,
+            revision: Some(rev),
+            patch_level: pl,
+        });
     }
     for (needle, name) in [
         ("(Debian)", "Debian"),
@@ -60,7 +71,12 @@ pub fn distro_patch(text: &str) -> Option<DistroPatch> {
         ("FreeBSD", "FreeBSD"),
     ] {
         if text.contains(needle) {
-            return Some(DistroPatch { distro: name.into(), release: None, revision: None, patch_level: None });
+            return Some(DistroPatch {
+                distro: name.into(),
+                release: None,
+                revision: None,
+                patch_level: None,
+            });
         }
     }
     None
@@ -70,7 +86,10 @@ pub fn distro_patch(text: &str) -> Option<DistroPatch> {
 /// ("9.2p1" → [9, 2, 1]); text parts are ignored.
 pub fn compare_versions(a: &str, b: &str) -> Ordering {
     let parts = |s: &str| -> Vec<u64> {
-        s.split(|c: char| !c.is_ascii_digit()).filter(|p| !p.is_empty()).filter_map(|p| p.parse().ok()).collect()
+        s.split(|c: char| !c.is_ascii_digit())
+            .filter(|p| !p.is_empty())
+            .filter_map(|p| p.parse().ok())
+            .collect()
     };
     let (pa, pb) = (parts(a), parts(b));
     for i in 0..pa.len().max(pb.len()) {
@@ -100,15 +119,23 @@ struct EolFile {
 }
 
 pub fn eol_table() -> Vec<EolEntry> {
-    toml::from_str::<EolFile>(EOL_DATA).map(|f| f.eol).unwrap_or_default()
+    toml::from_str::<EolFile>(EOL_DATA)
+        .map(|f| f.eol)
+        .unwrap_or_default()
 }
 
 /// The end-of-life entry a product version falls under, if any.
-pub fn end_of_life<'a>(table: &'a [EolEntry], product: &str, version: &str) -> Option<&'a EolEntry> {
+pub fn end_of_life<'a>(
+    table: &'a [EolEntry],
+    product: &str,
+    version: &str,
+) -> Option<&'a EolEntry> {
     table.iter().find(|e| {
         e.product == product
             && compare_versions(version, &e.below) == Ordering::Less
-            && e.from.as_deref().is_none_or(|f| compare_versions(version, f) != Ordering::Less)
+            && e.from
+                .as_deref()
+                .is_none_or(|f| compare_versions(version, f) != Ordering::Less)
     })
 }
 
@@ -125,7 +152,10 @@ mod tests {
         assert_eq!(d.revision.as_deref(), Some("2+deb12u10"));
         let u = distro_patch("SSH-2.0-OpenSSH_8.9p1 Ubuntu-3ubuntu0.10").unwrap();
         assert_eq!(u.patch_level.as_deref(), Some("3ubuntu0.10"));
-        assert_eq!(distro_patch("Apache/2.4.62 (Debian)").unwrap().distro, "Debian");
+        assert_eq!(
+            distro_patch("Apache/2.4.62 (Debian)").unwrap().distro,
+            "Debian"
+        );
         assert!(distro_patch("nginx/1.22.1").is_none());
     }
 
@@ -137,7 +167,12 @@ mod tests {
         assert!(t.len() >= 5);
         let e = end_of_life(&t, "Microsoft Exchange Outlook Web Access", "15.0.1497.2").unwrap();
         assert!(e.note.contains("2013"));
-        assert!(end_of_life(&t, "Microsoft Exchange Outlook Web Access", "15.2.1544.4").unwrap().note.contains("2019"));
+        assert!(
+            end_of_life(&t, "Microsoft Exchange Outlook Web Access", "15.2.1544.4")
+                .unwrap()
+                .note
+                .contains("2019")
+        );
         assert!(end_of_life(&t, "nginx", "1.22.1").is_none());
         assert!(end_of_life(&t, "Microsoft IIS httpd", "7.5").is_some());
     }

@@ -18,10 +18,16 @@ pub struct HttpResponse {
 
 impl HttpResponse {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
     pub fn headers_text(&self) -> String {
-        self.headers.iter().map(|(k, v)| format!("{k}: {v}\n")).collect()
+        self.headers
+            .iter()
+            .map(|(k, v)| format!("{k}: {v}\n"))
+            .collect()
     }
     pub fn body_text(&self) -> String {
         String::from_utf8_lossy(&self.body).into_owned()
@@ -62,18 +68,31 @@ pub fn parse_http_response(data: &[u8]) -> Option<HttpResponse> {
         }
     }
     let raw_body = data.get(head_end + sep..).unwrap_or(&[]);
-    let chunked = headers.iter().any(|(k, v)| k == "transfer-encoding" && v.to_ascii_lowercase().contains("chunked"));
-    let body = if chunked { dechunk(raw_body) } else { raw_body.to_vec() };
-    Some(HttpResponse { version, status, reason, headers, body })
+    let chunked = headers
+        .iter()
+        .any(|(k, v)| k == "transfer-encoding" && v.to_ascii_lowercase().contains("chunked"));
+    let body = if chunked {
+        dechunk(raw_body)
+    } else {
+        raw_body.to_vec()
+    };
+    Some(HttpResponse {
+        version,
+        status,
+        reason,
+        headers,
+        body,
+    })
 }
 
 fn dechunk(mut d: &[u8]) -> Vec<u8> {
     let mut out = vec![];
-    loop {
-        let Some(eol) = find(d, b"\r\n") else { break };
+    while let Some(eol) = find(d, b"\r\n") {
         let size_txt = String::from_utf8_lossy(&d[..eol]);
         let size_txt = size_txt.split(';').next().unwrap_or("").trim().to_string();
-        let Ok(size) = usize::from_str_radix(&size_txt, 16) else { break };
+        let Ok(size) = usize::from_str_radix(&size_txt, 16) else {
+            break;
+        };
         if size == 0 {
             break;
         }
@@ -94,8 +113,16 @@ pub fn html_title(body: &str) -> Option<String> {
     let start = lower.find("<title")?;
     let gt = lower[start..].find('>')? + start + 1;
     let end = lower[gt..].find("</title")? + gt;
-    let t: String = body.get(gt..end)?.split_whitespace().collect::<Vec<_>>().join(" ");
-    let t = t.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"");
+    let t: String = body
+        .get(gt..end)?
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let t = t
+        .replace("&amp;", "&")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"");
     (!t.is_empty()).then_some(t)
 }
 
@@ -133,8 +160,10 @@ pub fn parse_reply(data: &[u8]) -> Option<(u16, String)> {
 // ------------------------------------------------------------------ RDP
 
 /// X.224 Connection Request with an RDP negotiation request for TLS | CredSSP (NLA).
-pub const RDP_X224_REQUEST: [u8; 19] =
-    [0x03, 0x00, 0x00, 0x13, 0x0e, 0xe0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x08, 0x00, 0x03, 0x00, 0x00, 0x00];
+pub const RDP_X224_REQUEST: [u8; 19] = [
+    0x03, 0x00, 0x00, 0x13, 0x0e, 0xe0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x08, 0x00, 0x03,
+    0x00, 0x00, 0x00,
+];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RdpNeg {
@@ -164,7 +193,10 @@ pub fn parse_rdp_confirm(d: &[u8]) -> Option<RdpNeg> {
         let flags = d[12];
         let val = u32::from_le_bytes([d[15], d[16], d[17], d[18]]);
         return match ty {
-            2 => Some(RdpNeg::Selected { protocol: val, flags }),
+            2 => Some(RdpNeg::Selected {
+                protocol: val,
+                flags,
+            }),
             3 => Some(RdpNeg::Failure(val)),
             _ => Some(RdpNeg::Legacy),
         };
@@ -229,7 +261,11 @@ pub struct SmbNegotiate {
 pub fn parse_smb_negotiate(d: &[u8]) -> Option<SmbNegotiate> {
     let p = d.get(4..)?;
     if p.starts_with(&[0xff, b'S', b'M', b'B']) {
-        return Some(SmbNegotiate { dialect: "1".into(), signing_enabled: false, signing_required: false });
+        return Some(SmbNegotiate {
+            dialect: "1".into(),
+            signing_enabled: false,
+            signing_required: false,
+        });
     }
     if !p.starts_with(&[0xfe, b'S', b'M', b'B']) {
         return None;
@@ -246,14 +282,22 @@ pub fn parse_smb_negotiate(d: &[u8]) -> Option<SmbNegotiate> {
         0x02ff => "2.???",
         _ => return None,
     };
-    Some(SmbNegotiate { dialect: name.into(), signing_enabled: sec & 1 != 0, signing_required: sec & 2 != 0 })
+    Some(SmbNegotiate {
+        dialect: name.into(),
+        signing_enabled: sec & 1 != 0,
+        signing_required: sec & 2 != 0,
+    })
 }
 
 // ------------------------------------------------------------------ MySQL
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MysqlGreeting {
-    Handshake { protocol: u8, version: String, connection_id: u32 },
+    Handshake {
+        protocol: u8,
+        version: String,
+        connection_id: u32,
+    },
     /// Error packet, e.g. "Host '...' is not allowed to connect".
     Error { code: u16, message: String },
 }
@@ -271,7 +315,10 @@ pub fn parse_mysql_greeting(d: &[u8]) -> Option<MysqlGreeting> {
             if msg.first() == Some(&b'#') {
                 msg = msg.get(6..).unwrap_or(&[]);
             }
-            Some(MysqlGreeting::Error { code, message: String::from_utf8_lossy(msg).into_owned() })
+            Some(MysqlGreeting::Error {
+                code,
+                message: String::from_utf8_lossy(msg).into_owned(),
+            })
         }
         proto @ (9 | 10) => {
             let rest = payload.get(1..)?;
@@ -282,7 +329,11 @@ pub fn parse_mysql_greeting(d: &[u8]) -> Option<MysqlGreeting> {
             }
             let idb = rest.get(nul + 1..nul + 5)?;
             let connection_id = u32::from_le_bytes([idb[0], idb[1], idb[2], idb[3]]);
-            Some(MysqlGreeting::Handshake { protocol: proto, version, connection_id })
+            Some(MysqlGreeting::Handshake {
+                protocol: proto,
+                version,
+                connection_id,
+            })
         }
         _ => None,
     }
@@ -294,7 +345,11 @@ pub const PG_SSL_REQUEST: [u8; 8] = [0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f];
 
 pub fn pg_startup(user: &str, database: &str) -> Vec<u8> {
     let mut body = vec![0, 3, 0, 0];
-    for (k, v) in [("user", user), ("database", database), ("application_name", "vigie-scan")] {
+    for (k, v) in [
+        ("user", user),
+        ("database", database),
+        ("application_name", "vigie-scan"),
+    ] {
         body.extend_from_slice(k.as_bytes());
         body.push(0);
         body.extend_from_slice(v.as_bytes());
@@ -317,12 +372,17 @@ pub enum PgReply {
 pub fn parse_pg_reply(d: &[u8]) -> Option<PgReply> {
     let ty = *d.first()?;
     let len = u32::from_be_bytes([*d.get(1)?, *d.get(2)?, *d.get(3)?, *d.get(4)?]) as usize;
-    if len < 4 || len > 1 << 20 {
+    if !(4..=1 << 20).contains(&len) {
         return None;
     }
     let body = d.get(5..(1 + len).min(d.len()))?;
     match ty {
-        b'R' => Some(PgReply::Auth(u32::from_be_bytes([*body.first()?, *body.get(1)?, *body.get(2)?, *body.get(3)?]))),
+        b'R' => Some(PgReply::Auth(u32::from_be_bytes([
+            *body.first()?,
+            *body.get(1)?,
+            *body.get(2)?,
+            *body.get(3)?,
+        ]))),
         b'E' => {
             let mut m = BTreeMap::new();
             for f in body.split(|b| *b == 0) {
@@ -350,7 +410,10 @@ pub fn parse_redis_ping(d: &[u8]) -> Option<RedisReply> {
     let line = t.lines().next()?;
     if line.starts_with("+PONG") {
         Some(RedisReply::Pong)
-    } else if line.starts_with("-NOAUTH") || line.starts_with("-DENIED") || line.starts_with("-WRONGPASS") {
+    } else if line.starts_with("-NOAUTH")
+        || line.starts_with("-DENIED")
+        || line.starts_with("-WRONGPASS")
+    {
         Some(RedisReply::NoAuth(line.to_string()))
     } else if line.starts_with('-') || line.starts_with('+') {
         Some(RedisReply::Other(line.to_string()))
@@ -361,7 +424,11 @@ pub fn parse_redis_ping(d: &[u8]) -> Option<RedisReply> {
 
 pub fn redis_info_field(d: &[u8], field: &str) -> Option<String> {
     let t = String::from_utf8_lossy(d);
-    t.lines().find_map(|l| l.strip_prefix(field).and_then(|r| r.strip_prefix(':')).map(|v| v.trim().to_string()))
+    t.lines().find_map(|l| {
+        l.strip_prefix(field)
+            .and_then(|r| r.strip_prefix(':'))
+            .map(|v| v.trim().to_string())
+    })
 }
 
 // ------------------------------------------------------------------ MSSQL TDS pre-login
@@ -369,8 +436,8 @@ pub fn redis_info_field(d: &[u8], field: &str) -> Option<String> {
 pub fn mssql_prelogin() -> Vec<u8> {
     // options: VERSION(0) at 0x1a len 6, ENCRYPTION(1) len 1, INSTOPT(2) len 1, THREADID(3) len 4, terminator
     let mut opts = vec![
-        0x00, 0x00, 0x1a, 0x00, 0x06, 0x01, 0x00, 0x20, 0x00, 0x01, 0x02, 0x00, 0x21, 0x00, 0x01, 0x03, 0x00, 0x22, 0x00,
-        0x04, 0x04, 0x00, 0x26, 0x00, 0x00, 0xff,
+        0x00, 0x00, 0x1a, 0x00, 0x06, 0x01, 0x00, 0x20, 0x00, 0x01, 0x02, 0x00, 0x21, 0x00, 0x01,
+        0x03, 0x00, 0x22, 0x00, 0x04, 0x04, 0x00, 0x26, 0x00, 0x00, 0xff,
     ];
     opts.truncate(26);
     let mut data = opts;
@@ -410,7 +477,9 @@ pub fn parse_mssql_prelogin(d: &[u8]) -> Option<String> {
 // ------------------------------------------------------------------ LDAP
 
 /// Anonymous simple bind request, message id 1, LDAPv3.
-pub const LDAP_ANON_BIND: [u8; 14] = [0x30, 0x0c, 0x02, 0x01, 0x01, 0x60, 0x07, 0x02, 0x01, 0x03, 0x04, 0x00, 0x80, 0x00];
+pub const LDAP_ANON_BIND: [u8; 14] = [
+    0x30, 0x0c, 0x02, 0x01, 0x01, 0x60, 0x07, 0x02, 0x01, 0x03, 0x04, 0x00, 0x80, 0x00,
+];
 
 /// Result code of an LDAP BindResponse.
 pub fn parse_ldap_bind_response(d: &[u8]) -> Option<u8> {
@@ -505,15 +574,24 @@ pub fn parse_dicom_assoc(d: &[u8]) -> Option<DicomAssoc> {
     match ty {
         0x03 => {
             let b = d.get(6..10)?;
-            Some(DicomAssoc { accepted: false, reject: Some((b[1], b[2], b[3])), ..Default::default() })
+            Some(DicomAssoc {
+                accepted: false,
+                reject: Some((b[1], b[2], b[3])),
+                ..Default::default()
+            })
         }
         0x02 => {
             if len < 68 {
                 return None;
             }
             let body = d.get(6..(6 + len).min(d.len()))?;
-            let mut out = DicomAssoc { accepted: true, ..Default::default() };
-            out.called_ae = body.get(4..20).map(|t| String::from_utf8_lossy(t).trim().to_string());
+            let mut out = DicomAssoc {
+                accepted: true,
+                ..Default::default()
+            };
+            out.called_ae = body
+                .get(4..20)
+                .map(|t| String::from_utf8_lossy(t).trim().to_string());
             let mut i = 68;
             while i + 4 <= body.len() {
                 let it = body[i];
@@ -527,7 +605,10 @@ pub fn parse_dicom_assoc(d: &[u8]) -> Option<DicomAssoc> {
                             let st = ib[j];
                             let sl = usize::from(u16::from_be_bytes([ib[j + 2], ib[j + 3]]));
                             let sb = ib.get(j + 4..(j + 4 + sl).min(ib.len())).unwrap_or(&[]);
-                            let s = String::from_utf8_lossy(sb).trim_matches(char::from(0)).trim().to_string();
+                            let s = String::from_utf8_lossy(sb)
+                                .trim_matches(char::from(0))
+                                .trim()
+                                .to_string();
                             match st {
                                 0x52 => out.implementation_uid = Some(s),
                                 0x55 => out.implementation_version = Some(s),
@@ -651,7 +732,8 @@ pub fn parse_hl7_mllp(d: &[u8]) -> Option<Hl7Ack> {
 
 pub fn parse_vnc_banner(d: &[u8]) -> Option<String> {
     let t = d.get(..12)?;
-    (t.starts_with(b"RFB ") && t[11] == b'\n').then(|| String::from_utf8_lossy(&t[4..11]).into_owned())
+    (t.starts_with(b"RFB ") && t[11] == b'\n')
+        .then(|| String::from_utf8_lossy(&t[4..11]).into_owned())
 }
 
 /// Telnet: strips IAC negotiation sequences, returns the remaining text if negotiation was seen.
@@ -667,7 +749,11 @@ pub fn telnet_text(d: &[u8]) -> Option<String> {
                 Some(251..=254) => i += 3,
                 Some(250) => {
                     // subnegotiation until IAC SE
-                    let end = d[i..].windows(2).position(|w| w == [0xff, 240]).map(|p| i + p + 2).unwrap_or(d.len());
+                    let end = d[i..]
+                        .windows(2)
+                        .position(|w| w == [0xff, 240])
+                        .map(|p| i + p + 2)
+                        .unwrap_or(d.len());
                     i = end;
                 }
                 _ => i += 2,
@@ -699,14 +785,25 @@ mod tests {
     #[test]
     fn ssh_and_reply() {
         let (p, s, c) = parse_ssh_banner(b"SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u10\r\n").unwrap();
-        assert_eq!((p.as_str(), s.as_str(), c.as_deref()), ("2.0", "OpenSSH_9.2p1", Some("Debian-2+deb12u10")));
+        assert_eq!(
+            (p.as_str(), s.as_str(), c.as_deref()),
+            ("2.0", "OpenSSH_9.2p1", Some("Debian-2+deb12u10"))
+        );
         assert_eq!(parse_reply(b"220 (vsFTPd 3.0.3)\r\n").unwrap().0, 220);
     }
 
     #[test]
     fn rdp_confirm() {
-        let cc = [3, 0, 0, 0x13, 0x0e, 0xd0, 0, 0, 0x12, 0x34, 0, 2, 0x1f, 8, 0, 2, 0, 0, 0];
-        assert_eq!(parse_rdp_confirm(&cc), Some(RdpNeg::Selected { protocol: 2, flags: 0x1f }));
+        let cc = [
+            3, 0, 0, 0x13, 0x0e, 0xd0, 0, 0, 0x12, 0x34, 0, 2, 0x1f, 8, 0, 2, 0, 0, 0,
+        ];
+        assert_eq!(
+            parse_rdp_confirm(&cc),
+            Some(RdpNeg::Selected {
+                protocol: 2,
+                flags: 0x1f
+            })
+        );
         assert_eq!(parse_rdp_confirm(&cc[..11]), Some(RdpNeg::Legacy));
         assert_eq!(parse_rdp_confirm(&[3, 0, 0, 0x13, 0x0e, 0xd0]), None);
     }
@@ -720,7 +817,14 @@ mod tests {
         resp.extend_from_slice(&[0; 60]);
         resp.extend_from_slice(&[65, 0, 3, 0, 0x11, 0x03]);
         let n = parse_smb_negotiate(&resp).unwrap();
-        assert_eq!(n, SmbNegotiate { dialect: "3.1.1".into(), signing_enabled: true, signing_required: true });
+        assert_eq!(
+            n,
+            SmbNegotiate {
+                dialect: "3.1.1".into(),
+                signing_enabled: true,
+                signing_required: true
+            }
+        );
     }
 
     #[test]
@@ -729,13 +833,20 @@ mod tests {
         g.extend_from_slice(b"5.5.5-10.11.6-MariaDB-0+deb12u1\0");
         g.extend_from_slice(&[7, 0, 0, 0, 1, 2, 3]);
         match parse_mysql_greeting(&g).unwrap() {
-            MysqlGreeting::Handshake { version, connection_id, .. } => {
+            MysqlGreeting::Handshake {
+                version,
+                connection_id,
+                ..
+            } => {
                 assert_eq!(version, "5.5.5-10.11.6-MariaDB-0+deb12u1");
                 assert_eq!(connection_id, 7);
             }
             e => panic!("{e:?}"),
         }
-        assert_eq!(parse_pg_reply(&[b'R', 0, 0, 0, 8, 0, 0, 0, 10]), Some(PgReply::Auth(10)));
+        assert_eq!(
+            parse_pg_reply(&[b'R', 0, 0, 0, 8, 0, 0, 0, 10]),
+            Some(PgReply::Auth(10))
+        );
         assert!(pg_startup("u", "d").len() > 8);
     }
 
@@ -748,9 +859,17 @@ mod tests {
         ac[0] = 2;
         let a = parse_dicom_assoc(&ac).unwrap();
         assert!(a.accepted);
-        assert_eq!(a.implementation_uid.as_deref(), Some(VIGIE_IMPLEMENTATION_UID));
+        assert_eq!(
+            a.implementation_uid.as_deref(),
+            Some(VIGIE_IMPLEMENTATION_UID)
+        );
         assert_eq!(a.implementation_version.as_deref(), Some("VIGIE_SCAN"));
-        assert_eq!(parse_dicom_assoc(&[3, 0, 0, 0, 0, 4, 0, 1, 1, 3]).unwrap().reject, Some((1, 1, 3)));
+        assert_eq!(
+            parse_dicom_assoc(&[3, 0, 0, 0, 0, 4, 0, 1, 1, 3])
+                .unwrap()
+                .reject,
+            Some((1, 1, 3))
+        );
         let echo = dicom_cecho_rq(1);
         assert_eq!(echo[0], 4);
     }
@@ -767,11 +886,25 @@ mod tests {
 
     #[test]
     fn misc() {
-        assert_eq!(parse_vnc_banner(b"RFB 003.008\n").as_deref(), Some("003.008"));
-        assert_eq!(telnet_text(&[0xff, 0xfd, 0x18, b'l', b'o']).as_deref(), Some("lo"));
-        assert_eq!(parse_ldap_bind_response(&[0x30, 0x0c, 0x02, 0x01, 0x01, 0x61, 0x07, 0x0a, 0x01, 0x00, 0x04, 0, 0x04, 0]), Some(0));
+        assert_eq!(
+            parse_vnc_banner(b"RFB 003.008\n").as_deref(),
+            Some("003.008")
+        );
+        assert_eq!(
+            telnet_text(&[0xff, 0xfd, 0x18, b'l', b'o']).as_deref(),
+            Some("lo")
+        );
+        assert_eq!(
+            parse_ldap_bind_response(&[
+                0x30, 0x0c, 0x02, 0x01, 0x01, 0x61, 0x07, 0x0a, 0x01, 0x00, 0x04, 0, 0x04, 0
+            ]),
+            Some(0)
+        );
         assert_eq!(parse_redis_ping(b"+PONG\r\n"), Some(RedisReply::Pong));
-        assert_eq!(redis_info_field(b"# Server\r\nredis_version:7.0.15\r\n", "redis_version").as_deref(), Some("7.0.15"));
+        assert_eq!(
+            redis_info_field(b"# Server\r\nredis_version:7.0.15\r\n", "redis_version").as_deref(),
+            Some("7.0.15")
+        );
         assert_eq!(mssql_prelogin()[0], 0x12);
     }
 }

@@ -13,10 +13,20 @@ use serde_json::Value;
 const SCANNER: &str = env!("CARGO_BIN_EXE_vigie-scan");
 const RESPONDER: &str = env!("CARGO_BIN_EXE_vigie-lab-responder");
 
-const NEEDED: &[&str] = &["/srv/ftp", "/usr/sbin/nginx", "/usr/sbin/sshd", "/usr/sbin/vsftpd", "/usr/bin/redis-server", "/usr/bin/ssh-keygen"];
+const NEEDED: &[&str] = &[
+    "/srv/ftp",
+    "/usr/sbin/nginx",
+    "/usr/sbin/sshd",
+    "/usr/sbin/vsftpd",
+    "/usr/bin/redis-server",
+    "/usr/bin/ssh-keygen",
+];
 
 fn lines(out: &str) -> Vec<Value> {
-    out.lines().filter(|l| !l.trim().is_empty()).map(|l| serde_json::from_str(l).unwrap()).collect()
+    out.lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
 }
 
 #[test]
@@ -26,7 +36,9 @@ fn lab_end_to_end() {
         return;
     }
     if lab::pg_bin().is_none() {
-        eprintln!("SKIPPED lab_end_to_end: PostgreSQL server binaries missing (tests/lab/install.sh)");
+        eprintln!(
+            "SKIPPED lab_end_to_end: PostgreSQL server binaries missing (tests/lab/install.sh)"
+        );
         return;
     }
     let mut lab = lab::Lab::new("t", 6).expect("lab setup");
@@ -36,64 +48,150 @@ fn lab_end_to_end() {
     // ---------------------------------------------------------------- CLI scan, JSON lines
     let mut args = vec![SCANNER.to_string()];
     args.extend(hosts.iter().cloned());
-    args.extend(["-p", "health", "-o", "json", "--rate", "0", "--rate-per-target", "0"].map(String::from));
+    args.extend(
+        [
+            "-p",
+            "health",
+            "-o",
+            "json",
+            "--rate",
+            "0",
+            "--rate-per-target",
+            "0",
+        ]
+        .map(String::from),
+    );
     let argv: Vec<&str> = args.iter().map(String::as_str).collect();
     let t = std::time::Instant::now();
     let out = lab.exec("c", &argv).expect("scan");
-    eprintln!("health-list scan of 6 hosts with identification: {:?}", t.elapsed());
+    eprintln!(
+        "health-list scan of 6 hosts with identification: {:?}",
+        t.elapsed()
+    );
     let recs = lines(&out);
     let open: BTreeSet<(String, u64)> = recs
         .iter()
         .filter(|r| r["type"] == "port")
-        .map(|r| (r["ip"].as_str().unwrap().to_string(), r["port"].as_u64().unwrap()))
+        .map(|r| {
+            (
+                r["ip"].as_str().unwrap().to_string(),
+                r["port"].as_u64().unwrap(),
+            )
+        })
         .collect();
-    let want: BTreeSet<(String, u64)> = lab::EXPECTED_OPEN.iter().map(|(h, p)| (lab.ip(*h), u64::from(*p))).collect();
+    let want: BTreeSet<(String, u64)> = lab::EXPECTED_OPEN
+        .iter()
+        .map(|(h, p)| (lab.ip(*h), u64::from(*p)))
+        .collect();
     assert_eq!(open, want, "exact open ports");
 
     let svc: BTreeMap<(String, u64), &Value> = recs
         .iter()
         .filter(|r| r["type"] == "service")
-        .map(|r| ((r["ip"].as_str().unwrap().to_string(), r["port"].as_u64().unwrap()), r))
+        .map(|r| {
+            (
+                (
+                    r["ip"].as_str().unwrap().to_string(),
+                    r["port"].as_u64().unwrap(),
+                ),
+                r,
+            )
+        })
         .collect();
-    let get = |h: u8, p: u64| -> &Value { svc.get(&(lab.ip(h), p)).unwrap_or_else(|| panic!("no service {h}:{p}")) };
+    let get = |h: u8, p: u64| -> &Value {
+        svc.get(&(lab.ip(h), p))
+            .unwrap_or_else(|| panic!("no service {h}:{p}"))
+    };
     let s = |v: &Value, k: &str| v[k].as_str().unwrap_or("").to_string();
 
     // products and versions
     let nginx80 = get(11, 80);
-    assert_eq!((s(nginx80, "name"), s(nginx80, "product"), s(nginx80, "version")), ("http".into(), "nginx".into(), "1.22.1".into()));
+    assert_eq!(
+        (
+            s(nginx80, "name"),
+            s(nginx80, "product"),
+            s(nginx80, "version")
+        ),
+        ("http".into(), "nginx".into(), "1.22.1".into())
+    );
     let nginx443 = get(11, 443);
-    assert_eq!((s(nginx443, "name"), s(nginx443, "product")), ("https".into(), "nginx".into()));
+    assert_eq!(
+        (s(nginx443, "name"), s(nginx443, "product")),
+        ("https".into(), "nginx".into())
+    );
     let tls = &nginx443["tls"];
-    let versions: Vec<&str> = tls["accepted_versions"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
-    assert!(versions.contains(&"TLSv1") && versions.contains(&"TLSv1.1") && versions.contains(&"TLSv1.3"), "{versions:?}");
+    let versions: Vec<&str> = tls["accepted_versions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert!(
+        versions.contains(&"TLSv1")
+            && versions.contains(&"TLSv1.1")
+            && versions.contains(&"TLSv1.3"),
+        "{versions:?}"
+    );
     assert_eq!(tls["chain"][0]["expired"], true);
     assert_eq!(tls["chain"][0]["self_signed"], true);
 
     let ssh = get(12, 22);
-    assert_eq!((s(ssh, "name"), s(ssh, "product"), s(ssh, "version")), ("ssh".into(), "OpenSSH".into(), "9.2p1".into()));
+    assert_eq!(
+        (s(ssh, "name"), s(ssh, "product"), s(ssh, "version")),
+        ("ssh".into(), "OpenSSH".into(), "9.2p1".into())
+    );
     assert_eq!(ssh["distro"]["distro"], "Debian");
-    assert!(s(&ssh["distro"], "patch_level").starts_with("deb12u"), "{}", ssh["distro"]);
+    assert!(
+        s(&ssh["distro"], "patch_level").starts_with("deb12u"),
+        "{}",
+        ssh["distro"]
+    );
     let ftp = get(12, 21);
-    assert_eq!((s(ftp, "name"), s(ftp, "product"), s(ftp, "version")), ("ftp".into(), "vsftpd".into(), "3.0.3".into()));
+    assert_eq!(
+        (s(ftp, "name"), s(ftp, "product"), s(ftp, "version")),
+        ("ftp".into(), "vsftpd".into(), "3.0.3".into())
+    );
     assert_eq!(ftp["facts"]["ftp.anonymous"], "true", "{ftp}");
 
     let redis = get(13, 6379);
-    assert_eq!((s(redis, "name"), s(redis, "product")), ("redis".into(), "Redis key-value store".into()));
-    assert!(s(redis, "version").starts_with("7."), "{}", s(redis, "version"));
+    assert_eq!(
+        (s(redis, "name"), s(redis, "product")),
+        ("redis".into(), "Redis key-value store".into())
+    );
+    assert!(
+        s(redis, "version").starts_with("7."),
+        "{}",
+        s(redis, "version")
+    );
     let pg = get(13, 5432);
-    assert_eq!((s(pg, "name"), s(pg, "product")), ("postgresql".into(), "PostgreSQL DB".into()));
+    assert_eq!(
+        (s(pg, "name"), s(pg, "product")),
+        ("postgresql".into(), "PostgreSQL DB".into())
+    );
 
     let rdp = get(14, 3389);
-    assert_eq!((s(rdp, "name"), s(rdp, "product")), ("ms-wbt-server".into(), "Microsoft Terminal Services".into()));
+    assert_eq!(
+        (s(rdp, "name"), s(rdp, "product")),
+        ("ms-wbt-server".into(), "Microsoft Terminal Services".into())
+    );
     assert_eq!(rdp["facts"]["rdp.protocol"], "hybrid");
     let forti = get(14, 10443);
     assert_eq!(s(forti, "product"), "Fortinet FortiGate SSL VPN");
     assert_eq!(s(forti, "name"), "https");
 
     let owa = get(15, 443);
-    assert_eq!((s(owa, "product"), s(owa, "version")), ("Microsoft Exchange Outlook Web Access".into(), "15.1.2507.6".into()));
+    assert_eq!(
+        (s(owa, "product"), s(owa, "version")),
+        (
+            "Microsoft Exchange Outlook Web Access".into(),
+            "15.1.2507.6".into()
+        )
+    );
     let mysql = get(15, 3306);
-    assert_eq!((s(mysql, "name"), s(mysql, "product"), s(mysql, "version")), ("mysql".into(), "MySQL".into(), "8.0.36".into()));
+    assert_eq!(
+        (s(mysql, "name"), s(mysql, "product"), s(mysql, "version")),
+        ("mysql".into(), "MySQL".into(), "8.0.36".into())
+    );
 
     for p in [104, 11112] {
         let d = get(16, p);
@@ -111,7 +209,13 @@ fn lab_end_to_end() {
     let findings: BTreeSet<(String, u64, String)> = recs
         .iter()
         .filter(|r| r["type"] == "finding")
-        .map(|r| (r["ip"].as_str().unwrap().to_string(), r["port"].as_u64().unwrap(), r["kind"].as_str().unwrap().to_string()))
+        .map(|r| {
+            (
+                r["ip"].as_str().unwrap().to_string(),
+                r["port"].as_u64().unwrap(),
+                r["kind"].as_str().unwrap().to_string(),
+            )
+        })
         .collect();
     let must = [
         (11, 443, "tls-certificate-expired"),
@@ -133,12 +237,20 @@ fn lab_end_to_end() {
         (16, 2575, "hl7-exposed"),
     ];
     for (h, p, k) in must {
-        assert!(findings.contains(&(lab.ip(h), p, k.to_string())), "missing finding {k} on {h}:{p}; have {findings:#?}");
+        assert!(
+            findings.contains(&(lab.ip(h), p, k.to_string())),
+            "missing finding {k} on {h}:{p}; have {findings:#?}"
+        );
     }
     // nothing about the SSH server being end of life: a patched Debian 9.2p1 is not
-    assert!(!findings.iter().any(|(ip, p, k)| ip == &lab.ip(12) && *p == 22 && k == "end-of-life-software"));
+    assert!(!findings
+        .iter()
+        .any(|(ip, p, k)| ip == &lab.ip(12) && *p == 22 && k == "end-of-life-software"));
     for r in recs.iter().filter(|r| r["type"] == "finding") {
-        assert!(!s(r, "remediation_fr").is_empty() && !s(r, "evidence").is_empty(), "{r}");
+        assert!(
+            !s(r, "remediation_fr").is_empty() && !s(r, "evidence").is_empty(),
+            "{r}"
+        );
     }
 
     // ---------------------------------------------------------------- nmap XML output
@@ -147,12 +259,21 @@ fn lab_end_to_end() {
     xargs[pos] = "nmap-xml";
     let xml = lab.exec("c", &xargs).expect("scan -o nmap-xml");
     let obs = vigie_scan::output::import_nmap_xml(&xml).expect("own nmap XML reads back");
-    let xopen: BTreeSet<(String, u64)> = vigie_scan::output::open_set(&obs).into_iter().map(|(i, p)| (i.to_string(), u64::from(p))).collect();
+    let xopen: BTreeSet<(String, u64)> = vigie_scan::output::open_set(&obs)
+        .into_iter()
+        .map(|(i, p)| (i.to_string(), u64::from(p)))
+        .collect();
     assert_eq!(xopen, want);
-    assert!(obs.iter().any(|o| o.product.as_deref() == Some("OpenSSH") && o.version.as_deref() == Some("9.2p1")));
+    assert!(obs
+        .iter()
+        .any(|o| o.product.as_deref() == Some("OpenSSH") && o.version.as_deref() == Some("9.2p1")));
     if std::path::Path::new("/usr/bin/xmllint").exists() {
         let f = lab.write("scan.xml", &xml);
-        assert!(std::process::Command::new("xmllint").args(["--noout", &f.to_string_lossy()]).status().unwrap().success());
+        assert!(std::process::Command::new("xmllint")
+            .args(["--noout", &f.to_string_lossy()])
+            .status()
+            .unwrap()
+            .success());
     }
 
     // ---------------------------------------------------------------- SYN scan finds the same ports
@@ -164,7 +285,12 @@ fn lab_end_to_end() {
     let sopen: BTreeSet<(String, u64)> = srecs
         .iter()
         .filter(|r| r["type"] == "port")
-        .map(|r| (r["ip"].as_str().unwrap().to_string(), r["port"].as_u64().unwrap()))
+        .map(|r| {
+            (
+                r["ip"].as_str().unwrap().to_string(),
+                r["port"].as_u64().unwrap(),
+            )
+        })
         .collect();
     assert_eq!(sopen, want, "SYN scan open ports");
 
@@ -173,27 +299,64 @@ fn lab_end_to_end() {
     // 1. the engine, asked to scan hx with a scope that does not contain it
     let scope = hosts.join(",");
     let targets = format!("{},{ipx}", hosts[0]);
-    let eout = lab.exec("c", &[RESPONDER, "engine-scan", &scope, &targets, "22,80,443,3389"]).expect("engine scan");
+    let eout = lab
+        .exec(
+            "c",
+            &[RESPONDER, "engine-scan", &scope, &targets, "22,80,443,3389"],
+        )
+        .expect("engine scan");
     let erecs = lines(&eout);
     let refused = erecs[0]["refused"].as_array().unwrap();
     assert_eq!(refused.len(), 1, "{eout}");
     assert_eq!(refused[0][0], ipx.as_str());
-    assert!(erecs.iter().filter(|r| r["type"] == "port").all(|r| r["ip"] != ipx.as_str()));
+    assert!(erecs
+        .iter()
+        .filter(|r| r["type"] == "port")
+        .all(|r| r["ip"] != ipx.as_str()));
     // 2. the CLI, with a SYN scan, asked for a documentation range (hard deny list)
-    let dout = lab.exec("c", &[SCANNER, "192.0.2.1", &hosts[0], "-p", "22,80", "--no-identify", "--syn"]);
+    let dout = lab.exec(
+        "c",
+        &[
+            SCANNER,
+            "192.0.2.1",
+            &hosts[0],
+            "-p",
+            "22,80",
+            "--no-identify",
+            "--syn",
+        ],
+    );
     let drecs = lines(&dout.expect("cli with denied target"));
-    assert!(drecs[0]["refused"].as_array().is_none_or(|a| a.is_empty()), "denied addresses are not even enumerated");
-    assert!(drecs.iter().filter(|r| r["type"] == "port").all(|r| r["ip"] == hosts[0].as_str()));
+    assert!(
+        drecs[0]["refused"].as_array().is_none_or(|a| a.is_empty()),
+        "denied addresses are not even enumerated"
+    );
+    assert!(drecs
+        .iter()
+        .filter(|r| r["type"] == "port")
+        .all(|r| r["ip"] == hosts[0].as_str()));
     let only_denied = lab.exec("c", &[SCANNER, "192.0.2.0/24", "-p", "22"]);
-    assert!(only_denied.is_err(), "a scan of only denied addresses fails");
+    assert!(
+        only_denied.is_err(),
+        "a scan of only denied addresses fails"
+    );
     // the out-of-scope listener saw nothing
     for p in [22, 80, 443, 3389] {
         let f = lab.path(&format!("hx-{p}.count"));
-        assert!(!f.exists(), "out-of-scope {ipx}:{p} was contacted: {}", std::fs::read_to_string(&f).unwrap_or_default());
+        assert!(
+            !f.exists(),
+            "out-of-scope {ipx}:{p} was contacted: {}",
+            std::fs::read_to_string(&f).unwrap_or_default()
+        );
     }
     // and the listener does work when contacted in scope (control)
-    let ctl = lab.exec("c", &[SCANNER, &ipx, "-p", "22", "--no-identify"]).expect("control scan");
+    let ctl = lab
+        .exec("c", &[SCANNER, &ipx, "-p", "22", "--no-identify"])
+        .expect("control scan");
     assert!(ctl.contains("\"port\":22"), "{ctl}");
     std::thread::sleep(std::time::Duration::from_millis(200));
-    assert!(lab.path("hx-22.count").exists(), "control: the counting listener records connections");
+    assert!(
+        lab.path("hx-22.count").exists(),
+        "control: the counting listener records connections"
+    );
 }

@@ -22,7 +22,9 @@ fn main() -> anyhow::Result<()> {
     if kind == "engine-scan" {
         return engine_scan(&args[2..]);
     }
-    let addr = args.get(2).ok_or_else(|| anyhow::anyhow!("usage: vigie-lab-responder <kind> <ip:port> ..."))?;
+    let addr = args
+        .get(2)
+        .ok_or_else(|| anyhow::anyhow!("usage: vigie-lab-responder <kind> <ip:port> ..."))?;
     let listener = TcpListener::bind(addr)?;
     let tls = match kind {
         "fortigate" | "owa" => {
@@ -34,7 +36,11 @@ fn main() -> anyhow::Result<()> {
         _ => None,
     };
     let counter = Arc::new(AtomicU64::new(0));
-    let count_file = if kind == "count" { args.get(3).cloned() } else { None };
+    let count_file = if kind == "count" {
+        args.get(3).cloned()
+    } else {
+        None
+    };
     for s in listener.incoming() {
         let Ok(s) = s else { continue };
         let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
@@ -49,12 +55,24 @@ fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-fn serve(kind: &str, mut s: TcpStream, tls: Option<&SslAcceptor>, counter: &AtomicU64, count_file: Option<&str>) -> std::io::Result<()> {
+fn serve(
+    kind: &str,
+    mut s: TcpStream,
+    tls: Option<&SslAcceptor>,
+    counter: &AtomicU64,
+    count_file: Option<&str>,
+) -> std::io::Result<()> {
     match kind {
         "count" => {
             let n = counter.fetch_add(1, Ordering::SeqCst) + 1;
             if let Some(f) = count_file {
-                std::fs::write(f, format!("{n} {}\n", s.peer_addr().map(|a| a.to_string()).unwrap_or_default()))?;
+                std::fs::write(
+                    f,
+                    format!(
+                        "{n} {}\n",
+                        s.peer_addr().map(|a| a.to_string()).unwrap_or_default()
+                    ),
+                )?;
             }
             Ok(())
         }
@@ -63,7 +81,10 @@ fn serve(kind: &str, mut s: TcpStream, tls: Option<&SslAcceptor>, counter: &Atom
             let n = s.read(&mut buf)?;
             if n >= 11 && buf[0] == 3 && buf[5] == 0xe0 {
                 // X.224 Connection Confirm + RDP_NEG_RSP selecting CredSSP (HYBRID), as Windows with NLA does
-                s.write_all(&[0x03, 0x00, 0x00, 0x13, 0x0e, 0xd0, 0x00, 0x00, 0x12, 0x34, 0x00, 0x02, 0x1f, 0x08, 0x00, 0x02, 0x00, 0x00, 0x00])?;
+                s.write_all(&[
+                    0x03, 0x00, 0x00, 0x13, 0x0e, 0xd0, 0x00, 0x00, 0x12, 0x34, 0x00, 0x02, 0x1f,
+                    0x08, 0x00, 0x02, 0x00, 0x00, 0x00,
+                ])?;
             }
             std::thread::sleep(Duration::from_millis(200));
             Ok(())
@@ -109,7 +130,9 @@ fn serve(kind: &str, mut s: TcpStream, tls: Option<&SslAcceptor>, counter: &Atom
         }
         "fortigate" | "owa" => {
             let Some(acc) = tls else { return Ok(()) };
-            let Ok(mut t) = acc.accept(s) else { return Ok(()) };
+            let Ok(mut t) = acc.accept(s) else {
+                return Ok(());
+            };
             let mut buf = vec![];
             let mut b = [0u8; 4096];
             while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
@@ -120,7 +143,11 @@ fn serve(kind: &str, mut s: TcpStream, tls: Option<&SslAcceptor>, counter: &Atom
             }
             let req = String::from_utf8_lossy(&buf);
             let path = req.split_whitespace().nth(1).unwrap_or("/").to_string();
-            let resp = if kind == "fortigate" { fortigate(&path) } else { owa(&path) };
+            let resp = if kind == "fortigate" {
+                fortigate(&path)
+            } else {
+                owa(&path)
+            };
             let _ = t.write_all(resp.as_bytes());
             let _ = t.shutdown();
             Ok(())
@@ -134,21 +161,38 @@ fn http(status: &str, headers: &[(&str, &str)], body: &str) -> String {
     for (k, v) in headers {
         r.push_str(&format!("{k}: {v}\r\n"));
     }
-    r.push_str(&format!("Content-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len()));
+    r.push_str(&format!(
+        "Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    ));
     r
 }
 
 fn fortigate(path: &str) -> String {
     // FortiOS answers with an obfuscated Server header and sends / to the SSL VPN login
     if path == "/" {
-        return http("302 Found", &[("Server", "xxxxxxxx-xxxxx"), ("Location", "/remote/login?lang=en")], "");
+        return http(
+            "302 Found",
+            &[
+                ("Server", "xxxxxxxx-xxxxx"),
+                ("Location", "/remote/login?lang=en"),
+            ],
+            "",
+        );
     }
     if path.starts_with("/remote/login") {
         let body = "<!DOCTYPE html><html lang=\"en\" class=\"main-app\"><head><meta charset=\"UTF-8\"><title></title>\
 <link href=\"/sslvpn/css/legacy-main.css\" rel=\"stylesheet\" type=\"text/css\"><script src=\"/sslvpn/js/login.js\"></script></head>\
 <body class=\"main-app ftnt-fortinet-grid\"><form action=\"/remote/logincheck\" method=\"post\" name=\"f\"><input type=\"hidden\" name=\"just_logged_in\" value=\"1\">\
 <input id=\"username\" name=\"username\"><input id=\"credential\" name=\"credential\" type=\"password\"></form></body></html>";
-        return http("200 OK", &[("Server", "xxxxxxxx-xxxxx"), ("Content-Type", "text/html; charset=utf-8")], body);
+        return http(
+            "200 OK",
+            &[
+                ("Server", "xxxxxxxx-xxxxx"),
+                ("Content-Type", "text/html; charset=utf-8"),
+            ],
+            body,
+        );
     }
     http("404 Not Found", &[("Server", "xxxxxxxx-xxxxx")], "")
 }
@@ -156,13 +200,25 @@ fn fortigate(path: &str) -> String {
 fn owa(path: &str) -> String {
     let build = "15.1.2507.6";
     if path == "/" {
-        return http("302 Found", &[("Server", "Microsoft-IIS/10.0"), ("Location", "/owa/"), ("X-Powered-By", "ASP.NET")], "");
+        return http(
+            "302 Found",
+            &[
+                ("Server", "Microsoft-IIS/10.0"),
+                ("Location", "/owa/"),
+                ("X-Powered-By", "ASP.NET"),
+            ],
+            "",
+        );
     }
     if path.starts_with("/owa") {
         if !path.starts_with("/owa/auth/logon.aspx") {
             return http(
                 "302 Found",
-                &[("Server", "Microsoft-IIS/10.0"), ("Location", "/owa/auth/logon.aspx?url=%2fowa%2f&reason=0"), ("X-OWA-Version", build)],
+                &[
+                    ("Server", "Microsoft-IIS/10.0"),
+                    ("Location", "/owa/auth/logon.aspx?url=%2fowa%2f&reason=0"),
+                    ("X-OWA-Version", build),
+                ],
                 "",
             );
         }
@@ -173,7 +229,12 @@ fn owa(path: &str) -> String {
         );
         return http(
             "200 OK",
-            &[("Server", "Microsoft-IIS/10.0"), ("X-OWA-Version", build), ("X-FEServer", "EXCH01"), ("Content-Type", "text/html; charset=utf-8")],
+            &[
+                ("Server", "Microsoft-IIS/10.0"),
+                ("X-OWA-Version", build),
+                ("X-FEServer", "EXCH01"),
+                ("Content-Type", "text/html; charset=utf-8"),
+            ],
             &body,
         );
     }
@@ -256,14 +317,27 @@ fn dicom(mut s: TcpStream) -> std::io::Result<()> {
 /// Asks the ENGINE (not the CLI) to scan `targets` with a scope of `scope`:
 /// targets outside the scope must be refused and never contacted.
 fn engine_scan(a: &[String]) -> anyhow::Result<()> {
-    let scope = vigie_scan::Scope::from_networks(a.first().map(String::as_str).unwrap_or("").split(','))?;
-    let targets = a.get(1).map(String::as_str).unwrap_or("").split(',').filter_map(|t| t.parse().ok()).collect();
-    let ports = vigie_scan::PortSet::parse(a.get(2).map(String::as_str).unwrap_or("22")).map_err(|e| anyhow::anyhow!(e))?;
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let scope =
+        vigie_scan::Scope::from_networks(a.first().map(String::as_str).unwrap_or("").split(','))?;
+    let targets = a
+        .get(1)
+        .map(String::as_str)
+        .unwrap_or("")
+        .split(',')
+        .filter_map(|t| t.parse().ok())
+        .collect();
+    let ports = vigie_scan::PortSet::parse(a.get(2).map(String::as_str).unwrap_or("22"))
+        .map_err(|e| anyhow::anyhow!(e))?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     let req = vigie_scan::ScanRequest {
         targets,
         ports,
-        limits: vigie_scan::RateLimits { global_per_sec: 0, per_target_per_sec: 0 },
+        limits: vigie_scan::RateLimits {
+            global_per_sec: 0,
+            per_target_per_sec: 0,
+        },
         ..Default::default()
     };
     let rules = Arc::new(vigie_scan::RuleSet::builtin()?);

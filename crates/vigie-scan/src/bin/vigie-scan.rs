@@ -2,7 +2,10 @@
 use clap::Parser;
 
 #[derive(Parser)]
-#[command(name = "vigie-scan", about = "Vigie exposure scanner (scope = the targets you name)")]
+#[command(
+    name = "vigie-scan",
+    about = "Vigie exposure scanner (scope = the targets you name)"
+)]
 struct Cli {
     #[command(flatten)]
     args: vigie_scan::cli::ScanArgs,

@@ -15,7 +15,11 @@ pub const PREFIX: &str = "vigie-lab-";
 pub fn skip_reason(need: &[&str]) -> Option<String> {
     let uid = std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("Uid:")).map(|l| l.split_whitespace().nth(1).unwrap_or("").to_string()));
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("Uid:"))
+                .map(|l| l.split_whitespace().nth(1).unwrap_or("").to_string())
+        });
     if uid.as_deref() != Some("0") {
         return Some("not root: network namespaces need root (CI runs these tests as root)".into());
     }
@@ -25,14 +29,19 @@ pub fn skip_reason(need: &[&str]) -> Option<String> {
     }
     for b in need {
         if !Path::new(b).exists() {
-            return Some(format!("{b} missing: run crates/vigie-scan/tests/lab/install.sh"));
+            return Some(format!(
+                "{b} missing: run crates/vigie-scan/tests/lab/install.sh"
+            ));
         }
     }
     None
 }
 
 fn run(args: &[&str]) -> Result<(), String> {
-    let o = Command::new(args[0]).args(&args[1..]).output().map_err(|e| format!("{args:?}: {e}"))?;
+    let o = Command::new(args[0])
+        .args(&args[1..])
+        .output()
+        .map_err(|e| format!("{args:?}: {e}"))?;
     if !o.status.success() {
         return Err(format!("{args:?}: {}", String::from_utf8_lossy(&o.stderr)));
     }
@@ -41,10 +50,14 @@ fn run(args: &[&str]) -> Result<(), String> {
 
 /// Deletes lab namespaces left by processes that no longer exist.
 pub fn clean_stale() {
-    let Ok(o) = Command::new("ip").args(["netns", "list"]).output() else { return };
+    let Ok(o) = Command::new("ip").args(["netns", "list"]).output() else {
+        return;
+    };
     for line in String::from_utf8_lossy(&o.stdout).lines() {
         let name = line.split_whitespace().next().unwrap_or("");
-        let Some(rest) = name.strip_prefix(PREFIX) else { continue };
+        let Some(rest) = name.strip_prefix(PREFIX) else {
+            continue;
+        };
         let pid = rest.split('-').next().unwrap_or("");
         if !Path::new(&format!("/proc/{pid}")).exists() {
             let _ = run(&["ip", "netns", "del", name]);
@@ -92,7 +105,13 @@ impl Lab {
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
         run(&["chmod", "755", dir.to_str().unwrap_or("/nonexistent")])?;
-        let mut lab = Lab { id: id.clone(), subnet, namespaces: vec![], children: vec![], dir };
+        let mut lab = Lab {
+            id: id.clone(),
+            subnet,
+            namespaces: vec![],
+            children: vec![],
+            dir,
+        };
         let br = format!("{id}-br");
         run(&["ip", "netns", "add", &br])?;
         lab.namespaces.push(br.clone());
@@ -110,15 +129,30 @@ impl Lab {
             let port = format!("p{name}");
             // the veth is created inside the bridge namespace and its peer moved
             // straight into the host namespace: nothing touches the root namespace
-            run(&["ip", "-n", &br, "link", "add", &port, "type", "veth", "peer", "name", "eth0", "netns", &ns])?;
+            run(&[
+                "ip", "-n", &br, "link", "add", &port, "type", "veth", "peer", "name", "eth0",
+                "netns", &ns,
+            ])?;
             run(&["ip", "-n", &br, "link", "set", &port, "master", "br0"])?;
             run(&["ip", "-n", &br, "link", "set", &port, "up"])?;
             run(&["ip", "-n", &ns, "link", "set", "lo", "up"])?;
-            run(&["ip", "-n", &ns, "addr", "add", &format!("10.213.{subnet}.{last}/24"), "dev", "eth0"])?;
+            run(&[
+                "ip",
+                "-n",
+                &ns,
+                "addr",
+                "add",
+                &format!("10.213.{subnet}.{last}/24"),
+                "dev",
+                "eth0",
+            ])?;
             run(&["ip", "-n", &ns, "link", "set", "eth0", "up"])?;
         }
         // no default route anywhere; check the client namespace has none
-        let o = Command::new("ip").args(["-n", &format!("{id}-c"), "route", "show", "default"]).output().map_err(|e| e.to_string())?;
+        let o = Command::new("ip")
+            .args(["-n", &format!("{id}-c"), "route", "show", "default"])
+            .output()
+            .map_err(|e| e.to_string())?;
         if !o.stdout.is_empty() {
             return Err("client namespace unexpectedly has a default route".into());
         }
@@ -148,7 +182,11 @@ impl Lab {
 
     /// Starts a process inside a namespace; it is killed when the lab drops.
     pub fn spawn(&mut self, ns: &str, args: &[&str]) -> Result<(), String> {
-        let log = std::fs::File::create(self.path(&format!("{}.log", args[0].rsplit('/').next().unwrap_or("p")))).map_err(|e| e.to_string())?;
+        let log = std::fs::File::create(self.path(&format!(
+            "{}.log",
+            args[0].rsplit('/').next().unwrap_or("p")
+        )))
+        .map_err(|e| e.to_string())?;
         let log2 = log.try_clone().map_err(|e| e.to_string())?;
         let child = Command::new("ip")
             .args(["netns", "exec", &self.ns(ns)])
@@ -166,15 +204,24 @@ impl Lab {
     pub fn wait_listen(&self, ns: &str, port: u16, timeout: Duration) -> Result<(), String> {
         let t = Instant::now();
         while t.elapsed() < timeout {
-            if let Ok(o) = Command::new("ip").args(["netns", "exec", &self.ns(ns), "ss", "-Hltn"]).output() {
+            if let Ok(o) = Command::new("ip")
+                .args(["netns", "exec", &self.ns(ns), "ss", "-Hltn"])
+                .output()
+            {
                 let s = String::from_utf8_lossy(&o.stdout);
-                if s.lines().any(|l| l.split_whitespace().nth(3).is_some_and(|a| a.ends_with(&format!(":{port}")))) {
+                if s.lines().any(|l| {
+                    l.split_whitespace()
+                        .nth(3)
+                        .is_some_and(|a| a.ends_with(&format!(":{port}")))
+                }) {
                     return Ok(());
                 }
             }
             std::thread::sleep(Duration::from_millis(100));
         }
-        Err(format!("nothing listens on {port} in {ns} after {timeout:?}"))
+        Err(format!(
+            "nothing listens on {port} in {ns} after {timeout:?}"
+        ))
     }
 
     /// Runs a command in a namespace and returns stdout.
@@ -208,13 +255,26 @@ pub fn expired_self_signed(dir: &Path, stem: &str, cn: &str, expired: bool) -> (
     b.set_subject_name(&name).unwrap();
     b.set_issuer_name(&name).unwrap();
     b.set_pubkey(&key).unwrap();
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
-    let (nb, na) = if expired { (now - 400 * 86400, now - 35 * 86400) } else { (now - 86400, now + 300 * 86400) };
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let (nb, na) = if expired {
+        (now - 400 * 86400, now - 35 * 86400)
+    } else {
+        (now - 86400, now + 300 * 86400)
+    };
     b.set_not_before(&Asn1Time::from_unix(nb).unwrap()).unwrap();
     b.set_not_after(&Asn1Time::from_unix(na).unwrap()).unwrap();
-    let serial = openssl::bn::BigNum::from_u32(0x5eed).unwrap().to_asn1_integer().unwrap();
+    let serial = openssl::bn::BigNum::from_u32(0x5eed)
+        .unwrap()
+        .to_asn1_integer()
+        .unwrap();
     b.set_serial_number(&serial).unwrap();
-    let san = SubjectAlternativeName::new().dns(cn).build(&b.x509v3_context(None, None)).unwrap();
+    let san = SubjectAlternativeName::new()
+        .dns(cn)
+        .build(&b.x509v3_context(None, None))
+        .unwrap();
     b.append_extension(san).unwrap();
     b.sign(&key, MessageDigest::sha256()).unwrap();
     let cert = b.build();
@@ -244,22 +304,54 @@ http {{\n access_log off;\n default_type text/html;\n client_body_temp_path {ds}
         key.display()
     );
     let nconf = lab.write("nginx.conf", &conf);
-    lab.spawn("h1", &["/usr/sbin/nginx", "-e", &format!("{ds}/nginx-error.log"), "-c", nconf.to_str().unwrap_or("")])?;
+    lab.spawn(
+        "h1",
+        &[
+            "/usr/sbin/nginx",
+            "-e",
+            &format!("{ds}/nginx-error.log"),
+            "-c",
+            nconf.to_str().unwrap_or(""),
+        ],
+    )?;
 
     // ---- h2: OpenSSH and vsftpd with anonymous login
     let ip2 = lab.ip(12);
     let hostkey = d.join("ssh_host_ed25519_key");
-    run(&["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", hostkey.to_str().unwrap_or("")])?;
+    run(&[
+        "ssh-keygen",
+        "-q",
+        "-t",
+        "ed25519",
+        "-N",
+        "",
+        "-f",
+        hostkey.to_str().unwrap_or(""),
+    ])?;
     std::fs::create_dir_all("/run/sshd").map_err(|e| e.to_string())?;
     let sconf = lab.write(
         "sshd_config",
         &format!("ListenAddress {ip2}\nPort 22\nHostKey {}\nPidFile {ds}/sshd.pid\nUsePAM no\nPasswordAuthentication no\n", hostkey.display()),
     );
-    lab.spawn("h2", &["/usr/sbin/sshd", "-D", "-e", "-f", sconf.to_str().unwrap_or("")])?;
+    lab.spawn(
+        "h2",
+        &[
+            "/usr/sbin/sshd",
+            "-D",
+            "-e",
+            "-f",
+            sconf.to_str().unwrap_or(""),
+        ],
+    )?;
     std::fs::create_dir_all(d.join("ftp-root/pub")).map_err(|e| e.to_string())?;
     std::fs::write(d.join("ftp-root/pub/LISEZMOI.txt"), "lab\n").map_err(|e| e.to_string())?;
     std::fs::create_dir_all(d.join("ftp-empty")).map_err(|e| e.to_string())?;
-    run(&["chmod", "755", &format!("{ds}/ftp-root"), &format!("{ds}/ftp-empty")])?;
+    run(&[
+        "chmod",
+        "755",
+        &format!("{ds}/ftp-root"),
+        &format!("{ds}/ftp-empty"),
+    ])?;
     let fconf = lab.write(
         "vsftpd.conf",
         &format!(
@@ -272,13 +364,32 @@ http {{\n access_log off;\n default_type text/html;\n client_body_temp_path {ds}
     let ip3 = lab.ip(13);
     lab.spawn(
         "h3",
-        &["/usr/bin/redis-server", "--port", "6379", "--bind", &ip3, "--protected-mode", "no", "--save", "", "--appendonly", "no", "--dir", &ds],
+        &[
+            "/usr/bin/redis-server",
+            "--port",
+            "6379",
+            "--bind",
+            &ip3,
+            "--protected-mode",
+            "no",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            &ds,
+        ],
     )?;
     let pgdata = d.join("pgdata");
     let pgsock = d.join("pgsock");
     std::fs::create_dir_all(&pgsock).map_err(|e| e.to_string())?;
     std::fs::create_dir_all(&pgdata).map_err(|e| e.to_string())?;
-    run(&["chown", "postgres:postgres", &pgsock.to_string_lossy(), &pgdata.to_string_lossy()])?;
+    run(&[
+        "chown",
+        "postgres:postgres",
+        &pgsock.to_string_lossy(),
+        &pgdata.to_string_lossy(),
+    ])?;
     run(&["chmod", "700", &pgdata.to_string_lossy()])?;
     let pgbin = pg_bin().ok_or("PostgreSQL server binaries not found")?;
     run(&[
@@ -323,12 +434,30 @@ http {{\n access_log off;\n default_type text/html;\n client_body_temp_path {ds}
     let (fcrt, fkey) = expired_self_signed(&d, "forti", "vpn.chu-lab.test", false);
     let ip4 = lab.ip(14);
     lab.spawn("h4", &[responder, "rdp", &format!("{ip4}:3389")])?;
-    lab.spawn("h4", &[responder, "fortigate", &format!("{ip4}:10443"), &fcrt.to_string_lossy(), &fkey.to_string_lossy()])?;
+    lab.spawn(
+        "h4",
+        &[
+            responder,
+            "fortigate",
+            &format!("{ip4}:10443"),
+            &fcrt.to_string_lossy(),
+            &fkey.to_string_lossy(),
+        ],
+    )?;
 
     // ---- h5: OWA with its version header, MySQL greeting
     let (ocrt, okey) = expired_self_signed(&d, "owa", "mail.chu-lab.test", false);
     let ip5 = lab.ip(15);
-    lab.spawn("h5", &[responder, "owa", &format!("{ip5}:443"), &ocrt.to_string_lossy(), &okey.to_string_lossy()])?;
+    lab.spawn(
+        "h5",
+        &[
+            responder,
+            "owa",
+            &format!("{ip5}:443"),
+            &ocrt.to_string_lossy(),
+            &okey.to_string_lossy(),
+        ],
+    )?;
     lab.spawn("h5", &[responder, "mysql", &format!("{ip5}:3306")])?;
 
     // ---- h6: DICOM on 104 and 11112, HL7 MLLP on 2575
@@ -341,7 +470,15 @@ http {{\n access_log off;\n default_type text/html;\n client_body_temp_path {ds}
     let ipx = lab.ip(99);
     for p in [22u16, 80, 443, 3389] {
         let f = d.join(format!("hx-{p}.count"));
-        lab.spawn("hx", &[responder, "count", &format!("{ipx}:{p}"), &f.to_string_lossy()])?;
+        lab.spawn(
+            "hx",
+            &[
+                responder,
+                "count",
+                &format!("{ipx}:{p}"),
+                &f.to_string_lossy(),
+            ],
+        )?;
     }
 
     for (ns, ports) in [
@@ -354,29 +491,56 @@ http {{\n access_log off;\n default_type text/html;\n client_body_temp_path {ds}
         ("hx", vec![22, 80, 443, 3389]),
     ] {
         for p in ports {
-            lab.wait_listen(ns, p, Duration::from_secs(20)).map_err(|e| {
-                let logs = std::fs::read_dir(&lab.dir)
-                    .map(|it| {
-                        it.flatten()
-                            .filter(|f| f.path().extension().is_some_and(|x| x == "log"))
-                            .map(|f| format!("{}: {}", f.path().display(), std::fs::read_to_string(f.path()).unwrap_or_default()))
-                            .collect::<Vec<_>>()
-                            .join("\n")
-                    })
-                    .unwrap_or_default();
-                format!("{e}\n{logs}")
-            })?;
+            lab.wait_listen(ns, p, Duration::from_secs(20))
+                .map_err(|e| {
+                    let logs = std::fs::read_dir(&lab.dir)
+                        .map(|it| {
+                            it.flatten()
+                                .filter(|f| f.path().extension().is_some_and(|x| x == "log"))
+                                .map(|f| {
+                                    format!(
+                                        "{}: {}",
+                                        f.path().display(),
+                                        std::fs::read_to_string(f.path()).unwrap_or_default()
+                                    )
+                                })
+                                .collect::<Vec<_>>()
+                                .join("\n")
+                        })
+                        .unwrap_or_default();
+                    format!("{e}\n{logs}")
+                })?;
         }
     }
     Ok(())
 }
 
 pub fn pg_bin() -> Option<String> {
-    let mut v: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql").ok()?.flatten().map(|e| e.path().join("bin")).collect();
+    let mut v: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
+        .ok()?
+        .flatten()
+        .map(|e| e.path().join("bin"))
+        .collect();
     v.sort();
-    v.into_iter().rev().find(|p| p.join("postgres").exists()).map(|p| p.to_string_lossy().into_owned())
+    v.into_iter()
+        .rev()
+        .find(|p| p.join("postgres").exists())
+        .map(|p| p.to_string_lossy().into_owned())
 }
 
 /// The exact open ports the lab must show: (host last octet, port).
-pub const EXPECTED_OPEN: &[(u8, u16)] =
-    &[(11, 80), (11, 443), (12, 21), (12, 22), (13, 5432), (13, 6379), (14, 3389), (14, 10443), (15, 443), (15, 3306), (16, 104), (16, 2575), (16, 11112)];
+pub const EXPECTED_OPEN: &[(u8, u16)] = &[
+    (11, 80),
+    (11, 443),
+    (12, 21),
+    (12, 22),
+    (13, 5432),
+    (13, 6379),
+    (14, 3389),
+    (14, 10443),
+    (15, 443),
+    (15, 3306),
+    (16, 104),
+    (16, 2575),
+    (16, 11112),
+];
