@@ -238,13 +238,13 @@ impl Corpus {
                 }
             }
         }
-        out.sort_by(|a, b| {
+        out.sort_unstable_by(|a, b| {
             b.priority
                 .score
                 .cmp(&a.priority.score)
                 .then(a.structure_id.cmp(&b.structure_id))
                 .then(a.item.cmp(&b.item))
-                .then(a.cve.cmp(&b.cve))
+                .then_with(|| a.cve.cmp(&b.cve))
         });
         out
     }
@@ -252,6 +252,9 @@ impl Corpus {
 
 /// Match all records of one CVE and merge per item (Affected beats NeedsReview).
 pub fn match_cve(m: &Matcher, records: &[Advisory], ctx: &ThreatContext) -> Vec<Finding> {
+    if let [one] = records {
+        return m.match_advisory(one, ctx);
+    }
     let mut by_item: HashMap<usize, Finding> = HashMap::new();
     for a in records {
         for f in m.match_advisory(a, ctx) {
@@ -261,19 +264,10 @@ pub fn match_cve(m: &Matcher, records: &[Advisory], ctx: &ThreatContext) -> Vec<
                 }
                 Some(old) => {
                     if (f.decision, f.confidence) > (old.decision, old.confidence) {
-                        let mut srcs = f.sources.clone();
-                        for s in &old.sources {
-                            if !srcs.contains(s) {
-                                srcs.push(*s);
-                            }
-                        }
+                        let srcs = f.sources.union(old.sources);
                         *old = Finding { sources: srcs, ..f };
-                    } else {
-                        for s in f.sources {
-                            if !old.sources.contains(&s) {
-                                old.sources.push(s);
-                            }
-                        }
+                    } else if f.decision == old.decision {
+                        old.sources = old.sources.union(f.sources);
                     }
                 }
             }

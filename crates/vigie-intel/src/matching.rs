@@ -11,6 +11,47 @@ use crate::version::{Scheme, Version};
 use serde::{Deserialize, Serialize};
 use std::cmp::Ordering;
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+/// A set of [`Source`]s (a bit set; serialised as a list).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
+pub struct Sources(u8);
+
+impl Sources {
+    /// One source.
+    pub fn one(s: Source) -> Sources {
+        Sources(bit(s))
+    }
+    /// Does it hold `s`?
+    pub fn contains(self, s: Source) -> bool {
+        self.0 & bit(s) != 0
+    }
+    /// Add `s`.
+    pub fn insert(&mut self, s: Source) {
+        self.0 |= bit(s);
+    }
+    /// Union.
+    pub fn union(self, o: Sources) -> Sources {
+        Sources(self.0 | o.0)
+    }
+    /// The sources, in a fixed order.
+    pub fn to_vec(self) -> Vec<Source> {
+        sources_of(self.0)
+    }
+}
+
+impl Serialize for Sources {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.to_vec().serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Sources {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = Vec::<Source>::deserialize(d)?;
+        Ok(Sources(v.into_iter().fold(0, |m, s| m | bit(s))))
+    }
+}
 
 /// How an inventory item names its product.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -113,16 +154,16 @@ pub struct Finding {
     pub item: usize,
     /// Structure id of the item.
     pub structure_id: i64,
-    /// CVE id.
-    pub cve: String,
+    /// CVE id (shared between the findings of one advisory).
+    pub cve: Arc<str>,
     /// Affected or needs review.
     pub decision: Decision,
     /// Confidence.
     pub confidence: Confidence,
     /// Sources that support the decision.
-    pub sources: Vec<Source>,
-    /// Why (human readable, English).
-    pub reason: String,
+    pub sources: Sources,
+    /// Why (human readable, English); shared between the items of one inventory group.
+    pub reason: Arc<str>,
     /// Priority.
     pub priority: Priority,
 }
@@ -192,6 +233,8 @@ enum Verdict {
 
 #[derive(Debug)]
 struct Group {
+    /// The item's version is a distribution package (fix may be backported).
+    distro: bool,
     key: String,
     scheme: Scheme,
     raw: String,
@@ -244,6 +287,7 @@ impl Matcher {
                 let gid = *group_of.entry((k.clone(), version.clone())).or_insert_with(|| {
                     let gid = m.groups.len() as u32;
                     m.groups.push(Group {
+                        distro: Version::parse(&version, Scheme::Generic).is_some_and(|v| v.distro.is_some()),
                         key: k.clone(),
                         scheme,
                         raw: version.clone(),
@@ -375,68 +419,69 @@ impl Matcher {
 
     /// Match one advisory (a CVE 5 record or an NVD record). `ctx` gives priorities.
     pub fn match_advisory(&self, adv: &Advisory, ctx: &ThreatContext) -> Vec<Finding> {
-        let mut acc: HashMap<usize, (Verdict, Confidence, Vec<Source>, String)> = HashMap::new();
         if adv.state == RecordState::Rejected {
             return Vec::new();
         }
+        let mut acc = Acc::default();
         for a in &adv.affected {
             let keys = self.affected_keys(a);
             for g in self.groups_for(&keys) {
                 let v = eval_cve5(a, g);
                 let conf = if g.key.starts_with("id:") { Confidence::High } else { Confidence::Medium };
-                let reason = match &v {
-                    Verdict::Unknown(r) => r.clone(),
-                    _ => format!("{} `{}` / `{}` version `{}`", source_label(a.origin), a.vendor, a.product, g.raw),
+                let (rank, reason) = match v {
+                    Verdict::NotAffected => continue,
+                    Verdict::Unknown(r) => (1, acc.reason(r)),
+                    Verdict::Affected => (
+                        2,
+                        acc.reason(format!("{} `{}` / `{}` version `{}`", source_label(a.origin), a.vendor, a.product, g.raw)),
+                    ),
                 };
                 for it in &g.items {
-                    merge(&mut acc, *it as usize, v.clone(), conf, a.origin, &reason);
+                    acc.merge(*it, rank, conf, a.origin, reason, g.distro);
                 }
             }
         }
         for cfg in &adv.configurations {
             self.eval_configuration(cfg, &mut acc);
         }
-        let kev = adv.kev_date_added.is_some();
-        let mut out: Vec<Finding> = acc
-            .into_iter()
-            .filter_map(|(item, (v, conf, sources, reason))| {
-                let it = self.items.get(item)?;
-                let (decision, mut conf, reason) = match v {
-                    Verdict::Affected => (Decision::Affected, conf, reason),
-                    Verdict::Unknown(r) => (Decision::NeedsReview, conf.min(Confidence::Medium), r),
-                    Verdict::NotAffected => return None,
-                };
-                let mut decision = decision;
-                let mut reason = reason;
-                if decision == Decision::Affected {
-                    if let Some(gv) = Version::parse(&it.version, Scheme::Generic) {
-                        if gv.distro.is_some() {
-                            decision = Decision::NeedsReview;
-                            conf = Confidence::Low;
-                            reason = format!("{reason}; distribution package `{}`: the fix may be backported", it.version);
-                        }
-                    }
-                }
-                let mut sources = sources;
-                if kev || ctx.kev.contains_key(&adv.id) {
-                    sources.push(Source::Kev);
-                }
-                if ctx.certfr.contains_key(&adv.id) {
-                    sources.push(Source::CertFr);
-                }
-                Some(Finding {
-                    item,
-                    structure_id: it.structure_id,
-                    cve: adv.id.clone(),
-                    decision,
-                    confidence: conf,
-                    sources,
-                    reason,
-                    priority: ctx.priority(kev, &adv.id, adv.cvss, it.exposed),
-                })
-            })
-            .collect();
-        out.sort_by(|a, b| a.item.cmp(&b.item));
+        let kev = adv.kev_date_added.is_some() || ctx.kev.contains_key(&adv.id);
+        let mut extra = 0u8;
+        if kev {
+            extra |= bit(Source::Kev);
+        }
+        if ctx.certfr.contains_key(&adv.id) {
+            extra |= bit(Source::CertFr);
+        }
+        let p_exposed = ctx.priority(kev, &adv.id, adv.cvss, true);
+        let p_internal = ctx.priority(kev, &adv.id, adv.cvss, false);
+        let mut out = Vec::with_capacity(acc.map.len());
+        let cve: Arc<str> = Arc::from(adv.id.as_str());
+        let shared: Vec<Arc<str>> = acc.reasons.iter().map(|r| Arc::from(r.as_str())).collect();
+        let empty: Arc<str> = Arc::from("");
+        for (item, e) in acc.map {
+            let Some(it) = self.items.get(item as usize) else { continue };
+            let base = shared.get(e.reason as usize).unwrap_or(&empty);
+            let (decision, conf, reason) = match e.rank {
+                2 if e.distro => (
+                    Decision::NeedsReview,
+                    Confidence::Low,
+                    Arc::from(format!("{base}; distribution package `{}`: the fix may be backported", it.version)),
+                ),
+                2 => (Decision::Affected, e.conf, base.clone()),
+                _ => (Decision::NeedsReview, e.conf.min(Confidence::Medium), base.clone()),
+            };
+            out.push(Finding {
+                item: item as usize,
+                structure_id: it.structure_id,
+                cve: cve.clone(),
+                decision,
+                confidence: conf,
+                sources: Sources(e.sources | extra),
+                reason,
+                priority: if it.exposed { p_exposed.clone() } else { p_internal.clone() },
+            });
+        }
+        out.sort_unstable_by_key(|f| f.item);
         out
     }
 
@@ -451,14 +496,14 @@ impl Matcher {
                 out.push(Finding {
                     item: *it as usize,
                     structure_id: item.structure_id,
-                    cve: e.cve_id.clone(),
+                    cve: Arc::from(e.cve_id.as_str()),
                     decision: Decision::NeedsReview,
                     confidence: Confidence::Medium,
-                    sources: vec![Source::Kev],
-                    reason: format!(
+                    sources: Sources::one(Source::Kev),
+                    reason: Arc::from(format!(
                         "KEV lists `{}` / `{}` (added {}); no version data available: check `{}`",
                         e.vendor_project, e.product, e.date_added, g.raw
-                    ),
+                    )),
                     priority: ctx.priority(true, &e.cve_id, None, item.exposed),
                 });
             }
@@ -502,7 +547,7 @@ impl Matcher {
         hit != node.negate
     }
 
-    fn eval_configuration(&self, cfg: &Configuration, acc: &mut HashMap<usize, (Verdict, Confidence, Vec<Source>, String)>) {
+    fn eval_configuration(&self, cfg: &Configuration, acc: &mut Acc) {
         for (ni, node) in cfg.nodes.iter().enumerate() {
             if node.negate {
                 continue;
@@ -515,15 +560,17 @@ impl Matcher {
             }
             for g in self.groups_for(&keys) {
                 let Some(v) = self.node_item_verdict(node, g, true) else { continue };
+                let (rank, reason) = match v {
+                    Verdict::NotAffected => continue,
+                    _ if cfg.negate => (1, acc.reason("negated NVD configuration: review".into())),
+                    Verdict::Unknown(r) => (1, acc.reason(r)),
+                    Verdict::Affected => (2, acc.reason(format!("NVD configuration, version `{}`", g.raw))),
+                };
                 for it in &g.items {
-                    let item = *it as usize;
-                    let (mut verdict, mut conf, mut reason) =
-                        (v.clone(), Confidence::High, format!("NVD configuration, version `{}`", g.raw));
-                    if let Verdict::Unknown(r) = &v {
-                        reason = r.clone();
-                    }
-                    if cfg.and && verdict == Verdict::Affected {
-                        let sid = self.items.get(item).map(|i| i.structure_id).unwrap_or_default();
+                    let mut conf = Confidence::High;
+                    let mut rid = reason;
+                    if cfg.and && rank == 2 {
+                        let sid = self.items.get(*it as usize).map(|i| i.structure_id).unwrap_or_default();
                         let others_ok = cfg
                             .nodes
                             .iter()
@@ -532,13 +579,11 @@ impl Matcher {
                             .all(|(_, n)| self.structure_satisfies(sid, n));
                         if !others_ok {
                             conf = Confidence::Medium;
-                            reason = format!("{reason}; AND configuration: the platform condition is not in the inventory");
+                            let base = acc.reasons.get(reason as usize).cloned().unwrap_or_default();
+                            rid = acc.reason(format!("{base}; AND configuration: the platform condition is not in the inventory"));
                         }
                     }
-                    if cfg.negate {
-                        verdict = Verdict::Unknown("negated NVD configuration: review".into());
-                    }
-                    merge(acc, item, verdict, conf, Source::Nvd, &reason);
+                    acc.merge(*it, rank, conf, Source::Nvd, rid, g.distro);
                 }
             }
         }
@@ -611,37 +656,88 @@ fn source_label(s: Source) -> &'static str {
     }
 }
 
-fn merge(
-    acc: &mut HashMap<usize, (Verdict, Confidence, Vec<Source>, String)>,
-    item: usize,
-    v: Verdict,
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    /// 2 affected, 1 needs review.
+    rank: u8,
     conf: Confidence,
-    src: Source,
-    reason: &str,
-) {
-    let rank = |v: &Verdict| match v {
-        Verdict::Affected => 2,
-        Verdict::Unknown(_) => 1,
-        Verdict::NotAffected => 0,
-    };
-    match acc.get_mut(&item) {
-        None => {
-            acc.insert(item, (v, conf, vec![src], reason.to_string()));
-        }
-        Some(e) => {
-            let (r_new, r_old) = (rank(&v), rank(&e.0));
-            if r_new > r_old || (r_new == r_old && conf > e.1) {
-                *e = (v, conf, vec![src], reason.to_string());
-            } else if r_new == r_old && r_new > 0 && !e.2.contains(&src) {
-                e.2.push(src);
+    /// Bit mask of [`Source`]s.
+    sources: u8,
+    /// Index in `Acc::reasons`.
+    reason: u32,
+    distro: bool,
+}
+
+/// Per-advisory accumulator: one small Copy entry per item, reasons stored once per group.
+#[derive(Default)]
+struct Acc {
+    map: HashMap<u32, Entry>,
+    reasons: Vec<String>,
+}
+
+impl Acc {
+    fn reason(&mut self, r: String) -> u32 {
+        self.reasons.push(r);
+        (self.reasons.len() - 1) as u32
+    }
+
+    fn merge(&mut self, item: u32, rank: u8, conf: Confidence, src: Source, reason: u32, distro: bool) {
+        use std::collections::hash_map::Entry as E;
+        match self.map.entry(item) {
+            E::Vacant(v) => {
+                v.insert(Entry { rank, conf, sources: bit(src), reason, distro });
+            }
+            E::Occupied(mut o) => {
+                let e = o.get_mut();
+                if rank > e.rank || (rank == e.rank && conf > e.conf) {
+                    let keep = if rank == e.rank { e.sources } else { 0 };
+                    *e = Entry { rank, conf, sources: bit(src) | keep, reason, distro };
+                } else if rank == e.rank {
+                    e.sources |= bit(src);
+                }
             }
         }
     }
 }
 
+const ALL_SOURCES: [Source; 7] =
+    [Source::CveCna, Source::CisaAdp, Source::Nvd, Source::Kev, Source::CertFr, Source::EndOfLife, Source::Epss];
+
+fn bit(s: Source) -> u8 {
+    1 << (ALL_SOURCES.iter().position(|x| *x == s).unwrap_or(0) as u8)
+}
+
+fn sources_of(mask: u8) -> Vec<Source> {
+    ALL_SOURCES.iter().enumerate().filter(|(i, _)| mask & (1 << i) != 0).map(|(_, s)| *s).collect()
+}
+
+type ParseCache = HashMap<Scheme, HashMap<String, Option<std::rc::Rc<Version>>>>;
+
+thread_local! {
+    static PARSED: std::cell::RefCell<ParseCache> = std::cell::RefCell::new(HashMap::new());
+}
+
+/// `Version::parse` memoised per thread (advisory bounds repeat across inventory groups and
+/// records). Bounded: a scheme's cache is cleared past 200,000 entries.
+fn parse_cached(s: &str, scheme: Scheme) -> Option<std::rc::Rc<Version>> {
+    PARSED.with(|c| {
+        let mut c = c.borrow_mut();
+        let m = c.entry(scheme).or_default();
+        if let Some(v) = m.get(s) {
+            return v.clone();
+        }
+        if m.len() > 200_000 {
+            m.clear();
+        }
+        let v = Version::parse(s, scheme).map(std::rc::Rc::new);
+        m.insert(s.to_string(), v.clone());
+        v
+    })
+}
+
 fn cmp_in(g: &Group, other: &str) -> Option<Ordering> {
     let a = g.version.as_ref()?;
-    let b = Version::parse(other, g.scheme)?;
+    let b = parse_cached(other, g.scheme)?;
     a.compare(&b)
 }
 
@@ -687,7 +783,7 @@ fn eval_cve5(a: &AffectedProduct, g: &Group) -> Verdict {
     let mut unknown: Option<String> = None;
     // Editions (NetScaler FIPS/NDcPP): when the list names editions, an entry applies only to
     // items of the same edition.
-    let edition_of = |s: &str| Version::parse(s, g.scheme).and_then(|v| v.edition);
+    let edition_of = |s: &str| parse_cached(s, g.scheme).and_then(|v| v.edition.clone());
     let list_has_editions = a.versions.iter().any(|e| edition_of(&e.version).is_some());
     let prior_entries = a.versions.iter().filter(|e| and_prior(&e.version).is_some()).count();
     for e in &a.versions {
@@ -703,7 +799,7 @@ fn eval_cve5(a: &AffectedProduct, g: &Group) -> Verdict {
         // line when the record lists several lines.
         let prior = if e.less_than.is_none() && e.less_than_or_equal.is_none() { and_prior(&e.version) } else { None };
         if let Some(bound) = prior {
-            let Some(bv) = Version::parse(bound, g.scheme) else {
+            let Some(bv) = parse_cached(bound, g.scheme) else {
                 unknown = Some(format!("record version text `{}` is not a version: review", e.version));
                 continue;
             };
@@ -740,7 +836,7 @@ fn eval_cve5(a: &AffectedProduct, g: &Group) -> Verdict {
             let mut up_s = up.to_string();
             let mut prefix_required: Option<Vec<u64>> = None;
             // NetScaler style "version 13.1, lessThan 49.15": the bound is a build within the line.
-            if let (Some(sv), Some(uv)) = (Version::parse(&e.version, g.scheme), Version::parse(up, g.scheme)) {
+            if let (Some(sv), Some(uv)) = (parse_cached(&e.version, g.scheme), parse_cached(up, g.scheme)) {
                 let patch_type = e.version_type.as_deref().is_some_and(|t| t.eq_ignore_ascii_case("patch"));
                 let build_in_line = (g.scheme == Scheme::NetScaler || patch_type)
                     && sv.release.len() == 2
@@ -759,7 +855,7 @@ fn eval_cve5(a: &AffectedProduct, g: &Group) -> Verdict {
             let end_ok = if up.trim() == "*" {
                 Some(true)
             } else if let Some(line) = line_bound(up).filter(|_| inclusive || up.trim().ends_with('*')) {
-                Version::parse(line, g.scheme).map(|lv| {
+                parse_cached(line, g.scheme).map(|lv| {
                     let n = lv.release.len();
                     let head: Vec<u64> = iv.release.iter().take(n).copied().collect();
                     let mut padded = head.clone();
@@ -767,7 +863,7 @@ fn eval_cve5(a: &AffectedProduct, g: &Group) -> Verdict {
                     padded <= lv.release
                 })
             } else {
-                let vb = Version::parse(&up_s, g.scheme);
+                let vb = parse_cached(&up_s, g.scheme);
                 match vb.and_then(|b| iv.compare(&b).map(|o| (o, b))) {
                     // "lessThanOrEqual 12.1.2" and the item is build 12.1.2.172: the bound may
                     // name the whole 12.1.2 line. Refuse to guess.
@@ -824,7 +920,7 @@ fn eval_cve5(a: &AffectedProduct, g: &Group) -> Verdict {
                 vec![e.version.as_str()]
             };
             for c in candidates {
-                match Version::parse(c, g.scheme) {
+                match parse_cached(c, g.scheme) {
                     Some(sv) => {
                         if sv.release.len() < iv.release.len() && iv.release_starts_with(&sv.release) && sv.pre.is_none() && sv.post.is_empty() {
                             // "13.0" names a release line, the item is a build in it.

@@ -85,7 +85,7 @@ fn and_configuration_checks_the_platform_in_the_same_structure() {
     assert_eq!(s1.confidence, vigie_intel::Confidence::High);
     assert_eq!(s2.confidence, vigie_intel::Confidence::Medium);
     assert!(s2.reason.contains("platform"));
-    assert!(f.iter().all(|x| x.sources == vec![Source::Nvd]));
+    assert!(f.iter().all(|x| x.sources.to_vec() == vec![Source::Nvd]));
 }
 
 #[test]
