@@ -31,26 +31,81 @@ const SYNTH_PRODUCTS_PER_VENDOR: u64 = 5;
 /// (catalogue id, CVE vendor, CVE product, CPE vendor:product, version generator)
 const CATALOG_PRODUCTS: &[(&str, &str, &str, &str)] = &[
     ("fortios", "Fortinet", "FortiOS", "fortinet:fortios"),
-    ("citrix-netscaler-adc", "Citrix", "NetScaler ADC", "citrix:netscaler_application_delivery_controller"),
-    ("ivanti-connect-secure", "Ivanti", "Connect Secure", "ivanti:connect_secure"),
-    ("panos", "Palo Alto Networks", "PAN-OS", "paloaltonetworks:pan-os"),
-    ("apache-httpd", "Apache Software Foundation", "Apache HTTP Server", "apache:http_server"),
-    ("apache-tomcat", "Apache Software Foundation", "Apache Tomcat", "apache:tomcat"),
+    (
+        "citrix-netscaler-adc",
+        "Citrix",
+        "NetScaler ADC",
+        "citrix:netscaler_application_delivery_controller",
+    ),
+    (
+        "ivanti-connect-secure",
+        "Ivanti",
+        "Connect Secure",
+        "ivanti:connect_secure",
+    ),
+    (
+        "panos",
+        "Palo Alto Networks",
+        "PAN-OS",
+        "paloaltonetworks:pan-os",
+    ),
+    (
+        "apache-httpd",
+        "Apache Software Foundation",
+        "Apache HTTP Server",
+        "apache:http_server",
+    ),
+    (
+        "apache-tomcat",
+        "Apache Software Foundation",
+        "Apache Tomcat",
+        "apache:tomcat",
+    ),
     ("nginx", "F5", "NGINX Open Source", "f5:nginx"),
     ("openssh", "OpenBSD", "OpenSSH", "openbsd:openssh"),
-    ("mysql-server", "Oracle Corporation", "MySQL Server", "oracle:mysql"),
-    ("postgresql", "PostgreSQL", "PostgreSQL", "postgresql:postgresql"),
+    (
+        "mysql-server",
+        "Oracle Corporation",
+        "MySQL Server",
+        "oracle:mysql",
+    ),
+    (
+        "postgresql",
+        "PostgreSQL",
+        "PostgreSQL",
+        "postgresql:postgresql",
+    ),
     ("vmware-esxi", "VMware", "VMware ESXi", "vmware:esxi"),
-    ("microsoft-exchange-server-2019", "Microsoft", "Microsoft Exchange Server 2019", "microsoft:exchange_server"),
-    ("windows-server-2019", "Microsoft", "Windows Server 2019", "microsoft:windows_server_2019"),
-    ("veeam-backup-replication", "Veeam", "Veeam Backup & Replication", "veeam:veeam_backup_\\\\&_replication"),
+    (
+        "microsoft-exchange-server-2019",
+        "Microsoft",
+        "Microsoft Exchange Server 2019",
+        "microsoft:exchange_server",
+    ),
+    (
+        "windows-server-2019",
+        "Microsoft",
+        "Windows Server 2019",
+        "microsoft:windows_server_2019",
+    ),
+    (
+        "veeam-backup-replication",
+        "Veeam",
+        "Veeam Backup & Replication",
+        "veeam:veeam_backup_\\\\&_replication",
+    ),
 ];
 
 fn catalog_version(id: &str, r: &mut Rng) -> String {
     let (a, b, c) = (r.below(4), r.below(20), r.below(60));
     match id {
         // One GA build per release, as Fortinet does.
-        "fortios" => format!("7.{}.{} build {:04}", a * 2, c % 18, (a * 97 + (c % 18) * 31) % 3000),
+        "fortios" => format!(
+            "7.{}.{} build {:04}",
+            a * 2,
+            c % 18,
+            (a * 97 + (c % 18) * 31) % 3000
+        ),
         "citrix-netscaler-adc" => format!("1{}.1-{}.{}", 3 + a % 2, 40 + b, c),
         "ivanti-connect-secure" => format!("22.{}R{}.{}", 4 + a, 1 + b % 3, c % 4),
         "panos" => format!("1{}.{}.{}-h{}", a % 2, a, b % 12, c % 9),
@@ -87,17 +142,25 @@ fn synth_name(r: &mut Rng) -> (String, String) {
     (format!("vendor{v}"), format!("product{v}x{p}"))
 }
 
-fn synthetic_records(n: usize, r: &mut Rng) -> Vec<(String, String)> {
+fn synthetic_records(n: usize, catalog_pct: u64, r: &mut Rng) -> Vec<(String, String)> {
     let mut out = Vec::with_capacity(n);
     for i in 0..n {
         let id = format!("CVE-2030-{:07}", i + 1);
         let nvd = i % 10 == 0;
-        if r.below(100) < 3 {
-            // 3% concern catalogue products (about 9,000 records for 14 products).
-            let (cid, v, p, cpe) = CATALOG_PRODUCTS[r.below(CATALOG_PRODUCTS.len() as u64) as usize];
+        if r.below(1000) < catalog_pct * 10 {
+            // catalog_pct % concern catalogue products (1% = about 3,000 records for 14 products,
+            // on top of the real records; NVD holds about that many for these products).
+            let (cid, v, p, cpe) =
+                CATALOG_PRODUCTS[r.below(CATALOG_PRODUCTS.len() as u64) as usize];
             let base = catalog_version(cid, r);
             let upper = catalog_version(cid, r);
-            let (lo, hi) = if vigie_intel::compare(&base, &upper, vigie_intel::Scheme::Generic) == Some(std::cmp::Ordering::Greater) { (upper, base) } else { (base, upper) };
+            let (lo, hi) = if vigie_intel::compare(&base, &upper, vigie_intel::Scheme::Generic)
+                == Some(std::cmp::Ordering::Greater)
+            {
+                (upper, base)
+            } else {
+                (base, upper)
+            };
             if nvd {
                 out.push((format!("{id}.nvd.json"), nvd_record(&id, cpe, &lo, &hi)));
             } else {
@@ -109,7 +172,10 @@ fn synthetic_records(n: usize, r: &mut Rng) -> Vec<(String, String)> {
             let lo = format!("{a}.0.0");
             let hi = format!("{a}.{}.{}", r.below(10), r.below(20));
             if nvd {
-                out.push((format!("{id}.nvd.json"), nvd_record(&id, &format!("{v}:{p}"), &lo, &hi)));
+                out.push((
+                    format!("{id}.nvd.json"),
+                    nvd_record(&id, &format!("{v}:{p}"), &lo, &hi),
+                ));
             } else {
                 out.push((format!("{id}.json"), cve5_record(&id, &v, &p, &lo, &hi)));
             }
@@ -125,12 +191,21 @@ fn inventory(n: usize, structures: i64, r: &mut Rng) -> Vec<InventoryItem> {
             let exposed = r.below(5) == 0;
             if r.below(100) < 40 {
                 let (cid, ..) = CATALOG_PRODUCTS[r.below(CATALOG_PRODUCTS.len() as u64) as usize];
-                InventoryItem { structure_id: sid, product: ProductRef::Catalog(cid.into()), version: catalog_version(cid, r), exposed, source: "bench".into() }
+                InventoryItem {
+                    structure_id: sid,
+                    product: ProductRef::Catalog(cid.into()),
+                    version: catalog_version(cid, r),
+                    exposed,
+                    source: "bench".into(),
+                }
             } else {
                 let (v, p) = synth_name(r);
                 InventoryItem {
                     structure_id: sid,
-                    product: ProductRef::Named { vendor: v, product: p },
+                    product: ProductRef::Named {
+                        vendor: v,
+                        product: p,
+                    },
                     version: format!("{}.{}.{}", r.below(10), r.below(10), r.below(20)),
                     exposed,
                     source: "bench".into(),
@@ -153,7 +228,11 @@ fn main() {
     }
     let mut r = Rng(0x5eed_1234_abcd_ef01);
     let t = Instant::now();
-    let synth = synthetic_records(300_000, &mut r);
+    let catalog_pct: u64 = std::env::var("VIGIE_BENCH_CATALOG_PCT")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1);
+    let synth = synthetic_records(300_000, catalog_pct, &mut r);
     let gen_time = t.elapsed();
     let synth_bytes: usize = synth.iter().map(|(_, s)| s.len()).sum();
 
@@ -166,7 +245,9 @@ fn main() {
     drop(synth);
 
     let t = Instant::now();
-    let real = corpus.add_tar_zst(&data.join("vulnrichment/vulnrichment-2024-10-24.tar.zst")).unwrap_or(0);
+    let real = corpus
+        .add_tar_zst(&data.join("vulnrichment/vulnrichment-2024-10-24.tar.zst"))
+        .unwrap_or(0);
     corpus.add_path(&data.join("cve-records"));
     corpus.add_path(&data.join("samples/cve5"));
     corpus.add_path(&data.join("samples/nvd-api2"));
@@ -175,8 +256,10 @@ fn main() {
 
     // KEV + endoflife.date ingestion (target <= 2 s).
     let t = Instant::now();
-    let kev_bytes = std::fs::read(data.join("cisa-kev/known_exploited_vulnerabilities.json")).unwrap_or_default();
-    let eol_bytes = std::fs::read(data.join("endoflife-date/products-index.json")).unwrap_or_default();
+    let kev_bytes = std::fs::read(data.join("cisa-kev/known_exploited_vulnerabilities.json"))
+        .unwrap_or_default();
+    let eol_bytes =
+        std::fs::read(data.join("endoflife-date/products-index.json")).unwrap_or_default();
     let (kev, _) = parse::parse_kev(&kev_bytes, None).unwrap_or_else(|e| panic!("{e}"));
     let (eol, _) = parse::parse_endoflife(&eol_bytes, None).unwrap_or_else(|e| panic!("{e}"));
     let kev_eol = t.elapsed();
@@ -193,12 +276,19 @@ fn main() {
     let t = Instant::now();
     let findings = corpus.match_all(&matcher);
     let full = t.elapsed();
-    let affected = findings.iter().filter(|f| f.decision == vigie_intel::Decision::Affected).count();
+    let affected = findings
+        .iter()
+        .filter(|f| f.decision == vigie_intel::Decision::Affected)
+        .count();
     let review = findings.len() - affected;
-    let structures: std::collections::HashSet<i64> = findings.iter().map(|f| f.structure_id).collect();
+    let structures: std::collections::HashSet<i64> =
+        findings.iter().map(|f| f.structure_id).collect();
 
     let t = Instant::now();
-    let eolf = matcher.end_of_life(&corpus.eol, chrono::NaiveDate::from_ymd_opt(2026, 11, 22).unwrap_or_default());
+    let eolf = matcher.end_of_life(
+        &corpus.eol,
+        chrono::NaiveDate::from_ymd_opt(2026, 11, 22).unwrap_or_default(),
+    );
     let eol_time = t.elapsed();
 
     // Incremental: one new advisory (FortiOS, CVE 5 text) -> affected items, parse included.
@@ -206,7 +296,13 @@ fn main() {
     let mut times = Vec::new();
     let mut hits = 0;
     for i in 0..200 {
-        let text = cve5_record(&format!("CVE-2031-{:05}", i), "Fortinet", "FortiOS", "7.0.0", &format!("7.{}.{}", (i % 3) * 2, i % 17));
+        let text = cve5_record(
+            &format!("CVE-2031-{:05}", i),
+            "Fortinet",
+            "FortiOS",
+            "7.0.0",
+            &format!("7.{}.{}", (i % 3) * 2, i % 17),
+        );
         let t = Instant::now();
         let adv = parse::parse_cve5(text.as_bytes(), None).unwrap_or_else(|e| panic!("{e}"));
         let f = matcher.match_advisory(&adv, &ctx);
@@ -223,14 +319,40 @@ fn main() {
     println!();
     println!("| step | figure |");
     println!("| --- | --- |");
-    println!("| synthetic records generated | 300,000 ({:.0} MB of JSON, {}) |", synth_bytes as f64 / 1e6, ms(gen_time));
-    println!("| parse synthetic CVE 5 + NVD records | {} |", ms(parse_synth));
-    println!("| stream + parse real Vulnrichment archive + cve-records + samples | {} records, {} |", real, ms(parse_real));
-    println!("| advisories in corpus / rejected records | {} / {} |", corpus.advisory_count(), corpus.errors.len());
+    println!("| synthetic records generated | 300,000, {}% on catalogue products ({:.0} MB of JSON, {}) |", catalog_pct, synth_bytes as f64 / 1e6, ms(gen_time));
+    println!(
+        "| parse synthetic CVE 5 + NVD records | {} |",
+        ms(parse_synth)
+    );
+    println!(
+        "| stream + parse real Vulnrichment archive + cve-records + samples | {} records, {} |",
+        real,
+        ms(parse_real)
+    );
+    println!(
+        "| advisories in corpus / rejected records | {} / {} |",
+        corpus.advisory_count(),
+        corpus.errors.len()
+    );
     println!("| **KEV ({} entries) + endoflife.date ({} products, {} cycles) parse** | **{}** (target <= 2 s) |", kev_n, corpus.eol.len(), eol_cycles, ms(kev_eol));
-    println!("| index 100,000 items / 40,000 structures | {} |", ms(index_time));
-    println!("| **full match (all advisories + KEV) ** | **{}** (target <= 10 s) |", ms(full));
-    println!("| findings: affected / needs review / structures concerned | {} / {} / {} |", affected, review, structures.len());
-    println!("| end-of-life findings | {} ({}) |", eolf.len(), ms(eol_time));
+    println!(
+        "| index 100,000 items / 40,000 structures | {} |",
+        ms(index_time)
+    );
+    println!(
+        "| **full match (all advisories + KEV) ** | **{}** (target <= 10 s) |",
+        ms(full)
+    );
+    println!(
+        "| findings: affected / needs review / structures concerned | {} / {} / {} |",
+        affected,
+        review,
+        structures.len()
+    );
+    println!(
+        "| end-of-life findings | {} ({}) |",
+        eolf.len(),
+        ms(eol_time)
+    );
     println!("| **incremental: one new advisory -> affected items** (parse + match, 200 runs) | **p50 {} / p99 {} / max {}** (target <= 100 ms), {} hits/run |", ms(p50), ms(p99), ms(max), hits / 200);
 }

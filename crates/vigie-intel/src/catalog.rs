@@ -62,7 +62,10 @@ pub struct Product {
 impl Product {
     /// The version scheme (Generic when absent or unknown).
     pub fn version_scheme(&self) -> Scheme {
-        self.scheme.as_deref().and_then(Scheme::from_name).unwrap_or_default()
+        self.scheme
+            .as_deref()
+            .and_then(Scheme::from_name)
+            .unwrap_or_default()
     }
 }
 
@@ -180,8 +183,16 @@ impl Catalog {
             by_eol: HashMap::new(),
         };
         for (i, p) in products.iter().enumerate() {
-            let bad = |reason: &str| CatalogError::Invalid { id: p.id.clone(), reason: reason.to_string() };
-            if p.id.is_empty() || !p.id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') {
+            let bad = |reason: &str| CatalogError::Invalid {
+                id: p.id.clone(),
+                reason: reason.to_string(),
+            };
+            if p.id.is_empty()
+                || !p
+                    .id
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            {
                 return Err(bad("id must be kebab-case ascii"));
             }
             if c.by_id.insert(p.id.clone(), i).is_some() {
@@ -220,15 +231,30 @@ impl Catalog {
                 push(&mut c.by_cpe, cpe_key(&vendor, &product), i);
             }
             for n in &p.cve {
-                push2(&mut c.by_cve, (normalize(&n.vendor), normalize(&n.product)), i);
+                push2(
+                    &mut c.by_cve,
+                    (normalize(&n.vendor), normalize(&n.product)),
+                    i,
+                );
             }
             for n in &p.cve_prefix {
-                c.cve_prefixes.push((normalize(&n.vendor), normalize(&n.product), i));
+                c.cve_prefixes
+                    .push((normalize(&n.vendor), normalize(&n.product), i));
             }
             for n in &p.kev {
-                push2(&mut c.by_kev, (normalize(&n.vendor), normalize(&n.product)), i);
+                push2(
+                    &mut c.by_kev,
+                    (normalize(&n.vendor), normalize(&n.product)),
+                    i,
+                );
             }
-            for n in p.certfr.iter().chain(&p.scanner).chain(&p.aliases).chain(std::iter::once(&p.name)) {
+            for n in p
+                .certfr
+                .iter()
+                .chain(&p.scanner)
+                .chain(&p.aliases)
+                .chain(std::iter::once(&p.name))
+            {
                 push(&mut c.by_name, normalize(n), i);
             }
             push(&mut c.by_name, normalize(&p.id), i);
@@ -251,8 +277,13 @@ impl Catalog {
     }
 
     fn ids(&self, v: Option<&Vec<usize>>) -> Vec<&str> {
-        v.map(|v| v.iter().filter_map(|i| self.products.get(*i)).map(|p| p.id.as_str()).collect())
-            .unwrap_or_default()
+        v.map(|v| {
+            v.iter()
+                .filter_map(|i| self.products.get(*i))
+                .map(|p| p.id.as_str())
+                .collect()
+        })
+        .unwrap_or_default()
     }
 
     /// Products named by a CPE vendor/product (unescaped).
@@ -265,7 +296,11 @@ impl Catalog {
         let (v, p) = (normalize(vendor), normalize(product));
         let mut out = self.ids(self.by_cve.get(&(v.clone(), p.clone())));
         for (pv, pp, i) in &self.cve_prefixes {
-            if *pv == v && (p == *pp || p.strip_prefix(pp.as_str()).is_some_and(|rest| rest.starts_with(' '))) {
+            if *pv == v
+                && (p == *pp
+                    || p.strip_prefix(pp.as_str())
+                        .is_some_and(|rest| rest.starts_with(' ')))
+            {
                 if let Some(prod) = self.products.get(*i) {
                     if !out.contains(&prod.id.as_str()) {
                         out.push(&prod.id);
@@ -302,14 +337,33 @@ mod tests {
         assert!(c.products().len() >= 20);
         assert_eq!(c.resolve_cpe("fortinet", "fortios"), vec!["fortios"]);
         assert_eq!(c.resolve_cve("Fortinet", "FortiOS"), vec!["fortios"]);
-        assert_eq!(c.resolve_cve("Citrix", "NetScaler ADC "), vec!["citrix-netscaler-adc"]);
-        assert_eq!(c.resolve_cve("Microsoft", "Microsoft Exchange Server 2019 Cumulative Update 13"), vec!["microsoft-exchange-server-2019"]);
-        assert!(c.resolve_cve("Microsoft", "Microsoft Exchange Server 20190").is_empty());
-        assert_eq!(c.resolve_kev("Ivanti", "Pulse Connect Secure"), vec!["ivanti-connect-secure"]);
+        assert_eq!(
+            c.resolve_cve("Citrix", "NetScaler ADC "),
+            vec!["citrix-netscaler-adc"]
+        );
+        assert_eq!(
+            c.resolve_cve(
+                "Microsoft",
+                "Microsoft Exchange Server 2019 Cumulative Update 13"
+            ),
+            vec!["microsoft-exchange-server-2019"]
+        );
+        assert!(c
+            .resolve_cve("Microsoft", "Microsoft Exchange Server 20190")
+            .is_empty());
+        assert_eq!(
+            c.resolve_kev("Ivanti", "Pulse Connect Secure"),
+            vec!["ivanti-connect-secure"]
+        );
         assert_eq!(c.resolve_name("FortiGate"), vec!["fortios"]);
-        assert_eq!(c.resolve_cpe("veeam", "backup_&_replication"), vec!["veeam-backup-replication"]);
+        assert_eq!(
+            c.resolve_cpe("veeam", "backup_&_replication"),
+            vec!["veeam-backup-replication"]
+        );
         // Substring traps.
-        assert!(c.resolve_cve("Oracle Corporation", "MySQL Connectors").is_empty());
+        assert!(c
+            .resolve_cve("Oracle Corporation", "MySQL Connectors")
+            .is_empty());
         assert!(c.resolve_cpe("mysql2", "mysql2").is_empty());
         assert!(c.resolve_cve("0xJacky", "nginx-ui").is_empty());
         assert_eq!(c.resolve_kev("Microsoft", "Windows").len(), 4);
@@ -320,7 +374,10 @@ mod tests {
     fn rejects_bad_catalogues() {
         assert!(Catalog::from_toml("[[product]]\nid='A b'\nname='x'").is_err());
         assert!(Catalog::from_toml("[[product]]\nid='a'\nname='x'\nscheme='nope'").is_err());
-        assert!(Catalog::from_toml("[[product]]\nid='a'\nname='x'\n[[product]]\nid='a'\nname='y'").is_err());
+        assert!(
+            Catalog::from_toml("[[product]]\nid='a'\nname='x'\n[[product]]\nid='a'\nname='y'")
+                .is_err()
+        );
         assert!(Catalog::from_toml("[[product]]\nid='a'\nname='x'\ncpe=['a:b:c:d']").is_err());
     }
 }

@@ -70,20 +70,38 @@ pub enum IntelCommand {
 
 /// Read an inventory CSV (`structure_id,product,version,exposed,source`).
 pub fn read_inventory(path: &Path) -> anyhow::Result<Vec<InventoryItem>> {
-    let mut rdr = csv::ReaderBuilder::new().flexible(true).from_path(path).with_context(|| format!("reading {}", path.display()))?;
+    let mut rdr = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_path(path)
+        .with_context(|| format!("reading {}", path.display()))?;
     let mut items = Vec::new();
     for (i, rec) in rdr.records().enumerate() {
         let rec = rec.with_context(|| format!("{} line {}", path.display(), i + 2))?;
-        let sid: i64 = rec.get(0).unwrap_or("").trim().parse().with_context(|| format!("{} line {}: structure_id", path.display(), i + 2))?;
+        let sid: i64 = rec
+            .get(0)
+            .unwrap_or("")
+            .trim()
+            .parse()
+            .with_context(|| format!("{} line {}: structure_id", path.display(), i + 2))?;
         let prod = rec.get(1).unwrap_or("").trim();
         let product = if prod.to_ascii_lowercase().starts_with("cpe:") {
             ProductRef::Cpe(prod.to_string())
         } else if let Some((v, p)) = prod.split_once('|') {
-            ProductRef::Named { vendor: v.trim().to_string(), product: p.trim().to_string() }
+            ProductRef::Named {
+                vendor: v.trim().to_string(),
+                product: p.trim().to_string(),
+            }
         } else {
             ProductRef::Catalog(prod.to_string())
         };
-        let exposed = matches!(rec.get(3).unwrap_or("").trim().to_ascii_lowercase().as_str(), "1" | "true" | "yes" | "oui");
+        let exposed = matches!(
+            rec.get(3)
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+                .as_str(),
+            "1" | "true" | "yes" | "oui"
+        );
         items.push(InventoryItem {
             structure_id: sid,
             product,
@@ -99,13 +117,17 @@ pub fn read_inventory(path: &Path) -> anyhow::Result<Vec<InventoryItem>> {
 pub fn run(cmd: IntelCommand) -> anyhow::Result<()> {
     match cmd {
         IntelCommand::Compare { a, b, scheme } => {
-            let s = Scheme::from_name(&scheme).ok_or_else(|| anyhow!("unknown scheme `{scheme}`"))?;
+            let s =
+                Scheme::from_name(&scheme).ok_or_else(|| anyhow!("unknown scheme `{scheme}`"))?;
             match compare(&a, &b, s) {
-                Some(o) => println!("{a} {} {b}", match o {
-                    std::cmp::Ordering::Less => "<",
-                    std::cmp::Ordering::Equal => "=",
-                    std::cmp::Ordering::Greater => ">",
-                }),
+                Some(o) => println!(
+                    "{a} {} {b}",
+                    match o {
+                        std::cmp::Ordering::Less => "<",
+                        std::cmp::Ordering::Equal => "=",
+                        std::cmp::Ordering::Greater => ">",
+                    }
+                ),
                 None => println!("{a} ? {b}  (not comparable under {scheme}: needs human review)"),
             }
         }
@@ -138,7 +160,11 @@ pub fn run(cmd: IntelCommand) -> anyhow::Result<()> {
         IntelCommand::Resolve { vendor, product } => {
             let cat = Catalog::builtin()?;
             let mut ids: Vec<&str> = cat.resolve_cve(&vendor, &product);
-            for id in cat.resolve_kev(&vendor, &product).into_iter().chain(cat.resolve_name(&product)) {
+            for id in cat
+                .resolve_kev(&vendor, &product)
+                .into_iter()
+                .chain(cat.resolve_name(&product))
+            {
                 if !ids.contains(&id) {
                     ids.push(id);
                 }
@@ -146,9 +172,21 @@ pub fn run(cmd: IntelCommand) -> anyhow::Result<()> {
             if let Some((v, p)) = product.split_once(':') {
                 ids.extend(cat.resolve_cpe(v, p));
             }
-            println!("{}", if ids.is_empty() { "(not in the catalogue)".to_string() } else { ids.join(", ") });
+            println!(
+                "{}",
+                if ids.is_empty() {
+                    "(not in the catalogue)".to_string()
+                } else {
+                    ids.join(", ")
+                }
+            );
         }
-        IntelCommand::Match { inventory, data, format, review } => {
+        IntelCommand::Match {
+            inventory,
+            data,
+            format,
+            review,
+        } => {
             let items = read_inventory(&inventory)?;
             let mut corpus = Corpus::default();
             for d in &data {
@@ -171,7 +209,10 @@ pub fn run(cmd: IntelCommand) -> anyhow::Result<()> {
                     println!("{}", serde_json::to_string_pretty(&doc)?);
                 }
                 Format::Table => {
-                    println!("{:<8} {:<18} {:<28} {:<20} {:<12} {:<6} reason", "struct", "cve", "product", "version", "decision", "prio");
+                    println!(
+                        "{:<8} {:<18} {:<28} {:<20} {:<12} {:<6} reason",
+                        "struct", "cve", "product", "version", "decision", "prio"
+                    );
                     for f in &findings {
                         let it = matcher.items().get(f.item);
                         let prod = it.map(|i| match &i.product {
@@ -190,9 +231,17 @@ pub fn run(cmd: IntelCommand) -> anyhow::Result<()> {
                         );
                     }
                     for e in &eol {
-                        println!("{:<8} END-OF-LIFE {} cycle {} (eol {:?})", e.structure_id, e.product, e.cycle, e.eol_date);
+                        println!(
+                            "{:<8} END-OF-LIFE {} cycle {} (eol {:?})",
+                            e.structure_id, e.product, e.cycle, e.eol_date
+                        );
                     }
-                    eprintln!("{} findings, {} end-of-life, {} rejected records", findings.len(), eol.len(), corpus.errors.len());
+                    eprintln!(
+                        "{} findings, {} end-of-life, {} rejected records",
+                        findings.len(),
+                        eol.len(),
+                        corpus.errors.len()
+                    );
                 }
             }
         }

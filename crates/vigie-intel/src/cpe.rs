@@ -135,7 +135,11 @@ fn parse_fs_value(raw: &str) -> Result<CpeValue, CpeError> {
             c => out.extend(c.to_lowercase()),
         }
     }
-    Ok(if pattern { CpeValue::Pattern(out) } else { CpeValue::Value(out) })
+    Ok(if pattern {
+        CpeValue::Pattern(out)
+    } else {
+        CpeValue::Value(out)
+    })
 }
 
 fn percent_decode(raw: &str) -> Result<String, CpeError> {
@@ -144,7 +148,9 @@ fn percent_decode(raw: &str) -> Result<String, CpeError> {
     let mut i = 0;
     while i < bytes.len() {
         if bytes[i] == b'%' {
-            let hex = raw.get(i + 1..i + 3).ok_or_else(|| CpeError::Value(raw.to_string()))?;
+            let hex = raw
+                .get(i + 1..i + 3)
+                .ok_or_else(|| CpeError::Value(raw.to_string()))?;
             let b = u8::from_str_radix(hex, 16).map_err(|_| CpeError::Value(raw.to_string()))?;
             out.push(b);
             i += 3;
@@ -166,7 +172,11 @@ fn parse_uri_value(raw: &str) -> Result<CpeValue, CpeError> {
     let pattern = raw.contains("%01") || raw.contains("%02");
     let replaced = raw.replace("%01", "?").replace("%02", "*");
     let decoded = percent_decode(&replaced)?.to_lowercase();
-    Ok(if pattern { CpeValue::Pattern(decoded) } else { CpeValue::Value(decoded) })
+    Ok(if pattern {
+        CpeValue::Pattern(decoded)
+    } else {
+        CpeValue::Value(decoded)
+    })
 }
 
 impl Cpe {
@@ -275,7 +285,11 @@ impl Cpe {
 
     /// `vendor:product` when both are literal values: the product key used by indexes.
     pub fn vendor_product(&self) -> Option<String> {
-        Some(format!("{}:{}", self.vendor.as_value()?, self.product.as_value()?))
+        Some(format!(
+            "{}:{}",
+            self.vendor.as_value()?,
+            self.product.as_value()?
+        ))
     }
 
     /// NIST IR 7696 CPE_SUPERSET-or-EQUAL: does this name (source, may hold ANY and wildcards)
@@ -293,7 +307,9 @@ impl Cpe {
             .iter()
             .zip(target.attrs().iter())
             .enumerate()
-            .all(|(i, (s, t))| i == 3 || matches!(compare_attr(s, t), Relation::Superset | Relation::Equal))
+            .all(|(i, (s, t))| {
+                i == 3 || matches!(compare_attr(s, t), Relation::Superset | Relation::Equal)
+            })
     }
 }
 

@@ -49,16 +49,25 @@ pub enum Kind {
 pub fn sniff(name: &str, bytes: &[u8]) -> Option<Kind> {
     if name.ends_with(".csv") {
         let head = String::from_utf8_lossy(bytes.get(..512).unwrap_or(bytes)).to_string();
-        return (head.starts_with("#model_version") || head.starts_with("cve,epss")).then_some(Kind::Epss);
+        return (head.starts_with("#model_version") || head.starts_with("cve,epss"))
+            .then_some(Kind::Epss);
     }
     let head = String::from_utf8_lossy(bytes.get(..4096).unwrap_or(bytes)).to_string();
     if head.contains("\"cveMetadata\"") || head.contains("\"CVE_RECORD\"") {
         Some(Kind::Cve5)
-    } else if head.contains("\"catalogVersion\"") || head.contains("Known Exploited Vulnerabilities") {
+    } else if head.contains("\"catalogVersion\"")
+        || head.contains("Known Exploited Vulnerabilities")
+    {
         Some(Kind::Kev)
-    } else if head.contains("\"alert\"") && head.contains("\"cves\"") || head.contains("\"reference\": \"CERTFR") || head.contains("cert.ssi.gouv.fr") {
+    } else if head.contains("\"alert\"") && head.contains("\"cves\"")
+        || head.contains("\"reference\": \"CERTFR")
+        || head.contains("cert.ssi.gouv.fr")
+    {
         Some(Kind::CertFr)
-    } else if head.contains("\"sourceIdentifier\"") || head.contains("\"vulnStatus\"") || head.contains("\"resultsPerPage\"") {
+    } else if head.contains("\"sourceIdentifier\"")
+        || head.contains("\"vulnStatus\"")
+        || head.contains("\"resultsPerPage\"")
+    {
         Some(Kind::Nvd)
     } else if head.contains("\"releaseCycle\"") || head.contains("\"releases\"") {
         Some(Kind::EndOfLife)
@@ -137,19 +146,27 @@ impl Corpus {
             None => self.errors.push(ParseError {
                 file: Some(name.to_string()),
                 record: None,
-                reason: "unrecognised document (not CVE 5, NVD, KEV, CERT-FR, EPSS or endoflife.date)".into(),
+                reason:
+                    "unrecognised document (not CVE 5, NVD, KEV, CERT-FR, EPSS or endoflife.date)"
+                        .into(),
             }),
         }
     }
 
     /// Ingest a `.tar.zst` archive of CVE JSON 5 records (the Vulnrichment layout), streaming.
     pub fn add_tar_zst(&mut self, path: &Path) -> Result<usize, ParseError> {
-        let err = |r: String| ParseError { file: Some(path.display().to_string()), record: None, reason: r };
+        let err = |r: String| ParseError {
+            file: Some(path.display().to_string()),
+            record: None,
+            reason: r,
+        };
         let f = fs::File::open(path).map_err(|e| err(format!("cannot open: {e}")))?;
         let dec = zstd::stream::read::Decoder::new(f).map_err(|e| err(format!("not zstd: {e}")))?;
         let mut ar = tar::Archive::new(dec);
         let mut n = 0;
-        let entries = ar.entries().map_err(|e| err(format!("not a tar archive: {e}")))?;
+        let entries = ar
+            .entries()
+            .map_err(|e| err(format!("not a tar archive: {e}")))?;
         for entry in entries {
             let mut entry = match entry {
                 Ok(e) => e,
@@ -158,12 +175,18 @@ impl Corpus {
                     break;
                 }
             };
-            let name = entry.path().map(|p| p.display().to_string()).unwrap_or_default();
+            let name = entry
+                .path()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default();
             if !name.ends_with(".json") {
                 continue;
             }
             let mut buf = Vec::with_capacity(entry.size() as usize);
-            if let Err(e) = (&mut entry).take(parse::MAX_RECORD_BYTES as u64 + 1).read_to_end(&mut buf) {
+            if let Err(e) = (&mut entry)
+                .take(parse::MAX_RECORD_BYTES as u64 + 1)
+                .read_to_end(&mut buf)
+            {
                 self.errors.push(err(format!("{name}: {e}")));
                 continue;
             }
@@ -182,7 +205,11 @@ impl Corpus {
     pub fn add_path(&mut self, path: &Path) {
         if path.is_dir() {
             let Ok(rd) = fs::read_dir(path) else {
-                self.errors.push(ParseError { file: Some(path.display().to_string()), record: None, reason: "cannot read folder".into() });
+                self.errors.push(ParseError {
+                    file: Some(path.display().to_string()),
+                    record: None,
+                    reason: "cannot read folder".into(),
+                });
                 return;
             };
             let mut entries: Vec<_> = rd.filter_map(Result::ok).map(|e| e.path()).collect();
@@ -205,7 +232,11 @@ impl Corpus {
                 // Other CSV files (the KEV CSV twin of the JSON, indexes) are not sources here.
                 Ok(b) if name.ends_with(".csv") && sniff(&name, &b).is_none() => {}
                 Ok(b) => self.add_bytes(&name, &b),
-                Err(e) => self.errors.push(ParseError { file: Some(name), record: None, reason: format!("cannot read: {e}") }),
+                Err(e) => self.errors.push(ParseError {
+                    file: Some(name),
+                    record: None,
+                    reason: format!("cannot read: {e}"),
+                }),
             }
         }
     }
@@ -231,7 +262,10 @@ impl Corpus {
         if let Some(k) = &self.kev {
             for e in &k.entries {
                 let has_versions = self.advisories.get(&e.cve_id).is_some_and(|l| {
-                    l.iter().any(|a| a.affected.iter().any(|p| !p.versions.is_empty()) || !a.configurations.is_empty())
+                    l.iter().any(|a| {
+                        a.affected.iter().any(|p| !p.versions.is_empty())
+                            || !a.configurations.is_empty()
+                    })
                 });
                 if !has_versions {
                     out.extend(m.match_kev_entry(e, &ctx));

@@ -14,7 +14,8 @@ pub use catalog::{Catalog, Product};
 pub use cpe::Cpe;
 pub use ingest::Corpus;
 pub use matching::{
-    Confidence, Decision, EolFinding, Finding, InventoryItem, Matcher, Priority, ProductRef, ThreatContext,
+    Confidence, Decision, EolFinding, Finding, InventoryItem, Matcher, Priority, ProductRef,
+    ThreatContext,
 };
 pub use model::{Advisory, Source};
 pub use parse::ParseError;

@@ -127,7 +127,13 @@ pub struct Priority {
 
 impl Priority {
     /// Compute from the facts.
-    pub fn new(kev: bool, certfr_alert: bool, epss: Option<f32>, cvss: Option<f32>, exposed: bool) -> Priority {
+    pub fn new(
+        kev: bool,
+        certfr_alert: bool,
+        epss: Option<f32>,
+        cvss: Option<f32>,
+        exposed: bool,
+    ) -> Priority {
         let eb = match epss {
             Some(e) if e >= 0.5 => 4,
             Some(e) if e >= 0.1 => 3,
@@ -142,8 +148,19 @@ impl Priority {
             Some(_) => 1,
             None => 0,
         };
-        let score = u32::from(kev) * 10000 + u32::from(certfr_alert) * 1000 + eb * 100 + cb * 10 + u32::from(exposed);
-        Priority { kev, certfr_alert, epss, cvss, exposed, score }
+        let score = u32::from(kev) * 10000
+            + u32::from(certfr_alert) * 1000
+            + eb * 100
+            + cb * 10
+            + u32::from(exposed);
+        Priority {
+            kev,
+            certfr_alert,
+            epss,
+            cvss,
+            exposed,
+            score,
+        }
     }
 }
 
@@ -198,7 +215,11 @@ pub struct ThreatContext {
 
 impl ThreatContext {
     /// Build from parsed sources.
-    pub fn new(kev: Option<&KevCatalog>, certfr: &[CertFrItem], epss: Option<&EpssFile>) -> ThreatContext {
+    pub fn new(
+        kev: Option<&KevCatalog>,
+        certfr: &[CertFrItem],
+        epss: Option<&EpssFile>,
+    ) -> ThreatContext {
         let mut t = ThreatContext::default();
         if let Some(k) = kev {
             for e in &k.entries {
@@ -207,7 +228,10 @@ impl ThreatContext {
         }
         for c in certfr {
             for cve in &c.cves {
-                t.certfr.entry(cve.clone()).or_default().push(c.reference.clone());
+                t.certfr
+                    .entry(cve.clone())
+                    .or_default()
+                    .push(c.reference.clone());
             }
         }
         if let Some(e) = epss {
@@ -219,8 +243,17 @@ impl ThreatContext {
     }
 
     fn priority(&self, adv_kev: bool, cve: &str, cvss: Option<f32>, exposed: bool) -> Priority {
-        let alert = self.certfr.get(cve).is_some_and(|refs| refs.iter().any(|r| r.contains("-ALE-")));
-        Priority::new(adv_kev || self.kev.contains_key(cve), alert, self.epss.get(cve).copied(), cvss, exposed)
+        let alert = self
+            .certfr
+            .get(cve)
+            .is_some_and(|refs| refs.iter().any(|r| r.contains("-ALE-")));
+        Priority::new(
+            adv_kev || self.kev.contains_key(cve),
+            alert,
+            self.epss.get(cve).copied(),
+            cvss,
+            exposed,
+        )
     }
 }
 
@@ -262,11 +295,69 @@ fn name_key(vendor: &str, product: &str) -> String {
 }
 
 fn is_unbounded(s: &str) -> bool {
-    matches!(s.trim().to_ascii_lowercase().as_str(), "" | "0" | "*" | "n/a" | "unspecified" | "-" | "all" | "0.0" | "0.0.0")
+    let t = s.trim();
+    [
+        "",
+        "0",
+        "*",
+        "n/a",
+        "unspecified",
+        "-",
+        "all",
+        "0.0",
+        "0.0.0",
+    ]
+    .iter()
+    .any(|w| t.eq_ignore_ascii_case(w))
 }
 
 fn unknown_version(s: &str) -> bool {
-    matches!(s.trim().to_ascii_lowercase().as_str(), "" | "-" | "*" | "n/a" | "unknown" | "unspecified" | "?")
+    let t = s.trim();
+    ["", "-", "*", "n/a", "unknown", "unspecified", "?"]
+        .iter()
+        .any(|w| t.eq_ignore_ascii_case(w))
+}
+
+/// Multiply-shift hasher for the small integer keys of the hot maps (item and group ids).
+#[derive(Default, Clone, Copy)]
+struct IdHasher(u64);
+
+impl std::hash::Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 =
+                (self.0.rotate_left(5) ^ u64::from(*b)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+    }
+    fn write_u32(&mut self, i: u32) {
+        self.0 = (self.0.rotate_left(5) ^ u64::from(i)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+type IdBuild = std::hash::BuildHasherDefault<IdHasher>;
+
+/// What eval_cve5 needs to know about the whole `versions` list (computed once per scheme).
+#[derive(Clone, Copy)]
+struct ListInfo {
+    has_editions: bool,
+    prior_entries: usize,
+}
+
+fn list_info(a: &AffectedProduct, scheme: Scheme) -> ListInfo {
+    ListInfo {
+        has_editions: a
+            .versions
+            .iter()
+            .any(|e| parse_cached(&e.version, scheme).is_some_and(|v| v.edition.is_some())),
+        prior_entries: a
+            .versions
+            .iter()
+            .filter(|e| and_prior(&e.version).is_some())
+            .count(),
+    }
 }
 
 impl Matcher {
@@ -284,24 +375,34 @@ impl Matcher {
         for (idx, item) in items.iter().enumerate() {
             let (keys, scheme, version) = m.item_keys_of(item);
             for k in &keys {
-                let gid = *group_of.entry((k.clone(), version.clone())).or_insert_with(|| {
-                    let gid = m.groups.len() as u32;
-                    m.groups.push(Group {
-                        distro: Version::parse(&version, Scheme::Generic).is_some_and(|v| v.distro.is_some()),
-                        key: k.clone(),
-                        scheme,
-                        raw: version.clone(),
-                        version: if unknown_version(&version) { None } else { Version::parse(&version, scheme) },
-                        items: Vec::new(),
+                let gid = *group_of
+                    .entry((k.clone(), version.clone()))
+                    .or_insert_with(|| {
+                        let gid = m.groups.len() as u32;
+                        m.groups.push(Group {
+                            distro: Version::parse(&version, Scheme::Generic)
+                                .is_some_and(|v| v.distro.is_some()),
+                            key: k.clone(),
+                            scheme,
+                            raw: version.clone(),
+                            version: if unknown_version(&version) {
+                                None
+                            } else {
+                                Version::parse(&version, scheme)
+                            },
+                            items: Vec::new(),
+                        });
+                        m.by_key.entry(k.clone()).or_default().push(gid);
+                        gid
                     });
-                    m.by_key.entry(k.clone()).or_default().push(gid);
-                    gid
-                });
                 if let Some(g) = m.groups.get_mut(gid as usize) {
                     g.items.push(idx as u32);
                 }
             }
-            m.by_structure.entry(item.structure_id).or_default().push(idx as u32);
+            m.by_structure
+                .entry(item.structure_id)
+                .or_default()
+                .push(idx as u32);
             m.item_keys.push(keys);
         }
         m.items = items;
@@ -328,13 +429,23 @@ impl Matcher {
                 if self.catalog.get(id).is_some() {
                     ids.push(id.clone());
                 } else {
-                    ids.extend(self.catalog.resolve_name(id).into_iter().map(str::to_string));
+                    ids.extend(
+                        self.catalog
+                            .resolve_name(id)
+                            .into_iter()
+                            .map(str::to_string),
+                    );
                 }
             }
             ProductRef::Cpe(s) => {
                 if let Ok(c) = Cpe::parse(s) {
                     if let (Some(v), Some(p)) = (c.vendor.as_value(), c.product.as_value()) {
-                        ids.extend(self.catalog.resolve_cpe(v, p).into_iter().map(str::to_string));
+                        ids.extend(
+                            self.catalog
+                                .resolve_cpe(v, p)
+                                .into_iter()
+                                .map(str::to_string),
+                        );
                         keys.push(format!("cpe:{}", cpe_key(v, p)));
                     }
                     if version.is_empty() {
@@ -347,14 +458,24 @@ impl Matcher {
                 }
             }
             ProductRef::Named { vendor, product } => {
-                ids.extend(self.catalog.resolve_cve(vendor, product).into_iter().map(str::to_string));
+                ids.extend(
+                    self.catalog
+                        .resolve_cve(vendor, product)
+                        .into_iter()
+                        .map(str::to_string),
+                );
                 for id in self.catalog.resolve_kev(vendor, product) {
                     if !ids.iter().any(|x| x == id) {
                         ids.push(id.to_string());
                     }
                 }
                 if ids.is_empty() {
-                    ids.extend(self.catalog.resolve_name(product).into_iter().map(str::to_string));
+                    ids.extend(
+                        self.catalog
+                            .resolve_name(product)
+                            .into_iter()
+                            .map(str::to_string),
+                    );
                 }
                 keys.push(name_key(vendor, product));
             }
@@ -371,7 +492,12 @@ impl Matcher {
 
     /// Keys an advisory's affected entry resolves to.
     fn affected_keys(&self, a: &AffectedProduct) -> Vec<String> {
-        let mut keys: Vec<String> = self.catalog.resolve_cve(&a.vendor, &a.product).into_iter().map(id_key).collect();
+        let mut keys: Vec<String> = self
+            .catalog
+            .resolve_cve(&a.vendor, &a.product)
+            .into_iter()
+            .map(id_key)
+            .collect();
         for c in &a.cpes {
             if let Ok(c) = Cpe::parse(c) {
                 if let (Some(v), Some(p)) = (c.vendor.as_value(), c.product.as_value()) {
@@ -401,7 +527,7 @@ impl Matcher {
     }
 
     fn groups_for<'a>(&'a self, keys: &[String]) -> Vec<&'a Group> {
-        let mut seen = HashSet::new();
+        let mut seen: HashSet<u32, IdBuild> = HashSet::default();
         let mut out = Vec::new();
         for k in keys {
             if let Some(gs) = self.by_key.get(k) {
@@ -425,15 +551,34 @@ impl Matcher {
         let mut acc = Acc::default();
         for a in &adv.affected {
             let keys = self.affected_keys(a);
+            let mut info: Option<(Scheme, ListInfo)> = None;
             for g in self.groups_for(&keys) {
-                let v = eval_cve5(a, g);
-                let conf = if g.key.starts_with("id:") { Confidence::High } else { Confidence::Medium };
+                let li = match info {
+                    Some((s, li)) if s == g.scheme => li,
+                    _ => {
+                        let li = list_info(a, g.scheme);
+                        info = Some((g.scheme, li));
+                        li
+                    }
+                };
+                let v = eval_cve5(a, g, li);
+                let conf = if g.key.starts_with("id:") {
+                    Confidence::High
+                } else {
+                    Confidence::Medium
+                };
                 let (rank, reason) = match v {
                     Verdict::NotAffected => continue,
                     Verdict::Unknown(r) => (1, acc.reason(r)),
                     Verdict::Affected => (
                         2,
-                        acc.reason(format!("{} `{}` / `{}` version `{}`", source_label(a.origin), a.vendor, a.product, g.raw)),
+                        acc.reason(format!(
+                            "{} `{}` / `{}` version `{}`",
+                            source_label(a.origin),
+                            a.vendor,
+                            a.product,
+                            g.raw
+                        )),
                     ),
                 };
                 for it in &g.items {
@@ -459,16 +604,25 @@ impl Matcher {
         let shared: Vec<Arc<str>> = acc.reasons.iter().map(|r| Arc::from(r.as_str())).collect();
         let empty: Arc<str> = Arc::from("");
         for (item, e) in acc.map {
-            let Some(it) = self.items.get(item as usize) else { continue };
+            let Some(it) = self.items.get(item as usize) else {
+                continue;
+            };
             let base = shared.get(e.reason as usize).unwrap_or(&empty);
             let (decision, conf, reason) = match e.rank {
                 2 if e.distro => (
                     Decision::NeedsReview,
                     Confidence::Low,
-                    Arc::from(format!("{base}; distribution package `{}`: the fix may be backported", it.version)),
+                    Arc::from(format!(
+                        "{base}; distribution package `{}`: the fix may be backported",
+                        it.version
+                    )),
                 ),
                 2 => (Decision::Affected, e.conf, base.clone()),
-                _ => (Decision::NeedsReview, e.conf.min(Confidence::Medium), base.clone()),
+                _ => (
+                    Decision::NeedsReview,
+                    e.conf.min(Confidence::Medium),
+                    base.clone(),
+                ),
             };
             out.push(Finding {
                 item: item as usize,
@@ -478,7 +632,11 @@ impl Matcher {
                 confidence: conf,
                 sources: Sources(e.sources | extra),
                 reason,
-                priority: if it.exposed { p_exposed.clone() } else { p_internal.clone() },
+                priority: if it.exposed {
+                    p_exposed.clone()
+                } else {
+                    p_internal.clone()
+                },
             });
         }
         out.sort_unstable_by_key(|f| f.item);
@@ -488,11 +646,18 @@ impl Matcher {
     /// Product-level findings for a KEV entry that has no CVE/NVD record with version data:
     /// every item of the product is sent to review (never "affected" without a version rule).
     pub fn match_kev_entry(&self, e: &KevEntry, ctx: &ThreatContext) -> Vec<Finding> {
-        let keys: Vec<String> = self.catalog.resolve_kev(&e.vendor_project, &e.product).into_iter().map(id_key).collect();
+        let keys: Vec<String> = self
+            .catalog
+            .resolve_kev(&e.vendor_project, &e.product)
+            .into_iter()
+            .map(id_key)
+            .collect();
         let mut out = Vec::new();
         for g in self.groups_for(&keys) {
             for it in &g.items {
-                let Some(item) = self.items.get(*it as usize) else { continue };
+                let Some(item) = self.items.get(*it as usize) else {
+                    continue;
+                };
                 out.push(Finding {
                     item: *it as usize,
                     structure_id: item.structure_id,
@@ -511,14 +676,21 @@ impl Matcher {
         out
     }
 
-    fn node_item_verdict(&self, node: &ConfigNode, g: &Group, vulnerable_only: bool) -> Option<Verdict> {
+    fn node_item_verdict(
+        &self,
+        node: &ConfigNode,
+        g: &Group,
+        vulnerable_only: bool,
+    ) -> Option<Verdict> {
         let mut best: Option<Verdict> = None;
         for m in &node.matches {
             if vulnerable_only && !m.vulnerable {
                 continue;
             }
-            let Ok(c) = Cpe::parse(&m.criteria) else { continue };
-            if !self.cpe_keys(&c).iter().any(|k| *k == g.key) {
+            let Ok(c) = Cpe::parse(&m.criteria) else {
+                continue;
+            };
+            if !self.cpe_keys(&c).contains(&g.key) {
                 continue;
             }
             let v = eval_nvd_match(m, &c, g);
@@ -532,14 +704,22 @@ impl Matcher {
     }
 
     fn structure_satisfies(&self, structure: i64, node: &ConfigNode) -> bool {
-        let Some(items) = self.by_structure.get(&structure) else { return false };
+        let Some(items) = self.by_structure.get(&structure) else {
+            return false;
+        };
         let hit = items.iter().any(|i| {
             self.item_keys.get(*i as usize).is_some_and(|keys| {
                 keys.iter().any(|k| {
                     self.by_key.get(k).is_some_and(|gs| {
-                        gs.iter().filter_map(|g| self.groups.get(*g as usize)).any(|g| {
-                            g.items.contains(i) && matches!(self.node_item_verdict(node, g, false), Some(Verdict::Affected))
-                        })
+                        gs.iter()
+                            .filter_map(|g| self.groups.get(*g as usize))
+                            .any(|g| {
+                                g.items.contains(i)
+                                    && matches!(
+                                        self.node_item_verdict(node, g, false),
+                                        Some(Verdict::Affected)
+                                    )
+                            })
                     })
                 })
             })
@@ -559,18 +739,27 @@ impl Matcher {
                 }
             }
             for g in self.groups_for(&keys) {
-                let Some(v) = self.node_item_verdict(node, g, true) else { continue };
+                let Some(v) = self.node_item_verdict(node, g, true) else {
+                    continue;
+                };
                 let (rank, reason) = match v {
                     Verdict::NotAffected => continue,
                     _ if cfg.negate => (1, acc.reason("negated NVD configuration: review".into())),
                     Verdict::Unknown(r) => (1, acc.reason(r)),
-                    Verdict::Affected => (2, acc.reason(format!("NVD configuration, version `{}`", g.raw))),
+                    Verdict::Affected => (
+                        2,
+                        acc.reason(format!("NVD configuration, version `{}`", g.raw)),
+                    ),
                 };
                 for it in &g.items {
                     let mut conf = Confidence::High;
                     let mut rid = reason;
                     if cfg.and && rank == 2 {
-                        let sid = self.items.get(*it as usize).map(|i| i.structure_id).unwrap_or_default();
+                        let sid = self
+                            .items
+                            .get(*it as usize)
+                            .map(|i| i.structure_id)
+                            .unwrap_or_default();
                         let others_ok = cfg
                             .nodes
                             .iter()
@@ -579,7 +768,11 @@ impl Matcher {
                             .all(|(_, n)| self.structure_satisfies(sid, n));
                         if !others_ok {
                             conf = Confidence::Medium;
-                            let base = acc.reasons.get(reason as usize).cloned().unwrap_or_default();
+                            let base = acc
+                                .reasons
+                                .get(reason as usize)
+                                .cloned()
+                                .unwrap_or_default();
                             rid = acc.reason(format!("{base}; AND configuration: the platform condition is not in the inventory"));
                         }
                     }
@@ -595,9 +788,15 @@ impl Matcher {
         let by_slug: HashMap<&str, &EolProduct> = eol.iter().map(|p| (p.id.as_str(), p)).collect();
         let mut out = Vec::new();
         for p in self.catalog.products() {
-            let Some(slug) = p.eol.as_deref() else { continue };
-            let Some(ep) = by_slug.get(slug) else { continue };
-            let Some(gs) = self.by_key.get(&id_key(&p.id)) else { continue };
+            let Some(slug) = p.eol.as_deref() else {
+                continue;
+            };
+            let Some(ep) = by_slug.get(slug) else {
+                continue;
+            };
+            let Some(gs) = self.by_key.get(&id_key(&p.id)) else {
+                continue;
+            };
             for g in gs.iter().filter_map(|g| self.groups.get(*g as usize)) {
                 let cycle = match &p.eol_cycle {
                     Some(c) => ep.releases.iter().find(|r| r.cycle == *c),
@@ -637,7 +836,10 @@ fn find_cycle<'a>(releases: &'a [ReleaseCycle], v: &Version) -> Option<&'a Relea
     for r in releases {
         let nums: Option<Vec<u64>> = r.cycle.split('.').map(|p| p.parse::<u64>().ok()).collect();
         let Some(nums) = nums else { continue };
-        if !nums.is_empty() && v.release_starts_with(&nums) && best.is_none_or(|(n, _)| nums.len() > n) {
+        if !nums.is_empty()
+            && v.release_starts_with(&nums)
+            && best.is_none_or(|(n, _)| nums.len() > n)
+        {
             best = Some((nums.len(), r));
         }
     }
@@ -671,7 +873,7 @@ struct Entry {
 /// Per-advisory accumulator: one small Copy entry per item, reasons stored once per group.
 #[derive(Default)]
 struct Acc {
-    map: HashMap<u32, Entry>,
+    map: HashMap<u32, Entry, IdBuild>,
     reasons: Vec<String>,
 }
 
@@ -681,17 +883,37 @@ impl Acc {
         (self.reasons.len() - 1) as u32
     }
 
-    fn merge(&mut self, item: u32, rank: u8, conf: Confidence, src: Source, reason: u32, distro: bool) {
+    fn merge(
+        &mut self,
+        item: u32,
+        rank: u8,
+        conf: Confidence,
+        src: Source,
+        reason: u32,
+        distro: bool,
+    ) {
         use std::collections::hash_map::Entry as E;
         match self.map.entry(item) {
             E::Vacant(v) => {
-                v.insert(Entry { rank, conf, sources: bit(src), reason, distro });
+                v.insert(Entry {
+                    rank,
+                    conf,
+                    sources: bit(src),
+                    reason,
+                    distro,
+                });
             }
             E::Occupied(mut o) => {
                 let e = o.get_mut();
                 if rank > e.rank || (rank == e.rank && conf > e.conf) {
                     let keep = if rank == e.rank { e.sources } else { 0 };
-                    *e = Entry { rank, conf, sources: bit(src) | keep, reason, distro };
+                    *e = Entry {
+                        rank,
+                        conf,
+                        sources: bit(src) | keep,
+                        reason,
+                        distro,
+                    };
                 } else if rank == e.rank {
                     e.sources |= bit(src);
                 }
@@ -700,15 +922,27 @@ impl Acc {
     }
 }
 
-const ALL_SOURCES: [Source; 7] =
-    [Source::CveCna, Source::CisaAdp, Source::Nvd, Source::Kev, Source::CertFr, Source::EndOfLife, Source::Epss];
+const ALL_SOURCES: [Source; 7] = [
+    Source::CveCna,
+    Source::CisaAdp,
+    Source::Nvd,
+    Source::Kev,
+    Source::CertFr,
+    Source::EndOfLife,
+    Source::Epss,
+];
 
 fn bit(s: Source) -> u8 {
     1 << (ALL_SOURCES.iter().position(|x| *x == s).unwrap_or(0) as u8)
 }
 
 fn sources_of(mask: u8) -> Vec<Source> {
-    ALL_SOURCES.iter().enumerate().filter(|(i, _)| mask & (1 << i) != 0).map(|(_, s)| *s).collect()
+    ALL_SOURCES
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| mask & (1 << i) != 0)
+        .map(|(_, s)| *s)
+        .collect()
 }
 
 type ParseCache = HashMap<Scheme, HashMap<String, Option<std::rc::Rc<Version>>>>;
@@ -748,14 +982,30 @@ fn leading_release(s: &str) -> Vec<u64> {
     if !t.starts_with(|c: char| c.is_ascii_digit()) {
         return Vec::new();
     }
-    let head: String = t.chars().take_while(|c| c.is_ascii_digit() || *c == '.').collect();
-    head.split('.').filter(|p| !p.is_empty()).map_while(|p| p.parse::<u64>().ok()).collect()
+    let head: String = t
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || *c == '.')
+        .collect();
+    head.split('.')
+        .filter(|p| !p.is_empty())
+        .map_while(|p| p.parse::<u64>().ok())
+        .collect()
 }
 
 /// "8.0.32 and prior" → "8.0.32".
 fn and_prior(s: &str) -> Option<&str> {
+    if !(s.contains(" and ") || s.contains(" or ")) {
+        return None;
+    }
     let l = s.to_ascii_lowercase();
-    for phrase in [" and prior", " and earlier", " and older", " and below", " or earlier", " or older"] {
+    for phrase in [
+        " and prior",
+        " and earlier",
+        " and older",
+        " and below",
+        " or earlier",
+        " or older",
+    ] {
         if let Some(pos) = l.find(phrase) {
             let head = s.get(..pos)?;
             // Drop a parenthesised note: "12.4.3-02804 (platform-hotfix)".
@@ -769,23 +1019,31 @@ fn and_prior(s: &str) -> Option<&str> {
 /// `7.2.*`, `16.1.x`: an upper bound that names a whole line.
 fn line_bound(s: &str) -> Option<&str> {
     let t = s.trim();
-    t.strip_suffix(".*").or_else(|| t.strip_suffix(".x")).or_else(|| t.strip_suffix(".x*"))
+    t.strip_suffix(".*")
+        .or_else(|| t.strip_suffix(".x"))
+        .or_else(|| t.strip_suffix(".x*"))
 }
 
-fn eval_cve5(a: &AffectedProduct, g: &Group) -> Verdict {
+fn eval_cve5(a: &AffectedProduct, g: &Group, li: ListInfo) -> Verdict {
     if unknown_version(&g.raw) {
-        return Verdict::Unknown(format!("`{}` is affected by this CVE in some versions; the inventory version is unknown", a.product));
+        return Verdict::Unknown(format!(
+            "`{}` is affected by this CVE in some versions; the inventory version is unknown",
+            a.product
+        ));
     }
     let Some(iv) = g.version.as_ref() else {
-        return Verdict::Unknown(format!("inventory version `{}` cannot be compared ({:?} scheme)", g.raw, g.scheme));
+        return Verdict::Unknown(format!(
+            "inventory version `{}` cannot be compared ({:?} scheme)",
+            g.raw, g.scheme
+        ));
     };
     let mut matched: Option<Status> = None;
     let mut unknown: Option<String> = None;
     // Editions (NetScaler FIPS/NDcPP): when the list names editions, an entry applies only to
     // items of the same edition.
     let edition_of = |s: &str| parse_cached(s, g.scheme).and_then(|v| v.edition.clone());
-    let list_has_editions = a.versions.iter().any(|e| edition_of(&e.version).is_some());
-    let prior_entries = a.versions.iter().filter(|e| and_prior(&e.version).is_some()).count();
+    let list_has_editions = li.has_editions;
+    let prior_entries = li.prior_entries;
     for e in &a.versions {
         if let Some(t) = &e.version_type {
             if t.eq_ignore_ascii_case("git") || t.starts_with("original_commit") {
@@ -797,10 +1055,17 @@ fn eval_cve5(a: &AffectedProduct, g: &Group) -> Verdict {
         }
         // "8.0.32 and prior", "7.0.1-5035 and older versions": an inclusive bound, per release
         // line when the record lists several lines.
-        let prior = if e.less_than.is_none() && e.less_than_or_equal.is_none() { and_prior(&e.version) } else { None };
+        let prior = if e.less_than.is_none() && e.less_than_or_equal.is_none() {
+            and_prior(&e.version)
+        } else {
+            None
+        };
         if let Some(bound) = prior {
             let Some(bv) = parse_cached(bound, g.scheme) else {
-                unknown = Some(format!("record version text `{}` is not a version: review", e.version));
+                unknown = Some(format!(
+                    "record version text `{}` is not a version: review",
+                    e.version
+                ));
                 continue;
             };
             if prior_entries > 1 {
@@ -820,7 +1085,11 @@ fn eval_cve5(a: &AffectedProduct, g: &Group) -> Verdict {
             }
             continue;
         }
-        let upper = e.less_than.as_deref().map(|u| (u, false)).or(e.less_than_or_equal.as_deref().map(|u| (u, true)));
+        let upper = e
+            .less_than
+            .as_deref()
+            .map(|u| (u, false))
+            .or(e.less_than_or_equal.as_deref().map(|u| (u, true)));
         if let Some((up, inclusive)) = upper {
             let start_ok = if is_unbounded(&e.version) {
                 Some(true)
@@ -829,15 +1098,23 @@ fn eval_cve5(a: &AffectedProduct, g: &Group) -> Verdict {
                     Some(o) => Some(o != Ordering::Less),
                     None => {
                         // "16.1.x": the start names a line.
-                        line_bound(&e.version).and_then(|l| cmp_in(g, l)).map(|o| o != Ordering::Less)
+                        line_bound(&e.version)
+                            .and_then(|l| cmp_in(g, l))
+                            .map(|o| o != Ordering::Less)
                     }
                 }
             };
             let mut up_s = up.to_string();
             let mut prefix_required: Option<Vec<u64>> = None;
             // NetScaler style "version 13.1, lessThan 49.15": the bound is a build within the line.
-            if let (Some(sv), Some(uv)) = (parse_cached(&e.version, g.scheme), parse_cached(up, g.scheme)) {
-                let patch_type = e.version_type.as_deref().is_some_and(|t| t.eq_ignore_ascii_case("patch"));
+            if let (Some(sv), Some(uv)) = (
+                parse_cached(&e.version, g.scheme),
+                parse_cached(up, g.scheme),
+            ) {
+                let patch_type = e
+                    .version_type
+                    .as_deref()
+                    .is_some_and(|t| t.eq_ignore_ascii_case("patch"));
                 let build_in_line = (g.scheme == Scheme::NetScaler || patch_type)
                     && sv.release.len() == 2
                     && uv.release.len() == 2
@@ -854,7 +1131,9 @@ fn eval_cve5(a: &AffectedProduct, g: &Group) -> Verdict {
             }
             let end_ok = if up.trim() == "*" {
                 Some(true)
-            } else if let Some(line) = line_bound(up).filter(|_| inclusive || up.trim().ends_with('*')) {
+            } else if let Some(line) =
+                line_bound(up).filter(|_| inclusive || up.trim().ends_with('*'))
+            {
                 parse_cached(line, g.scheme).map(|lv| {
                     let n = lv.release.len();
                     let head: Vec<u64> = iv.release.iter().take(n).copied().collect();
@@ -876,7 +1155,11 @@ fn eval_cve5(a: &AffectedProduct, g: &Group) -> Verdict {
                     {
                         None
                     }
-                    Some((o, _)) => Some(if inclusive { o != Ordering::Greater } else { o == Ordering::Less }),
+                    Some((o, _)) => Some(if inclusive {
+                        o != Ordering::Greater
+                    } else {
+                        o == Ordering::Less
+                    }),
                     None => None,
                 }
             };
@@ -888,7 +1171,10 @@ fn eval_cve5(a: &AffectedProduct, g: &Group) -> Verdict {
                             Some(Ordering::Less) => {}
                             Some(_) => st = ch.status,
                             None => {
-                                unknown = Some(format!("cannot compare `{}` with change point `{}`", g.raw, ch.at));
+                                unknown = Some(format!(
+                                    "cannot compare `{}` with change point `{}`",
+                                    g.raw, ch.at
+                                ));
                             }
                         }
                     }
@@ -908,13 +1194,25 @@ fn eval_cve5(a: &AffectedProduct, g: &Group) -> Verdict {
             // Single version.
             if is_unbounded(&e.version) {
                 if e.status == Status::Affected {
-                    unknown = Some(format!("record lists `{}` as affected without a version", a.product));
+                    unknown = Some(format!(
+                        "record lists `{}` as affected without a version",
+                        a.product
+                    ));
                 }
                 continue;
             }
             // "7.2.1, 7.2.0, 7.0.6" is a list of versions; "FortiOS 7.2.1, ...; FortiProxy ..." is not.
-            let parts: Vec<&str> = e.version.split(',').map(str::trim).filter(|s| !s.is_empty()).collect();
-            let candidates: Vec<&str> = if parts.len() > 1 && parts.iter().all(|p| p.starts_with(|c: char| c.is_ascii_digit())) {
+            let parts: Vec<&str> = e
+                .version
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .collect();
+            let candidates: Vec<&str> = if parts.len() > 1
+                && parts
+                    .iter()
+                    .all(|p| p.starts_with(|c: char| c.is_ascii_digit()))
+            {
                 parts
             } else {
                 vec![e.version.as_str()]
@@ -922,7 +1220,11 @@ fn eval_cve5(a: &AffectedProduct, g: &Group) -> Verdict {
             for c in candidates {
                 match parse_cached(c, g.scheme) {
                     Some(sv) => {
-                        if sv.release.len() < iv.release.len() && iv.release_starts_with(&sv.release) && sv.pre.is_none() && sv.post.is_empty() {
+                        if sv.release.len() < iv.release.len()
+                            && iv.release_starts_with(&sv.release)
+                            && sv.pre.is_none()
+                            && sv.post.is_empty()
+                        {
                             // "13.0" names a release line, the item is a build in it.
                             if e.status == Status::Affected {
                                 unknown = Some(format!(
@@ -939,7 +1241,9 @@ fn eval_cve5(a: &AffectedProduct, g: &Group) -> Verdict {
                                 }
                             }
                             Some(_) => {}
-                            None => unknown = Some(format!("cannot compare `{}` with `{c}`", g.raw)),
+                            None => {
+                                unknown = Some(format!("cannot compare `{}` with `{c}`", g.raw))
+                            }
                         }
                     }
                     None => {
@@ -948,7 +1252,10 @@ fn eval_cve5(a: &AffectedProduct, g: &Group) -> Verdict {
                         let lead = leading_release(c);
                         let other_line = !lead.is_empty() && !iv.release_starts_with(&lead);
                         if e.status == Status::Affected && !other_line {
-                            unknown = Some(format!("record version text `{}` is not a version: review", e.version));
+                            unknown = Some(format!(
+                                "record version text `{}` is not a version: review",
+                                e.version
+                            ));
                         }
                     }
                 }
@@ -963,9 +1270,14 @@ fn eval_cve5(a: &AffectedProduct, g: &Group) -> Verdict {
                 return Verdict::Unknown(u);
             }
             match (a.default_status, a.versions.is_empty()) {
-                (Status::Affected, true) => Verdict::Unknown(format!("record says `{}` is affected but gives no version", a.product)),
+                (Status::Affected, true) => Verdict::Unknown(format!(
+                    "record says `{}` is affected but gives no version",
+                    a.product
+                )),
                 (Status::Affected, false) => Verdict::Affected,
-                (Status::Unknown, true) => Verdict::Unknown(format!("record names `{}` without versions", a.product)),
+                (Status::Unknown, true) => {
+                    Verdict::Unknown(format!("record names `{}` without versions", a.product))
+                }
                 _ => Verdict::NotAffected,
             }
         }
@@ -980,12 +1292,19 @@ fn eval_nvd_match(m: &CpeMatch, c: &Cpe, g: &Group) -> Verdict {
         CpeValue::Na if ed.is_some() => return Verdict::NotAffected,
         _ => {}
     }
-    let has_range = m.start_including.is_some() || m.start_excluding.is_some() || m.end_including.is_some() || m.end_excluding.is_some();
+    let has_range = m.start_including.is_some()
+        || m.start_excluding.is_some()
+        || m.end_including.is_some()
+        || m.end_excluding.is_some();
     if has_range {
         if unknown_version(&g.raw) || g.version.is_none() {
-            return Verdict::Unknown(format!("NVD range for `{}`; inventory version `{}` cannot be compared", m.criteria, g.raw));
+            return Verdict::Unknown(format!(
+                "NVD range for `{}`; inventory version `{}` cannot be compared",
+                m.criteria, g.raw
+            ));
         }
-        let checks: [(&Option<String>, fn(Ordering) -> bool); 4] = [
+        type Check<'a> = (&'a Option<String>, fn(Ordering) -> bool);
+        let checks: [Check; 4] = [
             (&m.start_including, |o| o != Ordering::Less),
             (&m.start_excluding, |o| o == Ordering::Greater),
             (&m.end_including, |o| o != Ordering::Greater),
@@ -996,7 +1315,12 @@ fn eval_nvd_match(m: &CpeMatch, c: &Cpe, g: &Group) -> Verdict {
                 match cmp_in(g, b) {
                     Some(o) if ok(o) => {}
                     Some(_) => return Verdict::NotAffected,
-                    None => return Verdict::Unknown(format!("cannot compare `{}` with NVD bound `{b}`", g.raw)),
+                    None => {
+                        return Verdict::Unknown(format!(
+                            "cannot compare `{}` with NVD bound `{b}`",
+                            g.raw
+                        ))
+                    }
                 }
             }
         }
@@ -1020,7 +1344,9 @@ fn eval_nvd_match(m: &CpeMatch, c: &Cpe, g: &Group) -> Verdict {
         }
         CpeValue::Value(v) => {
             if unknown_version(&g.raw) {
-                return Verdict::Unknown(format!("NVD names version `{v}`; inventory version unknown"));
+                return Verdict::Unknown(format!(
+                    "NVD names version `{v}`; inventory version unknown"
+                ));
             }
             // The update attribute (e.g. `p1`, `cumulative_update_13`) is part of the version.
             let full = match &c.update {
@@ -1034,13 +1360,19 @@ fn eval_nvd_match(m: &CpeMatch, c: &Cpe, g: &Group) -> Verdict {
                     if g.raw.eq_ignore_ascii_case(v) {
                         Verdict::Affected
                     } else {
-                        Verdict::Unknown(format!("cannot compare `{}` with NVD version `{full}`", g.raw))
+                        Verdict::Unknown(format!(
+                            "cannot compare `{}` with NVD version `{full}`",
+                            g.raw
+                        ))
                     }
                 }
             }
         }
         CpeValue::Pattern(p) => {
-            let t = Cpe::parse(&format!("cpe:2.3:a:x:y:{}:*:*:*:*:*:*:*", g.raw.replace(':', "\\:")));
+            let t = Cpe::parse(&format!(
+                "cpe:2.3:a:x:y:{}:*:*:*:*:*:*:*",
+                g.raw.replace(':', "\\:")
+            ));
             let pat = Cpe::parse(&format!("cpe:2.3:a:x:y:{p}:*:*:*:*:*:*:*"));
             match (pat, t) {
                 (Ok(pat), Ok(t)) if pat.matches(&t) => Verdict::Affected,

@@ -25,7 +25,10 @@ impl fmt::Display for ParseError {
             f,
             "{}{}: {}",
             self.file.as_deref().unwrap_or("<input>"),
-            self.record.as_deref().map(|r| format!(" [{r}]")).unwrap_or_default(),
+            self.record
+                .as_deref()
+                .map(|r| format!(" [{r}]"))
+                .unwrap_or_default(),
             self.reason
         )
     }
@@ -35,7 +38,11 @@ impl std::error::Error for ParseError {}
 
 impl ParseError {
     fn new(file: Option<&str>, record: Option<&str>, reason: impl Into<String>) -> Self {
-        ParseError { file: file.map(str::to_string), record: record.map(str::to_string), reason: reason.into() }
+        ParseError {
+            file: file.map(str::to_string),
+            record: record.map(str::to_string),
+            reason: reason.into(),
+        }
     }
 }
 
@@ -161,7 +168,11 @@ fn val_str(v: &Option<Value>) -> Option<String> {
 fn cvss_from_metric(m: &Value) -> Option<f32> {
     let obj = m.as_object()?;
     for key in ["cvssV4_0", "cvssV3_1", "cvssV3_0", "cvssV2_0"] {
-        if let Some(score) = obj.get(key).and_then(|c| c.get("baseScore")).and_then(Value::as_f64) {
+        if let Some(score) = obj
+            .get(key)
+            .and_then(|c| c.get("baseScore"))
+            .and_then(Value::as_f64)
+        {
             if (0.0..=10.0).contains(&score) {
                 return Some(score as f32);
             }
@@ -197,7 +208,13 @@ fn kev_from_metric(m: &Value) -> Option<String> {
     if other.get("type")?.as_str()? != "kev" {
         return None;
     }
-    Some(other.get("content")?.get("dateAdded")?.as_str()?.to_string())
+    Some(
+        other
+            .get("content")?
+            .get("dateAdded")?
+            .as_str()?
+            .to_string(),
+    )
 }
 
 fn convert_affected(a: C5Affected, origin: Source) -> AffectedProduct {
@@ -220,7 +237,12 @@ fn convert_affected(a: C5Affected, origin: Source) -> AffectedProduct {
                 changes: v
                     .changes
                     .into_iter()
-                    .filter_map(|c| Some(StatusChange { at: val_str(&c.at)?, status: Status::from_cve(c.status.as_deref()) }))
+                    .filter_map(|c| {
+                        Some(StatusChange {
+                            at: val_str(&c.at)?,
+                            status: Status::from_cve(c.status.as_deref()),
+                        })
+                    })
                     .collect(),
             })
             .collect(),
@@ -232,20 +254,41 @@ pub fn parse_cve5(bytes: &[u8], file: Option<&str>) -> Result<Advisory, ParseErr
     if bytes.len() > MAX_RECORD_BYTES {
         return Err(ParseError::new(file, None, "record larger than 16 MiB"));
     }
-    let rec: C5Record = serde_json::from_slice(bytes).map_err(|e| ParseError::new(file, None, format!("not a CVE JSON 5 record: {e}")))?;
+    let rec: C5Record = serde_json::from_slice(bytes)
+        .map_err(|e| ParseError::new(file, None, format!("not a CVE JSON 5 record: {e}")))?;
     let id = rec.meta.cve_id.trim().to_ascii_uppercase();
     if !is_cve_id(&id) {
-        return Err(ParseError::new(file, Some(&id), "cveMetadata.cveId is not a CVE id"));
+        return Err(ParseError::new(
+            file,
+            Some(&id),
+            "cveMetadata.cveId is not a CVE id",
+        ));
     }
     if let Some(dt) = &rec.data_type {
         if dt != "CVE_RECORD" {
-            return Err(ParseError::new(file, Some(&id), format!("dataType is `{dt}`, expected CVE_RECORD")));
+            return Err(ParseError::new(
+                file,
+                Some(&id),
+                format!("dataType is `{dt}`, expected CVE_RECORD"),
+            ));
         }
     }
-    let state = match rec.meta.state.as_deref().map(str::to_ascii_uppercase).as_deref() {
+    let state = match rec
+        .meta
+        .state
+        .as_deref()
+        .map(str::to_ascii_uppercase)
+        .as_deref()
+    {
         Some("REJECTED") => RecordState::Rejected,
         Some("PUBLISHED") | None => RecordState::Published,
-        Some(other) => return Err(ParseError::new(file, Some(&id), format!("unknown state `{other}`"))),
+        Some(other) => {
+            return Err(ParseError::new(
+                file,
+                Some(&id),
+                format!("unknown state `{other}`"),
+            ))
+        }
     };
     let mut adv = Advisory {
         id: id.clone(),
@@ -272,7 +315,11 @@ pub fn parse_cve5(bytes: &[u8], file: Option<&str>) -> Result<Advisory, ParseErr
             .or(cna.descriptions.first())
             .and_then(|d| d.value.clone());
         adv.cvss = cna.metrics.iter().find_map(cvss_from_metric);
-        adv.affected.extend(cna.affected.into_iter().map(|a| convert_affected(a, Source::CveCna)));
+        adv.affected.extend(
+            cna.affected
+                .into_iter()
+                .map(|a| convert_affected(a, Source::CveCna)),
+        );
     }
     for adp in containers.adp {
         let is_cisa = adp
@@ -294,7 +341,11 @@ pub fn parse_cve5(bytes: &[u8], file: Option<&str>) -> Result<Advisory, ParseErr
                 adv.kev_date_added = Some(k);
             }
         }
-        adv.affected.extend(adp.affected.into_iter().map(|a| convert_affected(a, Source::CisaAdp)));
+        adv.affected.extend(
+            adp.affected
+                .into_iter()
+                .map(|a| convert_affected(a, Source::CisaAdp)),
+        );
     }
     Ok(adv)
 }
@@ -361,7 +412,12 @@ fn is_and(op: &Option<String>) -> bool {
 
 fn nvd_cvss(metrics: &Value) -> Option<f32> {
     let obj = metrics.as_object()?;
-    for key in ["cvssMetricV40", "cvssMetricV31", "cvssMetricV30", "cvssMetricV2"] {
+    for key in [
+        "cvssMetricV40",
+        "cvssMetricV31",
+        "cvssMetricV30",
+        "cvssMetricV2",
+    ] {
         let list = obj.get(key).and_then(Value::as_array);
         let Some(list) = list else { continue };
         // Prefer the NVD's own ("Primary") score, else the first.
@@ -369,7 +425,11 @@ fn nvd_cvss(metrics: &Value) -> Option<f32> {
             .iter()
             .find(|m| m.get("type").and_then(Value::as_str) == Some("Primary"))
             .or(list.first());
-        if let Some(s) = pick.and_then(|m| m.get("cvssData")).and_then(|d| d.get("baseScore")).and_then(Value::as_f64) {
+        if let Some(s) = pick
+            .and_then(|m| m.get("cvssData"))
+            .and_then(|d| d.get("baseScore"))
+            .and_then(Value::as_f64)
+        {
             if (0.0..=10.0).contains(&s) {
                 return Some(s as f32);
             }
@@ -383,11 +443,18 @@ fn convert_nvd(c: NvdCve, file: Option<&str>) -> Result<Advisory, ParseError> {
     if !is_cve_id(&id) {
         return Err(ParseError::new(file, Some(&id), "id is not a CVE id"));
     }
-    let rejected = c.vuln_status.as_deref().is_some_and(|s| s.eq_ignore_ascii_case("Rejected"));
+    let rejected = c
+        .vuln_status
+        .as_deref()
+        .is_some_and(|s| s.eq_ignore_ascii_case("Rejected"));
     Ok(Advisory {
         id,
         format: Source::Nvd,
-        state: if rejected { RecordState::Rejected } else { RecordState::Published },
+        state: if rejected {
+            RecordState::Rejected
+        } else {
+            RecordState::Published
+        },
         published: c.published,
         updated: c.last_modified,
         description: c
@@ -436,21 +503,33 @@ fn convert_nvd(c: NvdCve, file: Option<&str>) -> Result<Advisory, ParseError> {
 /// Parse NVD API 2.0 JSON: either one `cve` object (the fkie-cad per-CVE layout), an object
 /// `{"cve": {...}}`, or an API response `{"vulnerabilities": [{"cve": {...}}, ...]}`.
 /// Returns the advisories that parsed and one error per record that did not.
-pub fn parse_nvd(bytes: &[u8], file: Option<&str>) -> Result<(Vec<Advisory>, Vec<ParseError>), ParseError> {
+pub fn parse_nvd(
+    bytes: &[u8],
+    file: Option<&str>,
+) -> Result<(Vec<Advisory>, Vec<ParseError>), ParseError> {
     if bytes.len() > 4 * MAX_RECORD_BYTES * 64 {
         return Err(ParseError::new(file, None, "file too large"));
     }
-    let v: Value = serde_json::from_slice(bytes).map_err(|e| ParseError::new(file, None, format!("not JSON: {e}")))?;
+    let v: Value = serde_json::from_slice(bytes)
+        .map_err(|e| ParseError::new(file, None, format!("not JSON: {e}")))?;
     let mut ok = Vec::new();
     let mut errs = Vec::new();
     let mut one = |item: Value, idx: usize| {
-        let rec = item.get("id").and_then(Value::as_str).map(str::to_string).unwrap_or_else(|| format!("#{idx}"));
+        let rec = item
+            .get("id")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .unwrap_or_else(|| format!("#{idx}"));
         match serde_json::from_value::<NvdCve>(item) {
             Ok(c) => match convert_nvd(c, file) {
                 Ok(a) => ok.push(a),
                 Err(e) => errs.push(e),
             },
-            Err(e) => errs.push(ParseError::new(file, Some(&rec), format!("not an NVD CVE object: {e}"))),
+            Err(e) => errs.push(ParseError::new(
+                file,
+                Some(&rec),
+                format!("not an NVD CVE object: {e}"),
+            )),
         }
     };
     if let Some(list) = v.get("vulnerabilities").and_then(Value::as_array) {
@@ -465,7 +544,11 @@ pub fn parse_nvd(bytes: &[u8], file: Option<&str>) -> Result<(Vec<Advisory>, Vec
     } else if v.get("id").is_some() {
         one(v, 0);
     } else {
-        return Err(ParseError::new(file, None, "neither an NVD cve object nor an API response"));
+        return Err(ParseError::new(
+            file,
+            None,
+            "neither an NVD cve object nor an API response",
+        ));
     }
     Ok((ok, errs))
 }
@@ -473,16 +556,30 @@ pub fn parse_nvd(bytes: &[u8], file: Option<&str>) -> Result<(Vec<Advisory>, Vec
 // ---- CISA KEV --------------------------------------------------------------------------------
 
 /// Parse the KEV catalogue JSON. Entries that do not parse are reported, the rest are kept.
-pub fn parse_kev(bytes: &[u8], file: Option<&str>) -> Result<(KevCatalog, Vec<ParseError>), ParseError> {
-    let v: Value = serde_json::from_slice(bytes).map_err(|e| ParseError::new(file, None, format!("not JSON: {e}")))?;
+pub fn parse_kev(
+    bytes: &[u8],
+    file: Option<&str>,
+) -> Result<(KevCatalog, Vec<ParseError>), ParseError> {
+    let v: Value = serde_json::from_slice(bytes)
+        .map_err(|e| ParseError::new(file, None, format!("not JSON: {e}")))?;
     let list = v
         .get("vulnerabilities")
         .and_then(Value::as_array)
-        .ok_or_else(|| ParseError::new(file, None, "no `vulnerabilities` array: not a KEV catalogue"))?;
+        .ok_or_else(|| {
+            ParseError::new(
+                file,
+                None,
+                "no `vulnerabilities` array: not a KEV catalogue",
+            )
+        })?;
     let mut entries = Vec::with_capacity(list.len());
     let mut errs = Vec::new();
     for (i, item) in list.iter().enumerate() {
-        let rec = item.get("cveID").and_then(Value::as_str).map(str::to_string).unwrap_or_else(|| format!("#{i}"));
+        let rec = item
+            .get("cveID")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .unwrap_or_else(|| format!("#{i}"));
         match KevEntry::deserialize(item) {
             Ok(mut e) => {
                 e.cve_id = e.cve_id.trim().to_ascii_uppercase();
@@ -492,17 +589,36 @@ pub fn parse_kev(bytes: &[u8], file: Option<&str>) -> Result<(KevCatalog, Vec<Pa
                     errs.push(ParseError::new(file, Some(&rec), "cveID is not a CVE id"));
                 }
             }
-            Err(e) => errs.push(ParseError::new(file, Some(&rec), format!("invalid KEV entry: {e}"))),
+            Err(e) => errs.push(ParseError::new(
+                file,
+                Some(&rec),
+                format!("invalid KEV entry: {e}"),
+            )),
         }
     }
-    let s = |k: &str| v.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
-    Ok((KevCatalog { catalog_version: s("catalogVersion"), date_released: s("dateReleased"), entries }, errs))
+    let s = |k: &str| {
+        v.get(k)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string()
+    };
+    Ok((
+        KevCatalog {
+            catalog_version: s("catalogVersion"),
+            date_released: s("dateReleased"),
+            entries,
+        },
+        errs,
+    ))
 }
 
 // ---- EPSS ------------------------------------------------------------------------------------
 
 /// Parse an EPSS CSV (`#model_version:...,score_date:...` then `cve,epss,percentile`).
-pub fn parse_epss<R: Read>(reader: R, file: Option<&str>) -> Result<(EpssFile, Vec<ParseError>), ParseError> {
+pub fn parse_epss<R: Read>(
+    reader: R,
+    file: Option<&str>,
+) -> Result<(EpssFile, Vec<ParseError>), ParseError> {
     let mut text = String::new();
     reader
         .take(1024 * 1024 * 1024)
@@ -525,11 +641,21 @@ pub fn parse_epss<R: Read>(reader: R, file: Option<&str>) -> Result<(EpssFile, V
             body = &text[first.len()..];
         }
     }
-    let mut rdr = csv::ReaderBuilder::new().has_headers(true).flexible(true).from_reader(body.trim_start().as_bytes());
-    let headers = rdr.headers().map_err(|e| ParseError::new(file, None, format!("bad header: {e}")))?.clone();
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(true)
+        .from_reader(body.trim_start().as_bytes());
+    let headers = rdr
+        .headers()
+        .map_err(|e| ParseError::new(file, None, format!("bad header: {e}")))?
+        .clone();
     let col = |n: &str| headers.iter().position(|h| h.trim() == n);
     let (Some(ci), Some(ei), Some(pi)) = (col("cve"), col("epss"), col("percentile")) else {
-        return Err(ParseError::new(file, None, "header must be cve,epss,percentile"));
+        return Err(ParseError::new(
+            file,
+            None,
+            "header must be cve,epss,percentile",
+        ));
     };
     let mut scores = Vec::new();
     let mut errs = Vec::new();
@@ -541,24 +667,45 @@ pub fn parse_epss<R: Read>(reader: R, file: Option<&str>) -> Result<(EpssFile, V
                 let epss = r.get(ei).and_then(|s| s.trim().parse::<f32>().ok());
                 let pct = r.get(pi).and_then(|s| s.trim().parse::<f32>().ok());
                 match (is_cve_id(&cve), epss, pct) {
-                    (true, Some(e), Some(p)) if (0.0..=1.0).contains(&e) && (0.0..=1.0).contains(&p) => {
-                        scores.push(EpssScore { cve, epss: e, percentile: p })
+                    (true, Some(e), Some(p))
+                        if (0.0..=1.0).contains(&e) && (0.0..=1.0).contains(&p) =>
+                    {
+                        scores.push(EpssScore {
+                            cve,
+                            epss: e,
+                            percentile: p,
+                        })
                     }
-                    _ => errs.push(ParseError::new(file, Some(&line), "expected CVE id and two numbers in 0..1")),
+                    _ => errs.push(ParseError::new(
+                        file,
+                        Some(&line),
+                        "expected CVE id and two numbers in 0..1",
+                    )),
                 }
             }
             Err(e) => errs.push(ParseError::new(file, Some(&line), e.to_string())),
         }
     }
-    Ok((EpssFile { model_version, score_date, scores }, errs))
+    Ok((
+        EpssFile {
+            model_version,
+            score_date,
+            scores,
+        },
+        errs,
+    ))
 }
 
 // ---- CERT-FR ---------------------------------------------------------------------------------
 
 /// Parse CERT-FR JSON: the ALE list (`[{alert, published_at, cves}]`) or one raw CERT-FR
 /// document (`{reference, title, cves: [{name, url}], affected_systems, revisions}`).
-pub fn parse_certfr(bytes: &[u8], file: Option<&str>) -> Result<(Vec<CertFrItem>, Vec<ParseError>), ParseError> {
-    let v: Value = serde_json::from_slice(bytes).map_err(|e| ParseError::new(file, None, format!("not JSON: {e}")))?;
+pub fn parse_certfr(
+    bytes: &[u8],
+    file: Option<&str>,
+) -> Result<(Vec<CertFrItem>, Vec<ParseError>), ParseError> {
+    let v: Value = serde_json::from_slice(bytes)
+        .map_err(|e| ParseError::new(file, None, format!("not JSON: {e}")))?;
     let mut out = Vec::new();
     let mut errs = Vec::new();
     let cves_of = |c: Option<&Value>| -> Vec<String> {
@@ -576,14 +723,21 @@ pub fn parse_certfr(bytes: &[u8], file: Option<&str>) -> Result<(Vec<CertFrItem>
         Value::Array(list) => {
             for (i, item) in list.iter().enumerate() {
                 let Some(reference) = item.get("alert").and_then(Value::as_str) else {
-                    errs.push(ParseError::new(file, Some(&format!("#{i}")), "item without `alert` reference"));
+                    errs.push(ParseError::new(
+                        file,
+                        Some(&format!("#{i}")),
+                        "item without `alert` reference",
+                    ));
                     continue;
                 };
                 out.push(CertFrItem {
                     reference: reference.to_string(),
                     is_alert: reference.contains("-ALE-"),
                     title: None,
-                    date: item.get("published_at").and_then(Value::as_str).map(str::to_string),
+                    date: item
+                        .get("published_at")
+                        .and_then(Value::as_str)
+                        .map(str::to_string),
                     cves: cves_of(item.get("cves")),
                     affected_systems: Vec::new(),
                 });
@@ -591,7 +745,11 @@ pub fn parse_certfr(bytes: &[u8], file: Option<&str>) -> Result<(Vec<CertFrItem>
         }
         Value::Object(o) => {
             let Some(reference) = o.get("reference").and_then(Value::as_str) else {
-                return Err(ParseError::new(file, None, "CERT-FR document without `reference`"));
+                return Err(ParseError::new(
+                    file,
+                    None,
+                    "CERT-FR document without `reference`",
+                ));
             };
             let affected = o
                 .get("affected_systems")
@@ -600,7 +758,9 @@ pub fn parse_certfr(bytes: &[u8], file: Option<&str>) -> Result<(Vec<CertFrItem>
                     l.iter()
                         .map(|s| {
                             let p = s.get("product");
-                            let g = |x: Option<&Value>| x.and_then(Value::as_str).unwrap_or_default().to_string();
+                            let g = |x: Option<&Value>| {
+                                x.and_then(Value::as_str).unwrap_or_default().to_string()
+                            };
                             (
                                 g(p.and_then(|p| p.get("vendor")).and_then(|v| v.get("name"))),
                                 g(p.and_then(|p| p.get("name"))),
@@ -626,7 +786,13 @@ pub fn parse_certfr(bytes: &[u8], file: Option<&str>) -> Result<(Vec<CertFrItem>
                 affected_systems: affected,
             });
         }
-        _ => return Err(ParseError::new(file, None, "neither a CERT-FR alert list nor a CERT-FR document")),
+        _ => {
+            return Err(ParseError::new(
+                file,
+                None,
+                "neither a CERT-FR alert list nor a CERT-FR document",
+            ))
+        }
     }
     Ok((out, errs))
 }
@@ -636,20 +802,30 @@ pub fn parse_certfr(bytes: &[u8], file: Option<&str>) -> Result<(Vec<CertFrItem>
 fn eol_value(v: Option<&Value>) -> EolValue {
     match v {
         Some(Value::Bool(true)) => EolValue::Yes,
-        Some(Value::String(s)) => match chrono::NaiveDate::parse_from_str(s.get(..10).unwrap_or(s), "%Y-%m-%d") {
-            Ok(d) => EolValue::Date(d),
-            Err(_) => EolValue::No,
-        },
+        Some(Value::String(s)) => {
+            match chrono::NaiveDate::parse_from_str(s.get(..10).unwrap_or(s), "%Y-%m-%d") {
+                Ok(d) => EolValue::Date(d),
+                Err(_) => EolValue::No,
+            }
+        }
         _ => EolValue::No,
     }
 }
 
 fn eol_product(id: &str, p: &Value) -> Result<EolProduct, String> {
-    let releases = p.get("releases").and_then(Value::as_array).ok_or("no `releases` array")?;
+    let releases = p
+        .get("releases")
+        .and_then(Value::as_array)
+        .ok_or("no `releases` array")?;
     let cpes = p
         .get("identifiers")
         .and_then(Value::as_array)
-        .map(|l| l.iter().filter_map(|i| i.get("cpe").and_then(Value::as_str)).map(str::to_string).collect())
+        .map(|l| {
+            l.iter()
+                .filter_map(|i| i.get("cpe").and_then(Value::as_str))
+                .map(str::to_string)
+                .collect()
+        })
         .unwrap_or_default();
     let mut out = Vec::with_capacity(releases.len());
     for r in releases {
@@ -663,11 +839,20 @@ fn eol_product(id: &str, p: &Value) -> Result<EolProduct, String> {
             Some(Value::Number(n)) => Some(n.to_string()),
             _ => None,
         };
-        out.push(ReleaseCycle { cycle, release_date: s("releaseDate"), eol: eol_value(r.get("eol")), latest: s("latest") });
+        out.push(ReleaseCycle {
+            cycle,
+            release_date: s("releaseDate"),
+            eol: eol_value(r.get("eol")),
+            latest: s("latest"),
+        });
     }
     Ok(EolProduct {
         id: id.to_string(),
-        title: p.get("title").and_then(Value::as_str).unwrap_or(id).to_string(),
+        title: p
+            .get("title")
+            .and_then(Value::as_str)
+            .unwrap_or(id)
+            .to_string(),
         cpes,
         releases: out,
     })
@@ -675,9 +860,15 @@ fn eol_product(id: &str, p: &Value) -> Result<EolProduct, String> {
 
 /// Parse endoflife.date data: the `products-index.json` map (`{slug: {title, identifiers,
 /// releases}}`) or one product's API JSON (`{"releases": [...]}`, named by `file`).
-pub fn parse_endoflife(bytes: &[u8], file: Option<&str>) -> Result<(Vec<EolProduct>, Vec<ParseError>), ParseError> {
-    let v: Value = serde_json::from_slice(bytes).map_err(|e| ParseError::new(file, None, format!("not JSON: {e}")))?;
-    let obj = v.as_object().ok_or_else(|| ParseError::new(file, None, "expected a JSON object"))?;
+pub fn parse_endoflife(
+    bytes: &[u8],
+    file: Option<&str>,
+) -> Result<(Vec<EolProduct>, Vec<ParseError>), ParseError> {
+    let v: Value = serde_json::from_slice(bytes)
+        .map_err(|e| ParseError::new(file, None, format!("not JSON: {e}")))?;
+    let obj = v
+        .as_object()
+        .ok_or_else(|| ParseError::new(file, None, "expected a JSON object"))?;
     let mut out = Vec::new();
     let mut errs = Vec::new();
     if obj.contains_key("releases") {
@@ -704,7 +895,14 @@ mod tests {
 
     #[test]
     fn malformed_inputs_are_errors_not_panics() {
-        for bad in [&b""[..], b"{", b"[]", b"{\"cveMetadata\":{}}", b"null", b"{\"cveMetadata\":{\"cveId\":\"X\"}}"] {
+        for bad in [
+            &b""[..],
+            b"{",
+            b"[]",
+            b"{\"cveMetadata\":{}}",
+            b"null",
+            b"{\"cveMetadata\":{\"cveId\":\"X\"}}",
+        ] {
             assert!(parse_cve5(bad, Some("f.json")).is_err());
         }
         let e = parse_cve5(b"{\"cveMetadata\":{\"cveId\":\"nope\"}}", Some("f.json")).unwrap_err();

@@ -38,19 +38,21 @@ pub enum Scheme {
 impl Scheme {
     /// Parse a scheme name as used in the catalogue (`fortios`, `netscaler`, ...).
     pub fn from_name(s: &str) -> Option<Scheme> {
-        Some(match s.trim().to_ascii_lowercase().replace('_', "-").as_str() {
-            "generic" => Scheme::Generic,
-            "semver" => Scheme::Semver,
-            "debian" | "deb" | "dpkg" => Scheme::Debian,
-            "fortios" => Scheme::FortiOs,
-            "netscaler" | "citrix" => Scheme::NetScaler,
-            "msbuild" | "ms-build" | "exchange" => Scheme::MsBuild,
-            "openssh" => Scheme::OpenSsh,
-            "mysql" => Scheme::Mysql,
-            "ivanti" | "pulse" => Scheme::Ivanti,
-            "panos" | "pan-os" => Scheme::PanOs,
-            _ => return None,
-        })
+        Some(
+            match s.trim().to_ascii_lowercase().replace('_', "-").as_str() {
+                "generic" => Scheme::Generic,
+                "semver" => Scheme::Semver,
+                "debian" | "deb" | "dpkg" => Scheme::Debian,
+                "fortios" => Scheme::FortiOs,
+                "netscaler" | "citrix" => Scheme::NetScaler,
+                "msbuild" | "ms-build" | "exchange" => Scheme::MsBuild,
+                "openssh" => Scheme::OpenSsh,
+                "mysql" => Scheme::Mysql,
+                "ivanti" | "pulse" => Scheme::Ivanti,
+                "panos" | "pan-os" => Scheme::PanOs,
+                _ => return None,
+            },
+        )
     }
 
     /// All schemes (for CLIs and tests).
@@ -108,7 +110,17 @@ fn pre_rank(w: &str) -> Option<u8> {
 fn is_post(w: &str) -> bool {
     matches!(
         w,
-        "p" | "pl" | "patch" | "h" | "hotfix" | "sp" | "u" | "update" | "post" | "rev" | "r" | "fix"
+        "p" | "pl"
+            | "patch"
+            | "h"
+            | "hotfix"
+            | "sp"
+            | "u"
+            | "update"
+            | "post"
+            | "rev"
+            | "r"
+            | "fix"
     )
 }
 
@@ -138,9 +150,12 @@ fn is_edition(w: &str) -> bool {
 
 fn is_distro_marker(s: &str) -> bool {
     let l = s.to_ascii_lowercase();
-    ["deb", "ubuntu", ".el", "el7", "el8", "el9", ".fc", "amzn", "suse", ".mga", "alpine", "bpo", "rhel"]
-        .iter()
-        .any(|m| l.contains(m))
+    [
+        "deb", "ubuntu", ".el", "el7", "el8", "el9", ".fc", "amzn", "suse", ".mga", "alpine",
+        "bpo", "rhel",
+    ]
+    .iter()
+    .any(|m| l.contains(m))
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -233,7 +248,10 @@ impl Version {
         // Strip a leading product word ("OpenSSH_9.2p1", "FortiOS 7.0.12", "v7.0.12").
         if let Some(first_digit) = body.find(|c: char| c.is_ascii_digit()) {
             let prefix = &body[..first_digit];
-            if prefix.chars().all(|c| c.is_alphabetic() || c == '_' || c == ' ' || c == '-') {
+            if prefix
+                .chars()
+                .all(|c| c.is_alphabetic() || c == '_' || c == ' ' || c == '-')
+            {
                 body = &body[first_digit..];
             } else {
                 return None;
@@ -275,21 +293,15 @@ impl Version {
         if v.release.is_empty() {
             return None;
         }
-        match scheme {
-            Scheme::MsBuild => {
-                if !(2..=4).contains(&v.release.len())
-                    || v.pre.is_some()
-                    || !v.post.is_empty()
-                    || v.unknown.is_some()
-                    || v.release.first().is_some_and(|m| *m > 100)
-                {
-                    return None;
-                }
-            }
-            Scheme::Ivanti => {
-                // R marks the release number: 22.1R6.2 -> [22, 1, 6, 2] (done in fill)
-            }
-            _ => {}
+        if scheme == Scheme::MsBuild
+            && (!(2..=4).contains(&v.release.len())
+                || v.pre.is_some()
+                || !v.post.is_empty()
+                || v.unknown.is_some()
+                || v.release.first().is_some_and(|m| *m > 100))
+        {
+            // Microsoft builds are 2-4 plain numbers ("Exchange 2019 CU14" is not one).
+            return None;
         }
         Some(v)
     }
@@ -305,14 +317,20 @@ impl Version {
             return None;
         }
         let no_epoch = match body.split_once(':') {
-            Some((e, r)) if !e.is_empty() && e.len() <= 9 && e.bytes().all(|b| b.is_ascii_digit()) => {
+            Some((e, r))
+                if !e.is_empty() && e.len() <= 9 && e.bytes().all(|b| b.is_ascii_digit()) =>
+            {
                 v.epoch = e.parse().unwrap_or(0);
                 r
             }
             Some(_) => return None,
             None => body,
         };
-        if !no_epoch.as_bytes().first().is_some_and(|b| b.is_ascii_digit()) {
+        if !no_epoch
+            .as_bytes()
+            .first()
+            .is_some_and(|b| b.is_ascii_digit())
+        {
             return None;
         }
         let (up, rev) = match no_epoch.rsplit_once('-') {
@@ -340,7 +358,9 @@ impl Version {
                 Tok::Num(n) => {
                     v.release.push(*n);
                     i += 1;
-                    if matches!(toks.get(i), Some(Tok::Sep('.'))) && matches!(toks.get(i + 1), Some(Tok::Num(_))) {
+                    if matches!(toks.get(i), Some(Tok::Sep('.')))
+                        && matches!(toks.get(i + 1), Some(Tok::Num(_)))
+                    {
                         i += 1;
                         continue;
                     }
@@ -360,7 +380,8 @@ impl Version {
                     // A number after the release and a separator.
                     let prev_sep = if i > 0 { toks.get(i - 1) } else { None };
                     match (scheme, prev_sep) {
-                        (Scheme::NetScaler, Some(Tok::Sep('-' | ' ' | '_'))) | (Scheme::Generic, Some(Tok::Sep('-')))
+                        (Scheme::NetScaler, Some(Tok::Sep('-' | ' ' | '_')))
+                        | (Scheme::Generic, Some(Tok::Sep('-')))
                             if v.pre.is_none() && v.post.is_empty() =>
                         {
                             // 13.1-49.15: the build continues the release.
@@ -446,13 +467,17 @@ impl Version {
 
     /// Push `N(.N)*` starting at `i` (skipping one leading separator); returns the next index.
     fn push_dotted(into: &mut Vec<u64>, toks: &[Tok], mut i: usize) -> usize {
-        if matches!(toks.get(i), Some(Tok::Sep('.' | '-' | '_' | ' '))) && matches!(toks.get(i + 1), Some(Tok::Num(_))) {
+        if matches!(toks.get(i), Some(Tok::Sep('.' | '-' | '_' | ' ')))
+            && matches!(toks.get(i + 1), Some(Tok::Num(_)))
+        {
             i += 1;
         }
         while let Some(Tok::Num(n)) = toks.get(i) {
             into.push(*n);
             i += 1;
-            if matches!(toks.get(i), Some(Tok::Sep('.'))) && matches!(toks.get(i + 1), Some(Tok::Num(_))) {
+            if matches!(toks.get(i), Some(Tok::Sep('.')))
+                && matches!(toks.get(i + 1), Some(Tok::Num(_)))
+            {
                 i += 1;
             } else {
                 break;
@@ -483,7 +508,10 @@ impl Version {
             return Some(self.epoch.cmp(&other.epoch));
         }
         // Calendar vs. semantic numbering (Windows "2019" vs "10.0.17763"): refuse.
-        let (a0, b0) = (self.release.first().copied().unwrap_or(0), other.release.first().copied().unwrap_or(0));
+        let (a0, b0) = (
+            self.release.first().copied().unwrap_or(0),
+            other.release.first().copied().unwrap_or(0),
+        );
         let year = |x: u64| (1990..=2100).contains(&x);
         if year(a0) != year(b0) && (a0.max(b0) >= 1990) && a0.min(b0) < 1000 {
             return None;
@@ -499,7 +527,11 @@ impl Version {
         }
         // A post-release qualifier against a longer release ("8.0 U3b" vs "8.0.3.00100",
         // "9.2p1" vs "9.2.1"): two notations of the same thing, not comparable.
-        let (shorter, longer) = if self.release.len() <= other.release.len() { (self, other) } else { (other, self) };
+        let (shorter, longer) = if self.release.len() <= other.release.len() {
+            (self, other)
+        } else {
+            (other, self)
+        };
         if !shorter.post.is_empty() && longer.release.len() > shorter.release.len() {
             return None;
         }
@@ -548,7 +580,9 @@ pub fn compare(a: &str, b: &str, scheme: Scheme) -> Option<Ordering> {
 
 fn debian_split(s: &str) -> (u64, &str, &str) {
     let (epoch, rest) = match s.split_once(':') {
-        Some((e, r)) if e.bytes().all(|b| b.is_ascii_digit()) && !e.is_empty() => (e.parse().unwrap_or(0), r),
+        Some((e, r)) if e.bytes().all(|b| b.is_ascii_digit()) && !e.is_empty() => {
+            (e.parse().unwrap_or(0), r)
+        }
         _ => (0, s),
     };
     match rest.rsplit_once('-') {
@@ -611,7 +645,9 @@ fn verrevcmp(a: &str, b: &str) -> Ordering {
 fn debian_cmp(a: &str, b: &str) -> Ordering {
     let (ea, ua, ra) = debian_split(a);
     let (eb, ub, rb) = debian_split(b);
-    ea.cmp(&eb).then_with(|| verrevcmp(ua, ub)).then_with(|| verrevcmp(ra, rb))
+    ea.cmp(&eb)
+        .then_with(|| verrevcmp(ua, ub))
+        .then_with(|| verrevcmp(ra, rb))
 }
 
 #[cfg(test)]
@@ -625,16 +661,37 @@ mod tests {
 
     #[test]
     fn vendor_schemes() {
-        assert_eq!(c("13.1-49.15", "13.1-49.14", Scheme::NetScaler), Some(Greater));
+        assert_eq!(
+            c("13.1-49.15", "13.1-49.14", Scheme::NetScaler),
+            Some(Greater)
+        );
         assert_eq!(c("13.1-48.47", "13.1-49.15", Scheme::NetScaler), Some(Less));
-        assert_eq!(c("13.1 build 49.15", "13.1-49.15", Scheme::NetScaler), Some(Equal));
-        assert_eq!(c("14.1-8.50", "13.1-49.15", Scheme::NetScaler), Some(Greater));
-        assert_eq!(c("7.0.12 build 0523", "7.0.13", Scheme::FortiOs), Some(Less));
+        assert_eq!(
+            c("13.1 build 49.15", "13.1-49.15", Scheme::NetScaler),
+            Some(Equal)
+        );
+        assert_eq!(
+            c("14.1-8.50", "13.1-49.15", Scheme::NetScaler),
+            Some(Greater)
+        );
+        assert_eq!(
+            c("7.0.12 build 0523", "7.0.13", Scheme::FortiOs),
+            Some(Less)
+        );
         assert_eq!(c("7.0.12 b0523", "7.0.12", Scheme::FortiOs), Some(Equal));
-        assert_eq!(c("v7.0.12,build0523", "7.0.11", Scheme::FortiOs), Some(Greater));
+        assert_eq!(
+            c("v7.0.12,build0523", "7.0.11", Scheme::FortiOs),
+            Some(Greater)
+        );
         assert_eq!(c("15.1.2176.2", "15.1.2507.6", Scheme::MsBuild), Some(Less));
-        assert_eq!(c("15.2.1258.12", "15.02.1258.12", Scheme::MsBuild), Some(Equal));
-        assert_eq!(c("Exchange Server 2019 CU14", "15.2.1544.4", Scheme::MsBuild), None);
+        assert_eq!(
+            c("15.2.1258.12", "15.02.1258.12", Scheme::MsBuild),
+            Some(Equal)
+        );
+        assert_eq!(
+            c("Exchange Server 2019 CU14", "15.2.1544.4", Scheme::MsBuild),
+            None
+        );
         assert_eq!(c("9.2p1", "9.3p2", Scheme::OpenSsh), Some(Less));
         assert_eq!(c("OpenSSH_9.8p1", "9.8", Scheme::OpenSsh), None);
         assert_eq!(c("OpenSSH_9.8p1", "9.7", Scheme::OpenSsh), Some(Greater));
@@ -655,13 +712,18 @@ mod tests {
 
     #[test]
     fn debian() {
-        assert_eq!(c("1:9.2p1-2+deb12u3", "1:9.2p1-2+deb12u2", Scheme::Debian), Some(Greater));
+        assert_eq!(
+            c("1:9.2p1-2+deb12u3", "1:9.2p1-2+deb12u2", Scheme::Debian),
+            Some(Greater)
+        );
         assert_eq!(c("1.0~rc1-1", "1.0-1", Scheme::Debian), Some(Less));
         assert_eq!(c("1:1.0", "2.0", Scheme::Debian), Some(Greater));
         assert_eq!(c("2.30-1", "2.4-1", Scheme::Debian), Some(Greater));
         // A Debian package version under OpenSSH: upstream compared, revision kept aside.
         let v = Version::parse("1:9.2p1-2+deb12u3", Scheme::OpenSsh);
-        assert!(v.as_ref().is_some_and(|v| v.distro.is_some() && v.release == vec![9, 2]));
+        assert!(v
+            .as_ref()
+            .is_some_and(|v| v.distro.is_some() && v.release == vec![9, 2]));
     }
 
     #[test]
@@ -673,7 +735,14 @@ mod tests {
             assert_eq!(c("*", "1.0", s), None);
         }
         assert_eq!(c("2019", "10.0.17763", Scheme::Generic), None);
-        assert_eq!(c("12.4.3-02804 (platform-hotfix) and earlier versions.", "12.4.3", Scheme::Generic), None);
+        assert_eq!(
+            c(
+                "12.4.3-02804 (platform-hotfix) and earlier versions.",
+                "12.4.3",
+                Scheme::Generic
+            ),
+            None
+        );
         assert_eq!(c("7.2.1, 7.2.0", "7.2.1", Scheme::Generic), None);
         assert_eq!(c("1.0-foo", "1.0-bar", Scheme::Generic), None);
         assert_eq!(c("1.0-foo", "1.1", Scheme::Generic), Some(Less));

@@ -1,6 +1,8 @@
 //! Real-data corpus: (product, version) -> expected decision for a CVE, checked by hand against
 //! the record text (see the `note` column of tests/corpus.csv).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed unwrap is a failed test
+
 use std::collections::{HashMap, HashSet};
 use std::io::Read;
 use std::path::PathBuf;
@@ -51,8 +53,17 @@ fn cases() -> Vec<Case> {
 fn load(wanted: &HashSet<String>) -> Corpus {
     let d = data_dir();
     let mut c = Corpus::default();
-    for sub in ["cve-records", "cve-records/nvd", "samples/cve5", "samples/nvd-api2"] {
-        let mut files: Vec<_> = std::fs::read_dir(d.join(sub)).unwrap().filter_map(Result::ok).map(|e| e.path()).collect();
+    for sub in [
+        "cve-records",
+        "cve-records/nvd",
+        "samples/cve5",
+        "samples/nvd-api2",
+    ] {
+        let mut files: Vec<_> = std::fs::read_dir(d.join(sub))
+            .unwrap()
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .collect();
         files.sort();
         for f in files {
             if f.extension().is_some_and(|e| e == "json") {
@@ -65,7 +76,12 @@ fn load(wanted: &HashSet<String>) -> Corpus {
     for e in ar.entries().unwrap() {
         let mut e = e.unwrap();
         let name = e.path().unwrap().display().to_string();
-        let stem = name.rsplit('/').next().unwrap_or("").trim_end_matches(".json").to_string();
+        let stem = name
+            .rsplit('/')
+            .next()
+            .unwrap_or("")
+            .trim_end_matches(".json")
+            .to_string();
         if wanted.contains(&stem) {
             let mut b = Vec::new();
             e.read_to_end(&mut b).unwrap();
@@ -82,7 +98,10 @@ fn real_corpus_decisions() {
     let wanted: HashSet<String> = cases.iter().map(|c| c.cve.clone()).collect();
     let corpus = load(&wanted);
     for id in &wanted {
-        assert!(corpus.advisories.contains_key(id), "record {id} not found in shared/data");
+        assert!(
+            corpus.advisories.contains_key(id),
+            "record {id} not found in shared/data"
+        );
     }
     // One inventory: one item per case, each in its own structure.
     let items: Vec<InventoryItem> = cases
@@ -93,7 +112,10 @@ fn real_corpus_decisions() {
             product: if c.product.starts_with("cpe:") {
                 ProductRef::Cpe(c.product.clone())
             } else if let Some((v, p)) = c.product.split_once('|') {
-                ProductRef::Named { vendor: v.into(), product: p.into() }
+                ProductRef::Named {
+                    vendor: v.into(),
+                    product: p.into(),
+                }
             } else {
                 ProductRef::Catalog(c.product.clone())
             },
@@ -107,7 +129,10 @@ fn real_corpus_decisions() {
     let mut by_cve: HashMap<&str, HashMap<usize, Decision>> = HashMap::new();
     for id in &wanted {
         let findings = match_cve(&m, &corpus.advisories[id], &ctx);
-        by_cve.insert(id.as_str(), findings.into_iter().map(|f| (f.item, f.decision)).collect());
+        by_cve.insert(
+            id.as_str(),
+            findings.into_iter().map(|f| (f.item, f.decision)).collect(),
+        );
     }
     let mut failures = Vec::new();
     let mut counts: HashMap<&str, usize> = HashMap::new();
@@ -126,5 +151,10 @@ fn real_corpus_decisions() {
         }
     }
     eprintln!("corpus: {} cases {:?}", cases.len(), counts);
-    assert!(failures.is_empty(), "{} corpus failures:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} corpus failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }

@@ -1,5 +1,7 @@
 //! Matching behaviour on small hand-made records, and parsing of the real source files.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed unwrap is a failed test
+
 use std::path::PathBuf;
 use vigie_intel::matching::{Decision, InventoryItem, Matcher, ProductRef, ThreatContext};
 use vigie_intel::model::Source;
@@ -7,12 +9,22 @@ use vigie_intel::{parse, Catalog, Corpus};
 
 fn data_dir() -> PathBuf {
     let p = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data"));
-    assert!(p.join("README.md").exists(), "shared data folder not found at {} (CI has it)", p.display());
+    assert!(
+        p.join("README.md").exists(),
+        "shared data folder not found at {} (CI has it)",
+        p.display()
+    );
     p
 }
 
 fn item(sid: i64, product: ProductRef, version: &str, exposed: bool) -> InventoryItem {
-    InventoryItem { structure_id: sid, product, version: version.into(), exposed, source: "test".into() }
+    InventoryItem {
+        structure_id: sid,
+        product,
+        version: version.into(),
+        exposed,
+        source: "test".into(),
+    }
 }
 
 fn cat(id: &str) -> ProductRef {
@@ -20,7 +32,9 @@ fn cat(id: &str) -> ProductRef {
 }
 
 fn nvd(id: &str, configurations: &str) -> vigie_intel::Advisory {
-    let text = format!(r#"{{"id":"{id}","vulnStatus":"Analyzed","sourceIdentifier":"x","configurations":{configurations}}}"#);
+    let text = format!(
+        r#"{{"id":"{id}","vulnStatus":"Analyzed","sourceIdentifier":"x","configurations":{configurations}}}"#
+    );
     let (mut v, errs) = parse::parse_nvd(text.as_bytes(), Some("t.json")).unwrap();
     assert!(errs.is_empty(), "{errs:?}");
     v.remove(0)
@@ -31,8 +45,18 @@ fn na_version_criteria_does_not_match_everything() {
     let m = Matcher::new(
         Catalog::builtin().unwrap(),
         vec![
-            item(1, ProductRef::Cpe("cpe:2.3:a:oracle:mysql:8.0.36:*:*:*:*:*:*:*".into()), "", false),
-            item(2, ProductRef::Cpe("cpe:2.3:a:oracle:mysql:-:*:*:*:*:*:*:*".into()), "", false),
+            item(
+                1,
+                ProductRef::Cpe("cpe:2.3:a:oracle:mysql:8.0.36:*:*:*:*:*:*:*".into()),
+                "",
+                false,
+            ),
+            item(
+                2,
+                ProductRef::Cpe("cpe:2.3:a:oracle:mysql:-:*:*:*:*:*:*:*".into()),
+                "",
+                false,
+            ),
         ],
     );
     let adv = nvd(
@@ -50,8 +74,21 @@ fn substring_products_never_match() {
         Catalog::builtin().unwrap(),
         vec![
             item(1, cat("mysql-server"), "8.0.30", true),
-            item(2, ProductRef::Named { vendor: "Oracle".into(), product: "MySQL".into() }, "8.0.30", true),
-            item(3, ProductRef::Cpe("cpe:2.3:a:oracle:mysql_connector\\/j:8.0.30:*:*:*:*:*:*:*".into()), "", true),
+            item(
+                2,
+                ProductRef::Named {
+                    vendor: "Oracle".into(),
+                    product: "MySQL".into(),
+                },
+                "8.0.30",
+                true,
+            ),
+            item(
+                3,
+                ProductRef::Cpe("cpe:2.3:a:oracle:mysql_connector\\/j:8.0.30:*:*:*:*:*:*:*".into()),
+                "",
+                true,
+            ),
         ],
     );
     let adv = nvd(
@@ -59,7 +96,11 @@ fn substring_products_never_match() {
         r#"[{"nodes":[{"operator":"OR","cpeMatch":[{"vulnerable":true,"criteria":"cpe:2.3:a:oracle:mysql_connector\/j:*:*:*:*:*:*:*:*","versionEndExcluding":"8.0.33"}]}]}]"#,
     );
     let f = m.match_advisory(&adv, &ThreatContext::default());
-    assert_eq!(f.iter().map(|f| f.item).collect::<Vec<_>>(), vec![2], "only the connector item matches: {f:#?}");
+    assert_eq!(
+        f.iter().map(|f| f.item).collect::<Vec<_>>(),
+        vec![2],
+        "only the connector item matches: {f:#?}"
+    );
 }
 
 #[test]
@@ -68,7 +109,12 @@ fn and_configuration_checks_the_platform_in_the_same_structure() {
         Catalog::builtin().unwrap(),
         vec![
             item(1, cat("fortios"), "7.0.12", true),
-            item(1, ProductRef::Cpe("cpe:2.3:h:fortinet:fortigate-100f:-:*:*:*:*:*:*:*".into()), "-", false),
+            item(
+                1,
+                ProductRef::Cpe("cpe:2.3:h:fortinet:fortigate-100f:-:*:*:*:*:*:*:*".into()),
+                "-",
+                false,
+            ),
             item(2, cat("fortios"), "7.0.12", true),
         ],
     );
@@ -113,13 +159,19 @@ fn index_finds_only_the_product_and_priority_orders_kev_first() {
     let p_cert = vigie_intel::Priority::new(false, true, Some(0.9), Some(10.0), true);
     let p_epss = vigie_intel::Priority::new(false, false, Some(0.9), Some(5.0), false);
     let p_cvss = vigie_intel::Priority::new(false, false, Some(0.001), Some(9.8), true);
-    assert!(p_kev.score > p_cert.score && p_cert.score > p_epss.score && p_epss.score > p_cvss.score);
+    assert!(
+        p_kev.score > p_cert.score && p_cert.score > p_epss.score && p_epss.score > p_cvss.score
+    );
 }
 
 #[test]
 fn end_of_life_is_a_finding() {
     let d = data_dir();
-    let (eol, errs) = parse::parse_endoflife(&std::fs::read(d.join("endoflife-date/products-index.json")).unwrap(), None).unwrap();
+    let (eol, errs) = parse::parse_endoflife(
+        &std::fs::read(d.join("endoflife-date/products-index.json")).unwrap(),
+        None,
+    )
+    .unwrap();
     assert!(errs.is_empty(), "{errs:?}");
     let m = Matcher::new(
         Catalog::builtin().unwrap(),
@@ -141,27 +193,54 @@ fn end_of_life_is_a_finding() {
 #[test]
 fn real_sources_parse() {
     let d = data_dir();
-    let (kev, errs) = parse::parse_kev(&std::fs::read(d.join("cisa-kev/known_exploited_vulnerabilities.json")).unwrap(), Some("kev")).unwrap();
+    let (kev, errs) = parse::parse_kev(
+        &std::fs::read(d.join("cisa-kev/known_exploited_vulnerabilities.json")).unwrap(),
+        Some("kev"),
+    )
+    .unwrap();
     assert_eq!(kev.entries.len(), 1404);
     assert!(errs.is_empty());
-    let (ale, errs) = parse::parse_certfr(&std::fs::read(d.join("certfr-ale/cert-fr-ale_with_cves.json")).unwrap(), None).unwrap();
+    let (ale, errs) = parse::parse_certfr(
+        &std::fs::read(d.join("certfr-ale/cert-fr-ale_with_cves.json")).unwrap(),
+        None,
+    )
+    .unwrap();
     assert_eq!(ale.len(), 261);
     assert!(errs.is_empty());
     assert_eq!(ale.iter().map(|a| a.cves.len()).sum::<usize>(), 492);
-    for f in ["CERTFR-2026-AVI-0133", "CERTFR-2026-AVI-0155", "CERTFR-2026-AVI-0187"] {
-        let (avi, errs) = parse::parse_certfr(&std::fs::read(d.join(format!("samples/certfr-avis/{f}.json"))).unwrap(), None).unwrap();
+    for f in [
+        "CERTFR-2026-AVI-0133",
+        "CERTFR-2026-AVI-0155",
+        "CERTFR-2026-AVI-0187",
+    ] {
+        let (avi, errs) = parse::parse_certfr(
+            &std::fs::read(d.join(format!("samples/certfr-avis/{f}.json"))).unwrap(),
+            None,
+        )
+        .unwrap();
         assert!(errs.is_empty());
         assert_eq!(avi[0].reference, f);
         assert!(!avi[0].is_alert);
         assert!(!avi[0].affected_systems.is_empty());
     }
-    let (nv, errs) = parse::parse_nvd(&std::fs::read(d.join("samples/nvd-api2/CVE-2023-4966.json")).unwrap(), None).unwrap();
+    let (nv, errs) = parse::parse_nvd(
+        &std::fs::read(d.join("samples/nvd-api2/CVE-2023-4966.json")).unwrap(),
+        None,
+    )
+    .unwrap();
     assert!(errs.is_empty());
     assert_eq!(nv[0].configurations[0].nodes[0].matches.len(), 9);
     assert_eq!(nv[0].kev_date_added.as_deref(), Some("2023-10-18"));
-    let c5 = parse::parse_cve5(&std::fs::read(d.join("samples/cve5/CVE-2023-4966.json")).unwrap(), None).unwrap();
+    let c5 = parse::parse_cve5(
+        &std::fs::read(d.join("samples/cve5/CVE-2023-4966.json")).unwrap(),
+        None,
+    )
+    .unwrap();
     assert_eq!(c5.affected.len(), 2);
-    assert_eq!(c5.ssvc.as_ref().and_then(|s| s.exploitation.as_deref()), Some("active"));
+    assert_eq!(
+        c5.ssvc.as_ref().and_then(|s| s.exploitation.as_deref()),
+        Some("active")
+    );
     assert_eq!(c5.kev_date_added.as_deref(), Some("2023-10-18"));
     assert_eq!(c5.cvss, Some(9.4));
     // A whole folder ingests, with the schema file skipped and nothing rejected.
@@ -181,7 +260,10 @@ fn malformed_records_do_not_stop_ingestion() {
     let mut c = Corpus::default();
     c.add_bytes("a.json", br#"{"dataType":"CVE_RECORD","cveMetadata":{"cveId":"CVE-2024-0001","state":"PUBLISHED"},"containers":{"cna":{"affected":[{"vendor":"x","product":"y","versions":[{"version":"1.0","status":"affected"}]}]}}}"#);
     c.add_bytes("b.json", br#"{"dataType":"CVE_RECORD","cveMetadata":{"cveId":"CVE-2024-0002"},"containers":{"cna":{"affected":"oops"}}}"#);
-    c.add_bytes("c.json", br#"{"dataType":"CVE_RECORD","cveMetadata":{"cveId":"CVE-2024-0003"}}"#);
+    c.add_bytes(
+        "c.json",
+        br#"{"dataType":"CVE_RECORD","cveMetadata":{"cveId":"CVE-2024-0003"}}"#,
+    );
     c.add_bytes("d.json", b"garbage");
     assert_eq!(c.advisory_count(), 2);
     assert_eq!(c.errors.len(), 2);

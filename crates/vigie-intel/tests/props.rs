@@ -1,6 +1,8 @@
 //! Property tests: version comparison never panics and, where defined, is an order;
 //! CPE parsing never panics.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed unwrap is a failed test
+
 use proptest::prelude::*;
 use std::cmp::Ordering;
 use vigie_intel::cpe::Cpe;
@@ -26,7 +28,8 @@ fn version() -> impl Strategy<Value = String> {
         (n(), n(), n(), 1u64..20).prop_map(|(a, b, c, h)| format!("{a}.{b}.{c}-h{h}")),
         (n(), n(), n(), 1u64..5).prop_map(|(a, b, c, r)| format!("{a}.{b}.{c}-rc{r}")),
         (n(), n(), n(), 1u64..5).prop_map(|(a, b, c, r)| format!("{a}.{b}.{c}-beta.{r}")),
-        (0u64..3, n(), n(), 1u64..4).prop_map(|(e, a, b, r)| format!("{e}:{a}.{b}p1-{r}+deb12u{r}")),
+        (0u64..3, n(), n(), 1u64..4)
+            .prop_map(|(e, a, b, r)| format!("{e}:{a}.{b}p1-{r}+deb12u{r}")),
         (n(), n(), n()).prop_map(|(a, b, c)| format!("{a}.{b}~rc{c}-1")),
         (2000u64..2030, n()).prop_map(|(y, a)| format!("{y}.{a}")),
         "[0-9a-z.\\-+~: ]{0,12}",
