@@ -28,6 +28,25 @@ pub struct Corpus {
     pub errors: Vec<ParseError>,
 }
 
+/// How old one source is, and whether that is longer than its usual update period.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct SourceAge {
+    /// The source.
+    pub source: Source,
+    /// Newest date seen in it (`YYYY-MM-DD`), if any.
+    pub newest: Option<chrono::NaiveDate>,
+    /// Days between `newest` and `today`.
+    pub age_days: Option<i64>,
+    /// Usual update period of the source, in days.
+    pub usual_period_days: i64,
+    /// Alarm: older than its usual period (or no date at all).
+    pub stale: bool,
+}
+
+fn day(s: &str) -> Option<chrono::NaiveDate> {
+    chrono::NaiveDate::parse_from_str(s.get(..10)?, "%Y-%m-%d").ok()
+}
+
 /// What kind of JSON document a file holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -239,6 +258,72 @@ impl Corpus {
                 }),
             }
         }
+    }
+
+    /// Freshness of each loaded source as of `today`, with an alarm when a source is older than
+    /// its usual period (CVE and NVD: 2 days, KEV: 7, EPSS: 2, CERT-FR: 30).
+    pub fn freshness(&self, today: chrono::NaiveDate) -> Vec<SourceAge> {
+        let newest = |f: Source| {
+            self.advisories
+                .values()
+                .flatten()
+                .filter(|a| a.format == f)
+                .filter_map(|a| a.updated.as_deref().and_then(day))
+                .max()
+        };
+        let mut v = vec![
+            (
+                Source::CveCna,
+                newest(Source::CveCna),
+                2,
+                !self.advisories.is_empty(),
+            ),
+            (
+                Source::Nvd,
+                newest(Source::Nvd),
+                2,
+                self.advisories
+                    .values()
+                    .flatten()
+                    .any(|a| a.format == Source::Nvd),
+            ),
+            (
+                Source::Kev,
+                self.kev.as_ref().and_then(|k| day(&k.date_released)),
+                7,
+                self.kev.is_some(),
+            ),
+            (
+                Source::Epss,
+                self.epss
+                    .as_ref()
+                    .and_then(|e| e.score_date.as_deref().and_then(day)),
+                2,
+                self.epss.is_some(),
+            ),
+            (
+                Source::CertFr,
+                self.certfr
+                    .iter()
+                    .filter_map(|c| c.date.as_deref().and_then(day))
+                    .max(),
+                30,
+                !self.certfr.is_empty(),
+            ),
+        ];
+        v.retain(|x| x.3);
+        v.into_iter()
+            .map(|(source, newest, usual, _)| {
+                let age = newest.map(|d| (today - d).num_days());
+                SourceAge {
+                    source,
+                    newest,
+                    age_days: age,
+                    usual_period_days: usual,
+                    stale: age.is_none_or(|a| a > usual),
+                }
+            })
+            .collect()
     }
 
     /// Priorities context from KEV, CERT-FR and EPSS.

@@ -270,3 +270,59 @@ fn malformed_records_do_not_stop_ingestion() {
     assert_eq!(c.errors[0].file.as_deref(), Some("b.json"));
     assert!(c.errors[0].reason.contains("not a CVE JSON 5 record"));
 }
+
+#[test]
+fn freshness_alarm_and_cli_smoke() {
+    let d = data_dir();
+    let mut c = Corpus::default();
+    c.add_path(&d.join("cisa-kev"));
+    c.add_path(&d.join("cve-records"));
+    let today = chrono::NaiveDate::from_ymd_opt(2025, 8, 30).unwrap();
+    let f = c.freshness(today);
+    let kev = f.iter().find(|a| a.source == Source::Kev).unwrap();
+    assert_eq!(kev.age_days, Some(5));
+    assert!(!kev.stale);
+    let later = c.freshness(chrono::NaiveDate::from_ymd_opt(2027, 6, 1).unwrap());
+    assert!(later.iter().all(|a| a.stale));
+
+    let dir = std::env::temp_dir().join(format!("vigie-intel-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let inv = dir.join("inv.csv");
+    std::fs::write(&inv, "structure_id,product,version,exposed,source\n1,fortios,7.0.16,true,form\n2,fortios,7.0.17,true,form\n3,Oracle|WebLogic Server,12.2.1.4.0,false,csv\n").unwrap();
+    let items = vigie_intel::cli::read_inventory(&inv).unwrap();
+    assert_eq!(items.len(), 3);
+    let m = Matcher::new(Catalog::builtin().unwrap(), items);
+    let found = c.match_all(&m);
+    let affected: Vec<(i64, &str)> = found
+        .iter()
+        .filter(|f| f.decision == Decision::Affected)
+        .map(|f| (f.structure_id, &*f.cve))
+        .collect();
+    assert!(affected.contains(&(1, "CVE-2024-55591")), "{affected:?}");
+    assert!(!affected.iter().any(|(s, _)| *s == 2), "{affected:?}");
+    assert!(affected.contains(&(3, "CVE-2023-21839")), "{affected:?}");
+    for cmd in [
+        vigie_intel::cli::IntelCommand::Compare {
+            a: "13.1-49.15".into(),
+            b: "13.1-48.47".into(),
+            scheme: "netscaler".into(),
+        },
+        vigie_intel::cli::IntelCommand::CpeMatch {
+            pattern: "cpe:2.3:a:apache:*:*:*:*:*:*:*:*:*".into(),
+            target: "cpe:/a:apache:http_server:2.4.58".into(),
+        },
+        vigie_intel::cli::IntelCommand::Resolve {
+            vendor: "Citrix".into(),
+            product: "NetScaler ADC".into(),
+        },
+        vigie_intel::cli::IntelCommand::Match {
+            inventory: inv.clone(),
+            data: vec![d.join("cve-records")],
+            format: vigie_intel::cli::Format::Json,
+            review: true,
+        },
+    ] {
+        vigie_intel::cli::run(cmd).unwrap();
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
