@@ -80,6 +80,10 @@ pub struct ScanResult {
     pub findings: Vec<Finding>,
     /// Targets refused by the scope, with the reason.
     pub refused: Vec<(IpAddr, String)>,
+    /// Names read from certificates (subject alternative names) that fall
+    /// inside the declared domains: candidates for `Scope::add_discovered_name`.
+    /// Names outside the declared domains are never added.
+    pub discovered_names: Vec<String>,
     pub stats: ScanStats,
 }
 
@@ -158,6 +162,15 @@ pub async fn scan(scope: Arc<Scope>, req: ScanRequest, rules: Arc<RuleSet>) -> S
     }
     let identification_ms = t1.elapsed().as_millis();
     let findings = assess_all(&services);
+    let mut discovered_names: Vec<String> = services
+        .iter()
+        .filter_map(|s| s.tls.as_ref())
+        .flat_map(|t| t.chain.first().map(|c| c.sans.clone()).unwrap_or_default())
+        .map(|n| crate::scope::normalize_name(&n))
+        .filter(|n| scope.name_in_scope(n.trim_start_matches("*.")))
+        .collect();
+    discovered_names.sort();
+    discovered_names.dedup();
     ScanResult {
         started,
         finished: now_rfc3339(),
@@ -167,6 +180,7 @@ pub async fn scan(scope: Arc<Scope>, req: ScanRequest, rules: Arc<RuleSet>) -> S
         services,
         findings,
         refused,
+        discovered_names,
         stats: ScanStats {
             discovery_ms,
             identification_ms,
