@@ -1,0 +1,376 @@
+//! The database handle: one query codebase over SQLite and PostgreSQL.
+//!
+//! Queries are written once, with `$1`-style placeholders that both backends understand, and run
+//! through sqlx's `Any` driver. Integers are 64-bit everywhere (`BIGINT` on PostgreSQL), flags are
+//! 0/1 integers and timestamps are unix seconds, so that a row decodes identically on both. The
+//! few statements that must differ (the job queue's `FOR UPDATE SKIP LOCKED`, sequence resets)
+//! branch on [`Backend`].
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::any::{AnyArguments, AnyConnectOptions, AnyPoolOptions, AnyRow};
+use sqlx::{Any, AnyPool, Arguments, ConnectOptions, Executor, FromRow};
+
+use crate::error::StoreError;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn from_url(url: &str) -> Result<Backend, StoreError> {
+        if url.starts_with("sqlite:") {
+            Ok(Backend::Sqlite)
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Ok(Backend::Postgres)
+        } else {
+            Err(StoreError::Invalid(format!(
+                "database URL must start with sqlite: or postgres: (got {:?})",
+                url.split(':').next().unwrap_or_default()
+            )))
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+/// The shared handle to the database. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pub(crate) pool: AnyPool,
+    pub(crate) backend: Backend,
+}
+
+/// Connection settings.
+#[derive(Clone, Debug)]
+pub struct ConnectConfig {
+    pub url: String,
+    pub max_connections: u32,
+}
+
+impl Store {
+    /// Connects, creating the SQLite file (and its folder) when missing.
+    pub async fn connect(cfg: &ConnectConfig) -> Result<Store, StoreError> {
+        sqlx::any::install_default_drivers();
+        let backend = Backend::from_url(&cfg.url)?;
+        let mut url = cfg.url.clone();
+        if backend == Backend::Sqlite {
+            let path = url
+                .trim_start_matches("sqlite://")
+                .trim_start_matches("sqlite:");
+            let path = path.split('?').next().unwrap_or_default();
+            if let Some(parent) = std::path::Path::new(path).parent() {
+                if !parent.as_os_str().is_empty() {
+                    std::fs::create_dir_all(parent).map_err(|e| {
+                        StoreError::Invalid(format!("cannot create {}: {e}", parent.display()))
+                    })?;
+                }
+            }
+            if !url.contains('?') {
+                url.push_str("?mode=rwc");
+            }
+        }
+        let opts = AnyConnectOptions::from_str(&url)
+            .map_err(|e| StoreError::Invalid(format!("bad database URL: {e}")))?
+            .disable_statement_logging();
+        let max = if backend == Backend::Sqlite {
+            cfg.max_connections.clamp(1, 16)
+        } else {
+            cfg.max_connections.max(1)
+        };
+        let pool = AnyPoolOptions::new()
+            .max_connections(max)
+            .min_connections(1)
+            .acquire_timeout(Duration::from_secs(15))
+            .after_connect(move |conn, _meta| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        conn.execute(
+                            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                             PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
+                             PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;",
+                        )
+                        .await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect_with(opts)
+            .await?;
+        Ok(Store { pool, backend })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// Is the database answering?
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+}
+
+/// Current time as unix seconds.
+pub fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+/// A bound value.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Val {
+    I(Option<i64>),
+    S(Option<String>),
+    F(Option<f64>),
+}
+
+impl From<i64> for Val {
+    fn from(v: i64) -> Val {
+        Val::I(Some(v))
+    }
+}
+impl From<Option<i64>> for Val {
+    fn from(v: Option<i64>) -> Val {
+        Val::I(v)
+    }
+}
+impl From<bool> for Val {
+    fn from(v: bool) -> Val {
+        Val::I(Some(v as i64))
+    }
+}
+impl From<&str> for Val {
+    fn from(v: &str) -> Val {
+        Val::S(Some(v.to_string()))
+    }
+}
+impl From<String> for Val {
+    fn from(v: String) -> Val {
+        Val::S(Some(v))
+    }
+}
+impl From<&String> for Val {
+    fn from(v: &String) -> Val {
+        Val::S(Some(v.clone()))
+    }
+}
+impl From<Option<String>> for Val {
+    fn from(v: Option<String>) -> Val {
+        Val::S(v)
+    }
+}
+impl From<Option<&str>> for Val {
+    fn from(v: Option<&str>) -> Val {
+        Val::S(v.map(str::to_string))
+    }
+}
+impl From<f64> for Val {
+    fn from(v: f64) -> Val {
+        Val::F(Some(v))
+    }
+}
+
+/// A statement under construction: text with `$n` placeholders and the values they stand for.
+#[derive(Clone, Debug, Default)]
+pub struct Sql {
+    text: String,
+    args: Vec<Val>,
+}
+
+impl Sql {
+    pub fn new(text: &str) -> Sql {
+        Sql {
+            text: text.to_string(),
+            args: Vec::new(),
+        }
+    }
+
+    pub fn push(&mut self, text: &str) -> &mut Sql {
+        self.text.push_str(text);
+        self
+    }
+
+    /// Appends a placeholder for `v`.
+    pub fn bind(&mut self, v: impl Into<Val>) -> &mut Sql {
+        self.args.push(v.into());
+        self.text.push('$');
+        self.text.push_str(&self.args.len().to_string());
+        self
+    }
+
+    /// Binds without writing a placeholder: for statements written with explicit `$n`.
+    pub fn arg(mut self, v: impl Into<Val>) -> Sql {
+        self.args.push(v.into());
+        self
+    }
+
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// This statement's text after `prefix`, with the same values: reuses one WHERE clause for a
+    /// count and for a page of rows.
+    pub fn prefixed(&self, prefix: &str) -> Sql {
+        Sql {
+            text: format!("{prefix}{}", self.text),
+            args: self.args.clone(),
+        }
+    }
+
+    fn arguments(&self) -> Result<AnyArguments<'_>, StoreError> {
+        let mut a = AnyArguments::default();
+        for v in &self.args {
+            let r = match v {
+                Val::I(x) => a.add(*x),
+                Val::S(x) => a.add(x.clone()),
+                Val::F(x) => a.add(*x),
+            };
+            r.map_err(StoreError::Encode)?;
+        }
+        Ok(a)
+    }
+
+    pub async fn execute<'e, E>(&self, ex: E) -> Result<u64, StoreError>
+    where
+        E: Executor<'e, Database = Any>,
+    {
+        let r = sqlx::query_with(&self.text, self.arguments()?)
+            .execute(ex)
+            .await?;
+        Ok(r.rows_affected())
+    }
+
+    pub async fn fetch_all<'e, T, E>(&self, ex: E) -> Result<Vec<T>, StoreError>
+    where
+        T: for<'r> FromRow<'r, AnyRow> + Send + Unpin,
+        E: Executor<'e, Database = Any>,
+    {
+        Ok(
+            sqlx::query_as_with::<_, T, _>(&self.text, self.arguments()?)
+                .fetch_all(ex)
+                .await?,
+        )
+    }
+
+    pub async fn fetch_optional<'e, T, E>(&self, ex: E) -> Result<Option<T>, StoreError>
+    where
+        T: for<'r> FromRow<'r, AnyRow> + Send + Unpin,
+        E: Executor<'e, Database = Any>,
+    {
+        Ok(
+            sqlx::query_as_with::<_, T, _>(&self.text, self.arguments()?)
+                .fetch_optional(ex)
+                .await?,
+        )
+    }
+
+    pub async fn fetch_one<'e, T, E>(&self, ex: E) -> Result<T, StoreError>
+    where
+        T: for<'r> FromRow<'r, AnyRow> + Send + Unpin,
+        E: Executor<'e, Database = Any>,
+    {
+        self.fetch_optional(ex).await?.ok_or(StoreError::NotFound)
+    }
+
+    /// A single i64 (a count, an id).
+    pub async fn scalar<'e, E>(&self, ex: E) -> Result<i64, StoreError>
+    where
+        E: Executor<'e, Database = Any>,
+    {
+        let row: (i64,) = self.fetch_one(ex).await?;
+        Ok(row.0)
+    }
+
+    /// All rows as raw `AnyRow`s, for generic export.
+    pub async fn fetch_rows<'e, E>(&self, ex: E) -> Result<Vec<AnyRow>, StoreError>
+    where
+        E: Executor<'e, Database = Any>,
+    {
+        Ok(sqlx::query_with(&self.text, self.arguments()?)
+            .fetch_all(ex)
+            .await?)
+    }
+}
+
+/// Lower-cases and strips French diacritics, for accent-insensitive search on both backends.
+pub fn fold(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        let m = match c {
+            'à' | 'â' | 'ä' | 'á' | 'ã' | 'À' | 'Â' | 'Ä' | 'Á' | 'Ã' => 'a',
+            'ç' | 'Ç' => 'c',
+            'é' | 'è' | 'ê' | 'ë' | 'É' | 'È' | 'Ê' | 'Ë' => 'e',
+            'î' | 'ï' | 'í' | 'Î' | 'Ï' | 'Í' => 'i',
+            'ô' | 'ö' | 'ó' | 'õ' | 'Ô' | 'Ö' | 'Ó' => 'o',
+            'ù' | 'û' | 'ü' | 'ú' | 'Ù' | 'Û' | 'Ü' | 'Ú' => 'u',
+            'ÿ' | 'Ÿ' => 'y',
+            'œ' | 'Œ' => {
+                out.push('o');
+                'e'
+            }
+            'æ' | 'Æ' => {
+                out.push('a');
+                'e'
+            }
+            '’' | '\'' | '-' => ' ',
+            c => {
+                for l in c.to_lowercase() {
+                    out.push(l);
+                }
+                continue;
+            }
+        };
+        out.push(m);
+    }
+    out
+}
+
+/// Escapes `%`, `_` and `\` for a LIKE pattern used with `ESCAPE '\'`.
+pub fn like_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    for c in s.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fold_strips_accents_for_search() {
+        assert_eq!(
+            fold("Centre Hospitalier d'Évreux"),
+            "centre hospitalier d evreux"
+        );
+        assert_eq!(fold("EHPAD Sœur Thérèse"), "ehpad soeur therese");
+    }
+
+    #[test]
+    fn builder_numbers_placeholders() {
+        let mut q = Sql::new("SELECT 1 WHERE a = ");
+        q.bind(1i64).push(" AND b = ").bind("x");
+        assert_eq!(q.text(), "SELECT 1 WHERE a = $1 AND b = $2");
+    }
+
+    #[test]
+    fn like_escape_escapes_wildcards() {
+        assert_eq!(like_escape("50%_a\\"), "50\\%\\_a\\\\");
+    }
+}

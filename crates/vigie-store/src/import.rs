@@ -1,0 +1,205 @@
+//! Streaming imports into the registry: the public FINESS extract and GHT compositions.
+//!
+//! Lines are read one at a time and written in batches, so a file of any size runs in constant
+//! memory. Every rejected line is reported with its number and the reason; the other lines apply.
+//! Nothing stored is ever removed by an import: a structure missing from the file stays, and a
+//! malformed line leaves the stored record of its structure as it was.
+
+use std::io::BufRead;
+
+use serde::Serialize;
+use vigie_domain::extract::{self, Record};
+use vigie_domain::geo;
+
+use crate::actor::Actor;
+use crate::error::StoreError;
+use crate::registry::{StructureInput, UpsertCounts};
+use crate::Store;
+
+/// One rejected line.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Rejected {
+    pub line: u64,
+    pub reason: String,
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ImportReport {
+    pub lines: u64,
+    pub sites: u64,
+    /// Records of other types (geolocation…), skipped, by type.
+    pub skipped: std::collections::BTreeMap<String, u64>,
+    pub counts: UpsertCounts,
+    /// Rejected lines, listed up to a bound (see `rejected_total` for the count).
+    pub rejected: Vec<Rejected>,
+    pub rejected_total: u64,
+    pub extract_date: Option<String>,
+}
+
+const BATCH: usize = 2000;
+/// Past this many rejected lines the rest are counted but not listed.
+const MAX_LISTED_REJECTIONS: usize = 10_000;
+
+fn site_to_input(s: extract::SiteRecord) -> Result<StructureInput, String> {
+    let dep = geo::department(&s.department_code)
+        .ok_or_else(|| format!("unknown department code {:?}", s.department_code))?;
+    let region = geo::region_of_department(dep.code)
+        .ok_or_else(|| format!("department {} has no region", dep.code))?;
+    let sector = vigie_domain::structure::sector_of_category(&s.category_code, &s.aggregate_code);
+    let family = vigie_domain::structure::legal_family_of(&s.sph_code, &s.category_code);
+    Ok(StructureInput {
+        finess_et: s.finess_et.as_str().to_string(),
+        finess_ej: s.finess_ej.map(|f| f.as_str().to_string()),
+        name: s.name,
+        long_name: s.long_name,
+        category_code: s.category_code,
+        category_label: s.category_label,
+        aggregate_code: s.aggregate_code,
+        legal_family: family.as_str().to_string(),
+        sector: sector.as_str().to_string(),
+        address: s.address,
+        postal_line: s.postal_line,
+        department_code: dep.code.to_string(),
+        region_code: region.code.to_string(),
+        phone: s.phone,
+        siret: s.siret,
+        finess_updated_on: s.updated_on.map(|d| d.to_string()),
+        is_demo: false,
+        source: "finess".into(),
+    })
+}
+
+impl Store {
+    /// Imports a FINESS extract. The first line must be the extract's metadata line.
+    pub async fn import_finess<R: BufRead>(
+        &self,
+        actor: &Actor,
+        mut input: R,
+    ) -> Result<ImportReport, StoreError> {
+        let mut report = ImportReport::default();
+        let mut buf = Vec::with_capacity(512);
+        let mut batch: Vec<StructureInput> = Vec::with_capacity(BATCH);
+        let mut lineno = 0u64;
+        loop {
+            buf.clear();
+            let n = input.read_until(b'\n', &mut buf).map_err(|e| {
+                StoreError::Invalid(format!("line {}: cannot read: {e}", lineno + 1))
+            })?;
+            if n == 0 {
+                break;
+            }
+            lineno += 1;
+            let line = extract::decode_line(&buf);
+            let line = line.trim_end_matches(['\n', '\r']);
+            if lineno == 1 {
+                let meta = extract::parse_metadata(line).map_err(|e| {
+                    StoreError::Invalid(format!(
+                        "line 1: not a FINESS extract metadata line ({e}); nothing was imported"
+                    ))
+                })?;
+                report.extract_date = meta.date.map(|d| d.to_string());
+                continue;
+            }
+            if line.trim().is_empty() {
+                continue;
+            }
+            match extract::parse_line(line) {
+                Ok(Record::Site(site)) => match site_to_input(site) {
+                    Ok(input) => {
+                        report.sites += 1;
+                        batch.push(input);
+                    }
+                    Err(reason) => reject(&mut report, lineno, reason),
+                },
+                Ok(Record::Other { kind }) => *report.skipped.entry(kind).or_default() += 1,
+                Err(e) => reject(&mut report, lineno, e.to_string()),
+            }
+            if batch.len() >= BATCH {
+                add(
+                    &mut report.counts,
+                    self.upsert_structures(actor, &batch).await?,
+                );
+                batch.clear();
+            }
+        }
+        if lineno == 0 {
+            return Err(StoreError::Invalid(
+                "the file is empty; nothing was imported".into(),
+            ));
+        }
+        add(
+            &mut report.counts,
+            self.upsert_structures(actor, &batch).await?,
+        );
+        report.lines = lineno;
+        Ok(report)
+    }
+
+    /// Imports a GHT composition CSV (see vigie-domain's `ght` module for the format).
+    pub async fn import_ght<R: BufRead>(
+        &self,
+        actor: &Actor,
+        input: R,
+    ) -> Result<ImportReport, StoreError> {
+        let mut report = ImportReport::default();
+        let mut lines = input.lines();
+        let header = match lines.next() {
+            Some(Ok(h)) => h,
+            Some(Err(e)) => return Err(StoreError::Invalid(format!("line 1: cannot read: {e}"))),
+            None => {
+                return Err(StoreError::Invalid(
+                    "the file is empty; nothing was imported".into(),
+                ))
+            }
+        };
+        let fmt =
+            vigie_domain::ght::parse_ght_header(header.trim_start_matches('\u{feff}').trim_end())
+                .map_err(|e| StoreError::Invalid(format!("line 1: {e}; nothing was imported")))?;
+        let mut rows = Vec::new();
+        let mut linenos = Vec::new();
+        let mut lineno = 1u64;
+        for line in lines {
+            lineno += 1;
+            let line =
+                line.map_err(|e| StoreError::Invalid(format!("line {lineno}: cannot read: {e}")))?;
+            if line.trim().is_empty() {
+                continue;
+            }
+            match vigie_domain::ght::parse_ght_row(&fmt, line.trim_end()) {
+                Ok(r) => {
+                    rows.push((
+                        r.ght_code,
+                        r.ght_name,
+                        r.region_code,
+                        r.finess_et.as_str().to_string(),
+                        r.support,
+                    ));
+                    linenos.push(lineno);
+                }
+                Err(e) => reject(&mut report, lineno, e.to_string()),
+            }
+        }
+        let (applied, rejected) = self.apply_ght_composition(actor, &rows).await?;
+        for (i, reason) in rejected {
+            reject(&mut report, linenos[i], reason);
+        }
+        report.rejected.sort_by_key(|r| r.line);
+        report.lines = lineno;
+        report.counts.updated = applied as u64;
+        Ok(report)
+    }
+}
+
+fn reject(report: &mut ImportReport, line: u64, reason: String) {
+    report.rejected_total += 1;
+    if report.rejected.len() < MAX_LISTED_REJECTIONS {
+        report.rejected.push(Rejected { line, reason });
+    }
+}
+
+fn add(total: &mut UpsertCounts, c: UpsertCounts) {
+    total.inserted += c.inserted;
+    total.updated += c.updated;
+    total.unchanged += c.unchanged;
+}

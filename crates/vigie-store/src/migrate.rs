@@ -1,0 +1,75 @@
+//! Schema migrations, embedded in the binary, one folder per backend.
+
+use sqlx::Executor;
+
+use crate::db::{now, Backend, Sql, Store};
+use crate::error::StoreError;
+
+struct Migration {
+    version: i64,
+    name: &'static str,
+    sqlite: &'static str,
+    postgres: &'static str,
+}
+
+const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "foundation",
+    sqlite: include_str!("../migrations/sqlite/0001_foundation.sql"),
+    postgres: include_str!("../migrations/postgres/0001_foundation.sql"),
+}];
+
+/// The newest schema version this build knows.
+pub fn latest_version() -> i64 {
+    MIGRATIONS.last().map(|m| m.version).unwrap_or(0)
+}
+
+impl Store {
+    /// Applies every migration not yet applied, each in its own transaction. Returns how many ran.
+    pub async fn migrate(&self) -> Result<usize, StoreError> {
+        self.pool
+            .execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (\
+                 version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
+            )
+            .await?;
+        let current = self.schema_version().await?;
+        if current > latest_version() {
+            return Err(StoreError::Invalid(format!(
+                "the database is at schema version {current}, newer than this build knows \
+                 ({}); upgrade Vigie before using this database",
+                latest_version()
+            )));
+        }
+        let mut ran = 0;
+        for m in MIGRATIONS.iter().filter(|m| m.version > current) {
+            let mut tx = self.pool.begin().await?;
+            let body = match self.backend {
+                Backend::Sqlite => m.sqlite,
+                Backend::Postgres => m.postgres,
+            };
+            sqlx::raw_sql(body).execute(&mut *tx).await.map_err(|e| {
+                StoreError::Invalid(format!("migration {} ({}) failed: {e}", m.version, m.name))
+            })?;
+            Sql::new(
+                "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
+            )
+            .arg(m.version)
+            .arg(m.name)
+            .arg(now())
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            tracing::info!(version = m.version, name = m.name, "migration applied");
+            ran += 1;
+        }
+        Ok(ran)
+    }
+
+    pub async fn schema_version(&self) -> Result<i64, StoreError> {
+        let v: (Option<i64>,) = Sql::new("SELECT MAX(version) FROM schema_migrations")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(v.0.unwrap_or(0))
+    }
+}
