@@ -1,0 +1,335 @@
+//! Who is calling: a session cookie (pages, and the API from our own pages) or a bearer API token
+//! (scripts). Role and scope always come from the database. Sessions of accounts that need a second
+//! factor see nothing until it is passed.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Mutex;
+
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::header;
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Redirect, Response};
+use totp_rs::{Algorithm, Secret, TOTP};
+use vigie_store::Actor;
+
+use crate::error::AppError;
+use crate::i18n::{Lang, Tr};
+use crate::security::{cookie, LANG_COOKIE, SESSION_COOKIE};
+use crate::AppState;
+
+/// A signed-in caller.
+#[derive(Clone, Debug)]
+pub struct Authed {
+    pub actor: Actor,
+    pub user_id: i64,
+    pub email: String,
+    /// The session's CSRF token, for the forms of the page (empty for bearer tokens).
+    pub csrf: String,
+    pub lang: Lang,
+    pub via_token: bool,
+}
+
+impl Authed {
+    pub fn tr(&self) -> Tr {
+        Tr { lang: self.lang }
+    }
+}
+
+/// Why a caller is not (yet) let in.
+#[derive(Debug)]
+pub enum AuthFail {
+    Anonymous,
+    NeedsMfa,
+    NeedsEnrolment,
+    MustChangePassword,
+    Internal(String),
+}
+
+pub fn client_ip(parts: &Parts, trust_proxy: bool) -> Option<String> {
+    if trust_proxy {
+        if let Some(ip) = parts
+            .headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+        {
+            return Some(ip.trim().to_string());
+        }
+    }
+    parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
+}
+
+/// The caller's address (`unknown` when the server was not started with connection info).
+pub struct ClientIp(pub String);
+
+impl FromRequestParts<AppState> for ClientIp {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(parts: &mut Parts, st: &AppState) -> Result<Self, Self::Rejection> {
+        Ok(ClientIp(
+            client_ip(parts, st.config.trust_proxy).unwrap_or_else(|| "unknown".into()),
+        ))
+    }
+}
+
+/// The language of a request: the explicit choice (cookie), else the browser's, else French.
+pub fn request_lang(headers: &axum::http::HeaderMap) -> Lang {
+    if let Some(l) = cookie(headers, LANG_COOKIE).and_then(Lang::parse) {
+        return l;
+    }
+    let accept = headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    match accept
+        .split(',')
+        .next()
+        .map(|l| l.trim().get(..2).unwrap_or(""))
+    {
+        Some("en") => Lang::En,
+        _ => Lang::Fr,
+    }
+}
+
+/// Whether this account must pass a second factor.
+pub fn needs_mfa(role: vigie_domain::role::Role, totp_enabled: bool) -> bool {
+    totp_enabled || role.requires_mfa()
+}
+
+async fn resolve(parts: &mut Parts, st: &AppState) -> Result<Authed, AuthFail> {
+    let ip = client_ip(parts, st.config.trust_proxy);
+    let internal = |e: vigie_store::StoreError| AuthFail::Internal(e.to_string());
+    if let Some(tok) = parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+    {
+        let uid = st
+            .store
+            .user_for_token(tok.trim())
+            .await
+            .map_err(internal)?
+            .ok_or(AuthFail::Anonymous)?;
+        let actor = st
+            .store
+            .actor_for_user(uid, ip)
+            .await
+            .map_err(|_| AuthFail::Anonymous)?;
+        return Ok(Authed {
+            email: actor.label.clone(),
+            actor,
+            user_id: uid,
+            csrf: String::new(),
+            lang: request_lang(&parts.headers),
+            via_token: true,
+        });
+    }
+    let tok = cookie(&parts.headers, SESSION_COOKIE)
+        .ok_or(AuthFail::Anonymous)?
+        .to_string();
+    let s = st
+        .store
+        .get_session(&tok, st.config.session_idle_secs)
+        .await
+        .map_err(internal)?
+        .ok_or(AuthFail::Anonymous)?;
+    let u = st
+        .store
+        .login_user_by_id(s.user_id)
+        .await
+        .map_err(|_| AuthFail::Anonymous)?;
+    let role: vigie_domain::role::Role = u.role.parse().map_err(|_| AuthFail::Anonymous)?;
+    if s.mfa_passed == 0 && needs_mfa(role, u.totp_enabled == 1) {
+        return Err(if u.totp_enabled == 1 {
+            AuthFail::NeedsMfa
+        } else {
+            AuthFail::NeedsEnrolment
+        });
+    }
+    if u.must_change_password == 1 && !parts.uri.path().starts_with("/account/password") {
+        return Err(AuthFail::MustChangePassword);
+    }
+    let actor = st
+        .store
+        .actor_for_user(u.id, ip)
+        .await
+        .map_err(|_| AuthFail::Anonymous)?;
+    let lang = cookie(&parts.headers, LANG_COOKIE)
+        .and_then(Lang::parse)
+        .or_else(|| Lang::parse(&u.locale))
+        .unwrap_or_default();
+    Ok(Authed {
+        email: u.email,
+        actor,
+        user_id: u.id,
+        csrf: s.csrf_token,
+        lang,
+        via_token: false,
+    })
+}
+
+/// A signed-in caller of a page: anonymous callers are sent to the login page.
+pub struct Page(pub Authed);
+
+impl FromRequestParts<AppState> for Page {
+    type Rejection = Response;
+    async fn from_request_parts(parts: &mut Parts, st: &AppState) -> Result<Self, Self::Rejection> {
+        match resolve(parts, st).await {
+            Ok(a) => Ok(Page(a)),
+            Err(AuthFail::Anonymous) => Err(Redirect::to("/login").into_response()),
+            Err(AuthFail::NeedsMfa) => Err(Redirect::to("/login/totp").into_response()),
+            Err(AuthFail::NeedsEnrolment) => Err(Redirect::to("/login/totp/setup").into_response()),
+            Err(AuthFail::MustChangePassword) => {
+                Err(Redirect::to("/account/password").into_response())
+            }
+            Err(AuthFail::Internal(e)) => Err(AppError::Internal(e).into_response()),
+        }
+    }
+}
+
+/// A signed-in caller of the API: anonymous callers get 401.
+pub struct Api(pub Authed);
+
+impl FromRequestParts<AppState> for Api {
+    type Rejection = AppError;
+    async fn from_request_parts(parts: &mut Parts, st: &AppState) -> Result<Self, Self::Rejection> {
+        match resolve(parts, st).await {
+            Ok(a) => Ok(Api(a)),
+            Err(AuthFail::Internal(e)) => Err(AppError::Internal(e)),
+            Err(_) => Err(AppError::Unauthorized),
+        }
+    }
+}
+
+/// A session that has passed the password but not yet the second factor.
+pub struct PendingMfa {
+    pub user_id: i64,
+    pub email: String,
+    pub session_token: String,
+    pub csrf: String,
+    pub lang: Lang,
+}
+
+impl FromRequestParts<AppState> for PendingMfa {
+    type Rejection = Response;
+    async fn from_request_parts(parts: &mut Parts, st: &AppState) -> Result<Self, Self::Rejection> {
+        let Some(tok) = cookie(&parts.headers, SESSION_COOKIE).map(str::to_string) else {
+            return Err(Redirect::to("/login").into_response());
+        };
+        let s = match st
+            .store
+            .get_session(&tok, st.config.session_idle_secs)
+            .await
+        {
+            Ok(Some(s)) => s,
+            Ok(None) => return Err(Redirect::to("/login").into_response()),
+            Err(e) => return Err(AppError::from(e).into_response()),
+        };
+        let u = st
+            .store
+            .login_user_by_id(s.user_id)
+            .await
+            .map_err(|e| AppError::from(e).into_response())?;
+        Ok(PendingMfa {
+            user_id: u.id,
+            email: u.email,
+            session_token: tok,
+            csrf: s.csrf_token,
+            lang: cookie(&parts.headers, LANG_COOKIE)
+                .and_then(Lang::parse)
+                .or_else(|| Lang::parse(&u.locale))
+                .unwrap_or_default(),
+        })
+    }
+}
+
+/// The TOTP of an account (RFC 6238: SHA-1, 6 digits, 30 s, one step of clock skew).
+pub fn totp_for(secret_b32: &str, email: &str) -> Result<TOTP, AppError> {
+    let bytes = Secret::Encoded(secret_b32.to_string())
+        .to_bytes()
+        .map_err(|e| AppError::Internal(format!("bad TOTP secret: {e:?}")))?;
+    TOTP::new(
+        Algorithm::SHA1,
+        6,
+        1,
+        30,
+        bytes,
+        Some("Vigie".into()),
+        email.replace(':', "_"),
+    )
+    .map_err(|e| AppError::Internal(format!("TOTP: {e}")))
+}
+
+pub fn new_totp_secret() -> String {
+    Secret::generate_secret().to_encoded().to_string()
+}
+
+/// Checks a code; returns the time step it matched (for replay protection).
+pub fn check_totp(totp: &TOTP, code: &str, now: u64) -> Option<i64> {
+    let code = code.trim().replace(' ', "");
+    if code.len() != 6 || !code.chars().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let step = now / 30;
+    [step.saturating_sub(1), step, step + 1]
+        .into_iter()
+        .find(|s| totp.generate(s * 30) == code)
+        .map(|s| s as i64)
+}
+
+/// Attempts per source address per minute, before any password is checked.
+#[derive(Default)]
+pub struct Throttle {
+    hits: Mutex<HashMap<String, (u32, i64)>>,
+}
+
+impl Throttle {
+    /// Counts an attempt; false when `ip` made more than `limit` in the current minute.
+    pub fn allow(&self, ip: &str, limit: u32, now: i64) -> bool {
+        let Ok(mut m) = self.hits.lock() else {
+            return false;
+        };
+        if m.len() > 100_000 {
+            m.retain(|_, (_, start)| now - *start < 60);
+        }
+        let e = m.entry(ip.to_string()).or_insert((0, now));
+        if now - e.1 >= 60 {
+            *e = (0, now);
+        }
+        e.0 += 1;
+        e.0 <= limit
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn totp_accepts_current_and_adjacent_steps_only() {
+        let secret = new_totp_secret();
+        let t = totp_for(&secret, "a@b.fr").unwrap();
+        let now = 1_800_000_000u64;
+        let code = t.generate(now);
+        assert_eq!(check_totp(&t, &code, now), Some((now / 30) as i64));
+        assert!(check_totp(&t, &code, now + 30).is_some());
+        assert!(check_totp(&t, &code, now + 600).is_none());
+        assert!(check_totp(&t, "12345", now).is_none());
+        assert!(check_totp(&t, "abcdef", now).is_none());
+    }
+
+    #[test]
+    fn throttle_counts_per_minute() {
+        let th = Throttle::default();
+        for _ in 0..5 {
+            assert!(th.allow("1.2.3.4", 5, 100));
+        }
+        assert!(!th.allow("1.2.3.4", 5, 110));
+        assert!(th.allow("5.6.7.8", 5, 110));
+        assert!(th.allow("1.2.3.4", 5, 161));
+    }
+}

@@ -1,0 +1,91 @@
+//! Errors inside requests: each maps to a status code, and the page or JSON shown quotes an
+//! operation id that is also in the server log, so that a user can report it.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use vigie_store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("not found")]
+    NotFound,
+    #[error("forbidden")]
+    Forbidden,
+    #[error("authentication required")]
+    Unauthorized,
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("too many requests")]
+    TooManyRequests,
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> AppError {
+        match e {
+            StoreError::NotFound => AppError::NotFound,
+            StoreError::Forbidden(_) => AppError::Forbidden,
+            StoreError::Invalid(m) => AppError::BadRequest(m),
+            StoreError::Conflict(m) => AppError::Conflict(m),
+            e => AppError::Internal(e.to_string()),
+        }
+    }
+}
+
+impl From<askama::Error> for AppError {
+    fn from(e: askama::Error) -> AppError {
+        AppError::Internal(format!("template: {e}"))
+    }
+}
+
+impl AppError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Forbidden => StatusCode::FORBIDDEN,
+            AppError::Unauthorized => StatusCode::UNAUTHORIZED,
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// What the user may be told: internal details stay in the log.
+    pub fn public_message(&self) -> String {
+        match self {
+            AppError::Internal(_) => "internal error".into(),
+            e => e.to_string(),
+        }
+    }
+
+    pub fn log(&self) -> String {
+        let op = operation_id();
+        match self {
+            AppError::Internal(detail) => {
+                tracing::error!(operation = %op, error = %detail, "request failed")
+            }
+            e => tracing::debug!(operation = %op, error = %e, "request refused"),
+        }
+        op
+    }
+}
+
+pub fn operation_id() -> String {
+    use rand::Rng;
+    format!("{:016x}", rand::thread_rng().gen::<u64>())
+}
+
+/// JSON errors, for the API.
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let op = self.log();
+        let body = serde_json::json!({ "error": self.public_message(), "operation": op });
+        (self.status(), axum::Json(body)).into_response()
+    }
+}
+
+pub type AppResult<T> = Result<T, AppError>;

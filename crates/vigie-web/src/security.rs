@@ -1,0 +1,148 @@
+//! Security headers on every response, and CSRF checks on every state-changing request that rides
+//! on a cookie.
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use subtle::ConstantTimeEq;
+
+use crate::AppState;
+
+pub const SESSION_COOKIE: &str = "vigie_session";
+pub const CSRF_COOKIE: &str = "vigie_csrf";
+pub const LANG_COOKIE: &str = "vigie_lang";
+/// Forms larger than this are refused (FINESS extracts go through the command line or the API).
+pub const MAX_FORM_BYTES: usize = 64 * 1024 * 1024;
+
+pub async fn headers(State(st): State<AppState>, req: Request, next: Next) -> Response {
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+             object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+        ),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    h.insert(
+        "permissions-policy",
+        HeaderValue::from_static("camera=(), microphone=(), geolocation=(), interest-cohort=()"),
+    );
+    h.insert(
+        "cross-origin-opener-policy",
+        HeaderValue::from_static("same-origin"),
+    );
+    if !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    if st.config.tls() {
+        h.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=63072000; includeSubDomains"),
+        );
+    }
+    res
+}
+
+/// Reads a cookie from the request headers.
+pub fn cookie<'a>(headers: &'a axum::http::HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+fn eq(a: &str, b: &str) -> bool {
+    a.len() == b.len() && bool::from(a.as_bytes().ct_eq(b.as_bytes()))
+}
+
+/// Every POST/PUT/PATCH/DELETE that carries a cookie must prove it comes from our own page: the
+/// token of the session (or, before sign-in, of the CSRF cookie) in the `X-CSRF-Token` header, the
+/// `csrf` query parameter or the `csrf` field of a urlencoded form. Bearer-token requests carry no
+/// ambient credentials and are exempt.
+pub async fn csrf(State(st): State<AppState>, req: Request, next: Next) -> Response {
+    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        return next.run(req).await;
+    }
+    let headers = req.headers().clone();
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("Bearer "));
+    let session = cookie(&headers, SESSION_COOKIE).map(str::to_string);
+    if bearer && session.is_none() {
+        return next.run(req).await;
+    }
+    let expected = match &session {
+        Some(tok) => match st.store.get_session(tok, st.config.session_idle_secs).await {
+            Ok(Some(s)) => Some(s.csrf_token),
+            _ => cookie(&headers, CSRF_COOKIE).map(str::to_string),
+        },
+        None => cookie(&headers, CSRF_COOKIE).map(str::to_string),
+    };
+    let Some(expected) = expected else {
+        return csrf_refused();
+    };
+    let from_header = headers
+        .get("x-csrf-token")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let from_query = req
+        .uri()
+        .query()
+        .and_then(|q| serde_urlencoded::from_str::<Vec<(String, String)>>(q).ok())
+        .and_then(|kv| kv.into_iter().find(|(k, _)| k == "csrf").map(|(_, v)| v));
+    if let Some(t) = from_header.or(from_query) {
+        return if eq(&t, &expected) {
+            next.run(req).await
+        } else {
+            csrf_refused()
+        };
+    }
+    let is_form = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    if !is_form {
+        return csrf_refused();
+    }
+    let (parts, body) = req.into_parts();
+    let bytes = match axum::body::to_bytes(body, MAX_FORM_BYTES).await {
+        Ok(b) => b,
+        Err(_) => return (StatusCode::PAYLOAD_TOO_LARGE, "form too large").into_response(),
+    };
+    let token = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
+        .ok()
+        .and_then(|kv| kv.into_iter().find(|(k, _)| k == "csrf").map(|(_, v)| v));
+    match token {
+        Some(t) if eq(&t, &expected) => {
+            next.run(Request::from_parts(parts, Body::from(bytes)))
+                .await
+        }
+        _ => csrf_refused(),
+    }
+}
+
+fn csrf_refused() -> Response {
+    (
+        StatusCode::FORBIDDEN,
+        "Requête refusée : jeton anti-CSRF absent ou invalide. Rechargez la page. / \
+         Request refused: missing or invalid CSRF token. Reload the page.",
+    )
+        .into_response()
+}
