@@ -1,0 +1,287 @@
+//! Configuration: a TOML file, then `VIGIE_<SECTION>_<KEY>` environment variables over it, and for
+//! secrets `VIGIE_<SECTION>_<KEY>_FILE` naming a file that holds the value (Docker/Kubernetes
+//! secrets). Unknown keys are errors that name the key, so a typo never goes unnoticed.
+
+use std::path::Path;
+
+use anyhow::{bail, Context};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub database: Database,
+    pub http: Http,
+    pub security: Security,
+    pub worker: Worker,
+    pub scheduler: Scheduler,
+    pub bootstrap: Bootstrap,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Database {
+    /// `sqlite://vigie-data/vigie.db` (default) or `postgres://user@host/db`.
+    pub url: String,
+    pub max_connections: u32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Http {
+    pub listen: String,
+    pub public_url: String,
+    pub trust_proxy: bool,
+    pub metrics_token: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Security {
+    pub session_hours: i64,
+    pub idle_hours: i64,
+    pub max_login_failures: i64,
+    pub lockout_minutes: i64,
+    pub login_attempts_per_minute: u32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Worker {
+    pub concurrency: usize,
+    pub lease_secs: i64,
+    pub poll_ms: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Scheduler {
+    /// Housekeeping only (expired sessions…). Nothing is ever scanned on a schedule unless an
+    /// operator turned surveillance on for a structure or a region.
+    pub enabled: bool,
+    pub tick_secs: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct Bootstrap {
+    /// The first administrator, created by `vigie up` when there is no user yet.
+    pub admin_email: Option<String>,
+    /// Its password; when absent a one-time password is generated and printed once.
+    pub admin_password: Option<String>,
+}
+
+impl Default for Database {
+    fn default() -> Self {
+        Database {
+            url: "sqlite://vigie-data/vigie.db".into(),
+            max_connections: 8,
+        }
+    }
+}
+impl Default for Http {
+    fn default() -> Self {
+        Http {
+            listen: "127.0.0.1:8080".into(),
+            public_url: "http://127.0.0.1:8080".into(),
+            trust_proxy: false,
+            metrics_token: None,
+        }
+    }
+}
+impl Default for Security {
+    fn default() -> Self {
+        Security {
+            session_hours: 12,
+            idle_hours: 4,
+            max_login_failures: 5,
+            lockout_minutes: 15,
+            login_attempts_per_minute: 30,
+        }
+    }
+}
+impl Default for Worker {
+    fn default() -> Self {
+        Worker {
+            concurrency: 2,
+            lease_secs: 60,
+            poll_ms: 1000,
+        }
+    }
+}
+impl Default for Scheduler {
+    fn default() -> Self {
+        Scheduler {
+            enabled: true,
+            tick_secs: 60,
+        }
+    }
+}
+const SECTIONS: [&str; 6] = [
+    "database",
+    "http",
+    "security",
+    "worker",
+    "scheduler",
+    "bootstrap",
+];
+
+impl Config {
+    /// Loads the file (if given), then the environment.
+    pub fn load(path: Option<&Path>) -> anyhow::Result<Config> {
+        let vars: Vec<(String, String)> = std::env::vars().collect();
+        Self::load_with(path, &vars)
+    }
+
+    pub fn load_with(path: Option<&Path>, vars: &[(String, String)]) -> anyhow::Result<Config> {
+        let mut root = match path {
+            Some(p) => {
+                let text = std::fs::read_to_string(p).with_context(|| {
+                    format!("cannot read the configuration file {}", p.display())
+                })?;
+                text.parse::<toml::Table>()
+                    .with_context(|| format!("{}: invalid TOML", p.display()))?
+            }
+            None => toml::Table::new(),
+        };
+        for (k, v) in vars {
+            let Some(rest) = k.strip_prefix("VIGIE_") else {
+                continue;
+            };
+            if rest == "CONFIG" || rest == "LOG" {
+                continue;
+            }
+            let (rest, value) = match rest.strip_suffix("_FILE") {
+                Some(r) => {
+                    let text = std::fs::read_to_string(v)
+                        .with_context(|| format!("{k}: cannot read {v}"))?;
+                    (r, text.trim_end_matches(['\n', '\r']).to_string())
+                }
+                None => (rest, v.clone()),
+            };
+            let lower = rest.to_lowercase();
+            let Some(section) = SECTIONS
+                .iter()
+                .find(|s| lower.starts_with(&format!("{s}_")))
+            else {
+                bail!("{k}: unknown setting (sections: {})", SECTIONS.join(", "));
+            };
+            let key = &lower[section.len() + 1..];
+            let table = root
+                .entry(section.to_string())
+                .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+            let Some(table) = table.as_table_mut() else {
+                bail!("[{section}] must be a table");
+            };
+            // Typed like TOML: numbers and booleans parse as such, everything else is a string.
+            let typed = if let Ok(i) = value.parse::<i64>() {
+                toml::Value::Integer(i)
+            } else if let Ok(b) = value.parse::<bool>() {
+                toml::Value::Boolean(b)
+            } else {
+                toml::Value::String(value)
+            };
+            table.insert(key.to_string(), typed);
+        }
+        let cfg: Config = toml::Value::Table(root)
+            .try_into()
+            .map_err(|e: toml::de::Error| anyhow::anyhow!("configuration: {}", e.message()))?;
+        cfg.validate()?;
+        Ok(cfg)
+    }
+
+    fn validate(&self) -> anyhow::Result<()> {
+        vigie_store::db::Backend::from_url(&self.database.url)
+            .map_err(|e| anyhow::anyhow!("database.url: {e}"))?;
+        self.http
+            .listen
+            .parse::<std::net::SocketAddr>()
+            .with_context(|| {
+                format!("http.listen: {:?} is not an address:port", self.http.listen)
+            })?;
+        if !(self.http.public_url.starts_with("http://")
+            || self.http.public_url.starts_with("https://"))
+        {
+            bail!("http.public_url: must start with http:// or https://");
+        }
+        if self.worker.concurrency == 0 || self.worker.lease_secs < 5 {
+            bail!("worker: concurrency must be at least 1 and lease_secs at least 5");
+        }
+        if let Some(t) = &self.http.metrics_token {
+            if t.len() < 16 {
+                bail!("http.metrics_token: use at least 16 characters");
+            }
+        }
+        Ok(())
+    }
+
+    pub fn web(&self) -> vigie_web::WebConfig {
+        vigie_web::WebConfig {
+            public_url: self.http.public_url.clone(),
+            session_ttl_secs: self.security.session_hours * 3600,
+            session_idle_secs: self.security.idle_hours * 3600,
+            max_login_failures: self.security.max_login_failures,
+            lockout_secs: self.security.lockout_minutes * 60,
+            login_attempts_per_minute: self.security.login_attempts_per_minute,
+            trust_proxy: self.http.trust_proxy,
+            metrics_token: self.http.metrics_token.clone(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars(v: &[(&str, &str)]) -> Vec<(String, String)> {
+        v.iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn environment_overrides_file_and_reads_secret_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("vigie.toml");
+        std::fs::write(
+            &file,
+            "[http]\nlisten = \"127.0.0.1:9000\"\n[worker]\nconcurrency = 4\n",
+        )
+        .unwrap();
+        let secret = dir.path().join("token");
+        std::fs::write(&secret, "0123456789abcdef-secret\n").unwrap();
+        let cfg = Config::load_with(
+            Some(&file),
+            &vars(&[
+                ("VIGIE_WORKER_CONCURRENCY", "3"),
+                ("VIGIE_HTTP_METRICS_TOKEN_FILE", secret.to_str().unwrap()),
+                ("VIGIE_DATABASE_URL", "postgres://u@localhost/v"),
+                ("PATH", "/bin"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(cfg.http.listen, "127.0.0.1:9000");
+        assert_eq!(cfg.worker.concurrency, 3);
+        assert_eq!(
+            cfg.http.metrics_token.as_deref(),
+            Some("0123456789abcdef-secret")
+        );
+        assert_eq!(cfg.database.url, "postgres://u@localhost/v");
+    }
+
+    #[test]
+    fn typos_and_bad_values_say_where() {
+        let err = Config::load_with(None, &vars(&[("VIGIE_HTTP_LISTN", "x")]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("listn"), "{err}");
+        let err = Config::load_with(None, &vars(&[("VIGIE_NOPE_X", "1")]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("VIGIE_NOPE_X"), "{err}");
+        let err = Config::load_with(None, &vars(&[("VIGIE_DATABASE_URL", "mysql://x")]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("database.url"), "{err}");
+    }
+}

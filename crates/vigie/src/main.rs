@@ -1,0 +1,591 @@
+//! `vigie`: one binary for every role of a deployment.
+
+mod config;
+mod demo;
+mod worker;
+
+use std::io::{BufReader, IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context};
+use clap::{Parser, Subcommand};
+use tokio::sync::watch;
+use vigie_domain::role::Role;
+use vigie_store::users::NewUser;
+use vigie_store::{Actor, ConnectConfig, Store};
+
+use crate::config::Config;
+
+#[derive(Parser)]
+#[command(
+    name = "vigie",
+    version,
+    about = "Vigie — cybersurveillance des structures de santé / cyber surveillance of health structures"
+)]
+struct Cli {
+    /// Configuration file (TOML). Settings may also come from VIGIE_<SECTION>_<KEY> variables.
+    #[arg(long, short, global = true, env = "VIGIE_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Everything in one process (server, worker, scheduler), on the embedded SQLite by default.
+    Up {
+        /// Fill an empty database with the demo region and print its demo accounts.
+        #[arg(long)]
+        demo: bool,
+        /// Listen address (overrides http.listen).
+        #[arg(long)]
+        listen: Option<String>,
+    },
+    /// The HTTP server and the scheduler, without workers.
+    Serve {
+        #[arg(long)]
+        listen: Option<String>,
+    },
+    /// Job workers only (run several, on several machines, against PostgreSQL).
+    Worker,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Accounts and tokens.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+    /// Imports: the FINESS extract, GHT compositions, or a whole deployment archive.
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Write the whole deployment to an archive (to move it to another backend).
+    Export {
+        #[arg(long, short)]
+        out: PathBuf,
+    },
+    /// Fill the database with the synthetic demo region (Bretagne, ~600 structures).
+    Demo,
+    /// Write a consistent backup of the database.
+    Backup {
+        #[arg(long, short)]
+        out: PathBuf,
+    },
+    /// Restore a backup into an empty database.
+    Restore {
+        #[arg(long)]
+        from: PathBuf,
+    },
+    /// Check that a running server answers /healthz (exit status 0 when healthy).
+    Healthcheck {
+        /// Base URL of the server (defaults to http.listen).
+        #[arg(long)]
+        url: Option<String>,
+    },
+    /// Exposure scanner, standalone (no server, no database).
+    Scan(vigie_scan::cli::ScanArgs),
+    /// Vulnerability watch on files, standalone.
+    #[command(subcommand)]
+    Intel(vigie_intel::cli::IntelCommand),
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create a user. The password is read from standard input (or generated and printed).
+    CreateUser {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// admin, cert_analyst, regional_analyst, ght_officer, structure_admin, structure_member, auditor
+        #[arg(long)]
+        role: Role,
+        /// INSEE region code, for regional analysts.
+        #[arg(long)]
+        region: Option<String>,
+        /// GHT code, for GHT security officers.
+        #[arg(long)]
+        ght: Option<String>,
+        /// FINESS ET numbers, for structure accounts (repeat the flag).
+        #[arg(long = "structure")]
+        structures: Vec<String>,
+        /// Read the password from standard input instead of generating one.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Set a new one-time password (the user must change it at next sign-in).
+    ResetPassword {
+        #[arg(long)]
+        email: String,
+    },
+    /// Remove the second factor: the user enrols again at next sign-in.
+    ResetMfa {
+        #[arg(long)]
+        email: String,
+    },
+    /// Create an API token for a user; the secret is printed once.
+    Token {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long, default_value_t = 365)]
+        days: i64,
+    },
+    /// List users.
+    ListUsers,
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// The public FINESS extract (semicolon-separated open-data file).
+    Finess { file: PathBuf },
+    /// A GHT composition CSV: ght_code;ght_name;region_code;finess_et;support
+    Ght { file: PathBuf },
+    /// A deployment archive written by `vigie export` (into an empty database).
+    Archive { file: PathBuf },
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("VIGIE_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+async fn open(cfg: &Config) -> anyhow::Result<Store> {
+    let store = Store::connect(&ConnectConfig {
+        url: cfg.database.url.clone(),
+        max_connections: cfg.database.max_connections,
+    })
+    .await
+    .with_context(|| format!("cannot open the database {}", redact(&cfg.database.url)))?;
+    store.migrate().await?;
+    Ok(store)
+}
+
+/// A database URL without its password, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.find('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..s + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+fn shutdown_channel() -> (watch::Sender<bool>, watch::Receiver<bool>) {
+    let (tx, rx) = watch::channel(false);
+    let tx2 = tx.clone();
+    tokio::spawn(async move {
+        let ctrl_c = tokio::signal::ctrl_c();
+        #[cfg(unix)]
+        let term = async {
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(mut s) => {
+                    s.recv().await;
+                }
+                Err(_) => std::future::pending::<()>().await,
+            }
+        };
+        #[cfg(not(unix))]
+        let term = std::future::pending::<()>();
+        tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+        tracing::info!("shutting down");
+        let _ = tx2.send(true);
+    });
+    (tx, rx)
+}
+
+fn generated_password() -> String {
+    vigie_store::users::random_token(15)
+}
+
+/// Creates the first administrator when the database has no user at all.
+async fn bootstrap_admin(store: &Store, cfg: &Config) -> anyhow::Result<()> {
+    if store.count_users().await? > 0 {
+        return Ok(());
+    }
+    let email = cfg
+        .bootstrap
+        .admin_email
+        .clone()
+        .unwrap_or_else(|| "admin@localhost.localdomain".into());
+    let (password, generated) = match &cfg.bootstrap.admin_password {
+        Some(p) => (p.clone(), false),
+        None => (generated_password(), true),
+    };
+    let nu = NewUser {
+        email: email.clone(),
+        display_name: "Administrateur".into(),
+        role: Role::Admin,
+        region_code: None,
+        ght_id: None,
+        structure_ids: vec![],
+        password: Some(password.clone()),
+        locale: "fr".into(),
+        must_change_password: generated,
+    };
+    store.create_user(&Actor::system("bootstrap"), &nu).await?;
+    if generated {
+        println!("\nFirst start: administrator {email} created with the one-time password:\n\n    {password}\n\nIt must be changed at first sign-in, and a second factor (TOTP) set up.\n");
+    } else {
+        println!("First start: administrator {email} created with the configured password.");
+    }
+    Ok(())
+}
+
+async fn run_server(
+    store: Store,
+    cfg: Config,
+    listen: &str,
+    with_worker: bool,
+    demo_banner: Option<String>,
+) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("cannot listen on {listen}"))?;
+    let addr = listener.local_addr()?;
+    let (_tx, rx) = shutdown_channel();
+    let state = vigie_web::AppState::new(store.clone(), cfg.web());
+    let mut tasks = tokio::task::JoinSet::new();
+    tasks.spawn(worker::scheduler(store.clone(), cfg.clone(), rx.clone()));
+    if with_worker {
+        let (s, c, r) = (store.clone(), cfg.clone(), rx.clone());
+        tasks.spawn(async move {
+            if let Err(e) = worker::run(s, c, r).await {
+                tracing::error!(error = %e, "worker stopped");
+            }
+        });
+    }
+    if let Some(b) = demo_banner {
+        println!("{b}");
+    }
+    println!(
+        "Vigie {} listening on http://{addr}/ ({} database)",
+        env!("CARGO_PKG_VERSION"),
+        store.backend().as_str()
+    );
+    let mut rx2 = rx.clone();
+    vigie_web::serve(state, listener, async move {
+        let _ = rx2.changed().await;
+    })
+    .await?;
+    while tasks.join_next().await.is_some() {}
+    store.close().await;
+    Ok(())
+}
+
+fn read_password_stdin() -> anyhow::Result<String> {
+    let mut s = String::new();
+    std::io::stdin().read_to_string(&mut s)?;
+    Ok(s.trim_end_matches(['\n', '\r']).to_string())
+}
+
+fn open_file(path: &Path) -> anyhow::Result<BufReader<std::fs::File>> {
+    Ok(BufReader::with_capacity(
+        1 << 20,
+        std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?,
+    ))
+}
+
+fn print_report(r: &vigie_store::import::ImportReport) {
+    println!(
+        "{} lines read: {} sites ({} created, {} updated, {} unchanged), {} rejected",
+        r.lines, r.sites, r.counts.inserted, r.counts.updated, r.counts.unchanged, r.rejected_total
+    );
+    for (kind, n) in &r.skipped {
+        println!("  skipped {n} {kind} records");
+    }
+    for x in r.rejected.iter().take(50) {
+        println!("  line {}: {}", x.line, x.reason);
+    }
+    if r.rejected_total > 50 {
+        println!("  … and {} more rejected lines", r.rejected_total - 50);
+    }
+}
+
+async fn healthcheck(url: &str) -> anyhow::Result<()> {
+    let rest = url.trim_start_matches("http://");
+    let host = rest.split('/').next().unwrap_or(rest);
+    let mut stream = tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        tokio::net::TcpStream::connect(host),
+    )
+    .await
+    .context("timed out")??;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    stream
+        .write_all(
+            format!("GET /healthz HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n")
+                .as_bytes(),
+        )
+        .await?;
+    let mut buf = Vec::new();
+    tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        stream.read_to_end(&mut buf),
+    )
+    .await
+    .context("timed out")??;
+    let text = String::from_utf8_lossy(&buf);
+    if text.starts_with("HTTP/1.1 200") {
+        println!("healthy");
+        Ok(())
+    } else {
+        bail!("unhealthy: {}", text.lines().next().unwrap_or("no answer"))
+    }
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    init_tracing();
+    match run(cli).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    // Standalone engines need no configuration nor database.
+    match cli.command {
+        Command::Scan(args) => return vigie_scan::cli::run(args).await,
+        Command::Intel(cmd) => {
+            return tokio::task::spawn_blocking(move || vigie_intel::cli::run(cmd)).await?
+        }
+        _ => {}
+    }
+    let cfg = Config::load(cli.config.as_deref())?;
+    let system = Actor::system("cli");
+    match cli.command {
+        Command::Scan(_) | Command::Intel(_) => unreachable!("handled above"),
+        Command::Up { demo, listen } => {
+            let store = open(&cfg).await?;
+            let listen = listen.unwrap_or_else(|| cfg.http.listen.clone());
+            let mut banner = None;
+            if demo {
+                let s = demo::load(&store).await?;
+                if s.created {
+                    println!(
+                        "Demo region created: {} structures in {} GHTs.",
+                        s.structures, s.ghts
+                    );
+                }
+                banner = Some(demo::credentials_text(&listen));
+            }
+            bootstrap_admin(&store, &cfg).await?;
+            run_server(store, cfg, &listen, true, banner).await
+        }
+        Command::Serve { listen } => {
+            let store = open(&cfg).await?;
+            bootstrap_admin(&store, &cfg).await?;
+            let listen = listen.unwrap_or_else(|| cfg.http.listen.clone());
+            run_server(store, cfg, &listen, false, None).await
+        }
+        Command::Worker => {
+            let store = open(&cfg).await?;
+            let (_tx, rx) = shutdown_channel();
+            worker::run(store, cfg, rx).await
+        }
+        Command::Migrate => {
+            let store = Store::connect(&ConnectConfig {
+                url: cfg.database.url.clone(),
+                max_connections: 2,
+            })
+            .await?;
+            let n = store.migrate().await?;
+            println!(
+                "{n} migration(s) applied; schema version {}",
+                store.schema_version().await?
+            );
+            Ok(())
+        }
+        Command::Admin(cmd) => {
+            let store = open(&cfg).await?;
+            admin(&store, &system, cmd).await
+        }
+        Command::Import(ImportCommand::Finess { file }) => {
+            let store = open(&cfg).await?;
+            let started = std::time::Instant::now();
+            let r = store.import_finess(&system, open_file(&file)?).await?;
+            print_report(&r);
+            println!("done in {:.2} s", started.elapsed().as_secs_f64());
+            Ok(())
+        }
+        Command::Import(ImportCommand::Ght { file }) => {
+            let store = open(&cfg).await?;
+            let r = store.import_ght(&system, open_file(&file)?).await?;
+            println!(
+                "{} lines read: {} structures attached to their GHT, {} rejected",
+                r.lines, r.counts.updated, r.rejected_total
+            );
+            for x in &r.rejected {
+                println!("  line {}: {}", x.line, x.reason);
+            }
+            Ok(())
+        }
+        Command::Import(ImportCommand::Archive { file }) | Command::Restore { from: file } => {
+            let store = Store::connect(&ConnectConfig {
+                url: cfg.database.url.clone(),
+                max_connections: 2,
+            })
+            .await?;
+            let f = std::fs::File::open(&file)
+                .with_context(|| format!("cannot open {}", file.display()))?;
+            let c = store.import_archive(BufReader::new(f)).await?;
+            println!(
+                "restored {} rows into the {} database:",
+                c.total(),
+                store.backend().as_str()
+            );
+            for (t, n) in c.tables {
+                println!("  {t}: {n}");
+            }
+            Ok(())
+        }
+        Command::Export { out } | Command::Backup { out } => {
+            let store = open(&cfg).await?;
+            let tmp = out.with_extension("partial");
+            let f = std::fs::File::create(&tmp)
+                .with_context(|| format!("cannot create {}", tmp.display()))?;
+            let c = store.export_archive(std::io::BufWriter::new(f)).await?;
+            std::fs::rename(&tmp, &out)
+                .with_context(|| format!("cannot write {}", out.display()))?;
+            println!("{} rows written to {}", c.total(), out.display());
+            Ok(())
+        }
+        Command::Demo => {
+            let store = open(&cfg).await?;
+            let s = demo::load(&store).await?;
+            if s.created {
+                println!(
+                    "Demo region created: {} structures in {} GHTs.",
+                    s.structures, s.ghts
+                );
+            } else {
+                println!("The demo region is already there.");
+            }
+            println!("{}", demo::credentials_text(&cfg.http.listen));
+            Ok(())
+        }
+        Command::Healthcheck { url } => {
+            healthcheck(&url.unwrap_or_else(|| format!("http://{}", cfg.http.listen))).await
+        }
+    }
+}
+
+async fn admin(store: &Store, system: &Actor, cmd: AdminCommand) -> anyhow::Result<()> {
+    match cmd {
+        AdminCommand::CreateUser {
+            email,
+            name,
+            role,
+            region,
+            ght,
+            structures,
+            password_stdin,
+        } => {
+            let ght_id = match ght {
+                Some(code) => Some(
+                    store
+                        .list_ghts(system, None)
+                        .await?
+                        .into_iter()
+                        .find(|g| g.code == code)
+                        .with_context(|| format!("--ght: no GHT with code {code:?}"))?
+                        .id,
+                ),
+                None => None,
+            };
+            let mut structure_ids = Vec::new();
+            for f in &structures {
+                structure_ids.push(
+                    store
+                        .find_structure_by_finess(system, f)
+                        .await
+                        .with_context(|| format!("--structure: {f} is not in the registry"))?
+                        .id,
+                );
+            }
+            let (password, generated) = if password_stdin {
+                (read_password_stdin()?, false)
+            } else {
+                (generated_password(), true)
+            };
+            let id = store
+                .create_user(
+                    system,
+                    &NewUser {
+                        email: email.clone(),
+                        display_name: name,
+                        role,
+                        region_code: region,
+                        ght_id,
+                        structure_ids,
+                        password: Some(password.clone()),
+                        locale: "fr".into(),
+                        must_change_password: generated,
+                    },
+                )
+                .await?;
+            println!("user {id} created: {email} ({role})");
+            if generated {
+                println!("one-time password (to change at first sign-in): {password}");
+            }
+            Ok(())
+        }
+        AdminCommand::ResetPassword { email } => {
+            let u = store
+                .find_user_by_email(system, &email)
+                .await
+                .with_context(|| format!("no user {email}"))?;
+            let password = generated_password();
+            store.set_password(system, u.id, &password, true).await?;
+            println!("one-time password for {email} (to change at next sign-in): {password}");
+            Ok(())
+        }
+        AdminCommand::ResetMfa { email } => {
+            let u = store
+                .find_user_by_email(system, &email)
+                .await
+                .with_context(|| format!("no user {email}"))?;
+            store.set_totp(system, u.id, None, false).await?;
+            println!("second factor removed for {email}; they enrol again at next sign-in");
+            Ok(())
+        }
+        AdminCommand::Token { email, name, days } => {
+            let u = store
+                .find_user_by_email(system, &email)
+                .await
+                .with_context(|| format!("no user {email}"))?;
+            let (_, secret) = store
+                .create_api_token(system, u.id, &name, Some(days))
+                .await?;
+            let mut out = std::io::stdout();
+            if out.is_terminal() {
+                writeln!(out, "API token for {email} (shown once):")?;
+            }
+            writeln!(out, "{secret}")?;
+            Ok(())
+        }
+        AdminCommand::ListUsers => {
+            for u in store.list_users(system).await? {
+                println!(
+                    "{:>5}  {:<40} {:<18} {}",
+                    u.id,
+                    u.email,
+                    u.role,
+                    if u.disabled == 1 { "disabled" } else { "" }
+                );
+            }
+            Ok(())
+        }
+    }
+}
