@@ -4,11 +4,11 @@
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
-use tokio::sync::Semaphore;
 
 use crate::net::{DialError, Dialer};
 
@@ -76,8 +76,8 @@ impl RttStats {
 }
 
 struct Adaptive {
-    sem: Arc<Semaphore>,
-    limit: Mutex<usize>,
+    /// Current concurrency limit, shared by all producers.
+    limit: AtomicUsize,
     min: usize,
     max: usize,
     rtt: Mutex<HashMap<IpAddr, RttStats>>,
@@ -100,26 +100,94 @@ impl Adaptive {
 
     fn answered(&self, ip: IpAddr, rtt: Duration) {
         if let Ok(mut m) = self.rtt.lock() {
-            m.entry(ip).or_default().update(rtt.as_micros() as f64);
-        }
-        if let Ok(mut l) = self.limit.lock() {
-            if *l < self.max {
-                *l += 1;
-                self.sem.add_permits(1);
+            let s = m.entry(ip).or_default();
+            // RTT samples: enough of them, then one in 16 (the estimate is stable)
+            if s.samples < 64 || s.samples % 16 == 0 {
+                s.update(rtt.as_micros() as f64);
+            } else {
+                s.samples += 1;
             }
         }
+        // additive increase
+        let _ = self
+            .limit
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |l| {
+                (l < self.max).then_some(l + 1)
+            });
     }
 
     fn timed_out(&self) {
-        if let Ok(mut l) = self.limit.lock() {
-            let target = (*l * 7 / 8).max(self.min);
-            let cut = *l - target;
-            if cut > 0 {
-                let forgotten = self.sem.forget_permits(cut);
-                *l -= forgotten;
+        // multiplicative decrease
+        let _ = self
+            .limit
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |l| {
+                Some((l * 7 / 8).max(self.min))
+            });
+    }
+}
+
+type Outcome = (IpAddr, u16, PortState, Option<Duration>);
+
+async fn probe_one(d: Arc<Dialer>, ad: Arc<Adaptive>, ip: IpAddr, port: u16, round: u8) -> Outcome {
+    let timeout = if round > 0 {
+        ad.opts.max_timeout
+    } else {
+        ad.timeout_for(ip)
+    };
+    let start = Instant::now();
+    let r = d.connect(SocketAddr::new(ip, port), timeout).await;
+    let rtt = start.elapsed();
+    match r {
+        Ok(s) => {
+            // close with RST: no lingering FIN exchange with the service
+            let _ = socket2::SockRef::from(&s).set_linger(Some(Duration::ZERO));
+            drop(s);
+            ad.answered(ip, rtt);
+            (ip, port, PortState::Open, Some(rtt))
+        }
+        Err(DialError::Io(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
+            ad.answered(ip, rtt);
+            (ip, port, PortState::Closed, Some(rtt))
+        }
+        Err(DialError::Timeout) => {
+            ad.timed_out();
+            (ip, port, PortState::Filtered, None)
+        }
+        // unreachable host/net, reset...: no answer worth retrying
+        Err(_) => (ip, port, PortState::Filtered, Some(rtt)),
+    }
+}
+
+/// One producer: drives its share of the attempts, keeping at most
+/// `limit / shards` of them in flight, without a task per attempt.
+async fn producer(
+    d: Arc<Dialer>,
+    ad: Arc<Adaptive>,
+    work: Vec<(IpAddr, u16)>,
+    round: u8,
+    shards: usize,
+) -> Vec<Outcome> {
+    use futures_util::stream::{FuturesUnordered, StreamExt};
+    let mut out = Vec::with_capacity(work.len());
+    let mut inflight = FuturesUnordered::new();
+    let mut it = work.into_iter();
+    let mut exhausted = false;
+    loop {
+        let cap = (ad.limit.load(Ordering::Relaxed) / shards).max(1);
+        while !exhausted && inflight.len() < cap {
+            match it.next() {
+                Some((ip, port)) => {
+                    inflight.push(probe_one(d.clone(), ad.clone(), ip, port, round))
+                }
+                None => exhausted = true,
             }
         }
+        match inflight.next().await {
+            Some(o) => out.push(o),
+            None => break,
+        }
     }
+    out
 }
 
 /// Connect-scans `ports` on `targets`. Targets out of scope are refused
@@ -142,62 +210,43 @@ pub async fn connect_scan(
         .initial_concurrency
         .clamp(1, opts.max_concurrency.max(1));
     let ad = Arc::new(Adaptive {
-        sem: Arc::new(Semaphore::new(init)),
-        limit: Mutex::new(init),
+        limit: AtomicUsize::new(init),
         min: 16.min(init),
         max: opts.max_concurrency.max(1),
         rtt: Mutex::new(HashMap::new()),
         opts: opts.clone(),
     });
+    // one producer per core: the kernel work of connect() spreads over the cores
+    let shards = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2)
+        .clamp(1, 16);
     let mut results = Vec::new();
+    // port-major order: consecutive attempts go to different targets
     let mut pending: Vec<(IpAddr, u16)> = ports
         .iter()
         .flat_map(|p| ok_targets.iter().map(move |t| (*t, *p)))
         .collect();
     for round in 0..=opts.retries {
         let mut set = tokio::task::JoinSet::new();
-        let mut timed_out = vec![];
-        for (ip, port) in pending.drain(..) {
-            let Ok(permit) = ad.sem.clone().acquire_owned().await else {
-                break;
-            };
-            let ad2 = ad.clone();
-            let d = dialer.clone();
-            set.spawn(async move {
-                let timeout = if round > 0 {
-                    ad2.opts.max_timeout
-                } else {
-                    ad2.timeout_for(ip)
-                };
-                let start = Instant::now();
-                let r = d.connect(SocketAddr::new(ip, port), timeout).await;
-                let rtt = start.elapsed();
-                let out = match r {
-                    Ok(s) => {
-                        drop(s);
-                        ad2.answered(ip, rtt);
-                        (PortState::Open, Some(rtt))
-                    }
-                    Err(DialError::Io(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
-                        ad2.answered(ip, rtt);
-                        (PortState::Closed, Some(rtt))
-                    }
-                    Err(DialError::Timeout) => {
-                        ad2.timed_out();
-                        (PortState::Filtered, None)
-                    }
-                    // unreachable host/net, reset...: no answer worth retrying
-                    Err(_) => (PortState::Filtered, Some(rtt)),
-                };
-                drop(permit);
-                (ip, port, out)
-            });
-            while let Some(Ok((ip, port, (state, rtt)))) = set.try_join_next() {
-                collect(&mut results, &mut timed_out, ip, port, state, rtt);
+        let n = pending.len();
+        for shard in 0..shards {
+            let work: Vec<(IpAddr, u16)> = pending
+                .iter()
+                .skip(shard)
+                .step_by(shards)
+                .copied()
+                .collect();
+            if work.is_empty() && n > 0 {
+                continue;
             }
+            set.spawn(producer(dialer.clone(), ad.clone(), work, round, shards));
         }
+        pending.clear();
+        let mut timed_out = vec![];
         while let Some(r) = set.join_next().await {
-            if let Ok((ip, port, (state, rtt))) = r {
+            let Ok(outcomes) = r else { continue };
+            for (ip, port, state, rtt) in outcomes {
                 collect(&mut results, &mut timed_out, ip, port, state, rtt);
             }
         }

@@ -190,31 +190,66 @@ fn syn_blocking(
         .iter()
         .flat_map(|p| targets.iter().map(move |t| (*t, *p)))
         .collect();
-    for round in 0..=opts.retries {
-        for (t, p) in &pending {
-            // scope check on every packet, not only per target
-            if dialer.authorize(IpAddr::V4(*t)).is_err() {
-                continue;
+    // one sender thread per core, each with its own raw socket
+    let shards = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2)
+        .clamp(1, 8);
+    let mut senders = vec![send];
+    for _ in 1..shards {
+        match Socket::new(Domain::IPV4, Type::RAW, Some(Protocol::TCP)) {
+            Ok(s) => {
+                let _ = s.set_send_buffer_size(4 << 20);
+                senders.push(s);
             }
-            let Some(src) = sources.get(t) else { continue };
-            let pkt = build_syn(*src, *t, sport, *p, cookie(*t, *p, secret));
-            dialer_pace(dialer, IpAddr::V4(*t));
-            let dst = SockAddr::from(SocketAddr::new(IpAddr::V4(*t), 0));
-            let mut tries = 0;
-            while send.send_to(&pkt, &dst).is_err() && tries < 50 {
-                // ENOBUFS: the queue is full, give it a moment
-                std::thread::sleep(Duration::from_micros(200));
-                tries += 1;
-            }
-            dialer.attempts.fetch_add(1, Ordering::Relaxed);
+            Err(_) => break,
         }
-        // wait for late answers
-        let wait = if round == 0 {
-            opts.min_timeout.max(Duration::from_millis(300))
+    }
+    let answered_count = || answers.lock().map(|m| m.len()).unwrap_or(0);
+    for round in 0..=opts.retries.max(2) {
+        std::thread::scope(|sc| {
+            let n = senders.len();
+            for (i, sock) in senders.iter().enumerate() {
+                let work = &pending;
+                let sources = &sources;
+                sc.spawn(move || {
+                    for (t, p) in work.iter().skip(i).step_by(n) {
+                        // scope check on every packet, not only per target
+                        if dialer.authorize(IpAddr::V4(*t)).is_err() {
+                            continue;
+                        }
+                        let Some(src) = sources.get(t) else { continue };
+                        let pkt = build_syn(*src, *t, sport, *p, cookie(*t, *p, secret));
+                        dialer.pace_blocking(IpAddr::V4(*t));
+                        let dst = SockAddr::from(SocketAddr::new(IpAddr::V4(*t), 0));
+                        let mut tries = 0;
+                        while sock.send_to(&pkt, &dst).is_err() && tries < 50 {
+                            // ENOBUFS: the queue is full, give it a moment
+                            std::thread::sleep(Duration::from_micros(200));
+                            tries += 1;
+                        }
+                        dialer.attempts.fetch_add(1, Ordering::Relaxed);
+                    }
+                });
+            }
+        });
+        // wait for late answers: until nothing new came for a quiet period, at most the max timeout
+        let quiet = if round == 0 {
+            opts.min_timeout.max(Duration::from_millis(150))
         } else {
-            opts.max_timeout
+            opts.min_timeout.max(Duration::from_millis(300))
         };
-        std::thread::sleep(wait);
+        let deadline = Instant::now() + opts.max_timeout;
+        let mut last = answered_count();
+        let mut last_change = Instant::now();
+        while Instant::now() < deadline && last_change.elapsed() < quiet {
+            std::thread::sleep(Duration::from_millis(20));
+            let c = answered_count();
+            if c != last {
+                last = c;
+                last_change = Instant::now();
+            }
+        }
         let got = answers
             .lock()
             .map(|m| m.keys().copied().collect::<HashSet<_>>())
@@ -243,11 +278,6 @@ fn syn_blocking(
         rtt_us: None,
     }));
     Ok(out)
-}
-
-fn dialer_pace(d: &Dialer, ip: IpAddr) {
-    // the async pacer is not usable on this thread; block on a tiny runtime-free wait
-    d.pace_blocking(ip);
 }
 
 #[cfg(test)]

@@ -21,18 +21,32 @@ fn vigie_ports(out: &str) -> PortSet {
     out.lines()
         .filter_map(|l| serde_json::from_str::<Value>(l).ok())
         .filter(|r| r["type"] == "port")
-        .map(|r| (r["ip"].as_str().unwrap().parse().unwrap(), r["port"].as_u64().unwrap() as u16))
+        .map(|r| {
+            (
+                r["ip"].as_str().unwrap().parse().unwrap(),
+                r["port"].as_u64().unwrap() as u16,
+            )
+        })
         .collect()
 }
 
 fn timed(lab: &lab::Lab, args: &[&str]) -> (String, Duration) {
     let t = Instant::now();
-    let out = lab.exec("c", args).unwrap_or_else(|e| panic!("{args:?}: {e}"));
+    let out = lab
+        .exec("c", args)
+        .unwrap_or_else(|e| panic!("{args:?}: {e}"));
     (out, t.elapsed())
 }
 
-fn nmap(lab: &lab::Lab, extra: &[&str], hosts: &[String]) -> (Vec<vigie_scan::output::Observation>, Duration) {
-    let xml = lab.path(&format!("nmap-{}.xml", extra.join("").replace(['-', ',', ' '], "")));
+fn nmap(
+    lab: &lab::Lab,
+    extra: &[&str],
+    hosts: &[String],
+) -> (Vec<vigie_scan::output::Observation>, Duration) {
+    let xml = lab.path(&format!(
+        "nmap-{}.xml",
+        extra.join("").replace(['-', ',', ' '], "")
+    ));
     let mut args = vec!["nmap", "-n", "-Pn", "-T4", "-oX"];
     let xs = xml.to_string_lossy().to_string();
     args.push(&xs);
@@ -47,16 +61,31 @@ fn nmap(lab: &lab::Lab, extra: &[&str], hosts: &[String]) -> (Vec<vigie_scan::ou
 #[test]
 #[ignore = "benchmark: run benches/run.sh (root, nmap, release build)"]
 fn bench_against_nmap() {
-    if let Some(why) = lab::skip_reason(&["/usr/bin/nmap", "/usr/sbin/nginx", "/usr/sbin/sshd", "/usr/sbin/vsftpd", "/srv/ftp"]) {
+    if let Some(why) = lab::skip_reason(&[
+        "/usr/bin/nmap",
+        "/usr/sbin/nginx",
+        "/usr/sbin/sshd",
+        "/usr/sbin/vsftpd",
+        "/srv/ftp",
+    ]) {
         eprintln!("SKIPPED bench_against_nmap: {why}");
         return;
     }
     let mut lab = lab::Lab::new("bench", 6).expect("lab");
     lab::start_services(&mut lab, RESPONDER).expect("services");
     let hosts: Vec<String> = (11..=16).map(|i| lab.ip(i)).collect();
-    let want: PortSet = lab::EXPECTED_OPEN.iter().map(|(h, p)| (lab.ip(*h).parse().unwrap(), *p)).collect();
+    let want: PortSet = lab::EXPECTED_OPEN
+        .iter()
+        .map(|(h, p)| (lab.ip(*h).parse().unwrap(), *p))
+        .collect();
     let mut md = String::new();
-    let nmap_version = lab.exec("c", &["nmap", "--version"]).unwrap_or_default().lines().next().unwrap_or("").to_string();
+    let nmap_version = lab
+        .exec("c", &["nmap", "--version"])
+        .unwrap_or_default()
+        .lines()
+        .next()
+        .unwrap_or("")
+        .to_string();
     let _ = writeln!(md, "# vigie-scan benchmarks against nmap\n");
     let _ = writeln!(
         md,
@@ -77,7 +106,15 @@ client namespace. vigie runs with `--rate 0 --rate-per-target 0` (no politeness 
     let mut summary = vec![];
 
     // 1. connect scan, all ports
-    let a = base(&["-p", "all", "--no-identify", "--concurrency", "2048", "--timeout-ms", "1000"]);
+    let a = base(&[
+        "-p",
+        "all",
+        "--no-identify",
+        "--concurrency",
+        "2048",
+        "--timeout-ms",
+        "1000",
+    ]);
     let (out, dv) = timed(&lab, &a.iter().map(String::as_str).collect::<Vec<_>>());
     let vset = vigie_ports(&out);
     let (nobs, dn) = nmap(&lab, &["-sT", "-p-"], &hosts);
@@ -90,7 +127,10 @@ client namespace. vigie runs with `--rate 0 --rate-per-target 0` (no politeness 
         dn.as_secs_f64(),
         if vset == nset && vset == want { "yes" } else { "NO" }
     );
-    summary.push(format!("connect {ratio:.1}x (goal >= 5x) equal={}", vset == nset));
+    summary.push(format!(
+        "connect {ratio:.1}x (goal >= 5x) equal={}",
+        vset == nset
+    ));
     assert_eq!(vset, want, "vigie connect scan");
     assert_eq!(nset, want, "nmap -sT");
 
@@ -108,19 +148,34 @@ client namespace. vigie runs with `--rate 0 --rate-per-target 0` (no politeness 
         dn.as_secs_f64(),
         if vset == nset && vset == want { "yes" } else { "NO" }
     );
-    summary.push(format!("syn {ratio:.1}x (goal >= 1x) equal={}", vset == nset));
+    summary.push(format!(
+        "syn {ratio:.1}x (goal >= 1x) equal={}",
+        vset == nset
+    ));
 
     // 3. service identification of every open port
-    let plist = want.iter().map(|(_, p)| p.to_string()).collect::<BTreeSet<_>>().into_iter().collect::<Vec<_>>().join(",");
+    let plist = want
+        .iter()
+        .map(|(_, p)| p.to_string())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect::<Vec<_>>()
+        .join(",");
     let a = base(&["-p", &plist]);
     let (out, dv) = timed(&lab, &a.iter().map(String::as_str).collect::<Vec<_>>());
-    let recs: Vec<Value> = out.lines().filter_map(|l| serde_json::from_str(l).ok()).collect();
+    let recs: Vec<Value> = out
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect();
     let vsvc: BTreeMap<(IpAddr, u16), (String, String, String)> = recs
         .iter()
         .filter(|r| r["type"] == "service")
         .map(|r| {
             (
-                (r["ip"].as_str().unwrap().parse().unwrap(), r["port"].as_u64().unwrap() as u16),
+                (
+                    r["ip"].as_str().unwrap().parse().unwrap(),
+                    r["port"].as_u64().unwrap() as u16,
+                ),
                 (
                     r["name"].as_str().unwrap_or("").to_string(),
                     r["product"].as_str().unwrap_or("").to_string(),
@@ -132,7 +187,10 @@ client namespace. vigie runs with `--rate 0 --rate-per-target 0` (no politeness 
     let pl = format!("-p{plist}");
     let (nobs, dn) = nmap(&lab, &["-sV", &pl], &hosts);
     let ratio = dn.as_secs_f64() / dv.as_secs_f64();
-    let nmap_named: Vec<_> = nobs.iter().filter(|o| o.state == "open" && o.product.is_some()).collect();
+    let nmap_named: Vec<_> = nobs
+        .iter()
+        .filter(|o| o.state == "open" && o.product.is_some())
+        .collect();
     let missed: Vec<String> = nmap_named
         .iter()
         .filter(|o| vsvc.get(&(o.ip, o.port)).is_none_or(|v| v.1.is_empty()))
@@ -145,10 +203,19 @@ client namespace. vigie runs with `--rate 0 --rate-per-target 0` (no politeness 
         dv.as_secs_f64(),
         dn.as_secs_f64()
     );
-    summary.push(format!("identification {ratio:.1}x (goal >= 5x) missed-vs-nmap={}", missed.len()));
-    let _ = writeln!(md, "\n## Products named, port by port\n\n| port | vigie-scan | nmap -sV |\n|---|---|---|");
+    summary.push(format!(
+        "identification {ratio:.1}x (goal >= 5x) missed-vs-nmap={}",
+        missed.len()
+    ));
+    let _ = writeln!(
+        md,
+        "\n## Products named, port by port\n\n| port | vigie-scan | nmap -sV |\n|---|---|---|"
+    );
     for k in &want {
-        let v = vsvc.get(k).map(|(n, p, ver)| format!("{n} · {p} {ver}")).unwrap_or_default();
+        let v = vsvc
+            .get(k)
+            .map(|(n, p, ver)| format!("{n} · {p} {ver}"))
+            .unwrap_or_default();
         let n = nobs
             .iter()
             .find(|o| (o.ip, o.port) == *k && o.protocol == "tcp")
@@ -163,7 +230,10 @@ client namespace. vigie runs with `--rate 0 --rate-per-target 0` (no politeness 
             .unwrap_or_default();
         let _ = writeln!(md, "| {}:{} | {} | {} |", k.0, k.1, v.trim(), n.trim());
     }
-    let vn = want.iter().filter(|k| vsvc.get(k).is_some_and(|v| !v.1.is_empty())).count();
+    let vn = want
+        .iter()
+        .filter(|k| vsvc.get(k).is_some_and(|v| !v.1.is_empty()))
+        .count();
     let _ = writeln!(
         md,
         "\nvigie-scan names a product on {vn} of {} open ports, nmap on {}; products nmap names that vigie-scan does not: {}.",
@@ -173,7 +243,8 @@ client namespace. vigie runs with `--rate 0 --rate-per-target 0` (no politeness 
     );
     let _ = writeln!(md, "\nSummary: {}", summary.join("; "));
     eprintln!("{md}");
-    let out = std::env::var("VIGIE_BENCH_OUT").unwrap_or_else(|_| format!("{}/BENCHMARKS.md", env!("CARGO_MANIFEST_DIR")));
+    let out = std::env::var("VIGIE_BENCH_OUT")
+        .unwrap_or_else(|_| format!("{}/BENCHMARKS.md", env!("CARGO_MANIFEST_DIR")));
     std::fs::write(&out, md).unwrap();
     eprintln!("written to {out}");
 }
