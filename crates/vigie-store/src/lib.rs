@@ -9,6 +9,9 @@ pub mod import;
 pub mod jobs;
 pub mod migrate;
 pub mod registry;
+#[cfg(feature = "testing")]
+#[allow(clippy::expect_used, clippy::panic)]
+pub mod testing;
 pub mod users;
 
 pub use actor::Actor;
