@@ -340,10 +340,33 @@ impl Corpus {
     /// Findings are sorted by priority (highest first), then structure and item.
     pub fn match_all(&self, m: &Matcher) -> Vec<Finding> {
         let ctx = self.threat_context();
+        let lists: Vec<&Vec<Advisory>> = self.advisories.values().collect();
+        let threads = std::thread::available_parallelism().map_or(1, usize::from).clamp(1, 8);
+        let chunk = lists.len().div_ceil(threads).max(1);
         let mut out = Vec::new();
-        for list in self.advisories.values() {
-            out.extend(match_cve(m, list, &ctx));
-        }
+        std::thread::scope(|s| {
+            let handles: Vec<_> = lists
+                .chunks(chunk)
+                .map(|part| {
+                    let ctx = &ctx;
+                    s.spawn(move || {
+                        let mut v = Vec::new();
+                        for list in part {
+                            v.extend(match_cve(m, list, ctx));
+                        }
+                        v
+                    })
+                })
+                .collect();
+            for h in handles {
+                match h.join() {
+                    Ok(v) => out.extend(v),
+                    // A worker cannot panic on data (no unwrap anywhere); if it ever did, say so
+                    // loudly rather than return a silently partial result.
+                    Err(_) => eprintln!("vigie-intel: a matching worker failed; results are incomplete"),
+                }
+            }
+        });
         if let Some(k) = &self.kev {
             for e in &k.entries {
                 let has_versions = self.advisories.get(&e.cve_id).is_some_and(|l| {
