@@ -215,6 +215,20 @@ fn inventory(n: usize, structures: i64, r: &mut Rng) -> Vec<InventoryItem> {
         .collect()
 }
 
+/// CPU time (user + system) of this process so far, from /proc/self/stat (Linux, 100 Hz ticks).
+fn cpu_time() -> Duration {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let after = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+    let f: Vec<u64> = after.split_whitespace().map(|x| x.parse().unwrap_or(0)).collect();
+    // after ")": state is field 3, utime 14, stime 15 -> indexes 11 and 12 here.
+    let ticks = f.get(11).copied().unwrap_or(0) + f.get(12).copied().unwrap_or(0);
+    Duration::from_millis(ticks * 10)
+}
+
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg").unwrap_or_default().split_whitespace().next().unwrap_or("?").to_string()
+}
+
 fn ms(d: Duration) -> String {
     format!("{:.1} ms", d.as_secs_f64() * 1000.0)
 }
@@ -273,9 +287,12 @@ fn main() {
     let matcher = Matcher::new(Catalog::builtin().unwrap_or_else(|e| panic!("{e}")), items);
     let index_time = t.elapsed();
 
+    let load_before = load_average();
+    let c0 = cpu_time();
     let t = Instant::now();
     let findings = corpus.match_all(&matcher);
     let full = t.elapsed();
+    let full_cpu = cpu_time().saturating_sub(c0);
     let affected = findings
         .iter()
         .filter(|f| f.decision == vigie_intel::Decision::Affected)
@@ -315,7 +332,7 @@ fn main() {
     let p99 = times[times.len() * 99 / 100];
     let max = times[times.len() - 1];
 
-    println!("## vigie-intel benchmark (release build, single thread)");
+    println!("## vigie-intel benchmark (release build)");
     println!();
     println!("| step | figure |");
     println!("| --- | --- |");
