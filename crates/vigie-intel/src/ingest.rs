@@ -341,7 +341,9 @@ impl Corpus {
     pub fn match_all(&self, m: &Matcher) -> Vec<Finding> {
         let ctx = self.threat_context();
         let lists: Vec<&Vec<Advisory>> = self.advisories.values().collect();
-        let threads = std::thread::available_parallelism().map_or(1, usize::from).clamp(1, 8);
+        let threads = std::thread::available_parallelism()
+            .map_or(1, usize::from)
+            .clamp(1, 8);
         let chunk = lists.len().div_ceil(threads).max(1);
         let mut out = Vec::new();
         std::thread::scope(|s| {
@@ -363,7 +365,9 @@ impl Corpus {
                     Ok(v) => out.extend(v),
                     // A worker cannot panic on data (no unwrap anywhere); if it ever did, say so
                     // loudly rather than return a silently partial result.
-                    Err(_) => eprintln!("vigie-intel: a matching worker failed; results are incomplete"),
+                    Err(_) => {
+                        eprintln!("vigie-intel: a matching worker failed; results are incomplete")
+                    }
                 }
             }
         });
