@@ -135,7 +135,7 @@ async fn probe_one(d: Arc<Dialer>, ad: Arc<Adaptive>, ip: IpAddr, port: u16, rou
         ad.timeout_for(ip)
     };
     let start = Instant::now();
-    let r = d.connect(SocketAddr::new(ip, port), timeout).await;
+    let r = d.probe_connect(SocketAddr::new(ip, port), timeout).await;
     let rtt = start.elapsed();
     match r {
         Ok(s) => {

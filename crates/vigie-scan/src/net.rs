@@ -156,6 +156,51 @@ impl Dialer {
         }
     }
 
+    /// Port-discovery connect: scope-checked and paced like [`Dialer::connect`],
+    /// but it asks the socket for its outcome right after `connect()` before
+    /// involving the event loop: on a near network the answer (often a RST) is
+    /// already there, which saves the epoll registration. Returns the open
+    /// stream, or the error (ConnectionRefused = closed port).
+    pub async fn probe_connect(
+        &self,
+        addr: SocketAddr,
+        timeout: Duration,
+    ) -> Result<tokio::net::TcpStream, DialError> {
+        use socket2::{Domain, Protocol, Socket, Type};
+        self.authorize(addr.ip())?;
+        self.pace(addr.ip()).await;
+        self.attempts.fetch_add(1, Ordering::Relaxed);
+        let domain = if addr.is_ipv4() {
+            Domain::IPV4
+        } else {
+            Domain::IPV6
+        };
+        let sock = Socket::new(domain, Type::STREAM.nonblocking(), Some(Protocol::TCP))
+            .map_err(DialError::Io)?;
+        match sock.connect(&addr.into()) {
+            Ok(()) => {}
+            Err(e)
+                if e.raw_os_error() == Some(115) || e.kind() == std::io::ErrorKind::WouldBlock =>
+            {
+                // EINPROGRESS: did the answer already come?
+                if let Ok(Some(err)) = sock.take_error() {
+                    return Err(DialError::Io(err));
+                }
+            }
+            Err(e) => return Err(DialError::Io(e)),
+        }
+        let std_stream: TcpStream = sock.into();
+        let stream = tokio::net::TcpStream::from_std(std_stream).map_err(DialError::Io)?;
+        match tokio::time::timeout(timeout, stream.writable()).await {
+            Err(_) => Err(DialError::Timeout),
+            Ok(Err(e)) => Err(DialError::Io(e)),
+            Ok(Ok(())) => match stream.take_error() {
+                Ok(Some(e)) | Err(e) => Err(DialError::Io(e)),
+                Ok(None) => Ok(stream),
+            },
+        }
+    }
+
     /// Blocking TCP connect (for probes run on blocking threads), scope-checked and paced.
     pub fn connect_blocking(
         &self,
