@@ -191,3 +191,65 @@ pub async fn scan(scope: Arc<Scope>, req: ScanRequest, rules: Arc<RuleSet>) -> S
         },
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{Read, Write};
+
+    /// Runs without root: a loopback HTTP server in scope is identified, a
+    /// loopback listener outside the scope is never contacted.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn scan_identifies_in_scope_and_refuses_the_rest() {
+        let web = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let web_port = web.local_addr().unwrap().port();
+        std::thread::spawn(move || {
+            for s in web.incoming().flatten() {
+                let mut s = s;
+                let mut buf = [0u8; 1024];
+                let _ = s.read(&mut buf);
+                let _ = s.write_all(b"HTTP/1.1 200 OK\r\nServer: nginx/1.18.0\r\nContent-Length: 44\r\nConnection: close\r\n\r\n<html><title>Intranet CHU</title></html>\n\n\n\n");
+            }
+        });
+        let outside = std::net::TcpListener::bind("127.0.0.2:0").unwrap();
+        let outside_port = outside.local_addr().unwrap().port();
+        outside.set_nonblocking(true).unwrap();
+        let scope = Arc::new(Scope::from_networks(["127.0.0.1/32"]).unwrap());
+        let req = ScanRequest {
+            targets: vec![
+                "127.0.0.1".parse().unwrap(),
+                "127.0.0.2".parse().unwrap(),
+                "192.0.2.1".parse().unwrap(),
+            ],
+            ports: PortSet::List(vec![web_port, outside_port]),
+            limits: RateLimits {
+                global_per_sec: 0,
+                per_target_per_sec: 0,
+            },
+            ..Default::default()
+        };
+        let r = scan(scope, req, Arc::new(RuleSet::builtin().unwrap())).await;
+        assert_eq!(r.refused.len(), 2, "{:?}", r.refused);
+        assert!(r.open_ports.iter().all(|p| p.ip.to_string() == "127.0.0.1"));
+        let s = r
+            .services
+            .iter()
+            .find(|s| s.port == web_port)
+            .expect("web service");
+        assert_eq!(
+            (s.name.as_str(), s.product.as_deref(), s.version.as_deref()),
+            ("http", Some("nginx"), Some("1.18.0"))
+        );
+        assert!(
+            r.findings
+                .iter()
+                .any(|f| f.kind == crate::findings::FindingKind::EndOfLifeSoftware),
+            "nginx 1.18 is past support"
+        );
+        assert!(
+            outside.accept().is_err(),
+            "the out-of-scope listener saw a connection"
+        );
+        assert_eq!(r.stats.refused_by_scope, 2);
+    }
+}
