@@ -1,13 +1,18 @@
 #!/bin/sh
-# Installs the Debian packages the vigie-scan network-namespace lab needs.
-# Services are NOT started by the packages' init scripts in the lab: the tests
-# start their own instances inside namespaces. Run as root.
+# Installs the Debian packages the vigie-scan lab tests and benchmark need
+# (tests/lab/packages.txt). Run as root. The packages' own daemons are kept
+# from starting system-wide: the lab starts its own instances inside network
+# namespaces.
 set -eu
 here=$(dirname "$0")
 export DEBIAN_FRONTEND=noninteractive
 apt-get update
-# policy-rc.d keeps the packages from starting system-wide daemons on install.
-printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
-chmod +x /usr/sbin/policy-rc.d
+created=no
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+    chmod +x /usr/sbin/policy-rc.d
+    created=yes
+fi
+# shellcheck disable=SC2046
 apt-get install -y --no-install-recommends $(grep -v '^#' "$here/packages.txt")
-rm -f /usr/sbin/policy-rc.d
+if [ "$created" = yes ]; then rm -f /usr/sbin/policy-rc.d; fi
