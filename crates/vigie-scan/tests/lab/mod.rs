@@ -27,6 +27,12 @@ pub fn skip_reason(need: &[&str]) -> Option<String> {
         Ok(o) if o.status.success() => {}
         _ => return Some("`ip netns` unavailable (install iproute2)".into()),
     }
+    // can we really create a namespace here (containers may forbid it)?
+    let probe = format!("{PREFIX}{}-probe", std::process::id());
+    if let Err(e) = run(&["ip", "netns", "add", &probe]) {
+        return Some(format!("cannot create a network namespace here: {e}"));
+    }
+    let _ = run(&["ip", "netns", "del", &probe]);
     for b in need {
         if !Path::new(b).exists() {
             return Some(format!(
