@@ -321,6 +321,7 @@ impl Store {
         structure_id: i64,
     ) -> Result<Vec<Contact>, StoreError> {
         actor.require(Permission::ReadStructures)?;
+        Self::ensure_in_scope(&mut *self.pool.acquire().await?, actor, structure_id).await?;
         let mut q = Sql::new(
             "SELECT c.id, c.structure_id, c.role, c.name, c.email, c.phone, c.updated_at FROM contacts c \
              JOIN structures s ON s.id = c.structure_id WHERE c.structure_id = ",
@@ -397,6 +398,7 @@ impl Store {
         structure_id: i64,
     ) -> Result<Vec<Asset>, StoreError> {
         actor.require(Permission::ReadStructures)?;
+        Self::ensure_in_scope(&mut *self.pool.acquire().await?, actor, structure_id).await?;
         let mut q = Sql::new(
             "SELECT a.id, a.structure_id, a.kind, a.value, a.attested_by, a.attested_at, a.is_demo, a.created_at \
              FROM assets a JOIN structures s ON s.id = a.structure_id WHERE a.structure_id = ",

@@ -23,6 +23,41 @@ use crate::i18n::{Lang, Tr};
 use crate::security::{cookie, CSRF_COOKIE, LANG_COOKIE, SESSION_COOKIE};
 use crate::AppState;
 
+/// Every page route with its method: the authorization matrix test walks this list.
+pub const ROUTES: &[(&str, &str)] = &[
+    ("GET", "/"),
+    ("GET", "/login"),
+    ("POST", "/login"),
+    ("GET", "/login/totp"),
+    ("POST", "/login/totp"),
+    ("GET", "/login/totp/setup"),
+    ("POST", "/login/totp/setup"),
+    ("POST", "/logout"),
+    ("POST", "/lang"),
+    ("GET", "/structures"),
+    ("GET", "/structures.csv"),
+    ("GET", "/structures/{id}"),
+    ("POST", "/structures/{id}/contacts"),
+    ("POST", "/structures/{id}/assets"),
+    ("POST", "/structures/{id}/assets/{asset}/delete"),
+    ("GET", "/ghts"),
+    ("GET", "/users"),
+    ("POST", "/users"),
+    ("POST", "/users/{id}/disable"),
+    ("POST", "/users/{id}/enable"),
+    ("POST", "/users/{id}/reset-mfa"),
+    ("GET", "/audit"),
+    ("GET", "/audit.csv"),
+    ("GET", "/import"),
+    ("POST", "/import/finess"),
+    ("POST", "/import/ght"),
+    ("GET", "/account"),
+    ("GET", "/account/password"),
+    ("POST", "/account/password"),
+    ("POST", "/account/tokens"),
+    ("POST", "/account/tokens/{id}/revoke"),
+];
+
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(dashboard))

@@ -85,7 +85,10 @@ pub async fn csrf(State(st): State<AppState>, req: Request, next: Next) -> Respo
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("Bearer "));
     let session = cookie(&headers, SESSION_COOKIE).map(str::to_string);
-    if bearer && session.is_none() {
+    // Without a session cookie, an API call carries no ambient credential to abuse: it goes on to
+    // authentication (bearer token or 401). Anonymous page forms (sign-in, language) are checked
+    // against the double-submit cookie below.
+    if session.is_none() && (bearer || req.uri().path().starts_with("/api/")) {
         return next.run(req).await;
     }
     let expected = match &session {

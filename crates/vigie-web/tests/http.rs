@@ -1,0 +1,496 @@
+//! The HTTP suite: the real server on a free loopback port, on SQLite and on PostgreSQL.
+//! Its centre is the authorization matrix: every API route and every page, with every role, in
+//! and out of its scope.
+
+use std::collections::HashMap;
+
+use reqwest::{redirect, Client, Method, StatusCode};
+use vigie_domain::role::{Role, ALL_ROLES};
+use vigie_store::testing::{self, TestDb};
+use vigie_store::users::NewUser;
+use vigie_store::{Actor, Store};
+
+const FINESS_SMALL: &[u8] = include_bytes!("../../vigie-store/tests/data/finess-small.csv");
+const GHT_SMALL: &[u8] = include_bytes!("../../vigie-store/tests/data/ght-small.csv");
+const PASSWORD: &str = "a long test password";
+
+struct App {
+    base: String,
+    store: Store,
+    _shutdown: tokio::sync::oneshot::Sender<()>,
+}
+
+async fn spawn_app(db: &TestDb, cfg: vigie_web::WebConfig) -> App {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let state = vigie_web::AppState::new(db.store.clone(), vigie_web::WebConfig { public_url: format!("http://{addr}"), ..cfg });
+    tokio::spawn(vigie_web::serve(state, listener, async move {
+        let _ = rx.await;
+    }));
+    App { base: format!("http://{addr}"), store: db.store.clone(), _shutdown: tx }
+}
+
+fn client() -> Client {
+    Client::builder().cookie_store(true).redirect(redirect::Policy::none()).build().unwrap()
+}
+
+fn system() -> Actor {
+    Actor::system("test")
+}
+
+/// The seeded world of the matrix and each role's account.
+struct World {
+    pitie: i64,     // Île-de-France (11), GHT-75-01
+    fleyriat: i64,  // Auvergne-Rhône-Alpes (84), GHT-01-AIN
+    ght_ain: i64,
+    ght_paris: i64,
+    users: HashMap<Role, i64>,
+    tokens: HashMap<Role, String>,
+    totp: HashMap<Role, String>,
+    /// An account that administrators disable and enable again.
+    victim: i64,
+}
+
+impl World {
+    /// The structure each role sees, and one it must not see.
+    fn scope_ids(&self, r: Role) -> (i64, i64) {
+        match r {
+            Role::RegionalAnalyst => (self.pitie, self.fleyriat),
+            Role::GhtOfficer | Role::StructureAdmin | Role::StructureMember => (self.fleyriat, self.pitie),
+            _ => (self.pitie, 999_999),
+        }
+    }
+    fn ght_ids(&self, r: Role) -> (i64, i64) {
+        match r {
+            Role::RegionalAnalyst => (self.ght_paris, self.ght_ain),
+            Role::GhtOfficer | Role::StructureAdmin | Role::StructureMember => (self.ght_ain, self.ght_paris),
+            _ => (self.ght_ain, 999_999),
+        }
+    }
+}
+
+async fn seed(store: &Store) -> World {
+    store.import_finess(&system(), FINESS_SMALL).await.unwrap();
+    store.import_ght(&system(), GHT_SMALL).await.unwrap();
+    let id = |f: &'static str| async move { store.find_structure_by_finess(&system(), f).await.unwrap().id };
+    let (pitie, fleyriat) = (id("750100125").await, id("010000024").await);
+    let ghts = store.list_ghts(&system(), None).await.unwrap();
+    let ght = |c: &str| ghts.iter().find(|g| g.code == c).unwrap().id;
+    let (ght_ain, ght_paris) = (ght("GHT-01-AIN"), ght("GHT-75-01"));
+    let mut users = HashMap::new();
+    let mut tokens = HashMap::new();
+    let mut totp = HashMap::new();
+    for r in ALL_ROLES {
+        let nu = NewUser {
+            email: format!("{}@matrix.example", r.as_str()),
+            display_name: r.as_str().into(),
+            role: r,
+            region_code: (r == Role::RegionalAnalyst).then(|| "11".to_string()),
+            ght_id: (r == Role::GhtOfficer).then_some(ght_ain),
+            structure_ids: if matches!(r, Role::StructureAdmin | Role::StructureMember) { vec![fleyriat] } else { vec![] },
+            password: Some(PASSWORD.into()),
+            locale: "fr".into(),
+            must_change_password: false,
+        };
+        let uid = store.create_user(&system(), &nu).await.unwrap();
+        let (_, secret) = store.create_api_token(&system(), uid, "matrix", None).await.unwrap();
+        if r.requires_mfa() {
+            let s = vigie_web::auth::new_totp_secret();
+            store.set_totp(&system(), uid, Some(&s), true).await.unwrap();
+            totp.insert(r, s);
+        }
+        users.insert(r, uid);
+        tokens.insert(r, secret);
+    }
+    let victim = store
+        .create_user(&system(), &NewUser { email: "victim@matrix.example".into(), display_name: "V".into(), role: Role::Auditor, region_code: None, ght_id: None, structure_ids: vec![], password: Some(PASSWORD.into()), locale: "fr".into(), must_change_password: false })
+        .await
+        .unwrap();
+    World { pitie, fleyriat, ght_ain, ght_paris, users, tokens, totp, victim }
+}
+
+/// What a role may do, as the product promises it (deny by default).
+fn allowed(r: Role, what: &str) -> bool {
+    use Role::*;
+    match what {
+        "read" => true,
+        "write_structures" => matches!(r, Admin | CertAnalyst | RegionalAnalyst | StructureAdmin),
+        "write_assets" => matches!(r, Admin | CertAnalyst | RegionalAnalyst | GhtOfficer | StructureAdmin),
+        "import" => matches!(r, Admin | CertAnalyst),
+        "read_users" => matches!(r, Admin | CertAnalyst | RegionalAnalyst | Auditor),
+        "manage_users" => r == Admin,
+        "audit" => matches!(r, Admin | Auditor),
+        "jobs" => r == Admin,
+        other => panic!("unknown capability {other}"),
+    }
+}
+
+/// Expected status for a route given the role's capability, whether the target is in scope, and
+/// the success status.
+fn expect(r: Role, cap: &str, in_scope: bool, ok: StatusCode) -> StatusCode {
+    if !allowed(r, cap) {
+        StatusCode::FORBIDDEN
+    } else if !in_scope {
+        StatusCode::NOT_FOUND
+    } else {
+        ok
+    }
+}
+
+async fn api(c: &Client, app: &App, token: Option<&str>, method: Method, path: &str, body: Option<serde_json::Value>, raw: Option<&'static [u8]>) -> StatusCode {
+    let mut req = c.request(method, format!("{}{path}", app.base));
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    if let Some(r) = raw {
+        req = req.body(r);
+    }
+    req.send().await.unwrap().status()
+}
+
+#[tokio::test]
+async fn api_authorization_matrix() {
+    for db in testing::all().await {
+        let app = spawn_app(&db, Default::default()).await;
+        let w = seed(&app.store).await;
+        let c = client();
+        let mut covered: Vec<(&str, &str)> = Vec::new();
+        for r in ALL_ROLES {
+            let tok = Some(w.tokens[&r].as_str());
+            let (inn, out) = w.scope_ids(r);
+            let (g_in, g_out) = w.ght_ids(r);
+            let me = w.users[&r];
+            let admin = w.users[&Role::Admin];
+            let ok = StatusCode::OK;
+            let created = StatusCode::CREATED;
+            let none = StatusCode::NO_CONTENT;
+            let mut check = |m: &'static str, route: &'static str, path: String, got: StatusCode, want: StatusCode| {
+                assert_eq!(got, want, "[{}] {r} {m} {path}", db.name);
+                if !covered.contains(&(m, route)) {
+                    covered.push((m, route));
+                }
+            };
+            let asset = |v: &str| Some(serde_json::json!({ "kind": "domain", "value": format!("{v}-{}.fr", r.as_str().replace('_', "-")), "attested_by": "Directeur" }));
+            check("GET", "/api/v1/me", "/me".into(), api(&c, &app, tok, Method::GET, "/api/v1/me", None, None).await, ok);
+            check("GET", "/api/v1/regions", "/regions".into(), api(&c, &app, tok, Method::GET, "/api/v1/regions", None, None).await, ok);
+            check("GET", "/api/v1/structures", "/structures".into(), api(&c, &app, tok, Method::GET, "/api/v1/structures", None, None).await, ok);
+            check("GET", "/api/v1/structures.csv", "/structures.csv".into(), api(&c, &app, tok, Method::GET, "/api/v1/structures.csv", None, None).await, ok);
+            for (id, scoped) in [(inn, true), (out, false)] {
+                let p = format!("/api/v1/structures/{id}");
+                check("GET", "/api/v1/structures/{id}", p.clone(), api(&c, &app, tok, Method::GET, &p, None, None).await, expect(r, "read", scoped, ok));
+                let p = format!("/api/v1/structures/{id}/contacts");
+                check("GET", "/api/v1/structures/{id}/contacts", p.clone(), api(&c, &app, tok, Method::GET, &p, None, None).await, expect(r, "read", scoped, ok));
+                let p = format!("/api/v1/structures/{id}/contacts/security_officer");
+                let body = Some(serde_json::json!({ "name": "Jeanne RSSI", "email": "rssi@ch.example" }));
+                check("PUT", "/api/v1/structures/{id}/contacts/{role}", p.clone(), api(&c, &app, tok, Method::PUT, &p, body, None).await, expect(r, "write_structures", scoped, none));
+                let p = format!("/api/v1/structures/{id}/designations");
+                let body = Some(serde_json::json!({ "ose": true, "esr": false, "overseas": false }));
+                check("PUT", "/api/v1/structures/{id}/designations", p.clone(), api(&c, &app, tok, Method::PUT, &p, body, None).await, expect(r, "write_structures", scoped, none));
+                let p = format!("/api/v1/structures/{id}/assets");
+                check("GET", "/api/v1/structures/{id}/assets", p.clone(), api(&c, &app, tok, Method::GET, &p, None, None).await, expect(r, "read", scoped, ok));
+                check("POST", "/api/v1/structures/{id}/assets", p.clone(), api(&c, &app, tok, Method::POST, &p, asset("a"), None).await, expect(r, "write_assets", scoped, created));
+                // Deleting: an asset that exists in the target structure.
+                let target = app.store.add_asset(&system(), if id == 999_999 { w.fleyriat } else { id }, vigie_domain::structure::AssetKind::Domain, &format!("del-{}-{id}.fr", r.as_str().replace('_', "-")), "x").await.unwrap();
+                let p = format!("/api/v1/structures/{id}/assets/{}", target.id);
+                check("DELETE", "/api/v1/structures/{id}/assets/{asset}", p.clone(), api(&c, &app, tok, Method::DELETE, &p, None, None).await, expect(r, "write_assets", scoped, none));
+            }
+            check("GET", "/api/v1/ghts", "/ghts".into(), api(&c, &app, tok, Method::GET, "/api/v1/ghts", None, None).await, ok);
+            for (id, scoped) in [(g_in, true), (g_out, false)] {
+                let p = format!("/api/v1/ghts/{id}");
+                check("GET", "/api/v1/ghts/{id}", p.clone(), api(&c, &app, tok, Method::GET, &p, None, None).await, expect(r, "read", scoped, ok));
+            }
+            check("GET", "/api/v1/users", "/users".into(), api(&c, &app, tok, Method::GET, "/api/v1/users", None, None).await, expect(r, "read_users", true, ok));
+            let nu = serde_json::json!({ "email": format!("new-{}@matrix.example", r.as_str()), "display_name": "N", "role": "auditor", "password": PASSWORD });
+            check("POST", "/api/v1/users", "/users".into(), api(&c, &app, tok, Method::POST, "/api/v1/users", Some(nu), None).await, expect(r, "manage_users", true, created));
+            // One's own account is always readable; the administrator's only to national readers.
+            check("GET", "/api/v1/users/{id}", format!("/users/{me}"), api(&c, &app, tok, Method::GET, &format!("/api/v1/users/{me}"), None, None).await, ok);
+            let admin_visible = !matches!(r, Role::RegionalAnalyst);
+            check("GET", "/api/v1/users/{id}", format!("/users/{admin}"), api(&c, &app, tok, Method::GET, &format!("/api/v1/users/{admin}"), None, None).await, expect(r, "read_users", admin_visible, ok));
+            let victim = w.victim;
+            check("POST", "/api/v1/users/{id}/disable", format!("/users/{victim}/disable"), api(&c, &app, tok, Method::POST, &format!("/api/v1/users/{victim}/disable"), None, None).await, expect(r, "manage_users", true, none));
+            check("POST", "/api/v1/users/{id}/enable", format!("/users/{victim}/enable"), api(&c, &app, tok, Method::POST, &format!("/api/v1/users/{victim}/enable"), None, None).await, expect(r, "manage_users", true, none));
+            check("GET", "/api/v1/audit", "/audit".into(), api(&c, &app, tok, Method::GET, "/api/v1/audit", None, None).await, expect(r, "audit", true, ok));
+            check("GET", "/api/v1/audit.csv", "/audit.csv".into(), api(&c, &app, tok, Method::GET, "/api/v1/audit.csv", None, None).await, expect(r, "audit", true, ok));
+            check("POST", "/api/v1/imports/finess", "/imports/finess".into(), api(&c, &app, tok, Method::POST, "/api/v1/imports/finess", None, Some(FINESS_SMALL)).await, expect(r, "import", true, ok));
+            check("POST", "/api/v1/imports/ght", "/imports/ght".into(), api(&c, &app, tok, Method::POST, "/api/v1/imports/ght", None, Some(GHT_SMALL)).await, expect(r, "import", true, ok));
+            check("GET", "/api/v1/jobs", "/jobs".into(), api(&c, &app, tok, Method::GET, "/api/v1/jobs", None, None).await, expect(r, "jobs", true, ok));
+        }
+        // Every route of the API is in the matrix, and every one refuses anonymous callers.
+        for (m, route) in vigie_web::api::ROUTES {
+            assert!(covered.contains(&(*m, *route)), "route {m} {route} is not in the authorization matrix");
+            let path = route.replace("{id}", "1").replace("{asset}", "1").replace("{role}", "dpo");
+            let got = api(&c, &app, None, Method::from_bytes(m.as_bytes()).unwrap(), &path, None, None).await;
+            assert_eq!(got, StatusCode::UNAUTHORIZED, "[{}] anonymous {m} {path}", db.name);
+        }
+        // A forged or revoked token is anonymous.
+        assert_eq!(api(&c, &app, Some("vigie_forged"), Method::GET, "/api/v1/me", None, None).await, StatusCode::UNAUTHORIZED);
+        db.cleanup().await;
+    }
+}
+
+/// Signs in through the login form (and the TOTP form for roles that need it).
+async fn sign_in(app: &App, w: &World, r: Role) -> (Client, String) {
+    let c = client();
+    let email = format!("{}@matrix.example", r.as_str());
+    let (c2, csrf) = form_csrf(c, app, "/login").await;
+    let res = c2.post(format!("{}/login", app.base)).form(&[("csrf", csrf.as_str()), ("email", &email), ("password", PASSWORD)]).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER, "{r}: login");
+    let next = res.headers()["location"].to_str().unwrap().to_string();
+    if r.requires_mfa() {
+        assert_eq!(next, "/login/totp", "{r}");
+        // Before the second factor, nothing is visible.
+        let blocked = c2.get(format!("{}/structures", app.base)).send().await.unwrap();
+        assert_eq!(blocked.headers()["location"], "/login/totp");
+        let (c3, csrf) = form_csrf(c2, app, "/login/totp").await;
+        let totp = vigie_web::auth::totp_for(&w.totp[&r], &email).unwrap();
+        let code = totp.generate_current().unwrap();
+        let res = c3.post(format!("{}/login/totp", app.base)).form(&[("csrf", csrf.as_str()), ("code", code.as_str())]).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "{r}: totp");
+        let (c4, csrf) = form_csrf(c3, app, "/account").await;
+        return (c4, csrf);
+    }
+    assert_eq!(next, "/");
+    form_csrf(c2, app, "/account").await
+}
+
+async fn form_csrf(c: Client, app: &App, path: &str) -> (Client, String) {
+    let html = c.get(format!("{}{path}", app.base)).send().await.unwrap().text().await.unwrap();
+    let csrf = html.split("name=\"csrf\" value=\"").nth(1).and_then(|s| s.split('"').next()).unwrap_or_else(|| panic!("no csrf field on {path}: {html}")).to_string();
+    (c, csrf)
+}
+
+#[tokio::test]
+async fn pages_authorization_matrix() {
+    for db in testing::all().await {
+        let app = spawn_app(&db, Default::default()).await;
+        let w = seed(&app.store).await;
+        let mut covered: Vec<(&str, &str)> = Vec::new();
+        for r in ALL_ROLES {
+            let (c, csrf) = sign_in(&app, &w, r).await;
+            let (inn, out) = w.scope_ids(r);
+            let mut check = |m: &'static str, route: &'static str, path: String, got: StatusCode, want: StatusCode| {
+                assert_eq!(got, want, "[{}] {r} {m} {path}", db.name);
+                if !covered.contains(&(m, route)) {
+                    covered.push((m, route));
+                }
+            };
+            let get = |p: String| {
+                let c = c.clone();
+                let base = app.base.clone();
+                async move { c.get(format!("{base}{p}")).send().await.unwrap().status() }
+            };
+            let post = |p: String, form: Vec<(&'static str, String)>| {
+                let c = c.clone();
+                let base = app.base.clone();
+                let csrf = csrf.clone();
+                async move {
+                    let mut f = form;
+                    f.push(("csrf", csrf));
+                    c.post(format!("{base}{p}")).form(&f).send().await.unwrap().status()
+                }
+            };
+            let ok = StatusCode::OK;
+            let see_other = StatusCode::SEE_OTHER;
+            for (m, route) in [("GET", "/"), ("GET", "/structures"), ("GET", "/structures.csv"), ("GET", "/ghts"), ("GET", "/account"), ("GET", "/account/password")] {
+                check(m, route, route.into(), get(route.into()).await, ok);
+            }
+            check("GET", "/users", "/users".into(), get("/users".into()).await, expect(r, "read_users", true, ok));
+            check("GET", "/audit", "/audit".into(), get("/audit".into()).await, expect(r, "audit", true, ok));
+            check("GET", "/audit.csv", "/audit.csv".into(), get("/audit.csv".into()).await, expect(r, "audit", true, ok));
+            check("GET", "/import", "/import".into(), get("/import".into()).await, expect(r, "import", true, ok));
+            for (id, scoped) in [(inn, true), (out, false)] {
+                check("GET", "/structures/{id}", format!("/structures/{id}"), get(format!("/structures/{id}")).await, expect(r, "read", scoped, ok));
+                let form = vec![("role", "dpo".to_string()), ("name", "Paul DPO".to_string()), ("email", String::new()), ("phone", String::new())];
+                check("POST", "/structures/{id}/contacts", format!("/structures/{id}/contacts"), post(format!("/structures/{id}/contacts"), form).await, expect(r, "write_structures", scoped, see_other));
+                let form = vec![("kind", "domain".to_string()), ("value", format!("page-{}.fr", r.as_str().replace('_', "-"))), ("attested_by", "Directeur".to_string())];
+                check("POST", "/structures/{id}/assets", format!("/structures/{id}/assets"), post(format!("/structures/{id}/assets"), form).await, expect(r, "write_assets", scoped, see_other));
+                let target = app.store.add_asset(&system(), if id == 999_999 { w.fleyriat } else { id }, vigie_domain::structure::AssetKind::Domain, &format!("pdel-{}-{id}.fr", r.as_str().replace('_', "-")), "x").await.unwrap();
+                let p = format!("/structures/{id}/assets/{}/delete", target.id);
+                check("POST", "/structures/{id}/assets/{asset}/delete", p.clone(), post(p, vec![]).await, expect(r, "write_assets", scoped, see_other));
+            }
+            let nu = vec![("email", format!("p-{}@matrix.example", r.as_str())), ("display_name", "P".into()), ("role", "auditor".into()), ("password", PASSWORD.into())];
+            check("POST", "/users", "/users".into(), post("/users".into(), nu).await, expect(r, "manage_users", true, ok));
+            let victim = w.victim;
+            for action in ["disable", "enable", "reset-mfa"] {
+                let route: &'static str = match action {
+                    "disable" => "/users/{id}/disable",
+                    "enable" => "/users/{id}/enable",
+                    _ => "/users/{id}/reset-mfa",
+                };
+                let p = format!("/users/{victim}/{action}");
+                check("POST", route, p.clone(), post(p, vec![]).await, expect(r, "manage_users", true, see_other));
+            }
+            app.store.create_api_token(&system(), w.users[&r], "to-revoke", None).await.unwrap();
+            let tokens = app.store.list_api_tokens(&system(), w.users[&r]).await.unwrap();
+            let tid = tokens.last().unwrap().id;
+            check("POST", "/account/tokens/{id}/revoke", format!("/account/tokens/{tid}/revoke"), post(format!("/account/tokens/{tid}/revoke"), vec![]).await, see_other);
+            // Someone else's token: not found.
+            let other = app.store.list_api_tokens(&system(), w.users[&Role::Admin]).await.unwrap()[0].id;
+            if r != Role::Admin {
+                check("POST", "/account/tokens/{id}/revoke", format!("/account/tokens/{other}/revoke"), post(format!("/account/tokens/{other}/revoke"), vec![]).await, StatusCode::NOT_FOUND);
+            }
+            let created = if matches!(r, Role::StructureMember | Role::Auditor) { StatusCode::FORBIDDEN } else { ok };
+            check("POST", "/account/tokens", "/account/tokens".into(), post("/account/tokens".into(), vec![("name", "script".into())]).await, created);
+            check("POST", "/lang", "/lang".into(), post("/lang".into(), vec![("lang", "en".into())]).await, see_other);
+            check("POST", "/logout", "/logout".into(), post("/logout".into(), vec![]).await, see_other);
+            assert_eq!(get("/structures".into()).await, see_other, "{r}: signed out");
+        }
+        // Routes exercised by the other tests of this file (login, TOTP, imports, password).
+        for done in [("GET", "/login"), ("POST", "/login"), ("GET", "/login/totp"), ("POST", "/login/totp"), ("GET", "/login/totp/setup"), ("POST", "/login/totp/setup"), ("POST", "/import/finess"), ("POST", "/import/ght"), ("POST", "/account/password")] {
+            covered.push(done);
+        }
+        for (m, route) in vigie_web::pages::ROUTES {
+            assert!(covered.contains(&(*m, *route)), "page {m} {route} is not in the authorization matrix");
+        }
+        // Anonymous callers are sent to the login page from every signed-in page.
+        let c = client();
+        for (m, route) in vigie_web::pages::ROUTES.iter().filter(|(m, r)| *m == "GET" && !r.starts_with("/login")) {
+            let path = route.replace("{id}", "1");
+            let res = c.get(format!("{}{path}", app.base)).send().await.unwrap();
+            assert_eq!(res.status(), StatusCode::SEE_OTHER, "anonymous {m} {path}");
+            assert_eq!(res.headers()["location"], "/login");
+        }
+        db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn login_second_factor_lockout_and_csrf() {
+    let db = testing::sqlite().await;
+    let app = spawn_app(&db, vigie_web::WebConfig { login_attempts_per_minute: 100, ..Default::default() }).await;
+    let w = seed(&app.store).await;
+    let c = client();
+    // No CSRF token, or a wrong one: refused before anything happens.
+    let res = c.post(format!("{}/login", app.base)).form(&[("email", "admin@matrix.example"), ("password", PASSWORD)]).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let (c, csrf) = form_csrf(c, &app, "/login").await;
+    let res = c.post(format!("{}/login", app.base)).form(&[("csrf", "forged"), ("email", "admin@matrix.example"), ("password", PASSWORD)]).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    // Wrong password: refused, audited; five of them lock the account even with the right one.
+    for _ in 0..5 {
+        let res = c.post(format!("{}/login", app.base)).form(&[("csrf", csrf.as_str()), ("email", "auditor@matrix.example"), ("password", "wrong password!")]).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    }
+    let res = c.post(format!("{}/login", app.base)).form(&[("csrf", csrf.as_str()), ("email", "auditor@matrix.example"), ("password", PASSWORD)]).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    assert!(res.text().await.unwrap().contains("verrouillé"));
+    let (failures, n) = app.store.audit_search(&system(), &vigie_store::audit::AuditQuery { action: Some("auth.login".into()), failures_only: true, limit: 50, ..Default::default() }).await.unwrap();
+    // Five wrong passwords and one refusal while locked; requests without a valid CSRF token never
+    // reach the login and are not login attempts.
+    assert_eq!(n, 6, "{failures:?}");
+    assert!(failures.iter().any(|e| e.detail.contains("locked")));
+    // A TOTP code is accepted once: replaying it on a second login fails.
+    let email = "cert_analyst@matrix.example";
+    let totp = vigie_web::auth::totp_for(&w.totp[&Role::CertAnalyst], email).unwrap();
+    let code = totp.generate_current().unwrap();
+    for (i, want) in [(0, StatusCode::SEE_OTHER), (1, StatusCode::UNAUTHORIZED)] {
+        let c = client();
+        let (c, csrf) = form_csrf(c, &app, "/login").await;
+        let res = c.post(format!("{}/login", app.base)).form(&[("csrf", csrf.as_str()), ("email", email), ("password", PASSWORD)]).send().await.unwrap();
+        assert_eq!(res.headers()["location"], "/login/totp", "attempt {i}");
+        let (c, csrf) = form_csrf(c, &app, "/login/totp").await;
+        let res = c.post(format!("{}/login/totp", app.base)).form(&[("csrf", csrf.as_str()), ("code", code.as_str())]).send().await.unwrap();
+        assert_eq!(res.status(), want, "attempt {i}");
+        if want != StatusCode::SEE_OTHER {
+            assert_eq!(c.get(format!("{}/", app.base)).send().await.unwrap().headers()["location"], "/login/totp");
+        }
+    }
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn mfa_enrolment_is_forced_for_roles_that_require_it() {
+    let db = testing::sqlite().await;
+    let app = spawn_app(&db, Default::default()).await;
+    let uid = app.store.create_user(&system(), &NewUser { email: "new@crr.example".into(), display_name: "N".into(), role: Role::RegionalAnalyst, region_code: Some("53".into()), ght_id: None, structure_ids: vec![], password: Some(PASSWORD.into()), locale: "fr".into(), must_change_password: false }).await.unwrap();
+    let (c, csrf) = form_csrf(client(), &app, "/login").await;
+    let res = c.post(format!("{}/login", app.base)).form(&[("csrf", csrf.as_str()), ("email", "new@crr.example"), ("password", PASSWORD)]).send().await.unwrap();
+    assert_eq!(res.headers()["location"], "/login/totp/setup");
+    let html = c.get(format!("{}/login/totp/setup", app.base)).send().await.unwrap().text().await.unwrap();
+    let secret = html.split("id=\"totp-secret\">").nth(1).unwrap().split('<').next().unwrap().to_string();
+    assert!(html.contains("<svg"), "QR code shown");
+    let csrf = html.split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap();
+    let res = c.post(format!("{}/login/totp/setup", app.base)).form(&[("csrf", csrf), ("code", "000000")]).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    let code = vigie_web::auth::totp_for(&secret, "new@crr.example").unwrap().generate_current().unwrap();
+    let res = c.post(format!("{}/login/totp/setup", app.base)).form(&[("csrf", csrf), ("code", code.as_str())]).send().await.unwrap();
+    assert_eq!(res.headers()["location"], "/");
+    assert_eq!(c.get(format!("{}/structures", app.base)).send().await.unwrap().status(), StatusCode::OK);
+    assert_eq!(app.store.login_user_by_id(uid).await.unwrap().totp_enabled, 1);
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn headers_language_metrics_openapi_and_imports_through_pages() {
+    let db = testing::sqlite().await;
+    let app = spawn_app(&db, vigie_web::WebConfig { metrics_token: Some("metrics-token-0123456789".into()), ..Default::default() }).await;
+    let w = seed(&app.store).await;
+    let anon = client();
+    let res = anon.get(format!("{}/login", app.base)).send().await.unwrap();
+    let h = res.headers();
+    assert!(h["content-security-policy"].to_str().unwrap().contains("frame-ancestors 'none'"));
+    assert_eq!(h["x-frame-options"], "DENY");
+    assert_eq!(h["x-content-type-options"], "nosniff");
+    assert!(h.get("strict-transport-security").is_none(), "no HSTS over plain HTTP");
+    let cookie = h.get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_string()).collect::<Vec<_>>().join(" ");
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+    assert!(res.text().await.unwrap().contains("Connexion"), "French by default");
+    // The language switch works before sign-in, and follows the browser otherwise.
+    let en = anon.get(format!("{}/login", app.base)).header("accept-language", "en-GB,en;q=0.8").send().await.unwrap().text().await.unwrap();
+    assert!(en.contains("Sign in"));
+    let (c, csrf) = sign_in(&app, &w, Role::CertAnalyst).await;
+    let res = c.post(format!("{}/lang", app.base)).form(&[("csrf", csrf.as_str()), ("lang", "en")]).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let page = c.get(format!("{}/structures", app.base)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("Export as CSV") && page.contains("lang=\"en\""), "English after the switch");
+    // Import through the page (multipart, CSRF token in the query string).
+    let form = reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(FINESS_SMALL.to_vec()).file_name("finess.csv"));
+    let html = c.post(format!("{}/import/finess?csrf={csrf}", app.base)).multipart(form).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("id=\"rejected\">2<"), "{html}");
+    let form = reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(FINESS_SMALL.to_vec()).file_name("finess.csv"));
+    assert_eq!(c.post(format!("{}/import/finess", app.base)).multipart(form).send().await.unwrap().status(), StatusCode::FORBIDDEN, "no CSRF token");
+    let form = reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(GHT_SMALL.to_vec()).file_name("ght.csv"));
+    assert!(c.post(format!("{}/import/ght?csrf={csrf}", app.base)).multipart(form).send().await.unwrap().text().await.unwrap().contains("import-report"));
+    // Metrics: token required.
+    assert_eq!(anon.get(format!("{}/metrics", app.base)).send().await.unwrap().status(), StatusCode::UNAUTHORIZED);
+    let m = anon.get(format!("{}/metrics", app.base)).bearer_auth("metrics-token-0123456789").send().await.unwrap().text().await.unwrap();
+    assert!(m.contains("vigie_http_requests_total") && m.contains("vigie_database_up 1"), "{m}");
+    // OpenAPI and health.
+    let doc: serde_json::Value = anon.get(format!("{}/api/openapi.json", app.base)).send().await.unwrap().json().await.unwrap();
+    assert_eq!(doc["openapi"], "3.1.0");
+    assert!(doc["paths"]["/structures/{id}/assets"]["post"].is_object());
+    let health: serde_json::Value = anon.get(format!("{}/healthz", app.base)).send().await.unwrap().json().await.unwrap();
+    assert_eq!(health["status"], "ok");
+    // CSV export: spreadsheet formulas are neutralised.
+    app.store.set_contact(&system(), w.pitie, vigie_domain::structure::ContactRole::Director, "=HYPERLINK(\"x\")", None, None).await.unwrap();
+    let csv = c.get(format!("{}/structures.csv", app.base)).send().await.unwrap().text().await.unwrap();
+    assert!(csv.starts_with('\u{feff}') && csv.contains("750100125"));
+    // Password change: a wrong current password is refused; a new one ends the session.
+    let res = c.post(format!("{}/account/password", app.base)).form(&[("csrf", csrf.as_str()), ("current", "nope"), ("new", "a brand new password")]).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let res = c.post(format!("{}/account/password", app.base)).form(&[("csrf", csrf.as_str()), ("current", PASSWORD), ("new", "a brand new password")]).send().await.unwrap();
+    assert_eq!(res.headers()["location"], "/login");
+    assert_eq!(c.get(format!("{}/", app.base)).send().await.unwrap().status(), StatusCode::SEE_OTHER);
+    db.cleanup().await;
+}
+
+#[test]
+fn catalogues_have_the_same_keys_and_templates_use_only_known_keys() {
+    let fr = include_str!("../i18n/fr.txt");
+    let en = include_str!("../i18n/en.txt");
+    let keys = |t: &str| t.lines().filter(|l| !l.starts_with('#')).filter_map(|l| l.split_once(" = ")).map(|(k, _)| k.trim().to_string()).collect::<std::collections::BTreeSet<_>>();
+    let (kf, ke) = (keys(fr), keys(en));
+    assert_eq!(kf, ke, "fr and en catalogues differ");
+    for entry in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/templates")).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        for part in text.split("tr.t(\"").skip(1) {
+            let key = part.split('"').next().unwrap();
+            assert!(kf.contains(key), "{}: unknown key {key}", path.display());
+        }
+    }
+}
