@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Runs every test of Vigie: formatting and lints, the unit and integration suites on SQLite and
+# PostgreSQL, the scanner's network-namespace lab, the OpenID Connect and browser end-to-end
+# tests, and a short run of every fuzz target. Installs on a fresh Debian machine whatever the
+# tests need (needs root for apt-get and for the network namespaces of the scanner lab).
+#
+#   ./scripts/test.sh            everything
+#   FUZZ_SECONDS=0 ./scripts/test.sh   skip fuzzing
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/vigie-target}"
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+FUZZ_SECONDS="${FUZZ_SECONDS:-20}"
+step() { printf '\n==> %s (%s)\n' "$1" "$(date -u +%H:%M:%S)"; }
+
+step "test dependencies"
+scripts/install-test-deps.sh
+if [ -x crates/vigie-scan/tests/lab/install.sh ]; then crates/vigie-scan/tests/lab/install.sh; fi
+if [ -f crates/vigie-web/tests/oidc/package-lock.json ] && [ ! -d crates/vigie-web/tests/oidc/node_modules ]; then
+    (cd crates/vigie-web/tests/oidc && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
+step "PostgreSQL"
+export VIGIE_TEST_PG_URL="${VIGIE_TEST_PG_URL:-postgres://postgres@127.0.0.1:5432/test}"
+export VIGIE_TEST_PG_REQUIRED="${VIGIE_TEST_PG_REQUIRED:-1}"
+if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
+    if command -v pg_ctlcluster >/dev/null; then
+        pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start || true
+    fi
+    for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
+fi
+pg_isready -h 127.0.0.1 -p 5432
+
+step "format and lints"
+cargo fmt --all -- --check
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "tests"
+cargo test --workspace --locked --no-fail-fast
+
+if [ "$FUZZ_SECONDS" != "0" ]; then
+    step "fuzzing (${FUZZ_SECONDS}s per target)"
+    if ! rustup toolchain list | grep -q nightly; then
+        echo "fuzzing needs a nightly toolchain (rustup toolchain install nightly)" >&2
+        exit 1
+    fi
+    command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
+    for dir in crates/*/fuzz; do
+        for target in $(cd "$dir" && cargo +nightly fuzz list); do
+            echo "-- $dir $target"
+            (cd "$dir" && CARGO_TARGET_DIR="$CARGO_TARGET_DIR/fuzz" cargo +nightly fuzz run "$target" -- \
+                -max_total_time="$FUZZ_SECONDS" -rss_limit_mb=2048 -print_final_stats=0 2>&1 | tail -n 3)
+        done
+    done
+fi
+step "all tests passed"
