@@ -6,7 +6,6 @@ use std::net::IpAddr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::discovery::PortState;
 use crate::scan::ScanResult;
 
 /// JSON lines: one `summary`, then one line per open `port`, `service` and `finding`.
@@ -372,19 +371,10 @@ pub fn open_set(obs: &[Observation]) -> std::collections::BTreeSet<(IpAddr, u16)
         .collect()
 }
 
-#[allow(dead_code)]
-fn _state_name(s: PortState) -> &'static str {
-    match s {
-        PortState::Open => "open",
-        PortState::Closed => "closed",
-        PortState::Filtered => "filtered",
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::discovery::PortResult;
+    use crate::discovery::{PortResult, PortState};
     use crate::probe::Service;
 
     #[test]

@@ -30,12 +30,21 @@ pub struct DistroPatch {
 /// Reads a distribution patch level from a banner or Server header.
 /// `OpenSSH_9.2p1 Debian-2+deb12u10` → Debian 12, revision 2+deb12u10, patch level deb12u10.
 pub fn distro_patch(text: &str) -> Option<DistroPatch> {
-    let re_deb = regex::Regex::new(r"Debian-([0-9][\w.~+]*)").ok()?;
+    static RES: std::sync::OnceLock<Option<[regex::Regex; 4]>> = std::sync::OnceLock::new();
+    let [re_deb, re_deb_pl, re_ub, re_ub_pl] = RES
+        .get_or_init(|| {
+            Some([
+                regex::Regex::new(r"Debian-([0-9][\w.~+]*)").ok()?,
+                regex::Regex::new(r"(deb(\d+)u\d+)").ok()?,
+                regex::Regex::new(r"Ubuntu-([0-9][\w.~+]*)").ok()?,
+                regex::Regex::new(r"(\d*ubuntu[\d.]+)").ok()?,
+            ])
+        })
+        .as_ref()?;
     if let Some(c) = re_deb.captures(text) {
         let rev = c.get(1).map(|m| m.as_str().to_string());
         let pl = rev.as_deref().and_then(|r| {
-            regex::Regex::new(r"(deb(\d+)u\d+)")
-                .ok()?
+            re_deb_pl
                 .captures(r)
                 .map(|c| (c[1].to_string(), c[2].to_string()))
         });
@@ -46,13 +55,9 @@ pub fn distro_patch(text: &str) -> Option<DistroPatch> {
             patch_level: pl.map(|p| p.0),
         });
     }
-    let re_ub = regex::Regex::new(r"Ubuntu-([0-9][\w.~+]*)").ok()?;
     if let Some(c) = re_ub.captures(text) {
         let rev = c[1].to_string();
-        let pl = regex::Regex::new(r"(\d*ubuntu[\d.]+)")
-            .ok()?
-            .captures(&rev)
-            .map(|c| c[1].to_string());
+        let pl = re_ub_pl.captures(&rev).map(|c| c[1].to_string());
         return Some(DistroPatch {
             distro: "Ubuntu".into(),
             release: None,
