@@ -4,6 +4,7 @@ pub mod api;
 pub mod auth;
 pub mod error;
 pub mod i18n;
+pub mod oidc;
 pub mod openapi;
 pub mod pages;
 pub mod security;
@@ -37,6 +38,8 @@ pub struct WebConfig {
     pub trust_proxy: bool,
     /// Bearer token for `/metrics`; without one, metrics are off.
     pub metrics_token: Option<String>,
+    /// Sign-in through an OpenID Connect provider, when configured.
+    pub oidc: Option<oidc::OidcConfig>,
 }
 
 impl Default for WebConfig {
@@ -50,6 +53,7 @@ impl Default for WebConfig {
             login_attempts_per_minute: 30,
             trust_proxy: false,
             metrics_token: None,
+            oidc: None,
         }
     }
 }
@@ -91,6 +95,7 @@ impl AppState {
 pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(pages::routes())
+        .merge(oidc::routes())
         .nest("/api/v1", api::routes())
         .route("/api/openapi.json", get(openapi::document))
         .route("/healthz", get(healthz))

@@ -187,7 +187,13 @@ pub async fn not_found(headers: HeaderMap) -> Response {
     }
 }
 
-fn set_cookie(st: &AppState, name: &str, value: &str, max_age: i64, http_only: bool) -> String {
+pub(crate) fn set_cookie(
+    st: &AppState,
+    name: &str,
+    value: &str,
+    max_age: i64,
+    http_only: bool,
+) -> String {
     let secure = if st.config.tls() { "; Secure" } else { "" };
     let http_only = if http_only { "; HttpOnly" } else { "" };
     format!("{name}={value}; Path=/; Max-Age={max_age}; SameSite=Lax{http_only}{secure}")
@@ -201,10 +207,12 @@ struct LoginPage {
     ctx: Ctx,
     error: Option<&'static str>,
     email: String,
+    /// Offer the OpenID Connect provider (when one is configured).
+    show_oidc: bool,
 }
 
 /// The login form sets a CSRF cookie of its own (double submit), as no session exists yet.
-fn login_page(
+pub(crate) fn login_page(
     st: &AppState,
     headers: &HeaderMap,
     error: Option<&'static str>,
@@ -220,6 +228,7 @@ fn login_page(
         ctx: Ctx::anonymous(lang, csrf.clone()),
         error,
         email,
+        show_oidc: st.config.oidc.is_some(),
     };
     match page.render() {
         Ok(html) => (

@@ -115,7 +115,9 @@ server.listen(port, '127.0.0.1', () => {
     features: { devInteractions: { enabled: false } },
     cookies: { keys: ['vigie-test-provider-cookie-key-not-a-secret'] },
     claims: {
-      openid: ['sub'],
+      // With conformIdTokenClaims (the default), ID tokens of the code flow carry the claims of
+      // the `openid` scope only: how the user signed in belongs there.
+      openid: ['sub', 'acr', 'amr', 'auth_time'],
       email: ['email', 'email_verified'],
       profile: ['name'],
       groups: ['groups', 'region', 'ght'],
