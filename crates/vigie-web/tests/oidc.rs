@@ -7,6 +7,8 @@
 //! folder), then plays the browser: a reqwest client with a cookie jar that follows redirects by
 //! hand, so that the callback can be inspected or tampered with.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed unwrap is a failed test
+
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
