@@ -24,8 +24,13 @@ pub const PAGE_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// Fails with the command to run when Debian's Chromium or its driver is missing.
 pub fn require_browser() -> Result<()> {
-    let missing: Vec<&str> = [CHROMIUM, CHROMEDRIVER]
-        .into_iter()
+    require_files(&[CHROMIUM, CHROMEDRIVER])
+}
+
+fn require_files(paths: &[&str]) -> Result<()> {
+    let missing: Vec<&str> = paths
+        .iter()
+        .copied()
         .filter(|p| !Path::new(p).exists())
         .collect();
     if !missing.is_empty() {
@@ -244,6 +249,10 @@ pub fn screenshot_dir() -> Result<PathBuf> {
         }
     };
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    // A failure of an earlier run must not be mistaken for this run's.
+    for stale in ["failure.png", "failure.html"] {
+        let _ = std::fs::remove_file(dir.join(stale));
+    }
     Ok(dir)
 }
 
@@ -392,4 +401,14 @@ pub fn totp_now(secret_base32: &str, account: &str) -> Result<String> {
     )
     .map_err(|e| anyhow::anyhow!("bad TOTP parameters: {e:?}"))?;
     Ok(totp.generate_current()?)
+}
+
+#[test]
+fn a_missing_browser_names_the_install_command() {
+    let err = require_files(&[CHROMIUM, "/nonexistent/chromedriver"])
+        .expect_err("a missing file must fail")
+        .to_string();
+    assert!(err.contains("/nonexistent/chromedriver"), "{err}");
+    assert!(err.contains("scripts/install-test-deps.sh"), "{err}");
+    assert!(err.contains("apt-get install -y chromium chromium-driver"), "{err}");
 }
