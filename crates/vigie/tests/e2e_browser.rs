@@ -92,9 +92,10 @@ async fn scenarios(p: &Page<'_>, extract: &SmallExtract, extract_path: &Path) ->
         cert_signs_in_with_password_and_totp(p).await
     })
     .await?;
-    step("(b) CERT analyst imports a FINESS file and finds a structure", async {
-        import_and_find(p, extract, extract_path).await
-    })
+    step(
+        "(b) CERT analyst imports a FINESS file and finds a structure",
+        async { import_and_find(p, extract, extract_path).await },
+    )
     .await?;
     step("(c) language switch to English and back", async {
         switch_language(p).await
@@ -179,7 +180,11 @@ async fn fresh_totp(secret: &str, account: &str) -> Result<String> {
 async fn import_and_find(p: &Page<'_>, x: &SmallExtract, extract_path: &Path) -> Result<()> {
     p.click("nav a[href='/import']").await?;
     p.wait_path("/import").await?;
-    ensure_eq(&p.text("h1").await?, "Imports du répertoire", "import page title")?;
+    ensure_eq(
+        &p.text("h1").await?,
+        "Imports du répertoire",
+        "import page title",
+    )?;
     let file = p.el("#finess-file").await?;
     file.send_keys(
         extract_path
@@ -189,15 +194,25 @@ async fn import_and_find(p: &Page<'_>, x: &SmallExtract, extract_path: &Path) ->
     .await?;
     p.click("#finess-submit").await?;
     p.el("#import-report").await?;
-    ensure_eq(&p.text("#inserted").await?, "3", "sites created by the import")?;
-    ensure_eq(&p.text("#rejected").await?, "1", "lines rejected by the import")?;
+    ensure_eq(
+        &p.text("#inserted").await?,
+        "3",
+        "sites created by the import",
+    )?;
+    ensure_eq(
+        &p.text("#rejected").await?,
+        "1",
+        "lines rejected by the import",
+    )?;
     let report = p.text("#import-report").await?;
     ensure!(
         report.contains("geolocalisation : 1"),
         "the report should count the skipped geolocalisation record: {report:?}"
     );
     // The rejected line is listed with its number and why.
-    let rows = p.texts("#import-report table:nth-of-type(2) tbody tr").await?;
+    let rows = p
+        .texts("#import-report table:nth-of-type(2) tbody tr")
+        .await?;
     ensure!(
         rows.len() == 1,
         "one rejected line expected in the report, found {rows:?}"
@@ -236,7 +251,10 @@ async fn import_and_find(p: &Page<'_>, x: &SmallExtract, extract_path: &Path) ->
     names.sort();
     let mut want: Vec<&str> = x.sites.iter().map(|s| s.name).collect();
     want.sort_unstable();
-    ensure!(names == want, "imported sites: {names:?}, expected {want:?}");
+    ensure!(
+        names == want,
+        "imported sites: {names:?}, expected {want:?}"
+    );
 
     // Open the site's page.
     search(p, "e2e clisson").await?;
@@ -246,8 +264,16 @@ async fn import_and_find(p: &Page<'_>, x: &SmallExtract, extract_path: &Path) ->
         p.path().await?.starts_with("/structures/"),
         "the result should link to the structure's page"
     );
-    ensure_eq(&p.text("#structure-name").await?, site.name, "structure page title")?;
-    ensure_eq(&p.text("#finess").await?, &site.finess_et, "structure page FINESS")?;
+    ensure_eq(
+        &p.text("#structure-name").await?,
+        site.name,
+        "structure page title",
+    )?;
+    ensure_eq(
+        &p.text("#finess").await?,
+        &site.finess_et,
+        "structure page FINESS",
+    )?;
     let identity = p.text("section[aria-labelledby=h-identity]").await?;
     ensure!(
         identity.contains("Pays de la Loire") && identity.contains("44190 CLISSON"),
@@ -286,15 +312,35 @@ async fn search(p: &Page<'_>, q: &str) -> Result<()> {
 async fn switch_language(p: &Page<'_>) -> Result<()> {
     // On the structure's page (where (b) ended): the switch keeps the page.
     let here = p.path().await?;
-    ensure_eq(&p.text("#lang-switch").await?, "English", "language button in French")?;
+    ensure_eq(
+        &p.text("#lang-switch").await?,
+        "English",
+        "language button in French",
+    )?;
     p.click("#lang-switch").await?;
     p.wait_lang("en").await?;
     ensure_eq(&p.path().await?, &here, "the page after switching language")?;
-    ensure_nav(p, &["Dashboard", "Structures", "GHTs", "Imports", "My account"]).await?;
+    ensure_nav(
+        p,
+        &["Dashboard", "Structures", "GHTs", "Imports", "My account"],
+    )
+    .await?;
     ensure_button(p, "Sign out").await?;
-    ensure_eq(&p.text("#lang-switch").await?, "Français", "language button in English")?;
-    ensure_eq(&p.text("#h-identity").await?, "Identity", "identity heading")?;
-    ensure_eq(&p.text("#h-contacts").await?, "Contacts", "contacts heading")?;
+    ensure_eq(
+        &p.text("#lang-switch").await?,
+        "Français",
+        "language button in English",
+    )?;
+    ensure_eq(
+        &p.text("#h-identity").await?,
+        "Identity",
+        "identity heading",
+    )?;
+    ensure_eq(
+        &p.text("#h-contacts").await?,
+        "Contacts",
+        "contacts heading",
+    )?;
     no_raw_keys(p).await?;
     p.shot("07-structure-en").await?;
 
@@ -303,7 +349,10 @@ async fn switch_language(p: &Page<'_>) -> Result<()> {
     p.wait_path("/").await?;
     p.wait_lang("en").await?;
     let h1 = p.text("h1").await?;
-    ensure!(h1.starts_with("Welcome"), "English dashboard greeting: {h1:?}");
+    ensure!(
+        h1.starts_with("Welcome"),
+        "English dashboard greeting: {h1:?}"
+    );
     let body = p.body_text().await?;
     ensure!(
         body.contains("Structures followed") && body.contains("By sector"),
@@ -317,10 +366,23 @@ async fn switch_language(p: &Page<'_>) -> Result<()> {
     p.click("#lang-switch").await?;
     p.wait_lang("fr").await?;
     ensure_eq(&p.path().await?, "/", "the page after switching back")?;
-    ensure_nav(p, &["Tableau de bord", "Structures", "GHT", "Imports", "Mon compte"]).await?;
+    ensure_nav(
+        p,
+        &[
+            "Tableau de bord",
+            "Structures",
+            "GHT",
+            "Imports",
+            "Mon compte",
+        ],
+    )
+    .await?;
     ensure_button(p, "Se déconnecter").await?;
     let h1 = p.text("h1").await?;
-    ensure!(h1.starts_with("Bienvenue"), "French dashboard greeting: {h1:?}");
+    ensure!(
+        h1.starts_with("Bienvenue"),
+        "French dashboard greeting: {h1:?}"
+    );
     no_raw_keys(p).await?;
     p.shot("09-dashboard-fr").await?;
     Ok(())
@@ -331,12 +393,13 @@ async fn switch_language(p: &Page<'_>) -> Result<()> {
 async fn ght_officer_sees_only_its_ght(p: &Page<'_>) -> Result<()> {
     // The CERT sees GHT 2's support hospital: note its page.
     search(p, GHT2_STRUCTURE).await?;
-    ensure_eq(&p.text("#total").await?, "1", "CERT search for GHT 2's hospital")?;
+    ensure_eq(
+        &p.text("#total").await?,
+        "1",
+        "CERT search for GHT 2's hospital",
+    )?;
     let link = p.el("table tbody tr td a").await?;
-    let ght2_page = link
-        .attr("href")
-        .await?
-        .context("the result has no link")?;
+    let ght2_page = link.attr("href").await?.context("the result has no link")?;
     let row = p.text("table tbody tr").await?;
     ensure!(
         row.contains(GHT2_NAME),
@@ -373,7 +436,11 @@ async fn ght_officer_sees_only_its_ght(p: &Page<'_>) -> Result<()> {
     // The list holds GHT 1's structures only, and its GHT filter offers GHT 1 only.
     p.click("nav a[href='/structures']").await?;
     p.wait_path("/structures").await?;
-    ensure_eq(&p.text("#total").await?, STRUCTURES_PER_GHT, "GHT 1's structures")?;
+    ensure_eq(
+        &p.text("#total").await?,
+        STRUCTURES_PER_GHT,
+        "GHT 1's structures",
+    )?;
     let ghts = p.texts("#ght option").await?;
     ensure!(
         ghts.iter().any(|g| g == GHT1_NAME) && !ghts.iter().any(|g| g == GHT2_NAME),
@@ -387,7 +454,11 @@ async fn ght_officer_sees_only_its_ght(p: &Page<'_>) -> Result<()> {
 
     // Searching GHT 2's hospital, or the imported sites, finds nothing.
     search(p, "Paimpol").await?;
-    ensure_eq(&p.text("#total").await?, "0", "GHT 1 officer's search for Paimpol")?;
+    ensure_eq(
+        &p.text("#total").await?,
+        "0",
+        "GHT 1 officer's search for Paimpol",
+    )?;
     let body = p.body_text().await?;
     ensure!(
         body.contains("Aucune structure ne correspond."),
@@ -396,12 +467,20 @@ async fn ght_officer_sees_only_its_ght(p: &Page<'_>) -> Result<()> {
     no_raw_keys(p).await?;
     p.shot("11-ght1-search-ght2").await?;
     search(p, "E2E").await?;
-    ensure_eq(&p.text("#total").await?, "0", "GHT 1 officer's search for E2E")?;
+    ensure_eq(
+        &p.text("#total").await?,
+        "0",
+        "GHT 1 officer's search for E2E",
+    )?;
 
     // GHT 2's structure page, typed directly: the same 404 as a page that does not exist.
     p.goto(&ght2_page).await?;
     let h1 = p.text("h1").await?;
-    ensure_eq(&h1, "Erreur 404", "GHT 2's structure page for GHT 1's officer")?;
+    ensure_eq(
+        &h1,
+        "Erreur 404",
+        "GHT 2's structure page for GHT 1's officer",
+    )?;
     let body = p.body_text().await?;
     ensure!(
         body.contains("Page introuvable.") && !body.contains("Paimpol"),
@@ -421,7 +500,10 @@ async fn ght_officer_sees_only_its_ght(p: &Page<'_>) -> Result<()> {
 // ---------- checks ----------
 
 fn ensure_eq(got: &str, want: &str, what: &str) -> Result<()> {
-    ensure!(got == want, "{what}: expected {want:?}, the page shows {got:?}");
+    ensure!(
+        got == want,
+        "{what}: expected {want:?}, the page shows {got:?}"
+    );
     Ok(())
 }
 
@@ -429,7 +511,10 @@ fn ensure_eq(got: &str, want: &str, what: &str) -> Result<()> {
 async fn ensure_nav(p: &Page<'_>, want: &[&str]) -> Result<()> {
     let nav = p.texts("header nav a").await?;
     for w in want {
-        ensure!(nav.iter().any(|n| n == w), "navigation lacks {w:?}: {nav:?}");
+        ensure!(
+            nav.iter().any(|n| n == w),
+            "navigation lacks {w:?}: {nav:?}"
+        );
     }
     Ok(())
 }

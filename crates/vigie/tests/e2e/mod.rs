@@ -86,7 +86,11 @@ impl Proc {
             let _ = f.seek(SeekFrom::Start(len.saturating_sub(4000)));
             let _ = f.read_to_string(&mut s);
         }
-        format!("--- last output of {} ({}) ---\n{s}", self.name, self.log.display())
+        format!(
+            "--- last output of {} ({}) ---\n{s}",
+            self.name,
+            self.log.display()
+        )
     }
 
     /// An error when the process has already exited.
@@ -410,5 +414,8 @@ fn a_missing_browser_names_the_install_command() {
         .to_string();
     assert!(err.contains("/nonexistent/chromedriver"), "{err}");
     assert!(err.contains("scripts/install-test-deps.sh"), "{err}");
-    assert!(err.contains("apt-get install -y chromium chromium-driver"), "{err}");
+    assert!(
+        err.contains("apt-get install -y chromium chromium-driver"),
+        "{err}"
+    );
 }
