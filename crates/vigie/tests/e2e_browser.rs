@@ -359,6 +359,11 @@ async fn switch_language(p: &Page<'_>) -> Result<()> {
         "English dashboard labels missing: {body:?}"
     );
     ensure_eq(&p.text("#scope").await?, "National", "scope in English")?;
+    ensure_eq(
+        &p.text("#count-structures").await?,
+        "615",
+        "structures followed after importing 3 sites into the 612 of the demo",
+    )?;
     no_raw_keys(p).await?;
     p.shot("08-dashboard-en").await?;
 
