@@ -16,6 +16,8 @@ pub struct Config {
     pub worker: Worker,
     pub scheduler: Scheduler,
     pub bootstrap: Bootstrap,
+    /// Sign-in through an OpenID Connect provider; off when the section is absent.
+    pub oidc: Option<Oidc>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -71,6 +73,119 @@ pub struct Bootstrap {
     pub admin_password: Option<String>,
 }
 
+/// `[oidc]`: the provider, the client Vigie is registered as, and `[[oidc.roles]]` rules mapping
+/// the provider's claims to roles (evaluated in order, first match wins, no match no entry):
+///
+/// ```toml
+/// [oidc]
+/// issuer_url = "https://idp.example.org/realms/sante"
+/// client_id = "vigie"
+/// # client_secret through VIGIE_OIDC_CLIENT_SECRET or VIGIE_OIDC_CLIENT_SECRET_FILE
+/// scopes = ["openid", "email", "profile", "groups"]
+/// mfa_satisfied_by_provider = true   # amr holds mfa/otp, or acr is one of mfa_acr
+/// [[oidc.roles]]
+/// claim = "groups"
+/// value = "vigie-cert"
+/// role = "cert_analyst"
+/// [[oidc.roles]]
+/// claim = "groups"
+/// value = "vigie-ght"
+/// role = "ght_officer"
+/// ght_claim = "ght"
+/// ```
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Oidc {
+    pub issuer_url: String,
+    #[serde(deserialize_with = "text")]
+    pub client_id: String,
+    #[serde(default, deserialize_with = "opt_text")]
+    pub client_secret: Option<String>,
+    /// Default: `<http.public_url>/login/oidc/callback`.
+    #[serde(default)]
+    pub redirect_url: Option<String>,
+    #[serde(default = "vigie_web::oidc::default_scopes", deserialize_with = "list")]
+    pub scopes: Vec<String>,
+    #[serde(default)]
+    pub mfa_satisfied_by_provider: bool,
+    #[serde(
+        default = "vigie_web::oidc::default_mfa_amr",
+        deserialize_with = "list"
+    )]
+    pub mfa_amr: Vec<String>,
+    #[serde(default, deserialize_with = "list")]
+    pub mfa_acr: Vec<String>,
+    #[serde(default = "email_claim")]
+    pub email_claim: String,
+    #[serde(default = "name_claim")]
+    pub name_claim: String,
+    #[serde(default)]
+    pub roles: Vec<vigie_web::oidc::RoleRule>,
+}
+
+impl std::fmt::Debug for Oidc {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Oidc")
+            .field("issuer_url", &self.issuer_url)
+            .field("client_id", &self.client_id)
+            .field(
+                "client_secret",
+                &self.client_secret.as_ref().map(|_| "<redacted>"),
+            )
+            .field("redirect_url", &self.redirect_url)
+            .field("scopes", &self.scopes)
+            .field("mfa_satisfied_by_provider", &self.mfa_satisfied_by_provider)
+            .field("roles", &self.roles)
+            .finish_non_exhaustive()
+    }
+}
+
+fn email_claim() -> String {
+    "email".into()
+}
+fn name_claim() -> String {
+    "name".into()
+}
+
+/// A string that the environment may have typed as a number (`VIGIE_OIDC_CLIENT_ID=12345`).
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Text {
+    S(String),
+    I(i64),
+}
+impl From<Text> for String {
+    fn from(t: Text) -> String {
+        match t {
+            Text::S(s) => s,
+            Text::I(i) => i.to_string(),
+        }
+    }
+}
+fn text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    Text::deserialize(d).map(String::from)
+}
+fn opt_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Option::<Text>::deserialize(d).map(|t| t.map(String::from))
+}
+/// A list, or from the environment one string separated by spaces or commas.
+fn list<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum L {
+        One(String),
+        Many(Vec<String>),
+    }
+    Ok(match L::deserialize(d)? {
+        L::One(s) => s
+            .split([' ', ','])
+            .filter(|x| !x.is_empty())
+            .map(str::to_string)
+            .collect(),
+        L::Many(v) => v,
+    })
+}
+
 impl Default for Database {
     fn default() -> Self {
         Database {
@@ -117,13 +232,14 @@ impl Default for Scheduler {
         }
     }
 }
-const SECTIONS: [&str; 6] = [
+const SECTIONS: [&str; 7] = [
     "database",
     "http",
     "security",
     "worker",
     "scheduler",
     "bootstrap",
+    "oidc",
 ];
 
 impl Config {
@@ -212,6 +328,9 @@ impl Config {
                 bail!("http.metrics_token: use at least 16 characters");
             }
         }
+        if let Some(o) = &self.web().oidc {
+            o.validate().map_err(|e| anyhow::anyhow!("oidc.{e}"))?;
+        }
         Ok(())
     }
 
@@ -225,6 +344,24 @@ impl Config {
             login_attempts_per_minute: self.security.login_attempts_per_minute,
             trust_proxy: self.http.trust_proxy,
             metrics_token: self.http.metrics_token.clone(),
+            oidc: self.oidc.as_ref().map(|o| vigie_web::oidc::OidcConfig {
+                issuer_url: o.issuer_url.clone(),
+                client_id: o.client_id.clone(),
+                client_secret: o.client_secret.clone().filter(|s| !s.is_empty()),
+                redirect_url: o.redirect_url.clone().unwrap_or_else(|| {
+                    format!(
+                        "{}/login/oidc/callback",
+                        self.http.public_url.trim_end_matches('/')
+                    )
+                }),
+                scopes: o.scopes.clone(),
+                mfa_satisfied_by_provider: o.mfa_satisfied_by_provider,
+                mfa_amr: o.mfa_amr.clone(),
+                mfa_acr: o.mfa_acr.clone(),
+                email_claim: o.email_claim.clone(),
+                name_claim: o.name_claim.clone(),
+                roles: o.roles.clone(),
+            }),
         }
     }
 }
@@ -267,6 +404,70 @@ mod tests {
             Some("0123456789abcdef-secret")
         );
         assert_eq!(cfg.database.url, "postgres://u@localhost/v");
+    }
+
+    #[test]
+    fn oidc_section_from_file_and_environment() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("vigie.toml");
+        std::fs::write(
+            &file,
+            r#"
+[http]
+public_url = "https://vigie.example.org/"
+[oidc]
+issuer_url = "https://idp.example.org/realms/sante"
+scopes = ["openid", "email", "groups"]
+[[oidc.roles]]
+claim = "groups"
+value = "vigie-cert"
+role = "cert_analyst"
+[[oidc.roles]]
+claim = "groups"
+value = "vigie-ght"
+role = "ght_officer"
+ght_claim = "ght"
+"#,
+        )
+        .unwrap();
+        let secret = dir.path().join("oidc-secret");
+        std::fs::write(&secret, "very-secret\n").unwrap();
+        let cfg = Config::load_with(
+            Some(&file),
+            &vars(&[
+                ("VIGIE_OIDC_CLIENT_ID", "12345"),
+                ("VIGIE_OIDC_CLIENT_SECRET_FILE", secret.to_str().unwrap()),
+                ("VIGIE_OIDC_MFA_SATISFIED_BY_PROVIDER", "true"),
+            ]),
+        )
+        .unwrap();
+        let web = cfg.web();
+        let o = web.oidc.as_ref().unwrap();
+        assert_eq!(o.client_id, "12345");
+        assert_eq!(o.client_secret.as_deref(), Some("very-secret"));
+        assert_eq!(
+            o.redirect_url,
+            "https://vigie.example.org/login/oidc/callback"
+        );
+        assert_eq!(o.scopes, ["openid", "email", "groups"]);
+        assert!(o.mfa_satisfied_by_provider);
+        assert_eq!(o.mfa_amr, ["mfa", "otp"]);
+        assert_eq!(o.roles.len(), 2);
+        assert_eq!(o.roles[1].ght_claim.as_deref(), Some("ght"));
+        assert!(!format!("{cfg:?}").contains("very-secret"));
+        assert!(Config::load_with(None, &[]).unwrap().web().oidc.is_none());
+        // A rule that cannot work, an unknown key, a missing issuer: refused, saying where.
+        std::fs::write(
+            &file,
+            "[oidc]\nissuer_url = \"https://idp.example.org\"\nclient_id = \"v\"\n[[oidc.roles]]\nclaim = \"groups\"\nvalue = \"g\"\nrole = \"ght_officer\"\n",
+        )
+        .unwrap();
+        let err = Config::load_with(Some(&file), &[]).unwrap_err().to_string();
+        assert!(err.contains("oidc.roles[0]"), "{err}");
+        let err = Config::load_with(None, &vars(&[("VIGIE_OIDC_ISSUER", "x")]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("issuer"), "{err}");
     }
 
     #[test]
