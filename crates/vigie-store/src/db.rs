@@ -220,6 +220,50 @@ impl Sql {
         &self.text
     }
 
+    /// For SQLite, rewrites `$1, $2, …` into anonymous `?` placeholders. SQLite resolves a named
+    /// parameter by walking the statement's list of names, once per bound value, which makes a
+    /// statement of thousands of values (bulk inserts) quadratic; anonymous ones bind by position.
+    /// Only statements whose placeholders appear once each and in order are rewritten (what
+    /// [`Sql::bind`] produces); anything else is left as it is.
+    pub fn positional_for(self, backend: Backend) -> Sql {
+        if backend != Backend::Sqlite {
+            return self;
+        }
+        let mut out = String::with_capacity(self.text.len());
+        let mut next = 1usize;
+        let mut chars = self.text.char_indices().peekable();
+        while let Some((i, c)) = chars.next() {
+            if c != '$' {
+                out.push(c);
+                continue;
+            }
+            let start = i + 1;
+            let mut end = start;
+            while let Some(&(j, d)) = chars.peek() {
+                if d.is_ascii_digit() {
+                    end = j + 1;
+                    chars.next();
+                } else {
+                    break;
+                }
+            }
+            match self.text[start..end].parse::<usize>() {
+                Ok(n) if n == next => {
+                    out.push('?');
+                    next += 1;
+                }
+                _ => return self,
+            }
+        }
+        if next - 1 != self.args.len() {
+            return self;
+        }
+        Sql {
+            text: out,
+            args: self.args,
+        }
+    }
+
     /// This statement's text after `prefix`, with the same values: reuses one WHERE clause for a
     /// count and for a page of rows.
     pub fn prefixed(&self, prefix: &str) -> Sql {
@@ -367,6 +411,25 @@ mod tests {
         let mut q = Sql::new("SELECT 1 WHERE a = ");
         q.bind(1i64).push(" AND b = ").bind("x");
         assert_eq!(q.text(), "SELECT 1 WHERE a = $1 AND b = $2");
+    }
+
+    #[test]
+    fn positional_rewrite_only_for_sequential_placeholders_on_sqlite() {
+        let mut q = Sql::new("INSERT INTO t VALUES (");
+        q.bind(1i64).push(", ").bind("x").push(")");
+        assert_eq!(
+            q.clone().positional_for(Backend::Sqlite).text(),
+            "INSERT INTO t VALUES (?, ?)"
+        );
+        assert_eq!(
+            q.clone().positional_for(Backend::Postgres).text(),
+            "INSERT INTO t VALUES ($1, $2)"
+        );
+        let reused = Sql::new("SELECT $1, $2, $1").arg(1i64).arg(2i64);
+        assert_eq!(
+            reused.positional_for(Backend::Sqlite).text(),
+            "SELECT $1, $2, $1"
+        );
     }
 
     #[test]
