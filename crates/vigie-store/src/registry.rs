@@ -580,7 +580,7 @@ impl Store {
                     q.bind(r.finess_et.as_str());
                 }
                 q.push(")");
-                q.scalar(&mut *tx).await?
+                q.positional_for(self.backend).scalar(&mut *tx).await?
             };
             let mut q = Sql::new(
                 "INSERT INTO structures (finess_et, finess_ej, name, long_name, name_search, category_code, \
@@ -652,7 +652,7 @@ impl Store {
                  finess_updated_on = excluded.finess_updated_on, import_hash = excluded.import_hash, \
                  updated_at = excluded.updated_at WHERE structures.import_hash <> excluded.import_hash",
             );
-            let affected = q.execute(&mut *tx).await?;
+            let affected = q.positional_for(self.backend).execute(&mut *tx).await?;
             let inserted = (chunk.len() as u64).saturating_sub(before as u64);
             let affected = affected.min(chunk.len() as u64);
             counts.inserted += inserted;
@@ -685,6 +685,15 @@ impl Store {
             q.push(" AND g.region_code = ").bind(r);
         }
         q.push(" ORDER BY g.region_code, g.name");
+        q.fetch_all(&self.pool).await
+    }
+
+    /// GHTs in scope as (id, name), for the options of a filter: no counting.
+    pub async fn ght_options(&self, actor: &Actor) -> Result<Vec<(i64, String)>, StoreError> {
+        actor.require(Permission::ReadStructures)?;
+        let mut q = Sql::new("SELECT g.id, g.name FROM ghts g WHERE ");
+        actor.scope_ghts(&mut q, "g");
+        q.push(" ORDER BY g.name");
         q.fetch_all(&self.pool).await
     }
 
@@ -817,4 +826,71 @@ async fn upsert_ght_in(
 /// Parses a designation filter value.
 pub fn designation_from_str(s: &str) -> Option<Designation> {
     s.parse().ok()
+}
+
+/// How to break down the structures in scope, for dashboards.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Breakdown {
+    Region,
+    Department,
+    Sector,
+    Ght,
+}
+
+/// Dashboard figures of the structures in scope.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Coverage {
+    pub structures: i64,
+    /// Structures that declared at least one asset (surveillance can only watch these).
+    pub with_assets: i64,
+    /// Structures with a security officer (RSSI) contact.
+    pub with_security_officer: i64,
+    pub essential_operators: i64,
+}
+
+impl Store {
+    /// Counts of structures in scope by region, department, sector or GHT, largest first.
+    pub async fn structure_breakdown(
+        &self,
+        actor: &Actor,
+        by: Breakdown,
+    ) -> Result<Vec<(String, i64)>, StoreError> {
+        actor.require(Permission::ReadStructures)?;
+        let key = match by {
+            Breakdown::Region => "s.region_code",
+            Breakdown::Department => "s.department_code",
+            Breakdown::Sector => "s.sector",
+            Breakdown::Ght => "COALESCE(g.name, '')",
+        };
+        let mut q = Sql::new(&format!(
+            "SELECT {key} AS k, COUNT(*) AS n FROM structures s LEFT JOIN ghts g ON g.id = s.ght_id WHERE "
+        ));
+        actor.scope_structures(&mut q, "s");
+        q.push(&format!(" GROUP BY {key} ORDER BY n DESC, k"));
+        q.fetch_all(&self.pool).await
+    }
+
+    pub async fn coverage(&self, actor: &Actor) -> Result<Coverage, StoreError> {
+        actor.require(Permission::ReadStructures)?;
+        // SUM is NUMERIC on PostgreSQL: cast to a 64-bit integer so both backends decode alike.
+        let mut q = Sql::new(
+            "SELECT COUNT(*), \
+             CAST(COALESCE(SUM(CASE WHEN EXISTS (SELECT 1 FROM assets a WHERE a.structure_id = s.id) THEN 1 ELSE 0 END), 0) AS BIGINT), \
+             CAST(COALESCE(SUM(CASE WHEN EXISTS (SELECT 1 FROM contacts c WHERE c.structure_id = s.id AND c.role = 'security_officer') THEN 1 ELSE 0 END), 0) AS BIGINT), \
+             CAST(COALESCE(SUM(s.ose), 0) AS BIGINT) FROM structures s WHERE ",
+        );
+        actor.scope_structures(&mut q, "s");
+        let (structures, with_assets, with_security_officer, essential_operators): (
+            i64,
+            i64,
+            i64,
+            i64,
+        ) = q.fetch_one(&self.pool).await?;
+        Ok(Coverage {
+            structures,
+            with_assets,
+            with_security_officer,
+            essential_operators,
+        })
+    }
 }

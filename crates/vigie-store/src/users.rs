@@ -130,6 +130,61 @@ pub struct OidcIdentity {
     pub ght_code: Option<String>,
 }
 
+/// A live session with its account, as one request needs it.
+#[derive(Debug, Clone)]
+pub struct SessionUser {
+    pub actor: Actor,
+    pub user_id: i64,
+    pub email: String,
+    pub role: Role,
+    pub csrf_token: String,
+    pub mfa_passed: bool,
+    pub totp_enabled: bool,
+    pub must_change_password: bool,
+    pub locale: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct SessionRow {
+    user_id: i64,
+    csrf_token: String,
+    mfa_passed: i64,
+    last_seen: i64,
+    email: String,
+    role: String,
+    region_code: Option<String>,
+    ght_id: Option<i64>,
+    locale: String,
+    totp_enabled: i64,
+    must_change_password: i64,
+}
+
+/// The actor of an account: its scope follows from its role and attachments. A role the build
+/// does not know falls back to the weakest one; a missing attachment gives an empty scope.
+fn actor_of(
+    id: i64,
+    email: String,
+    role: &str,
+    region: Option<String>,
+    ght: Option<i64>,
+    ip: Option<String>,
+) -> Actor {
+    let role: Role = role.parse().unwrap_or(Role::StructureMember);
+    let scope = match role.scope_kind() {
+        ScopeKind::National => Scope::National,
+        ScopeKind::Region => region.map(Scope::Region).unwrap_or(Scope::Nothing),
+        ScopeKind::Ght => ght.map(Scope::Ght).unwrap_or(Scope::Nothing),
+        ScopeKind::Structures => Scope::Structures { user_id: id },
+    };
+    Actor {
+        user_id: Some(id),
+        label: email,
+        role,
+        scope,
+        ip,
+    }
+}
+
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct SessionInfo {
     pub user_id: i64,
@@ -178,24 +233,65 @@ impl Store {
         .arg(user_id)
         .fetch_one(&self.pool)
         .await?;
-        let role = u.role();
-        let scope = match role.scope_kind() {
-            ScopeKind::National => Scope::National,
-            ScopeKind::Region => u
-                .region_code
-                .clone()
-                .map(Scope::Region)
-                .unwrap_or(Scope::Nothing),
-            ScopeKind::Ght => u.ght_id.map(Scope::Ght).unwrap_or(Scope::Nothing),
-            ScopeKind::Structures => Scope::Structures { user_id: u.id },
-        };
-        Ok(Actor {
-            user_id: Some(u.id),
-            label: u.email,
-            role,
-            scope,
+        Ok(actor_of(
+            u.id,
+            u.email,
+            &u.role,
+            u.region_code,
+            u.ght_id,
             ip,
-        })
+        ))
+    }
+
+    /// Resolves a session cookie in one query: the session, its account and the account's scope.
+    /// `None` when the session is unknown, expired, or its account disabled.
+    pub async fn resolve_session(
+        &self,
+        token: &str,
+        idle_secs: i64,
+        ip: Option<String>,
+    ) -> Result<Option<SessionUser>, StoreError> {
+        let h = token_hash(token);
+        let at = now();
+        let row: Option<SessionRow> = Sql::new(
+            "SELECT s.user_id, s.csrf_token, s.mfa_passed, s.last_seen, u.email, u.role, u.region_code, u.ght_id, \
+             u.locale, u.totp_enabled, u.must_change_password FROM sessions s JOIN users u ON u.id = s.user_id \
+             WHERE s.id_hash = $1 AND s.expires_at > $2 AND u.disabled = 0",
+        )
+        .arg(h.as_str())
+        .arg(at)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(r) = row else {
+            return Ok(None);
+        };
+        if at - r.last_seen > 60 {
+            Sql::new("UPDATE sessions SET last_seen = $1, expires_at = $2 WHERE id_hash = $3")
+                .arg(at)
+                .arg(at + idle_secs)
+                .arg(h)
+                .execute(&self.pool)
+                .await?;
+        }
+        let role = r.role.parse().unwrap_or(Role::StructureMember);
+        Ok(Some(SessionUser {
+            actor: actor_of(
+                r.user_id,
+                r.email.clone(),
+                &r.role,
+                r.region_code,
+                r.ght_id,
+                ip,
+            ),
+            user_id: r.user_id,
+            email: r.email,
+            role,
+            csrf_token: r.csrf_token,
+            mfa_passed: r.mfa_passed == 1,
+            totp_enabled: r.totp_enabled == 1,
+            must_change_password: r.must_change_password == 1,
+            locale: r.locale,
+        }))
     }
 
     pub async fn count_users(&self) -> Result<i64, StoreError> {
@@ -618,12 +714,33 @@ impl Store {
         };
         let actor = Actor::system(&format!("oidc:{issuer}"));
         let mut tx = self.pool.begin().await?;
-        let existing: Option<(i64,)> = Sql::new("SELECT id FROM users WHERE (oidc_issuer = $1 AND oidc_subject = $2) OR email = $3 ORDER BY id LIMIT 1")
-            .arg(issuer)
-            .arg(subject)
-            .arg(email.as_str())
-            .fetch_optional(&mut *tx)
-            .await?;
+        // The identity (issuer, subject) decides; an e-mail only links an account that no other
+        // identity holds yet.
+        let by_identity: Option<(i64,)> =
+            Sql::new("SELECT id FROM users WHERE oidc_issuer = $1 AND oidc_subject = $2")
+                .arg(issuer)
+                .arg(subject)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let existing = match by_identity {
+            Some(row) => Some(row),
+            None => {
+                let by_email: Option<(i64, Option<String>)> =
+                    Sql::new("SELECT id, oidc_subject FROM users WHERE email = $1")
+                        .arg(email.as_str())
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                match by_email {
+                    Some((_, Some(_))) => {
+                        return Err(StoreError::Conflict(format!(
+                            "the account {email} is already linked to another identity"
+                        )))
+                    }
+                    Some((id, None)) => Some((id,)),
+                    None => None,
+                }
+            }
+        };
         let at = now();
         let id = match existing {
             Some((id,)) => {

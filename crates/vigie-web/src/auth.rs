@@ -75,23 +75,13 @@ impl FromRequestParts<AppState> for ClientIp {
     }
 }
 
-/// The language of a request: the explicit choice (cookie), else the browser's, else French.
+/// The language of a request: the explicit choice (the switch's cookie), else French. The browser's
+/// preference is not followed: Vigie's users are French, and a French hospital's computer set to
+/// English must not change what the team sees.
 pub fn request_lang(headers: &axum::http::HeaderMap) -> Lang {
-    if let Some(l) = cookie(headers, LANG_COOKIE).and_then(Lang::parse) {
-        return l;
-    }
-    let accept = headers
-        .get(header::ACCEPT_LANGUAGE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    match accept
-        .split(',')
-        .next()
-        .map(|l| l.trim().get(..2).unwrap_or(""))
-    {
-        Some("en") => Lang::En,
-        _ => Lang::Fr,
-    }
+    cookie(headers, LANG_COOKIE)
+        .and_then(Lang::parse)
+        .unwrap_or_default()
 }
 
 /// Whether this account must pass a second factor.
@@ -128,44 +118,31 @@ async fn resolve(parts: &mut Parts, st: &AppState) -> Result<Authed, AuthFail> {
             via_token: true,
         });
     }
-    let tok = cookie(&parts.headers, SESSION_COOKIE)
-        .ok_or(AuthFail::Anonymous)?
-        .to_string();
+    let tok = cookie(&parts.headers, SESSION_COOKIE).ok_or(AuthFail::Anonymous)?;
     let s = st
         .store
-        .get_session(&tok, st.config.session_idle_secs)
+        .resolve_session(tok, st.config.session_idle_secs, ip)
         .await
         .map_err(internal)?
         .ok_or(AuthFail::Anonymous)?;
-    let u = st
-        .store
-        .login_user_by_id(s.user_id)
-        .await
-        .map_err(|_| AuthFail::Anonymous)?;
-    let role: vigie_domain::role::Role = u.role.parse().map_err(|_| AuthFail::Anonymous)?;
-    if s.mfa_passed == 0 && needs_mfa(role, u.totp_enabled == 1) {
-        return Err(if u.totp_enabled == 1 {
+    if !s.mfa_passed && needs_mfa(s.role, s.totp_enabled) {
+        return Err(if s.totp_enabled {
             AuthFail::NeedsMfa
         } else {
             AuthFail::NeedsEnrolment
         });
     }
-    if u.must_change_password == 1 && !parts.uri.path().starts_with("/account/password") {
+    if s.must_change_password && !parts.uri.path().starts_with("/account/password") {
         return Err(AuthFail::MustChangePassword);
     }
-    let actor = st
-        .store
-        .actor_for_user(u.id, ip)
-        .await
-        .map_err(|_| AuthFail::Anonymous)?;
     let lang = cookie(&parts.headers, LANG_COOKIE)
         .and_then(Lang::parse)
-        .or_else(|| Lang::parse(&u.locale))
+        .or_else(|| Lang::parse(&s.locale))
         .unwrap_or_default();
     Ok(Authed {
-        email: u.email,
-        actor,
-        user_id: u.id,
+        email: s.email,
+        actor: s.actor,
+        user_id: s.user_id,
         csrf: s.csrf_token,
         lang,
         via_token: false,

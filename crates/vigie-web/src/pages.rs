@@ -618,62 +618,135 @@ struct DashboardPage {
     display_name: String,
     role: String,
     scope_label: String,
-    structures: i64,
+    coverage: vigie_store::registry::Coverage,
     ghts: usize,
     by_sector: Vec<(String, i64)>,
+    /// (label, count, link) rows of the role's main breakdown: regions for national roles,
+    /// departments and GHTs for regional analysts, the structures themselves for structure roles.
+    breakdown_title: &'static str,
+    breakdown: Vec<(String, i64, String)>,
+    jobs_failed: Option<i64>,
+    recent_failures: Vec<AuditEntry>,
 }
 
 fn scope_label(tr: &Tr, scope: &Scope, ght_name: Option<String>) -> String {
     match scope {
         Scope::National => tr.t("scope.national").to_string(),
         Scope::Region(r) => format!("{} {}", tr.t("scope.region"), tr.region_name(r)),
-        Scope::Ght(_) => format!("{} {}", tr.t("scope.ght"), ght_name.unwrap_or_default()),
+        Scope::Ght(_) => ght_name.unwrap_or_else(|| tr.t("scope.ght").to_string()),
         Scope::Structures { .. } => tr.t("scope.structures").to_string(),
         Scope::Nothing => tr.t("scope.nothing").to_string(),
     }
 }
 
 async fn dashboard(State(st): State<AppState>, Page(a): Page) -> Response {
+    use vigie_store::registry::Breakdown;
     page!(a, {
+        let tr = a.tr();
         let me = st.store.get_user(&a.actor, a.user_id).await?;
         let ghts = st.store.list_ghts(&a.actor, None).await?;
-        let (_, total) = st
+        let coverage = st.store.coverage(&a.actor).await?;
+        let by_sector = st
             .store
-            .list_structures(
-                &a.actor,
-                &StructureFilter {
-                    per_page: 1,
-                    ..Default::default()
-                },
+            .structure_breakdown(&a.actor, Breakdown::Sector)
+            .await?
+            .into_iter()
+            .map(|(k, n)| (tr.k("sector", &k), n))
+            .collect();
+        let (breakdown_title, breakdown) = match &a.actor.scope {
+            Scope::National => (
+                "dashboard.by_region",
+                st.store
+                    .structure_breakdown(&a.actor, Breakdown::Region)
+                    .await?
+                    .into_iter()
+                    .map(|(k, n)| {
+                        (
+                            tr.region_name(&k).to_string(),
+                            n,
+                            format!("/structures?region={k}"),
+                        )
+                    })
+                    .collect(),
+            ),
+            Scope::Region(_) => (
+                "dashboard.by_ght",
+                ghts.iter()
+                    .map(|g| {
+                        (
+                            g.name.clone(),
+                            g.structure_count,
+                            format!("/structures?ght={}", g.id),
+                        )
+                    })
+                    .collect(),
+            ),
+            Scope::Ght(_) => (
+                "dashboard.by_department",
+                st.store
+                    .structure_breakdown(&a.actor, Breakdown::Department)
+                    .await?
+                    .into_iter()
+                    .map(|(k, n)| (k.clone(), n, format!("/structures?department={k}")))
+                    .collect(),
+            ),
+            Scope::Structures { .. } | Scope::Nothing => (
+                "dashboard.my_structures",
+                st.store
+                    .list_structures(
+                        &a.actor,
+                        &StructureFilter {
+                            per_page: 50,
+                            ..Default::default()
+                        },
+                    )
+                    .await?
+                    .0
+                    .into_iter()
+                    .map(|s| (s.name, 1, format!("/structures/{}", s.id)))
+                    .collect(),
+            ),
+        };
+        let jobs_failed = if a.actor.can(Permission::ManageUsers) {
+            Some(
+                st.store
+                    .job_counts()
+                    .await?
+                    .into_iter()
+                    .find(|(s, _)| s == "failed")
+                    .map(|(_, n)| n)
+                    .unwrap_or(0),
             )
-            .await?;
-        let mut by_sector = Vec::new();
-        for s in ["sanitaire", "medico_social", "other"] {
-            let (_, n) = st
-                .store
-                .list_structures(
-                    &a.actor,
-                    &StructureFilter {
-                        sector: Some(s.into()),
-                        per_page: 1,
-                        ..Default::default()
-                    },
-                )
-                .await?;
-            by_sector.push((format!("sector.{s}"), n));
-        }
+        } else {
+            None
+        };
+        let recent_failures = if a.actor.can(Permission::ReadAudit) {
+            let q = AuditQuery {
+                action: Some("auth.login".into()),
+                failures_only: true,
+                limit: 5,
+                ..Default::default()
+            };
+            st.store.audit_search(&a.actor, &q).await?.0
+        } else {
+            Vec::new()
+        };
         let ght_name = match a.actor.scope {
             Scope::Ght(g) => ghts.iter().find(|x| x.id == g).map(|x| x.name.clone()),
             _ => None,
         };
         render(&DashboardPage {
-            scope_label: scope_label(&a.tr(), &a.actor.scope, ght_name),
+            scope_label: scope_label(&tr, &a.actor.scope, ght_name),
             ctx: Ctx::of(&a),
             display_name: me.display_name,
             role: me.role,
-            structures: total,
+            coverage,
             ghts: ghts.len(),
             by_sector,
+            breakdown_title,
+            breakdown,
+            jobs_failed,
+            recent_failures,
         })
     })
 }
@@ -799,7 +872,7 @@ async fn structures(
         let f = q.filter()?;
         let (rows, total) = st.store.list_structures(&a.actor, &f).await?;
         let per_page = f.per_page.clamp(1, 500);
-        let ghts = st.store.list_ghts(&a.actor, None).await?;
+        let ghts = st.store.ght_options(&a.actor).await?;
         render(&StructuresPage {
             ctx: Ctx::of(&a),
             rows,
@@ -810,10 +883,10 @@ async fn structures(
             regions: region_options(&q.region),
             ght_options: ghts
                 .into_iter()
-                .map(|g| Opt {
-                    selected: g.id.to_string() == q.ght,
-                    value: g.id.to_string(),
-                    label: g.name,
+                .map(|(id, name)| Opt {
+                    selected: id.to_string() == q.ght,
+                    value: id.to_string(),
+                    label: name,
                 })
                 .collect(),
             designations: ["ose", "esr", "overseas"]
