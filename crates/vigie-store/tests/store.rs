@@ -1,5 +1,7 @@
 //! The storage suite: every scenario runs on SQLite and on PostgreSQL (see `vigie_store::testing`).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use vigie_domain::role::{Role, Scope};
 use vigie_domain::structure::{AssetKind, ContactRole};
 use vigie_store::jobs::backoff_secs;
@@ -242,8 +244,14 @@ async fn every_read_and_write_is_confined_to_the_scope() {
                 s.get_structure(a, 999_999).await,
                 Err(StoreError::NotFound)
             ));
-            assert!(matches!(s.list_assets(a, hidden).await, Err(StoreError::NotFound)));
-            assert!(matches!(s.list_contacts(a, hidden).await, Err(StoreError::NotFound)));
+            assert!(matches!(
+                s.list_assets(a, hidden).await,
+                Err(StoreError::NotFound)
+            ));
+            assert!(matches!(
+                s.list_contacts(a, hidden).await,
+                Err(StoreError::NotFound)
+            ));
             assert!(matches!(
                 s.find_structure_by_finess(a, "970400024").await,
                 Err(StoreError::NotFound)

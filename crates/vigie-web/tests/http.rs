@@ -2,6 +2,8 @@
 //! Its centre is the authorization matrix: every API route and every page, with every role, in
 //! and out of its scope.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::collections::HashMap;
 
 use reqwest::{redirect, Client, Method, StatusCode};
@@ -24,15 +26,29 @@ async fn spawn_app(db: &TestDb, cfg: vigie_web::WebConfig) -> App {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let state = vigie_web::AppState::new(db.store.clone(), vigie_web::WebConfig { public_url: format!("http://{addr}"), ..cfg });
+    let state = vigie_web::AppState::new(
+        db.store.clone(),
+        vigie_web::WebConfig {
+            public_url: format!("http://{addr}"),
+            ..cfg
+        },
+    );
     tokio::spawn(vigie_web::serve(state, listener, async move {
         let _ = rx.await;
     }));
-    App { base: format!("http://{addr}"), store: db.store.clone(), _shutdown: tx }
+    App {
+        base: format!("http://{addr}"),
+        store: db.store.clone(),
+        _shutdown: tx,
+    }
 }
 
 fn client() -> Client {
-    Client::builder().cookie_store(true).redirect(redirect::Policy::none()).build().unwrap()
+    Client::builder()
+        .cookie_store(true)
+        .redirect(redirect::Policy::none())
+        .build()
+        .unwrap()
 }
 
 fn system() -> Actor {
@@ -41,8 +57,8 @@ fn system() -> Actor {
 
 /// The seeded world of the matrix and each role's account.
 struct World {
-    pitie: i64,     // Île-de-France (11), GHT-75-01
-    fleyriat: i64,  // Auvergne-Rhône-Alpes (84), GHT-01-AIN
+    pitie: i64,    // Île-de-France (11), GHT-75-01
+    fleyriat: i64, // Auvergne-Rhône-Alpes (84), GHT-01-AIN
     ght_ain: i64,
     ght_paris: i64,
     users: HashMap<Role, i64>,
@@ -57,14 +73,18 @@ impl World {
     fn scope_ids(&self, r: Role) -> (i64, i64) {
         match r {
             Role::RegionalAnalyst => (self.pitie, self.fleyriat),
-            Role::GhtOfficer | Role::StructureAdmin | Role::StructureMember => (self.fleyriat, self.pitie),
+            Role::GhtOfficer | Role::StructureAdmin | Role::StructureMember => {
+                (self.fleyriat, self.pitie)
+            }
             _ => (self.pitie, 999_999),
         }
     }
     fn ght_ids(&self, r: Role) -> (i64, i64) {
         match r {
             Role::RegionalAnalyst => (self.ght_paris, self.ght_ain),
-            Role::GhtOfficer | Role::StructureAdmin | Role::StructureMember => (self.ght_ain, self.ght_paris),
+            Role::GhtOfficer | Role::StructureAdmin | Role::StructureMember => {
+                (self.ght_ain, self.ght_paris)
+            }
             _ => (self.ght_ain, 999_999),
         }
     }
@@ -73,7 +93,13 @@ impl World {
 async fn seed(store: &Store) -> World {
     store.import_finess(&system(), FINESS_SMALL).await.unwrap();
     store.import_ght(&system(), GHT_SMALL).await.unwrap();
-    let id = |f: &'static str| async move { store.find_structure_by_finess(&system(), f).await.unwrap().id };
+    let id = |f: &'static str| async move {
+        store
+            .find_structure_by_finess(&system(), f)
+            .await
+            .unwrap()
+            .id
+    };
     let (pitie, fleyriat) = (id("750100125").await, id("010000024").await);
     let ghts = store.list_ghts(&system(), None).await.unwrap();
     let ght = |c: &str| ghts.iter().find(|g| g.code == c).unwrap().id;
@@ -88,26 +114,58 @@ async fn seed(store: &Store) -> World {
             role: r,
             region_code: (r == Role::RegionalAnalyst).then(|| "11".to_string()),
             ght_id: (r == Role::GhtOfficer).then_some(ght_ain),
-            structure_ids: if matches!(r, Role::StructureAdmin | Role::StructureMember) { vec![fleyriat] } else { vec![] },
+            structure_ids: if matches!(r, Role::StructureAdmin | Role::StructureMember) {
+                vec![fleyriat]
+            } else {
+                vec![]
+            },
             password: Some(PASSWORD.into()),
             locale: "fr".into(),
             must_change_password: false,
         };
         let uid = store.create_user(&system(), &nu).await.unwrap();
-        let (_, secret) = store.create_api_token(&system(), uid, "matrix", None).await.unwrap();
+        let (_, secret) = store
+            .create_api_token(&system(), uid, "matrix", None)
+            .await
+            .unwrap();
         if r.requires_mfa() {
             let s = vigie_web::auth::new_totp_secret();
-            store.set_totp(&system(), uid, Some(&s), true).await.unwrap();
+            store
+                .set_totp(&system(), uid, Some(&s), true)
+                .await
+                .unwrap();
             totp.insert(r, s);
         }
         users.insert(r, uid);
         tokens.insert(r, secret);
     }
     let victim = store
-        .create_user(&system(), &NewUser { email: "victim@matrix.example".into(), display_name: "V".into(), role: Role::Auditor, region_code: None, ght_id: None, structure_ids: vec![], password: Some(PASSWORD.into()), locale: "fr".into(), must_change_password: false })
+        .create_user(
+            &system(),
+            &NewUser {
+                email: "victim@matrix.example".into(),
+                display_name: "V".into(),
+                role: Role::Auditor,
+                region_code: None,
+                ght_id: None,
+                structure_ids: vec![],
+                password: Some(PASSWORD.into()),
+                locale: "fr".into(),
+                must_change_password: false,
+            },
+        )
         .await
         .unwrap();
-    World { pitie, fleyriat, ght_ain, ght_paris, users, tokens, totp, victim }
+    World {
+        pitie,
+        fleyriat,
+        ght_ain,
+        ght_paris,
+        users,
+        tokens,
+        totp,
+        victim,
+    }
 }
 
 /// What a role may do, as the product promises it (deny by default).
@@ -116,7 +174,10 @@ fn allowed(r: Role, what: &str) -> bool {
     match what {
         "read" => true,
         "write_structures" => matches!(r, Admin | CertAnalyst | RegionalAnalyst | StructureAdmin),
-        "write_assets" => matches!(r, Admin | CertAnalyst | RegionalAnalyst | GhtOfficer | StructureAdmin),
+        "write_assets" => matches!(
+            r,
+            Admin | CertAnalyst | RegionalAnalyst | GhtOfficer | StructureAdmin
+        ),
         "import" => matches!(r, Admin | CertAnalyst),
         "read_users" => matches!(r, Admin | CertAnalyst | RegionalAnalyst | Auditor),
         "manage_users" => r == Admin,
@@ -138,7 +199,15 @@ fn expect(r: Role, cap: &str, in_scope: bool, ok: StatusCode) -> StatusCode {
     }
 }
 
-async fn api(c: &Client, app: &App, token: Option<&str>, method: Method, path: &str, body: Option<serde_json::Value>, raw: Option<&'static [u8]>) -> StatusCode {
+async fn api(
+    c: &Client,
+    app: &App,
+    token: Option<&str>,
+    method: Method,
+    path: &str,
+    body: Option<serde_json::Value>,
+    raw: Option<&'static [u8]>,
+) -> StatusCode {
     let mut req = c.request(method, format!("{}{path}", app.base));
     if let Some(t) = token {
         req = req.bearer_auth(t);
@@ -168,66 +237,325 @@ async fn api_authorization_matrix() {
             let ok = StatusCode::OK;
             let created = StatusCode::CREATED;
             let none = StatusCode::NO_CONTENT;
-            let mut check = |m: &'static str, route: &'static str, path: String, got: StatusCode, want: StatusCode| {
+            let mut check = |m: &'static str,
+                             route: &'static str,
+                             path: String,
+                             got: StatusCode,
+                             want: StatusCode| {
                 assert_eq!(got, want, "[{}] {r} {m} {path}", db.name);
                 if !covered.contains(&(m, route)) {
                     covered.push((m, route));
                 }
             };
-            let asset = |v: &str| Some(serde_json::json!({ "kind": "domain", "value": format!("{v}-{}.fr", r.as_str().replace('_', "-")), "attested_by": "Directeur" }));
-            check("GET", "/api/v1/me", "/me".into(), api(&c, &app, tok, Method::GET, "/api/v1/me", None, None).await, ok);
-            check("GET", "/api/v1/regions", "/regions".into(), api(&c, &app, tok, Method::GET, "/api/v1/regions", None, None).await, ok);
-            check("GET", "/api/v1/structures", "/structures".into(), api(&c, &app, tok, Method::GET, "/api/v1/structures", None, None).await, ok);
-            check("GET", "/api/v1/structures.csv", "/structures.csv".into(), api(&c, &app, tok, Method::GET, "/api/v1/structures.csv", None, None).await, ok);
+            let asset = |v: &str| {
+                Some(
+                    serde_json::json!({ "kind": "domain", "value": format!("{v}-{}.fr", r.as_str().replace('_', "-")), "attested_by": "Directeur" }),
+                )
+            };
+            check(
+                "GET",
+                "/api/v1/me",
+                "/me".into(),
+                api(&c, &app, tok, Method::GET, "/api/v1/me", None, None).await,
+                ok,
+            );
+            check(
+                "GET",
+                "/api/v1/regions",
+                "/regions".into(),
+                api(&c, &app, tok, Method::GET, "/api/v1/regions", None, None).await,
+                ok,
+            );
+            check(
+                "GET",
+                "/api/v1/structures",
+                "/structures".into(),
+                api(&c, &app, tok, Method::GET, "/api/v1/structures", None, None).await,
+                ok,
+            );
+            check(
+                "GET",
+                "/api/v1/structures.csv",
+                "/structures.csv".into(),
+                api(
+                    &c,
+                    &app,
+                    tok,
+                    Method::GET,
+                    "/api/v1/structures.csv",
+                    None,
+                    None,
+                )
+                .await,
+                ok,
+            );
             for (id, scoped) in [(inn, true), (out, false)] {
                 let p = format!("/api/v1/structures/{id}");
-                check("GET", "/api/v1/structures/{id}", p.clone(), api(&c, &app, tok, Method::GET, &p, None, None).await, expect(r, "read", scoped, ok));
+                check(
+                    "GET",
+                    "/api/v1/structures/{id}",
+                    p.clone(),
+                    api(&c, &app, tok, Method::GET, &p, None, None).await,
+                    expect(r, "read", scoped, ok),
+                );
                 let p = format!("/api/v1/structures/{id}/contacts");
-                check("GET", "/api/v1/structures/{id}/contacts", p.clone(), api(&c, &app, tok, Method::GET, &p, None, None).await, expect(r, "read", scoped, ok));
+                check(
+                    "GET",
+                    "/api/v1/structures/{id}/contacts",
+                    p.clone(),
+                    api(&c, &app, tok, Method::GET, &p, None, None).await,
+                    expect(r, "read", scoped, ok),
+                );
                 let p = format!("/api/v1/structures/{id}/contacts/security_officer");
-                let body = Some(serde_json::json!({ "name": "Jeanne RSSI", "email": "rssi@ch.example" }));
-                check("PUT", "/api/v1/structures/{id}/contacts/{role}", p.clone(), api(&c, &app, tok, Method::PUT, &p, body, None).await, expect(r, "write_structures", scoped, none));
+                let body =
+                    Some(serde_json::json!({ "name": "Jeanne RSSI", "email": "rssi@ch.example" }));
+                check(
+                    "PUT",
+                    "/api/v1/structures/{id}/contacts/{role}",
+                    p.clone(),
+                    api(&c, &app, tok, Method::PUT, &p, body, None).await,
+                    expect(r, "write_structures", scoped, none),
+                );
                 let p = format!("/api/v1/structures/{id}/designations");
-                let body = Some(serde_json::json!({ "ose": true, "esr": false, "overseas": false }));
-                check("PUT", "/api/v1/structures/{id}/designations", p.clone(), api(&c, &app, tok, Method::PUT, &p, body, None).await, expect(r, "write_structures", scoped, none));
+                let body =
+                    Some(serde_json::json!({ "ose": true, "esr": false, "overseas": false }));
+                check(
+                    "PUT",
+                    "/api/v1/structures/{id}/designations",
+                    p.clone(),
+                    api(&c, &app, tok, Method::PUT, &p, body, None).await,
+                    expect(r, "write_structures", scoped, none),
+                );
                 let p = format!("/api/v1/structures/{id}/assets");
-                check("GET", "/api/v1/structures/{id}/assets", p.clone(), api(&c, &app, tok, Method::GET, &p, None, None).await, expect(r, "read", scoped, ok));
-                check("POST", "/api/v1/structures/{id}/assets", p.clone(), api(&c, &app, tok, Method::POST, &p, asset("a"), None).await, expect(r, "write_assets", scoped, created));
+                check(
+                    "GET",
+                    "/api/v1/structures/{id}/assets",
+                    p.clone(),
+                    api(&c, &app, tok, Method::GET, &p, None, None).await,
+                    expect(r, "read", scoped, ok),
+                );
+                check(
+                    "POST",
+                    "/api/v1/structures/{id}/assets",
+                    p.clone(),
+                    api(&c, &app, tok, Method::POST, &p, asset("a"), None).await,
+                    expect(r, "write_assets", scoped, created),
+                );
                 // Deleting: an asset that exists in the target structure.
-                let target = app.store.add_asset(&system(), if id == 999_999 { w.fleyriat } else { id }, vigie_domain::structure::AssetKind::Domain, &format!("del-{}-{id}.fr", r.as_str().replace('_', "-")), "x").await.unwrap();
+                let target = app
+                    .store
+                    .add_asset(
+                        &system(),
+                        if id == 999_999 { w.fleyriat } else { id },
+                        vigie_domain::structure::AssetKind::Domain,
+                        &format!("del-{}-{id}.fr", r.as_str().replace('_', "-")),
+                        "x",
+                    )
+                    .await
+                    .unwrap();
                 let p = format!("/api/v1/structures/{id}/assets/{}", target.id);
-                check("DELETE", "/api/v1/structures/{id}/assets/{asset}", p.clone(), api(&c, &app, tok, Method::DELETE, &p, None, None).await, expect(r, "write_assets", scoped, none));
+                check(
+                    "DELETE",
+                    "/api/v1/structures/{id}/assets/{asset}",
+                    p.clone(),
+                    api(&c, &app, tok, Method::DELETE, &p, None, None).await,
+                    expect(r, "write_assets", scoped, none),
+                );
             }
-            check("GET", "/api/v1/ghts", "/ghts".into(), api(&c, &app, tok, Method::GET, "/api/v1/ghts", None, None).await, ok);
+            check(
+                "GET",
+                "/api/v1/ghts",
+                "/ghts".into(),
+                api(&c, &app, tok, Method::GET, "/api/v1/ghts", None, None).await,
+                ok,
+            );
             for (id, scoped) in [(g_in, true), (g_out, false)] {
                 let p = format!("/api/v1/ghts/{id}");
-                check("GET", "/api/v1/ghts/{id}", p.clone(), api(&c, &app, tok, Method::GET, &p, None, None).await, expect(r, "read", scoped, ok));
+                check(
+                    "GET",
+                    "/api/v1/ghts/{id}",
+                    p.clone(),
+                    api(&c, &app, tok, Method::GET, &p, None, None).await,
+                    expect(r, "read", scoped, ok),
+                );
             }
-            check("GET", "/api/v1/users", "/users".into(), api(&c, &app, tok, Method::GET, "/api/v1/users", None, None).await, expect(r, "read_users", true, ok));
+            check(
+                "GET",
+                "/api/v1/users",
+                "/users".into(),
+                api(&c, &app, tok, Method::GET, "/api/v1/users", None, None).await,
+                expect(r, "read_users", true, ok),
+            );
             let nu = serde_json::json!({ "email": format!("new-{}@matrix.example", r.as_str()), "display_name": "N", "role": "auditor", "password": PASSWORD });
-            check("POST", "/api/v1/users", "/users".into(), api(&c, &app, tok, Method::POST, "/api/v1/users", Some(nu), None).await, expect(r, "manage_users", true, created));
+            check(
+                "POST",
+                "/api/v1/users",
+                "/users".into(),
+                api(&c, &app, tok, Method::POST, "/api/v1/users", Some(nu), None).await,
+                expect(r, "manage_users", true, created),
+            );
             // One's own account is always readable; the administrator's only to national readers.
-            check("GET", "/api/v1/users/{id}", format!("/users/{me}"), api(&c, &app, tok, Method::GET, &format!("/api/v1/users/{me}"), None, None).await, ok);
+            check(
+                "GET",
+                "/api/v1/users/{id}",
+                format!("/users/{me}"),
+                api(
+                    &c,
+                    &app,
+                    tok,
+                    Method::GET,
+                    &format!("/api/v1/users/{me}"),
+                    None,
+                    None,
+                )
+                .await,
+                ok,
+            );
             let admin_visible = !matches!(r, Role::RegionalAnalyst);
-            check("GET", "/api/v1/users/{id}", format!("/users/{admin}"), api(&c, &app, tok, Method::GET, &format!("/api/v1/users/{admin}"), None, None).await, expect(r, "read_users", admin_visible, ok));
+            check(
+                "GET",
+                "/api/v1/users/{id}",
+                format!("/users/{admin}"),
+                api(
+                    &c,
+                    &app,
+                    tok,
+                    Method::GET,
+                    &format!("/api/v1/users/{admin}"),
+                    None,
+                    None,
+                )
+                .await,
+                expect(r, "read_users", admin_visible, ok),
+            );
             let victim = w.victim;
-            check("POST", "/api/v1/users/{id}/disable", format!("/users/{victim}/disable"), api(&c, &app, tok, Method::POST, &format!("/api/v1/users/{victim}/disable"), None, None).await, expect(r, "manage_users", true, none));
-            check("POST", "/api/v1/users/{id}/enable", format!("/users/{victim}/enable"), api(&c, &app, tok, Method::POST, &format!("/api/v1/users/{victim}/enable"), None, None).await, expect(r, "manage_users", true, none));
-            check("GET", "/api/v1/audit", "/audit".into(), api(&c, &app, tok, Method::GET, "/api/v1/audit", None, None).await, expect(r, "audit", true, ok));
-            check("GET", "/api/v1/audit.csv", "/audit.csv".into(), api(&c, &app, tok, Method::GET, "/api/v1/audit.csv", None, None).await, expect(r, "audit", true, ok));
-            check("POST", "/api/v1/imports/finess", "/imports/finess".into(), api(&c, &app, tok, Method::POST, "/api/v1/imports/finess", None, Some(FINESS_SMALL)).await, expect(r, "import", true, ok));
-            check("POST", "/api/v1/imports/ght", "/imports/ght".into(), api(&c, &app, tok, Method::POST, "/api/v1/imports/ght", None, Some(GHT_SMALL)).await, expect(r, "import", true, ok));
-            check("GET", "/api/v1/jobs", "/jobs".into(), api(&c, &app, tok, Method::GET, "/api/v1/jobs", None, None).await, expect(r, "jobs", true, ok));
+            check(
+                "POST",
+                "/api/v1/users/{id}/disable",
+                format!("/users/{victim}/disable"),
+                api(
+                    &c,
+                    &app,
+                    tok,
+                    Method::POST,
+                    &format!("/api/v1/users/{victim}/disable"),
+                    None,
+                    None,
+                )
+                .await,
+                expect(r, "manage_users", true, none),
+            );
+            check(
+                "POST",
+                "/api/v1/users/{id}/enable",
+                format!("/users/{victim}/enable"),
+                api(
+                    &c,
+                    &app,
+                    tok,
+                    Method::POST,
+                    &format!("/api/v1/users/{victim}/enable"),
+                    None,
+                    None,
+                )
+                .await,
+                expect(r, "manage_users", true, none),
+            );
+            check(
+                "GET",
+                "/api/v1/audit",
+                "/audit".into(),
+                api(&c, &app, tok, Method::GET, "/api/v1/audit", None, None).await,
+                expect(r, "audit", true, ok),
+            );
+            check(
+                "GET",
+                "/api/v1/audit.csv",
+                "/audit.csv".into(),
+                api(&c, &app, tok, Method::GET, "/api/v1/audit.csv", None, None).await,
+                expect(r, "audit", true, ok),
+            );
+            check(
+                "POST",
+                "/api/v1/imports/finess",
+                "/imports/finess".into(),
+                api(
+                    &c,
+                    &app,
+                    tok,
+                    Method::POST,
+                    "/api/v1/imports/finess",
+                    None,
+                    Some(FINESS_SMALL),
+                )
+                .await,
+                expect(r, "import", true, ok),
+            );
+            check(
+                "POST",
+                "/api/v1/imports/ght",
+                "/imports/ght".into(),
+                api(
+                    &c,
+                    &app,
+                    tok,
+                    Method::POST,
+                    "/api/v1/imports/ght",
+                    None,
+                    Some(GHT_SMALL),
+                )
+                .await,
+                expect(r, "import", true, ok),
+            );
+            check(
+                "GET",
+                "/api/v1/jobs",
+                "/jobs".into(),
+                api(&c, &app, tok, Method::GET, "/api/v1/jobs", None, None).await,
+                expect(r, "jobs", true, ok),
+            );
         }
         // Every route of the API is in the matrix, and every one refuses anonymous callers.
         for (m, route) in vigie_web::api::ROUTES {
-            assert!(covered.contains(&(*m, *route)), "route {m} {route} is not in the authorization matrix");
-            let path = route.replace("{id}", "1").replace("{asset}", "1").replace("{role}", "dpo");
-            let got = api(&c, &app, None, Method::from_bytes(m.as_bytes()).unwrap(), &path, None, None).await;
-            assert_eq!(got, StatusCode::UNAUTHORIZED, "[{}] anonymous {m} {path}", db.name);
+            assert!(
+                covered.contains(&(*m, *route)),
+                "route {m} {route} is not in the authorization matrix"
+            );
+            let path = route
+                .replace("{id}", "1")
+                .replace("{asset}", "1")
+                .replace("{role}", "dpo");
+            let got = api(
+                &c,
+                &app,
+                None,
+                Method::from_bytes(m.as_bytes()).unwrap(),
+                &path,
+                None,
+                None,
+            )
+            .await;
+            assert_eq!(
+                got,
+                StatusCode::UNAUTHORIZED,
+                "[{}] anonymous {m} {path}",
+                db.name
+            );
         }
         // A forged or revoked token is anonymous.
-        assert_eq!(api(&c, &app, Some("vigie_forged"), Method::GET, "/api/v1/me", None, None).await, StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            api(
+                &c,
+                &app,
+                Some("vigie_forged"),
+                Method::GET,
+                "/api/v1/me",
+                None,
+                None
+            )
+            .await,
+            StatusCode::UNAUTHORIZED
+        );
         db.cleanup().await;
     }
 }
@@ -237,18 +565,36 @@ async fn sign_in(app: &App, w: &World, r: Role) -> (Client, String) {
     let c = client();
     let email = format!("{}@matrix.example", r.as_str());
     let (c2, csrf) = form_csrf(c, app, "/login").await;
-    let res = c2.post(format!("{}/login", app.base)).form(&[("csrf", csrf.as_str()), ("email", &email), ("password", PASSWORD)]).send().await.unwrap();
+    let res = c2
+        .post(format!("{}/login", app.base))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("email", &email),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), StatusCode::SEE_OTHER, "{r}: login");
     let next = res.headers()["location"].to_str().unwrap().to_string();
     if r.requires_mfa() {
         assert_eq!(next, "/login/totp", "{r}");
         // Before the second factor, nothing is visible.
-        let blocked = c2.get(format!("{}/structures", app.base)).send().await.unwrap();
+        let blocked = c2
+            .get(format!("{}/structures", app.base))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(blocked.headers()["location"], "/login/totp");
         let (c3, csrf) = form_csrf(c2, app, "/login/totp").await;
         let totp = vigie_web::auth::totp_for(&w.totp[&r], &email).unwrap();
         let code = totp.generate_current().unwrap();
-        let res = c3.post(format!("{}/login/totp", app.base)).form(&[("csrf", csrf.as_str()), ("code", code.as_str())]).send().await.unwrap();
+        let res = c3
+            .post(format!("{}/login/totp", app.base))
+            .form(&[("csrf", csrf.as_str()), ("code", code.as_str())])
+            .send()
+            .await
+            .unwrap();
         assert_eq!(res.status(), StatusCode::SEE_OTHER, "{r}: totp");
         let (c4, csrf) = form_csrf(c3, app, "/account").await;
         return (c4, csrf);
@@ -258,8 +604,20 @@ async fn sign_in(app: &App, w: &World, r: Role) -> (Client, String) {
 }
 
 async fn form_csrf(c: Client, app: &App, path: &str) -> (Client, String) {
-    let html = c.get(format!("{}{path}", app.base)).send().await.unwrap().text().await.unwrap();
-    let csrf = html.split("name=\"csrf\" value=\"").nth(1).and_then(|s| s.split('"').next()).unwrap_or_else(|| panic!("no csrf field on {path}: {html}")).to_string();
+    let html = c
+        .get(format!("{}{path}", app.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = html
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap_or_else(|| panic!("no csrf field on {path}: {html}"))
+        .to_string();
     (c, csrf)
 }
 
@@ -272,7 +630,11 @@ async fn pages_authorization_matrix() {
         for r in ALL_ROLES {
             let (c, csrf) = sign_in(&app, &w, r).await;
             let (inn, out) = w.scope_ids(r);
-            let mut check = |m: &'static str, route: &'static str, path: String, got: StatusCode, want: StatusCode| {
+            let mut check = |m: &'static str,
+                             route: &'static str,
+                             path: String,
+                             got: StatusCode,
+                             want: StatusCode| {
                 assert_eq!(got, want, "[{}] {r} {m} {path}", db.name);
                 if !covered.contains(&(m, route)) {
                     covered.push((m, route));
@@ -290,30 +652,120 @@ async fn pages_authorization_matrix() {
                 async move {
                     let mut f = form;
                     f.push(("csrf", csrf));
-                    c.post(format!("{base}{p}")).form(&f).send().await.unwrap().status()
+                    c.post(format!("{base}{p}"))
+                        .form(&f)
+                        .send()
+                        .await
+                        .unwrap()
+                        .status()
                 }
             };
             let ok = StatusCode::OK;
             let see_other = StatusCode::SEE_OTHER;
-            for (m, route) in [("GET", "/"), ("GET", "/structures"), ("GET", "/structures.csv"), ("GET", "/ghts"), ("GET", "/account"), ("GET", "/account/password")] {
+            for (m, route) in [
+                ("GET", "/"),
+                ("GET", "/structures"),
+                ("GET", "/structures.csv"),
+                ("GET", "/ghts"),
+                ("GET", "/account"),
+                ("GET", "/account/password"),
+            ] {
                 check(m, route, route.into(), get(route.into()).await, ok);
             }
-            check("GET", "/users", "/users".into(), get("/users".into()).await, expect(r, "read_users", true, ok));
-            check("GET", "/audit", "/audit".into(), get("/audit".into()).await, expect(r, "audit", true, ok));
-            check("GET", "/audit.csv", "/audit.csv".into(), get("/audit.csv".into()).await, expect(r, "audit", true, ok));
-            check("GET", "/import", "/import".into(), get("/import".into()).await, expect(r, "import", true, ok));
+            check(
+                "GET",
+                "/users",
+                "/users".into(),
+                get("/users".into()).await,
+                expect(r, "read_users", true, ok),
+            );
+            check(
+                "GET",
+                "/audit",
+                "/audit".into(),
+                get("/audit".into()).await,
+                expect(r, "audit", true, ok),
+            );
+            check(
+                "GET",
+                "/audit.csv",
+                "/audit.csv".into(),
+                get("/audit.csv".into()).await,
+                expect(r, "audit", true, ok),
+            );
+            check(
+                "GET",
+                "/import",
+                "/import".into(),
+                get("/import".into()).await,
+                expect(r, "import", true, ok),
+            );
             for (id, scoped) in [(inn, true), (out, false)] {
-                check("GET", "/structures/{id}", format!("/structures/{id}"), get(format!("/structures/{id}")).await, expect(r, "read", scoped, ok));
-                let form = vec![("role", "dpo".to_string()), ("name", "Paul DPO".to_string()), ("email", String::new()), ("phone", String::new())];
-                check("POST", "/structures/{id}/contacts", format!("/structures/{id}/contacts"), post(format!("/structures/{id}/contacts"), form).await, expect(r, "write_structures", scoped, see_other));
-                let form = vec![("kind", "domain".to_string()), ("value", format!("page-{}.fr", r.as_str().replace('_', "-"))), ("attested_by", "Directeur".to_string())];
-                check("POST", "/structures/{id}/assets", format!("/structures/{id}/assets"), post(format!("/structures/{id}/assets"), form).await, expect(r, "write_assets", scoped, see_other));
-                let target = app.store.add_asset(&system(), if id == 999_999 { w.fleyriat } else { id }, vigie_domain::structure::AssetKind::Domain, &format!("pdel-{}-{id}.fr", r.as_str().replace('_', "-")), "x").await.unwrap();
+                check(
+                    "GET",
+                    "/structures/{id}",
+                    format!("/structures/{id}"),
+                    get(format!("/structures/{id}")).await,
+                    expect(r, "read", scoped, ok),
+                );
+                let form = vec![
+                    ("role", "dpo".to_string()),
+                    ("name", "Paul DPO".to_string()),
+                    ("email", String::new()),
+                    ("phone", String::new()),
+                ];
+                check(
+                    "POST",
+                    "/structures/{id}/contacts",
+                    format!("/structures/{id}/contacts"),
+                    post(format!("/structures/{id}/contacts"), form).await,
+                    expect(r, "write_structures", scoped, see_other),
+                );
+                let form = vec![
+                    ("kind", "domain".to_string()),
+                    ("value", format!("page-{}.fr", r.as_str().replace('_', "-"))),
+                    ("attested_by", "Directeur".to_string()),
+                ];
+                check(
+                    "POST",
+                    "/structures/{id}/assets",
+                    format!("/structures/{id}/assets"),
+                    post(format!("/structures/{id}/assets"), form).await,
+                    expect(r, "write_assets", scoped, see_other),
+                );
+                let target = app
+                    .store
+                    .add_asset(
+                        &system(),
+                        if id == 999_999 { w.fleyriat } else { id },
+                        vigie_domain::structure::AssetKind::Domain,
+                        &format!("pdel-{}-{id}.fr", r.as_str().replace('_', "-")),
+                        "x",
+                    )
+                    .await
+                    .unwrap();
                 let p = format!("/structures/{id}/assets/{}/delete", target.id);
-                check("POST", "/structures/{id}/assets/{asset}/delete", p.clone(), post(p, vec![]).await, expect(r, "write_assets", scoped, see_other));
+                check(
+                    "POST",
+                    "/structures/{id}/assets/{asset}/delete",
+                    p.clone(),
+                    post(p, vec![]).await,
+                    expect(r, "write_assets", scoped, see_other),
+                );
             }
-            let nu = vec![("email", format!("p-{}@matrix.example", r.as_str())), ("display_name", "P".into()), ("role", "auditor".into()), ("password", PASSWORD.into())];
-            check("POST", "/users", "/users".into(), post("/users".into(), nu).await, expect(r, "manage_users", true, ok));
+            let nu = vec![
+                ("email", format!("p-{}@matrix.example", r.as_str())),
+                ("display_name", "P".into()),
+                ("role", "auditor".into()),
+                ("password", PASSWORD.into()),
+            ];
+            check(
+                "POST",
+                "/users",
+                "/users".into(),
+                post("/users".into(), nu).await,
+                expect(r, "manage_users", true, ok),
+            );
             let victim = w.victim;
             for action in ["disable", "enable", "reset-mfa"] {
                 let route: &'static str = match action {
@@ -322,33 +774,105 @@ async fn pages_authorization_matrix() {
                     _ => "/users/{id}/reset-mfa",
                 };
                 let p = format!("/users/{victim}/{action}");
-                check("POST", route, p.clone(), post(p, vec![]).await, expect(r, "manage_users", true, see_other));
+                check(
+                    "POST",
+                    route,
+                    p.clone(),
+                    post(p, vec![]).await,
+                    expect(r, "manage_users", true, see_other),
+                );
             }
-            app.store.create_api_token(&system(), w.users[&r], "to-revoke", None).await.unwrap();
-            let tokens = app.store.list_api_tokens(&system(), w.users[&r]).await.unwrap();
+            app.store
+                .create_api_token(&system(), w.users[&r], "to-revoke", None)
+                .await
+                .unwrap();
+            let tokens = app
+                .store
+                .list_api_tokens(&system(), w.users[&r])
+                .await
+                .unwrap();
             let tid = tokens.last().unwrap().id;
-            check("POST", "/account/tokens/{id}/revoke", format!("/account/tokens/{tid}/revoke"), post(format!("/account/tokens/{tid}/revoke"), vec![]).await, see_other);
+            check(
+                "POST",
+                "/account/tokens/{id}/revoke",
+                format!("/account/tokens/{tid}/revoke"),
+                post(format!("/account/tokens/{tid}/revoke"), vec![]).await,
+                see_other,
+            );
             // Someone else's token: not found.
-            let other = app.store.list_api_tokens(&system(), w.users[&Role::Admin]).await.unwrap()[0].id;
+            let other = app
+                .store
+                .list_api_tokens(&system(), w.users[&Role::Admin])
+                .await
+                .unwrap()[0]
+                .id;
             if r != Role::Admin {
-                check("POST", "/account/tokens/{id}/revoke", format!("/account/tokens/{other}/revoke"), post(format!("/account/tokens/{other}/revoke"), vec![]).await, StatusCode::NOT_FOUND);
+                check(
+                    "POST",
+                    "/account/tokens/{id}/revoke",
+                    format!("/account/tokens/{other}/revoke"),
+                    post(format!("/account/tokens/{other}/revoke"), vec![]).await,
+                    StatusCode::NOT_FOUND,
+                );
             }
-            let created = if matches!(r, Role::StructureMember | Role::Auditor) { StatusCode::FORBIDDEN } else { ok };
-            check("POST", "/account/tokens", "/account/tokens".into(), post("/account/tokens".into(), vec![("name", "script".into())]).await, created);
-            check("POST", "/lang", "/lang".into(), post("/lang".into(), vec![("lang", "en".into())]).await, see_other);
-            check("POST", "/logout", "/logout".into(), post("/logout".into(), vec![]).await, see_other);
-            assert_eq!(get("/structures".into()).await, see_other, "{r}: signed out");
+            let created = if matches!(r, Role::StructureMember | Role::Auditor) {
+                StatusCode::FORBIDDEN
+            } else {
+                ok
+            };
+            check(
+                "POST",
+                "/account/tokens",
+                "/account/tokens".into(),
+                post("/account/tokens".into(), vec![("name", "script".into())]).await,
+                created,
+            );
+            check(
+                "POST",
+                "/lang",
+                "/lang".into(),
+                post("/lang".into(), vec![("lang", "en".into())]).await,
+                see_other,
+            );
+            check(
+                "POST",
+                "/logout",
+                "/logout".into(),
+                post("/logout".into(), vec![]).await,
+                see_other,
+            );
+            assert_eq!(
+                get("/structures".into()).await,
+                see_other,
+                "{r}: signed out"
+            );
         }
         // Routes exercised by the other tests of this file (login, TOTP, imports, password).
-        for done in [("GET", "/login"), ("POST", "/login"), ("GET", "/login/totp"), ("POST", "/login/totp"), ("GET", "/login/totp/setup"), ("POST", "/login/totp/setup"), ("POST", "/import/finess"), ("POST", "/import/ght"), ("POST", "/account/password")] {
+        for done in [
+            ("GET", "/login"),
+            ("POST", "/login"),
+            ("GET", "/login/totp"),
+            ("POST", "/login/totp"),
+            ("GET", "/login/totp/setup"),
+            ("POST", "/login/totp/setup"),
+            ("POST", "/import/finess"),
+            ("POST", "/import/ght"),
+            ("POST", "/account/password"),
+        ] {
             covered.push(done);
         }
         for (m, route) in vigie_web::pages::ROUTES {
-            assert!(covered.contains(&(*m, *route)), "page {m} {route} is not in the authorization matrix");
+            assert!(
+                covered.contains(&(*m, *route)),
+                "page {m} {route} is not in the authorization matrix"
+            );
         }
         // Anonymous callers are sent to the login page from every signed-in page.
         let c = client();
-        for (m, route) in vigie_web::pages::ROUTES.iter().filter(|(m, r)| *m == "GET" && !r.starts_with("/login")) {
+        for (m, route) in vigie_web::pages::ROUTES
+            .iter()
+            .filter(|(m, r)| *m == "GET" && !r.starts_with("/login"))
+        {
             let path = route.replace("{id}", "1");
             let res = c.get(format!("{}{path}", app.base)).send().await.unwrap();
             assert_eq!(res.status(), StatusCode::SEE_OTHER, "anonymous {m} {path}");
@@ -361,24 +885,75 @@ async fn pages_authorization_matrix() {
 #[tokio::test]
 async fn login_second_factor_lockout_and_csrf() {
     let db = testing::sqlite().await;
-    let app = spawn_app(&db, vigie_web::WebConfig { login_attempts_per_minute: 100, ..Default::default() }).await;
+    let app = spawn_app(
+        &db,
+        vigie_web::WebConfig {
+            login_attempts_per_minute: 100,
+            ..Default::default()
+        },
+    )
+    .await;
     let w = seed(&app.store).await;
     let c = client();
     // No CSRF token, or a wrong one: refused before anything happens.
-    let res = c.post(format!("{}/login", app.base)).form(&[("email", "admin@matrix.example"), ("password", PASSWORD)]).send().await.unwrap();
+    let res = c
+        .post(format!("{}/login", app.base))
+        .form(&[("email", "admin@matrix.example"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
     let (c, csrf) = form_csrf(c, &app, "/login").await;
-    let res = c.post(format!("{}/login", app.base)).form(&[("csrf", "forged"), ("email", "admin@matrix.example"), ("password", PASSWORD)]).send().await.unwrap();
+    let res = c
+        .post(format!("{}/login", app.base))
+        .form(&[
+            ("csrf", "forged"),
+            ("email", "admin@matrix.example"),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
     // Wrong password: refused, audited; five of them lock the account even with the right one.
     for _ in 0..5 {
-        let res = c.post(format!("{}/login", app.base)).form(&[("csrf", csrf.as_str()), ("email", "auditor@matrix.example"), ("password", "wrong password!")]).send().await.unwrap();
+        let res = c
+            .post(format!("{}/login", app.base))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("email", "auditor@matrix.example"),
+                ("password", "wrong password!"),
+            ])
+            .send()
+            .await
+            .unwrap();
         assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
     }
-    let res = c.post(format!("{}/login", app.base)).form(&[("csrf", csrf.as_str()), ("email", "auditor@matrix.example"), ("password", PASSWORD)]).send().await.unwrap();
+    let res = c
+        .post(format!("{}/login", app.base))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("email", "auditor@matrix.example"),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
     assert!(res.text().await.unwrap().contains("verrouillé"));
-    let (failures, n) = app.store.audit_search(&system(), &vigie_store::audit::AuditQuery { action: Some("auth.login".into()), failures_only: true, limit: 50, ..Default::default() }).await.unwrap();
+    let (failures, n) = app
+        .store
+        .audit_search(
+            &system(),
+            &vigie_store::audit::AuditQuery {
+                action: Some("auth.login".into()),
+                failures_only: true,
+                limit: 50,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
     // Five wrong passwords and one refusal while locked; requests without a valid CSRF token never
     // reach the login and are not login attempts.
     assert_eq!(n, 6, "{failures:?}");
@@ -390,13 +965,34 @@ async fn login_second_factor_lockout_and_csrf() {
     for (i, want) in [(0, StatusCode::SEE_OTHER), (1, StatusCode::UNAUTHORIZED)] {
         let c = client();
         let (c, csrf) = form_csrf(c, &app, "/login").await;
-        let res = c.post(format!("{}/login", app.base)).form(&[("csrf", csrf.as_str()), ("email", email), ("password", PASSWORD)]).send().await.unwrap();
+        let res = c
+            .post(format!("{}/login", app.base))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("email", email),
+                ("password", PASSWORD),
+            ])
+            .send()
+            .await
+            .unwrap();
         assert_eq!(res.headers()["location"], "/login/totp", "attempt {i}");
         let (c, csrf) = form_csrf(c, &app, "/login/totp").await;
-        let res = c.post(format!("{}/login/totp", app.base)).form(&[("csrf", csrf.as_str()), ("code", code.as_str())]).send().await.unwrap();
+        let res = c
+            .post(format!("{}/login/totp", app.base))
+            .form(&[("csrf", csrf.as_str()), ("code", code.as_str())])
+            .send()
+            .await
+            .unwrap();
         assert_eq!(res.status(), want, "attempt {i}");
         if want != StatusCode::SEE_OTHER {
-            assert_eq!(c.get(format!("{}/", app.base)).send().await.unwrap().headers()["location"], "/login/totp");
+            assert_eq!(
+                c.get(format!("{}/", app.base))
+                    .send()
+                    .await
+                    .unwrap()
+                    .headers()["location"],
+                "/login/totp"
+            );
         }
     }
     db.cleanup().await;
@@ -406,75 +1002,314 @@ async fn login_second_factor_lockout_and_csrf() {
 async fn mfa_enrolment_is_forced_for_roles_that_require_it() {
     let db = testing::sqlite().await;
     let app = spawn_app(&db, Default::default()).await;
-    let uid = app.store.create_user(&system(), &NewUser { email: "new@crr.example".into(), display_name: "N".into(), role: Role::RegionalAnalyst, region_code: Some("53".into()), ght_id: None, structure_ids: vec![], password: Some(PASSWORD.into()), locale: "fr".into(), must_change_password: false }).await.unwrap();
+    let uid = app
+        .store
+        .create_user(
+            &system(),
+            &NewUser {
+                email: "new@crr.example".into(),
+                display_name: "N".into(),
+                role: Role::RegionalAnalyst,
+                region_code: Some("53".into()),
+                ght_id: None,
+                structure_ids: vec![],
+                password: Some(PASSWORD.into()),
+                locale: "fr".into(),
+                must_change_password: false,
+            },
+        )
+        .await
+        .unwrap();
     let (c, csrf) = form_csrf(client(), &app, "/login").await;
-    let res = c.post(format!("{}/login", app.base)).form(&[("csrf", csrf.as_str()), ("email", "new@crr.example"), ("password", PASSWORD)]).send().await.unwrap();
+    let res = c
+        .post(format!("{}/login", app.base))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("email", "new@crr.example"),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.headers()["location"], "/login/totp/setup");
-    let html = c.get(format!("{}/login/totp/setup", app.base)).send().await.unwrap().text().await.unwrap();
-    let secret = html.split("id=\"totp-secret\">").nth(1).unwrap().split('<').next().unwrap().to_string();
+    let html = c
+        .get(format!("{}/login/totp/setup", app.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let secret = html
+        .split("id=\"totp-secret\">")
+        .nth(1)
+        .unwrap()
+        .split('<')
+        .next()
+        .unwrap()
+        .to_string();
     assert!(html.contains("<svg"), "QR code shown");
-    let csrf = html.split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap();
-    let res = c.post(format!("{}/login/totp/setup", app.base)).form(&[("csrf", csrf), ("code", "000000")]).send().await.unwrap();
+    let csrf = html
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap();
+    let res = c
+        .post(format!("{}/login/totp/setup", app.base))
+        .form(&[("csrf", csrf), ("code", "000000")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
-    let code = vigie_web::auth::totp_for(&secret, "new@crr.example").unwrap().generate_current().unwrap();
-    let res = c.post(format!("{}/login/totp/setup", app.base)).form(&[("csrf", csrf), ("code", code.as_str())]).send().await.unwrap();
+    let code = vigie_web::auth::totp_for(&secret, "new@crr.example")
+        .unwrap()
+        .generate_current()
+        .unwrap();
+    let res = c
+        .post(format!("{}/login/totp/setup", app.base))
+        .form(&[("csrf", csrf), ("code", code.as_str())])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.headers()["location"], "/");
-    assert_eq!(c.get(format!("{}/structures", app.base)).send().await.unwrap().status(), StatusCode::OK);
-    assert_eq!(app.store.login_user_by_id(uid).await.unwrap().totp_enabled, 1);
+    assert_eq!(
+        c.get(format!("{}/structures", app.base))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.store.login_user_by_id(uid).await.unwrap().totp_enabled,
+        1
+    );
     db.cleanup().await;
 }
 
 #[tokio::test]
 async fn headers_language_metrics_openapi_and_imports_through_pages() {
     let db = testing::sqlite().await;
-    let app = spawn_app(&db, vigie_web::WebConfig { metrics_token: Some("metrics-token-0123456789".into()), ..Default::default() }).await;
+    let app = spawn_app(
+        &db,
+        vigie_web::WebConfig {
+            metrics_token: Some("metrics-token-0123456789".into()),
+            ..Default::default()
+        },
+    )
+    .await;
     let w = seed(&app.store).await;
     let anon = client();
-    let res = anon.get(format!("{}/login", app.base)).send().await.unwrap();
+    let res = anon
+        .get(format!("{}/login", app.base))
+        .send()
+        .await
+        .unwrap();
     let h = res.headers();
-    assert!(h["content-security-policy"].to_str().unwrap().contains("frame-ancestors 'none'"));
+    assert!(h["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .contains("frame-ancestors 'none'"));
     assert_eq!(h["x-frame-options"], "DENY");
     assert_eq!(h["x-content-type-options"], "nosniff");
-    assert!(h.get("strict-transport-security").is_none(), "no HSTS over plain HTTP");
-    let cookie = h.get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_string()).collect::<Vec<_>>().join(" ");
-    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
-    assert!(res.text().await.unwrap().contains("Connexion"), "French by default");
-    // The language switch works before sign-in, and follows the browser otherwise.
-    let en = anon.get(format!("{}/login", app.base)).header("accept-language", "en-GB,en;q=0.8").send().await.unwrap().text().await.unwrap();
+    assert!(
+        h.get("strict-transport-security").is_none(),
+        "no HSTS over plain HTTP"
+    );
+    let cookie = h
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
+    assert!(
+        res.text().await.unwrap().contains("Connexion"),
+        "French by default"
+    );
+    // French by default, whatever the browser prefers; the switch changes it, also before sign-in.
+    let fr = anon
+        .get(format!("{}/login", app.base))
+        .header("accept-language", "en-GB,en;q=0.8")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(fr.contains("Connexion") && !fr.contains("Sign in"));
+    let en = anon
+        .get(format!("{}/login", app.base))
+        .header("cookie", "vigie_lang=en")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(en.contains("Sign in"));
     let (c, csrf) = sign_in(&app, &w, Role::CertAnalyst).await;
-    let res = c.post(format!("{}/lang", app.base)).form(&[("csrf", csrf.as_str()), ("lang", "en")]).send().await.unwrap();
+    let res = c
+        .post(format!("{}/lang", app.base))
+        .form(&[("csrf", csrf.as_str()), ("lang", "en")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    let page = c.get(format!("{}/structures", app.base)).send().await.unwrap().text().await.unwrap();
-    assert!(page.contains("Export as CSV") && page.contains("lang=\"en\""), "English after the switch");
+    let page = c
+        .get(format!("{}/structures", app.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("Export as CSV") && page.contains("lang=\"en\""),
+        "English after the switch"
+    );
     // Import through the page (multipart, CSRF token in the query string).
-    let form = reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(FINESS_SMALL.to_vec()).file_name("finess.csv"));
-    let html = c.post(format!("{}/import/finess?csrf={csrf}", app.base)).multipart(form).send().await.unwrap().text().await.unwrap();
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(FINESS_SMALL.to_vec()).file_name("finess.csv"),
+    );
+    let html = c
+        .post(format!("{}/import/finess?csrf={csrf}", app.base))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(html.contains("id=\"rejected\">2<"), "{html}");
-    let form = reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(FINESS_SMALL.to_vec()).file_name("finess.csv"));
-    assert_eq!(c.post(format!("{}/import/finess", app.base)).multipart(form).send().await.unwrap().status(), StatusCode::FORBIDDEN, "no CSRF token");
-    let form = reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(GHT_SMALL.to_vec()).file_name("ght.csv"));
-    assert!(c.post(format!("{}/import/ght?csrf={csrf}", app.base)).multipart(form).send().await.unwrap().text().await.unwrap().contains("import-report"));
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(FINESS_SMALL.to_vec()).file_name("finess.csv"),
+    );
+    assert_eq!(
+        c.post(format!("{}/import/finess", app.base))
+            .multipart(form)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::FORBIDDEN,
+        "no CSRF token"
+    );
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(GHT_SMALL.to_vec()).file_name("ght.csv"),
+    );
+    assert!(c
+        .post(format!("{}/import/ght?csrf={csrf}", app.base))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+        .contains("import-report"));
     // Metrics: token required.
-    assert_eq!(anon.get(format!("{}/metrics", app.base)).send().await.unwrap().status(), StatusCode::UNAUTHORIZED);
-    let m = anon.get(format!("{}/metrics", app.base)).bearer_auth("metrics-token-0123456789").send().await.unwrap().text().await.unwrap();
-    assert!(m.contains("vigie_http_requests_total") && m.contains("vigie_database_up 1"), "{m}");
+    assert_eq!(
+        anon.get(format!("{}/metrics", app.base))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let m = anon
+        .get(format!("{}/metrics", app.base))
+        .bearer_auth("metrics-token-0123456789")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        m.contains("vigie_http_requests_total") && m.contains("vigie_database_up 1"),
+        "{m}"
+    );
     // OpenAPI and health.
-    let doc: serde_json::Value = anon.get(format!("{}/api/openapi.json", app.base)).send().await.unwrap().json().await.unwrap();
+    let doc: serde_json::Value = anon
+        .get(format!("{}/api/openapi.json", app.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(doc["openapi"], "3.1.0");
     assert!(doc["paths"]["/structures/{id}/assets"]["post"].is_object());
-    let health: serde_json::Value = anon.get(format!("{}/healthz", app.base)).send().await.unwrap().json().await.unwrap();
+    let health: serde_json::Value = anon
+        .get(format!("{}/healthz", app.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(health["status"], "ok");
     // CSV export: spreadsheet formulas are neutralised.
-    app.store.set_contact(&system(), w.pitie, vigie_domain::structure::ContactRole::Director, "=HYPERLINK(\"x\")", None, None).await.unwrap();
-    let csv = c.get(format!("{}/structures.csv", app.base)).send().await.unwrap().text().await.unwrap();
+    app.store
+        .set_contact(
+            &system(),
+            w.pitie,
+            vigie_domain::structure::ContactRole::Director,
+            "=HYPERLINK(\"x\")",
+            None,
+            None,
+        )
+        .await
+        .unwrap();
+    let csv = c
+        .get(format!("{}/structures.csv", app.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(csv.starts_with('\u{feff}') && csv.contains("750100125"));
     // Password change: a wrong current password is refused; a new one ends the session.
-    let res = c.post(format!("{}/account/password", app.base)).form(&[("csrf", csrf.as_str()), ("current", "nope"), ("new", "a brand new password")]).send().await.unwrap();
+    let res = c
+        .post(format!("{}/account/password", app.base))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("current", "nope"),
+            ("new", "a brand new password"),
+        ])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), StatusCode::OK);
-    let res = c.post(format!("{}/account/password", app.base)).form(&[("csrf", csrf.as_str()), ("current", PASSWORD), ("new", "a brand new password")]).send().await.unwrap();
+    let res = c
+        .post(format!("{}/account/password", app.base))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("current", PASSWORD),
+            ("new", "a brand new password"),
+        ])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.headers()["location"], "/login");
-    assert_eq!(c.get(format!("{}/", app.base)).send().await.unwrap().status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        c.get(format!("{}/", app.base))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::SEE_OTHER
+    );
     db.cleanup().await;
 }
 
@@ -482,7 +1317,13 @@ async fn headers_language_metrics_openapi_and_imports_through_pages() {
 fn catalogues_have_the_same_keys_and_templates_use_only_known_keys() {
     let fr = include_str!("../i18n/fr.txt");
     let en = include_str!("../i18n/en.txt");
-    let keys = |t: &str| t.lines().filter(|l| !l.starts_with('#')).filter_map(|l| l.split_once(" = ")).map(|(k, _)| k.trim().to_string()).collect::<std::collections::BTreeSet<_>>();
+    let keys = |t: &str| {
+        t.lines()
+            .filter(|l| !l.starts_with('#'))
+            .filter_map(|l| l.split_once(" = "))
+            .map(|(k, _)| k.trim().to_string())
+            .collect::<std::collections::BTreeSet<_>>()
+    };
     let (kf, ke) = (keys(fr), keys(en));
     assert_eq!(kf, ke, "fr and en catalogues differ");
     for entry in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/templates")).unwrap() {

@@ -264,7 +264,8 @@ impl Config {
             let Some(rest) = k.strip_prefix("VIGIE_") else {
                 continue;
             };
-            if rest == "CONFIG" || rest == "LOG" {
+            // VIGIE_CONFIG and VIGIE_LOG are read elsewhere; VIGIE_TEST_* belongs to the test suites.
+            if rest == "CONFIG" || rest == "LOG" || rest.starts_with("TEST_") {
                 continue;
             }
             let (rest, value) = match rest.strip_suffix("_FILE") {
@@ -393,6 +394,7 @@ mod tests {
                 ("VIGIE_WORKER_CONCURRENCY", "3"),
                 ("VIGIE_HTTP_METRICS_TOKEN_FILE", secret.to_str().unwrap()),
                 ("VIGIE_DATABASE_URL", "postgres://u@localhost/v"),
+                ("VIGIE_TEST_PG_REQUIRED", "1"),
                 ("PATH", "/bin"),
             ]),
         )

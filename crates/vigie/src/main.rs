@@ -292,19 +292,22 @@ fn open_file(path: &Path) -> anyhow::Result<BufReader<std::fs::File>> {
     ))
 }
 
+/// Prints an import report. A reader that went away (`vigie import … | head`) is not an error.
 fn print_report(r: &vigie_store::import::ImportReport) {
-    println!(
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(
+        out,
         "{} lines read: {} sites ({} created, {} updated, {} unchanged), {} rejected",
         r.lines, r.sites, r.counts.inserted, r.counts.updated, r.counts.unchanged, r.rejected_total
     );
     for (kind, n) in &r.skipped {
-        println!("  skipped {n} {kind} records");
+        let _ = writeln!(out, "  skipped {n} {kind} records");
     }
     for x in r.rejected.iter().take(50) {
-        println!("  line {}: {}", x.line, x.reason);
+        let _ = writeln!(out, "  line {}: {}", x.line, x.reason);
     }
     if r.rejected_total > 50 {
-        println!("  … and {} more rejected lines", r.rejected_total - 50);
+        let _ = writeln!(out, "  … and {} more rejected lines", r.rejected_total - 50);
     }
 }
 

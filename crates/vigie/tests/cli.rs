@@ -1,5 +1,7 @@
 //! The binary itself: worker processes that die, backups that restore, configuration errors.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -8,7 +10,9 @@ use vigie_store::Store;
 
 fn vigie(url: &str) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_vigie"));
-    c.env("VIGIE_DATABASE_URL", url).env("VIGIE_LOG", "warn").env_remove("VIGIE_CONFIG");
+    c.env("VIGIE_DATABASE_URL", url)
+        .env("VIGIE_LOG", "warn")
+        .env_remove("VIGIE_CONFIG");
     c
 }
 
@@ -21,7 +25,17 @@ async fn a_job_survives_its_worker_being_killed() {
         dbs.push(pg);
     }
     for db in dbs {
-        let id = db.store.enqueue("system.sleep", &serde_json::json!({ "secs": 4 }), None, None, 3).await.unwrap();
+        let id = db
+            .store
+            .enqueue(
+                "system.sleep",
+                &serde_json::json!({ "secs": 4 }),
+                None,
+                None,
+                3,
+            )
+            .await
+            .unwrap();
         let mut first = vigie(&db.url)
             .args(["worker"])
             .env("VIGIE_WORKER_LEASE_SECS", "5")
@@ -34,7 +48,12 @@ async fn a_job_survives_its_worker_being_killed() {
         first.kill().unwrap();
         first.wait().unwrap();
         let job = db.store.get_job(id).await.unwrap();
-        assert_eq!((job.status.as_str(), job.attempts), ("running", 1), "{}", db.name);
+        assert_eq!(
+            (job.status.as_str(), job.attempts),
+            ("running", 1),
+            "{}",
+            db.name
+        );
         let mut second = vigie(&db.url)
             .args(["worker"])
             .env("VIGIE_WORKER_LEASE_SECS", "5")
@@ -46,7 +65,11 @@ async fn a_job_survives_its_worker_being_killed() {
         second.kill().unwrap();
         second.wait().unwrap();
         let job = db.store.get_job(id).await.unwrap();
-        assert_eq!(job.attempts, 2, "{}: taken once more, by the second worker", db.name);
+        assert_eq!(
+            job.attempts, 2,
+            "{}: taken once more, by the second worker",
+            db.name
+        );
         assert_ne!(job.locked_by, None);
         db.cleanup().await;
     }
@@ -68,11 +91,23 @@ async fn backup_restores_and_export_moves_to_postgres() {
     let dir = tempfile::tempdir().unwrap();
     let src = format!("sqlite://{}/src.db", dir.path().display());
     let out = vigie(&src).arg("demo").output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(String::from_utf8_lossy(&out.stdout).contains("612 structures"));
     let backup = dir.path().join("backup.vigie.gz");
-    let out = vigie(&src).args(["backup", "--out"]).arg(&backup).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = vigie(&src)
+        .args(["backup", "--out"])
+        .arg(&backup)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 
     let mut targets = vec![format!("sqlite://{}/restored.db", dir.path().display())];
     let pg = testing::pg_empty().await;
@@ -80,21 +115,47 @@ async fn backup_restores_and_export_moves_to_postgres() {
         targets.push(url.clone());
     }
     for url in &targets {
-        let out = vigie(url).args(["restore", "--from"]).arg(&backup).output().unwrap();
-        assert!(out.status.success(), "{url}: {}", String::from_utf8_lossy(&out.stderr));
+        let out = vigie(url)
+            .args(["restore", "--from"])
+            .arg(&backup)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{url}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         // Same users, same structures: a demo account signs in on the restored copy.
         let out = vigie(url).args(["admin", "list-users"]).output().unwrap();
         let users = String::from_utf8_lossy(&out.stdout);
-        assert!(users.contains("rssi.ght1@vigie.example") && users.contains("auditeur@vigie.example"), "{url}: {users}");
-        let store = Store::connect(&vigie_store::ConnectConfig { url: url.clone(), max_connections: 2 }).await.unwrap();
+        assert!(
+            users.contains("rssi.ght1@vigie.example") && users.contains("auditeur@vigie.example"),
+            "{url}: {users}"
+        );
+        let store = Store::connect(&vigie_store::ConnectConfig {
+            url: url.clone(),
+            max_connections: 2,
+        })
+        .await
+        .unwrap();
         let sys = vigie_store::Actor::system("test");
-        let (_, n) = store.list_structures(&sys, &Default::default()).await.unwrap();
+        let (_, n) = store
+            .list_structures(&sys, &Default::default())
+            .await
+            .unwrap();
         assert_eq!(n, 612, "{url}");
         store.close().await;
         // Restoring twice is refused, and says why.
-        let out = vigie(url).args(["restore", "--from"]).arg(&backup).output().unwrap();
+        let out = vigie(url)
+            .args(["restore", "--from"])
+            .arg(&backup)
+            .output()
+            .unwrap();
         assert!(!out.status.success());
-        assert!(String::from_utf8_lossy(&out.stderr).contains("not empty"), "{url}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("not empty"),
+            "{url}"
+        );
     }
     if let Some((_, name)) = pg {
         testing::drop_pg(&name).await;
@@ -103,7 +164,11 @@ async fn backup_restores_and_export_moves_to_postgres() {
 
 #[test]
 fn configuration_errors_say_where_and_why() {
-    let out = vigie("sqlite://x.db").env("VIGIE_HTTP_LISTN", "1").arg("migrate").output().unwrap();
+    let out = vigie("sqlite://x.db")
+        .env("VIGIE_HTTP_LISTN", "1")
+        .arg("migrate")
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("listn"), "{err}");
@@ -115,13 +180,32 @@ fn configuration_errors_say_where_and_why() {
 fn import_reports_rejected_lines_from_the_command_line() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}/v.db", dir.path().display());
-    let file = concat!(env!("CARGO_MANIFEST_DIR"), "/../vigie-store/tests/data/finess-small.csv");
-    let out = vigie(&url).args(["import", "finess", file]).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let file = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../vigie-store/tests/data/finess-small.csv"
+    );
+    let out = vigie(&url)
+        .args(["import", "finess", file])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("12 lines read: 8 sites (7 created, 0 updated, 1 unchanged), 2 rejected"), "{text}");
-    assert!(text.contains("line 6:") && text.contains("line 8:"), "{text}");
-    let out = vigie(&url).args(["import", "finess", "/nonexistent.csv"]).output().unwrap();
+    assert!(
+        text.contains("12 lines read: 8 sites (7 created, 0 updated, 1 unchanged), 2 rejected"),
+        "{text}"
+    );
+    assert!(
+        text.contains("line 6:") && text.contains("line 8:"),
+        "{text}"
+    );
+    let out = vigie(&url)
+        .args(["import", "finess", "/nonexistent.csv"])
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent.csv"));
 }

@@ -206,7 +206,7 @@ async fn import_and_find(p: &Page<'_>, x: &SmallExtract, extract_path: &Path) ->
     )?;
     let report = p.text("#import-report").await?;
     ensure!(
-        report.contains("geolocalisation : 1"),
+        report.contains("geolocalisation (1)"),
         "the report should count the skipped geolocalisation record: {report:?}"
     );
     // The rejected line is listed with its number and why.
