@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Vigie's foundation benchmarks (issue 2). Not a test: it prints figures to copy into
+# docs/BENCHMARKS.md, with the machine's load so that a noisy run is visible.
+#
+#   bench/run.sh [import|list|all]
+#
+# - FINESS import: a synthetic extract of 100,000 sites (200,001 lines: each site is followed by
+#   its geolocalisation record, as in the public file) into a fresh SQLite file, then again
+#   (idempotent re-import: every row unchanged).
+# - Structures list page: 40,000 structures, signed-in national auditor, the HTML page filtered by
+#   region (Île-de-France) and paginated 50 per page, under `wrk -t2 -c64 -d20s --latency`, on
+#   SQLite and on PostgreSQL (127.0.0.1:5432). Everything runs on loopback.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+what="${1:-all}"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/vigie-target}"
+cargo build --release -p vigie --locked -q
+VIGIE="$CARGO_TARGET_DIR/release/vigie"
+work="$(mktemp -d)"
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
+export VIGIE_LOG=warn
+PG_ADMIN="${VIGIE_BENCH_PG:-postgres://postgres@127.0.0.1:5432/test}"
+echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, load $(cut -d' ' -f1-3 /proc/loadavg)"
+
+if [ "$what" = import ] || [ "$what" = all ]; then
+    python3 bench/gen_finess.py 100000 > "$work/finess.csv"
+    lines=$(wc -l < "$work/finess.csv")
+    for run in first re-import; do
+        start=$(date +%s.%N)
+        VIGIE_DATABASE_URL="sqlite://$work/import.db" "$VIGIE" import finess "$work/finess.csv" | sed -n 1p
+        end=$(date +%s.%N)
+        python3 -c "import sys; l=$lines; t=$end-$start; print(f'FINESS import ({sys.argv[1]}), SQLite: {l} lines in {t:.2f} s = {l/t:,.0f} lines/s')" "$run"
+    done
+fi
+
+bench_list() {
+    local name="$1" url="$2" port="$3"
+    VIGIE_DATABASE_URL="$url" "$VIGIE" import finess "$work/finess40k.csv" > /dev/null
+    printf 'bench-password-2026' | VIGIE_DATABASE_URL="$url" "$VIGIE" admin create-user --email bench@vigie.example --name Bench --role auditor --password-stdin > /dev/null
+    VIGIE_DATABASE_URL="$url" VIGIE_DATABASE_MAX_CONNECTIONS=16 VIGIE_SECURITY_LOGIN_ATTEMPTS_PER_MINUTE=1000 \
+        "$VIGIE" serve --listen "127.0.0.1:$port" > "$work/serve-$name.log" 2>&1 &
+    local pid=$!
+    for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:$port/healthz" > /dev/null && break; sleep 0.2; done
+    local jar="$work/jar-$name"
+    local csrf
+    csrf=$(curl -s -c "$jar" -b "$jar" "http://127.0.0.1:$port/login" | grep -o 'name="csrf" value="[^"]*"' | head -1 | sed 's/.*value="//;s/"//')
+    curl -s -c "$jar" -b "$jar" -o /dev/null -d "csrf=$csrf&email=bench@vigie.example&password=bench-password-2026" "http://127.0.0.1:$port/login"
+    local session
+    session=$(awk '$6=="vigie_session"{print $7}' "$jar")
+    local path="/structures?region=11&page=3"
+    local total
+    total=$(curl -s -H "Cookie: vigie_session=$session" "http://127.0.0.1:$port$path" | grep -o 'id="total">[0-9]*' | grep -o '[0-9]*$')
+    echo "$name: $total structures match the filter; page 3 of 50"
+    wrk -t2 -c64 -d5s -H "Cookie: vigie_session=$session" "http://127.0.0.1:$port$path" > /dev/null
+    echo "load before the run: $(cut -d' ' -f1-3 /proc/loadavg)"
+    wrk -t2 -c64 -d20s --latency -H "Cookie: vigie_session=$session" "http://127.0.0.1:$port$path" | tee "$work/wrk-$name.txt" | grep -E "Requests/sec|Latency|50%|90%|99%|requests in|Non-2xx"
+    kill "$pid"; wait "$pid" 2>/dev/null || true
+}
+
+if [ "$what" = list ] || [ "$what" = all ]; then
+    python3 bench/gen_finess.py 40000 > "$work/finess40k.csv"
+    bench_list sqlite "sqlite://$work/list.db" 18180
+    if psql "$PG_ADMIN" -qc 'DROP DATABASE IF EXISTS vigie_bench WITH (FORCE)' && psql "$PG_ADMIN" -qc 'CREATE DATABASE vigie_bench'; then
+        bench_list postgres "${PG_ADMIN%/*}/vigie_bench" 18181
+        psql "$PG_ADMIN" -qc 'DROP DATABASE IF EXISTS vigie_bench WITH (FORCE)'
+    fi
+fi
