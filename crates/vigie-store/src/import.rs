@@ -37,7 +37,7 @@ pub struct ImportReport {
     pub extract_date: Option<String>,
 }
 
-const BATCH: usize = 2000;
+const BATCH: usize = 20_000;
 /// Past this many rejected lines the rest are counted but not listed.
 const MAX_LISTED_REJECTIONS: usize = 10_000;
 

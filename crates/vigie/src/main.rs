@@ -419,7 +419,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let started = std::time::Instant::now();
             let r = store.import_finess(&system, open_file(&file)?).await?;
             print_report(&r);
-            println!("done in {:.2} s", started.elapsed().as_secs_f64());
+            let _ = writeln!(
+                std::io::stdout(),
+                "done in {:.2} s",
+                started.elapsed().as_secs_f64()
+            );
             Ok(())
         }
         Command::Import(ImportCommand::Ght { file }) => {
@@ -579,14 +583,13 @@ async fn admin(store: &Store, system: &Actor, cmd: AdminCommand) -> anyhow::Resu
             Ok(())
         }
         AdminCommand::ListUsers => {
+            let mut out = std::io::stdout().lock();
             for u in store.list_users(system).await? {
-                println!(
-                    "{:>5}  {:<40} {:<18} {}",
-                    u.id,
-                    u.email,
-                    u.role,
-                    if u.disabled == 1 { "disabled" } else { "" }
-                );
+                let state = if u.disabled == 1 { "disabled" } else { "" };
+                // A reader that went away (`… | head`) ends the listing, without a panic.
+                if writeln!(out, "{:>5}  {:<40} {:<18} {state}", u.id, u.email, u.role).is_err() {
+                    break;
+                }
             }
             Ok(())
         }

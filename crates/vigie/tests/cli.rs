@@ -209,3 +209,28 @@ fn import_reports_rejected_lines_from_the_command_line() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent.csv"));
 }
+
+#[test]
+fn output_into_a_closed_pipe_is_not_a_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/v.db", dir.path().display());
+    let file = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../vigie-store/tests/data/finess-small.csv"
+    );
+    // The reader closes its end before vigie writes anything.
+    let mut child = vigie(&url)
+        .args(["import", "finess", file])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"));
+}
