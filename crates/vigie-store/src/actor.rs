@@ -29,6 +29,18 @@ impl Actor {
         }
     }
 
+    /// Someone acting only on their own account (sign-in, second-factor enrolment): the weakest
+    /// role and an empty scope, so nothing beyond that account is reachable.
+    pub fn own_account(user_id: Option<i64>, label: &str, ip: Option<String>) -> Actor {
+        Actor {
+            user_id,
+            label: label.to_string(),
+            role: Role::StructureMember,
+            scope: Scope::Nothing,
+            ip,
+        }
+    }
+
     pub fn can(&self, p: Permission) -> bool {
         self.role.can(p)
     }

@@ -823,11 +823,6 @@ async fn upsert_ght_in(
     .await
 }
 
-/// Parses a designation filter value.
-pub fn designation_from_str(s: &str) -> Option<Designation> {
-    s.parse().ok()
-}
-
 /// How to break down the structures in scope, for dashboards.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Breakdown {

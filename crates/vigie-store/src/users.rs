@@ -206,6 +206,10 @@ pub struct ApiToken {
     pub revoked: i64,
 }
 
+const LOGIN_COLUMNS: &str =
+    "id, email, password_hash, role, disabled, locked_until, failed_logins, totp_enabled, \
+    totp_secret, totp_last_step, must_change_password, locale";
+
 const USER_COLUMNS: &str = "u.id, u.email, u.display_name, u.role, u.region_code, u.ght_id, u.locale, \
     u.totp_enabled, u.failed_logins, u.locked_until, u.must_change_password, u.disabled, u.oidc_issuer, u.created_at";
 
@@ -265,14 +269,7 @@ impl Store {
         let Some(r) = row else {
             return Ok(None);
         };
-        if at - r.last_seen > 60 {
-            Sql::new("UPDATE sessions SET last_seen = $1, expires_at = $2 WHERE id_hash = $3")
-                .arg(at)
-                .arg(at + idle_secs)
-                .arg(h)
-                .execute(&self.pool)
-                .await?;
-        }
+        self.touch_session(&h, at, r.last_seen, idle_secs).await?;
         let role = r.role.parse().unwrap_or(Role::StructureMember);
         Ok(Some(SessionUser {
             actor: actor_of(
@@ -451,23 +448,19 @@ impl Store {
     /// The login form's view of an account. Not scoped: it runs before anyone is signed in, and
     /// its result never leaves the server.
     pub async fn login_user(&self, email: &str) -> Result<Option<LoginUser>, StoreError> {
-        Sql::new(
-            "SELECT id, email, password_hash, role, disabled, locked_until, failed_logins, totp_enabled, \
-             totp_secret, totp_last_step, must_change_password, locale FROM users WHERE email = $1",
-        )
+        Sql::new(&format!(
+            "SELECT {LOGIN_COLUMNS} FROM users WHERE email = $1"
+        ))
         .arg(email.trim().to_lowercase())
         .fetch_optional(&self.pool)
         .await
     }
 
     pub async fn login_user_by_id(&self, id: i64) -> Result<LoginUser, StoreError> {
-        Sql::new(
-            "SELECT id, email, password_hash, role, disabled, locked_until, failed_logins, totp_enabled, \
-             totp_secret, totp_last_step, must_change_password, locale FROM users WHERE id = $1",
-        )
-        .arg(id)
-        .fetch_one(&self.pool)
-        .await
+        Sql::new(&format!("SELECT {LOGIN_COLUMNS} FROM users WHERE id = $1"))
+            .arg(id)
+            .fetch_one(&self.pool)
+            .await
     }
 
     /// Records a login attempt in the audit log (success or failure, with the reason).
@@ -479,13 +472,7 @@ impl Store {
         ok: bool,
         reason: &str,
     ) -> Result<(), StoreError> {
-        let actor = Actor {
-            user_id,
-            label: email.trim().to_lowercase(),
-            role: Role::StructureMember,
-            scope: Scope::Nothing,
-            ip,
-        };
+        let actor = Actor::own_account(user_id, &email.trim().to_lowercase(), ip);
         let mut ev = Event::new(
             "auth.login",
             "user",
@@ -807,16 +794,28 @@ impl Store {
             .fetch_optional(&self.pool)
             .await?;
         if let Some(s) = &s {
-            if at - s.last_seen > 60 {
-                Sql::new("UPDATE sessions SET last_seen = $1, expires_at = $2 WHERE id_hash = $3")
-                    .arg(at)
-                    .arg(at + idle_secs)
-                    .arg(h)
-                    .execute(&self.pool)
-                    .await?;
-            }
+            self.touch_session(&h, at, s.last_seen, idle_secs).await?;
         }
         Ok(s)
+    }
+
+    /// Slides a session's expiry, at most once a minute (not a write per request).
+    async fn touch_session(
+        &self,
+        id_hash: &str,
+        at: i64,
+        last_seen: i64,
+        idle_secs: i64,
+    ) -> Result<(), StoreError> {
+        if at - last_seen > 60 {
+            Sql::new("UPDATE sessions SET last_seen = $1, expires_at = $2 WHERE id_hash = $3")
+                .arg(at)
+                .arg(at + idle_secs)
+                .arg(id_hash)
+                .execute(&self.pool)
+                .await?;
+        }
+        Ok(())
     }
 
     pub async fn session_mfa_passed(&self, token: &str) -> Result<(), StoreError> {

@@ -486,13 +486,7 @@ async fn totp_setup_form(State(st): State<AppState>, p: PendingMfa) -> Response 
             Some(s) => s,
             None => {
                 let s = new_totp_secret();
-                let actor = vigie_store::Actor {
-                    user_id: Some(u.id),
-                    label: u.email.clone(),
-                    role: Role::StructureMember,
-                    scope: Scope::Nothing,
-                    ip: None,
-                };
+                let actor = vigie_store::Actor::own_account(Some(u.id), &u.email, None);
                 st.store.set_totp(&actor, u.id, Some(&s), false).await?;
                 s
             }
@@ -527,13 +521,7 @@ async fn totp_setup_submit(
         let now = vigie_store::db::now() as u64;
         match check_totp(&totp, &f.code, now) {
             Some(step) if st.store.consume_totp_step(u.id, step).await? => {
-                let actor = vigie_store::Actor {
-                    user_id: Some(u.id),
-                    label: u.email.clone(),
-                    role: Role::StructureMember,
-                    scope: Scope::Nothing,
-                    ip: None,
-                };
+                let actor = vigie_store::Actor::own_account(Some(u.id), &u.email, None);
                 st.store.set_totp(&actor, u.id, Some(&secret), true).await?;
                 st.store.consume_totp_step(u.id, step).await?;
                 st.store.session_mfa_passed(&p.session_token).await?;
