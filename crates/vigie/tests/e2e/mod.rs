@@ -346,8 +346,13 @@ impl Page<'_> {
     pub async fn wait_lang(&self, lang: &str) -> Result<()> {
         let start = Instant::now();
         loop {
-            let l = self.el("html").await?.attr("lang").await?;
-            if l.as_deref() == Some(lang) {
+            // The element found may belong to the page being replaced (a stale reference while
+            // the navigation is under way): that is "not yet", not a failure.
+            let l = match self.el("html").await {
+                Ok(e) => e.attr("lang").await.map_err(|e| e.to_string()),
+                Err(e) => Err(e.to_string()),
+            };
+            if matches!(&l, Ok(Some(v)) if v == lang) {
                 return Ok(());
             }
             if start.elapsed() > PAGE_TIMEOUT {
