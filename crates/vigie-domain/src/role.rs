@@ -48,6 +48,24 @@ pub enum Permission {
     OwnTokens,
     /// Read Prometheus metrics through the API.
     ReadMetrics,
+    /// See scans, findings and exposure reports (within scope).
+    ReadExposure,
+    /// Ask for an on-demand scan of declared assets, to verify a fix (within scope).
+    RequestScan,
+    /// Turn scheduled surveillance on or off for structures or a region (within scope).
+    ManageSurveillance,
+    /// Acknowledge findings, mark them as accepted risks or false positives (within scope).
+    TriageFindings,
+    /// See software inventories, vulnerability alerts and advisories (within scope).
+    ReadVulnerabilities,
+    /// Declare software (form, CSV, CycloneDX) for structures (within scope).
+    WriteInventory,
+    /// Acknowledge vulnerability alerts, mark them fixed or not affected (within scope).
+    TriageAlerts,
+    /// Ingest advisory sources and edit the product catalogue (national).
+    ManageIntel,
+    /// Attach webhooks to a territory and see what was sent (within scope).
+    ManageNotifications,
 }
 
 pub const ALL_ROLES: [Role; 7] = [
@@ -128,20 +146,71 @@ impl Role {
                     | ImportRegistry
                     | ReadUsers
                     | OwnTokens
+                    | ReadExposure
+                    | RequestScan
+                    | ManageSurveillance
+                    | TriageFindings
+                    | ReadVulnerabilities
+                    | WriteInventory
+                    | TriageAlerts
+                    | ManageIntel
+                    | ManageNotifications
             ),
             Role::RegionalAnalyst => matches!(
                 p,
-                ReadStructures | WriteStructures | WriteAssets | ReadUsers | OwnTokens
+                ReadStructures
+                    | WriteStructures
+                    | WriteAssets
+                    | ReadUsers
+                    | OwnTokens
+                    | ReadExposure
+                    | RequestScan
+                    | ManageSurveillance
+                    | TriageFindings
+                    | ReadVulnerabilities
+                    | WriteInventory
+                    | TriageAlerts
+                    | ManageNotifications
             ),
-            Role::GhtOfficer => matches!(p, ReadStructures | WriteAssets | OwnTokens),
-            Role::StructureAdmin => {
-                matches!(
-                    p,
-                    ReadStructures | WriteStructures | WriteAssets | OwnTokens
-                )
+            Role::GhtOfficer => matches!(
+                p,
+                ReadStructures
+                    | WriteAssets
+                    | OwnTokens
+                    | ReadExposure
+                    | RequestScan
+                    | TriageFindings
+                    | ReadVulnerabilities
+                    | WriteInventory
+                    | TriageAlerts
+                    | ManageNotifications
+            ),
+            Role::StructureAdmin => matches!(
+                p,
+                ReadStructures
+                    | WriteStructures
+                    | WriteAssets
+                    | OwnTokens
+                    | ReadExposure
+                    | RequestScan
+                    | TriageFindings
+                    | ReadVulnerabilities
+                    | WriteInventory
+                    | TriageAlerts
+                    | ManageNotifications
+            ),
+            Role::StructureMember => {
+                matches!(p, ReadStructures | ReadExposure | ReadVulnerabilities)
             }
-            Role::StructureMember => matches!(p, ReadStructures),
-            Role::Auditor => matches!(p, ReadStructures | ReadUsers | ReadAudit | ReadMetrics),
+            Role::Auditor => matches!(
+                p,
+                ReadStructures
+                    | ReadUsers
+                    | ReadAudit
+                    | ReadMetrics
+                    | ReadExposure
+                    | ReadVulnerabilities
+            ),
         }
     }
 }

@@ -159,5 +159,14 @@ pub fn permission_name(p: Permission) -> &'static str {
         Permission::ReadAudit => "read the audit log",
         Permission::OwnTokens => "create API tokens",
         Permission::ReadMetrics => "read metrics",
+        Permission::ReadExposure => "read exposure",
+        Permission::RequestScan => "request a scan",
+        Permission::ManageSurveillance => "manage surveillance",
+        Permission::TriageFindings => "triage findings",
+        Permission::ReadVulnerabilities => "read vulnerabilities",
+        Permission::WriteInventory => "write inventories",
+        Permission::TriageAlerts => "triage alerts",
+        Permission::ManageIntel => "manage advisory sources",
+        Permission::ManageNotifications => "manage notifications",
     }
 }

@@ -186,11 +186,58 @@ const TABLES: &[Table] = &[
         ],
     },
     Table {
+        name: "webhooks",
+        has_serial_id: true,
+        columns: &[
+            ("id", I),
+            ("name", S),
+            ("url", S),
+            ("secret", S),
+            ("region_code", S),
+            ("ght_id", I),
+            ("structure_id", I),
+            ("events", S),
+            ("active", I),
+            ("created_by", I),
+            ("created_at", I),
+            ("updated_at", I),
+        ],
+    },
+    Table {
+        name: "notifications",
+        has_serial_id: true,
+        columns: &[
+            ("id", I),
+            ("structure_id", I),
+            ("event", S),
+            ("channel", S),
+            ("recipient", S),
+            ("webhook_id", I),
+            ("subject", S),
+            ("body_text", S),
+            ("body_html", S),
+            ("payload", S),
+            ("link", S),
+            ("dedup_key", S),
+            ("status", S),
+            ("attempts", I),
+            ("last_error", S),
+            ("created_at", I),
+            ("sent_at", I),
+        ],
+    },
+    Table {
         name: "settings",
         has_serial_id: false,
         columns: &[("key", S), ("value", S), ("updated_at", I)],
     },
 ];
+
+/// The tables an archive carries, in restore order. Every table of the schema but
+/// `schema_migrations` and `sessions` must be here (a test checks it on both backends).
+pub fn archived_tables() -> Vec<&'static str> {
+    TABLES.iter().map(|t| t.name).collect()
+}
 
 #[derive(Serialize, Deserialize, Debug)]
 struct Header {

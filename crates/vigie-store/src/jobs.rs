@@ -45,45 +45,9 @@ impl Store {
         run_at: Option<i64>,
         max_attempts: i64,
     ) -> Result<i64, StoreError> {
-        let at = now();
         let mut tx = self.pool.begin().await?;
-        if let Some(k) = dedup_key {
-            let existing: Option<(i64, String)> =
-                Sql::new("SELECT id, status FROM jobs WHERE dedup_key = $1")
-                    .arg(k)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            match existing {
-                Some((id, status)) if status == "queued" || status == "running" => {
-                    tx.commit().await?;
-                    return Ok(id);
-                }
-                Some((id, _)) => {
-                    // A finished job frees its key for the next run.
-                    Sql::new("UPDATE jobs SET dedup_key = NULL WHERE id = $1")
-                        .arg(id)
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                None => {}
-            }
-        }
-        let id = Sql::new("INSERT INTO jobs (kind, payload, dedup_key, status, attempts, max_attempts, run_at, created_at) VALUES ($1, $2, $3, 'queued', 0, $4, $5, $6) RETURNING id")
-            .arg(kind)
-            .arg(payload.to_string())
-            .arg(dedup_key)
-            .arg(max_attempts.max(1))
-            .arg(run_at.unwrap_or(at))
-            .arg(at)
-            .scalar(&mut *tx)
-            .await?;
+        let id = enqueue_in(&mut tx, kind, payload, dedup_key, run_at, max_attempts).await?;
         tx.commit().await?;
-        if self.backend == Backend::Postgres {
-            // Wakes idle workers at once; they also poll, so a lost notification only delays.
-            let _ = sqlx::query("SELECT pg_notify('vigie_jobs', '')")
-                .execute(&self.pool)
-                .await;
-        }
         Ok(id)
     }
 
@@ -196,6 +160,54 @@ impl Store {
             .fetch_all(&self.pool)
             .await
     }
+}
+
+/// Queues a job inside the caller's transaction, so that the job exists exactly when the write
+/// that calls for it commits. Same rules as [`Store::enqueue`]. On PostgreSQL the wake-up
+/// notification is transactional too: idle workers hear of the job when it commits.
+pub async fn enqueue_in(
+    conn: &mut sqlx::AnyConnection,
+    kind: &str,
+    payload: &serde_json::Value,
+    dedup_key: Option<&str>,
+    run_at: Option<i64>,
+    max_attempts: i64,
+) -> Result<i64, StoreError> {
+    let at = now();
+    if let Some(k) = dedup_key {
+        let existing: Option<(i64, String)> =
+            Sql::new("SELECT id, status FROM jobs WHERE dedup_key = $1")
+                .arg(k)
+                .fetch_optional(&mut *conn)
+                .await?;
+        match existing {
+            Some((id, status)) if status == "queued" || status == "running" => return Ok(id),
+            Some((id, _)) => {
+                // A finished job frees its key for the next run.
+                Sql::new("UPDATE jobs SET dedup_key = NULL WHERE id = $1")
+                    .arg(id)
+                    .execute(&mut *conn)
+                    .await?;
+            }
+            None => {}
+        }
+    }
+    let id = Sql::new("INSERT INTO jobs (kind, payload, dedup_key, status, attempts, max_attempts, run_at, created_at) VALUES ($1, $2, $3, 'queued', 0, $4, $5, $6) RETURNING id")
+        .arg(kind)
+        .arg(payload.to_string())
+        .arg(dedup_key)
+        .arg(max_attempts.max(1))
+        .arg(run_at.unwrap_or(at))
+        .arg(at)
+        .scalar(&mut *conn)
+        .await?;
+    if conn.backend_name() == "PostgreSQL" {
+        // Wakes idle workers at commit; they also poll, so a lost notification only delays.
+        sqlx::query("SELECT pg_notify('vigie_jobs', '')")
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(id)
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ pub mod error;
 pub mod import;
 pub mod jobs;
 pub mod migrate;
+pub mod notify;
 pub mod registry;
 #[cfg(feature = "testing")]
 #[allow(clippy::expect_used, clippy::panic)]

@@ -836,3 +836,323 @@ async fn migrations_are_idempotent() {
         db.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn every_table_is_archived() {
+    for db in testing::all().await {
+        let pool = sqlx_pool(&db).await;
+        let q = match db.name {
+            "sqlite" => "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+            _ => "SELECT table_name::text FROM information_schema.tables WHERE table_schema = 'public'",
+        };
+        let tables: Vec<(String,)> = sqlx::query_as(q).fetch_all(&pool).await.unwrap();
+        let archived = vigie_store::archive::archived_tables();
+        for (t,) in tables {
+            if t == "schema_migrations" || t == "sessions" {
+                continue;
+            }
+            assert!(
+                archived.contains(&t.as_str()),
+                "{}: table {t} is not in the backup archive (vigie_store::archive::TABLES)",
+                db.name
+            );
+        }
+        db.cleanup().await;
+    }
+}
+
+fn user(
+    email: &str,
+    role: Role,
+    region: Option<&str>,
+    ght: Option<i64>,
+    structures: Vec<i64>,
+) -> NewUser {
+    NewUser {
+        email: email.into(),
+        display_name: email.into(),
+        role,
+        region_code: region.map(Into::into),
+        ght_id: ght,
+        structure_ids: structures,
+        password: None,
+        locale: "fr".into(),
+        must_change_password: false,
+    }
+}
+
+#[tokio::test]
+async fn notifications_reach_the_structure_its_ght_and_the_webhooks_of_its_territory_once() {
+    use vigie_store::notify::{self, Audience, NewNotification, WebhookScope};
+    for db in testing::all().await {
+        let s = &db.store;
+        seeded(&db).await;
+        let fleyriat = id_of(s, "010000024").await; // region 84, GHT-01-AIN
+        let pitie = id_of(s, "750100125").await; // region 11, GHT-75-01
+        let ghts = s.list_ghts(&system(), None).await.unwrap();
+        let ght_ain = ghts.iter().find(|g| g.code == "GHT-01-AIN").unwrap().id;
+        let ght_paris = ghts.iter().find(|g| g.code == "GHT-75-01").unwrap().id;
+        s.set_contact(
+            &system(),
+            fleyriat,
+            ContactRole::Director,
+            "D",
+            Some("dir@fleyriat.example"),
+            None,
+        )
+        .await
+        .unwrap();
+        s.set_contact(
+            &system(),
+            fleyriat,
+            ContactRole::SecurityOfficer,
+            "R",
+            Some("RSSI@fleyriat.example"),
+            None,
+        )
+        .await
+        .unwrap();
+        s.create_user(
+            &system(),
+            &user(
+                "admin@fleyriat.example",
+                Role::StructureAdmin,
+                None,
+                None,
+                vec![fleyriat],
+            ),
+        )
+        .await
+        .unwrap();
+        // Its RSSI also has an account: one e-mail, not two.
+        s.create_user(
+            &system(),
+            &user(
+                "rssi@fleyriat.example",
+                Role::StructureAdmin,
+                None,
+                None,
+                vec![fleyriat],
+            ),
+        )
+        .await
+        .unwrap();
+        s.create_user(
+            &system(),
+            &user(
+                "member@fleyriat.example",
+                Role::StructureMember,
+                None,
+                None,
+                vec![fleyriat],
+            ),
+        )
+        .await
+        .unwrap();
+        s.create_user(
+            &system(),
+            &user(
+                "rssi@ght-ain.example",
+                Role::GhtOfficer,
+                None,
+                Some(ght_ain),
+                vec![],
+            ),
+        )
+        .await
+        .unwrap();
+        s.create_user(
+            &system(),
+            &user(
+                "rssi@ght-paris.example",
+                Role::GhtOfficer,
+                None,
+                Some(ght_paris),
+                vec![],
+            ),
+        )
+        .await
+        .unwrap();
+        let gone = s
+            .create_user(
+                &system(),
+                &user(
+                    "gone@fleyriat.example",
+                    Role::StructureAdmin,
+                    None,
+                    None,
+                    vec![fleyriat],
+                ),
+            )
+            .await
+            .unwrap();
+        s.set_user_disabled(&system(), gone, true).await.unwrap();
+        s.create_user(
+            &system(),
+            &user(
+                "ara@ars.example",
+                Role::RegionalAnalyst,
+                Some("84"),
+                None,
+                vec![],
+            ),
+        )
+        .await
+        .unwrap();
+
+        let national = s
+            .create_webhook(
+                &system(),
+                "SOC national",
+                "https://soc.example/n",
+                WebhookScope::National,
+                "*",
+            )
+            .await
+            .unwrap()
+            .0;
+        let region84 = s
+            .create_webhook(
+                &system(),
+                "ARA",
+                "https://ara.example/h",
+                WebhookScope::Region("84".into()),
+                "watch",
+            )
+            .await
+            .unwrap()
+            .0;
+        s.create_webhook(
+            &system(),
+            "IDF",
+            "https://idf.example/h",
+            WebhookScope::Region("11".into()),
+            "*",
+        )
+        .await
+        .unwrap();
+        s.create_webhook(
+            &system(),
+            "scan only",
+            "https://scan.example/h",
+            WebhookScope::Ght(ght_ain),
+            "scan",
+        )
+        .await
+        .unwrap();
+        let own = s
+            .create_webhook(
+                &system(),
+                "CH",
+                "https://ch.example/h",
+                WebhookScope::Structure(fleyriat),
+                "*",
+            )
+            .await
+            .unwrap()
+            .0;
+        // A regional analyst cannot attach a webhook to another region: it does not exist for them.
+        let ara = actor(Role::RegionalAnalyst, Scope::Region("84".into()), None);
+        assert!(matches!(
+            s.create_webhook(
+                &ara,
+                "x",
+                "https://x.example",
+                WebhookScope::Region("11".into()),
+                "*"
+            )
+            .await,
+            Err(StoreError::NotFound)
+        ));
+        assert!(matches!(
+            s.create_webhook(
+                &ara,
+                "x",
+                "https://x.example",
+                WebhookScope::Structure(pitie),
+                "*"
+            )
+            .await,
+            Err(StoreError::NotFound)
+        ));
+        assert_eq!(s.list_webhooks(&ara).await.unwrap().len(), 3, "{}", db.name);
+        let member = actor(
+            Role::StructureMember,
+            Scope::Structures { user_id: 1 },
+            Some(1),
+        );
+        assert!(matches!(
+            s.list_webhooks(&member).await,
+            Err(StoreError::Forbidden(_))
+        ));
+
+        let n = NewNotification {
+            audience: Audience::Structure(fleyriat),
+            event: "watch.alert.new".into(),
+            subject: "Alerte".into(),
+            text: "texte".into(),
+            html: None,
+            payload: serde_json::json!({ "cve": "CVE-2024-0001" }),
+            link: Some(format!("/structures/{fleyriat}")),
+            dedup_key: "watch.alert:1".into(),
+        };
+        let pool = sqlx_pool(&db).await;
+        let mut conn = pool.acquire().await.unwrap();
+        let ids = notify::queue(&mut conn, &n).await.unwrap();
+        let mut recipients: Vec<(String, String)> = sqlx::query_as(
+            "SELECT channel, recipient FROM notifications ORDER BY channel, recipient",
+        )
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+        recipients.sort();
+        let expected: Vec<(String, String)> = vec![
+            ("email".into(), "admin@fleyriat.example".into()),
+            ("email".into(), "rssi@fleyriat.example".into()),
+            ("email".into(), "rssi@ght-ain.example".into()),
+            ("webhook".into(), format!("webhook:{}", national.id)),
+            ("webhook".into(), format!("webhook:{}", own.id)),
+            ("webhook".into(), format!("webhook:{}", region84.id)),
+        ];
+        let mut expected = expected;
+        expected.sort();
+        assert_eq!(recipients, expected, "{}", db.name);
+        assert_eq!(ids.len(), 6);
+        let jobs: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE kind = 'notify.deliver'")
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+        assert_eq!(jobs, 6, "{}", db.name);
+        // The same event again reaches nobody twice.
+        assert!(notify::queue(&mut conn, &n).await.unwrap().is_empty());
+        drop(conn);
+
+        let (row, hook) = s.notification_for_delivery(ids[0]).await.unwrap().unwrap();
+        assert_eq!(row.status, "pending");
+        assert!(hook.is_none() == (row.channel == "email"));
+        s.record_delivery(ids[0], Err(("connection refused", false)))
+            .await
+            .unwrap();
+        s.record_delivery(ids[0], Ok(())).await.unwrap();
+        let (row, _) = s.notification_for_delivery(ids[0]).await.unwrap().unwrap();
+        assert_eq!((row.status.as_str(), row.attempts), ("sent", 2));
+
+        // Notifications are seen within scope only.
+        let paris_ght = actor(Role::GhtOfficer, Scope::Ght(ght_paris), None);
+        assert!(s
+            .list_notifications(&paris_ght, None, 50)
+            .await
+            .unwrap()
+            .is_empty());
+        let ain_ght = actor(Role::GhtOfficer, Scope::Ght(ght_ain), None);
+        assert_eq!(
+            s.list_notifications(&ain_ght, Some(fleyriat), 50)
+                .await
+                .unwrap()
+                .len(),
+            6
+        );
+        db.cleanup().await;
+    }
+}

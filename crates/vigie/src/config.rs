@@ -18,6 +18,55 @@ pub struct Config {
     pub bootstrap: Bootstrap,
     /// Sign-in through an OpenID Connect provider; off when the section is absent.
     pub oidc: Option<Oidc>,
+    pub notify: Notify,
+}
+
+/// `[notify]`: how notifications leave. Without `smtp_url`, e-mails are recorded as undeliverable
+/// (visible in the outbox) and webhooks still go.
+///
+/// ```toml
+/// [notify]
+/// smtp_url = "smtps://vigie:secret@smtp.ars.example:465"   # or smtp://host:25?tls=required
+/// from = "Vigie <vigie@ars.example>"
+/// ```
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Notify {
+    /// `smtp://host:port` (no TLS, for a relay on loopback), `smtp://host:587?tls=required`
+    /// (STARTTLS), `smtps://user:password@host:465` (implicit TLS). Secrets: use
+    /// `VIGIE_NOTIFY_SMTP_URL_FILE`.
+    #[serde(deserialize_with = "opt_text")]
+    pub smtp_url: Option<String>,
+    /// The From: of every e-mail.
+    pub from: String,
+    /// Timeout of one SMTP exchange or webhook call, in seconds.
+    pub timeout_secs: u64,
+}
+
+impl std::fmt::Debug for Notify {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The SMTP address may carry a password: only its scheme and host are shown.
+        let smtp = self.smtp_url.as_deref().map(|u| {
+            let (scheme, rest) = u.split_once("://").unwrap_or(("?", u));
+            let host = rest.rsplit_once('@').map_or(rest, |(_, h)| h);
+            format!("{scheme}://{}", host.split(['/', '?']).next().unwrap_or(""))
+        });
+        f.debug_struct("Notify")
+            .field("smtp_url", &smtp)
+            .field("from", &self.from)
+            .field("timeout_secs", &self.timeout_secs)
+            .finish()
+    }
+}
+
+impl Default for Notify {
+    fn default() -> Self {
+        Notify {
+            smtp_url: None,
+            from: "Vigie <vigie@localhost>".into(),
+            timeout_secs: 20,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -232,7 +281,7 @@ impl Default for Scheduler {
         }
     }
 }
-const SECTIONS: [&str; 7] = [
+const SECTIONS: [&str; 8] = [
     "database",
     "http",
     "security",
@@ -240,6 +289,7 @@ const SECTIONS: [&str; 7] = [
     "scheduler",
     "bootstrap",
     "oidc",
+    "notify",
 ];
 
 impl Config {

@@ -2,6 +2,7 @@
 
 mod config;
 mod demo;
+mod notify;
 mod worker;
 
 use std::io::{BufReader, IsTerminal, Read, Write};

@@ -10,14 +10,37 @@ use vigie_store::jobs::Job;
 use vigie_store::Store;
 
 use crate::config::Config;
+use crate::notify::Notifier;
 
 /// Job kinds this build runs.
-pub const KINDS: &[&str] = &["maintenance.purge_sessions", "system.sleep"];
+pub const KINDS: &[&str] = &[
+    "maintenance.purge_sessions",
+    "system.sleep",
+    vigie_store::notify::DELIVER_JOB,
+];
 
-async fn run_job(store: &Store, job: &Job) -> anyhow::Result<()> {
+/// What a job handler has at hand.
+pub struct Ctx {
+    pub store: Store,
+    #[allow(dead_code)] // for the engines' handlers
+    pub cfg: Config,
+    pub notifier: Notifier,
+}
+
+async fn run_job(ctx: &Ctx, job: &Job) -> anyhow::Result<()> {
+    let store = &ctx.store;
     let payload: serde_json::Value =
         serde_json::from_str(&job.payload).context("payload is not JSON")?;
     match job.kind.as_str() {
+        vigie_store::notify::DELIVER_JOB => {
+            let id = payload
+                .get("notification_id")
+                .and_then(|v| v.as_i64())
+                .context("payload: notification_id missing")?;
+            ctx.notifier
+                .deliver(store, id, job.attempts >= job.max_attempts)
+                .await
+        }
         "maintenance.purge_sessions" => {
             let n = store.purge_expired_sessions().await?;
             tracing::info!(purged = n, "expired sessions purged");
@@ -47,6 +70,11 @@ pub async fn run(
     mut shutdown: watch::Receiver<bool>,
 ) -> anyhow::Result<()> {
     let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "host".into());
+    let ctx = std::sync::Arc::new(Ctx {
+        store: store.clone(),
+        notifier: Notifier::from_config(&cfg)?,
+        cfg: cfg.clone(),
+    });
     let mut handles = Vec::new();
     let wake = std::sync::Arc::new(tokio::sync::Notify::new());
     if store.backend() == vigie_store::Backend::Postgres {
@@ -78,6 +106,7 @@ pub async fn run(
         let poll = Duration::from_millis(cfg.worker.poll_ms);
         let mut stop = shutdown.clone();
         let wake = wake.clone();
+        let ctx = ctx.clone();
         handles.push(tokio::spawn(async move {
             tracing::info!(worker = %id, "worker started");
             loop {
@@ -100,7 +129,7 @@ pub async fn run(
                                 }
                             })
                         };
-                        let r = run_job(&store, &job).await;
+                        let r = run_job(&ctx, &job).await;
                         renew.abort();
                         let done = match r {
                             Ok(()) => store.complete_job(job.id, &id).await.map(|_| ()),

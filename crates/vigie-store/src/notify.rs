@@ -1,0 +1,591 @@
+//! The notification outbox. An engine that has something to tell (a new finding, a new alert, a
+//! bulletin) calls [`queue`] inside the transaction that records the event: the recipients are
+//! resolved there, one row per recipient is written, and one `notify.deliver` job per row is put in
+//! the queue. The event and its notifications therefore commit together, and delivery gets the
+//! queue's retries with backoff. A `dedup_key` names the event: the same event never reaches the
+//! same recipient twice, however often an engine re-runs.
+//!
+//! Recipients of an event about a structure: the e-mail of its security officer contact (its
+//! director when it has none), its structure administrators, the security officers of its GHT; and
+//! every active webhook whose territory covers the structure (the structure, its GHT, its region
+//! or the whole country) and whose event filter lets the event through. Events about a region go
+//! to that region's analysts and webhooks; national events to the CERT analysts and national
+//! webhooks. Disabled accounts receive nothing.
+
+use serde::Serialize;
+use sqlx::AnyConnection;
+use vigie_domain::role::Permission;
+
+use crate::actor::Actor;
+use crate::audit::{record, Event};
+use crate::db::{now, Sql, Store};
+use crate::error::StoreError;
+
+/// Job kind that delivers one notification row.
+pub const DELIVER_JOB: &str = "notify.deliver";
+/// Attempts before a delivery is given up (with the queue's backoff: about 21 minutes in all).
+pub const DELIVER_ATTEMPTS: i64 = 8;
+
+/// Whom an event concerns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Audience {
+    Structure(i64),
+    Region(String),
+    National,
+}
+
+/// An event to tell.
+#[derive(Debug, Clone)]
+pub struct NewNotification {
+    pub audience: Audience,
+    /// Dotted event name, for example `scan.finding.new` or `watch.alert.new`; webhooks filter on
+    /// its prefixes.
+    pub event: String,
+    pub subject: String,
+    /// Plain-text body of the e-mail (always sent, as the first alternative).
+    pub text: String,
+    /// HTML body of the e-mail, when there is one.
+    pub html: Option<String>,
+    /// The JSON document posted to webhooks (`event`, `subject` and `link` are added).
+    pub payload: serde_json::Value,
+    /// Path of the page that shows the event, for example `/structures/12/exposure`.
+    pub link: Option<String>,
+    /// Names the event; one notification per key and recipient, ever.
+    pub dedup_key: String,
+}
+
+/// Resolves the recipients of `n`, writes one outbox row per recipient not yet notified of this
+/// event, and queues their delivery, all inside the caller's transaction. Returns the ids of the
+/// rows written (empty when everyone already had it, or when nobody is to be told).
+pub async fn queue(conn: &mut AnyConnection, n: &NewNotification) -> Result<Vec<i64>, StoreError> {
+    if n.dedup_key.trim().is_empty() || n.event.trim().is_empty() {
+        return Err(StoreError::Invalid(
+            "notification: event and dedup_key must not be empty".into(),
+        ));
+    }
+    let mut emails: Vec<String> = Vec::new();
+    let mut hooks: Vec<(i64, String)>;
+    let structure_id = match &n.audience {
+        Audience::Structure(id) => Some(*id),
+        _ => None,
+    };
+    match &n.audience {
+        Audience::Structure(id) => {
+            let loc: Option<(String, Option<i64>)> =
+                Sql::new("SELECT region_code, ght_id FROM structures WHERE id = $1")
+                    .arg(*id)
+                    .fetch_optional(&mut *conn)
+                    .await?;
+            let Some((region, ght)) = loc else {
+                return Err(StoreError::NotFound);
+            };
+            let contacts: Vec<(String, Option<String>)> = Sql::new(
+                "SELECT role, email FROM contacts WHERE structure_id = $1 AND role IN ('security_officer', 'director') ORDER BY role DESC",
+            )
+            .arg(*id)
+            .fetch_all(&mut *conn)
+            .await?;
+            // The security officer when there is one with an address, else the director.
+            if let Some(e) = contacts
+                .iter()
+                .find(|(r, e)| r == "security_officer" && e.is_some())
+                .or_else(|| contacts.iter().find(|(_, e)| e.is_some()))
+                .and_then(|(_, e)| e.clone())
+            {
+                emails.push(e);
+            }
+            let users: Vec<(String,)> = Sql::new(
+                "SELECT u.email FROM users u WHERE u.disabled = 0 AND ((u.role = 'structure_admin' AND u.id IN \
+                 (SELECT user_id FROM user_structures WHERE structure_id = $1)) OR (u.role = 'ght_officer' AND u.ght_id = $2)) \
+                 ORDER BY u.id",
+            )
+            .arg(*id)
+            .arg(ght)
+            .fetch_all(&mut *conn)
+            .await?;
+            emails.extend(users.into_iter().map(|u| u.0));
+            hooks = Sql::new(
+                "SELECT id, events FROM webhooks WHERE active = 1 AND (structure_id = $1 OR ght_id = $2 OR \
+                 (region_code = $3 AND ght_id IS NULL AND structure_id IS NULL) OR \
+                 (region_code IS NULL AND ght_id IS NULL AND structure_id IS NULL)) ORDER BY id",
+            )
+            .arg(*id)
+            .arg(ght)
+            .arg(region.as_str())
+            .fetch_all(&mut *conn)
+            .await?;
+        }
+        Audience::Region(code) => {
+            let users: Vec<(String,)> = Sql::new(
+                "SELECT email FROM users WHERE disabled = 0 AND role = 'regional_analyst' AND region_code = $1 ORDER BY id",
+            )
+            .arg(code.as_str())
+            .fetch_all(&mut *conn)
+            .await?;
+            emails.extend(users.into_iter().map(|u| u.0));
+            hooks = Sql::new(
+                "SELECT id, events FROM webhooks WHERE active = 1 AND ght_id IS NULL AND structure_id IS NULL AND \
+                 (region_code = $1 OR region_code IS NULL) ORDER BY id",
+            )
+            .arg(code.as_str())
+            .fetch_all(&mut *conn)
+            .await?;
+        }
+        Audience::National => {
+            let users: Vec<(String,)> = Sql::new(
+                "SELECT email FROM users WHERE disabled = 0 AND role = 'cert_analyst' ORDER BY id",
+            )
+            .fetch_all(&mut *conn)
+            .await?;
+            emails.extend(users.into_iter().map(|u| u.0));
+            hooks = Sql::new(
+                "SELECT id, events FROM webhooks WHERE active = 1 AND region_code IS NULL AND ght_id IS NULL AND structure_id IS NULL ORDER BY id",
+            )
+            .fetch_all(&mut *conn)
+            .await?;
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    emails.retain(|e| {
+        let e = e.trim().to_lowercase();
+        !e.is_empty() && e.contains('@') && seen.insert(e)
+    });
+    hooks.retain(|(_, events)| event_matches(events, &n.event));
+
+    let at = now();
+    let mut ids = Vec::new();
+    let webhook_doc = {
+        let mut doc = n.payload.clone();
+        if !doc.is_object() {
+            doc = serde_json::json!({ "data": doc });
+        }
+        if let Some(o) = doc.as_object_mut() {
+            o.insert("event".into(), n.event.clone().into());
+            o.insert("subject".into(), n.subject.clone().into());
+            o.insert("link".into(), n.link.clone().into());
+            o.insert("structure_id".into(), structure_id.into());
+            o.insert("dedup_key".into(), n.dedup_key.clone().into());
+        }
+        doc.to_string()
+    };
+    let targets = emails
+        .iter()
+        .map(|e| ("email", e.trim().to_lowercase(), None))
+        .chain(
+            hooks
+                .iter()
+                .map(|(id, _)| ("webhook", format!("webhook:{id}"), Some(*id))),
+        );
+    for (channel, recipient, webhook_id) in targets {
+        let id: Option<i64> = Sql::new(
+            "INSERT INTO notifications (structure_id, event, channel, recipient, webhook_id, subject, body_text, body_html, \
+             payload, link, dedup_key, status, attempts, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'pending', 0, $12) \
+             ON CONFLICT (dedup_key, channel, recipient) DO NOTHING RETURNING id",
+        )
+        .arg(structure_id)
+        .arg(n.event.as_str())
+        .arg(channel)
+        .arg(recipient.as_str())
+        .arg(webhook_id)
+        .arg(n.subject.as_str())
+        .arg(n.text.as_str())
+        .arg(n.html.clone())
+        .arg(webhook_doc.as_str())
+        .arg(n.link.clone())
+        .arg(n.dedup_key.as_str())
+        .arg(at)
+        .fetch_optional::<(i64,), _>(&mut *conn)
+        .await?
+        .map(|r| r.0);
+        if let Some(id) = id {
+            crate::jobs::enqueue_in(
+                &mut *conn,
+                DELIVER_JOB,
+                &serde_json::json!({ "notification_id": id }),
+                None,
+                None,
+                DELIVER_ATTEMPTS,
+            )
+            .await?;
+            ids.push(id);
+        }
+    }
+    Ok(ids)
+}
+
+/// Whether a webhook's comma-separated filter of event prefixes lets `event` through.
+pub fn event_matches(filter: &str, event: &str) -> bool {
+    filter.split(',').map(str::trim).any(|p| {
+        p == "*"
+            || p == event
+            || (!p.is_empty()
+                && event.starts_with(p)
+                && (p.ends_with('.') || event.as_bytes().get(p.len()) == Some(&b'.')))
+    })
+}
+
+/// One outbox row, as the delivering worker and the pages see it.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct Notification {
+    pub id: i64,
+    pub structure_id: Option<i64>,
+    pub event: String,
+    pub channel: String,
+    pub recipient: String,
+    pub webhook_id: Option<i64>,
+    pub subject: String,
+    pub body_text: String,
+    pub body_html: Option<String>,
+    pub payload: String,
+    pub link: Option<String>,
+    pub dedup_key: String,
+    pub status: String,
+    pub attempts: i64,
+    pub last_error: Option<String>,
+    pub created_at: i64,
+    pub sent_at: Option<i64>,
+}
+
+const NOTIFICATION_COLUMNS: &str = "n.id, n.structure_id, n.event, n.channel, n.recipient, n.webhook_id, n.subject, n.body_text, \
+     n.body_html, n.payload, n.link, n.dedup_key, n.status, n.attempts, n.last_error, n.created_at, n.sent_at";
+
+/// A webhook as its administrators see it (the secret is shown once, at creation).
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct Webhook {
+    pub id: i64,
+    pub name: String,
+    pub url: String,
+    pub region_code: Option<String>,
+    pub ght_id: Option<i64>,
+    pub structure_id: Option<i64>,
+    pub events: String,
+    pub active: i64,
+    pub created_at: i64,
+}
+
+/// Where a webhook is attached.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WebhookScope {
+    National,
+    Region(String),
+    Ght(i64),
+    Structure(i64),
+}
+
+/// Checks a webhook address: absolute http(s), no credentials in it.
+pub fn validate_webhook_url(url: &str) -> Result<(), StoreError> {
+    let u = url.trim();
+    let rest = u
+        .strip_prefix("https://")
+        .or_else(|| u.strip_prefix("http://"))
+        .ok_or_else(|| {
+            StoreError::Invalid(format!(
+                "webhook url {u:?}: must start with https:// (or http:// on a private network)"
+            ))
+        })?;
+    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+    if host.is_empty() {
+        return Err(StoreError::Invalid(format!("webhook url {u:?}: no host")));
+    }
+    if host.contains('@') {
+        return Err(StoreError::Invalid(format!(
+            "webhook url {u:?}: credentials do not belong in the address; the signature authenticates Vigie"
+        )));
+    }
+    if u.len() > 2000 || u.chars().any(char::is_whitespace) {
+        return Err(StoreError::Invalid(format!(
+            "webhook url {u:?}: too long or contains spaces"
+        )));
+    }
+    Ok(())
+}
+
+impl Store {
+    /// The row to deliver, with the webhook's address and secret when it goes to a webhook.
+    /// `None` when it no longer exists (its structure or webhook was deleted).
+    pub async fn notification_for_delivery(
+        &self,
+        id: i64,
+    ) -> Result<Option<(Notification, Option<(String, String, bool)>)>, StoreError> {
+        let n: Option<Notification> = Sql::new(&format!(
+            "SELECT {NOTIFICATION_COLUMNS} FROM notifications n WHERE n.id = $1"
+        ))
+        .arg(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(n) = n else { return Ok(None) };
+        let hook = match n.webhook_id {
+            Some(w) => Sql::new("SELECT url, secret, active FROM webhooks WHERE id = $1")
+                .arg(w)
+                .fetch_optional::<(String, String, i64), _>(&self.pool)
+                .await?
+                .map(|(u, s, a)| (u, s, a == 1)),
+            None => None,
+        };
+        Ok(Some((n, hook)))
+    }
+
+    /// Records one delivery attempt: sent, or failed with its error (`final_failure` when the
+    /// queue will not retry, or when retrying cannot help).
+    pub async fn record_delivery(
+        &self,
+        id: i64,
+        outcome: Result<(), (&str, bool)>,
+    ) -> Result<(), StoreError> {
+        let q = match outcome {
+            Ok(()) => Sql::new(
+                "UPDATE notifications SET status = 'sent', attempts = attempts + 1, sent_at = $1, last_error = NULL WHERE id = $2",
+            )
+            .arg(now()),
+            Err((e, final_failure)) => Sql::new(
+                "UPDATE notifications SET status = $1, attempts = attempts + 1, last_error = $2 WHERE id = $3",
+            )
+            .arg(if final_failure { "failed" } else { "retrying" })
+            .arg(e.chars().take(2000).collect::<String>()),
+        };
+        q.arg(id).execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Notifications about structures in the actor's scope, newest first (`structure_id` narrows
+    /// to one structure). Regional and national notifications are seen by those territories.
+    pub async fn list_notifications(
+        &self,
+        actor: &Actor,
+        structure_id: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<Notification>, StoreError> {
+        actor.require(Permission::ReadStructures)?;
+        let mut q = Sql::new(&format!(
+            "SELECT {NOTIFICATION_COLUMNS} FROM notifications n JOIN structures s ON s.id = n.structure_id WHERE "
+        ));
+        actor.scope_structures(&mut q, "s");
+        if let Some(id) = structure_id {
+            q.push(" AND n.structure_id = ").bind(id);
+        }
+        q.push(" ORDER BY n.id DESC LIMIT ")
+            .bind(limit.clamp(1, 1000));
+        q.fetch_all(&self.pool).await
+    }
+
+    /// Whether the actor may attach a webhook to (or see the webhooks of) `scope`.
+    async fn webhook_scope_allowed(
+        &self,
+        actor: &Actor,
+        scope: &WebhookScope,
+    ) -> Result<bool, StoreError> {
+        use vigie_domain::role::Scope;
+        Ok(match (&actor.scope, scope) {
+            (Scope::National, _) => true,
+            (Scope::Region(r), WebhookScope::Region(w)) => r == w,
+            (Scope::Region(r), WebhookScope::Ght(g)) => {
+                Sql::new("SELECT COUNT(*) FROM ghts WHERE id = $1 AND region_code = $2")
+                    .arg(*g)
+                    .arg(r.as_str())
+                    .scalar(&self.pool)
+                    .await?
+                    == 1
+            }
+            (_, WebhookScope::Structure(s)) => {
+                let mut q = Sql::new("SELECT COUNT(*) FROM structures s WHERE s.id = ");
+                q.bind(*s).push(" AND ");
+                actor.scope_structures(&mut q, "s");
+                q.scalar(&self.pool).await? == 1
+            }
+            (Scope::Ght(g), WebhookScope::Ght(w)) => g == w,
+            _ => false,
+        })
+    }
+
+    /// Attaches a webhook to a territory the actor covers. Returns it with its signing secret,
+    /// which is shown this once.
+    pub async fn create_webhook(
+        &self,
+        actor: &Actor,
+        name: &str,
+        url: &str,
+        scope: WebhookScope,
+        events: &str,
+    ) -> Result<(Webhook, String), StoreError> {
+        actor.require(Permission::ManageNotifications)?;
+        let name = name.trim();
+        if name.is_empty() || name.len() > 200 {
+            return Err(StoreError::Invalid(
+                "webhook name: required, at most 200 characters".into(),
+            ));
+        }
+        validate_webhook_url(url)?;
+        let events = if events.trim().is_empty() {
+            "*".to_string()
+        } else {
+            events
+                .split(',')
+                .map(str::trim)
+                .filter(|e| !e.is_empty())
+                .collect::<Vec<_>>()
+                .join(",")
+        };
+        if !events
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | ',' | '*' | '-'))
+        {
+            return Err(StoreError::Invalid(format!(
+                "webhook events {events:?}: a comma-separated list of event prefixes such as watch.alert,scan.finding"
+            )));
+        }
+        if !self.webhook_scope_allowed(actor, &scope).await? {
+            return Err(StoreError::NotFound);
+        }
+        let secret = {
+            use rand::RngCore;
+            let mut b = [0u8; 32];
+            rand::thread_rng().fill_bytes(&mut b);
+            hex::encode(b)
+        };
+        let (region, ght, structure) = match &scope {
+            WebhookScope::National => (None, None, None),
+            WebhookScope::Region(r) => (Some(r.clone()), None, None),
+            WebhookScope::Ght(g) => (None, Some(*g), None),
+            WebhookScope::Structure(s) => (None, None, Some(*s)),
+        };
+        let at = now();
+        let mut tx = self.pool.begin().await?;
+        let id = Sql::new(
+            "INSERT INTO webhooks (name, url, secret, region_code, ght_id, structure_id, events, active, created_by, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $9, $9) RETURNING id",
+        )
+        .arg(name)
+        .arg(url.trim())
+        .arg(secret.as_str())
+        .arg(region.clone())
+        .arg(ght)
+        .arg(structure)
+        .arg(events.as_str())
+        .arg(actor.user_id)
+        .arg(at)
+        .scalar(&mut *tx)
+        .await?;
+        record(
+            &mut *tx,
+            actor,
+            Event::new("webhook.create", "webhook", id).detail(serde_json::json!({
+                "name": name, "url": url.trim(), "region": region, "ght_id": ght,
+                "structure_id": structure, "events": events,
+            })),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok((
+            Webhook {
+                id,
+                name: name.to_string(),
+                url: url.trim().to_string(),
+                region_code: region,
+                ght_id: ght,
+                structure_id: structure,
+                events,
+                active: 1,
+                created_at: at,
+            },
+            secret,
+        ))
+    }
+
+    /// The webhooks the actor may manage.
+    pub async fn list_webhooks(&self, actor: &Actor) -> Result<Vec<Webhook>, StoreError> {
+        actor.require(Permission::ManageNotifications)?;
+        let rows: Vec<Webhook> = Sql::new(
+            "SELECT id, name, url, region_code, ght_id, structure_id, events, active, created_at FROM webhooks ORDER BY id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out = Vec::new();
+        for w in rows {
+            if self
+                .webhook_scope_allowed(actor, &webhook_scope(&w))
+                .await?
+            {
+                out.push(w);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Removes a webhook the actor may manage (its pending deliveries go with it).
+    pub async fn delete_webhook(&self, actor: &Actor, id: i64) -> Result<(), StoreError> {
+        actor.require(Permission::ManageNotifications)?;
+        let w: Option<Webhook> = Sql::new(
+            "SELECT id, name, url, region_code, ght_id, structure_id, events, active, created_at FROM webhooks WHERE id = $1",
+        )
+        .arg(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(w) = w else {
+            return Err(StoreError::NotFound);
+        };
+        if !self
+            .webhook_scope_allowed(actor, &webhook_scope(&w))
+            .await?
+        {
+            return Err(StoreError::NotFound);
+        }
+        let mut tx = self.pool.begin().await?;
+        Sql::new("DELETE FROM notifications WHERE webhook_id = $1 AND status <> 'sent'")
+            .arg(id)
+            .execute(&mut *tx)
+            .await?;
+        Sql::new("UPDATE notifications SET webhook_id = NULL WHERE webhook_id = $1")
+            .arg(id)
+            .execute(&mut *tx)
+            .await?;
+        Sql::new("DELETE FROM webhooks WHERE id = $1")
+            .arg(id)
+            .execute(&mut *tx)
+            .await?;
+        record(
+            &mut *tx,
+            actor,
+            Event::new("webhook.delete", "webhook", id)
+                .detail(serde_json::json!({ "name": w.name, "url": w.url })),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+fn webhook_scope(w: &Webhook) -> WebhookScope {
+    match (&w.structure_id, &w.ght_id, &w.region_code) {
+        (Some(s), _, _) => WebhookScope::Structure(*s),
+        (None, Some(g), _) => WebhookScope::Ght(*g),
+        (None, None, Some(r)) => WebhookScope::Region(r.clone()),
+        (None, None, None) => WebhookScope::National,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn event_filters_match_whole_segments() {
+        assert!(event_matches("*", "watch.alert.new"));
+        assert!(event_matches("watch.alert", "watch.alert.new"));
+        assert!(event_matches("scan, watch", "watch.alert.new"));
+        assert!(event_matches("watch.alert.new", "watch.alert.new"));
+        assert!(!event_matches("watch.al", "watch.alert.new"));
+        assert!(!event_matches("scan.finding", "watch.alert.new"));
+        assert!(!event_matches("", "watch.alert.new"));
+    }
+
+    #[test]
+    fn webhook_urls_are_checked() {
+        assert!(validate_webhook_url("https://soc.example.org/hooks/vigie").is_ok());
+        assert!(validate_webhook_url("http://10.0.0.5:8080/x").is_ok());
+        assert!(validate_webhook_url("ftp://x").is_err());
+        assert!(validate_webhook_url("https://user:pw@host/x").is_err());
+        assert!(validate_webhook_url("https:///x").is_err());
+        assert!(validate_webhook_url("https://a b").is_err());
+    }
+}
