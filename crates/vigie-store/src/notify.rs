@@ -302,6 +302,15 @@ pub fn validate_webhook_url(url: &str) -> Result<(), StoreError> {
 }
 
 impl Store {
+    /// [`queue`] in a transaction of its own, for events that have nothing else to commit
+    /// (bulletins, tests).
+    pub async fn queue_notification(&self, n: &NewNotification) -> Result<Vec<i64>, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let ids = queue(&mut tx, n).await?;
+        tx.commit().await?;
+        Ok(ids)
+    }
+
     /// The row to deliver, with the webhook's address and secret when it goes to a webhook.
     /// `None` when it no longer exists (its structure or webhook was deleted).
     pub async fn notification_for_delivery(
