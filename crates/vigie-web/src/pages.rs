@@ -56,6 +56,9 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/account/password"),
     ("POST", "/account/tokens"),
     ("POST", "/account/tokens/{id}/revoke"),
+    ("GET", "/notifications"),
+    ("POST", "/notifications/webhooks"),
+    ("POST", "/notifications/webhooks/{id}/delete"),
 ];
 
 pub fn routes() -> Router<AppState> {
@@ -69,6 +72,12 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/logout", post(logout))
         .route("/lang", post(switch_lang))
+        .route("/notifications", get(notifications::page))
+        .route("/notifications/webhooks", post(notifications::page_create))
+        .route(
+            "/notifications/webhooks/{id}/delete",
+            post(notifications::page_delete),
+        )
         .route("/structures", get(structures))
         .route("/structures.csv", get(structures_csv))
         .route("/structures/{id}", get(structure))
@@ -102,6 +111,7 @@ pub struct Ctx {
     pub show_users: bool,
     pub show_audit: bool,
     pub show_import: bool,
+    pub show_notifications: bool,
 }
 
 impl Ctx {
@@ -113,6 +123,7 @@ impl Ctx {
             show_users: a.actor.can(Permission::ReadUsers),
             show_audit: a.actor.can(Permission::ReadAudit),
             show_import: a.actor.can(Permission::ImportRegistry),
+            show_notifications: a.actor.can(Permission::ManageNotifications),
         }
     }
 
@@ -124,6 +135,7 @@ impl Ctx {
             show_users: false,
             show_audit: false,
             show_import: false,
+            show_notifications: false,
         }
     }
 }
@@ -172,6 +184,8 @@ macro_rules! page {
         }
     };
 }
+
+pub mod notifications;
 
 pub async fn not_found(headers: HeaderMap) -> Response {
     let lang = request_lang(&headers);

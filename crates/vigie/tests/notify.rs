@@ -157,6 +157,7 @@ fn worker(url: &str, smtp_port: u16) -> Child {
         .arg("worker")
         .env("VIGIE_DATABASE_URL", url)
         .env("VIGIE_LOG", "warn")
+        .env("VIGIE_SECURITY_SECRET_KEY", testing::TEST_SECRET_KEY)
         .env_remove("VIGIE_CONFIG")
         .env("VIGIE_WORKER_POLL_MS", "100")
         .env("VIGIE_HTTP_PUBLIC_URL", "https://vigie.test")
