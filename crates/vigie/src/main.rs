@@ -3,6 +3,7 @@
 mod config;
 mod demo;
 mod notify;
+mod surveillance;
 mod worker;
 
 use std::io::{BufReader, IsTerminal, Read, Write};
