@@ -59,7 +59,7 @@ fn summary(method: &str, path: &str) -> (&'static str, &'static str) {
             "imports",
         ),
         ("GET", "/api/v1/jobs") => ("The job queue (administrators)", "operations"),
-        _ => ("", "other"),
+        _ => crate::surveillance::api_summary(method, path),
     }
 }
 
@@ -90,6 +90,7 @@ pub fn build() -> Value {
         });
         let ok = match *method {
             "POST" if path.ends_with("/assets") || path.ends_with("/users") => "201",
+            "POST" if path.ends_with("/scans") => "202",
             "PUT" | "DELETE" => "204",
             _ => "200",
         };

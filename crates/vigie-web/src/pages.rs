@@ -56,6 +56,18 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/account/password"),
     ("POST", "/account/tokens"),
     ("POST", "/account/tokens/{id}/revoke"),
+    // Exposure (crate::surveillance::PAGE_ROUTES)
+    ("GET", "/exposure"),
+    ("POST", "/exposure/surveillance"),
+    ("GET", "/structures/{id}/exposure"),
+    ("POST", "/structures/{id}/exposure/scan"),
+    ("POST", "/structures/{id}/exposure/surveillance"),
+    (
+        "POST",
+        "/structures/{id}/exposure/findings/{finding}/acknowledge",
+    ),
+    ("GET", "/structures/{id}/exposure/report"),
+    ("GET", "/structures/{id}/exposure/report.pdf"),
 ];
 
 pub fn routes() -> Router<AppState> {
@@ -105,7 +117,7 @@ pub struct Ctx {
 }
 
 impl Ctx {
-    fn of(a: &crate::auth::Authed) -> Ctx {
+    pub(crate) fn of(a: &crate::auth::Authed) -> Ctx {
         Ctx {
             tr: a.tr(),
             email: Some(a.email.clone()),
@@ -129,7 +141,7 @@ impl Ctx {
 }
 
 /// Renders a page; errors become an error page in the caller's language.
-fn render(t: &impl Template) -> Result<Response, AppError> {
+pub(crate) fn render(t: &impl Template) -> Result<Response, AppError> {
     Ok(Html(t.render()?).into_response())
 }
 
@@ -143,7 +155,7 @@ struct ErrorPage {
 }
 
 /// Turns an error into a page for a signed-in caller.
-fn page_error(a: &crate::auth::Authed, e: AppError) -> Response {
+pub(crate) fn page_error(a: &crate::auth::Authed, e: AppError) -> Response {
     let op = e.log();
     let tr = a.tr();
     let message = match &e {

@@ -183,6 +183,11 @@ fn allowed(r: Role, what: &str) -> bool {
         "manage_users" => r == Admin,
         "audit" => matches!(r, Admin | Auditor),
         "jobs" => r == Admin,
+        "request_scan" | "triage" => matches!(
+            r,
+            Admin | CertAnalyst | RegionalAnalyst | GhtOfficer | StructureAdmin
+        ),
+        "manage_surveillance" => matches!(r, Admin | CertAnalyst | RegionalAnalyst),
         other => panic!("unknown capability {other}"),
     }
 }
@@ -507,6 +512,92 @@ async fn api_authorization_matrix() {
                 .await,
                 expect(r, "import", true, ok),
             );
+            // Exposure (surveillance): every role reads in scope; scans, triage and settings by role.
+            check(
+                "GET",
+                "/api/v1/exposure",
+                "/exposure".into(),
+                api(&c, &app, tok, Method::GET, "/api/v1/exposure", None, None).await,
+                ok,
+            );
+            for (id, scoped) in [(inn, true), (out, false)] {
+                let (scan, finding) = exposure_seed(&app.store, id).await;
+                for (m, route, path, body, cap, want) in [
+                    (
+                        "GET",
+                        "/api/v1/structures/{id}/surveillance",
+                        format!("/api/v1/structures/{id}/surveillance"),
+                        None,
+                        "read",
+                        ok,
+                    ),
+                    (
+                        "PUT",
+                        "/api/v1/structures/{id}/surveillance",
+                        format!("/api/v1/structures/{id}/surveillance"),
+                        Some(serde_json::json!({ "enabled": false, "interval_hours": 24 })),
+                        "manage_surveillance",
+                        none,
+                    ),
+                    (
+                        "GET",
+                        "/api/v1/structures/{id}/scans",
+                        format!("/api/v1/structures/{id}/scans"),
+                        None,
+                        "read",
+                        ok,
+                    ),
+                    (
+                        "POST",
+                        "/api/v1/structures/{id}/scans",
+                        format!("/api/v1/structures/{id}/scans"),
+                        None,
+                        "request_scan",
+                        StatusCode::ACCEPTED,
+                    ),
+                    (
+                        "GET",
+                        "/api/v1/structures/{id}/findings",
+                        format!("/api/v1/structures/{id}/findings"),
+                        None,
+                        "read",
+                        ok,
+                    ),
+                    (
+                        "GET",
+                        "/api/v1/scans/{id}",
+                        format!("/api/v1/scans/{scan}"),
+                        None,
+                        "read",
+                        ok,
+                    ),
+                    (
+                        "GET",
+                        "/api/v1/scans/{id}/diff",
+                        format!("/api/v1/scans/{scan}/diff?from={scan}"),
+                        None,
+                        "read",
+                        ok,
+                    ),
+                    (
+                        "POST",
+                        "/api/v1/findings/{id}/acknowledge",
+                        format!("/api/v1/findings/{finding}/acknowledge"),
+                        Some(serde_json::json!({ "note": "Vu, fermeture planifiée" })),
+                        "triage",
+                        ok,
+                    ),
+                ] {
+                    let method = Method::from_bytes(m.as_bytes()).unwrap();
+                    check(
+                        m,
+                        route,
+                        path.clone(),
+                        api(&c, &app, tok, method, &path, body, None).await,
+                        expect(r, cap, scoped, want),
+                    );
+                }
+            }
             check(
                 "GET",
                 "/api/v1/jobs",
@@ -827,6 +918,106 @@ async fn pages_authorization_matrix() {
                 post("/account/tokens".into(), vec![("name", "script".into())]).await,
                 created,
             );
+            // Exposure (surveillance) pages.
+            check(
+                "GET",
+                "/exposure",
+                "/exposure".into(),
+                get("/exposure".into()).await,
+                ok,
+            );
+            let own_region = if r == Role::RegionalAnalyst {
+                "11"
+            } else {
+                "84"
+            };
+            let form = vec![
+                ("region", own_region.to_string()),
+                ("enabled", "0".to_string()),
+                ("interval_hours", "48".to_string()),
+            ];
+            check(
+                "POST",
+                "/exposure/surveillance",
+                "/exposure/surveillance".into(),
+                post("/exposure/surveillance".into(), form).await,
+                expect(r, "manage_surveillance", true, see_other),
+            );
+            if r == Role::RegionalAnalyst {
+                let form = vec![("region", "84".to_string()), ("enabled", "1".to_string())];
+                check(
+                    "POST",
+                    "/exposure/surveillance",
+                    "/exposure/surveillance (other region)".into(),
+                    post("/exposure/surveillance".into(), form).await,
+                    StatusCode::NOT_FOUND,
+                );
+            }
+            for (id, scoped) in [(inn, true), (out, false)] {
+                let (_, finding) = exposure_seed(&app.store, id).await;
+                for (route, path) in [
+                    (
+                        "/structures/{id}/exposure",
+                        format!("/structures/{id}/exposure"),
+                    ),
+                    (
+                        "/structures/{id}/exposure/report",
+                        format!("/structures/{id}/exposure/report"),
+                    ),
+                    (
+                        "/structures/{id}/exposure/report.pdf",
+                        format!("/structures/{id}/exposure/report.pdf"),
+                    ),
+                ] {
+                    check(
+                        "GET",
+                        route,
+                        path.clone(),
+                        get(path).await,
+                        expect(r, "read", scoped, ok),
+                    );
+                }
+                let p = format!("/structures/{id}/exposure/scan");
+                check(
+                    "POST",
+                    "/structures/{id}/exposure/scan",
+                    p.clone(),
+                    post(p, vec![]).await,
+                    expect(r, "request_scan", scoped, see_other),
+                );
+                let p = format!("/structures/{id}/exposure/surveillance");
+                let form = vec![
+                    ("enabled", "0".to_string()),
+                    ("interval_hours", "24".to_string()),
+                ];
+                check(
+                    "POST",
+                    "/structures/{id}/exposure/surveillance",
+                    p.clone(),
+                    post(p, form).await,
+                    expect(r, "manage_surveillance", scoped, see_other),
+                );
+                let p = format!("/structures/{id}/exposure/findings/{finding}/acknowledge");
+                check(
+                    "POST",
+                    "/structures/{id}/exposure/findings/{finding}/acknowledge",
+                    p.clone(),
+                    post(p, vec![("note", "Pris en compte".to_string())]).await,
+                    expect(r, "triage", scoped, see_other),
+                );
+            }
+            // A finding reached through another structure's address is not found.
+            if allowed(r, "triage") && out != 999_999 {
+                let (_, other) = exposure_seed(&app.store, out).await;
+                let p = format!("/structures/{inn}/exposure/findings/{other}/acknowledge");
+                check(
+                    "POST",
+                    "/structures/{id}/exposure/findings/{finding}/acknowledge",
+                    p.clone(),
+                    post(p, vec![("note", "x".to_string())]).await,
+                    StatusCode::NOT_FOUND,
+                );
+            }
             check(
                 "POST",
                 "/lang",
@@ -1334,4 +1525,62 @@ fn catalogues_have_the_same_keys_and_templates_use_only_known_keys() {
             assert!(kf.contains(key), "{}: unknown key {key}", path.display());
         }
     }
+}
+
+/// The exposure matrix needs a finished scan with a finding in each structure it visits: made
+/// once per structure through the store (999 999 stands for a structure that does not exist).
+async fn exposure_seed(store: &Store, structure: i64) -> (i64, i64) {
+    use vigie_store::surveillance::{NewFinding, NewObservation, ScanOutcome};
+    if structure == 999_999 {
+        return (999_999, 999_999);
+    }
+    let scans = store.list_scans(&system(), structure, 100).await.unwrap();
+    if let Some(done) = scans.iter().find(|s| s.status == "done") {
+        let f = store
+            .list_findings(&system(), structure, false)
+            .await
+            .unwrap();
+        return (done.id, f[0].id);
+    }
+    let scan = store.request_scan(&system(), structure).await.unwrap();
+    store.start_scan(&system(), scan).await.unwrap().unwrap();
+    let address = format!("185.10.{}.1", structure % 250);
+    store
+        .finish_scan(
+            &system(),
+            scan,
+            &ScanOutcome {
+                scope: serde_json::json!({}),
+                covered_addresses: vec![address.clone()],
+                covered_ports: vec![3389],
+                observations: vec![NewObservation {
+                    address: address.clone(),
+                    port: 3389,
+                    service: "ms-wbt-server".into(),
+                    finding_kinds: vec!["remote-desktop-exposed".into()],
+                    ..Default::default()
+                }],
+                findings: vec![NewFinding {
+                    kind: "remote-desktop-exposed".into(),
+                    address,
+                    port: 3389,
+                    service: "ms-wbt-server".into(),
+                    severity: "high".into(),
+                    confidence: "high".into(),
+                    title_fr: "Bureau à distance exposé".into(),
+                    title_en: "Remote desktop exposed".into(),
+                    evidence: "X.224 connection confirm".into(),
+                    advice_fr: "Fermer.".into(),
+                    advice_en: "Close.".into(),
+                    ..Default::default()
+                }],
+            },
+        )
+        .await
+        .unwrap();
+    let f = store
+        .list_findings(&system(), structure, false)
+        .await
+        .unwrap();
+    (scan, f[0].id)
 }
