@@ -47,6 +47,8 @@ impl Backend {
 pub struct Store {
     pub(crate) pool: AnyPool,
     pub(crate) backend: Backend,
+    /// Seals the secrets that are read back (see [`crate::secrets`]).
+    pub(crate) secrets: Option<std::sync::Arc<crate::secrets::SecretKey>>,
 }
 
 /// Connection settings.
@@ -105,7 +107,11 @@ impl Store {
             })
             .connect_with(opts)
             .await?;
-        Ok(Store { pool, backend })
+        Ok(Store {
+            pool,
+            backend,
+            secrets: None,
+        })
     }
 
     pub fn backend(&self) -> Backend {

@@ -10,6 +10,7 @@ pub mod jobs;
 pub mod migrate;
 pub mod notify;
 pub mod registry;
+pub mod secrets;
 pub mod surveillance;
 #[cfg(feature = "testing")]
 #[allow(clippy::expect_used, clippy::panic)]

@@ -59,6 +59,16 @@ fn summary(method: &str, path: &str) -> (&'static str, &'static str) {
             "imports",
         ),
         ("GET", "/api/v1/jobs") => ("The job queue (administrators)", "operations"),
+        ("GET", "/api/v1/webhooks") => ("Webhooks the caller may manage", "notifications"),
+        ("POST", "/api/v1/webhooks") => (
+            "Attach a webhook to a territory: {name, url, scope: national|region|ght|structure, target, events}; answers its signing secret once",
+            "notifications",
+        ),
+        ("DELETE", "/api/v1/webhooks/{id}") => ("Remove a webhook", "notifications"),
+        ("GET", "/api/v1/notifications") => (
+            "E-mails and webhook deliveries about structures in scope (?structure_id=, ?limit=)",
+            "notifications",
+        ),
         _ => crate::surveillance::api_summary(method, path),
     }
 }

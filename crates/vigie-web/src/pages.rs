@@ -56,6 +56,9 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/account/password"),
     ("POST", "/account/tokens"),
     ("POST", "/account/tokens/{id}/revoke"),
+    ("GET", "/notifications"),
+    ("POST", "/notifications/webhooks"),
+    ("POST", "/notifications/webhooks/{id}/delete"),
     // Exposure (crate::surveillance::PAGE_ROUTES)
     ("GET", "/exposure"),
     ("POST", "/exposure/surveillance"),
@@ -81,6 +84,12 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/logout", post(logout))
         .route("/lang", post(switch_lang))
+        .route("/notifications", get(notifications::page))
+        .route("/notifications/webhooks", post(notifications::page_create))
+        .route(
+            "/notifications/webhooks/{id}/delete",
+            post(notifications::page_delete),
+        )
         .route("/structures", get(structures))
         .route("/structures.csv", get(structures_csv))
         .route("/structures/{id}", get(structure))
@@ -114,6 +123,7 @@ pub struct Ctx {
     pub show_users: bool,
     pub show_audit: bool,
     pub show_import: bool,
+    pub show_notifications: bool,
 }
 
 impl Ctx {
@@ -125,6 +135,7 @@ impl Ctx {
             show_users: a.actor.can(Permission::ReadUsers),
             show_audit: a.actor.can(Permission::ReadAudit),
             show_import: a.actor.can(Permission::ImportRegistry),
+            show_notifications: a.actor.can(Permission::ManageNotifications),
         }
     }
 
@@ -136,6 +147,7 @@ impl Ctx {
             show_users: false,
             show_audit: false,
             show_import: false,
+            show_notifications: false,
         }
     }
 }
@@ -184,6 +196,8 @@ macro_rules! page {
         }
     };
 }
+
+pub mod notifications;
 
 pub async fn not_found(headers: HeaderMap) -> Response {
     let lang = request_lang(&headers);

@@ -183,6 +183,10 @@ fn allowed(r: Role, what: &str) -> bool {
         "manage_users" => r == Admin,
         "audit" => matches!(r, Admin | Auditor),
         "jobs" => r == Admin,
+        "notify" => matches!(
+            r,
+            Admin | CertAnalyst | RegionalAnalyst | GhtOfficer | StructureAdmin
+        ),
         "request_scan" | "triage" => matches!(
             r,
             Admin | CertAnalyst | RegionalAnalyst | GhtOfficer | StructureAdmin
@@ -605,6 +609,82 @@ async fn api_authorization_matrix() {
                 api(&c, &app, tok, Method::GET, "/api/v1/jobs", None, None).await,
                 expect(r, "jobs", true, ok),
             );
+            // Webhooks: attached to a structure of one's scope; another's does not exist.
+            check(
+                "GET",
+                "/api/v1/webhooks",
+                "/webhooks".into(),
+                api(&c, &app, tok, Method::GET, "/api/v1/webhooks", None, None).await,
+                expect(r, "notify", true, ok),
+            );
+            check(
+                "GET",
+                "/api/v1/notifications",
+                "/notifications".into(),
+                api(
+                    &c,
+                    &app,
+                    tok,
+                    Method::GET,
+                    "/api/v1/notifications",
+                    None,
+                    None,
+                )
+                .await,
+                expect(r, "notify", true, ok),
+            );
+            for (id, scoped) in [(inn, true), (out, false)] {
+                let body = Some(serde_json::json!({
+                    "name": format!("SOC {r}"), "url": "https://soc.example/hook",
+                    "scope": "structure", "target": id.to_string(), "events": "watch",
+                }));
+                check(
+                    "POST",
+                    "/api/v1/webhooks",
+                    "/webhooks".into(),
+                    api(&c, &app, tok, Method::POST, "/api/v1/webhooks", body, None).await,
+                    expect(r, "notify", scoped, created),
+                );
+            }
+            let hook_in = app
+                .store
+                .create_webhook(
+                    &system(),
+                    "to delete",
+                    "https://soc.example/del",
+                    vigie_store::notify::WebhookScope::Structure(inn),
+                    "*",
+                )
+                .await
+                .unwrap()
+                .0
+                .id;
+            let hook_out = if out == 999_999 {
+                999_999
+            } else {
+                app.store
+                    .create_webhook(
+                        &system(),
+                        "not yours",
+                        "https://soc.example/other",
+                        vigie_store::notify::WebhookScope::Structure(out),
+                        "*",
+                    )
+                    .await
+                    .unwrap()
+                    .0
+                    .id
+            };
+            for (id, scoped) in [(hook_in, true), (hook_out, false)] {
+                let p = format!("/api/v1/webhooks/{id}");
+                check(
+                    "DELETE",
+                    "/api/v1/webhooks/{id}",
+                    p.clone(),
+                    api(&c, &app, tok, Method::DELETE, &p, None, None).await,
+                    expect(r, "notify", scoped, none),
+                );
+            }
         }
         // Every route of the API is in the matrix, and every one refuses anonymous callers.
         for (m, route) in vigie_web::api::ROUTES {
@@ -890,6 +970,67 @@ async fn pages_authorization_matrix() {
                 post(format!("/account/tokens/{tid}/revoke"), vec![]).await,
                 see_other,
             );
+            check(
+                "GET",
+                "/notifications",
+                "/notifications".into(),
+                get("/notifications".into()).await,
+                expect(r, "notify", true, ok),
+            );
+            {
+                let (inn, out) = w.scope_ids(r);
+                for (id, scoped) in [(inn, true), (out, false)] {
+                    let form = vec![
+                        ("name", format!("page {r}")),
+                        ("url", "https://soc.example/page".to_string()),
+                        ("scope", "structure".to_string()),
+                        ("target", id.to_string()),
+                        ("events", String::new()),
+                    ];
+                    // A target outside the scope is a form error that names it, not a leak.
+                    let want = if !allowed(r, "notify") {
+                        StatusCode::FORBIDDEN
+                    } else if scoped {
+                        ok
+                    } else {
+                        StatusCode::NOT_FOUND
+                    };
+                    check(
+                        "POST",
+                        "/notifications/webhooks",
+                        "/notifications/webhooks".into(),
+                        post("/notifications/webhooks".into(), form).await,
+                        want,
+                    );
+                }
+                let hook = app
+                    .store
+                    .create_webhook(
+                        &system(),
+                        "page delete",
+                        "https://soc.example/x",
+                        vigie_store::notify::WebhookScope::Structure(inn),
+                        "*",
+                    )
+                    .await
+                    .unwrap()
+                    .0
+                    .id;
+                check(
+                    "POST",
+                    "/notifications/webhooks/{id}/delete",
+                    format!("/notifications/webhooks/{hook}/delete"),
+                    post(format!("/notifications/webhooks/{hook}/delete"), vec![]).await,
+                    expect(r, "notify", true, see_other),
+                );
+                check(
+                    "POST",
+                    "/notifications/webhooks/{id}/delete",
+                    "/notifications/webhooks/999999/delete".into(),
+                    post("/notifications/webhooks/999999/delete".into(), vec![]).await,
+                    expect(r, "notify", false, see_other),
+                );
+            }
             // Someone else's token: not found.
             let other = app
                 .store

@@ -133,7 +133,7 @@ pub struct Http {
     pub metrics_token: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Security {
     pub session_hours: i64,
@@ -141,6 +141,12 @@ pub struct Security {
     pub max_login_failures: i64,
     pub lockout_minutes: i64,
     pub login_attempts_per_minute: u32,
+    /// 32 bytes (64 hex digits or base64) that encrypt the stored secrets Vigie reads back (TOTP
+    /// seeds, webhook keys). Give it through `VIGIE_SECURITY_SECRET_KEY_FILE`. On SQLite, when
+    /// absent, a key file `secret.key` is created beside the database; on PostgreSQL it is
+    /// required (every node must use the same key).
+    #[serde(deserialize_with = "opt_text")]
+    pub secret_key: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -300,6 +306,19 @@ impl Default for Http {
         }
     }
 }
+impl std::fmt::Debug for Security {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Security")
+            .field("session_hours", &self.session_hours)
+            .field("idle_hours", &self.idle_hours)
+            .field("max_login_failures", &self.max_login_failures)
+            .field("lockout_minutes", &self.lockout_minutes)
+            .field("login_attempts_per_minute", &self.login_attempts_per_minute)
+            .field("secret_key", &self.secret_key.as_ref().map(|_| "***"))
+            .finish()
+    }
+}
+
 impl Default for Security {
     fn default() -> Self {
         Security {
@@ -308,6 +327,7 @@ impl Default for Security {
             max_login_failures: 5,
             lockout_minutes: 15,
             login_attempts_per_minute: 30,
+            secret_key: None,
         }
     }
 }

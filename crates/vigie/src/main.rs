@@ -162,7 +162,87 @@ async fn open(cfg: &Config) -> anyhow::Result<Store> {
     .await
     .with_context(|| format!("cannot open the database {}", redact(&cfg.database.url)))?;
     store.migrate().await?;
+    let store = match secret_key(cfg, store.backend())? {
+        Some(key) => {
+            let store = store.with_secret_key(key);
+            let n = store.seal_clear_secrets().await?;
+            if n > 0 {
+                tracing::info!(sealed = n, "stored secrets encrypted with the secret key");
+            }
+            store
+        }
+        None => store,
+    };
     Ok(store)
+}
+
+/// The deployment's secret key: from the configuration, else (SQLite) from `secret.key` beside
+/// the database, created on first use. On PostgreSQL without a configured key: `None`, and the
+/// commands that handle stored secrets refuse to run (see [`require_secret_key`]).
+fn secret_key(
+    cfg: &Config,
+    backend: vigie_store::Backend,
+) -> anyhow::Result<Option<vigie_store::secrets::SecretKey>> {
+    use vigie_store::secrets::SecretKey;
+    if let Some(text) = cfg.security.secret_key.as_deref() {
+        return Ok(Some(
+            SecretKey::parse(text).map_err(|e| anyhow::anyhow!("[security] {e}"))?,
+        ));
+    }
+    if backend != vigie_store::Backend::Sqlite {
+        return Ok(None);
+    }
+    let db_path = cfg
+        .database
+        .url
+        .trim_start_matches("sqlite://")
+        .trim_start_matches("sqlite:");
+    let db_path = std::path::Path::new(db_path.split('?').next().unwrap_or_default());
+    let path = db_path
+        .parent()
+        .unwrap_or(std::path::Path::new("."))
+        .join("secret.key");
+    match std::fs::read_to_string(&path) {
+        Ok(text) => Ok(Some(
+            SecretKey::parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?,
+        )),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let key = SecretKey::generate();
+            write_private(&path, &format!("{}\n", key.to_hex()))
+                .with_context(|| format!("cannot create the secret key file {}", path.display()))?;
+            tracing::info!(path = %path.display(), "secret key created; keep it with the database's backups, apart from them");
+            Ok(Some(key))
+        }
+        Err(e) => Err(anyhow::anyhow!("cannot read {}: {e}", path.display())),
+    }
+}
+
+/// Creates a file readable by its owner only.
+fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts.open(path)?;
+    f.write_all(text.as_bytes())?;
+    f.sync_all()
+}
+
+/// The server, the worker and the demo read or write stored secrets: without a key on
+/// PostgreSQL they stop with the way out.
+fn require_secret_key(cfg: &Config, store: &Store) -> anyhow::Result<()> {
+    if store.backend() != vigie_store::Backend::Sqlite && cfg.security.secret_key.is_none() {
+        anyhow::bail!(
+            "[security] secret_key is required on PostgreSQL: it encrypts the stored TOTP seeds \
+             and webhook keys, and every node must use the same one. Generate it once with \
+             `openssl rand -hex 32` and give it through VIGIE_SECURITY_SECRET_KEY_FILE"
+        );
+    }
+    Ok(())
 }
 
 /// A database URL without its password, for messages.
@@ -373,6 +453,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Scan(_) | Command::Intel(_) => unreachable!("handled above"),
         Command::Up { demo, listen } => {
             let store = open(&cfg).await?;
+            require_secret_key(&cfg, &store)?;
             let listen = listen.unwrap_or_else(|| cfg.http.listen.clone());
             let mut banner = None;
             if demo {
@@ -390,12 +471,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Serve { listen } => {
             let store = open(&cfg).await?;
+            require_secret_key(&cfg, &store)?;
             bootstrap_admin(&store, &cfg).await?;
             let listen = listen.unwrap_or_else(|| cfg.http.listen.clone());
             run_server(store, cfg, &listen, false, None).await
         }
         Command::Worker => {
             let store = open(&cfg).await?;
+            require_secret_key(&cfg, &store)?;
             let (_tx, rx) = shutdown_channel();
             worker::run(store, cfg, rx).await
         }
@@ -472,6 +555,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Demo => {
             let store = open(&cfg).await?;
+            require_secret_key(&cfg, &store)?;
             let s = demo::load(&store).await?;
             if s.created {
                 println!(

@@ -96,6 +96,7 @@ fn worker(db: &TestDb, ports: &str, allow_loopback: bool) -> std::process::Child
         .args(["worker"])
         .env("VIGIE_DATABASE_URL", &db.url)
         .env("VIGIE_LOG", "warn")
+        .env("VIGIE_SECURITY_SECRET_KEY", testing::TEST_SECRET_KEY)
         .env_remove("VIGIE_CONFIG")
         .env("VIGIE_WORKER_POLL_MS", "100")
         .env("VIGIE_WORKER_CONCURRENCY", "1")
@@ -111,9 +112,16 @@ fn worker(db: &TestDb, ports: &str, allow_loopback: bool) -> std::process::Child
         .unwrap()
 }
 
-async fn wait_finished(store: &Store, scan: i64) -> vigie_store::surveillance::Scan {
+async fn wait_finished(
+    store: &Store,
+    scan: i64,
+    worker: &mut std::process::Child,
+) -> vigie_store::surveillance::Scan {
     let t0 = Instant::now();
     loop {
+        if let Some(status) = worker.try_wait().unwrap() {
+            panic!("the worker exited ({status}) before scan {scan} finished");
+        }
         let s = store.get_scan(&system(), scan).await.unwrap();
         if s.status == "done" || s.status == "failed" {
             return s;
@@ -135,7 +143,7 @@ async fn run_scan(
 ) -> vigie_store::surveillance::Scan {
     let id = db.store.request_scan(&system(), structure).await.unwrap();
     let mut w = worker(db, ports, loopback);
-    let s = wait_finished(&db.store, id).await;
+    let s = wait_finished(&db.store, id, &mut w).await;
     w.kill().unwrap();
     w.wait().unwrap();
     s
