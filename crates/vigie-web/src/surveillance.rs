@@ -751,11 +751,17 @@ mod tests {
     #[test]
     fn every_exposure_route_is_listed_for_the_matrix_and_the_openapi_document() {
         for r in super::PAGE_ROUTES {
-            assert!(crate::pages::ROUTES.contains(r), "{r:?} not in pages::ROUTES");
+            assert!(
+                crate::pages::ROUTES.contains(r),
+                "{r:?} not in pages::ROUTES"
+            );
         }
         for r in super::API_ROUTES {
             assert!(crate::api::ROUTES.contains(r), "{r:?} not in api::ROUTES");
-            assert!(!super::api_summary(r.0, r.1).0.is_empty(), "{r:?} has no summary");
+            assert!(
+                !super::api_summary(r.0, r.1).0.is_empty(),
+                "{r:?} has no summary"
+            );
         }
     }
 }

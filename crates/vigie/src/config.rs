@@ -34,7 +34,8 @@ pub struct Config {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Surveillance {
-    /// The port set of every scan.
+    /// The port set of every scan (a single port may come from the environment as a number).
+    #[serde(deserialize_with = "text")]
     pub ports: String,
     pub rate_per_sec: u32,
     pub rate_per_target: u32,
@@ -609,5 +610,22 @@ ght_claim = "ght"
             .unwrap_err()
             .to_string();
         assert!(err.contains("database.url"), "{err}");
+    }
+
+    #[test]
+    fn surveillance_is_polite_by_default_and_its_ports_are_checked() {
+        let cfg = Config::load_with(None, &vars(&[])).unwrap();
+        assert!(
+            !cfg.surveillance.allow_loopback,
+            "loopback scanning is for tests only"
+        );
+        assert_eq!(cfg.surveillance.ports, "health");
+        assert!(cfg.surveillance.rate_per_sec <= 200 && cfg.surveillance.rate_per_target <= 50);
+        let one = Config::load_with(None, &vars(&[("VIGIE_SURVEILLANCE_PORTS", "443")])).unwrap();
+        assert_eq!(one.surveillance.ports, "443");
+        let err = Config::load_with(None, &vars(&[("VIGIE_SURVEILLANCE_PORTS", "80-x")]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("surveillance.ports"), "{err}");
     }
 }
