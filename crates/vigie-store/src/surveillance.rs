@@ -582,6 +582,17 @@ impl Store {
         .fetch_optional(&mut *tx)
         .await?;
         if let Some((id,)) = pending {
+            if origin == "request" {
+                // "Verify now" on a scheduled scan that waits for its turn: it runs now.
+                Sql::new(
+                    "UPDATE jobs SET run_at = $1 WHERE dedup_key = $2 AND status = 'queued' AND run_at > $1",
+                )
+                .arg(at)
+                .arg(scan_job_key(structure_id))
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+            }
             return Ok((id, false));
         }
         let id = Sql::new(

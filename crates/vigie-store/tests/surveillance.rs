@@ -213,6 +213,14 @@ async fn surveillance_is_off_by_default_managed_in_scope_and_scheduled_once() {
             .unwrap();
         assert_eq!(s.request_scan(&admin, fleyriat).await.unwrap(), pending.id);
         assert_eq!(job_count(&db, SCAN_JOB).await, region84);
+        // ... but "verify now" does not wait for the scheduled scan's turn in the spread.
+        let job = s
+            .claim_job("w", &[SCAN_JOB], 60)
+            .await
+            .unwrap()
+            .expect("the verified structure's scan is ready now");
+        let payload: serde_json::Value = serde_json::from_str(&job.payload).unwrap();
+        assert_eq!(payload["structure_id"], fleyriat, "{}", db.name);
 
         // A structure's own setting wins over its region's.
         s.set_structure_surveillance(&regional84, fleyriat, false, 24)
