@@ -343,8 +343,106 @@ pub async fn schedule(store: &Store, cfg: &Config) -> anyhow::Result<usize> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::platform_refusal;
+
+    fn job(assets: &[(&str, &str)]) -> vigie_store::surveillance::ScanJob {
+        vigie_store::surveillance::ScanJob {
+            scan: vigie_store::surveillance::Scan {
+                id: 1,
+                structure_id: 1,
+                origin: "request".into(),
+                requested_by: "test".into(),
+                requested_by_user_id: None,
+                status: "running".into(),
+                created_at: 0,
+                started_at: None,
+                finished_at: None,
+                scope: "{}".into(),
+                ports: String::new(),
+                targets_count: 0,
+                open_ports_count: 0,
+                findings_count: 0,
+                new_count: 0,
+                fixed_count: 0,
+                error: None,
+            },
+            structure_name: "CH".into(),
+            assets: assets
+                .iter()
+                .map(|(k, v)| vigie_store::surveillance::ScanAsset {
+                    kind: k.to_string(),
+                    value: v.to_string(),
+                })
+                .collect(),
+        }
+    }
+
+    /// Declared names are resolved; only public (here: loopback, allowed for the test)
+    /// addresses are scanned, with the name kept for the probes; a name resolving to a private
+    /// address is refused and said so; an unresolved name is listed.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn declared_names_are_resolved_and_private_answers_refused() {
+        use std::collections::BTreeMap;
+        use vigie_scan::scope::{Resolution, StaticResolver};
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = l.local_addr().unwrap().port();
+        // Accepts and hangs up at once: an open port whose probes end quickly.
+        std::thread::spawn(move || {
+            for c in l.incoming() {
+                drop(c)
+            }
+        });
+        let mut table = BTreeMap::new();
+        table.insert(
+            "portail.ch-test.fr".to_string(),
+            Resolution {
+                chain: vec!["portail.ch-test.fr".into(), "lb.hebergeur.fr".into()],
+                addrs: vec!["127.0.0.1".parse().unwrap()],
+            },
+        );
+        table.insert(
+            "intranet.ch-test.fr".to_string(),
+            Resolution {
+                chain: vec!["intranet.ch-test.fr".into()],
+                addrs: vec!["10.1.2.3".parse().unwrap()],
+            },
+        );
+        let resolver = StaticResolver(table);
+        let mut cfg = crate::config::Config::default();
+        cfg.surveillance.allow_loopback = true;
+        cfg.surveillance.ports = port.to_string();
+        cfg.surveillance.timeout_ms = 300;
+        let j = job(&[
+            ("domain", "portail.ch-test.fr"),
+            ("domain", "intranet.ch-test.fr"),
+            ("domain", "absent.ch-test.fr"),
+        ]);
+        let out = super::execute(&cfg, &j, &resolver).await.unwrap();
+        let scope = &out.scope;
+        assert_eq!(scope["targets"], serde_json::json!(["127.0.0.1"]));
+        assert_eq!(scope["names"]["127.0.0.1"], "portail.ch-test.fr");
+        assert_eq!(scope["refused"][0]["address"], "10.1.2.3");
+        assert!(scope["refused"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("private"));
+        assert!(scope["unresolved"]
+            .as_object()
+            .unwrap()
+            .contains_key("absent.ch-test.fr"));
+        assert_eq!(out.covered_addresses, vec!["127.0.0.1".to_string()]);
+        assert_eq!(out.covered_ports, vec![i64::from(port)]);
+        assert_eq!(out.observations.len(), 1, "{:?}", out.observations);
+        assert_eq!(out.observations[0].port, i64::from(port));
+
+        // Only private answers: nothing to scan, said why, and nothing contacted.
+        let j = job(&[("domain", "intranet.ch-test.fr")]);
+        let (err, scope) = super::execute(&cfg, &j, &resolver).await.unwrap_err();
+        assert!(err.starts_with("nothing to scan"), "{err}");
+        assert_eq!(scope["targets"], serde_json::json!([]));
+    }
 
     #[test]
     fn only_public_addresses_are_scanned() {
