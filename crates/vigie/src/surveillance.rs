@@ -179,7 +179,7 @@ pub async fn execute(
         "declared": declared,
         "targets": targets.iter().map(|t| t.to_string()).collect::<Vec<_>>(),
         "names": names.iter().map(|(k, v)| (k.to_string(), v.clone())).collect::<BTreeMap<_, _>>(),
-        "refused": refused,
+        "refused": refused.clone(),
         "unresolved": built.unresolved,
         "truncated_at": truncated.then_some(sc.max_addresses),
         "ports": sc.ports,
@@ -192,44 +192,87 @@ pub async fn execute(
             snapshot,
         ));
     }
-    // The engine's scope is exactly the accepted addresses: it refuses anything else itself.
-    let scope = match Scope::from_networks(targets.iter().map(|t| t.to_string())) {
-        Ok(s) => s,
-        Err(e) => return Err((format!("scope: {e}"), snapshot)),
-    };
     let rules = match RuleSet::builtin() {
-        Ok(r) => r,
+        Ok(r) => Arc::new(r),
         Err(e) => return Err((format!("fingerprint rules: {e}"), snapshot)),
     };
-    let mut req = ScanRequest {
-        targets: targets.clone(),
-        ports,
-        limits: RateLimits {
-            global_per_sec: sc.rate_per_sec,
-            per_target_per_sec: sc.rate_per_target,
-        },
-        method: DiscoveryMethod::Connect,
-        identify: true,
-        probe_concurrency: 16,
-        names,
-        ..Default::default()
+    let mut result = match run_engine(sc, &targets, &ports, &names, rules.clone()).await {
+        Ok(r) => r,
+        Err(e) => return Err((e, snapshot)),
     };
-    req.discovery.max_concurrency = sc.concurrency.max(1);
-    req.discovery.initial_concurrency = req
-        .discovery
-        .initial_concurrency
-        .min(req.discovery.max_concurrency);
-    req.discovery.max_timeout = Duration::from_millis(sc.timeout_ms.max(10));
-    req.discovery.min_timeout = req.discovery.min_timeout.min(req.discovery.max_timeout);
-    let result = vigie_scan::scan(Arc::new(scope), req, Arc::new(rules)).await;
+    // Names read from certificates that fall inside the declared domains: resolved, and their
+    // new public addresses scanned too, once (names outside the declared domains never are).
+    let found = discovered_names(&result.services, &built);
+    let mut extended = built.clone();
+    let mut added: Vec<IpAddr> = Vec::new();
+    for n in &found {
+        if !matches!(extended.add_discovered_name(n, resolver).await, Ok(true)) {
+            continue;
+        }
+        let Some(res) = extended.resolved.get(n.as_str()) else {
+            continue;
+        };
+        for a in &res.addrs {
+            if targets.contains(a) || added.contains(a) {
+                continue;
+            }
+            if targets.len() + added.len() >= sc.max_addresses {
+                break;
+            }
+            match platform_refusal(*a, sc.allow_loopback) {
+                Some(why) => refused.push(
+                    serde_json::json!({ "address": a.to_string(), "reason": why, "name": n }),
+                ),
+                None => {
+                    added.push(*a);
+                    names.entry(*a).or_insert_with(|| n.clone());
+                }
+            }
+        }
+    }
+    if !added.is_empty() {
+        match run_engine(sc, &added, &ports, &names, rules).await {
+            Ok(more) => {
+                result.open_ports.extend(more.open_ports);
+                result.closed_count += more.closed_count;
+                result.filtered_count += more.filtered_count;
+                result.services.extend(more.services);
+                result.findings.extend(more.findings);
+                result.refused.extend(more.refused);
+            }
+            Err(e) => return Err((e, snapshot)),
+        }
+        targets.extend(added.iter().copied());
+    }
     if let Some(o) = snapshot.as_object_mut() {
+        o.insert(
+            "targets".into(),
+            serde_json::to_value(targets.iter().map(|t| t.to_string()).collect::<Vec<_>>())
+                .unwrap_or_default(),
+        );
+        o.insert(
+            "names".into(),
+            serde_json::to_value(
+                names
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.clone()))
+                    .collect::<BTreeMap<_, _>>(),
+            )
+            .unwrap_or_default(),
+        );
+        o.insert("refused".into(), serde_json::Value::Array(refused.clone()));
         o.insert(
             "stats".into(),
             serde_json::to_value(&result.stats).unwrap_or_default(),
         );
         o.insert(
             "discovered_names".into(),
-            serde_json::to_value(&result.discovered_names).unwrap_or_default(),
+            serde_json::to_value(&found).unwrap_or_default(),
+        );
+        o.insert(
+            "discovered_addresses".into(),
+            serde_json::to_value(added.iter().map(|a| a.to_string()).collect::<Vec<_>>())
+                .unwrap_or_default(),
         );
         o.insert(
             "engine_refused".into(),
@@ -329,6 +372,60 @@ pub async fn execute(
     })
 }
 
+/// Runs the engine over `targets`, with a scope of exactly those addresses: the engine refuses
+/// any other connection on its own (hard deny list included).
+async fn run_engine(
+    sc: &crate::config::Surveillance,
+    targets: &[IpAddr],
+    ports: &PortSet,
+    names: &BTreeMap<IpAddr, String>,
+    rules: Arc<RuleSet>,
+) -> Result<vigie_scan::ScanResult, String> {
+    let scope = Scope::from_networks(targets.iter().map(|t| t.to_string()))
+        .map_err(|e| format!("scope: {e}"))?;
+    let mut req = ScanRequest {
+        targets: targets.to_vec(),
+        ports: ports.clone(),
+        limits: RateLimits {
+            global_per_sec: sc.rate_per_sec,
+            per_target_per_sec: sc.rate_per_target,
+        },
+        method: DiscoveryMethod::Connect,
+        identify: true,
+        probe_concurrency: 16,
+        names: names.clone(),
+        ..Default::default()
+    };
+    req.discovery.max_concurrency = sc.concurrency.max(1);
+    req.discovery.initial_concurrency = req
+        .discovery
+        .initial_concurrency
+        .min(req.discovery.max_concurrency);
+    req.discovery.max_timeout = Duration::from_millis(sc.timeout_ms.max(10));
+    req.discovery.min_timeout = req.discovery.min_timeout.min(req.discovery.max_timeout);
+    Ok(vigie_scan::scan(Arc::new(scope), req, rules).await)
+}
+
+/// Names in the leaf certificates' subject alternative names that fall inside the declared
+/// domains (wildcards reduced to their base), normalised, sorted, once each.
+pub fn discovered_names(services: &[vigie_scan::Service], declared: &Scope) -> Vec<String> {
+    let mut out: Vec<String> = services
+        .iter()
+        .filter_map(|s| s.tls.as_ref())
+        .filter_map(|t| t.chain.first())
+        .flat_map(|c| c.sans.iter())
+        .map(|n| {
+            vigie_scan::scope::normalize_name(n)
+                .trim_start_matches("*.")
+                .to_string()
+        })
+        .filter(|n| declared.name_in_scope(n))
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
 /// Scheduler tick: queue the scans that are due (surveillance on, interval elapsed, none
 /// pending), spread over `[surveillance] spread_secs`.
 pub async fn schedule(store: &Store, cfg: &Config) -> anyhow::Result<usize> {
@@ -377,6 +474,160 @@ mod tests {
                 })
                 .collect(),
         }
+    }
+
+    #[tokio::test]
+    async fn certificate_names_are_kept_only_inside_the_declared_domains() {
+        use vigie_scan::scope::{DeclaredAsset, Scope, StaticResolver};
+        let declared = Scope::build(
+            &[
+                DeclaredAsset::new("ch-test.fr"),
+                DeclaredAsset::demo("demo.ch-test.fr"),
+            ],
+            &StaticResolver::default(),
+        )
+        .await
+        .unwrap();
+        let svc = vigie_scan::Service {
+            tls: Some(vigie_scan::tls::TlsInfo {
+                chain: vec![vigie_scan::tls::CertInfo {
+                    sans: vec![
+                        "Portail.CH-test.fr.".into(),
+                        "*.rdv.ch-test.fr".into(),
+                        "www.autre-hopital.fr".into(),
+                        "x.demo.ch-test.fr".into(),
+                        "ch-test.fr.example".into(),
+                    ],
+                    ..Default::default()
+                }],
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        assert_eq!(
+            super::discovered_names(&[svc.clone(), svc], &declared),
+            vec![
+                "portail.ch-test.fr".to_string(),
+                "rdv.ch-test.fr".to_string()
+            ]
+        );
+    }
+
+    /// A certificate names another host of the declared domain: it is resolved and scanned in
+    /// the same scan; a name outside the declared domains is never contacted.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn names_from_certificates_inside_the_declared_domains_are_scanned_too() {
+        use std::collections::BTreeMap;
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        use std::sync::Arc;
+        use vigie_scan::scope::{Resolution, StaticResolver};
+        if std::process::Command::new("openssl")
+            .arg("version")
+            .output()
+            .is_err()
+        {
+            eprintln!("skipping: the openssl command (Debian package openssl) is not installed");
+            return;
+        }
+        let dir = std::env::temp_dir().join(format!("vigie-san-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (cert, key) = (dir.join("c.pem"), dir.join("k.pem"));
+        let ok = std::process::Command::new("openssl")
+            .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "30"])
+            .args(["-subj", "/CN=portail.ch-test.fr"])
+            .args([
+                "-addext",
+                "subjectAltName=DNS:portail.ch-test.fr,DNS:admin.ch-test.fr,DNS:www.autre-hopital.fr",
+            ])
+            .arg("-keyout")
+            .arg(&key)
+            .arg("-out")
+            .arg(&cert)
+            .stderr(std::process::Stdio::null())
+            .status()
+            .unwrap();
+        assert!(ok.success());
+        let port = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            l.local_addr().unwrap().port()
+        };
+        let mut server = std::process::Command::new("openssl")
+            .args(["s_server", "-quiet", "-www", "-accept"])
+            .arg(format!("127.0.0.1:{port}"))
+            .arg("-cert")
+            .arg(&cert)
+            .arg("-key")
+            .arg(&key)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        // admin.ch-test.fr (declared domain) on 127.0.0.3; www.autre-hopital.fr on 127.0.0.4.
+        let admin = std::net::TcpListener::bind(("127.0.0.3", port)).unwrap();
+        let admin_seen = Arc::new(AtomicUsize::new(0));
+        let outside = std::net::TcpListener::bind(("127.0.0.4", port)).unwrap();
+        let outside_seen = Arc::new(AtomicUsize::new(0));
+        for (l, seen) in [(admin, admin_seen.clone()), (outside, outside_seen.clone())] {
+            std::thread::spawn(move || {
+                for c in l.incoming() {
+                    seen.fetch_add(1, Ordering::SeqCst);
+                    drop(c);
+                }
+            });
+        }
+        let mut table = BTreeMap::new();
+        for (n, a) in [
+            ("portail.ch-test.fr", "127.0.0.1"),
+            ("admin.ch-test.fr", "127.0.0.3"),
+            ("www.autre-hopital.fr", "127.0.0.4"),
+        ] {
+            table.insert(
+                n.to_string(),
+                Resolution {
+                    chain: vec![n.into()],
+                    addrs: vec![a.parse().unwrap()],
+                },
+            );
+        }
+        let resolver = StaticResolver(table);
+        let mut cfg = crate::config::Config::default();
+        cfg.surveillance.allow_loopback = true;
+        cfg.surveillance.ports = port.to_string();
+        cfg.surveillance.timeout_ms = 500;
+        let j = job(&[("domain", "ch-test.fr"), ("domain", "portail.ch-test.fr")]);
+        let out = super::execute(&cfg, &j, &resolver).await;
+        let _ = server.kill();
+        let _ = server.wait();
+        let _ = std::fs::remove_dir_all(&dir);
+        let out = out.unwrap();
+        assert_eq!(
+            out.scope["discovered_names"],
+            serde_json::json!(["admin.ch-test.fr", "portail.ch-test.fr"]),
+            "{}",
+            out.scope
+        );
+        assert_eq!(
+            out.scope["discovered_addresses"],
+            serde_json::json!(["127.0.0.3"])
+        );
+        assert_eq!(out.scope["names"]["127.0.0.3"], "admin.ch-test.fr");
+        assert_eq!(
+            out.covered_addresses,
+            vec!["127.0.0.1".to_string(), "127.0.0.3".to_string()]
+        );
+        assert!(out.observations.iter().any(|o| o.address == "127.0.0.3"));
+        assert!(admin_seen.load(Ordering::SeqCst) > 0);
+        assert_eq!(
+            outside_seen.load(Ordering::SeqCst),
+            0,
+            "a name outside the declared domains was contacted"
+        );
     }
 
     /// Declared names are resolved; only public (here: loopback, allowed for the test)
