@@ -711,6 +711,15 @@ impl Store {
         .arg(scan.structure_id)
         .fetch_all(&mut *tx)
         .await?;
+        record(
+            &mut *tx,
+            actor,
+            Event::new("scan.start", "structure", scan.structure_id).detail(serde_json::json!({
+                "scan_id": scan_id,
+                "assets": assets.iter().map(|a| a.value.as_str()).collect::<Vec<_>>(),
+            })),
+        )
+        .await?;
         tx.commit().await?;
         let scan = self.get_scan(actor, scan_id).await?;
         Ok(Some(ScanJob {
