@@ -9,6 +9,8 @@ missing=()
 [ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
 # A font, so that the screenshots the tests take show text (Chromium does not pull one in).
 [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
+# The openssl command: the surveillance job test serves a certificate with openssl s_server.
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 
 install_debian_packages() {
 SUDO=""

@@ -11,6 +11,7 @@ pub mod migrate;
 pub mod notify;
 pub mod registry;
 pub mod secrets;
+pub mod surveillance;
 #[cfg(feature = "testing")]
 #[allow(clippy::expect_used, clippy::panic)]
 pub mod testing;

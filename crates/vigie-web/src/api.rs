@@ -51,6 +51,16 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/v1/webhooks"),
     ("DELETE", "/api/v1/webhooks/{id}"),
     ("GET", "/api/v1/notifications"),
+    // Exposure (crate::surveillance::API_ROUTES)
+    ("GET", "/api/v1/exposure"),
+    ("GET", "/api/v1/structures/{id}/surveillance"),
+    ("PUT", "/api/v1/structures/{id}/surveillance"),
+    ("GET", "/api/v1/structures/{id}/scans"),
+    ("POST", "/api/v1/structures/{id}/scans"),
+    ("GET", "/api/v1/structures/{id}/findings"),
+    ("GET", "/api/v1/scans/{id}"),
+    ("GET", "/api/v1/scans/{id}/diff"),
+    ("POST", "/api/v1/findings/{id}/acknowledge"),
 ];
 
 pub fn routes() -> Router<AppState> {

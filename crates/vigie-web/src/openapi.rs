@@ -69,7 +69,7 @@ fn summary(method: &str, path: &str) -> (&'static str, &'static str) {
             "E-mails and webhook deliveries about structures in scope (?structure_id=, ?limit=)",
             "notifications",
         ),
-        _ => ("", "other"),
+        _ => crate::surveillance::api_summary(method, path),
     }
 }
 
@@ -100,6 +100,7 @@ pub fn build() -> Value {
         });
         let ok = match *method {
             "POST" if path.ends_with("/assets") || path.ends_with("/users") => "201",
+            "POST" if path.ends_with("/scans") => "202",
             "PUT" | "DELETE" => "204",
             _ => "200",
         };

@@ -59,6 +59,18 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/notifications"),
     ("POST", "/notifications/webhooks"),
     ("POST", "/notifications/webhooks/{id}/delete"),
+    // Exposure (crate::surveillance::PAGE_ROUTES)
+    ("GET", "/exposure"),
+    ("POST", "/exposure/surveillance"),
+    ("GET", "/structures/{id}/exposure"),
+    ("POST", "/structures/{id}/exposure/scan"),
+    ("POST", "/structures/{id}/exposure/surveillance"),
+    (
+        "POST",
+        "/structures/{id}/exposure/findings/{finding}/acknowledge",
+    ),
+    ("GET", "/structures/{id}/exposure/report"),
+    ("GET", "/structures/{id}/exposure/report.pdf"),
 ];
 
 pub fn routes() -> Router<AppState> {
@@ -115,7 +127,7 @@ pub struct Ctx {
 }
 
 impl Ctx {
-    fn of(a: &crate::auth::Authed) -> Ctx {
+    pub(crate) fn of(a: &crate::auth::Authed) -> Ctx {
         Ctx {
             tr: a.tr(),
             email: Some(a.email.clone()),
@@ -141,7 +153,7 @@ impl Ctx {
 }
 
 /// Renders a page; errors become an error page in the caller's language.
-fn render(t: &impl Template) -> Result<Response, AppError> {
+pub(crate) fn render(t: &impl Template) -> Result<Response, AppError> {
     Ok(Html(t.render()?).into_response())
 }
 
@@ -155,7 +167,7 @@ struct ErrorPage {
 }
 
 /// Turns an error into a page for a signed-in caller.
-fn page_error(a: &crate::auth::Authed, e: AppError) -> Response {
+pub(crate) fn page_error(a: &crate::auth::Authed, e: AppError) -> Response {
     let op = e.log();
     let tr = a.tr();
     let message = match &e {

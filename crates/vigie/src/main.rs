@@ -4,6 +4,7 @@ mod backup_crypt;
 mod config;
 mod demo;
 mod notify;
+mod surveillance;
 mod worker;
 
 use std::io::{BufReader, IsTerminal, Read, Write};
