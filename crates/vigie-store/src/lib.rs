@@ -14,6 +14,7 @@ pub mod registry;
 #[allow(clippy::expect_used, clippy::panic)]
 pub mod testing;
 pub mod users;
+pub mod watch;
 
 pub use actor::Actor;
 pub use db::{Backend, ConnectConfig, Store};

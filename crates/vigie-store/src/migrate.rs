@@ -25,6 +25,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0002_notifications.sql"),
         postgres: include_str!("../migrations/postgres/0002_notifications.sql"),
     },
+    Migration {
+        version: 3,
+        name: "watch",
+        sqlite: include_str!("../migrations/sqlite/0003_watch.sql"),
+        postgres: include_str!("../migrations/postgres/0003_watch.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.
