@@ -235,6 +235,8 @@ pub struct AlertFilter {
     /// Only new and acknowledged alerts.
     pub open_only: bool,
     pub since: Option<i64>,
+    /// Created strictly before.
+    pub until: Option<i64>,
     pub limit: Option<i64>,
 }
 
@@ -1579,6 +1581,9 @@ impl Store {
         if let Some(t) = f.since {
             q.push(" AND a.created_at >= ").bind(t);
         }
+        if let Some(t) = f.until {
+            q.push(" AND a.created_at < ").bind(t);
+        }
         q.push(" ORDER BY CASE WHEN a.status IN ('new', 'acknowledged') THEN 0 ELSE 1 END, a.priority DESC, a.created_at DESC, a.id DESC");
         q.push(" LIMIT ")
             .bind(f.limit.unwrap_or(500).clamp(1, 5000));
@@ -1683,6 +1688,12 @@ impl Store {
         if let Some(r) = &f.region_code {
             q.push(" AND s.region_code = ").bind(r.as_str());
         }
+        if let Some(g) = f.ght_id {
+            q.push(" AND s.ght_id = ").bind(g);
+        }
+        if let Some(t) = f.until {
+            q.push(" AND a.created_at < ").bind(t);
+        }
         q.push(" GROUP BY a.advisory_id");
         let rows: Vec<(i64, i64)> = q.fetch_all(&self.pool).await?;
         let mut out = Vec::new();
@@ -1698,6 +1709,285 @@ impl Store {
                 .then(a.0.ref_id.cmp(&b.0.ref_id))
         });
         Ok(out)
+    }
+}
+
+/// Whom a bulletin is for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BulletinFor {
+    Structure(i64),
+    Region(String),
+    /// Everything the actor's scope covers.
+    Scope,
+}
+
+/// A weekly digest: the alerts raised during one ISO week and the advisories behind them.
+#[derive(Debug, Clone, Serialize)]
+pub struct Bulletin {
+    /// `2026-W47`.
+    pub week: String,
+    pub from: i64,
+    pub to: i64,
+    pub title: String,
+    pub alerts: Vec<Alert>,
+    /// Advisories first matched this week, with the number of structures concerned.
+    pub advisories: Vec<(AdvisoryInfo, i64)>,
+    /// Self-contained HTML (every value escaped).
+    pub html: String,
+    pub text: String,
+}
+
+/// Bounds (unix seconds, [from, to)) of an ISO week `YYYY-Www`; the current week when `None`.
+pub fn iso_week(label: Option<&str>) -> Result<(String, i64, i64), StoreError> {
+    use chrono::Datelike;
+    let monday = match label.map(str::trim).filter(|l| !l.is_empty()) {
+        None => {
+            let d = today();
+            d - chrono::Duration::days(i64::from(d.weekday().num_days_from_monday()))
+        }
+        Some(l) => {
+            let bad = || {
+                StoreError::Invalid(format!(
+                    "week {l:?}: expected YYYY-Www, for example 2026-W47"
+                ))
+            };
+            let (y, w) = l.split_once("-W").ok_or_else(bad)?;
+            let y: i32 = y.parse().map_err(|_| bad())?;
+            let w: u32 = w.parse().map_err(|_| bad())?;
+            chrono::NaiveDate::from_isoywd_opt(y, w, chrono::Weekday::Mon).ok_or_else(bad)?
+        }
+    };
+    let iso = monday.iso_week();
+    let from = monday
+        .and_hms_opt(0, 0, 0)
+        .map(|t| t.and_utc().timestamp())
+        .unwrap_or_default();
+    Ok((
+        format!("{}-W{:02}", iso.year(), iso.week()),
+        from,
+        from + 7 * 86_400,
+    ))
+}
+
+fn bulletin_body(
+    title: &str,
+    week: &str,
+    alerts: &[Alert],
+    advisories: &[(AdvisoryInfo, i64)],
+) -> (String, String) {
+    let mut text = format!("{title}\nSemaine {week}\n\n");
+    let mut html = format!(
+        "<h2>{}</h2><p>Semaine {}</p>",
+        html_escape(title),
+        html_escape(week)
+    );
+    if advisories.is_empty() && alerts.is_empty() {
+        text.push_str("Aucune nouvelle alerte cette semaine.\n");
+        html.push_str("<p>Aucune nouvelle alerte cette semaine.</p>");
+        return (text, html);
+    }
+    if !advisories.is_empty() {
+        text.push_str("Nouveaux avis qui vous concernent :\n");
+        html.push_str("<h3>Nouveaux avis qui vous concernent</h3><table><thead><tr><th scope=\"col\">Avis</th>\
+            <th scope=\"col\">Intitulé</th><th scope=\"col\">Exploitée (KEV)</th><th scope=\"col\">CERT-FR</th>\
+            <th scope=\"col\">CVSS</th><th scope=\"col\">Structures concernées</th></tr></thead><tbody>");
+        for (a, n) in advisories {
+            let cvss = a
+                .cvss()
+                .map(|c| format!("{c:.1}"))
+                .unwrap_or_else(|| "-".into());
+            text.push_str(&format!(
+                "  - {} {}{} (CVSS {cvss}) : {n} structure(s) — {}\n",
+                a.ref_id,
+                if a.kev == 1 { "[exploitée] " } else { "" },
+                if a.certfr.is_empty() {
+                    String::new()
+                } else {
+                    format!("[{}] ", a.certfr)
+                },
+                truncate(&a.title, 120)
+            ));
+            html.push_str(&format!(
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{n}</td></tr>",
+                html_escape(&a.ref_id),
+                html_escape(&truncate(&a.title, 200)),
+                if a.kev == 1 { "oui" } else { "non" },
+                html_escape(&a.certfr.replace(',', ", ")),
+                html_escape(&cvss)
+            ));
+        }
+        html.push_str("</tbody></table>");
+        text.push('\n');
+    }
+    if !alerts.is_empty() {
+        text.push_str("Alertes de la semaine :\n");
+        html.push_str("<h3>Alertes de la semaine</h3><table><thead><tr><th scope=\"col\">Structure</th>\
+            <th scope=\"col\">Alerte</th><th scope=\"col\">Produit</th><th scope=\"col\">Version</th>\
+            <th scope=\"col\">Priorité</th><th scope=\"col\">Statut</th></tr></thead><tbody>");
+        for a in alerts {
+            let p = product_name(&a.product);
+            text.push_str(&format!(
+                "  - {} : {} {} {} (priorité {}, {})\n",
+                a.structure_name, a.ref_id, p, a.version, a.priority, a.status
+            ));
+            html.push_str(&format!(
+                "<tr><td>{}</td><td><a href=\"/watch/alerts/{}\">{}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                html_escape(&a.structure_name),
+                a.id,
+                html_escape(&a.ref_id),
+                html_escape(&p),
+                html_escape(&a.version),
+                a.priority,
+                html_escape(&a.status)
+            ));
+        }
+        html.push_str("</tbody></table>");
+    }
+    (text, html)
+}
+
+impl Store {
+    /// The bulletin of one ISO week (the current one when `week` is `None`) for a structure, a
+    /// region or the actor's whole scope.
+    pub async fn watch_bulletin(
+        &self,
+        actor: &Actor,
+        target: &BulletinFor,
+        week: Option<&str>,
+    ) -> Result<Bulletin, StoreError> {
+        actor.require(Permission::ReadVulnerabilities)?;
+        let (week, from, to) = iso_week(week)?;
+        let mut f = AlertFilter {
+            since: Some(from),
+            until: Some(to),
+            limit: Some(5000),
+            ..Default::default()
+        };
+        let title = match target {
+            BulletinFor::Structure(id) => {
+                f.structure_id = Some(*id);
+                let mut conn = self.pool.acquire().await?;
+                ensure_structure(&mut conn, actor, *id).await?;
+                let (n,): (String,) = Sql::new("SELECT name FROM structures WHERE id = $1")
+                    .arg(*id)
+                    .fetch_one(&mut *conn)
+                    .await?;
+                format!("Bulletin de veille Vigie — {n}")
+            }
+            BulletinFor::Region(code) => {
+                f.region_code = Some(code.clone());
+                let name = vigie_domain::geo::region(code).map_or(code.as_str(), |r| r.name);
+                format!("Bulletin de veille Vigie — région {name}")
+            }
+            BulletinFor::Scope => "Bulletin de veille Vigie".to_string(),
+        };
+        let alerts = self.list_alerts(actor, &f).await?;
+        let advisories = self.watch_new_advisories(actor, from, &f).await?;
+        let (text, html) = bulletin_body(&title, &week, &alerts, &advisories);
+        Ok(Bulletin {
+            week,
+            from,
+            to,
+            title,
+            alerts,
+            advisories,
+            html,
+            text,
+        })
+    }
+
+    /// Queues the bulletins of a week (default: the previous, complete week) for every structure
+    /// and every region that had alerts in it. Dedup keys carry the ISO week: a bulletin is sent
+    /// once. Returns the number of notification rows written.
+    pub async fn watch_queue_bulletins(
+        &self,
+        actor: &Actor,
+        week: Option<&str>,
+    ) -> Result<usize, StoreError> {
+        actor.require(Permission::ManageIntel)?;
+        let week = match week {
+            Some(w) => w.to_string(),
+            None => {
+                let (_, from, _) = iso_week(None)?;
+                let prev = chrono::DateTime::from_timestamp(from - 86_400, 0)
+                    .map(|d| d.date_naive())
+                    .unwrap_or_else(today);
+                use chrono::Datelike;
+                let w = prev.iso_week();
+                format!("{}-W{:02}", w.year(), w.week())
+            }
+        };
+        let (week, from, to) = iso_week(Some(&week))?;
+        let mut q = Sql::new(
+            "SELECT DISTINCT a.structure_id, s.region_code FROM watch_alerts a JOIN structures s ON s.id = a.structure_id \
+             WHERE a.created_at >= ",
+        );
+        q.bind(from)
+            .push(" AND a.created_at < ")
+            .bind(to)
+            .push(" AND ");
+        actor.scope_structures(&mut q, "s");
+        q.push(" ORDER BY a.structure_id");
+        let rows: Vec<(i64, String)> = q.fetch_all(&self.pool).await?;
+        let mut regions: Vec<String> = rows.iter().map(|r| r.1.clone()).collect();
+        regions.sort();
+        regions.dedup();
+        let mut targets: Vec<(BulletinFor, Audience, String)> = rows
+            .iter()
+            .map(|(id, _)| {
+                (
+                    BulletinFor::Structure(*id),
+                    Audience::Structure(*id),
+                    format!("watch.bulletin:{week}:structure:{id}"),
+                )
+            })
+            .collect();
+        targets.extend(regions.into_iter().map(|r| {
+            (
+                BulletinFor::Region(r.clone()),
+                Audience::Region(r.clone()),
+                format!("watch.bulletin:{week}:region:{r}"),
+            )
+        }));
+        let mut n = 0;
+        for (target, audience, key) in targets {
+            let b = self.watch_bulletin(actor, &target, Some(&week)).await?;
+            let link = match &target {
+                BulletinFor::Structure(id) => format!("/watch/bulletin?structure={id}&week={week}"),
+                BulletinFor::Region(r) => format!("/watch/bulletin?region={r}&week={week}"),
+                BulletinFor::Scope => format!("/watch/bulletin?week={week}"),
+            };
+            let mut tx = self.pool.begin().await?;
+            let ids = notify::queue(
+                &mut tx,
+                &NewNotification {
+                    audience,
+                    event: "watch.bulletin".into(),
+                    subject: format!("[Vigie] {} — semaine {week}", b.title),
+                    text: format!("{}\nLe bulletin en ligne : {link}\n", b.text),
+                    html: Some(format!(
+                        "{}<p><a href=\"{link}\">Le bulletin en ligne</a></p>",
+                        b.html
+                    )),
+                    payload: serde_json::json!({
+                        "week": week, "alerts": b.alerts.len(), "advisories": b.advisories.len(),
+                    }),
+                    link: Some(link),
+                    dedup_key: key.clone(),
+                },
+            )
+            .await?;
+            record(
+                &mut *tx,
+                actor,
+                Event::new("watch.bulletin.queue", "watch_bulletin", &key)
+                    .detail(serde_json::json!({ "notifications": ids.len() })),
+            )
+            .await?;
+            tx.commit().await?;
+            n += ids.len();
+        }
+        Ok(n)
     }
 }
 

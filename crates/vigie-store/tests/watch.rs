@@ -375,6 +375,43 @@ async fn a_new_item_is_matched_against_stored_advisories_and_bad_records_never_s
             .await
             .unwrap();
         assert!(new.is_empty(), "{}: {new:?}", db.name);
+        // The bulletin of this week lists it, for the structure and its region; queued once.
+        let b = s
+            .watch_bulletin(&system(), &watch::BulletinFor::Structure(a), None)
+            .await
+            .unwrap();
+        assert!(b.html.contains("CVE-2022-27518") && b.text.contains("CVE-2022-27518"));
+        assert!(b.title.contains("FLEYRIAT"), "{}", b.title);
+        let r = s
+            .watch_bulletin(&system(), &watch::BulletinFor::Region("84".into()), None)
+            .await
+            .unwrap();
+        assert_eq!(r.advisories.len(), 1);
+        let other = s
+            .watch_bulletin(&system(), &watch::BulletinFor::Region("11".into()), None)
+            .await
+            .unwrap();
+        assert!(other.alerts.is_empty() && other.html.contains("Aucune nouvelle alerte"));
+        let (week, _, _) = watch::iso_week(None).unwrap();
+        let n = s
+            .watch_queue_bulletins(&system(), Some(&week))
+            .await
+            .unwrap();
+        assert_eq!(
+            n, 1,
+            "{}: the RSSI of the structure (no regional analyst here)",
+            db.name
+        );
+        assert_eq!(
+            s.watch_queue_bulletins(&system(), Some(&week))
+                .await
+                .unwrap(),
+            0
+        );
+        assert!(matches!(
+            watch::iso_week(Some("2026-47")),
+            Err(StoreError::Invalid(_))
+        ));
         // Unknown products and empty versions are refused with where and why.
         let e = s
             .add_inventory_item(&system(), a, &item("nginx-plus-turbo", "1.0"))

@@ -3,6 +3,8 @@
 mod config;
 mod demo;
 mod notify;
+#[path = "watch.rs"]
+mod vuln_watch;
 mod worker;
 
 use std::io::{BufReader, IsTerminal, Read, Write};
@@ -85,6 +87,9 @@ enum Command {
     /// Vulnerability watch on files, standalone.
     #[command(subcommand)]
     Intel(vigie_intel::cli::IntelCommand),
+    /// Vulnerability watch against the database: ingest advisories, source freshness, bulletins.
+    #[command(subcommand)]
+    Watch(vuln_watch::WatchCommand),
 }
 
 #[derive(Subcommand)]
@@ -468,6 +473,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 .with_context(|| format!("cannot write {}", out.display()))?;
             println!("{} rows written to {}", c.total(), out.display());
             Ok(())
+        }
+        Command::Watch(cmd) => {
+            let store = open(&cfg).await?;
+            vuln_watch::command(&store, cmd).await
         }
         Command::Demo => {
             let store = open(&cfg).await?;

@@ -17,6 +17,8 @@ pub const KINDS: &[&str] = &[
     "maintenance.purge_sessions",
     "system.sleep",
     vigie_store::notify::DELIVER_JOB,
+    vigie_store::watch::INGEST_JOB,
+    crate::vuln_watch::BULLETIN_JOB,
 ];
 
 /// What a job handler has at hand.
@@ -41,6 +43,8 @@ async fn run_job(ctx: &Ctx, job: &Job) -> anyhow::Result<()> {
                 .deliver(store, id, job.attempts >= job.max_attempts)
                 .await
         }
+        vigie_store::watch::INGEST_JOB => crate::vuln_watch::ingest_job(store, &payload).await,
+        crate::vuln_watch::BULLETIN_JOB => crate::vuln_watch::bulletin_job(store, &payload).await,
         "maintenance.purge_sessions" => {
             let n = store.purge_expired_sessions().await?;
             tracing::info!(purged = n, "expired sessions purged");
@@ -183,6 +187,7 @@ pub async fn scheduler(store: Store, cfg: Config, mut shutdown: watch::Receiver<
         {
             tracing::warn!(error = %e, "scheduler: cannot queue housekeeping");
         }
+        crate::vuln_watch::schedule(&store).await;
         tokio::select! {
             _ = tokio::time::sleep(Duration::from_secs(cfg.scheduler.tick_secs.max(5))) => {}
             _ = shutdown.changed() => return,
