@@ -46,6 +46,16 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/v1/imports/finess"),
     ("POST", "/api/v1/imports/ght"),
     ("GET", "/api/v1/jobs"),
+    // Vulnerability watch (crate::watch::API_ROUTES).
+    ("GET", "/api/v1/structures/{id}/inventory"),
+    ("POST", "/api/v1/structures/{id}/inventory"),
+    ("DELETE", "/api/v1/structures/{id}/inventory/{item}"),
+    ("POST", "/api/v1/structures/{id}/inventory/import"),
+    ("GET", "/api/v1/alerts"),
+    ("GET", "/api/v1/alerts/{id}"),
+    ("POST", "/api/v1/alerts/{id}/triage"),
+    ("GET", "/api/v1/watch/bulletin"),
+    ("GET", "/api/v1/watch/sources"),
 ];
 
 pub fn routes() -> Router<AppState> {
@@ -71,6 +81,7 @@ pub fn routes() -> Router<AppState> {
         .route("/imports/finess", post(import_finess))
         .route("/imports/ght", post(import_ght))
         .route("/jobs", get(jobs))
+        .merge(crate::watch::api_routes())
         .fallback(|| async { AppError::NotFound })
 }
 

@@ -8,6 +8,7 @@ pub mod oidc;
 pub mod openapi;
 pub mod pages;
 pub mod security;
+pub mod watch;
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};

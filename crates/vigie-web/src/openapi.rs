@@ -59,7 +59,7 @@ fn summary(method: &str, path: &str) -> (&'static str, &'static str) {
             "imports",
         ),
         ("GET", "/api/v1/jobs") => ("The job queue (administrators)", "operations"),
-        _ => ("", "other"),
+        _ => crate::watch::api_summary(method, path).unwrap_or(("", "other")),
     }
 }
 
@@ -89,7 +89,13 @@ pub fn build() -> Value {
             "404": { "description": "Not found, or outside the caller's scope (never told apart)" }
         });
         let ok = match *method {
-            "POST" if path.ends_with("/assets") || path.ends_with("/users") => "201",
+            "POST"
+                if path.ends_with("/assets")
+                    || path.ends_with("/users")
+                    || path.ends_with("/inventory") =>
+            {
+                "201"
+            }
             "PUT" | "DELETE" => "204",
             _ => "200",
         };

@@ -56,6 +56,15 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/account/password"),
     ("POST", "/account/tokens"),
     ("POST", "/account/tokens/{id}/revoke"),
+    // Vulnerability watch (crate::watch::PAGE_ROUTES).
+    ("POST", "/structures/{id}/inventory"),
+    ("POST", "/structures/{id}/inventory/{item}/delete"),
+    ("POST", "/structures/{id}/inventory/import"),
+    ("GET", "/watch/alerts"),
+    ("GET", "/watch/alerts/{id}"),
+    ("POST", "/watch/alerts/{id}/triage"),
+    ("GET", "/watch/bulletin"),
+    ("GET", "/watch/sources"),
 ];
 
 pub fn routes() -> Router<AppState> {
@@ -92,6 +101,7 @@ pub fn routes() -> Router<AppState> {
         .route("/account/password", get(account).post(account_password))
         .route("/account/tokens", post(account_token))
         .route("/account/tokens/{id}/revoke", post(account_token_revoke))
+        .merge(crate::watch::page_routes())
 }
 
 /// What every page's layout needs.
@@ -105,7 +115,7 @@ pub struct Ctx {
 }
 
 impl Ctx {
-    fn of(a: &crate::auth::Authed) -> Ctx {
+    pub(crate) fn of(a: &crate::auth::Authed) -> Ctx {
         Ctx {
             tr: a.tr(),
             email: Some(a.email.clone()),
@@ -129,7 +139,7 @@ impl Ctx {
 }
 
 /// Renders a page; errors become an error page in the caller's language.
-fn render(t: &impl Template) -> Result<Response, AppError> {
+pub(crate) fn render(t: &impl Template) -> Result<Response, AppError> {
     Ok(Html(t.render()?).into_response())
 }
 
@@ -143,7 +153,7 @@ struct ErrorPage {
 }
 
 /// Turns an error into a page for a signed-in caller.
-fn page_error(a: &crate::auth::Authed, e: AppError) -> Response {
+pub(crate) fn page_error(a: &crate::auth::Authed, e: AppError) -> Response {
     let op = e.log();
     let tr = a.tr();
     let message = match &e {
@@ -983,6 +993,7 @@ struct StructurePage {
     assets: Vec<Asset>,
     can_write: bool,
     can_assets: bool,
+    watch: crate::watch::StructureWatch,
 }
 
 async fn structure(State(st): State<AppState>, Page(a): Page, Path(id): Path<i64>) -> Response {
@@ -1006,7 +1017,9 @@ async fn structure(State(st): State<AppState>, Page(a): Page, Path(id): Path<i64
             })
             .collect();
         let assets = st.store.list_assets(&a.actor, id).await?;
+        let watch = crate::watch::structure_section(&st, &a, id).await?;
         render(&StructurePage {
+            watch,
             ctx: Ctx::of(&a),
             s,
             contacts,
