@@ -1,8 +1,16 @@
 #!/usr/bin/env bash
-# Installs, on a fresh Debian machine, what Vigie's browser end-to-end tests need:
+# Installs, on a fresh Debian machine, what Vigie's end-to-end tests need: aiosmtpd (pip) and,
+# for the browser tests,
 # Debian's Chromium and its WebDriver (chromedriver). Idempotent and quiet: does
 # nothing when both are already there. Needs root (or sudo) for apt-get.
 set -euo pipefail
+
+# The vulnerability-watch end-to-end test (crates/vigie/tests/watch_e2e.rs) runs a real SMTP
+# server on loopback: python's aiosmtpd, from PyPI.
+if ! python3 -c "import aiosmtpd" >/dev/null 2>&1; then
+    echo "install-test-deps: installing aiosmtpd (pip)" >&2
+    python3 -m pip install --quiet aiosmtpd
+fi
 
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
