@@ -503,3 +503,46 @@ async fn csv_and_cyclonedx_imports_report_per_line_problems() {
         db.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn end_of_life_is_an_alert_of_its_own_that_closes_on_a_supported_version() {
+    for db in testing::all().await {
+        let s = &db.store;
+        let (a, _) = seeded(&db).await;
+        let eol = corpus(&data().join("endoflife-date/products-index.json"));
+        let r = s.watch_ingest(&system(), &eol, "eol.json").await.unwrap();
+        assert!(r.added > 100, "{r:?}");
+        // FortiOS 6.4: end of support 2024-09-30.
+        let (declared, new) = s
+            .add_inventory_item(&system(), a, &item("fortios", "6.4.15"))
+            .await
+            .unwrap();
+        assert_eq!(new.len(), 1, "{}", db.name);
+        let (al, adv) = s.get_alert(&system(), new[0]).await.unwrap();
+        assert_eq!(
+            (al.kind.as_str(), al.ref_id.as_str()),
+            ("eol", "EOL:fortios:6.4")
+        );
+        assert!(adv.is_none());
+        assert!(al.title.contains("30/09/2024"), "{}", al.title);
+        // 7.6 is supported until 2030: the end-of-life alert closes by itself.
+        s.add_inventory_item(&system(), a, &item("fortios", "7.6.0"))
+            .await
+            .unwrap();
+        let (al, _) = s.get_alert(&system(), al.id).await.unwrap();
+        assert_eq!(
+            (al.status.as_str(), al.auto_closed),
+            ("fixed", 1),
+            "{}",
+            db.name
+        );
+        assert_eq!(
+            s.list_inventory(&system(), a).await.unwrap()[0].id,
+            declared.id
+        );
+        // Re-ingesting the same data changes nothing.
+        let r = s.watch_ingest(&system(), &eol, "eol.json").await.unwrap();
+        assert_eq!((r.added, r.changed, r.alerts_new), (0, 0, 0), "{r:?}");
+        db.cleanup().await;
+    }
+}
