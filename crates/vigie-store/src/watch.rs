@@ -492,22 +492,32 @@ fn confidence_name(c: Confidence) -> &'static str {
     }
 }
 
+/// An existing alert: id, status, auto_closed.
+type Existing = (i64, String, i64);
+
 /// Inserts or refreshes an alert; a new one is notified. Returns the id when it is new.
+/// `known`: the existing alert when the caller already looked it up (`Some(None)`: none).
 async fn upsert_alert(
     conn: &mut AnyConnection,
     d: &Draft<'_>,
+    known: Option<Option<Existing>>,
     names: &mut HashMap<i64, String>,
 ) -> Result<Option<i64>, StoreError> {
     let at = now();
     let reasons = serde_json::to_string(&d.reasons).unwrap_or_else(|_| "[]".into());
-    let old: Option<(i64, String, i64)> = Sql::new(
-        "SELECT id, status, auto_closed FROM watch_alerts WHERE inventory_id = $1 AND kind = $2 AND ref_id = $3",
-    )
-    .arg(d.inventory_id)
-    .arg(d.kind)
-    .arg(d.ref_id.as_str())
-    .fetch_optional(&mut *conn)
-    .await?;
+    let old: Option<Existing> = match known {
+        Some(k) => k,
+        None => {
+            Sql::new(
+                "SELECT id, status, auto_closed FROM watch_alerts WHERE inventory_id = $1 AND kind = $2 AND ref_id = $3",
+            )
+            .arg(d.inventory_id)
+            .arg(d.kind)
+            .arg(d.ref_id.as_str())
+            .fetch_optional(&mut *conn)
+            .await?
+        }
+    };
     if let Some((id, status, auto)) = old {
         // A version that went back into an affected range reopens what was closed automatically;
         // a decision taken by a person stays.
@@ -723,6 +733,41 @@ async fn apply_advisory(
     let findings = evaluate(cat, info, recs, items);
     let mut out = Outcome::default();
     let mut found = HashSet::new();
+    // One query for the alerts this advisory already has, and one per thousand structures for
+    // their names, instead of one of each per alert.
+    let existing: HashMap<i64, Existing> = if findings.is_empty() {
+        HashMap::new()
+    } else {
+        Sql::new(
+            "SELECT inventory_id, id, status, auto_closed FROM watch_alerts WHERE advisory_id = $1 AND kind = 'vuln' \
+             AND inventory_id IS NOT NULL",
+        )
+        .arg(info.id)
+        .fetch_all::<(i64, i64, String, i64), _>(&mut *conn)
+        .await?
+        .into_iter()
+        .map(|(inv, id, st, auto)| (inv, (id, st, auto)))
+        .collect()
+    };
+    let mut wanted: Vec<i64> = findings
+        .iter()
+        .filter_map(|f| items.get(f.item))
+        .map(|i| i.structure_id)
+        .filter(|id| !names.contains_key(id))
+        .collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    for part in wanted.chunks(1000) {
+        let mut q = Sql::new("SELECT id, name FROM structures WHERE id IN (");
+        for (n, id) in part.iter().enumerate() {
+            if n > 0 {
+                q.push(", ");
+            }
+            q.bind(*id);
+        }
+        q.push(")");
+        names.extend(q.fetch_all::<(i64, String), _>(&mut *conn).await?);
+    }
     let title = if info.title.is_empty() {
         recs.kev
             .as_ref()
@@ -759,7 +804,8 @@ async fn apply_advisory(
             kev: f.priority.kev,
             exposed: item.exposed == 1,
         };
-        if let Some(id) = upsert_alert(conn, &d, names).await? {
+        let known = Some(existing.get(&item.id).cloned());
+        if let Some(id) = upsert_alert(conn, &d, known, names).await? {
             out.new_ids.push(id);
         }
     }
@@ -824,7 +870,7 @@ async fn apply_eol(
             kev: false,
             exposed: f.exposed,
         };
-        if let Some(id) = upsert_alert(conn, &d, names).await? {
+        if let Some(id) = upsert_alert(conn, &d, None, names).await? {
             out.new_ids.push(id);
         }
     }
