@@ -40,7 +40,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
     install_debian_packages
 fi
 
-# A real SMTP server for the notification tests: aiosmtpd from PyPI (pinned), run by the tests on
+# A real SMTP server for the notification and vulnerability-watch end-to-end tests: aiosmtpd from PyPI (pinned), run by the tests on
 # a loopback port with its Mailbox handler.
 if ! python3 -c 'import aiosmtpd' 2>/dev/null; then
     echo "install-test-deps: installing aiosmtpd (PyPI)" >&2

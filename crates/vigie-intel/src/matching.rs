@@ -830,6 +830,56 @@ impl Matcher {
     }
 }
 
+/// The catalogue products an advisory concerns (CNA/ADP `affected` names and CPEs, and the CPEs of
+/// the vulnerable entries of its NVD configurations), sorted and without duplicates. This is what
+/// a store indexes to find the inventories an advisory concerns without scanning them all.
+pub fn advisory_products(catalog: &Catalog, adv: &Advisory) -> Vec<String> {
+    let mut ids: Vec<String> = Vec::new();
+    let mut add = |v: Vec<&str>| ids.extend(v.into_iter().map(str::to_string));
+    for a in &adv.affected {
+        add(catalog.resolve_cve(&a.vendor, &a.product));
+        for c in &a.cpes {
+            if let Ok(c) = Cpe::parse(c) {
+                if let (Some(v), Some(p)) = (c.vendor.as_value(), c.product.as_value()) {
+                    add(catalog.resolve_cpe(v, p));
+                }
+            }
+        }
+    }
+    for cfg in &adv.configurations {
+        for node in &cfg.nodes {
+            for m in node.matches.iter().filter(|m| m.vulnerable) {
+                if let Ok(c) = Cpe::parse(&m.criteria) {
+                    if let (Some(v), Some(p)) = (c.vendor.as_value(), c.product.as_value()) {
+                        add(catalog.resolve_cpe(v, p));
+                    }
+                }
+            }
+        }
+    }
+    ids.sort();
+    ids.dedup();
+    ids
+}
+
+/// The catalogue products a KEV entry names.
+pub fn kev_products(catalog: &Catalog, e: &KevEntry) -> Vec<String> {
+    let mut ids: Vec<String> = catalog
+        .resolve_kev(&e.vendor_project, &e.product)
+        .into_iter()
+        .map(str::to_string)
+        .collect();
+    ids.sort();
+    ids.dedup();
+    ids
+}
+
+/// Whether a record carries version data (CNA/ADP version entries or NVD configurations): a KEV
+/// entry whose CVE has none is matched at product level only ([`Matcher::match_kev_entry`]).
+pub fn has_version_data(adv: &Advisory) -> bool {
+    adv.affected.iter().any(|p| !p.versions.is_empty()) || !adv.configurations.is_empty()
+}
+
 /// The release cycle whose numbers prefix the version (longest prefix wins).
 fn find_cycle<'a>(releases: &'a [ReleaseCycle], v: &Version) -> Option<&'a ReleaseCycle> {
     let mut best: Option<(usize, &ReleaseCycle)> = None;

@@ -16,6 +16,7 @@ pub mod surveillance;
 #[allow(clippy::expect_used, clippy::panic)]
 pub mod testing;
 pub mod users;
+pub mod watch;
 
 pub use actor::Actor;
 pub use db::{Backend, ConnectConfig, Store};

@@ -26,6 +26,12 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0002_notifications.sql"),
     },
     Migration {
+        version: 3,
+        name: "watch",
+        sqlite: include_str!("../migrations/sqlite/0003_watch.sql"),
+        postgres: include_str!("../migrations/postgres/0003_watch.sql"),
+    },
+    Migration {
         version: 4,
         name: "surveillance",
         sqlite: include_str!("../migrations/sqlite/0004_surveillance.sql"),

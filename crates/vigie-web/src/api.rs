@@ -61,6 +61,16 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/v1/scans/{id}"),
     ("GET", "/api/v1/scans/{id}/diff"),
     ("POST", "/api/v1/findings/{id}/acknowledge"),
+    // Vulnerability watch (crate::watch::API_ROUTES).
+    ("GET", "/api/v1/structures/{id}/inventory"),
+    ("POST", "/api/v1/structures/{id}/inventory"),
+    ("DELETE", "/api/v1/structures/{id}/inventory/{item}"),
+    ("POST", "/api/v1/structures/{id}/inventory/import"),
+    ("GET", "/api/v1/alerts"),
+    ("GET", "/api/v1/alerts/{id}"),
+    ("POST", "/api/v1/alerts/{id}/triage"),
+    ("GET", "/api/v1/watch/bulletin"),
+    ("GET", "/api/v1/watch/sources"),
 ];
 
 pub fn routes() -> Router<AppState> {
@@ -92,6 +102,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/webhooks/{id}", delete(notifications::api_delete_webhook))
         .route("/notifications", get(notifications::api_list_notifications))
+        .merge(crate::watch::api_routes())
         .fallback(|| async { AppError::NotFound })
 }
 

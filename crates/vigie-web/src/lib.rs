@@ -10,6 +10,7 @@ pub mod pages;
 pub mod security;
 pub mod surveillance;
 pub mod surveillance_pdf;
+pub mod watch;
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -69,7 +69,8 @@ fn summary(method: &str, path: &str) -> (&'static str, &'static str) {
             "E-mails and webhook deliveries about structures in scope (?structure_id=, ?limit=)",
             "notifications",
         ),
-        _ => crate::surveillance::api_summary(method, path),
+        _ => crate::watch::api_summary(method, path)
+            .unwrap_or_else(|| crate::surveillance::api_summary(method, path)),
     }
 }
 
@@ -99,8 +100,15 @@ pub fn build() -> Value {
             "404": { "description": "Not found, or outside the caller's scope (never told apart)" }
         });
         let ok = match *method {
-            "POST" if path.ends_with("/assets") || path.ends_with("/users") => "201",
             "POST" if path.ends_with("/scans") => "202",
+            "POST"
+                if path.ends_with("/assets")
+                    || path.ends_with("/users")
+                    || path.ends_with("/inventory")
+                    || path.ends_with("/webhooks") =>
+            {
+                "201"
+            }
             "PUT" | "DELETE" => "204",
             _ => "200",
         };

@@ -71,6 +71,15 @@ pub const ROUTES: &[(&str, &str)] = &[
     ),
     ("GET", "/structures/{id}/exposure/report"),
     ("GET", "/structures/{id}/exposure/report.pdf"),
+    // Vulnerability watch (crate::watch::PAGE_ROUTES).
+    ("POST", "/structures/{id}/inventory"),
+    ("POST", "/structures/{id}/inventory/{item}/delete"),
+    ("POST", "/structures/{id}/inventory/import"),
+    ("GET", "/watch/alerts"),
+    ("GET", "/watch/alerts/{id}"),
+    ("POST", "/watch/alerts/{id}/triage"),
+    ("GET", "/watch/bulletin"),
+    ("GET", "/watch/sources"),
 ];
 
 pub fn routes() -> Router<AppState> {
@@ -113,6 +122,7 @@ pub fn routes() -> Router<AppState> {
         .route("/account/password", get(account).post(account_password))
         .route("/account/tokens", post(account_token))
         .route("/account/tokens/{id}/revoke", post(account_token_revoke))
+        .merge(crate::watch::page_routes())
 }
 
 /// What every page's layout needs.
@@ -1009,6 +1019,7 @@ struct StructurePage {
     assets: Vec<Asset>,
     can_write: bool,
     can_assets: bool,
+    watch: crate::watch::StructureWatch,
 }
 
 async fn structure(State(st): State<AppState>, Page(a): Page, Path(id): Path<i64>) -> Response {
@@ -1032,7 +1043,9 @@ async fn structure(State(st): State<AppState>, Page(a): Page, Path(id): Path<i64
             })
             .collect();
         let assets = st.store.list_assets(&a.actor, id).await?;
+        let watch = crate::watch::structure_section(&st, &a, id).await?;
         render(&StructurePage {
+            watch,
             ctx: Ctx::of(&a),
             s,
             contacts,

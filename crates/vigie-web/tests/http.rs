@@ -192,6 +192,11 @@ fn allowed(r: Role, what: &str) -> bool {
             Admin | CertAnalyst | RegionalAnalyst | GhtOfficer | StructureAdmin
         ),
         "manage_surveillance" => matches!(r, Admin | CertAnalyst | RegionalAnalyst),
+        "write_inventory" => matches!(
+            r,
+            Admin | CertAnalyst | RegionalAnalyst | GhtOfficer | StructureAdmin
+        ),
+        "manage_intel" => matches!(r, Admin | CertAnalyst),
         other => panic!("unknown capability {other}"),
     }
 }
@@ -685,6 +690,124 @@ async fn api_authorization_matrix() {
                     expect(r, "notify", scoped, none),
                 );
             }
+            // Vulnerability watch: one alert per structure (FortiOS 7.0.12, CVE-2024-55591).
+            let (al_in, al_out) = (
+                watch_alert(&app.store, inn).await,
+                watch_alert(&app.store, out).await,
+            );
+            check(
+                "GET",
+                "/api/v1/alerts",
+                "/alerts".into(),
+                api(&c, &app, tok, Method::GET, "/api/v1/alerts", None, None).await,
+                ok,
+            );
+            check(
+                "GET",
+                "/api/v1/watch/bulletin",
+                "/watch/bulletin".into(),
+                api(
+                    &c,
+                    &app,
+                    tok,
+                    Method::GET,
+                    "/api/v1/watch/bulletin",
+                    None,
+                    None,
+                )
+                .await,
+                ok,
+            );
+            check(
+                "GET",
+                "/api/v1/watch/sources",
+                "/watch/sources".into(),
+                api(
+                    &c,
+                    &app,
+                    tok,
+                    Method::GET,
+                    "/api/v1/watch/sources",
+                    None,
+                    None,
+                )
+                .await,
+                expect(r, "manage_intel", true, ok),
+            );
+            for (id, alert, scoped) in [(inn, al_in, true), (out, al_out, false)] {
+                let p = format!("/api/v1/structures/{id}/inventory");
+                check(
+                    "GET",
+                    "/api/v1/structures/{id}/inventory",
+                    p.clone(),
+                    api(&c, &app, tok, Method::GET, &p, None, None).await,
+                    expect(r, "read", scoped, ok),
+                );
+                let body = serde_json::json!({ "product": "fortios", "version": "7.4.3", "location": format!("api-{}", r.as_str()) });
+                check(
+                    "POST",
+                    "/api/v1/structures/{id}/inventory",
+                    p.clone(),
+                    api(&c, &app, tok, Method::POST, &p, Some(body), None).await,
+                    expect(r, "write_inventory", scoped, created),
+                );
+                let p = format!("/api/v1/structures/{id}/inventory/import");
+                check(
+                    "POST",
+                    "/api/v1/structures/{id}/inventory/import",
+                    p.clone(),
+                    api(
+                        &c,
+                        &app,
+                        tok,
+                        Method::POST,
+                        &p,
+                        None,
+                        Some(b"product,version\nfortios,7.4.3\n"),
+                    )
+                    .await,
+                    expect(r, "write_inventory", scoped, ok),
+                );
+                let item = watch_item(
+                    &app.store,
+                    if id == 999_999 { w.fleyriat } else { id },
+                    &format!("adel-{}", r.as_str()),
+                )
+                .await;
+                let p = format!("/api/v1/structures/{id}/inventory/{item}");
+                check(
+                    "DELETE",
+                    "/api/v1/structures/{id}/inventory/{item}",
+                    p.clone(),
+                    api(&c, &app, tok, Method::DELETE, &p, None, None).await,
+                    expect(r, "write_inventory", scoped, none),
+                );
+                let p = format!("/api/v1/alerts/{alert}");
+                check(
+                    "GET",
+                    "/api/v1/alerts/{id}",
+                    p.clone(),
+                    api(&c, &app, tok, Method::GET, &p, None, None).await,
+                    expect(r, "read", scoped, ok),
+                );
+                let p = format!("/api/v1/alerts/{alert}/triage");
+                check(
+                    "POST",
+                    "/api/v1/alerts/{id}/triage",
+                    p.clone(),
+                    api(
+                        &c,
+                        &app,
+                        tok,
+                        Method::POST,
+                        &p,
+                        Some(serde_json::json!({ "status": "acknowledged" })),
+                        None,
+                    )
+                    .await,
+                    expect(r, "triage", scoped, ok),
+                );
+            }
         }
         // Every route of the API is in the matrix, and every one refuses anonymous callers.
         for (m, route) in vigie_web::api::ROUTES {
@@ -695,6 +818,7 @@ async fn api_authorization_matrix() {
             let path = route
                 .replace("{id}", "1")
                 .replace("{asset}", "1")
+                .replace("{item}", "1")
                 .replace("{role}", "dpo");
             let got = api(
                 &c,
@@ -922,6 +1046,92 @@ async fn pages_authorization_matrix() {
                     p.clone(),
                     post(p, vec![]).await,
                     expect(r, "write_assets", scoped, see_other),
+                );
+            }
+            // Vulnerability watch.
+            let (al_in, al_out) = (
+                watch_alert(&app.store, inn).await,
+                watch_alert(&app.store, out).await,
+            );
+            for (m, route) in [("GET", "/watch/alerts"), ("GET", "/watch/bulletin")] {
+                check(m, route, route.into(), get(route.into()).await, ok);
+            }
+            check(
+                "GET",
+                "/watch/sources",
+                "/watch/sources".into(),
+                get("/watch/sources".into()).await,
+                expect(r, "manage_intel", true, ok),
+            );
+            for (id, alert, scoped) in [(inn, al_in, true), (out, al_out, false)] {
+                check(
+                    "GET",
+                    "/watch/alerts/{id}",
+                    format!("/watch/alerts/{alert}"),
+                    get(format!("/watch/alerts/{alert}")).await,
+                    expect(r, "read", scoped, ok),
+                );
+                check(
+                    "POST",
+                    "/watch/alerts/{id}/triage",
+                    format!("/watch/alerts/{alert}/triage"),
+                    post(
+                        format!("/watch/alerts/{alert}/triage"),
+                        vec![("status", "acknowledged".into())],
+                    )
+                    .await,
+                    expect(r, "triage", scoped, see_other),
+                );
+                check(
+                    "POST",
+                    "/structures/{id}/inventory",
+                    format!("/structures/{id}/inventory"),
+                    post(
+                        format!("/structures/{id}/inventory"),
+                        vec![
+                            ("product", "fortios".into()),
+                            ("version", "7.4.3".into()),
+                            ("location", format!("page-{}", r.as_str())),
+                        ],
+                    )
+                    .await,
+                    expect(r, "write_inventory", scoped, see_other),
+                );
+                let item = watch_item(
+                    &app.store,
+                    if id == 999_999 { w.fleyriat } else { id },
+                    &format!("pdel-{}", r.as_str()),
+                )
+                .await;
+                let p = format!("/structures/{id}/inventory/{item}/delete");
+                check(
+                    "POST",
+                    "/structures/{id}/inventory/{item}/delete",
+                    p.clone(),
+                    post(p, vec![]).await,
+                    expect(r, "write_inventory", scoped, see_other),
+                );
+                let form = reqwest::multipart::Form::new().part(
+                    "file",
+                    reqwest::multipart::Part::bytes(b"product,version\nfortios,7.4.3\n".to_vec())
+                        .file_name("inventory.csv"),
+                );
+                let got = c
+                    .post(format!(
+                        "{}/structures/{id}/inventory/import?csrf={csrf}",
+                        app.base
+                    ))
+                    .multipart(form)
+                    .send()
+                    .await
+                    .unwrap()
+                    .status();
+                check(
+                    "POST",
+                    "/structures/{id}/inventory/import",
+                    format!("/structures/{id}/inventory/import"),
+                    got,
+                    expect(r, "write_inventory", scoped, ok),
                 );
             }
             let nu = vec![
@@ -1923,4 +2133,50 @@ async fn exposure_pages_show_findings_report_and_who_exposes_what() {
         assert_eq!(d["closed"][0]["port"], 3389);
         db.cleanup().await;
     }
+}
+
+/// The vulnerability-watch alert of a structure (FortiOS 7.0.12 hit by CVE-2024-55591, a real
+/// record from ../shared/data), created on first use; 999 999 stands for "no such structure".
+async fn watch_alert(store: &Store, structure: i64) -> i64 {
+    if structure == 999_999 {
+        return 999_999;
+    }
+    watch_item(store, structure, "matrix").await;
+    let mut c = vigie_intel::Corpus::default();
+    c.add_path(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../../shared/data/cve-records/CVE-2024-55591.json"),
+    );
+    store.watch_ingest(&system(), &c, "matrix").await.unwrap();
+    store
+        .list_alerts(
+            &system(),
+            &vigie_store::watch::AlertFilter {
+                structure_id: Some(structure),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .iter()
+        .find(|a| a.ref_id == "CVE-2024-55591" && a.version == "7.0.12")
+        .expect("the matrix alert")
+        .id
+}
+
+/// Declares FortiOS 7.0.12 at `location` of a structure; returns the item id.
+async fn watch_item(store: &Store, structure: i64, location: &str) -> i64 {
+    let item = vigie_store::watch::NewItem {
+        product: "fortios".into(),
+        version: "7.0.12".into(),
+        location: location.into(),
+        origin: "form".into(),
+        exposed: false,
+    };
+    store
+        .add_inventory_item(&system(), structure, &item)
+        .await
+        .unwrap()
+        .0
+        .id
 }

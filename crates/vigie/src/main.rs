@@ -5,6 +5,8 @@ mod config;
 mod demo;
 mod notify;
 mod surveillance;
+#[path = "watch.rs"]
+mod vuln_watch;
 mod worker;
 
 use std::io::{BufReader, IsTerminal, Read, Write};
@@ -104,6 +106,9 @@ enum Command {
     /// Vulnerability watch on files, standalone.
     #[command(subcommand)]
     Intel(vigie_intel::cli::IntelCommand),
+    /// Vulnerability watch against the database: ingest advisories, source freshness, bulletins.
+    #[command(subcommand)]
+    Watch(vuln_watch::WatchCommand),
 }
 
 #[derive(Subcommand)]
@@ -603,6 +608,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             };
             println!("{} rows written to {}{how}", c.total(), out.display());
             Ok(())
+        }
+        Command::Watch(cmd) => {
+            let store = open(&cfg).await?;
+            vuln_watch::command(&store, cmd).await
         }
         Command::Demo => {
             let store = open(&cfg).await?;

@@ -18,6 +18,8 @@ pub const KINDS: &[&str] = &[
     "system.sleep",
     vigie_store::notify::DELIVER_JOB,
     vigie_store::surveillance::SCAN_JOB,
+    vigie_store::watch::INGEST_JOB,
+    crate::vuln_watch::BULLETIN_JOB,
 ];
 
 /// What a job handler has at hand.
@@ -44,6 +46,8 @@ async fn run_job(ctx: &Ctx, job: &Job) -> anyhow::Result<()> {
         vigie_store::surveillance::SCAN_JOB => {
             crate::surveillance::run_scan_job(store, &ctx.cfg, job, &payload).await
         }
+        vigie_store::watch::INGEST_JOB => crate::vuln_watch::ingest_job(store, &payload).await,
+        crate::vuln_watch::BULLETIN_JOB => crate::vuln_watch::bulletin_job(store, &payload).await,
         "maintenance.purge_sessions" => {
             let n = store.purge_expired_sessions().await?;
             tracing::info!(purged = n, "expired sessions purged");
@@ -190,6 +194,7 @@ pub async fn scheduler(store: Store, cfg: Config, mut shutdown: watch::Receiver<
         if let Err(e) = crate::surveillance::schedule(&store, &cfg).await {
             tracing::warn!(error = %e, "scheduler: cannot queue surveillance scans");
         }
+        crate::vuln_watch::schedule(&store).await;
         tokio::select! {
             _ = tokio::time::sleep(Duration::from_secs(cfg.scheduler.tick_secs.max(5))) => {}
             _ = shutdown.changed() => return,
