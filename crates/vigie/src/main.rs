@@ -1,5 +1,6 @@
 //! `vigie`: one binary for every role of a deployment.
 
+mod backup_crypt;
 mod config;
 mod demo;
 mod notify;
@@ -62,18 +63,35 @@ enum Command {
     Export {
         #[arg(long, short)]
         out: PathBuf,
+        /// Encrypt the archive to this age recipient (`age1…`); repeat for several.
+        #[arg(long = "recipient", short = 'r')]
+        recipients: Vec<String>,
+        /// Encrypt to the age recipients listed in this file (one per line, `#` comments).
+        #[arg(long = "recipients-file", short = 'R')]
+        recipients_file: Option<PathBuf>,
     },
     /// Fill the database with the synthetic demo region (Bretagne, ~600 structures).
     Demo,
-    /// Write a consistent backup of the database.
+    /// Write a consistent backup of the database. With recipients, the backup is encrypted with
+    /// age (https://age-encryption.org): only the holders of the matching identities can read it,
+    /// not even this server.
     Backup {
         #[arg(long, short)]
         out: PathBuf,
+        /// Encrypt the backup to this age recipient (`age1…`); repeat for several.
+        #[arg(long = "recipient", short = 'r')]
+        recipients: Vec<String>,
+        /// Encrypt to the age recipients listed in this file (one per line, `#` comments).
+        #[arg(long = "recipients-file", short = 'R')]
+        recipients_file: Option<PathBuf>,
     },
     /// Restore a backup into an empty database.
     Restore {
         #[arg(long)]
         from: PathBuf,
+        /// The age identity file that decrypts an encrypted backup.
+        #[arg(long, short)]
+        identity: Option<PathBuf>,
     },
     /// Check that a running server answers /healthz (exit status 0 when healthy).
     Healthcheck {
@@ -142,7 +160,12 @@ enum ImportCommand {
     /// A GHT composition CSV: ght_code;ght_name;region_code;finess_et;support
     Ght { file: PathBuf },
     /// A deployment archive written by `vigie export` (into an empty database).
-    Archive { file: PathBuf },
+    Archive {
+        file: PathBuf,
+        /// The age identity file that decrypts an encrypted archive.
+        #[arg(long, short)]
+        identity: Option<PathBuf>,
+    },
 }
 
 fn init_tracing() {
@@ -523,15 +546,18 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Command::Import(ImportCommand::Archive { file }) | Command::Restore { from: file } => {
+        Command::Import(ImportCommand::Archive { file, identity })
+        | Command::Restore {
+            from: file,
+            identity,
+        } => {
+            let input = backup_crypt::open_archive(&file, identity.as_deref())?;
             let store = Store::connect(&ConnectConfig {
                 url: cfg.database.url.clone(),
                 max_connections: 2,
             })
             .await?;
-            let f = std::fs::File::open(&file)
-                .with_context(|| format!("cannot open {}", file.display()))?;
-            let c = store.import_archive(BufReader::new(f)).await?;
+            let c = store.import_archive(input).await?;
             println!(
                 "restored {} rows into the {} database:",
                 c.total(),
@@ -542,15 +568,40 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Command::Export { out } | Command::Backup { out } => {
+        Command::Export {
+            out,
+            recipients,
+            recipients_file,
+        }
+        | Command::Backup {
+            out,
+            recipients,
+            recipients_file,
+        } => {
+            let recipients = backup_crypt::recipients(&recipients, recipients_file.as_deref())?;
             let store = open(&cfg).await?;
             let tmp = out.with_extension("partial");
             let f = std::fs::File::create(&tmp)
                 .with_context(|| format!("cannot create {}", tmp.display()))?;
-            let c = store.export_archive(std::io::BufWriter::new(f)).await?;
+            let w = std::io::BufWriter::new(f);
+            let c = if recipients.is_empty() {
+                store.export_archive(w).await?
+            } else {
+                let mut enc = backup_crypt::encrypting(w, &recipients)?;
+                let c = store.export_archive(&mut enc).await?;
+                enc.finish()
+                    .and_then(|mut w| std::io::Write::flush(&mut w))
+                    .with_context(|| format!("cannot write {}", tmp.display()))?;
+                c
+            };
             std::fs::rename(&tmp, &out)
                 .with_context(|| format!("cannot write {}", out.display()))?;
-            println!("{} rows written to {}", c.total(), out.display());
+            let how = if recipients.is_empty() {
+                String::new()
+            } else {
+                format!(" (encrypted to {} age recipient(s))", recipients.len())
+            };
+            println!("{} rows written to {}{how}", c.total(), out.display());
             Ok(())
         }
         Command::Demo => {

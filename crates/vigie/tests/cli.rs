@@ -297,3 +297,96 @@ async fn the_secret_key_is_created_on_sqlite_and_required_on_postgres() {
         pg.cleanup().await;
     }
 }
+
+/// An encrypted backup: unreadable without the identity, restored with it; the wrong identity
+/// and a missing one are told apart.
+#[tokio::test]
+async fn encrypted_backups_restore_only_with_their_identity() {
+    use age::secrecy::ExposeSecret;
+    let dir = tempfile::tempdir().unwrap();
+    let src = format!("sqlite://{}/src.db", dir.path().display());
+    let out = vigie(&src).arg("demo").output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let id = age::x25519::Identity::generate();
+    let other = age::x25519::Identity::generate();
+    let id_file = dir.path().join("restore-team.key");
+    std::fs::write(&id_file, format!("{}\n", id.to_string().expose_secret())).unwrap();
+    let other_file = dir.path().join("other.key");
+    std::fs::write(
+        &other_file,
+        format!("{}\n", other.to_string().expose_secret()),
+    )
+    .unwrap();
+    let recipients = dir.path().join("recipients.txt");
+    std::fs::write(&recipients, format!("# restore team\n{}\n", id.to_public())).unwrap();
+
+    let backup = dir.path().join("backup.vigie.age");
+    let out = vigie(&src)
+        .args(["backup", "--out"])
+        .arg(&backup)
+        .arg("-R")
+        .arg(&recipients)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("encrypted to 1 age recipient"));
+    let bytes = std::fs::read(&backup).unwrap();
+    assert!(bytes.starts_with(b"age-encryption.org/v1"));
+    assert!(
+        !bytes.windows(12).any(|w| w == b"vigie.example"),
+        "no clear text in the encrypted backup"
+    );
+
+    let target = |n: &str| format!("sqlite://{}/{n}.db", dir.path().display());
+    let out = vigie(&target("a"))
+        .args(["restore", "--from"])
+        .arg(&backup)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is encrypted (age)"));
+    let out = vigie(&target("b"))
+        .args(["restore", "--from"])
+        .arg(&backup)
+        .arg("--identity")
+        .arg(&other_file)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("cannot decrypt"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = vigie(&target("c"))
+        .args(["restore", "--from"])
+        .arg(&backup)
+        .arg("--identity")
+        .arg(&id_file)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("structures: 612"));
+
+    let bad = vigie(&src)
+        .args(["backup", "--out"])
+        .arg(dir.path().join("x"))
+        .args(["-r", "age1notarecipient"])
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--recipient #1"));
+}
