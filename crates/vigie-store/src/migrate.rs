@@ -61,8 +61,14 @@ impl Store {
                 latest_version()
             )));
         }
+        // Every migration not yet recorded runs, in order: migrations written on branches that
+        // merge in another order (a 0004 landing before a 0003) are all applied.
+        let applied: Vec<(i64,)> = Sql::new("SELECT version FROM schema_migrations")
+            .fetch_all(&self.pool)
+            .await?;
+        let applied: std::collections::BTreeSet<i64> = applied.into_iter().map(|v| v.0).collect();
         let mut ran = 0;
-        for m in MIGRATIONS.iter().filter(|m| m.version > current) {
+        for m in MIGRATIONS.iter().filter(|m| !applied.contains(&m.version)) {
             let mut tx = self.pool.begin().await?;
             let body = match self.backend {
                 Backend::Sqlite => m.sqlite,

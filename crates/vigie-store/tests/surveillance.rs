@@ -558,3 +558,29 @@ async fn findings_go_new_notified_fixed_reopened_and_are_triaged() {
         db.cleanup().await;
     }
 }
+
+/// Branches merge in any order: a database that has 0004 (surveillance) but lacks an earlier
+/// migration gets the missing one at the next start.
+#[tokio::test]
+async fn a_migration_recorded_out_of_order_is_still_applied() {
+    for db in testing::all().await {
+        let pool = sqlx::AnyPool::connect(&db.url).await.unwrap();
+        for q in [
+            "DROP TABLE notifications",
+            "DROP TABLE webhooks",
+            "DELETE FROM schema_migrations WHERE version = 2",
+        ] {
+            sqlx::query(q).execute(&pool).await.unwrap();
+        }
+        pool.close().await;
+        assert_eq!(db.store.migrate().await.unwrap(), 1, "{}", db.name);
+        assert_eq!(db.store.migrate().await.unwrap(), 0);
+        assert!(db
+            .store
+            .list_notifications(&system(), None, 10)
+            .await
+            .unwrap()
+            .is_empty());
+        db.cleanup().await;
+    }
+}
