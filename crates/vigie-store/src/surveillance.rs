@@ -227,6 +227,22 @@ pub struct ScanOutcome {
     pub covered_ports: Vec<i64>,
     pub observations: Vec<NewObservation>,
     pub findings: Vec<NewFinding>,
+    /// Software the scan identified with a version, for the vulnerability watch's inventory.
+    #[serde(default)]
+    pub software: Vec<ScannedSoftware>,
+}
+
+/// A product and version the scanner read, and where.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ScannedSoftware {
+    /// The scanner's name for the product (the catalogue knows its scanner names).
+    pub product: String,
+    pub version: String,
+    /// `address:port` where it answered.
+    pub location: String,
+    /// Distribution package revision read from the banner (`Debian deb12u10`), when there is one:
+    /// such a package may carry backported fixes that its upstream version does not show.
+    pub distro: Option<String>,
 }
 
 /// What the reconciliation did.
@@ -950,6 +966,11 @@ impl Store {
                 rec.fixed.push(old.id);
             }
         }
+        // What the scan identified feeds the vulnerability watch, in the same transaction: an
+        // alert for a vulnerable version seen on the internet, closed when a later scan sees a
+        // fixed one.
+        let inventory =
+            crate::watch::record_scanned_software(&mut tx, actor, sid, &outcome.software).await?;
         let mut covered_ports = outcome.covered_ports.clone();
         covered_ports.sort_unstable();
         covered_ports.dedup();
@@ -974,6 +995,7 @@ impl Store {
             Event::new("scan.finish", "structure", sid).detail(serde_json::json!({
                 "scan_id": scan_id, "new": rec.new, "reopened": rec.reopened, "fixed": rec.fixed,
                 "open_ports": outcome.observations.len(),
+                "inventory_recorded": inventory.recorded, "inventory_skipped": inventory.skipped,
             })),
         )
         .await?;

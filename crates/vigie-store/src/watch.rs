@@ -2037,6 +2037,66 @@ impl Store {
     }
 }
 
+/// What feeding a scan's software into the inventory did.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct ScannedInventory {
+    /// Items recorded or updated (origin `scan`, exposed on the internet).
+    pub recorded: usize,
+    /// What was not recorded, and why (unknown product, distribution package).
+    pub skipped: Vec<String>,
+    /// Alerts the recorded items raised.
+    pub alerts_new: usize,
+}
+
+/// Records in a structure's inventory the software a scan identified (origin `scan`, exposed,
+/// located at `address:port`), inside the scan's transaction, and rematches it: a vulnerable
+/// version seen on the internet is alerted, and a later scan that sees a fixed version closes the
+/// alert. Products the catalogue does not know, or knows ambiguously, are skipped; so are
+/// distribution packages (`OpenSSH_9.2p1 Debian-2+deb12u10`), whose backported fixes the upstream
+/// version does not show: the scan's own findings still describe them.
+pub(crate) async fn record_scanned_software(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    structure_id: i64,
+    software: &[crate::surveillance::ScannedSoftware],
+) -> Result<ScannedInventory, StoreError> {
+    let mut out = ScannedInventory::default();
+    let mut names = HashMap::new();
+    let mut seen = std::collections::HashSet::new();
+    for sw in software {
+        if sw.product.trim().is_empty() || sw.version.trim().is_empty() {
+            continue;
+        }
+        if !seen.insert((sw.product.clone(), sw.location.clone())) {
+            continue;
+        }
+        if let Some(d) = &sw.distro {
+            out.skipped.push(format!(
+                "{} {} at {}: {d} package, backported fixes unknown",
+                sw.product, sw.version, sw.location
+            ));
+            continue;
+        }
+        let item = NewItem {
+            product: sw.product.clone(),
+            version: sw.version.clone(),
+            location: sw.location.clone(),
+            origin: "scan".into(),
+            exposed: true,
+        };
+        match validate_item(&item, &format!("scan {}", sw.location)) {
+            Ok(item) => {
+                let (_, o, _) = upsert_item(conn, actor, structure_id, &item, &mut names).await?;
+                out.recorded += 1;
+                out.alerts_new += o.new_ids.len();
+            }
+            Err(StoreError::Invalid(m)) => out.skipped.push(m),
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(out)
+}
+
 /// Checks and normalises one declared item; `where_` says which line/component for errors.
 fn validate_item(item: &NewItem, where_: &str) -> Result<NewItem, StoreError> {
     let cat = catalog()?;

@@ -104,6 +104,7 @@ fn observation(address: &str, port: i64, service: &str, kinds: &[&str]) -> NewOb
 fn outcome(obs: Vec<NewObservation>, findings: Vec<NewFinding>) -> ScanOutcome {
     ScanOutcome {
         scope: serde_json::json!({ "targets": ["185.10.20.1"] }),
+        software: Vec::new(),
         covered_addresses: vec!["185.10.20.1".into()],
         covered_ports: vec![22, 3389, 6379],
         observations: obs,
@@ -581,6 +582,111 @@ async fn a_migration_recorded_out_of_order_is_still_applied() {
             .await
             .unwrap()
             .is_empty());
+        db.cleanup().await;
+    }
+}
+
+/// What a scan identifies feeds the vulnerability watch: a FortiOS version affected by a real
+/// advisory, seen on the internet, raises an alert on that structure (origin scan, its address
+/// and port); a later scan that sees a fixed version closes it; a distribution package and a
+/// product the catalogue does not know are not recorded.
+#[tokio::test]
+async fn identified_software_feeds_the_vulnerability_watch() {
+    use vigie_store::surveillance::ScannedSoftware;
+    use vigie_store::watch::AlertFilter;
+    let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data");
+    for db in testing::all().await {
+        let s = &db.store;
+        seeded(&db).await;
+        let fleyriat = id_of(s, "010000024").await;
+        let pitie = id_of(s, "750100125").await;
+        let mut corpus = vigie_intel::Corpus::default();
+        corpus.add_path(&data.join("cve-records/CVE-2024-55591.json"));
+        s.watch_ingest(&system(), &corpus, "CVE-2024-55591.json")
+            .await
+            .unwrap();
+
+        let scan_with = |version: &str| {
+            let mut o = outcome(vec![], vec![]);
+            o.software = vec![
+                ScannedSoftware {
+                    product: "FortiGate".into(),
+                    version: version.into(),
+                    location: "185.10.20.1:10443".into(),
+                    distro: None,
+                },
+                ScannedSoftware {
+                    product: "OpenSSH".into(),
+                    version: "9.2p1".into(),
+                    location: "185.10.20.1:22".into(),
+                    distro: Some("Debian deb12u10".into()),
+                },
+                ScannedSoftware {
+                    product: "Unheard-of Appliance".into(),
+                    version: "1.0".into(),
+                    location: "185.10.20.1:8443".into(),
+                    distro: None,
+                },
+            ];
+            o
+        };
+        let run = |o: ScanOutcome| async move {
+            let scan = s.request_scan(&system(), fleyriat).await.unwrap();
+            s.start_scan(&system(), scan).await.unwrap().unwrap();
+            s.finish_scan(&system(), scan, &o).await.unwrap();
+        };
+        run(scan_with("7.0.12")).await;
+
+        let inv = s.list_inventory(&system(), fleyriat).await.unwrap();
+        assert_eq!(
+            inv.len(),
+            1,
+            "{}: only the catalogued, upstream product: {inv:?}",
+            db.name
+        );
+        assert_eq!(
+            (
+                inv[0].product.as_str(),
+                inv[0].version.as_str(),
+                inv[0].origin.as_str(),
+                inv[0].location.as_str(),
+                inv[0].exposed
+            ),
+            ("fortios", "7.0.12", "scan", "185.10.20.1:10443", 1)
+        );
+        let open = |st: &'static str| AlertFilter {
+            structure_id: Some(fleyriat),
+            open_only: st == "open",
+            ..Default::default()
+        };
+        let alerts = s.list_alerts(&system(), &open("open")).await.unwrap();
+        assert!(
+            alerts
+                .iter()
+                .any(|a| a.ref_id == "CVE-2024-55591" && a.status == "new"),
+            "{}: {alerts:?}",
+            db.name
+        );
+        // Nothing on another structure.
+        let other = AlertFilter {
+            structure_id: Some(pitie),
+            ..Default::default()
+        };
+        assert!(s.list_alerts(&system(), &other).await.unwrap().is_empty());
+
+        // The fix, seen by the next scan, closes the alert.
+        run(scan_with("7.0.17")).await;
+        let alerts = s.list_alerts(&system(), &open("all")).await.unwrap();
+        let a = alerts
+            .iter()
+            .find(|a| a.ref_id == "CVE-2024-55591")
+            .unwrap();
+        assert_eq!(
+            (a.status.as_str(), a.auto_closed),
+            ("fixed", 1),
+            "{}",
+            db.name
+        );
         db.cleanup().await;
     }
 }

@@ -1902,6 +1902,7 @@ async fn exposure_seed(store: &Store, structure: i64) -> (i64, i64) {
             scan,
             &ScanOutcome {
                 scope: serde_json::json!({}),
+                software: Vec::new(),
                 covered_addresses: vec![address.clone()],
                 covered_ports: vec![3389],
                 observations: vec![NewObservation {
@@ -1960,6 +1961,7 @@ async fn exposure_pages_show_findings_report_and_who_exposes_what() {
                 second,
                 &vigie_store::surveillance::ScanOutcome {
                     scope: serde_json::json!({}),
+                    software: Vec::new(),
                     covered_addresses: vec![address.clone()],
                     covered_ports: vec![3389, 6379],
                     observations: vec![vigie_store::surveillance::NewObservation {

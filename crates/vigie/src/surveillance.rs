@@ -18,7 +18,9 @@ use anyhow::Context;
 use vigie_scan::scope::{DeclaredAsset, NameResolver, Scope, SystemResolver};
 use vigie_scan::{DiscoveryMethod, PortSet, RateLimits, RuleSet, ScanRequest};
 use vigie_store::jobs::Job;
-use vigie_store::surveillance::{NewFinding, NewObservation, ScanJob, ScanOutcome};
+use vigie_store::surveillance::{
+    NewFinding, NewObservation, ScanJob, ScanOutcome, ScannedSoftware,
+};
 use vigie_store::{Actor, Store};
 
 use crate::config::Config;
@@ -363,12 +365,29 @@ pub async fn execute(
         }
         Vec::new()
     };
+    let software = result
+        .services
+        .iter()
+        .filter_map(|s| {
+            Some(ScannedSoftware {
+                product: s.product.clone()?,
+                version: s.version.clone()?,
+                location: std::net::SocketAddr::new(s.ip, s.port).to_string(),
+                distro: s.distro.as_ref().map(|d| {
+                    format!("{} {}", d.distro, d.patch_level.clone().unwrap_or_default())
+                        .trim()
+                        .to_string()
+                }),
+            })
+        })
+        .collect();
     Ok(ScanOutcome {
         scope: snapshot,
         covered_addresses,
         covered_ports: port_list,
         observations,
         findings,
+        software,
     })
 }
 
