@@ -651,6 +651,10 @@ struct DashboardPage {
     breakdown: Vec<(String, i64, String)>,
     jobs_failed: Option<i64>,
     recent_failures: Vec<AuditEntry>,
+    /// Open findings of the scope, when the role reads the exposure.
+    exposure: Option<vigie_store::dashboard::ExposureFigures>,
+    /// Open alerts of the scope, when the role reads the vulnerability watch.
+    alerts: Option<vigie_store::dashboard::WatchFigures>,
 }
 
 fn scope_label(tr: &Tr, scope: &Scope, ght_name: Option<String>) -> String {
@@ -755,6 +759,16 @@ async fn dashboard(State(st): State<AppState>, Page(a): Page) -> Response {
         } else {
             Vec::new()
         };
+        let exposure = if a.actor.can(Permission::ReadExposure) {
+            Some(st.store.exposure_figures(&a.actor).await?)
+        } else {
+            None
+        };
+        let alerts = if a.actor.can(Permission::ReadVulnerabilities) {
+            Some(st.store.watch_figures(&a.actor).await?)
+        } else {
+            None
+        };
         let ght_name = match a.actor.scope {
             Scope::Ght(g) => ghts.iter().find(|x| x.id == g).map(|x| x.name.clone()),
             _ => None,
@@ -771,6 +785,8 @@ async fn dashboard(State(st): State<AppState>, Page(a): Page) -> Response {
             breakdown,
             jobs_failed,
             recent_failures,
+            exposure,
+            alerts,
         })
     })
 }

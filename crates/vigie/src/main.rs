@@ -485,13 +485,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let listen = listen.unwrap_or_else(|| cfg.http.listen.clone());
             let mut banner = None;
             if demo {
-                let s = demo::load(&store).await?;
+                let s = demo::load(&store, demo::intel_dir().as_deref()).await?;
                 if s.created {
                     println!(
                         "Demo region created: {} structures in {} GHTs.",
                         s.structures, s.ghts
                     );
                 }
+                println!("{}", s.activity.summary());
                 banner = Some(demo::credentials_text(&listen));
             }
             bootstrap_admin(&store, &cfg).await?;
@@ -616,7 +617,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Demo => {
             let store = open(&cfg).await?;
             require_secret_key(&cfg, &store)?;
-            let s = demo::load(&store).await?;
+            let s = demo::load(&store, demo::intel_dir().as_deref()).await?;
             if s.created {
                 println!(
                     "Demo region created: {} structures in {} GHTs.",
@@ -625,6 +626,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             } else {
                 println!("The demo region is already there.");
             }
+            println!("{}", s.activity.summary());
             println!("{}", demo::credentials_text(&cfg.http.listen));
             Ok(())
         }
