@@ -90,6 +90,65 @@ async fn sign_in(base: &str, email: &str, password: &str) -> Client {
     c
 }
 
+/// Password, then the code of the second factor.
+async fn sign_in_totp(base: &str, email: &str, password: &str, secret: &str) -> Client {
+    let c = Client::builder()
+        .cookie_store(true)
+        .redirect(redirect::Policy::none())
+        .build()
+        .unwrap();
+    let csrf_of = |html: &str| {
+        html.split("name=\"csrf\" value=\"")
+            .nth(1)
+            .and_then(|s| s.split('"').next())
+            .unwrap()
+            .to_string()
+    };
+    let (_, html) = page(&c, &format!("{base}/login")).await;
+    let res = c
+        .post(format!("{base}/login"))
+        .form(&[
+            ("csrf", csrf_of(&html).as_str()),
+            ("email", email),
+            ("password", password),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["location"], "/login/totp", "{email}");
+    // A code that stays valid a few seconds more.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    if 30 - now % 30 < 3 {
+        tokio::time::sleep(Duration::from_secs(4)).await;
+    }
+    let totp = totp_rs::TOTP::new(
+        totp_rs::Algorithm::SHA1,
+        6,
+        1,
+        30,
+        totp_rs::Secret::Encoded(secret.into()).to_bytes().unwrap(),
+        Some("Vigie".into()),
+        email.into(),
+    )
+    .unwrap();
+    let (_, html) = page(&c, &format!("{base}/login/totp")).await;
+    let res = c
+        .post(format!("{base}/login/totp"))
+        .form(&[
+            ("csrf", csrf_of(&html).as_str()),
+            ("code", totp.generate_current().unwrap().as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER, "totp {email}");
+    assert_eq!(res.headers()["location"], "/", "{email}");
+    c
+}
+
 async fn page(c: &Client, url: &str) -> (StatusCode, String) {
     let r = c.get(url).send().await.unwrap();
     (r.status(), r.text().await.unwrap())
@@ -274,9 +333,22 @@ async fn the_demo_shows_findings_and_alerts_within_each_scope() {
             assert!(my_alerts.kev > 0 && my_alerts.open < alerts.open);
         }
 
-        // The regional analyst (second factor) is not signed in here; the CERT figures are the
-        // store's national ones, checked above. A structure member of GHT 1's hospital sees
-        // their own structure and nothing of GHT 2.
+        // The CERT analyst (second factor): the national figures.
+        let cert = sign_in_totp(
+            &base,
+            "cert@vigie.example",
+            "demo-cert-2026",
+            "KRSXG5CTMVRXEZLUKRSXG5CTMVRXEZLU",
+        )
+        .await;
+        let (st, html) = page(&cert, &format!("{base}/")).await;
+        assert_eq!(st, StatusCode::OK);
+        assert_eq!(figure(&html, "count-findings-open"), national.total());
+        assert_eq!(figure(&html, "count-exposed-structures"), 40);
+        assert_eq!(figure(&html, "count-alerts-open"), alerts.open);
+        assert_eq!(figure(&html, "count-alerts-kev"), alerts.kev);
+
+        // A structure member of GHT 1's hospital sees their own structure, nothing of GHT 2.
         let member = sign_in(&base, "membre.ch@vigie.example", "demo-member-2026").await;
         let (st, html) = page(&member, &format!("{base}/structures/{ght1_sid}/exposure")).await;
         assert_eq!(st, StatusCode::OK, "{}", db.name);

@@ -153,6 +153,12 @@ async fn cert_signs_in_with_password_and_totp(p: &Page<'_>) -> Result<()> {
         DEMO_STRUCTURES,
         "structures followed by the CERT (the demo region)",
     )?;
+    // The demo is alive: its demo scans' open findings are counted, linked to /exposure.
+    let findings = p.text("#count-findings-open").await?;
+    ensure!(
+        findings.trim().parse::<i64>().is_ok_and(|n| n > 0),
+        "open findings on the CERT dashboard: {findings:?}"
+    );
     let h1 = p.text("h1").await?;
     ensure!(
         h1.starts_with("Bienvenue") && h1.contains("Analyste CERT Démo"),
