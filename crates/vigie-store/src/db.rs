@@ -47,6 +47,8 @@ impl Backend {
 pub struct Store {
     pub(crate) pool: AnyPool,
     pub(crate) backend: Backend,
+    /// Per-process caches (sessions, counts, options); see [`crate::cache`].
+    pub(crate) caches: std::sync::Arc<crate::cache::Caches>,
 }
 
 /// Connection settings.
@@ -105,7 +107,11 @@ impl Store {
             })
             .connect_with(opts)
             .await?;
-        Ok(Store { pool, backend })
+        Ok(Store {
+            pool,
+            backend,
+            caches: Default::default(),
+        })
     }
 
     pub fn backend(&self) -> Backend {
@@ -220,6 +226,12 @@ impl Sql {
         &self.text
     }
 
+    /// The statement's text and bound values as one string: the key of a cached result (two
+    /// statements with the same key return the same rows).
+    pub fn cache_key(&self) -> String {
+        format!("{}\u{0}{:?}", self.text, self.args)
+    }
+
     /// For SQLite, rewrites `$1, $2, …` into anonymous `?` placeholders. SQLite resolves a named
     /// parameter by walking the statement's list of names, once per bound value, which makes a
     /// statement of thousands of values (bulk inserts) quadratic; anonymous ones bind by position.
@@ -290,10 +302,12 @@ impl Sql {
     where
         E: Executor<'e, Database = Any>,
     {
+        crate::cache::note_statement(&self.text);
         let r = sqlx::query_with(&self.text, self.arguments()?)
             .execute(ex)
-            .await?;
-        Ok(r.rows_affected())
+            .await;
+        crate::cache::note_statement(&self.text);
+        Ok(r?.rows_affected())
     }
 
     pub async fn fetch_all<'e, T, E>(&self, ex: E) -> Result<Vec<T>, StoreError>
@@ -301,11 +315,12 @@ impl Sql {
         T: for<'r> FromRow<'r, AnyRow> + Send + Unpin,
         E: Executor<'e, Database = Any>,
     {
-        Ok(
-            sqlx::query_as_with::<_, T, _>(&self.text, self.arguments()?)
-                .fetch_all(ex)
-                .await?,
-        )
+        crate::cache::note_statement(&self.text);
+        let r = sqlx::query_as_with::<_, T, _>(&self.text, self.arguments()?)
+            .fetch_all(ex)
+            .await;
+        crate::cache::note_statement(&self.text);
+        Ok(r?)
     }
 
     pub async fn fetch_optional<'e, T, E>(&self, ex: E) -> Result<Option<T>, StoreError>
@@ -313,11 +328,12 @@ impl Sql {
         T: for<'r> FromRow<'r, AnyRow> + Send + Unpin,
         E: Executor<'e, Database = Any>,
     {
-        Ok(
-            sqlx::query_as_with::<_, T, _>(&self.text, self.arguments()?)
-                .fetch_optional(ex)
-                .await?,
-        )
+        crate::cache::note_statement(&self.text);
+        let r = sqlx::query_as_with::<_, T, _>(&self.text, self.arguments()?)
+            .fetch_optional(ex)
+            .await;
+        crate::cache::note_statement(&self.text);
+        Ok(r?)
     }
 
     pub async fn fetch_one<'e, T, E>(&self, ex: E) -> Result<T, StoreError>
@@ -342,9 +358,12 @@ impl Sql {
     where
         E: Executor<'e, Database = Any>,
     {
-        Ok(sqlx::query_with(&self.text, self.arguments()?)
+        crate::cache::note_statement(&self.text);
+        let r = sqlx::query_with(&self.text, self.arguments()?)
             .fetch_all(ex)
-            .await?)
+            .await;
+        crate::cache::note_statement(&self.text);
+        Ok(r?)
     }
 }
 

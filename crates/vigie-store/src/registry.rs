@@ -241,10 +241,19 @@ impl Store {
     ) -> Result<(Vec<StructureSummary>, i64), StoreError> {
         actor.require(Permission::ReadStructures)?;
         let w = Self::structure_where(actor, f);
-        let total = w
-            .prefixed("SELECT COUNT(*) FROM structures s")
-            .scalar(&self.pool)
-            .await?;
+        // The count of a filter is cached per process (see `cache`): the scope is in the key.
+        let count = w.prefixed("SELECT COUNT(*) FROM structures s");
+        let key = count.cache_key();
+        let counts = &self.caches.structure_counts;
+        let total = match counts.get(&key) {
+            Some(n) => n,
+            None => {
+                let generation = counts.generation();
+                let n = count.scalar(&self.pool).await?;
+                counts.put(key, generation, n);
+                n
+            }
+        };
         let per_page = f.per_page.clamp(1, 500);
         let page = f.page.max(1);
         let mut q = w.prefixed(&format!(
@@ -534,6 +543,7 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
+        crate::cache::registry_changed();
         Ok(())
     }
 
@@ -667,6 +677,7 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
+        crate::cache::registry_changed();
         Ok(counts)
     }
 
@@ -694,7 +705,16 @@ impl Store {
         let mut q = Sql::new("SELECT g.id, g.name FROM ghts g WHERE ");
         actor.scope_ghts(&mut q, "g");
         q.push(" ORDER BY g.name");
-        q.fetch_all(&self.pool).await
+        // Cached per process (see `cache`): the scope is in the key.
+        let key = q.cache_key();
+        let cache = &self.caches.ght_options;
+        if let Some(v) = cache.get(&key) {
+            return Ok(v.as_ref().clone());
+        }
+        let generation = cache.generation();
+        let v: Vec<(i64, String)> = q.fetch_all(&self.pool).await?;
+        cache.put(key, generation, std::sync::Arc::new(v.clone()));
+        Ok(v)
     }
 
     pub async fn get_ght(&self, actor: &Actor, id: i64) -> Result<Ght, StoreError> {
@@ -727,6 +747,7 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
+        crate::cache::registry_changed();
         Ok(id)
     }
 
@@ -789,6 +810,7 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
+        crate::cache::registry_changed();
         Ok((applied, rejected))
     }
 }
