@@ -555,12 +555,41 @@ impl Store {
         actor: &Actor,
         rows: &[StructureInput],
     ) -> Result<UpsertCounts, StoreError> {
+        Self::check_registry_import(actor)?;
+        if rows.is_empty() {
+            return Ok(UpsertCounts::default());
+        }
+        let mut tx = self.pool.begin().await?;
+        let counts = self.upsert_structures_in(&mut tx, actor, rows).await?;
+        tx.commit().await?;
+        crate::cache::registry_changed();
+        Ok(counts)
+    }
+
+    /// Who may import the registry: the import permission, with the national scope.
+    pub(crate) fn check_registry_import(actor: &Actor) -> Result<(), StoreError> {
         actor.require(Permission::ImportRegistry)?;
         if !matches!(actor.scope, vigie_domain::role::Scope::National) {
             return Err(StoreError::Forbidden(
                 "import the registry (national scope only)",
             ));
         }
+        Ok(())
+    }
+
+    /// [`Store::upsert_structures`] inside the caller's transaction, with its audit entry. The
+    /// caller has checked the actor ([`Store::check_registry_import`]).
+    ///
+    /// The stored digest of each row is read first (one lookup per 500 numbers): unchanged rows
+    /// cost no write at all, and the counts are exact. The others are written by multi-row
+    /// `INSERT … ON CONFLICT DO UPDATE` statements of a fixed 400 rows (one prepared statement
+    /// reused), which still guard against a row inserted meanwhile by someone else.
+    pub(crate) async fn upsert_structures_in(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        actor: &Actor,
+        rows: &[StructureInput],
+    ) -> Result<UpsertCounts, StoreError> {
         let mut counts = UpsertCounts::default();
         if rows.is_empty() {
             return Ok(counts);
@@ -577,28 +606,47 @@ impl Store {
             .map(|(_, r)| r)
             .collect();
         counts.unchanged += (rows.len() - unique.len()) as u64;
-        let mut tx = self.pool.begin().await?;
-        let at = now();
-        // 25 values a row; 400 rows stay under every backend's limit on bound values.
-        for chunk in unique.chunks(400) {
-            let before: i64 = {
-                let mut q = Sql::new("SELECT COUNT(*) FROM structures WHERE finess_et IN (");
-                for (i, r) in chunk.iter().enumerate() {
-                    if i > 0 {
-                        q.push(",");
-                    }
-                    q.bind(r.finess_et.as_str());
+        let mut stored: std::collections::HashMap<String, String> =
+            std::collections::HashMap::with_capacity(unique.len());
+        for chunk in unique.chunks(500) {
+            let mut q =
+                Sql::new("SELECT finess_et, import_hash FROM structures WHERE finess_et IN (");
+            for (i, r) in chunk.iter().enumerate() {
+                if i > 0 {
+                    q.push(",");
                 }
-                q.push(")");
-                q.positional_for(self.backend).scalar(&mut *tx).await?
-            };
+                q.bind(r.finess_et.as_str());
+            }
+            q.push(")");
+            let found: Vec<(String, String)> =
+                q.positional_for(self.backend).fetch_all(&mut *conn).await?;
+            stored.extend(found);
+        }
+        let mut to_write: Vec<(&StructureInput, String)> = Vec::with_capacity(unique.len());
+        for r in unique {
+            let digest = r.digest();
+            match stored.get(r.finess_et.as_str()) {
+                None => {
+                    counts.inserted += 1;
+                    to_write.push((r, digest));
+                }
+                Some(h) if *h == digest => counts.unchanged += 1,
+                Some(_) => {
+                    counts.updated += 1;
+                    to_write.push((r, digest));
+                }
+            }
+        }
+        let at = now();
+        // 23 values a row; 400 rows stay under every backend's limit on bound values.
+        for chunk in to_write.chunks(400) {
             let mut q = Sql::new(
                 "INSERT INTO structures (finess_et, finess_ej, name, long_name, name_search, category_code, \
                  category_label, aggregate_code, legal_family, sector, address, postal_line, department_code, \
                  region_code, phone, siret, overseas, is_demo, source, finess_updated_on, import_hash, \
                  created_at, updated_at) VALUES ",
             );
-            for (i, r) in chunk.iter().enumerate() {
+            for (i, (r, digest)) in chunk.iter().enumerate() {
                 if i > 0 {
                     q.push(",");
                 }
@@ -644,7 +692,7 @@ impl Store {
                     .push(",")
                     .bind(r.finess_updated_on.clone())
                     .push(",")
-                    .bind(r.digest())
+                    .bind(digest.as_str())
                     .push(",")
                     .bind(at)
                     .push(",")
@@ -662,22 +710,15 @@ impl Store {
                  finess_updated_on = excluded.finess_updated_on, import_hash = excluded.import_hash, \
                  updated_at = excluded.updated_at WHERE structures.import_hash <> excluded.import_hash",
             );
-            let affected = q.positional_for(self.backend).execute(&mut *tx).await?;
-            let inserted = (chunk.len() as u64).saturating_sub(before as u64);
-            let affected = affected.min(chunk.len() as u64);
-            counts.inserted += inserted;
-            counts.updated += affected.saturating_sub(inserted);
-            counts.unchanged += chunk.len() as u64 - affected;
+            q.positional_for(self.backend).execute(&mut *conn).await?;
         }
         record(
-            &mut *tx,
+            &mut *conn,
             actor,
             Event::new("registry.upsert", "structures", rows.len())
                 .detail(serde_json::to_value(counts).unwrap_or_default()),
         )
         .await?;
-        tx.commit().await?;
-        crate::cache::registry_changed();
         Ok(counts)
     }
 
