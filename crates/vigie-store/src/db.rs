@@ -210,9 +210,11 @@ impl Sql {
 
     /// Appends a placeholder for `v`.
     pub fn bind(&mut self, v: impl Into<Val>) -> &mut Sql {
+        use std::fmt::Write;
         self.args.push(v.into());
-        self.text.push('$');
-        self.text.push_str(&self.args.len().to_string());
+        // Writing the number in place: no allocation per placeholder (bulk statements bind
+        // thousands of values).
+        let _ = write!(self.text, "${}", self.args.len());
         self
     }
 
@@ -371,6 +373,14 @@ impl Sql {
 pub fn fold(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
+        // Most text is ASCII: the fast path.
+        if c.is_ascii() {
+            out.push(match c {
+                '\'' | '-' => ' ',
+                c => c.to_ascii_lowercase(),
+            });
+            continue;
+        }
         let m = match c {
             'à' | 'â' | 'ä' | 'á' | 'ã' | 'À' | 'Â' | 'Ä' | 'Á' | 'Ã' => 'a',
             'ç' | 'Ç' => 'c',

@@ -113,6 +113,44 @@ async fn first_import_keeps_schema_rows_and_counts_across_batches() {
         assert_eq!(total, 1, "{n}");
         assert_eq!(rows[0].name, "CENTRE HOSPITALIER 20299");
 
+        // Deep pages (read through the index first) continue the shallow ones exactly.
+        let page = |page: i64, per_page: i64| StructureFilter {
+            region_code: Some("11".into()),
+            page,
+            per_page,
+            ..Default::default()
+        };
+        let mut pieces = Vec::new();
+        for p in [10, 11, 12] {
+            let (rows, _) = db
+                .store
+                .list_structures(&system(), &page(p, 50))
+                .await
+                .unwrap();
+            assert_eq!(rows.len(), 50, "{n}");
+            pieces.extend(rows.into_iter().map(|r| r.id));
+        }
+        let (whole, _) = db
+            .store
+            .list_structures(&system(), &page(4, 150))
+            .await
+            .unwrap();
+        assert_eq!(
+            whole.into_iter().map(|r| r.id).collect::<Vec<_>>(),
+            pieces,
+            "{n}"
+        );
+        let (brief, _) = db
+            .store
+            .list_structure_rows(&system(), &page(11, 50))
+            .await
+            .unwrap();
+        assert_eq!(
+            brief.into_iter().map(|r| r.id).collect::<Vec<_>>(),
+            pieces[50..100],
+            "{n}"
+        );
+
         // Re-import: every row unchanged; then a file where some names changed.
         let r = db
             .store
