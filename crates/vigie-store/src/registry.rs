@@ -676,6 +676,14 @@ impl Store {
             .map(|(_, r)| r)
             .collect();
         counts.unchanged += (rows.len() - unique.len()) as u64;
+        if self.backend == crate::db::Backend::Postgres {
+            // The lookups bind 500 numbers: a generic plan guesses they match most of the table
+            // and scans it whole (seconds per lookup); a plan for the actual values uses the
+            // unique index. For this transaction only.
+            Sql::new("SET LOCAL plan_cache_mode = force_custom_plan")
+                .execute(&mut *conn)
+                .await?;
+        }
         let mut looked_up: std::collections::HashMap<String, String> =
             std::collections::HashMap::new();
         if known.is_none() {
