@@ -262,6 +262,11 @@ impl Store {
             return Ok(None);
         }
         let mut tx = self.pool.begin().await?;
+        // Take the write lock before reading: a transaction that read first and then writes fails
+        // (instead of waiting) if another connection wrote in between.
+        sqlx::query("DELETE FROM structures WHERE 0 = 1")
+            .execute(&mut *tx)
+            .await?;
         let any: Option<(i64,)> = crate::db::Sql::new("SELECT id FROM structures LIMIT 1")
             .fetch_optional(&mut *tx)
             .await?;
