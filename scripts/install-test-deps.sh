@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs, on a fresh Debian machine, what Vigie's browser end-to-end tests need:
-# Debian's Chromium and its WebDriver (chromedriver). Idempotent and quiet: does
-# nothing when both are already there. Needs root (or sudo) for apt-get.
+# Debian's Chromium and its WebDriver (chromedriver), and the SMTP server of the notification
+# tests (aiosmtpd). Idempotent and quiet: does nothing when all are already there. Needs root (or sudo) for apt-get.
 set -euo pipefail
 
 missing=()
@@ -9,11 +9,10 @@ missing=()
 [ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
 # A font, so that the screenshots the tests take show text (Chromium does not pull one in).
 [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
+# The openssl command: the surveillance job test serves a certificate with openssl s_server.
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 
-if [ "${#missing[@]}" -eq 0 ]; then
-    exit 0
-fi
-
+install_debian_packages() {
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then
     if command -v sudo >/dev/null 2>&1; then
@@ -36,3 +35,14 @@ for bin in /usr/bin/chromium /usr/bin/chromedriver; do
         exit 1
     fi
 done
+}
+if [ "${#missing[@]}" -gt 0 ]; then
+    install_debian_packages
+fi
+
+# A real SMTP server for the notification tests: aiosmtpd from PyPI (pinned), run by the tests on
+# a loopback port with its Mailbox handler.
+if ! python3 -c 'import aiosmtpd' 2>/dev/null; then
+    echo "install-test-deps: installing aiosmtpd (PyPI)" >&2
+    python3 -m pip install --quiet --disable-pip-version-check 'aiosmtpd==1.4.6'
+fi

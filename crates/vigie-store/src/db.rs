@@ -47,6 +47,8 @@ impl Backend {
 pub struct Store {
     pub(crate) pool: AnyPool,
     pub(crate) backend: Backend,
+    /// Seals the secrets that are read back (see [`crate::secrets`]).
+    pub(crate) secrets: Option<std::sync::Arc<crate::secrets::SecretKey>>,
     /// Per-process caches (sessions, counts, options); see [`crate::cache`].
     pub(crate) caches: std::sync::Arc<crate::cache::Caches>,
 }
@@ -110,6 +112,7 @@ impl Store {
         Ok(Store {
             pool,
             backend,
+            secrets: None,
             caches: Default::default(),
         })
     }

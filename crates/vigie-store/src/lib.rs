@@ -11,6 +11,8 @@ pub mod jobs;
 pub mod migrate;
 pub mod notify;
 pub mod registry;
+pub mod secrets;
+pub mod surveillance;
 #[cfg(feature = "testing")]
 #[allow(clippy::expect_used, clippy::panic)]
 pub mod testing;

@@ -25,6 +25,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0002_notifications.sql"),
         postgres: include_str!("../migrations/postgres/0002_notifications.sql"),
     },
+    Migration {
+        version: 4,
+        name: "surveillance",
+        sqlite: include_str!("../migrations/sqlite/0004_surveillance.sql"),
+        postgres: include_str!("../migrations/postgres/0004_surveillance.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

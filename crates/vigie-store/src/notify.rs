@@ -247,6 +247,18 @@ pub struct Notification {
     pub sent_at: Option<i64>,
 }
 
+impl Notification {
+    /// The interface's key for the delivery status.
+    pub fn status_key(&self) -> &'static str {
+        match self.status.as_str() {
+            "sent" => "notifications.status.sent",
+            "failed" => "notifications.status.failed",
+            "retrying" => "notifications.status.retrying",
+            _ => "notifications.status.pending",
+        }
+    }
+}
+
 const NOTIFICATION_COLUMNS: &str = "n.id, n.structure_id, n.event, n.channel, n.recipient, n.webhook_id, n.subject, n.body_text, \
      n.body_html, n.payload, n.link, n.dedup_key, n.status, n.attempts, n.last_error, n.created_at, n.sent_at";
 
@@ -302,6 +314,15 @@ pub fn validate_webhook_url(url: &str) -> Result<(), StoreError> {
 }
 
 impl Store {
+    /// [`queue`] in a transaction of its own, for events that have nothing else to commit
+    /// (bulletins, tests).
+    pub async fn queue_notification(&self, n: &NewNotification) -> Result<Vec<i64>, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let ids = queue(&mut tx, n).await?;
+        tx.commit().await?;
+        Ok(ids)
+    }
+
     /// The row to deliver, with the webhook's address and secret when it goes to a webhook.
     /// `None` when it no longer exists (its structure or webhook was deleted).
     pub async fn notification_for_delivery(
@@ -320,7 +341,8 @@ impl Store {
                 .arg(w)
                 .fetch_optional::<(String, String, i64), _>(&self.pool)
                 .await?
-                .map(|(u, s, a)| (u, s, a == 1)),
+                .map(|(u, s, a)| self.open("secret", &s).map(|s| (u, s, a == 1)))
+                .transpose()?,
             None => None,
         };
         Ok(Some((n, hook)))
@@ -376,25 +398,28 @@ impl Store {
         scope: &WebhookScope,
     ) -> Result<bool, StoreError> {
         use vigie_domain::role::Scope;
-        Ok(match (&actor.scope, scope) {
-            (Scope::National, _) => true,
-            (Scope::Region(r), WebhookScope::Region(w)) => r == w,
-            (Scope::Region(r), WebhookScope::Ght(g)) => {
-                Sql::new("SELECT COUNT(*) FROM ghts WHERE id = $1 AND region_code = $2")
-                    .arg(*g)
-                    .arg(r.as_str())
-                    .scalar(&self.pool)
-                    .await?
-                    == 1
+        Ok(match scope {
+            WebhookScope::National => actor.scope == Scope::National,
+            WebhookScope::Region(w) => match &actor.scope {
+                Scope::National => vigie_domain::geo::region(w).is_some(),
+                Scope::Region(r) => r == w,
+                _ => false,
+            },
+            // A structure's people see their GHT, but its webhooks carry the events of every
+            // structure of the GHT: not theirs to attach or read.
+            WebhookScope::Ght(_) if matches!(actor.scope, Scope::Structures { .. }) => false,
+            WebhookScope::Ght(g) => {
+                let mut q = Sql::new("SELECT COUNT(*) FROM ghts g WHERE g.id = ");
+                q.bind(*g).push(" AND ");
+                actor.scope_ghts(&mut q, "g");
+                q.scalar(&self.pool).await? == 1
             }
-            (_, WebhookScope::Structure(s)) => {
+            WebhookScope::Structure(s) => {
                 let mut q = Sql::new("SELECT COUNT(*) FROM structures s WHERE s.id = ");
                 q.bind(*s).push(" AND ");
                 actor.scope_structures(&mut q, "s");
                 q.scalar(&self.pool).await? == 1
             }
-            (Scope::Ght(g), WebhookScope::Ght(w)) => g == w,
-            _ => false,
         })
     }
 
@@ -457,7 +482,7 @@ impl Store {
         )
         .arg(name)
         .arg(url.trim())
-        .arg(secret.as_str())
+        .arg(self.seal("secret", &secret))
         .arg(region.clone())
         .arg(ght)
         .arg(structure)

@@ -30,6 +30,15 @@ fn pg_required() -> bool {
     std::env::var("VIGIE_TEST_PG_REQUIRED").is_ok_and(|v| v == "1")
 }
 
+/// The secret key of every test database (see [`crate::secrets`]): tests that start the `vigie`
+/// binary on a test database give it as `VIGIE_SECURITY_SECRET_KEY`.
+pub const TEST_SECRET_KEY: &str =
+    "5669676965207465737420736563726574206b6579202d206e6f742061206b65";
+
+fn test_key() -> crate::secrets::SecretKey {
+    crate::secrets::SecretKey::parse(TEST_SECRET_KEY).expect("test key")
+}
+
 /// A fresh, migrated SQLite database.
 pub async fn sqlite() -> TestDb {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -39,7 +48,8 @@ pub async fn sqlite() -> TestDb {
         max_connections: 8,
     })
     .await
-    .expect("sqlite connect");
+    .expect("sqlite connect")
+    .with_secret_key(test_key());
     store.migrate().await.expect("migrate sqlite");
     TestDb {
         store,
@@ -94,7 +104,8 @@ pub async fn postgres() -> Option<TestDb> {
         max_connections: 8,
     })
     .await
-    .expect("pg connect");
+    .expect("pg connect")
+    .with_secret_key(test_key());
     store.migrate().await.expect("migrate postgres");
     Some(TestDb {
         store,

@@ -474,19 +474,29 @@ impl Store {
     /// The login form's view of an account. Not scoped: it runs before anyone is signed in, and
     /// its result never leaves the server.
     pub async fn login_user(&self, email: &str) -> Result<Option<LoginUser>, StoreError> {
-        Sql::new(&format!(
+        let u: Option<LoginUser> = Sql::new(&format!(
             "SELECT {LOGIN_COLUMNS} FROM users WHERE email = $1"
         ))
         .arg(email.trim().to_lowercase())
         .fetch_optional(&self.pool)
-        .await
+        .await?;
+        u.map(|u| self.open_login_user(u)).transpose()
     }
 
     pub async fn login_user_by_id(&self, id: i64) -> Result<LoginUser, StoreError> {
-        Sql::new(&format!("SELECT {LOGIN_COLUMNS} FROM users WHERE id = $1"))
+        let u: LoginUser = Sql::new(&format!("SELECT {LOGIN_COLUMNS} FROM users WHERE id = $1"))
             .arg(id)
             .fetch_one(&self.pool)
-            .await
+            .await?;
+        self.open_login_user(u)
+    }
+
+    /// Decrypts the TOTP seed of an account read for sign-in.
+    fn open_login_user(&self, mut u: LoginUser) -> Result<LoginUser, StoreError> {
+        if let Some(s) = &u.totp_secret {
+            u.totp_secret = Some(self.open("totp_secret", s)?);
+        }
+        Ok(u)
     }
 
     /// Records a login attempt in the audit log (success or failure, with the reason).
@@ -569,7 +579,7 @@ impl Store {
         }
         let mut tx = self.pool.begin().await?;
         let n = Sql::new("UPDATE users SET totp_secret = $1, totp_enabled = $2, totp_last_step = 0, updated_at = $3 WHERE id = $4")
-            .arg(secret)
+            .arg(secret.map(|s| self.seal("totp_secret", s)))
             .arg(enabled)
             .arg(now())
             .arg(user_id)

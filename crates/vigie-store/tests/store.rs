@@ -1156,3 +1156,75 @@ async fn notifications_reach_the_structure_its_ght_and_the_webhooks_of_its_terri
         db.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn totp_seeds_and_webhook_keys_are_stored_encrypted() {
+    use vigie_store::notify::WebhookScope;
+    for db in testing::all().await {
+        let s = &db.store;
+        let id = s
+            .create_user(
+                &system(),
+                &user("cert@cert.example", Role::CertAnalyst, None, None, vec![]),
+            )
+            .await
+            .unwrap();
+        s.set_totp(&system(), id, Some("JBSWY3DPEHPK3PXP"), true)
+            .await
+            .unwrap();
+        let pool = sqlx_pool(&db).await;
+        let raw: String = sqlx::query_scalar("SELECT totp_secret FROM users WHERE id = $1")
+            .bind(id)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert!(
+            raw.starts_with("enc:v1:") && !raw.contains("JBSWY3DPEHPK3PXP"),
+            "{}: {raw}",
+            db.name
+        );
+        let u = s.login_user("cert@cert.example").await.unwrap().unwrap();
+        assert_eq!(u.totp_secret.as_deref(), Some("JBSWY3DPEHPK3PXP"));
+
+        let (_, secret) = s
+            .create_webhook(
+                &system(),
+                "SOC",
+                "https://soc.example/h",
+                WebhookScope::National,
+                "*",
+            )
+            .await
+            .unwrap();
+        let raw: String = sqlx::query_scalar("SELECT secret FROM webhooks")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert!(raw.starts_with("enc:v1:") && !raw.contains(&secret));
+
+        // A seed written in clear (before encryption existed) still works and gets sealed.
+        sqlx::query("UPDATE users SET totp_secret = 'KRSXG5CTMVRXEZLU' WHERE id = $1")
+            .bind(id)
+            .execute(&pool)
+            .await
+            .unwrap();
+        assert_eq!(
+            s.login_user_by_id(id).await.unwrap().totp_secret.as_deref(),
+            Some("KRSXG5CTMVRXEZLU")
+        );
+        assert_eq!(s.seal_clear_secrets().await.unwrap(), 1);
+        assert_eq!(s.seal_clear_secrets().await.unwrap(), 0);
+        assert_eq!(
+            s.login_user_by_id(id).await.unwrap().totp_secret.as_deref(),
+            Some("KRSXG5CTMVRXEZLU")
+        );
+
+        // Another key cannot read them: a clear error, not a wrong code.
+        let other = s
+            .clone()
+            .with_secret_key(vigie_store::secrets::SecretKey::generate());
+        let err = other.login_user_by_id(id).await.unwrap_err().to_string();
+        assert!(err.contains("cannot be decrypted"), "{err}");
+        db.cleanup().await;
+    }
+}

@@ -15,6 +15,7 @@ use vigie_store::registry::StructureSummary;
 
 use crate::auth::Api;
 use crate::error::{AppError, AppResult};
+use crate::pages::notifications;
 use crate::pages::{
     asset_kind, audit_to_csv, csv_response, structures_to_csv, AuditParams, StructureQuery,
 };
@@ -46,6 +47,20 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/v1/imports/finess"),
     ("POST", "/api/v1/imports/ght"),
     ("GET", "/api/v1/jobs"),
+    ("GET", "/api/v1/webhooks"),
+    ("POST", "/api/v1/webhooks"),
+    ("DELETE", "/api/v1/webhooks/{id}"),
+    ("GET", "/api/v1/notifications"),
+    // Exposure (crate::surveillance::API_ROUTES)
+    ("GET", "/api/v1/exposure"),
+    ("GET", "/api/v1/structures/{id}/surveillance"),
+    ("PUT", "/api/v1/structures/{id}/surveillance"),
+    ("GET", "/api/v1/structures/{id}/scans"),
+    ("POST", "/api/v1/structures/{id}/scans"),
+    ("GET", "/api/v1/structures/{id}/findings"),
+    ("GET", "/api/v1/scans/{id}"),
+    ("GET", "/api/v1/scans/{id}/diff"),
+    ("POST", "/api/v1/findings/{id}/acknowledge"),
 ];
 
 pub fn routes() -> Router<AppState> {
@@ -71,6 +86,12 @@ pub fn routes() -> Router<AppState> {
         .route("/imports/finess", post(import_finess))
         .route("/imports/ght", post(import_ght))
         .route("/jobs", get(jobs))
+        .route(
+            "/webhooks",
+            get(notifications::api_list_webhooks).post(notifications::api_create_webhook),
+        )
+        .route("/webhooks/{id}", delete(notifications::api_delete_webhook))
+        .route("/notifications", get(notifications::api_list_notifications))
         .fallback(|| async { AppError::NotFound })
 }
 

@@ -8,6 +8,8 @@ pub mod oidc;
 pub mod openapi;
 pub mod pages;
 pub mod security;
+pub mod surveillance;
+pub mod surveillance_pdf;
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -95,8 +97,9 @@ impl AppState {
 pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(pages::routes())
+        .merge(surveillance::page_routes())
         .merge(oidc::routes())
-        .nest("/api/v1", api::routes())
+        .nest("/api/v1", api::routes().merge(surveillance::api_routes()))
         .route("/api/openapi.json", get(openapi::document))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))

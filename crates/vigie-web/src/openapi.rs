@@ -59,7 +59,17 @@ fn summary(method: &str, path: &str) -> (&'static str, &'static str) {
             "imports",
         ),
         ("GET", "/api/v1/jobs") => ("The job queue (administrators)", "operations"),
-        _ => ("", "other"),
+        ("GET", "/api/v1/webhooks") => ("Webhooks the caller may manage", "notifications"),
+        ("POST", "/api/v1/webhooks") => (
+            "Attach a webhook to a territory: {name, url, scope: national|region|ght|structure, target, events}; answers its signing secret once",
+            "notifications",
+        ),
+        ("DELETE", "/api/v1/webhooks/{id}") => ("Remove a webhook", "notifications"),
+        ("GET", "/api/v1/notifications") => (
+            "E-mails and webhook deliveries about structures in scope (?structure_id=, ?limit=)",
+            "notifications",
+        ),
+        _ => crate::surveillance::api_summary(method, path),
     }
 }
 
@@ -90,6 +100,7 @@ pub fn build() -> Value {
         });
         let ok = match *method {
             "POST" if path.ends_with("/assets") || path.ends_with("/users") => "201",
+            "POST" if path.ends_with("/scans") => "202",
             "PUT" | "DELETE" => "204",
             _ => "200",
         };

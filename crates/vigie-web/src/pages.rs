@@ -56,6 +56,21 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/account/password"),
     ("POST", "/account/tokens"),
     ("POST", "/account/tokens/{id}/revoke"),
+    ("GET", "/notifications"),
+    ("POST", "/notifications/webhooks"),
+    ("POST", "/notifications/webhooks/{id}/delete"),
+    // Exposure (crate::surveillance::PAGE_ROUTES)
+    ("GET", "/exposure"),
+    ("POST", "/exposure/surveillance"),
+    ("GET", "/structures/{id}/exposure"),
+    ("POST", "/structures/{id}/exposure/scan"),
+    ("POST", "/structures/{id}/exposure/surveillance"),
+    (
+        "POST",
+        "/structures/{id}/exposure/findings/{finding}/acknowledge",
+    ),
+    ("GET", "/structures/{id}/exposure/report"),
+    ("GET", "/structures/{id}/exposure/report.pdf"),
 ];
 
 pub fn routes() -> Router<AppState> {
@@ -69,6 +84,12 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/logout", post(logout))
         .route("/lang", post(switch_lang))
+        .route("/notifications", get(notifications::page))
+        .route("/notifications/webhooks", post(notifications::page_create))
+        .route(
+            "/notifications/webhooks/{id}/delete",
+            post(notifications::page_delete),
+        )
         .route("/structures", get(structures))
         .route("/structures.csv", get(structures_csv))
         .route("/structures/{id}", get(structure))
@@ -102,10 +123,11 @@ pub struct Ctx {
     pub show_users: bool,
     pub show_audit: bool,
     pub show_import: bool,
+    pub show_notifications: bool,
 }
 
 impl Ctx {
-    fn of(a: &crate::auth::Authed) -> Ctx {
+    pub(crate) fn of(a: &crate::auth::Authed) -> Ctx {
         Ctx {
             tr: a.tr(),
             email: Some(a.email.clone()),
@@ -113,6 +135,7 @@ impl Ctx {
             show_users: a.actor.can(Permission::ReadUsers),
             show_audit: a.actor.can(Permission::ReadAudit),
             show_import: a.actor.can(Permission::ImportRegistry),
+            show_notifications: a.actor.can(Permission::ManageNotifications),
         }
     }
 
@@ -124,12 +147,13 @@ impl Ctx {
             show_users: false,
             show_audit: false,
             show_import: false,
+            show_notifications: false,
         }
     }
 }
 
 /// Renders a page; errors become an error page in the caller's language.
-fn render(t: &impl Template) -> Result<Response, AppError> {
+pub(crate) fn render(t: &impl Template) -> Result<Response, AppError> {
     Ok(Html(t.render()?).into_response())
 }
 
@@ -143,7 +167,7 @@ struct ErrorPage {
 }
 
 /// Turns an error into a page for a signed-in caller.
-fn page_error(a: &crate::auth::Authed, e: AppError) -> Response {
+pub(crate) fn page_error(a: &crate::auth::Authed, e: AppError) -> Response {
     let op = e.log();
     let tr = a.tr();
     let message = match &e {
@@ -172,6 +196,8 @@ macro_rules! page {
         }
     };
 }
+
+pub mod notifications;
 
 pub async fn not_found(headers: HeaderMap) -> Response {
     let lang = request_lang(&headers);

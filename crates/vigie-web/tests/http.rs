@@ -183,6 +183,15 @@ fn allowed(r: Role, what: &str) -> bool {
         "manage_users" => r == Admin,
         "audit" => matches!(r, Admin | Auditor),
         "jobs" => r == Admin,
+        "notify" => matches!(
+            r,
+            Admin | CertAnalyst | RegionalAnalyst | GhtOfficer | StructureAdmin
+        ),
+        "request_scan" | "triage" => matches!(
+            r,
+            Admin | CertAnalyst | RegionalAnalyst | GhtOfficer | StructureAdmin
+        ),
+        "manage_surveillance" => matches!(r, Admin | CertAnalyst | RegionalAnalyst),
         other => panic!("unknown capability {other}"),
     }
 }
@@ -507,6 +516,92 @@ async fn api_authorization_matrix() {
                 .await,
                 expect(r, "import", true, ok),
             );
+            // Exposure (surveillance): every role reads in scope; scans, triage and settings by role.
+            check(
+                "GET",
+                "/api/v1/exposure",
+                "/exposure".into(),
+                api(&c, &app, tok, Method::GET, "/api/v1/exposure", None, None).await,
+                ok,
+            );
+            for (id, scoped) in [(inn, true), (out, false)] {
+                let (scan, finding) = exposure_seed(&app.store, id).await;
+                for (m, route, path, body, cap, want) in [
+                    (
+                        "GET",
+                        "/api/v1/structures/{id}/surveillance",
+                        format!("/api/v1/structures/{id}/surveillance"),
+                        None,
+                        "read",
+                        ok,
+                    ),
+                    (
+                        "PUT",
+                        "/api/v1/structures/{id}/surveillance",
+                        format!("/api/v1/structures/{id}/surveillance"),
+                        Some(serde_json::json!({ "enabled": false, "interval_hours": 24 })),
+                        "manage_surveillance",
+                        none,
+                    ),
+                    (
+                        "GET",
+                        "/api/v1/structures/{id}/scans",
+                        format!("/api/v1/structures/{id}/scans"),
+                        None,
+                        "read",
+                        ok,
+                    ),
+                    (
+                        "POST",
+                        "/api/v1/structures/{id}/scans",
+                        format!("/api/v1/structures/{id}/scans"),
+                        None,
+                        "request_scan",
+                        StatusCode::ACCEPTED,
+                    ),
+                    (
+                        "GET",
+                        "/api/v1/structures/{id}/findings",
+                        format!("/api/v1/structures/{id}/findings"),
+                        None,
+                        "read",
+                        ok,
+                    ),
+                    (
+                        "GET",
+                        "/api/v1/scans/{id}",
+                        format!("/api/v1/scans/{scan}"),
+                        None,
+                        "read",
+                        ok,
+                    ),
+                    (
+                        "GET",
+                        "/api/v1/scans/{id}/diff",
+                        format!("/api/v1/scans/{scan}/diff?from={scan}"),
+                        None,
+                        "read",
+                        ok,
+                    ),
+                    (
+                        "POST",
+                        "/api/v1/findings/{id}/acknowledge",
+                        format!("/api/v1/findings/{finding}/acknowledge"),
+                        Some(serde_json::json!({ "note": "Vu, fermeture planifiée" })),
+                        "triage",
+                        ok,
+                    ),
+                ] {
+                    let method = Method::from_bytes(m.as_bytes()).unwrap();
+                    check(
+                        m,
+                        route,
+                        path.clone(),
+                        api(&c, &app, tok, method, &path, body, None).await,
+                        expect(r, cap, scoped, want),
+                    );
+                }
+            }
             check(
                 "GET",
                 "/api/v1/jobs",
@@ -514,6 +609,82 @@ async fn api_authorization_matrix() {
                 api(&c, &app, tok, Method::GET, "/api/v1/jobs", None, None).await,
                 expect(r, "jobs", true, ok),
             );
+            // Webhooks: attached to a structure of one's scope; another's does not exist.
+            check(
+                "GET",
+                "/api/v1/webhooks",
+                "/webhooks".into(),
+                api(&c, &app, tok, Method::GET, "/api/v1/webhooks", None, None).await,
+                expect(r, "notify", true, ok),
+            );
+            check(
+                "GET",
+                "/api/v1/notifications",
+                "/notifications".into(),
+                api(
+                    &c,
+                    &app,
+                    tok,
+                    Method::GET,
+                    "/api/v1/notifications",
+                    None,
+                    None,
+                )
+                .await,
+                expect(r, "notify", true, ok),
+            );
+            for (id, scoped) in [(inn, true), (out, false)] {
+                let body = Some(serde_json::json!({
+                    "name": format!("SOC {r}"), "url": "https://soc.example/hook",
+                    "scope": "structure", "target": id.to_string(), "events": "watch",
+                }));
+                check(
+                    "POST",
+                    "/api/v1/webhooks",
+                    "/webhooks".into(),
+                    api(&c, &app, tok, Method::POST, "/api/v1/webhooks", body, None).await,
+                    expect(r, "notify", scoped, created),
+                );
+            }
+            let hook_in = app
+                .store
+                .create_webhook(
+                    &system(),
+                    "to delete",
+                    "https://soc.example/del",
+                    vigie_store::notify::WebhookScope::Structure(inn),
+                    "*",
+                )
+                .await
+                .unwrap()
+                .0
+                .id;
+            let hook_out = if out == 999_999 {
+                999_999
+            } else {
+                app.store
+                    .create_webhook(
+                        &system(),
+                        "not yours",
+                        "https://soc.example/other",
+                        vigie_store::notify::WebhookScope::Structure(out),
+                        "*",
+                    )
+                    .await
+                    .unwrap()
+                    .0
+                    .id
+            };
+            for (id, scoped) in [(hook_in, true), (hook_out, false)] {
+                let p = format!("/api/v1/webhooks/{id}");
+                check(
+                    "DELETE",
+                    "/api/v1/webhooks/{id}",
+                    p.clone(),
+                    api(&c, &app, tok, Method::DELETE, &p, None, None).await,
+                    expect(r, "notify", scoped, none),
+                );
+            }
         }
         // Every route of the API is in the matrix, and every one refuses anonymous callers.
         for (m, route) in vigie_web::api::ROUTES {
@@ -799,6 +970,67 @@ async fn pages_authorization_matrix() {
                 post(format!("/account/tokens/{tid}/revoke"), vec![]).await,
                 see_other,
             );
+            check(
+                "GET",
+                "/notifications",
+                "/notifications".into(),
+                get("/notifications".into()).await,
+                expect(r, "notify", true, ok),
+            );
+            {
+                let (inn, out) = w.scope_ids(r);
+                for (id, scoped) in [(inn, true), (out, false)] {
+                    let form = vec![
+                        ("name", format!("page {r}")),
+                        ("url", "https://soc.example/page".to_string()),
+                        ("scope", "structure".to_string()),
+                        ("target", id.to_string()),
+                        ("events", String::new()),
+                    ];
+                    // A target outside the scope is a form error that names it, not a leak.
+                    let want = if !allowed(r, "notify") {
+                        StatusCode::FORBIDDEN
+                    } else if scoped {
+                        ok
+                    } else {
+                        StatusCode::NOT_FOUND
+                    };
+                    check(
+                        "POST",
+                        "/notifications/webhooks",
+                        "/notifications/webhooks".into(),
+                        post("/notifications/webhooks".into(), form).await,
+                        want,
+                    );
+                }
+                let hook = app
+                    .store
+                    .create_webhook(
+                        &system(),
+                        "page delete",
+                        "https://soc.example/x",
+                        vigie_store::notify::WebhookScope::Structure(inn),
+                        "*",
+                    )
+                    .await
+                    .unwrap()
+                    .0
+                    .id;
+                check(
+                    "POST",
+                    "/notifications/webhooks/{id}/delete",
+                    format!("/notifications/webhooks/{hook}/delete"),
+                    post(format!("/notifications/webhooks/{hook}/delete"), vec![]).await,
+                    expect(r, "notify", true, see_other),
+                );
+                check(
+                    "POST",
+                    "/notifications/webhooks/{id}/delete",
+                    "/notifications/webhooks/999999/delete".into(),
+                    post("/notifications/webhooks/999999/delete".into(), vec![]).await,
+                    expect(r, "notify", false, see_other),
+                );
+            }
             // Someone else's token: not found.
             let other = app
                 .store
@@ -827,6 +1059,106 @@ async fn pages_authorization_matrix() {
                 post("/account/tokens".into(), vec![("name", "script".into())]).await,
                 created,
             );
+            // Exposure (surveillance) pages.
+            check(
+                "GET",
+                "/exposure",
+                "/exposure".into(),
+                get("/exposure".into()).await,
+                ok,
+            );
+            let own_region = if r == Role::RegionalAnalyst {
+                "11"
+            } else {
+                "84"
+            };
+            let form = vec![
+                ("region", own_region.to_string()),
+                ("enabled", "0".to_string()),
+                ("interval_hours", "48".to_string()),
+            ];
+            check(
+                "POST",
+                "/exposure/surveillance",
+                "/exposure/surveillance".into(),
+                post("/exposure/surveillance".into(), form).await,
+                expect(r, "manage_surveillance", true, see_other),
+            );
+            if r == Role::RegionalAnalyst {
+                let form = vec![("region", "84".to_string()), ("enabled", "1".to_string())];
+                check(
+                    "POST",
+                    "/exposure/surveillance",
+                    "/exposure/surveillance (other region)".into(),
+                    post("/exposure/surveillance".into(), form).await,
+                    StatusCode::NOT_FOUND,
+                );
+            }
+            for (id, scoped) in [(inn, true), (out, false)] {
+                let (_, finding) = exposure_seed(&app.store, id).await;
+                for (route, path) in [
+                    (
+                        "/structures/{id}/exposure",
+                        format!("/structures/{id}/exposure"),
+                    ),
+                    (
+                        "/structures/{id}/exposure/report",
+                        format!("/structures/{id}/exposure/report"),
+                    ),
+                    (
+                        "/structures/{id}/exposure/report.pdf",
+                        format!("/structures/{id}/exposure/report.pdf"),
+                    ),
+                ] {
+                    check(
+                        "GET",
+                        route,
+                        path.clone(),
+                        get(path).await,
+                        expect(r, "read", scoped, ok),
+                    );
+                }
+                let p = format!("/structures/{id}/exposure/scan");
+                check(
+                    "POST",
+                    "/structures/{id}/exposure/scan",
+                    p.clone(),
+                    post(p, vec![]).await,
+                    expect(r, "request_scan", scoped, see_other),
+                );
+                let p = format!("/structures/{id}/exposure/surveillance");
+                let form = vec![
+                    ("enabled", "0".to_string()),
+                    ("interval_hours", "24".to_string()),
+                ];
+                check(
+                    "POST",
+                    "/structures/{id}/exposure/surveillance",
+                    p.clone(),
+                    post(p, form).await,
+                    expect(r, "manage_surveillance", scoped, see_other),
+                );
+                let p = format!("/structures/{id}/exposure/findings/{finding}/acknowledge");
+                check(
+                    "POST",
+                    "/structures/{id}/exposure/findings/{finding}/acknowledge",
+                    p.clone(),
+                    post(p, vec![("note", "Pris en compte".to_string())]).await,
+                    expect(r, "triage", scoped, see_other),
+                );
+            }
+            // A finding reached through another structure's address is not found.
+            if allowed(r, "triage") && out != 999_999 {
+                let (_, other) = exposure_seed(&app.store, out).await;
+                let p = format!("/structures/{inn}/exposure/findings/{other}/acknowledge");
+                check(
+                    "POST",
+                    "/structures/{id}/exposure/findings/{finding}/acknowledge",
+                    p.clone(),
+                    post(p, vec![("note", "x".to_string())]).await,
+                    StatusCode::NOT_FOUND,
+                );
+            }
             check(
                 "POST",
                 "/lang",
@@ -1333,5 +1665,262 @@ fn catalogues_have_the_same_keys_and_templates_use_only_known_keys() {
             let key = part.split('"').next().unwrap();
             assert!(kf.contains(key), "{}: unknown key {key}", path.display());
         }
+    }
+}
+
+/// The exposure matrix needs a finished scan with a finding in each structure it visits: made
+/// once per structure through the store (999 999 stands for a structure that does not exist).
+async fn exposure_seed(store: &Store, structure: i64) -> (i64, i64) {
+    use vigie_store::surveillance::{NewFinding, NewObservation, ScanOutcome};
+    if structure == 999_999 {
+        return (999_999, 999_999);
+    }
+    let scans = store.list_scans(&system(), structure, 100).await.unwrap();
+    if let Some(done) = scans.iter().find(|s| s.status == "done") {
+        let f = store
+            .list_findings(&system(), structure, false)
+            .await
+            .unwrap();
+        return (done.id, f[0].id);
+    }
+    let scan = store.request_scan(&system(), structure).await.unwrap();
+    store.start_scan(&system(), scan).await.unwrap().unwrap();
+    let address = format!("185.10.{}.1", structure % 250);
+    store
+        .finish_scan(
+            &system(),
+            scan,
+            &ScanOutcome {
+                scope: serde_json::json!({}),
+                covered_addresses: vec![address.clone()],
+                covered_ports: vec![3389],
+                observations: vec![NewObservation {
+                    address: address.clone(),
+                    port: 3389,
+                    service: "ms-wbt-server".into(),
+                    finding_kinds: vec!["remote-desktop-exposed".into()],
+                    ..Default::default()
+                }],
+                findings: vec![NewFinding {
+                    kind: "remote-desktop-exposed".into(),
+                    address,
+                    port: 3389,
+                    service: "ms-wbt-server".into(),
+                    severity: "high".into(),
+                    confidence: "high".into(),
+                    title_fr: "Bureau à distance exposé".into(),
+                    title_en: "Remote desktop exposed".into(),
+                    evidence: "X.224 connection confirm".into(),
+                    advice_fr: "Fermer.".into(),
+                    advice_en: "Close.".into(),
+                    ..Default::default()
+                }],
+            },
+        )
+        .await
+        .unwrap();
+    let f = store
+        .list_findings(&system(), structure, false)
+        .await
+        .unwrap();
+    (scan, f[0].id)
+}
+
+/// What the exposure pages show: the structure's findings with evidence and advice, the map of
+/// exposed systems, the history and the diff, triage; the report with its summary and plan, and
+/// as a PDF; the "who exposes what" view limited to the viewer's scope.
+#[tokio::test]
+async fn exposure_pages_show_findings_report_and_who_exposes_what() {
+    for db in testing::all().await {
+        let app = spawn_app(&db, Default::default()).await;
+        let w = seed(&app.store).await;
+        let (first, finding) = exposure_seed(&app.store, w.fleyriat).await;
+        exposure_seed(&app.store, w.pitie).await;
+        // A second scan of Fleyriat: RDP closed (fixed), Redis open without authentication.
+        let second = app.store.request_scan(&system(), w.fleyriat).await.unwrap();
+        app.store
+            .start_scan(&system(), second)
+            .await
+            .unwrap()
+            .unwrap();
+        let address = format!("185.10.{}.1", w.fleyriat % 250);
+        app.store
+            .finish_scan(
+                &system(),
+                second,
+                &vigie_store::surveillance::ScanOutcome {
+                    scope: serde_json::json!({}),
+                    covered_addresses: vec![address.clone()],
+                    covered_ports: vec![3389, 6379],
+                    observations: vec![vigie_store::surveillance::NewObservation {
+                        address: address.clone(),
+                        port: 6379,
+                        service: "redis".into(),
+                        product: Some("Redis".into()),
+                        version: Some("7.0.15".into()),
+                        finding_kinds: vec!["redis-no-authentication".into()],
+                        ..Default::default()
+                    }],
+                    findings: vec![vigie_store::surveillance::NewFinding {
+                        kind: "redis-no-authentication".into(),
+                        address: address.clone(),
+                        port: 6379,
+                        service: "redis".into(),
+                        severity: "critical".into(),
+                        confidence: "high".into(),
+                        title_fr: "Redis sans authentification : redis sur le port 6379".into(),
+                        title_en: "Redis without authentication: redis on port 6379".into(),
+                        evidence: "PING → +PONG (no authentication)".into(),
+                        advice_fr: "Activer l'authentification (requirepass).".into(),
+                        advice_en: "Enable authentication (requirepass).".into(),
+                        ..Default::default()
+                    }],
+                },
+            )
+            .await
+            .unwrap();
+        let (c, csrf) = sign_in(&app, &w, Role::StructureAdmin).await;
+        let text = |p: String| {
+            let c = c.clone();
+            let base = app.base.clone();
+            async move {
+                let r = c.get(format!("{base}{p}")).send().await.unwrap();
+                assert_eq!(r.status(), StatusCode::OK, "{p}");
+                r.text().await.unwrap()
+            }
+        };
+        let page = text(format!(
+            "/structures/{}/exposure?from={first}&to={second}",
+            w.fleyriat
+        ))
+        .await;
+        assert!(page.contains("Exposition sur Internet"), "French first");
+        assert!(
+            page.contains("PING → +PONG (no authentication)"),
+            "evidence"
+        );
+        assert!(
+            page.contains("Activer l&#x27;authentification")
+                || page.contains("Activer l&#39;authentification"),
+            "advice"
+        );
+        assert!(page.contains("Critique (1)"), "grouped by criticality");
+        assert!(
+            page.contains(&format!("#{second}")),
+            "fix verified by the second scan"
+        );
+        assert!(
+            page.contains("Ouvert") && page.contains("Fermé"),
+            "diff rows"
+        );
+        assert!(
+            page.contains("Surveillance programmée désactivée"),
+            "off by default"
+        );
+        assert!(page.contains("Vérifier maintenant"));
+        assert!(
+            !page.contains("sv-enabled"),
+            "a structure admin does not manage surveillance"
+        );
+        // Triage from the page.
+        let open = app
+            .store
+            .list_findings(&system(), w.fleyriat, true)
+            .await
+            .unwrap();
+        let redis = open[0].id;
+        assert_ne!(redis, finding);
+        let res = c
+            .post(format!(
+                "{}/structures/{}/exposure/findings/{redis}/acknowledge",
+                app.base, w.fleyriat
+            ))
+            .form(&[("csrf", csrf.as_str()), ("note", "Mot de passe posé lundi")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+        let f = app.store.get_finding(&system(), redis).await.unwrap();
+        assert_eq!(
+            (f.status.as_str(), f.triage_note.as_deref()),
+            ("acknowledged", Some("Mot de passe posé lundi"))
+        );
+
+        let report = text(format!("/structures/{}/exposure/report", w.fleyriat)).await;
+        for part in [
+            "Synthèse pour la direction",
+            "Cartographie des systèmes exposés",
+            "Plan de remédiation priorisé",
+            "1 constat(s) critique(s)",
+            "Redis sans authentification",
+            "6379",
+        ] {
+            assert!(report.contains(part), "report lacks {part}");
+        }
+        let pdf = c
+            .get(format!(
+                "{}/structures/{}/exposure/report.pdf",
+                app.base, w.fleyriat
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(pdf.headers()["content-type"], "application/pdf");
+        let bytes = pdf.bytes().await.unwrap();
+        assert!(bytes.starts_with(b"%PDF-1.4") && bytes.ends_with(b"%%EOF\n"));
+        let body = String::from_utf8_lossy(&bytes).to_string();
+        assert!(body.contains("/BaseFont /Helvetica"));
+
+        // Who exposes what: the structure admin sees its structure only; the CERT sees both.
+        let ov = text("/exposure".into()).await;
+        assert!(ov.contains("CH DE FLEYRIAT"));
+        assert!(!ov.contains(&format!("/structures/{}/exposure", w.pitie)));
+        let (cert, _) = sign_in(&app, &w, Role::CertAnalyst).await;
+        let ov = cert
+            .get(format!("{}/exposure", app.base))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(ov.contains(&format!("/structures/{}/exposure", w.pitie)));
+        assert!(ov.contains(&format!("/structures/{}/exposure", w.fleyriat)));
+        // Most exposed first: Fleyriat has a critical finding.
+        assert!(
+            ov.find(&format!("/structures/{}/exposure", w.fleyriat))
+                < ov.find(&format!("/structures/{}/exposure", w.pitie))
+        );
+        // The API gives the same, in JSON.
+        let tok = &w.tokens[&Role::StructureAdmin];
+        let v: serde_json::Value = c
+            .get(format!(
+                "{}/api/v1/structures/{}/findings?open=true",
+                app.base, w.fleyriat
+            ))
+            .bearer_auth(tok)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(v["items"].as_array().unwrap().len(), 1);
+        assert_eq!(v["items"][0]["kind"], "redis-no-authentication");
+        let d: serde_json::Value = c
+            .get(format!(
+                "{}/api/v1/scans/{second}/diff?from={first}",
+                app.base
+            ))
+            .bearer_auth(tok)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(d["opened"][0]["port"], 6379);
+        assert_eq!(d["closed"][0]["port"], 3389);
+        db.cleanup().await;
     }
 }

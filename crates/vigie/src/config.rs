@@ -19,6 +19,54 @@ pub struct Config {
     /// Sign-in through an OpenID Connect provider; off when the section is absent.
     pub oidc: Option<Oidc>,
     pub notify: Notify,
+    pub surveillance: Surveillance,
+}
+
+/// `[surveillance]`: how the `scan.structure` job scans a structure's declared assets. The
+/// defaults are polite; scheduled scans only run where an operator turned surveillance on.
+///
+/// ```toml
+/// [surveillance]
+/// ports = "health"          # health (default), top100, all, or a list like 22,80,8000-8100
+/// rate_per_sec = 200        # connection attempts per second, all targets together
+/// rate_per_target = 50      # per address
+/// ```
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Surveillance {
+    /// The port set of every scan (a single port may come from the environment as a number).
+    #[serde(deserialize_with = "text")]
+    pub ports: String,
+    pub rate_per_sec: u32,
+    pub rate_per_target: u32,
+    /// Simultaneous connection attempts.
+    pub concurrency: usize,
+    /// Connect timeout (upper bound of the adaptive one), milliseconds.
+    pub timeout_ms: u64,
+    /// At most this many addresses per structure and scan (a large declared range is cut, and the
+    /// scan row says so).
+    pub max_addresses: usize,
+    /// Scheduled scans of one tick start spread over this many seconds.
+    pub spread_secs: i64,
+    /// FOR TESTS ONLY, default false. Loopback addresses (127.0.0.0/8, ::1) are the platform's own
+    /// host: a structure that declares them gets nothing scanned, unless this is true. Private,
+    /// link-local and shared address space are refused whatever this says.
+    pub allow_loopback: bool,
+}
+
+impl Default for Surveillance {
+    fn default() -> Self {
+        Surveillance {
+            ports: "health".into(),
+            rate_per_sec: 200,
+            rate_per_target: 50,
+            concurrency: 128,
+            timeout_ms: 1500,
+            max_addresses: 1024,
+            spread_secs: 3600,
+            allow_loopback: false,
+        }
+    }
 }
 
 /// `[notify]`: how notifications leave. Without `smtp_url`, e-mails are recorded as undeliverable
@@ -86,7 +134,7 @@ pub struct Http {
     pub metrics_token: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Security {
     pub session_hours: i64,
@@ -94,6 +142,12 @@ pub struct Security {
     pub max_login_failures: i64,
     pub lockout_minutes: i64,
     pub login_attempts_per_minute: u32,
+    /// 32 bytes (64 hex digits or base64) that encrypt the stored secrets Vigie reads back (TOTP
+    /// seeds, webhook keys). Give it through `VIGIE_SECURITY_SECRET_KEY_FILE`. On SQLite, when
+    /// absent, a key file `secret.key` is created beside the database; on PostgreSQL it is
+    /// required (every node must use the same key).
+    #[serde(deserialize_with = "opt_text")]
+    pub secret_key: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -253,6 +307,19 @@ impl Default for Http {
         }
     }
 }
+impl std::fmt::Debug for Security {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Security")
+            .field("session_hours", &self.session_hours)
+            .field("idle_hours", &self.idle_hours)
+            .field("max_login_failures", &self.max_login_failures)
+            .field("lockout_minutes", &self.lockout_minutes)
+            .field("login_attempts_per_minute", &self.login_attempts_per_minute)
+            .field("secret_key", &self.secret_key.as_ref().map(|_| "***"))
+            .finish()
+    }
+}
+
 impl Default for Security {
     fn default() -> Self {
         Security {
@@ -261,6 +328,7 @@ impl Default for Security {
             max_login_failures: 5,
             lockout_minutes: 15,
             login_attempts_per_minute: 30,
+            secret_key: None,
         }
     }
 }
@@ -281,7 +349,7 @@ impl Default for Scheduler {
         }
     }
 }
-const SECTIONS: [&str; 8] = [
+const SECTIONS: [&str; 9] = [
     "database",
     "http",
     "security",
@@ -290,6 +358,7 @@ const SECTIONS: [&str; 8] = [
     "bootstrap",
     "oidc",
     "notify",
+    "surveillance",
 ];
 
 impl Config {
@@ -373,6 +442,11 @@ impl Config {
         }
         if self.worker.concurrency == 0 || self.worker.lease_secs < 5 {
             bail!("worker: concurrency must be at least 1 and lease_secs at least 5");
+        }
+        vigie_scan::PortSet::parse(&self.surveillance.ports)
+            .map_err(|e| anyhow::anyhow!("surveillance.ports: {e}"))?;
+        if self.surveillance.concurrency == 0 || self.surveillance.max_addresses == 0 {
+            bail!("surveillance: concurrency and max_addresses must be at least 1");
         }
         if let Some(t) = &self.http.metrics_token {
             if t.len() < 16 {
@@ -536,5 +610,22 @@ ght_claim = "ght"
             .unwrap_err()
             .to_string();
         assert!(err.contains("database.url"), "{err}");
+    }
+
+    #[test]
+    fn surveillance_is_polite_by_default_and_its_ports_are_checked() {
+        let cfg = Config::load_with(None, &vars(&[])).unwrap();
+        assert!(
+            !cfg.surveillance.allow_loopback,
+            "loopback scanning is for tests only"
+        );
+        assert_eq!(cfg.surveillance.ports, "health");
+        assert!(cfg.surveillance.rate_per_sec <= 200 && cfg.surveillance.rate_per_target <= 50);
+        let one = Config::load_with(None, &vars(&[("VIGIE_SURVEILLANCE_PORTS", "443")])).unwrap();
+        assert_eq!(one.surveillance.ports, "443");
+        let err = Config::load_with(None, &vars(&[("VIGIE_SURVEILLANCE_PORTS", "80-x")]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("surveillance.ports"), "{err}");
     }
 }

@@ -1,8 +1,10 @@
 //! `vigie`: one binary for every role of a deployment.
 
+mod backup_crypt;
 mod config;
 mod demo;
 mod notify;
+mod surveillance;
 mod worker;
 
 use std::io::{BufReader, IsTerminal, Read, Write};
@@ -61,18 +63,35 @@ enum Command {
     Export {
         #[arg(long, short)]
         out: PathBuf,
+        /// Encrypt the archive to this age recipient (`age1…`); repeat for several.
+        #[arg(long = "recipient", short = 'r')]
+        recipients: Vec<String>,
+        /// Encrypt to the age recipients listed in this file (one per line, `#` comments).
+        #[arg(long = "recipients-file", short = 'R')]
+        recipients_file: Option<PathBuf>,
     },
     /// Fill the database with the synthetic demo region (Bretagne, ~600 structures).
     Demo,
-    /// Write a consistent backup of the database.
+    /// Write a consistent backup of the database. With recipients, the backup is encrypted with
+    /// age (https://age-encryption.org): only the holders of the matching identities can read it,
+    /// not even this server.
     Backup {
         #[arg(long, short)]
         out: PathBuf,
+        /// Encrypt the backup to this age recipient (`age1…`); repeat for several.
+        #[arg(long = "recipient", short = 'r')]
+        recipients: Vec<String>,
+        /// Encrypt to the age recipients listed in this file (one per line, `#` comments).
+        #[arg(long = "recipients-file", short = 'R')]
+        recipients_file: Option<PathBuf>,
     },
     /// Restore a backup into an empty database.
     Restore {
         #[arg(long)]
         from: PathBuf,
+        /// The age identity file that decrypts an encrypted backup.
+        #[arg(long, short)]
+        identity: Option<PathBuf>,
     },
     /// Check that a running server answers /healthz (exit status 0 when healthy).
     Healthcheck {
@@ -141,7 +160,12 @@ enum ImportCommand {
     /// A GHT composition CSV: ght_code;ght_name;region_code;finess_et;support
     Ght { file: PathBuf },
     /// A deployment archive written by `vigie export` (into an empty database).
-    Archive { file: PathBuf },
+    Archive {
+        file: PathBuf,
+        /// The age identity file that decrypts an encrypted archive.
+        #[arg(long, short)]
+        identity: Option<PathBuf>,
+    },
 }
 
 fn init_tracing() {
@@ -161,7 +185,87 @@ async fn open(cfg: &Config) -> anyhow::Result<Store> {
     .await
     .with_context(|| format!("cannot open the database {}", redact(&cfg.database.url)))?;
     store.migrate().await?;
+    let store = match secret_key(cfg, store.backend())? {
+        Some(key) => {
+            let store = store.with_secret_key(key);
+            let n = store.seal_clear_secrets().await?;
+            if n > 0 {
+                tracing::info!(sealed = n, "stored secrets encrypted with the secret key");
+            }
+            store
+        }
+        None => store,
+    };
     Ok(store)
+}
+
+/// The deployment's secret key: from the configuration, else (SQLite) from `secret.key` beside
+/// the database, created on first use. On PostgreSQL without a configured key: `None`, and the
+/// commands that handle stored secrets refuse to run (see [`require_secret_key`]).
+fn secret_key(
+    cfg: &Config,
+    backend: vigie_store::Backend,
+) -> anyhow::Result<Option<vigie_store::secrets::SecretKey>> {
+    use vigie_store::secrets::SecretKey;
+    if let Some(text) = cfg.security.secret_key.as_deref() {
+        return Ok(Some(
+            SecretKey::parse(text).map_err(|e| anyhow::anyhow!("[security] {e}"))?,
+        ));
+    }
+    if backend != vigie_store::Backend::Sqlite {
+        return Ok(None);
+    }
+    let db_path = cfg
+        .database
+        .url
+        .trim_start_matches("sqlite://")
+        .trim_start_matches("sqlite:");
+    let db_path = std::path::Path::new(db_path.split('?').next().unwrap_or_default());
+    let path = db_path
+        .parent()
+        .unwrap_or(std::path::Path::new("."))
+        .join("secret.key");
+    match std::fs::read_to_string(&path) {
+        Ok(text) => Ok(Some(
+            SecretKey::parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?,
+        )),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let key = SecretKey::generate();
+            write_private(&path, &format!("{}\n", key.to_hex()))
+                .with_context(|| format!("cannot create the secret key file {}", path.display()))?;
+            tracing::info!(path = %path.display(), "secret key created; keep it with the database's backups, apart from them");
+            Ok(Some(key))
+        }
+        Err(e) => Err(anyhow::anyhow!("cannot read {}: {e}", path.display())),
+    }
+}
+
+/// Creates a file readable by its owner only.
+fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts.open(path)?;
+    f.write_all(text.as_bytes())?;
+    f.sync_all()
+}
+
+/// The server, the worker and the demo read or write stored secrets: without a key on
+/// PostgreSQL they stop with the way out.
+fn require_secret_key(cfg: &Config, store: &Store) -> anyhow::Result<()> {
+    if store.backend() != vigie_store::Backend::Sqlite && cfg.security.secret_key.is_none() {
+        anyhow::bail!(
+            "[security] secret_key is required on PostgreSQL: it encrypts the stored TOTP seeds \
+             and webhook keys, and every node must use the same one. Generate it once with \
+             `openssl rand -hex 32` and give it through VIGIE_SECURITY_SECRET_KEY_FILE"
+        );
+    }
+    Ok(())
 }
 
 /// A database URL without its password, for messages.
@@ -372,6 +476,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Scan(_) | Command::Intel(_) => unreachable!("handled above"),
         Command::Up { demo, listen } => {
             let store = open(&cfg).await?;
+            require_secret_key(&cfg, &store)?;
             let listen = listen.unwrap_or_else(|| cfg.http.listen.clone());
             let mut banner = None;
             if demo {
@@ -389,12 +494,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Serve { listen } => {
             let store = open(&cfg).await?;
+            require_secret_key(&cfg, &store)?;
             bootstrap_admin(&store, &cfg).await?;
             let listen = listen.unwrap_or_else(|| cfg.http.listen.clone());
             run_server(store, cfg, &listen, false, None).await
         }
         Command::Worker => {
             let store = open(&cfg).await?;
+            require_secret_key(&cfg, &store)?;
             let (_tx, rx) = shutdown_channel();
             worker::run(store, cfg, rx).await
         }
@@ -439,15 +546,18 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Command::Import(ImportCommand::Archive { file }) | Command::Restore { from: file } => {
+        Command::Import(ImportCommand::Archive { file, identity })
+        | Command::Restore {
+            from: file,
+            identity,
+        } => {
+            let input = backup_crypt::open_archive(&file, identity.as_deref())?;
             let store = Store::connect(&ConnectConfig {
                 url: cfg.database.url.clone(),
                 max_connections: 2,
             })
             .await?;
-            let f = std::fs::File::open(&file)
-                .with_context(|| format!("cannot open {}", file.display()))?;
-            let c = store.import_archive(BufReader::new(f)).await?;
+            let c = store.import_archive(input).await?;
             println!(
                 "restored {} rows into the {} database:",
                 c.total(),
@@ -458,19 +568,45 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Command::Export { out } | Command::Backup { out } => {
+        Command::Export {
+            out,
+            recipients,
+            recipients_file,
+        }
+        | Command::Backup {
+            out,
+            recipients,
+            recipients_file,
+        } => {
+            let recipients = backup_crypt::recipients(&recipients, recipients_file.as_deref())?;
             let store = open(&cfg).await?;
             let tmp = out.with_extension("partial");
             let f = std::fs::File::create(&tmp)
                 .with_context(|| format!("cannot create {}", tmp.display()))?;
-            let c = store.export_archive(std::io::BufWriter::new(f)).await?;
+            let w = std::io::BufWriter::new(f);
+            let c = if recipients.is_empty() {
+                store.export_archive(w).await?
+            } else {
+                let mut enc = backup_crypt::encrypting(w, &recipients)?;
+                let c = store.export_archive(&mut enc).await?;
+                enc.finish()
+                    .and_then(|mut w| std::io::Write::flush(&mut w))
+                    .with_context(|| format!("cannot write {}", tmp.display()))?;
+                c
+            };
             std::fs::rename(&tmp, &out)
                 .with_context(|| format!("cannot write {}", out.display()))?;
-            println!("{} rows written to {}", c.total(), out.display());
+            let how = if recipients.is_empty() {
+                String::new()
+            } else {
+                format!(" (encrypted to {} age recipient(s))", recipients.len())
+            };
+            println!("{} rows written to {}{how}", c.total(), out.display());
             Ok(())
         }
         Command::Demo => {
             let store = open(&cfg).await?;
+            require_secret_key(&cfg, &store)?;
             let s = demo::load(&store).await?;
             if s.created {
                 println!(

@@ -17,12 +17,12 @@ pub const KINDS: &[&str] = &[
     "maintenance.purge_sessions",
     "system.sleep",
     vigie_store::notify::DELIVER_JOB,
+    vigie_store::surveillance::SCAN_JOB,
 ];
 
 /// What a job handler has at hand.
 pub struct Ctx {
     pub store: Store,
-    #[allow(dead_code)] // for the engines' handlers
     pub cfg: Config,
     pub notifier: Notifier,
 }
@@ -40,6 +40,9 @@ async fn run_job(ctx: &Ctx, job: &Job) -> anyhow::Result<()> {
             ctx.notifier
                 .deliver(store, id, job.attempts >= job.max_attempts)
                 .await
+        }
+        vigie_store::surveillance::SCAN_JOB => {
+            crate::surveillance::run_scan_job(store, &ctx.cfg, job, &payload).await
         }
         "maintenance.purge_sessions" => {
             let n = store.purge_expired_sessions().await?;
@@ -182,6 +185,10 @@ pub async fn scheduler(store: Store, cfg: Config, mut shutdown: watch::Receiver<
             .await
         {
             tracing::warn!(error = %e, "scheduler: cannot queue housekeeping");
+        }
+        // Scans only where an operator turned surveillance on; one pending per structure.
+        if let Err(e) = crate::surveillance::schedule(&store, &cfg).await {
+            tracing::warn!(error = %e, "scheduler: cannot queue surveillance scans");
         }
         tokio::select! {
             _ = tokio::time::sleep(Duration::from_secs(cfg.scheduler.tick_secs.max(5))) => {}

@@ -12,6 +12,7 @@ fn vigie(url: &str) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_vigie"));
     c.env("VIGIE_DATABASE_URL", url)
         .env("VIGIE_LOG", "warn")
+        .env("VIGIE_SECURITY_SECRET_KEY", testing::TEST_SECRET_KEY)
         .env_remove("VIGIE_CONFIG");
     c
 }
@@ -233,4 +234,159 @@ fn output_into_a_closed_pipe_is_not_a_crash() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"));
+}
+
+/// Stored secrets need a key: on SQLite one is created beside the database (owner-only), on
+/// PostgreSQL the server and the worker refuse to start without one and say how to make it.
+#[tokio::test]
+async fn the_secret_key_is_created_on_sqlite_and_required_on_postgres() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/data/vigie.db", dir.path().display());
+    let out = vigie(&url)
+        .env_remove("VIGIE_SECURITY_SECRET_KEY")
+        .arg("demo")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let key = dir.path().join("data/secret.key");
+    let text = std::fs::read_to_string(&key).unwrap();
+    assert_eq!(text.trim().len(), 64);
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        std::fs::metadata(&key).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    // The demo's TOTP seeds are sealed with it.
+    let store = vigie_store::Store::connect(&vigie_store::ConnectConfig {
+        url: url.clone(),
+        max_connections: 1,
+    })
+    .await
+    .unwrap();
+    let err = store.login_user("cert@vigie.example").await.unwrap_err();
+    assert!(err.to_string().contains("encrypted"), "{err}");
+    let store = store.with_secret_key(vigie_store::secrets::SecretKey::parse(&text).unwrap());
+    let u = store
+        .login_user("cert@vigie.example")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        u.totp_secret.as_deref(),
+        Some("KRSXG5CTMVRXEZLUKRSXG5CTMVRXEZLU")
+    );
+    store.close().await;
+
+    if let Some(pg) = testing::postgres().await {
+        let out = vigie(&pg.url)
+            .env_remove("VIGIE_SECURITY_SECRET_KEY")
+            .arg("worker")
+            .output()
+            .unwrap();
+        assert!(!out.status.success());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("secret_key is required on PostgreSQL")
+                && err.contains("openssl rand -hex 32"),
+            "{err}"
+        );
+        pg.cleanup().await;
+    }
+}
+
+/// An encrypted backup: unreadable without the identity, restored with it; the wrong identity
+/// and a missing one are told apart.
+#[tokio::test]
+async fn encrypted_backups_restore_only_with_their_identity() {
+    use age::secrecy::ExposeSecret;
+    let dir = tempfile::tempdir().unwrap();
+    let src = format!("sqlite://{}/src.db", dir.path().display());
+    let out = vigie(&src).arg("demo").output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let id = age::x25519::Identity::generate();
+    let other = age::x25519::Identity::generate();
+    let id_file = dir.path().join("restore-team.key");
+    std::fs::write(&id_file, format!("{}\n", id.to_string().expose_secret())).unwrap();
+    let other_file = dir.path().join("other.key");
+    std::fs::write(
+        &other_file,
+        format!("{}\n", other.to_string().expose_secret()),
+    )
+    .unwrap();
+    let recipients = dir.path().join("recipients.txt");
+    std::fs::write(&recipients, format!("# restore team\n{}\n", id.to_public())).unwrap();
+
+    let backup = dir.path().join("backup.vigie.age");
+    let out = vigie(&src)
+        .args(["backup", "--out"])
+        .arg(&backup)
+        .arg("-R")
+        .arg(&recipients)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("encrypted to 1 age recipient"));
+    let bytes = std::fs::read(&backup).unwrap();
+    assert!(bytes.starts_with(b"age-encryption.org/v1"));
+    assert!(
+        !bytes.windows(12).any(|w| w == b"vigie.example"),
+        "no clear text in the encrypted backup"
+    );
+
+    let target = |n: &str| format!("sqlite://{}/{n}.db", dir.path().display());
+    let out = vigie(&target("a"))
+        .args(["restore", "--from"])
+        .arg(&backup)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is encrypted (age)"));
+    let out = vigie(&target("b"))
+        .args(["restore", "--from"])
+        .arg(&backup)
+        .arg("--identity")
+        .arg(&other_file)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("cannot decrypt"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = vigie(&target("c"))
+        .args(["restore", "--from"])
+        .arg(&backup)
+        .arg("--identity")
+        .arg(&id_file)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("structures: 612"));
+
+    let bad = vigie(&src)
+        .args(["backup", "--out"])
+        .arg(dir.path().join("x"))
+        .args(["-r", "age1notarecipient"])
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--recipient #1"));
 }

@@ -1,0 +1,722 @@
+//! The `scan.structure` job: scans what one structure declared and hands the results to the store,
+//! which reconciles its findings and notifies it. And the scheduler's part: queue the periodic
+//! scans of the structures and regions where an operator turned surveillance on.
+//!
+//! The scope of a scan is built ONLY from the structure's declared assets that are not demo data
+//! (`vigie_store::Store::start_scan` gives them). Declared names are resolved; then every address
+//! must be a public one: loopback (the platform's own host, allowed only by the test setting
+//! `[surveillance] allow_loopback`), private, link-local, shared and non-host addresses are
+//! refused and listed in the scan's scope snapshot. The engine is given a scope of exactly the
+//! accepted addresses, and refuses any other connection on its own (hard deny list included).
+
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use vigie_scan::scope::{DeclaredAsset, NameResolver, Scope, SystemResolver};
+use vigie_scan::{DiscoveryMethod, PortSet, RateLimits, RuleSet, ScanRequest};
+use vigie_store::jobs::Job;
+use vigie_store::surveillance::{NewFinding, NewObservation, ScanJob, ScanOutcome};
+use vigie_store::{Actor, Store};
+
+use crate::config::Config;
+
+/// Why the platform refuses to scan an address a structure declared, whatever the engine allows.
+pub fn platform_refusal(ip: IpAddr, allow_loopback: bool) -> Option<&'static str> {
+    match ip {
+        IpAddr::V4(a) => {
+            let o = a.octets();
+            if a.is_loopback() {
+                (!allow_loopback)
+                    .then_some("loopback address: the platform's own host is never scanned")
+            } else if a.is_private() {
+                Some("private address (RFC 1918): not reachable from the internet")
+            } else if a.is_link_local() {
+                Some("link-local address")
+            } else if o[0] == 100 && (o[1] & 0xc0) == 64 {
+                Some("shared address space (RFC 6598)")
+            } else if a.is_unspecified() || a.is_broadcast() || a.is_multicast() || o[0] >= 240 {
+                Some("not a host address")
+            } else {
+                None
+            }
+        }
+        IpAddr::V6(a) => {
+            if let Some(v4) = a.to_ipv4_mapped() {
+                return platform_refusal(IpAddr::V4(v4), allow_loopback);
+            }
+            let s0 = a.segments()[0];
+            if a.is_loopback() {
+                (!allow_loopback)
+                    .then_some("loopback address: the platform's own host is never scanned")
+            } else if (s0 & 0xfe00) == 0xfc00 {
+                Some("unique local address (fc00::/7): not reachable from the internet")
+            } else if (s0 & 0xffc0) == 0xfe80 {
+                Some("link-local address")
+            } else if a.is_unspecified() || a.is_multicast() {
+                Some("not a host address")
+            } else {
+                None
+            }
+        }
+    }
+}
+
+/// Runs the job: start the scan, scan, store. A scan that cannot run for a reason retrying will
+/// not change (nothing declared, nothing public) is recorded as failed with that reason and the
+/// job ends; database errors make the job fail and the queue retry it.
+pub async fn run_scan_job(
+    store: &Store,
+    cfg: &Config,
+    job: &Job,
+    payload: &serde_json::Value,
+) -> anyhow::Result<()> {
+    let scan_id = payload
+        .get("scan_id")
+        .and_then(|v| v.as_i64())
+        .context("payload: scan_id missing")?;
+    let actor = Actor::system("surveillance");
+    let Some(sj) = store.start_scan(&actor, scan_id).await? else {
+        tracing::info!(scan = scan_id, "scan already finished; nothing to do");
+        return Ok(());
+    };
+    let resolver: Box<dyn NameResolver> =
+        Box::new(SystemResolver::new().map_err(|e| anyhow::anyhow!("DNS resolver: {e}"))?);
+    match execute(cfg, &sj, resolver.as_ref()).await {
+        Ok(outcome) => {
+            let r = store.finish_scan(&actor, scan_id, &outcome).await;
+            match r {
+                Ok(rec) => {
+                    tracing::info!(
+                        scan = scan_id,
+                        structure = sj.scan.structure_id,
+                        new = rec.new.len(),
+                        reopened = rec.reopened.len(),
+                        fixed = rec.fixed.len(),
+                        "scan finished"
+                    );
+                    Ok(())
+                }
+                Err(e) => {
+                    if job.attempts >= job.max_attempts {
+                        let _ = store
+                            .fail_scan(
+                                &actor,
+                                scan_id,
+                                &format!("storing the results failed: {e}"),
+                                &outcome.scope,
+                            )
+                            .await;
+                    }
+                    Err(e.into())
+                }
+            }
+        }
+        Err((reason, scope)) => {
+            tracing::warn!(scan = scan_id, structure = sj.scan.structure_id, %reason, "scan not run");
+            store.fail_scan(&actor, scan_id, &reason, &scope).await?;
+            Ok(())
+        }
+    }
+}
+
+/// Builds the scope, runs the engine and turns its result into what the store keeps.
+pub async fn execute(
+    cfg: &Config,
+    sj: &ScanJob,
+    resolver: &dyn NameResolver,
+) -> Result<ScanOutcome, (String, serde_json::Value)> {
+    let sc = &cfg.surveillance;
+    let assets: Vec<DeclaredAsset> = sj
+        .assets
+        .iter()
+        .map(|a| DeclaredAsset::new(a.value.clone()))
+        .collect();
+    let declared: Vec<&str> = sj.assets.iter().map(|a| a.value.as_str()).collect();
+    if assets.is_empty() {
+        return Err((
+            "no scannable asset: the structure has declared no domain or IP range outside demo data, \
+             so nothing was scanned (declare its internet-facing assets first)"
+                .into(),
+            serde_json::json!({ "declared": declared }),
+        ));
+    }
+    let built = match Scope::build(&assets, resolver).await {
+        Ok(s) => s,
+        Err(e) => {
+            return Err((
+                format!("invalid declared asset: {e}"),
+                serde_json::json!({ "declared": declared }),
+            ))
+        }
+    };
+    // Every address of the declared scope (bounded), then the platform's own refusals.
+    let candidates = built.addresses(sc.max_addresses.saturating_add(1));
+    let truncated = candidates.len() > sc.max_addresses;
+    let mut targets: Vec<IpAddr> = Vec::new();
+    let mut refused: Vec<serde_json::Value> = Vec::new();
+    for ip in candidates.into_iter().take(sc.max_addresses) {
+        match platform_refusal(ip, sc.allow_loopback) {
+            Some(why) => {
+                refused.push(serde_json::json!({ "address": ip.to_string(), "reason": why }))
+            }
+            None => targets.push(ip),
+        }
+    }
+    let mut names: BTreeMap<IpAddr, String> = BTreeMap::new();
+    for (name, res) in &built.resolved {
+        for a in &res.addrs {
+            if targets.contains(a) {
+                names.entry(*a).or_insert_with(|| name.clone());
+            }
+        }
+    }
+    let ports = PortSet::parse(&sc.ports).unwrap_or(PortSet::Health);
+    let port_list: Vec<i64> = ports.ports().into_iter().map(i64::from).collect();
+    let mut snapshot = serde_json::json!({
+        "declared": declared,
+        "targets": targets.iter().map(|t| t.to_string()).collect::<Vec<_>>(),
+        "names": names.iter().map(|(k, v)| (k.to_string(), v.clone())).collect::<BTreeMap<_, _>>(),
+        "refused": refused.clone(),
+        "unresolved": built.unresolved,
+        "truncated_at": truncated.then_some(sc.max_addresses),
+        "ports": sc.ports,
+    });
+    if targets.is_empty() {
+        return Err((
+            "nothing to scan: no declared asset gives a public address (names unresolved, or \
+             addresses refused: see the scope)"
+                .into(),
+            snapshot,
+        ));
+    }
+    let rules = match RuleSet::builtin() {
+        Ok(r) => Arc::new(r),
+        Err(e) => return Err((format!("fingerprint rules: {e}"), snapshot)),
+    };
+    let mut result = match run_engine(sc, &targets, &ports, &names, rules.clone()).await {
+        Ok(r) => r,
+        Err(e) => return Err((e, snapshot)),
+    };
+    // Names read from certificates that fall inside the declared domains: resolved, and their
+    // new public addresses scanned too, once (names outside the declared domains never are).
+    let found = discovered_names(&result.services, &built);
+    let mut extended = built.clone();
+    let mut added: Vec<IpAddr> = Vec::new();
+    for n in &found {
+        if !matches!(extended.add_discovered_name(n, resolver).await, Ok(true)) {
+            continue;
+        }
+        let Some(res) = extended.resolved.get(n.as_str()) else {
+            continue;
+        };
+        for a in &res.addrs {
+            if targets.contains(a) || added.contains(a) {
+                continue;
+            }
+            if targets.len() + added.len() >= sc.max_addresses {
+                break;
+            }
+            match platform_refusal(*a, sc.allow_loopback) {
+                Some(why) => refused.push(
+                    serde_json::json!({ "address": a.to_string(), "reason": why, "name": n }),
+                ),
+                None => {
+                    added.push(*a);
+                    names.entry(*a).or_insert_with(|| n.clone());
+                }
+            }
+        }
+    }
+    if !added.is_empty() {
+        match run_engine(sc, &added, &ports, &names, rules).await {
+            Ok(more) => {
+                result.open_ports.extend(more.open_ports);
+                result.closed_count += more.closed_count;
+                result.filtered_count += more.filtered_count;
+                result.services.extend(more.services);
+                result.findings.extend(more.findings);
+                result.refused.extend(more.refused);
+            }
+            Err(e) => return Err((e, snapshot)),
+        }
+        targets.extend(added.iter().copied());
+    }
+    if let Some(o) = snapshot.as_object_mut() {
+        o.insert(
+            "targets".into(),
+            serde_json::to_value(targets.iter().map(|t| t.to_string()).collect::<Vec<_>>())
+                .unwrap_or_default(),
+        );
+        o.insert(
+            "names".into(),
+            serde_json::to_value(
+                names
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.clone()))
+                    .collect::<BTreeMap<_, _>>(),
+            )
+            .unwrap_or_default(),
+        );
+        o.insert("refused".into(), serde_json::Value::Array(refused.clone()));
+        o.insert(
+            "stats".into(),
+            serde_json::to_value(&result.stats).unwrap_or_default(),
+        );
+        o.insert(
+            "discovered_names".into(),
+            serde_json::to_value(&found).unwrap_or_default(),
+        );
+        o.insert(
+            "discovered_addresses".into(),
+            serde_json::to_value(added.iter().map(|a| a.to_string()).collect::<Vec<_>>())
+                .unwrap_or_default(),
+        );
+        o.insert(
+            "engine_refused".into(),
+            serde_json::to_value(&result.refused).unwrap_or_default(),
+        );
+    }
+    let text = |v: serde_json::Value| v.as_str().unwrap_or_default().to_string();
+    let findings: Vec<NewFinding> = result
+        .findings
+        .iter()
+        .map(|f| NewFinding {
+            kind: f.kind.as_str().to_string(),
+            address: f.ip.to_string(),
+            port: i64::from(f.port),
+            service: f.service.clone(),
+            product: f.product.clone(),
+            version: f.version.clone(),
+            severity: text(serde_json::to_value(f.severity).unwrap_or_default()),
+            confidence: text(serde_json::to_value(f.confidence).unwrap_or_default()),
+            title_fr: f.title_fr.clone(),
+            title_en: f.title_en.clone(),
+            evidence: f.evidence.clone(),
+            advice_fr: f.remediation_fr.clone(),
+            advice_en: f.remediation_en.clone(),
+            detail: f.detail.clone(),
+        })
+        .collect();
+    let mut observations: Vec<NewObservation> = result
+        .services
+        .iter()
+        .map(|s| NewObservation {
+            address: s.ip.to_string(),
+            port: i64::from(s.port),
+            service: s.name.clone(),
+            product: s.product.clone(),
+            version: s.version.clone(),
+            cpe: s.cpe.clone(),
+            tls: s.tls.as_ref().map(|t| {
+                let leaf = t.chain.first();
+                serde_json::json!({
+                    "negotiated": t.negotiated,
+                    "accepted_versions": t.accepted_versions,
+                    "trusted": t.trusted,
+                    "verify_error": t.verify_error,
+                    "name_mismatch": t.name_mismatch,
+                    "subject": leaf.map(|c| c.subject.clone()),
+                    "issuer": leaf.map(|c| c.issuer.clone()),
+                    "not_after": leaf.map(|c| c.not_after.clone()),
+                    "expired": leaf.map(|c| c.expired),
+                    "self_signed": leaf.map(|c| c.self_signed),
+                })
+                .to_string()
+            }),
+            evidence: s.evidence.chars().take(1000).collect(),
+            finding_kinds: result
+                .findings
+                .iter()
+                .filter(|f| f.ip == s.ip && f.port == s.port)
+                .map(|f| f.kind.as_str().to_string())
+                .collect(),
+        })
+        .collect();
+    // Open ports the identification did not return (should not happen) are still observed.
+    for p in &result.open_ports {
+        if !observations
+            .iter()
+            .any(|o| o.address == p.ip.to_string() && o.port == i64::from(p.port))
+        {
+            observations.push(NewObservation {
+                address: p.ip.to_string(),
+                port: i64::from(p.port),
+                service: "unknown".into(),
+                ..Default::default()
+            });
+        }
+    }
+    // A scan that got no answer at all (every port filtered: the network, not the structure)
+    // verifies nothing: no finding is marked fixed by it.
+    let answered = !result.open_ports.is_empty() || result.closed_count > 0;
+    let covered_addresses = if answered {
+        targets.iter().map(|t| t.to_string()).collect()
+    } else {
+        if let Some(o) = snapshot.as_object_mut() {
+            o.insert(
+                "note".into(),
+                "no address answered on any port: nothing is considered fixed by this scan".into(),
+            );
+        }
+        Vec::new()
+    };
+    Ok(ScanOutcome {
+        scope: snapshot,
+        covered_addresses,
+        covered_ports: port_list,
+        observations,
+        findings,
+    })
+}
+
+/// Runs the engine over `targets`, with a scope of exactly those addresses: the engine refuses
+/// any other connection on its own (hard deny list included).
+async fn run_engine(
+    sc: &crate::config::Surveillance,
+    targets: &[IpAddr],
+    ports: &PortSet,
+    names: &BTreeMap<IpAddr, String>,
+    rules: Arc<RuleSet>,
+) -> Result<vigie_scan::ScanResult, String> {
+    let scope = Scope::from_networks(targets.iter().map(|t| t.to_string()))
+        .map_err(|e| format!("scope: {e}"))?;
+    let mut req = ScanRequest {
+        targets: targets.to_vec(),
+        ports: ports.clone(),
+        limits: RateLimits {
+            global_per_sec: sc.rate_per_sec,
+            per_target_per_sec: sc.rate_per_target,
+        },
+        method: DiscoveryMethod::Connect,
+        identify: true,
+        probe_concurrency: 16,
+        names: names.clone(),
+        ..Default::default()
+    };
+    req.discovery.max_concurrency = sc.concurrency.max(1);
+    req.discovery.initial_concurrency = req
+        .discovery
+        .initial_concurrency
+        .min(req.discovery.max_concurrency);
+    req.discovery.max_timeout = Duration::from_millis(sc.timeout_ms.max(10));
+    req.discovery.min_timeout = req.discovery.min_timeout.min(req.discovery.max_timeout);
+    Ok(vigie_scan::scan(Arc::new(scope), req, rules).await)
+}
+
+/// Names in the leaf certificates' subject alternative names that fall inside the declared
+/// domains (wildcards reduced to their base), normalised, sorted, once each.
+pub fn discovered_names(services: &[vigie_scan::Service], declared: &Scope) -> Vec<String> {
+    let mut out: Vec<String> = services
+        .iter()
+        .filter_map(|s| s.tls.as_ref())
+        .filter_map(|t| t.chain.first())
+        .flat_map(|c| c.sans.iter())
+        .map(|n| {
+            vigie_scan::scope::normalize_name(n)
+                .trim_start_matches("*.")
+                .to_string()
+        })
+        .filter(|n| declared.name_in_scope(n))
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Scheduler tick: queue the scans that are due (surveillance on, interval elapsed, none
+/// pending), spread over `[surveillance] spread_secs`.
+pub async fn schedule(store: &Store, cfg: &Config) -> anyhow::Result<usize> {
+    let actor = Actor::system("scheduler");
+    let queued = store
+        .schedule_surveillance(&actor, cfg.surveillance.spread_secs)
+        .await?;
+    if !queued.is_empty() {
+        tracing::info!(scans = queued.len(), "surveillance scans queued");
+    }
+    Ok(queued.len())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::platform_refusal;
+
+    fn job(assets: &[(&str, &str)]) -> vigie_store::surveillance::ScanJob {
+        vigie_store::surveillance::ScanJob {
+            scan: vigie_store::surveillance::Scan {
+                id: 1,
+                structure_id: 1,
+                origin: "request".into(),
+                requested_by: "test".into(),
+                requested_by_user_id: None,
+                status: "running".into(),
+                created_at: 0,
+                started_at: None,
+                finished_at: None,
+                scope: "{}".into(),
+                ports: String::new(),
+                targets_count: 0,
+                open_ports_count: 0,
+                findings_count: 0,
+                new_count: 0,
+                fixed_count: 0,
+                error: None,
+            },
+            structure_name: "CH".into(),
+            assets: assets
+                .iter()
+                .map(|(k, v)| vigie_store::surveillance::ScanAsset {
+                    kind: k.to_string(),
+                    value: v.to_string(),
+                })
+                .collect(),
+        }
+    }
+
+    #[tokio::test]
+    async fn certificate_names_are_kept_only_inside_the_declared_domains() {
+        use vigie_scan::scope::{DeclaredAsset, Scope, StaticResolver};
+        let declared = Scope::build(
+            &[
+                DeclaredAsset::new("ch-test.fr"),
+                DeclaredAsset::demo("demo.ch-test.fr"),
+            ],
+            &StaticResolver::default(),
+        )
+        .await
+        .unwrap();
+        let svc = vigie_scan::Service {
+            tls: Some(vigie_scan::tls::TlsInfo {
+                chain: vec![vigie_scan::tls::CertInfo {
+                    sans: vec![
+                        "Portail.CH-test.fr.".into(),
+                        "*.rdv.ch-test.fr".into(),
+                        "www.autre-hopital.fr".into(),
+                        "x.demo.ch-test.fr".into(),
+                        "ch-test.fr.example".into(),
+                    ],
+                    ..Default::default()
+                }],
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        assert_eq!(
+            super::discovered_names(&[svc.clone(), svc], &declared),
+            vec![
+                "portail.ch-test.fr".to_string(),
+                "rdv.ch-test.fr".to_string()
+            ]
+        );
+    }
+
+    /// A certificate names another host of the declared domain: it is resolved and scanned in
+    /// the same scan; a name outside the declared domains is never contacted.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn names_from_certificates_inside_the_declared_domains_are_scanned_too() {
+        use std::collections::BTreeMap;
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        use std::sync::Arc;
+        use vigie_scan::scope::{Resolution, StaticResolver};
+        if std::process::Command::new("openssl")
+            .arg("version")
+            .output()
+            .is_err()
+        {
+            eprintln!("skipping: the openssl command (Debian package openssl) is not installed");
+            return;
+        }
+        let dir = std::env::temp_dir().join(format!("vigie-san-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (cert, key) = (dir.join("c.pem"), dir.join("k.pem"));
+        let ok = std::process::Command::new("openssl")
+            .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "30"])
+            .args(["-subj", "/CN=portail.ch-test.fr"])
+            .args([
+                "-addext",
+                "subjectAltName=DNS:portail.ch-test.fr,DNS:admin.ch-test.fr,DNS:www.autre-hopital.fr",
+            ])
+            .arg("-keyout")
+            .arg(&key)
+            .arg("-out")
+            .arg(&cert)
+            .stderr(std::process::Stdio::null())
+            .status()
+            .unwrap();
+        assert!(ok.success());
+        let port = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            l.local_addr().unwrap().port()
+        };
+        let mut server = std::process::Command::new("openssl")
+            .args(["s_server", "-quiet", "-www", "-accept"])
+            .arg(format!("127.0.0.1:{port}"))
+            .arg("-cert")
+            .arg(&cert)
+            .arg("-key")
+            .arg(&key)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        // admin.ch-test.fr (declared domain) on 127.0.0.3; www.autre-hopital.fr on 127.0.0.4.
+        let admin = std::net::TcpListener::bind(("127.0.0.3", port)).unwrap();
+        let admin_seen = Arc::new(AtomicUsize::new(0));
+        let outside = std::net::TcpListener::bind(("127.0.0.4", port)).unwrap();
+        let outside_seen = Arc::new(AtomicUsize::new(0));
+        for (l, seen) in [(admin, admin_seen.clone()), (outside, outside_seen.clone())] {
+            std::thread::spawn(move || {
+                for c in l.incoming() {
+                    seen.fetch_add(1, Ordering::SeqCst);
+                    drop(c);
+                }
+            });
+        }
+        let mut table = BTreeMap::new();
+        for (n, a) in [
+            ("portail.ch-test.fr", "127.0.0.1"),
+            ("admin.ch-test.fr", "127.0.0.3"),
+            ("www.autre-hopital.fr", "127.0.0.4"),
+        ] {
+            table.insert(
+                n.to_string(),
+                Resolution {
+                    chain: vec![n.into()],
+                    addrs: vec![a.parse().unwrap()],
+                },
+            );
+        }
+        let resolver = StaticResolver(table);
+        let mut cfg = crate::config::Config::default();
+        cfg.surveillance.allow_loopback = true;
+        cfg.surveillance.ports = port.to_string();
+        cfg.surveillance.timeout_ms = 500;
+        let j = job(&[("domain", "ch-test.fr"), ("domain", "portail.ch-test.fr")]);
+        let out = super::execute(&cfg, &j, &resolver).await;
+        let _ = server.kill();
+        let _ = server.wait();
+        let _ = std::fs::remove_dir_all(&dir);
+        let out = out.unwrap();
+        assert_eq!(
+            out.scope["discovered_names"],
+            serde_json::json!(["admin.ch-test.fr", "portail.ch-test.fr"]),
+            "{}",
+            out.scope
+        );
+        assert_eq!(
+            out.scope["discovered_addresses"],
+            serde_json::json!(["127.0.0.3"])
+        );
+        assert_eq!(out.scope["names"]["127.0.0.3"], "admin.ch-test.fr");
+        assert_eq!(
+            out.covered_addresses,
+            vec!["127.0.0.1".to_string(), "127.0.0.3".to_string()]
+        );
+        assert!(out.observations.iter().any(|o| o.address == "127.0.0.3"));
+        assert!(admin_seen.load(Ordering::SeqCst) > 0);
+        assert_eq!(
+            outside_seen.load(Ordering::SeqCst),
+            0,
+            "a name outside the declared domains was contacted"
+        );
+    }
+
+    /// Declared names are resolved; only public (here: loopback, allowed for the test)
+    /// addresses are scanned, with the name kept for the probes; a name resolving to a private
+    /// address is refused and said so; an unresolved name is listed.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn declared_names_are_resolved_and_private_answers_refused() {
+        use std::collections::BTreeMap;
+        use vigie_scan::scope::{Resolution, StaticResolver};
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = l.local_addr().unwrap().port();
+        // Accepts and hangs up at once: an open port whose probes end quickly.
+        std::thread::spawn(move || {
+            for c in l.incoming() {
+                drop(c)
+            }
+        });
+        let mut table = BTreeMap::new();
+        table.insert(
+            "portail.ch-test.fr".to_string(),
+            Resolution {
+                chain: vec!["portail.ch-test.fr".into(), "lb.hebergeur.fr".into()],
+                addrs: vec!["127.0.0.1".parse().unwrap()],
+            },
+        );
+        table.insert(
+            "intranet.ch-test.fr".to_string(),
+            Resolution {
+                chain: vec!["intranet.ch-test.fr".into()],
+                addrs: vec!["10.1.2.3".parse().unwrap()],
+            },
+        );
+        let resolver = StaticResolver(table);
+        let mut cfg = crate::config::Config::default();
+        cfg.surveillance.allow_loopback = true;
+        cfg.surveillance.ports = port.to_string();
+        cfg.surveillance.timeout_ms = 300;
+        let j = job(&[
+            ("domain", "portail.ch-test.fr"),
+            ("domain", "intranet.ch-test.fr"),
+            ("domain", "absent.ch-test.fr"),
+        ]);
+        let out = super::execute(&cfg, &j, &resolver).await.unwrap();
+        let scope = &out.scope;
+        assert_eq!(scope["targets"], serde_json::json!(["127.0.0.1"]));
+        assert_eq!(scope["names"]["127.0.0.1"], "portail.ch-test.fr");
+        assert_eq!(scope["refused"][0]["address"], "10.1.2.3");
+        assert!(scope["refused"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("private"));
+        assert!(scope["unresolved"]
+            .as_object()
+            .unwrap()
+            .contains_key("absent.ch-test.fr"));
+        assert_eq!(out.covered_addresses, vec!["127.0.0.1".to_string()]);
+        assert_eq!(out.covered_ports, vec![i64::from(port)]);
+        assert_eq!(out.observations.len(), 1, "{:?}", out.observations);
+        assert_eq!(out.observations[0].port, i64::from(port));
+
+        // Only private answers: nothing to scan, said why, and nothing contacted.
+        let j = job(&[("domain", "intranet.ch-test.fr")]);
+        let (err, scope) = super::execute(&cfg, &j, &resolver).await.unwrap_err();
+        assert!(err.starts_with("nothing to scan"), "{err}");
+        assert_eq!(scope["targets"], serde_json::json!([]));
+    }
+
+    #[test]
+    fn only_public_addresses_are_scanned() {
+        let r = |s: &str, lo: bool| platform_refusal(s.parse().unwrap(), lo);
+        assert!(r("127.0.0.1", false).is_some());
+        assert!(r("127.0.0.1", true).is_none());
+        assert!(r("::1", false).is_some());
+        assert!(r("::ffff:127.0.0.1", false).is_some());
+        for a in [
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "100.64.0.1",
+            "fd00::1",
+            "fe80::1",
+            "0.0.0.0",
+            "255.255.255.255",
+            "224.0.0.1",
+        ] {
+            assert!(r(a, true).is_some(), "{a} must be refused");
+        }
+        assert!(r("185.10.20.1", false).is_none());
+        assert!(r("2a01:4f8::1", false).is_none());
+    }
+}

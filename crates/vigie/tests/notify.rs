@@ -1,0 +1,386 @@
+//! Delivery of notifications by a real `vigie worker` process: e-mail to a real SMTP server
+//! (aiosmtpd from PyPI, on a loopback port, writing what it receives to a Maildir) and webhooks
+//! to receivers on loopback that check the documented HMAC signature.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::sync::mpsc;
+use vigie_domain::structure::ContactRole;
+use vigie_store::notify::{Audience, NewNotification, WebhookScope};
+use vigie_store::{testing, Actor};
+
+const FINESS_SMALL: &[u8] = include_bytes!("../../vigie-store/tests/data/finess-small.csv");
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+struct Smtp {
+    child: Child,
+    maildir: tempfile::TempDir,
+    port: u16,
+}
+
+impl Drop for Smtp {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts aiosmtpd on a free loopback port with its Mailbox handler.
+fn start_smtp() -> Smtp {
+    let maildir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let child = Command::new("python3")
+        .args(["-m", "aiosmtpd", "-n", "-l"])
+        .arg(format!("127.0.0.1:{port}"))
+        .args(["-c", "aiosmtpd.handlers.Mailbox"])
+        .arg(maildir.path().join("mail"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("python3 -m aiosmtpd (scripts/install-test-deps.sh installs it)");
+    let start = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "aiosmtpd did not start on port {port}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Smtp {
+        child,
+        maildir,
+        port,
+    }
+}
+
+fn mails(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    for sub in ["new", "cur"] {
+        if let Ok(rd) = std::fs::read_dir(dir.join("mail").join(sub)) {
+            for e in rd.flatten() {
+                out.push(std::fs::read_to_string(e.path()).unwrap());
+            }
+        }
+    }
+    out
+}
+
+/// What a webhook receiver saw: headers (lower-case names) and body.
+#[derive(Debug)]
+struct Hit {
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+impl Hit {
+    fn header(&self, name: &str) -> &str {
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or("")
+    }
+}
+
+/// A minimal HTTP/1.1 receiver on loopback answering every request with `status`.
+async fn receiver(status: u16) -> (u16, mpsc::UnboundedReceiver<Hit>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (tx, rx) = mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut sock, _)) = listener.accept().await else {
+                return;
+            };
+            let tx = tx.clone();
+            tokio::spawn(async move {
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 4096];
+                let (head_end, len) = loop {
+                    let n = sock.read(&mut chunk).await.unwrap_or(0);
+                    if n == 0 {
+                        return;
+                    }
+                    buf.extend_from_slice(&chunk[..n]);
+                    if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                        let head = String::from_utf8_lossy(&buf[..i]).to_lowercase();
+                        let len = head
+                            .lines()
+                            .find_map(|l| l.strip_prefix("content-length:"))
+                            .map(|v| v.trim().parse::<usize>().unwrap())
+                            .unwrap_or(0);
+                        break (i + 4, len);
+                    }
+                };
+                while buf.len() < head_end + len {
+                    let n = sock.read(&mut chunk).await.unwrap_or(0);
+                    if n == 0 {
+                        break;
+                    }
+                    buf.extend_from_slice(&chunk[..n]);
+                }
+                let head = String::from_utf8_lossy(&buf[..head_end]).to_string();
+                let headers = head
+                    .lines()
+                    .skip(1)
+                    .filter_map(|l| l.split_once(':'))
+                    .map(|(k, v)| (k.trim().to_lowercase(), v.trim().to_string()))
+                    .collect();
+                let body = String::from_utf8_lossy(&buf[head_end..]).to_string();
+                let _ = tx.send(Hit { headers, body });
+                let resp = format!(
+                    "HTTP/1.1 {status} X\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+                );
+                let _ = sock.write_all(resp.as_bytes()).await;
+            });
+        }
+    });
+    (port, rx)
+}
+
+fn worker(url: &str, smtp_port: u16) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_vigie"))
+        .arg("worker")
+        .env("VIGIE_DATABASE_URL", url)
+        .env("VIGIE_LOG", "warn")
+        .env("VIGIE_SECURITY_SECRET_KEY", testing::TEST_SECRET_KEY)
+        .env_remove("VIGIE_CONFIG")
+        .env("VIGIE_WORKER_POLL_MS", "100")
+        .env("VIGIE_HTTP_PUBLIC_URL", "https://vigie.test")
+        .env(
+            "VIGIE_NOTIFY_SMTP_URL",
+            format!("smtp://127.0.0.1:{smtp_port}"),
+        )
+        .env("VIGIE_NOTIFY_FROM", "Vigie <vigie@vigie.test>")
+        .env("VIGIE_NOTIFY_TIMEOUT_SECS", "5")
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_worker_delivers_e_mails_and_signed_webhooks_once() {
+    let smtp = start_smtp();
+    let (ok_port, mut ok_hits) = receiver(200).await;
+    let (gone_port, mut gone_hits) = receiver(410).await;
+    let mut dbs = vec![testing::sqlite().await];
+    if let Some(pg) = testing::postgres().await {
+        dbs.push(pg);
+    }
+    for db in dbs {
+        let s = &db.store;
+        let sys = Actor::system("test");
+        s.import_finess(&sys, FINESS_SMALL).await.unwrap();
+        let ch = s
+            .find_structure_by_finess(&sys, "010000024")
+            .await
+            .unwrap()
+            .id;
+        let mailbox = format!("rssi-{}@fleyriat.test", db.name);
+        s.set_contact(
+            &sys,
+            ch,
+            ContactRole::SecurityOfficer,
+            "RSSI",
+            Some(&mailbox),
+            None,
+        )
+        .await
+        .unwrap();
+        let (ok_hook, secret) = s
+            .create_webhook(
+                &sys,
+                "SOC",
+                &format!("http://127.0.0.1:{ok_port}/vigie"),
+                WebhookScope::Structure(ch),
+                "watch",
+            )
+            .await
+            .unwrap();
+        s.create_webhook(
+            &sys,
+            "gone",
+            &format!("http://127.0.0.1:{gone_port}/old"),
+            WebhookScope::National,
+            "*",
+        )
+        .await
+        .unwrap();
+        let subject = format!("Vigie alert for {}", db.name);
+        let ids = s
+            .queue_notification(&NewNotification {
+                audience: Audience::Structure(ch),
+                event: "watch.alert.new".into(),
+                subject: subject.clone(),
+                text: "FortiOS 7.0.12 is affected by CVE-2024-21762 (known exploited).".into(),
+                html: Some("<p>FortiOS 7.0.12 is affected by <b>CVE-2024-21762</b>.</p>".into()),
+                payload: serde_json::json!({ "cve": "CVE-2024-21762" }),
+                link: Some(format!("/structures/{ch}")),
+                dedup_key: format!("watch.alert:{}", db.name),
+            })
+            .await
+            .unwrap();
+        assert_eq!(ids.len(), 3, "{}: one e-mail, two webhooks", db.name);
+
+        let mut w = worker(&db.url, smtp.port);
+        let start = Instant::now();
+        let rows = loop {
+            let rows: Vec<_> = s.list_notifications(&sys, Some(ch), 10).await.unwrap();
+            if rows
+                .iter()
+                .all(|n| n.status == "sent" || n.status == "failed")
+            {
+                break rows;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(60),
+                "{}: deliveries still pending: {rows:?}",
+                db.name
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        };
+        w.kill().unwrap();
+        w.wait().unwrap();
+
+        // The e-mail reached the SMTP server, to the RSSI, with the page's absolute link.
+        let email = rows.iter().find(|n| n.channel == "email").unwrap();
+        assert_eq!(
+            (email.status.as_str(), email.recipient.as_str()),
+            ("sent", mailbox.as_str())
+        );
+        let got = mails(smtp.maildir.path());
+        let mail = got
+            .iter()
+            .find(|m| m.contains(&subject))
+            .unwrap_or_else(|| panic!("{}: no mail with subject {subject:?} in {got:?}", db.name));
+        assert!(mail.contains(&format!("To: {mailbox}")), "{mail}");
+        assert!(mail.contains("From: Vigie <vigie@vigie.test>"), "{mail}");
+        assert!(mail.contains("text/html"), "{mail}");
+        assert!(
+            mail.contains(&format!("https://vigie.test/structures/{ch}")),
+            "{mail}"
+        );
+
+        // The webhook got the event, signed with its secret.
+        let hit = ok_hits.recv().await.unwrap();
+        assert_eq!(hit.header("x-vigie-event"), "watch.alert.new");
+        let ts = hit.header("x-vigie-timestamp");
+        let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+        mac.update(format!("{ts}.{}", hit.body).as_bytes());
+        assert_eq!(
+            hit.header("x-vigie-signature"),
+            format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+        );
+        let doc: serde_json::Value = serde_json::from_str(&hit.body).unwrap();
+        assert_eq!(doc["cve"], "CVE-2024-21762");
+        assert_eq!(doc["structure_id"], ch);
+        let ok_row = rows
+            .iter()
+            .find(|n| n.webhook_id == Some(ok_hook.id))
+            .unwrap();
+        assert_eq!(ok_row.status, "sent");
+        assert_eq!(hit.header("x-vigie-delivery"), ok_row.id.to_string());
+
+        // A receiver that answers 410 Gone is not retried: the row says why.
+        gone_hits.recv().await.unwrap();
+        let gone = rows
+            .iter()
+            .find(|n| n.channel == "webhook" && n.webhook_id != Some(ok_hook.id))
+            .unwrap();
+        assert_eq!(gone.status, "failed");
+        assert_eq!(gone.attempts, 1);
+        assert!(gone.last_error.as_deref().unwrap_or("").contains("410"));
+
+        // Queued again, the same event reaches nobody a second time.
+        let again = s
+            .queue_notification(&NewNotification {
+                audience: Audience::Structure(ch),
+                event: "watch.alert.new".into(),
+                subject: subject.clone(),
+                text: String::new(),
+                html: None,
+                payload: serde_json::json!({}),
+                link: None,
+                dedup_key: format!("watch.alert:{}", db.name),
+            })
+            .await
+            .unwrap();
+        assert!(again.is_empty());
+        db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn an_unreachable_smtp_server_is_retried_and_says_why() {
+    let db = testing::sqlite().await;
+    let s = &db.store;
+    let sys = Actor::system("test");
+    s.import_finess(&sys, FINESS_SMALL).await.unwrap();
+    let ch = s
+        .find_structure_by_finess(&sys, "010000024")
+        .await
+        .unwrap()
+        .id;
+    s.set_contact(
+        &sys,
+        ch,
+        ContactRole::SecurityOfficer,
+        "RSSI",
+        Some("rssi@fleyriat.test"),
+        None,
+    )
+    .await
+    .unwrap();
+    let ids = s
+        .queue_notification(&NewNotification {
+            audience: Audience::Structure(ch),
+            event: "scan.finding.new".into(),
+            subject: "x".into(),
+            text: "x".into(),
+            html: None,
+            payload: serde_json::json!({}),
+            link: None,
+            dedup_key: "k".into(),
+        })
+        .await
+        .unwrap();
+    // Nothing listens on this port.
+    let mut w = worker(&db.url, free_port());
+    let start = Instant::now();
+    let row = loop {
+        let (row, _) = s.notification_for_delivery(ids[0]).await.unwrap().unwrap();
+        if row.attempts > 0 {
+            break row;
+        }
+        assert!(start.elapsed() < Duration::from_secs(60), "never attempted");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    w.kill().unwrap();
+    w.wait().unwrap();
+    assert_eq!(row.status, "retrying");
+    assert!(
+        row.last_error.as_deref().unwrap_or("").contains("SMTP"),
+        "{row:?}"
+    );
+    let jobs = s.list_jobs(Some("queued"), 10).await.unwrap();
+    assert!(
+        jobs.iter()
+            .any(|j| j.kind == "notify.deliver" && j.attempts == 1 && j.last_error.is_some()),
+        "the delivery is queued again with its error: {jobs:?}"
+    );
+    db.cleanup().await;
+}
