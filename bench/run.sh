@@ -19,6 +19,9 @@ VIGIE="$CARGO_TARGET_DIR/release/vigie"
 work="$(mktemp -d)"
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 export VIGIE_LOG=warn
+# PostgreSQL deployments need the key that seals stored secrets (any key will do for a benchmark).
+python3 -c 'import secrets; print(secrets.token_hex(32))' > "$work/secret.key"
+export VIGIE_SECURITY_SECRET_KEY_FILE="$work/secret.key"
 PG_ADMIN="${VIGIE_BENCH_PG:-postgres://postgres@127.0.0.1:5432/test}"
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, load $(cut -d' ' -f1-3 /proc/loadavg)"
 
