@@ -49,6 +49,8 @@ pub struct Store {
     pub(crate) backend: Backend,
     /// Seals the secrets that are read back (see [`crate::secrets`]).
     pub(crate) secrets: Option<std::sync::Arc<crate::secrets::SecretKey>>,
+    /// Per-process caches (sessions, counts, options); see [`crate::cache`].
+    pub(crate) caches: std::sync::Arc<crate::cache::Caches>,
 }
 
 /// Connection settings.
@@ -111,6 +113,7 @@ impl Store {
             pool,
             backend,
             secrets: None,
+            caches: Default::default(),
         })
     }
 
@@ -210,9 +213,11 @@ impl Sql {
 
     /// Appends a placeholder for `v`.
     pub fn bind(&mut self, v: impl Into<Val>) -> &mut Sql {
+        use std::fmt::Write;
         self.args.push(v.into());
-        self.text.push('$');
-        self.text.push_str(&self.args.len().to_string());
+        // Writing the number in place: no allocation per placeholder (bulk statements bind
+        // thousands of values).
+        let _ = write!(self.text, "${}", self.args.len());
         self
     }
 
@@ -224,6 +229,12 @@ impl Sql {
 
     pub fn text(&self) -> &str {
         &self.text
+    }
+
+    /// The statement's text and bound values as one string: the key of a cached result (two
+    /// statements with the same key return the same rows).
+    pub fn cache_key(&self) -> String {
+        format!("{}\u{0}{:?}", self.text, self.args)
     }
 
     /// For SQLite, rewrites `$1, $2, …` into anonymous `?` placeholders. SQLite resolves a named
@@ -296,10 +307,12 @@ impl Sql {
     where
         E: Executor<'e, Database = Any>,
     {
+        crate::cache::note_statement(&self.text);
         let r = sqlx::query_with(&self.text, self.arguments()?)
             .execute(ex)
-            .await?;
-        Ok(r.rows_affected())
+            .await;
+        crate::cache::note_statement(&self.text);
+        Ok(r?.rows_affected())
     }
 
     pub async fn fetch_all<'e, T, E>(&self, ex: E) -> Result<Vec<T>, StoreError>
@@ -307,11 +320,12 @@ impl Sql {
         T: for<'r> FromRow<'r, AnyRow> + Send + Unpin,
         E: Executor<'e, Database = Any>,
     {
-        Ok(
-            sqlx::query_as_with::<_, T, _>(&self.text, self.arguments()?)
-                .fetch_all(ex)
-                .await?,
-        )
+        crate::cache::note_statement(&self.text);
+        let r = sqlx::query_as_with::<_, T, _>(&self.text, self.arguments()?)
+            .fetch_all(ex)
+            .await;
+        crate::cache::note_statement(&self.text);
+        Ok(r?)
     }
 
     pub async fn fetch_optional<'e, T, E>(&self, ex: E) -> Result<Option<T>, StoreError>
@@ -319,11 +333,12 @@ impl Sql {
         T: for<'r> FromRow<'r, AnyRow> + Send + Unpin,
         E: Executor<'e, Database = Any>,
     {
-        Ok(
-            sqlx::query_as_with::<_, T, _>(&self.text, self.arguments()?)
-                .fetch_optional(ex)
-                .await?,
-        )
+        crate::cache::note_statement(&self.text);
+        let r = sqlx::query_as_with::<_, T, _>(&self.text, self.arguments()?)
+            .fetch_optional(ex)
+            .await;
+        crate::cache::note_statement(&self.text);
+        Ok(r?)
     }
 
     pub async fn fetch_one<'e, T, E>(&self, ex: E) -> Result<T, StoreError>
@@ -348,9 +363,12 @@ impl Sql {
     where
         E: Executor<'e, Database = Any>,
     {
-        Ok(sqlx::query_with(&self.text, self.arguments()?)
+        crate::cache::note_statement(&self.text);
+        let r = sqlx::query_with(&self.text, self.arguments()?)
             .fetch_all(ex)
-            .await?)
+            .await;
+        crate::cache::note_statement(&self.text);
+        Ok(r?)
     }
 }
 
@@ -358,6 +376,14 @@ impl Sql {
 pub fn fold(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
+        // Most text is ASCII: the fast path.
+        if c.is_ascii() {
+            out.push(match c {
+                '\'' | '-' => ' ',
+                c => c.to_ascii_lowercase(),
+            });
+            continue;
+        }
         let m = match c {
             'à' | 'â' | 'ä' | 'á' | 'ã' | 'À' | 'Â' | 'Ä' | 'Á' | 'Ã' => 'a',
             'ç' | 'Ç' => 'c',

@@ -3,6 +3,7 @@
 pub mod actor;
 pub mod archive;
 pub mod audit;
+pub mod cache;
 pub mod dashboard;
 pub mod db;
 pub mod error;

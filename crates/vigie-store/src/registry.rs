@@ -119,11 +119,21 @@ pub struct StructureInput {
 }
 
 impl StructureInput {
+    /// What a text search looks in, folded (accents and case): the name, the long name when
+    /// it differs from the name (most often it repeats it: no need to store and index it twice),
+    /// the FINESS number. The list is sorted by it, so it starts with the name.
     fn search_text(&self) -> String {
-        fold(&format!(
-            "{} {} {}",
-            self.name, self.long_name, self.finess_et
-        ))
+        let name = fold(&self.name);
+        let long = fold(&self.long_name);
+        let mut s = String::with_capacity(name.len() + long.len() + 11);
+        s.push_str(&name);
+        if !long.is_empty() && long != name {
+            s.push(' ');
+            s.push_str(&long);
+        }
+        s.push(' ');
+        s.push_str(&fold(&self.finess_et));
+        s
     }
 
     /// A digest of the registry fields: a re-import leaves unchanged rows untouched.
@@ -176,6 +186,26 @@ pub struct UpsertCounts {
     pub updated: u64,
     pub unchanged: u64,
 }
+
+/// A structure as the HTML list shows it (a row of the table).
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct StructureRow {
+    pub id: i64,
+    pub finess_et: String,
+    pub name: String,
+    pub category_label: String,
+    pub department_code: String,
+    pub ght_name: Option<String>,
+    pub ose: i64,
+    pub is_demo: i64,
+}
+
+const ROW_COLUMNS: &str = "s.id, s.finess_et, s.name, s.category_label, s.department_code, \
+    g.name AS ght_name, s.ose, s.is_demo";
+
+/// From this offset on, a page reads its ids from the index first (a deferred join): cheaper for
+/// deep pages, dearer for the first ones.
+const DEFERRED_JOIN_OFFSET: i64 = 500;
 
 const SUMMARY_COLUMNS: &str =
     "s.id, s.finess_et, s.name, s.category_code, s.category_label, s.sector, \
@@ -239,21 +269,65 @@ impl Store {
         actor: &Actor,
         f: &StructureFilter,
     ) -> Result<(Vec<StructureSummary>, i64), StoreError> {
+        self.list_page(actor, f, SUMMARY_COLUMNS).await
+    }
+
+    /// [`Store::list_structures`] with only what the HTML list shows ([`StructureRow`]): half the
+    /// columns to read and convert per row.
+    pub async fn list_structure_rows(
+        &self,
+        actor: &Actor,
+        f: &StructureFilter,
+    ) -> Result<(Vec<StructureRow>, i64), StoreError> {
+        self.list_page(actor, f, ROW_COLUMNS).await
+    }
+
+    async fn list_page<T>(
+        &self,
+        actor: &Actor,
+        f: &StructureFilter,
+        columns: &str,
+    ) -> Result<(Vec<T>, i64), StoreError>
+    where
+        T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
+    {
         actor.require(Permission::ReadStructures)?;
         let w = Self::structure_where(actor, f);
-        let total = w
-            .prefixed("SELECT COUNT(*) FROM structures s")
-            .scalar(&self.pool)
-            .await?;
+        // The count of a filter is cached per process (see `cache`): the scope is in the key.
+        let count = w.prefixed("SELECT COUNT(*) FROM structures s");
+        let key = count.cache_key();
+        let counts = &self.caches.structure_counts;
+        let total = match counts.get(&key) {
+            Some(n) => n,
+            None => {
+                let generation = counts.generation();
+                let n = count.scalar(&self.pool).await?;
+                counts.put(key, generation, n);
+                n
+            }
+        };
         let per_page = f.per_page.clamp(1, 500);
         let page = f.page.max(1);
-        let mut q = w.prefixed(&format!(
-            "SELECT {SUMMARY_COLUMNS} FROM structures s LEFT JOIN ghts g ON g.id = s.ght_id"
-        ));
+        let offset = (page - 1) * per_page;
+        let mut q = if offset < DEFERRED_JOIN_OFFSET {
+            w.prefixed(&format!(
+                "SELECT {columns} FROM structures s LEFT JOIN ghts g ON g.id = s.ght_id"
+            ))
+        } else {
+            // Deep pages: the page's ids first, from the index alone (the rows skipped by OFFSET
+            // are never read), then those rows with their GHT.
+            w.prefixed(&format!(
+                "SELECT {columns} FROM structures s LEFT JOIN ghts g ON g.id = s.ght_id \
+                 WHERE s.id IN (SELECT s.id FROM structures s"
+            ))
+        };
         q.push(" ORDER BY s.name_search, s.id LIMIT ")
             .bind(per_page)
             .push(" OFFSET ")
-            .bind((page - 1) * per_page);
+            .bind(offset);
+        if offset >= DEFERRED_JOIN_OFFSET {
+            q.push(") ORDER BY s.name_search, s.id");
+        }
         Ok((q.fetch_all(&self.pool).await?, total))
     }
 
@@ -534,6 +608,7 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
+        crate::cache::registry_changed();
         Ok(())
     }
 
@@ -545,12 +620,46 @@ impl Store {
         actor: &Actor,
         rows: &[StructureInput],
     ) -> Result<UpsertCounts, StoreError> {
+        Self::check_registry_import(actor)?;
+        if rows.is_empty() {
+            return Ok(UpsertCounts::default());
+        }
+        let mut tx = self.pool.begin().await?;
+        let counts = self
+            .upsert_structures_in(&mut tx, actor, rows, None)
+            .await?;
+        tx.commit().await?;
+        crate::cache::registry_changed();
+        Ok(counts)
+    }
+
+    /// Who may import the registry: the import permission, with the national scope.
+    pub(crate) fn check_registry_import(actor: &Actor) -> Result<(), StoreError> {
         actor.require(Permission::ImportRegistry)?;
         if !matches!(actor.scope, vigie_domain::role::Scope::National) {
             return Err(StoreError::Forbidden(
                 "import the registry (national scope only)",
             ));
         }
+        Ok(())
+    }
+
+    /// [`Store::upsert_structures`] inside the caller's transaction, with its audit entry. The
+    /// caller has checked the actor ([`Store::check_registry_import`]).
+    ///
+    /// The stored digest of each row is read first (one lookup per 500 numbers), or taken from
+    /// `known` when the caller knows every stored row (a first import, which holds the write lock
+    /// on a registry that was empty): unchanged rows cost no write at all, and the counts are
+    /// exact. The others are written by multi-row `INSERT … ON CONFLICT DO UPDATE` statements of
+    /// a fixed 400 rows (one prepared statement reused), which still guard against a row inserted
+    /// meanwhile by someone else; each statement is built while the previous one runs.
+    pub(crate) async fn upsert_structures_in(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        actor: &Actor,
+        rows: &[StructureInput],
+        mut known: Option<&mut std::collections::HashMap<String, String>>,
+    ) -> Result<UpsertCounts, StoreError> {
         let mut counts = UpsertCounts::default();
         if rows.is_empty() {
             return Ok(counts);
@@ -567,12 +676,21 @@ impl Store {
             .map(|(_, r)| r)
             .collect();
         counts.unchanged += (rows.len() - unique.len()) as u64;
-        let mut tx = self.pool.begin().await?;
-        let at = now();
-        // 25 values a row; 400 rows stay under every backend's limit on bound values.
-        for chunk in unique.chunks(400) {
-            let before: i64 = {
-                let mut q = Sql::new("SELECT COUNT(*) FROM structures WHERE finess_et IN (");
+        if self.backend == crate::db::Backend::Postgres {
+            // The lookups bind 500 numbers: a generic plan guesses they match most of the table
+            // and scans it whole (seconds per lookup); a plan for the actual values uses the
+            // unique index. For this transaction only.
+            Sql::new("SET LOCAL plan_cache_mode = force_custom_plan")
+                .execute(&mut *conn)
+                .await?;
+        }
+        let mut looked_up: std::collections::HashMap<String, String> =
+            std::collections::HashMap::new();
+        if known.is_none() {
+            looked_up.reserve(unique.len());
+            for chunk in unique.chunks(500) {
+                let mut q =
+                    Sql::new("SELECT finess_et, import_hash FROM structures WHERE finess_et IN (");
                 for (i, r) in chunk.iter().enumerate() {
                     if i > 0 {
                         q.push(",");
@@ -580,93 +698,54 @@ impl Store {
                     q.bind(r.finess_et.as_str());
                 }
                 q.push(")");
-                q.positional_for(self.backend).scalar(&mut *tx).await?
-            };
-            let mut q = Sql::new(
-                "INSERT INTO structures (finess_et, finess_ej, name, long_name, name_search, category_code, \
-                 category_label, aggregate_code, legal_family, sector, address, postal_line, department_code, \
-                 region_code, phone, siret, overseas, is_demo, source, finess_updated_on, import_hash, \
-                 created_at, updated_at) VALUES ",
-            );
-            for (i, r) in chunk.iter().enumerate() {
-                if i > 0 {
-                    q.push(",");
-                }
-                let overseas = r.department_code.len() == 3;
-                q.push("(")
-                    .bind(r.finess_et.as_str())
-                    .push(",")
-                    .bind(r.finess_ej.clone())
-                    .push(",")
-                    .bind(r.name.as_str())
-                    .push(",")
-                    .bind(r.long_name.as_str())
-                    .push(",")
-                    .bind(r.search_text())
-                    .push(",")
-                    .bind(r.category_code.as_str())
-                    .push(",")
-                    .bind(r.category_label.as_str())
-                    .push(",")
-                    .bind(r.aggregate_code.as_str())
-                    .push(",")
-                    .bind(r.legal_family.as_str())
-                    .push(",")
-                    .bind(r.sector.as_str())
-                    .push(",")
-                    .bind(r.address.as_str())
-                    .push(",")
-                    .bind(r.postal_line.as_str())
-                    .push(",")
-                    .bind(r.department_code.as_str())
-                    .push(",")
-                    .bind(r.region_code.as_str())
-                    .push(",")
-                    .bind(r.phone.clone())
-                    .push(",")
-                    .bind(r.siret.clone())
-                    .push(",")
-                    .bind(overseas)
-                    .push(",")
-                    .bind(r.is_demo)
-                    .push(",")
-                    .bind(r.source.as_str())
-                    .push(",")
-                    .bind(r.finess_updated_on.clone())
-                    .push(",")
-                    .bind(r.digest())
-                    .push(",")
-                    .bind(at)
-                    .push(",")
-                    .bind(at)
-                    .push(")");
+                let found: Vec<(String, String)> =
+                    q.positional_for(self.backend).fetch_all(&mut *conn).await?;
+                looked_up.extend(found);
             }
-            q.push(
-                " ON CONFLICT (finess_et) DO UPDATE SET finess_ej = excluded.finess_ej, name = excluded.name, \
-                 long_name = excluded.long_name, name_search = excluded.name_search, \
-                 category_code = excluded.category_code, category_label = excluded.category_label, \
-                 aggregate_code = excluded.aggregate_code, legal_family = excluded.legal_family, \
-                 sector = excluded.sector, address = excluded.address, postal_line = excluded.postal_line, \
-                 department_code = excluded.department_code, region_code = excluded.region_code, \
-                 phone = excluded.phone, siret = excluded.siret, source = excluded.source, \
-                 finess_updated_on = excluded.finess_updated_on, import_hash = excluded.import_hash, \
-                 updated_at = excluded.updated_at WHERE structures.import_hash <> excluded.import_hash",
-            );
-            let affected = q.positional_for(self.backend).execute(&mut *tx).await?;
-            let inserted = (chunk.len() as u64).saturating_sub(before as u64);
-            let affected = affected.min(chunk.len() as u64);
-            counts.inserted += inserted;
-            counts.updated += affected.saturating_sub(inserted);
-            counts.unchanged += chunk.len() as u64 - affected;
+        }
+        let mut to_write: Vec<(&StructureInput, String)> = Vec::with_capacity(unique.len());
+        for r in unique {
+            let digest = r.digest();
+            let stored = match known.as_deref_mut() {
+                Some(k) => k.insert(r.finess_et.clone(), digest.clone()),
+                None => looked_up.get(r.finess_et.as_str()).cloned(),
+            };
+            match stored {
+                None => {
+                    counts.inserted += 1;
+                    to_write.push((r, digest));
+                }
+                Some(h) if h == digest => counts.unchanged += 1,
+                Some(_) => {
+                    counts.updated += 1;
+                    to_write.push((r, digest));
+                }
+            }
+        }
+        let at = now();
+        let backend = self.backend;
+        // 23 values a row; 400 rows stay under every backend's limit on bound values.
+        let mut chunks = to_write.chunks(400);
+        let mut next = chunks
+            .next()
+            .map(|c| upsert_statement(c, at).positional_for(backend));
+        while let Some(q) = next.take() {
+            // The next statement is built while this one runs (SQLite runs it on its own thread).
+            let (done, built) = tokio::join!(q.execute(&mut *conn), async {
+                chunks
+                    .next()
+                    .map(|c| upsert_statement(c, at).positional_for(backend))
+            });
+            done?;
+            next = built;
         }
         record(
-            &mut *tx,
+            &mut *conn,
             actor,
             Event::new("registry.upsert", "structures", rows.len())
                 .detail(serde_json::to_value(counts).unwrap_or_default()),
         )
         .await?;
-        tx.commit().await?;
         Ok(counts)
     }
 
@@ -694,7 +773,16 @@ impl Store {
         let mut q = Sql::new("SELECT g.id, g.name FROM ghts g WHERE ");
         actor.scope_ghts(&mut q, "g");
         q.push(" ORDER BY g.name");
-        q.fetch_all(&self.pool).await
+        // Cached per process (see `cache`): the scope is in the key.
+        let key = q.cache_key();
+        let cache = &self.caches.ght_options;
+        if let Some(v) = cache.get(&key) {
+            return Ok(v.as_ref().clone());
+        }
+        let generation = cache.generation();
+        let v: Vec<(i64, String)> = q.fetch_all(&self.pool).await?;
+        cache.put(key, generation, std::sync::Arc::new(v.clone()));
+        Ok(v)
     }
 
     pub async fn get_ght(&self, actor: &Actor, id: i64) -> Result<Ght, StoreError> {
@@ -727,6 +815,7 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
+        crate::cache::registry_changed();
         Ok(id)
     }
 
@@ -789,8 +878,84 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
+        crate::cache::registry_changed();
         Ok((applied, rejected))
     }
+}
+
+/// The multi-row upsert of a chunk of structures with their digests.
+fn upsert_statement(chunk: &[(&StructureInput, String)], at: i64) -> Sql {
+    let mut q = Sql::new(
+        "INSERT INTO structures (finess_et, finess_ej, name, long_name, name_search, category_code, \
+         category_label, aggregate_code, legal_family, sector, address, postal_line, department_code, \
+         region_code, phone, siret, overseas, is_demo, source, finess_updated_on, import_hash, \
+         created_at, updated_at) VALUES ",
+    );
+    for (i, (r, digest)) in chunk.iter().enumerate() {
+        if i > 0 {
+            q.push(",");
+        }
+        let overseas = r.department_code.len() == 3;
+        q.push("(")
+            .bind(r.finess_et.as_str())
+            .push(",")
+            .bind(r.finess_ej.clone())
+            .push(",")
+            .bind(r.name.as_str())
+            .push(",")
+            .bind(r.long_name.as_str())
+            .push(",")
+            .bind(r.search_text())
+            .push(",")
+            .bind(r.category_code.as_str())
+            .push(",")
+            .bind(r.category_label.as_str())
+            .push(",")
+            .bind(r.aggregate_code.as_str())
+            .push(",")
+            .bind(r.legal_family.as_str())
+            .push(",")
+            .bind(r.sector.as_str())
+            .push(",")
+            .bind(r.address.as_str())
+            .push(",")
+            .bind(r.postal_line.as_str())
+            .push(",")
+            .bind(r.department_code.as_str())
+            .push(",")
+            .bind(r.region_code.as_str())
+            .push(",")
+            .bind(r.phone.clone())
+            .push(",")
+            .bind(r.siret.clone())
+            .push(",")
+            .bind(overseas)
+            .push(",")
+            .bind(r.is_demo)
+            .push(",")
+            .bind(r.source.as_str())
+            .push(",")
+            .bind(r.finess_updated_on.clone())
+            .push(",")
+            .bind(digest.as_str())
+            .push(",")
+            .bind(at)
+            .push(",")
+            .bind(at)
+            .push(")");
+    }
+    q.push(
+        " ON CONFLICT (finess_et) DO UPDATE SET finess_ej = excluded.finess_ej, name = excluded.name, \
+         long_name = excluded.long_name, name_search = excluded.name_search, \
+         category_code = excluded.category_code, category_label = excluded.category_label, \
+         aggregate_code = excluded.aggregate_code, legal_family = excluded.legal_family, \
+         sector = excluded.sector, address = excluded.address, postal_line = excluded.postal_line, \
+         department_code = excluded.department_code, region_code = excluded.region_code, \
+         phone = excluded.phone, siret = excluded.siret, source = excluded.source, \
+         finess_updated_on = excluded.finess_updated_on, import_hash = excluded.import_hash, \
+         updated_at = excluded.updated_at WHERE structures.import_hash <> excluded.import_hash",
+    );
+    q
 }
 
 async fn upsert_ght_in(

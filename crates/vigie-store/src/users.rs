@@ -144,12 +144,15 @@ pub struct SessionUser {
     pub locale: String,
 }
 
-#[derive(sqlx::FromRow)]
-struct SessionRow {
+/// A session as resolved from the database, kept in the per-process session cache
+/// ([`crate::cache`]) under the hash of its cookie.
+#[derive(sqlx::FromRow, Clone)]
+pub struct CachedSession {
     user_id: i64,
     csrf_token: String,
     mfa_passed: i64,
     last_seen: i64,
+    expires_at: i64,
     email: String,
     role: String,
     region_code: Option<String>,
@@ -249,6 +252,11 @@ impl Store {
 
     /// Resolves a session cookie in one query: the session, its account and the account's scope.
     /// `None` when the session is unknown, expired, or its account disabled.
+    ///
+    /// The answer is cached for this process ([`crate::cache`]): any write to `users` or
+    /// `sessions` in this process (logout, password change, disabled account, second factor…)
+    /// invalidates it at once; a write made by another process is seen within
+    /// [`crate::cache::TTL`].
     pub async fn resolve_session(
         &self,
         token: &str,
@@ -257,19 +265,35 @@ impl Store {
     ) -> Result<Option<SessionUser>, StoreError> {
         let h = token_hash(token);
         let at = now();
-        let row: Option<SessionRow> = Sql::new(
-            "SELECT s.user_id, s.csrf_token, s.mfa_passed, s.last_seen, u.email, u.role, u.region_code, u.ght_id, \
-             u.locale, u.totp_enabled, u.must_change_password FROM sessions s JOIN users u ON u.id = s.user_id \
-             WHERE s.id_hash = $1 AND s.expires_at > $2 AND u.disabled = 0",
-        )
-        .arg(h.as_str())
-        .arg(at)
-        .fetch_optional(&self.pool)
-        .await?;
-        let Some(r) = row else {
-            return Ok(None);
+        let cache = &self.caches.sessions;
+        let cached = cache.get(&h).filter(|r| r.expires_at > at);
+        let mut r = match cached {
+            Some(r) => r,
+            None => {
+                let generation = cache.generation();
+                let row: Option<CachedSession> = Sql::new(
+                    "SELECT s.user_id, s.csrf_token, s.mfa_passed, s.last_seen, s.expires_at, u.email, u.role, \
+                     u.region_code, u.ght_id, u.locale, u.totp_enabled, u.must_change_password \
+                     FROM sessions s JOIN users u ON u.id = s.user_id \
+                     WHERE s.id_hash = $1 AND s.expires_at > $2 AND u.disabled = 0",
+                )
+                .arg(h.as_str())
+                .arg(at)
+                .fetch_optional(&self.pool)
+                .await?;
+                let Some(r) = row else {
+                    cache.remove(&h);
+                    return Ok(None);
+                };
+                cache.put(h.clone(), generation, r.clone());
+                r
+            }
         };
-        self.touch_session(&h, at, r.last_seen, idle_secs).await?;
+        if self.touch_session(&h, at, r.last_seen, idle_secs).await? {
+            r.last_seen = at;
+            r.expires_at = at + idle_secs;
+            cache.update(&h, r.clone());
+        }
         let role = r.role.parse().unwrap_or(Role::StructureMember);
         Ok(Some(SessionUser {
             actor: actor_of(
@@ -400,6 +424,8 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
+        crate::cache::auth_changed();
+        crate::cache::registry_changed();
         Ok(id)
     }
 
@@ -569,6 +595,8 @@ impl Store {
         };
         record(&mut *tx, actor, Event::new(action, "user", user_id)).await?;
         tx.commit().await?;
+        crate::cache::auth_changed();
+        crate::cache::registry_changed();
         Ok(())
     }
 
@@ -607,6 +635,8 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
+        crate::cache::auth_changed();
+        crate::cache::registry_changed();
         Ok(())
     }
 
@@ -657,6 +687,8 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
+        crate::cache::auth_changed();
+        crate::cache::registry_changed();
         Ok(())
     }
 
@@ -759,6 +791,8 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
+        crate::cache::auth_changed();
+        crate::cache::registry_changed();
         Ok(id)
     }
 
@@ -816,16 +850,18 @@ impl Store {
         at: i64,
         last_seen: i64,
         idle_secs: i64,
-    ) -> Result<(), StoreError> {
+    ) -> Result<bool, StoreError> {
         if at - last_seen > 60 {
+            // This statement text is what the caches recognise as a slide (see `cache`): keep it.
             Sql::new("UPDATE sessions SET last_seen = $1, expires_at = $2 WHERE id_hash = $3")
                 .arg(at)
                 .arg(at + idle_secs)
                 .arg(id_hash)
                 .execute(&self.pool)
                 .await?;
+            return Ok(true);
         }
-        Ok(())
+        Ok(false)
     }
 
     pub async fn session_mfa_passed(&self, token: &str) -> Result<(), StoreError> {

@@ -873,7 +873,7 @@ impl StructureQuery {
 #[template(path = "structures.html")]
 struct StructuresPage {
     ctx: Ctx,
-    rows: Vec<StructureSummary>,
+    rows: Vec<vigie_store::registry::StructureRow>,
     total: i64,
     page: i64,
     pages: i64,
@@ -910,7 +910,7 @@ async fn structures(
 ) -> Response {
     page!(a, {
         let f = q.filter()?;
-        let (rows, total) = st.store.list_structures(&a.actor, &f).await?;
+        let (rows, total) = st.store.list_structure_rows(&a.actor, &f).await?;
         let per_page = f.per_page.clamp(1, 500);
         let ghts = st.store.ght_options(&a.actor).await?;
         render(&StructuresPage {

@@ -1,0 +1,281 @@
+//! Per-process caches of what a page view reads again and again and that rarely changes: the
+//! session behind a cookie, the total count of a filtered list of structures, the GHT options of
+//! a scope.
+//!
+//! Correctness rests on two rules:
+//!
+//! - **Write generations.** Every statement that writes one of the tables a cache reads (`users`,
+//!   `sessions`, `structures`, `ghts`, `user_structures`) bumps a process-wide generation counter
+//!   before and after it runs ([`note_statement`], called by every `Sql` run), and the store
+//!   methods that write those tables inside a transaction bump it again right after the commit
+//!   ([`auth_changed`], [`registry_changed`]). A cached entry remembers the generation that was
+//!   current *before* it was read from the database and is served only while that generation is
+//!   still current: in this process, a logout, a password change, a disabled account or an import
+//!   is seen by the very next request.
+//! - **A short lifetime.** Writes made by *other* processes (a second `vigie serve` on the same
+//!   PostgreSQL, `vigie admin` or `vigie import` on the command line) cannot bump this process's
+//!   counters, so every entry also expires after [`TTL`]: another process's revocation or import
+//!   is seen here at most [`TTL`] later.
+//!
+//! Scoping is not cached away: a cache key is the full text and bound values of the scoped SQL
+//! that would have run, so two actors share an entry only when they would have run the very same
+//! query.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// How long an entry may be served without being read again from the database: the bound on how
+/// late a write made by another process is seen.
+pub const TTL: Duration = Duration::from_secs(2);
+
+/// Past this many entries a cache is emptied (searches make many distinct keys).
+const MAX_ENTRIES: usize = 4096;
+
+/// Generation of the accounts and sessions (`users`, `sessions`).
+static AUTH_GEN: AtomicU64 = AtomicU64::new(1);
+/// Generation of the registry (`structures`, `ghts`, `user_structures`, `users`).
+static REGISTRY_GEN: AtomicU64 = AtomicU64::new(1);
+
+/// Which generation a cache follows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Domain {
+    Auth,
+    Registry,
+}
+
+impl Domain {
+    fn counter(self) -> &'static AtomicU64 {
+        match self {
+            Domain::Auth => &AUTH_GEN,
+            Domain::Registry => &REGISTRY_GEN,
+        }
+    }
+
+    /// The current generation: read it *before* reading the database for an entry.
+    pub fn generation(self) -> u64 {
+        self.counter().load(Ordering::Acquire)
+    }
+}
+
+/// Accounts or sessions changed (call after the commit).
+pub fn auth_changed() {
+    AUTH_GEN.fetch_add(1, Ordering::AcqRel);
+}
+
+/// Structures, GHTs or memberships changed (call after the commit).
+pub fn registry_changed() {
+    REGISTRY_GEN.fetch_add(1, Ordering::AcqRel);
+}
+
+/// Looks at a statement about to run (and again once it has run): a write to a table that a
+/// cache reads bumps that cache's generation. A statement whose target cannot be told (a `WITH`
+/// prefix…) bumps both. Two writes are left out on purpose: a new session (no cache holds a
+/// session before it exists) and the once-a-minute slide of a session's expiry (the caller
+/// updates its cached entry itself).
+pub(crate) fn note_statement(text: &str) {
+    let t = text.trim_start();
+    let head = |kw: &str| {
+        t.len() >= kw.len() && t.as_bytes()[..kw.len()].eq_ignore_ascii_case(kw.as_bytes())
+    };
+    let rest = if head("INSERT INTO ") {
+        &t[12..]
+    } else if head("UPDATE ") {
+        &t[7..]
+    } else if head("DELETE FROM ") {
+        &t[12..]
+    } else if head("SELECT ") || head("PRAGMA ") || head("SET ") {
+        return;
+    } else if head("WITH ") || head("REPLACE ") || head("INSERT ") {
+        auth_changed();
+        registry_changed();
+        return;
+    } else {
+        return;
+    };
+    let table: String = rest
+        .trim_start()
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '"')
+        .filter(|c| *c != '"')
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    match table.as_str() {
+        "sessions" => {
+            let r = rest.trim_start()[8..].trim_start();
+            let is_insert = head("INSERT INTO ");
+            let is_touch = r.len() >= 17 && r[..17].eq_ignore_ascii_case("SET last_seen = $");
+            if !is_insert && !is_touch {
+                auth_changed();
+            }
+        }
+        "users" => {
+            auth_changed();
+            registry_changed();
+        }
+        "structures" | "ghts" | "user_structures" => registry_changed(),
+        _ => {}
+    }
+}
+
+/// The caches of one [`crate::Store`] (shared by its clones).
+pub struct Caches {
+    /// Session cookie (its hash) → the session and its account.
+    pub(crate) sessions: Cache<crate::users::CachedSession>,
+    /// Scoped, filtered count query → number of structures.
+    pub(crate) structure_counts: Cache<i64>,
+    /// Scoped GHT options query → the options.
+    pub(crate) ght_options: Cache<std::sync::Arc<Vec<(i64, String)>>>,
+}
+
+impl Default for Caches {
+    fn default() -> Caches {
+        Caches {
+            sessions: Cache::new(Domain::Auth),
+            structure_counts: Cache::new(Domain::Registry),
+            ght_options: Cache::new(Domain::Registry),
+        }
+    }
+}
+
+impl std::fmt::Debug for Caches {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Caches")
+    }
+}
+
+struct Entry<V> {
+    generation: u64,
+    at: Instant,
+    value: V,
+}
+
+/// A map of cached values that follow one [`Domain`]'s generation and the [`TTL`].
+pub struct Cache<V> {
+    domain: Domain,
+    map: Mutex<HashMap<String, Entry<V>>>,
+}
+
+impl<V: Clone> Cache<V> {
+    pub fn new(domain: Domain) -> Cache<V> {
+        Cache {
+            domain,
+            map: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The generation to tag a value with: take it before reading the database.
+    pub fn generation(&self) -> u64 {
+        self.domain.generation()
+    }
+
+    /// The value, if it was read under the current generation less than [`TTL`] ago.
+    pub fn get(&self, key: &str) -> Option<V> {
+        let current = self.domain.generation();
+        let map = self.map.lock().ok()?;
+        let e = map.get(key)?;
+        (e.generation == current && e.at.elapsed() < TTL).then(|| e.value.clone())
+    }
+
+    /// Stores a value read from the database under `generation` (taken before the read).
+    pub fn put(&self, key: String, generation: u64, value: V) {
+        self.put_at(key, generation, Instant::now(), value);
+    }
+
+    /// Replaces a value keeping its age (an entry the caller updated after its own write).
+    pub fn update(&self, key: &str, value: V) {
+        if let Ok(mut map) = self.map.lock() {
+            if let Some(e) = map.get_mut(key) {
+                e.value = value;
+            }
+        }
+    }
+
+    fn put_at(&self, key: String, generation: u64, at: Instant, value: V) {
+        if generation != self.domain.generation() {
+            return;
+        }
+        if let Ok(mut map) = self.map.lock() {
+            if map.len() >= MAX_ENTRIES && !map.contains_key(&key) {
+                map.clear();
+            }
+            map.insert(
+                key,
+                Entry {
+                    generation,
+                    at,
+                    value,
+                },
+            );
+        }
+    }
+
+    pub fn remove(&self, key: &str) {
+        if let Ok(mut map) = self.map.lock() {
+            map.remove(key);
+        }
+    }
+
+    #[cfg(test)]
+    fn age(&self, key: &str, by: Duration) {
+        if let Ok(mut map) = self.map.lock() {
+            if let Some(e) = map.get_mut(key) {
+                e.at = e.at.checked_sub(by).unwrap_or(e.at);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn writes_to_cached_tables_bump_their_generation() {
+        let a = Domain::Auth.generation();
+        note_statement("SELECT * FROM users");
+        note_statement("INSERT INTO audit_log (x) VALUES ($1)");
+        note_statement("UPDATE jobs SET state = 'done'");
+        // Other threads may bump too; a bump here must be at least one.
+        note_statement("DELETE FROM sessions WHERE id_hash = $1");
+        assert!(Domain::Auth.generation() > a);
+        let a = Domain::Auth.generation();
+        note_statement("UPDATE users SET disabled = $1 WHERE id = $2");
+        assert!(Domain::Auth.generation() > a);
+        let r = Domain::Registry.generation();
+        note_statement("INSERT INTO structures (finess_et) VALUES (?)");
+        assert!(Domain::Registry.generation() > r);
+        let r = Domain::Registry.generation();
+        note_statement("  update GHTS set name = $1");
+        assert!(Domain::Registry.generation() > r);
+        let r = Domain::Registry.generation();
+        note_statement("DELETE FROM user_structures WHERE user_id = $1");
+        assert!(Domain::Registry.generation() > r);
+        let r = Domain::Registry.generation();
+        note_statement("WITH x AS (SELECT 1) UPDATE structures SET ose = 1");
+        assert!(Domain::Registry.generation() > r);
+    }
+
+    #[test]
+    fn an_entry_dies_with_its_generation_and_its_age() {
+        let c: Cache<i64> = Cache::new(Domain::Registry);
+        let g = c.generation();
+        c.put("k".into(), g, 7);
+        // Another test thread may have bumped the generation in between: then nothing is cached.
+        if c.generation() == g {
+            assert_eq!(c.get("k"), Some(7));
+        }
+        registry_changed();
+        assert_eq!(c.get("k"), None);
+        let g = c.generation();
+        c.put("k".into(), g, 8);
+        c.age("k", TTL);
+        assert_eq!(c.get("k"), None);
+        // A value read before a write is never stored after it.
+        let g = c.generation();
+        registry_changed();
+        c.put("k".into(), g, 9);
+        assert_eq!(c.get("k"), None);
+    }
+}
