@@ -4,6 +4,7 @@
 #
 #   bench/watch.sh            # release build (the figures of record)
 #   PROFILE=debug bench/watch.sh
+#   BENCH_VIGIE=/path/to/vigie PROFILE=debug bench/watch.sh   # an already built binary (before/after)
 #
 # 1. Ingest the full CISA KEV catalogue and the endoflife.date data into a fresh SQLite database
 #    (no inventory): target <= 2 s.
@@ -16,12 +17,18 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/vigie-target}"
 profile="${PROFILE:-release}"
-if [ "$profile" = release ]; then
-    cargo build --release -p vigie --locked -q
+if [ -n "${BENCH_VIGIE:-}" ]; then
+    # A binary built elsewhere (for example main's, to compare before and after a change).
+    VIGIE="$BENCH_VIGIE"
+    profile="$profile ($BENCH_VIGIE)"
 else
-    cargo build -p vigie --locked -q
+    if [ "$profile" = release ]; then
+        cargo build --release -p vigie --locked -q
+    else
+        cargo build -p vigie --locked -q
+    fi
+    VIGIE="$CARGO_TARGET_DIR/$profile/vigie"
 fi
-VIGIE="$CARGO_TARGET_DIR/$profile/vigie"
 DATA="${BENCH_DATA:-../shared/data}"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
@@ -71,4 +78,4 @@ PY
 for run in new unchanged; do
     "$VIGIE" watch ingest "$DATA/cve-records/CVE-2024-55591.json" | sed "s/^/$run: /"
 done
-sqlite3 "$work/watch.db" "SELECT 'alerts: ' || COUNT(*) || ' on ' || COUNT(DISTINCT structure_id) || ' structures, notification rows: ' || (SELECT COUNT(*) FROM notifications) FROM watch_alerts" 2>/dev/null || true
+sqlite3 "$work/watch.db" "SELECT 'alerts: ' || COUNT(*) || ' on ' || COUNT(DISTINCT structure_id) || ' structures, notification rows: ' || (SELECT COUNT(*) FROM notifications) || ', delivery jobs: ' || (SELECT COUNT(*) FROM jobs WHERE kind = 'notify.deliver') FROM watch_alerts" 2>/dev/null || true

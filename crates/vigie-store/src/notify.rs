@@ -12,13 +12,15 @@
 //! to that region's analysts and webhooks; national events to the CERT analysts and national
 //! webhooks. Disabled accounts receive nothing.
 
+use std::collections::{HashMap, HashSet};
+
 use serde::Serialize;
 use sqlx::AnyConnection;
 use vigie_domain::role::Permission;
 
 use crate::actor::Actor;
 use crate::audit::{record, Event};
-use crate::db::{now, Sql, Store};
+use crate::db::{now, Backend, Sql, Store};
 use crate::error::StoreError;
 
 /// Job kind that delivers one notification row.
@@ -58,160 +60,362 @@ pub struct NewNotification {
 /// event, and queues their delivery, all inside the caller's transaction. Returns the ids of the
 /// rows written (empty when everyone already had it, or when nobody is to be told).
 pub async fn queue(conn: &mut AnyConnection, n: &NewNotification) -> Result<Vec<i64>, StoreError> {
-    if n.dedup_key.trim().is_empty() || n.event.trim().is_empty() {
-        return Err(StoreError::Invalid(
-            "notification: event and dedup_key must not be empty".into(),
-        ));
-    }
-    let mut emails: Vec<String> = Vec::new();
-    let mut hooks: Vec<(i64, String)>;
-    let structure_id = match &n.audience {
-        Audience::Structure(id) => Some(*id),
-        _ => None,
-    };
-    match &n.audience {
-        Audience::Structure(id) => {
-            let loc: Option<(String, Option<i64>)> =
-                Sql::new("SELECT region_code, ght_id FROM structures WHERE id = $1")
-                    .arg(*id)
-                    .fetch_optional(&mut *conn)
-                    .await?;
-            let Some((region, ght)) = loc else {
-                return Err(StoreError::NotFound);
-            };
-            let contacts: Vec<(String, Option<String>)> = Sql::new(
-                "SELECT role, email FROM contacts WHERE structure_id = $1 AND role IN ('security_officer', 'director') ORDER BY role DESC",
-            )
-            .arg(*id)
-            .fetch_all(&mut *conn)
-            .await?;
-            // The security officer when there is one with an address, else the director.
-            if let Some(e) = contacts
-                .iter()
-                .find(|(r, e)| r == "security_officer" && e.is_some())
-                .or_else(|| contacts.iter().find(|(_, e)| e.is_some()))
-                .and_then(|(_, e)| e.clone())
-            {
-                emails.push(e);
-            }
-            let users: Vec<(String,)> = Sql::new(
-                "SELECT u.email FROM users u WHERE u.disabled = 0 AND ((u.role = 'structure_admin' AND u.id IN \
-                 (SELECT user_id FROM user_structures WHERE structure_id = $1)) OR (u.role = 'ght_officer' AND u.ght_id = $2)) \
-                 ORDER BY u.id",
-            )
-            .arg(*id)
-            .arg(ght)
-            .fetch_all(&mut *conn)
-            .await?;
-            emails.extend(users.into_iter().map(|u| u.0));
-            hooks = Sql::new(
-                "SELECT id, events FROM webhooks WHERE active = 1 AND (structure_id = $1 OR ght_id = $2 OR \
-                 (region_code = $3 AND ght_id IS NULL AND structure_id IS NULL) OR \
-                 (region_code IS NULL AND ght_id IS NULL AND structure_id IS NULL)) ORDER BY id",
-            )
-            .arg(*id)
-            .arg(ght)
-            .arg(region.as_str())
-            .fetch_all(&mut *conn)
-            .await?;
+    Ok(queue_many(conn, std::slice::from_ref(n))
+        .await?
+        .pop()
+        .unwrap_or_default())
+}
+
+/// Values per `IN (...)` list: well under SQLite's limit of bound parameters.
+const IN_CHUNK: usize = 500;
+/// Outbox rows per multi-row INSERT (12 values each).
+const ROW_CHUNK: usize = 200;
+/// Delivery jobs per multi-row INSERT (5 values each).
+const JOB_CHUNK: usize = 500;
+
+/// Appends `(v1, v2, ...)` with one placeholder per value.
+fn push_in_list<T: Copy + Into<crate::db::Val>>(q: &mut Sql, values: &[T]) {
+    q.push("(");
+    for (i, v) in values.iter().enumerate() {
+        if i > 0 {
+            q.push(", ");
         }
-        Audience::Region(code) => {
-            let users: Vec<(String,)> = Sql::new(
+        q.bind(*v);
+    }
+    q.push(")");
+}
+
+/// What [`queue_many`] needs to know about the structures it notifies, read in a few queries.
+#[derive(Default)]
+struct StructureRecipients {
+    /// Structure id → (region code, GHT).
+    places: HashMap<i64, (String, Option<i64>)>,
+    /// Structure id → (role, e-mail) of its security officer and director, security officer first.
+    contacts: HashMap<i64, Vec<(String, Option<String>)>>,
+    /// Structure id → (user id, e-mail) of its active structure administrators.
+    admins: HashMap<i64, Vec<(i64, String)>>,
+    /// GHT id → (user id, e-mail) of its active security officers.
+    officers: HashMap<i64, Vec<(i64, String)>>,
+    /// Every active webhook: id, events, region, GHT, structure; by id.
+    hooks: Vec<WebhookTarget>,
+}
+
+type WebhookTarget = (i64, String, Option<String>, Option<i64>, Option<i64>);
+/// E-mail addresses and webhooks (id, event filter) to tell.
+type Recipients = (Vec<String>, Vec<(i64, String)>);
+
+async fn structure_recipients(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    ids: &[i64],
+) -> Result<StructureRecipients, StoreError> {
+    let mut r = StructureRecipients::default();
+    if ids.is_empty() {
+        return Ok(r);
+    }
+    for part in ids.chunks(IN_CHUNK) {
+        let mut q = Sql::new("SELECT id, region_code, ght_id FROM structures WHERE id IN ");
+        push_in_list(&mut q, part);
+        let rows: Vec<(i64, String, Option<i64>)> =
+            q.positional_for(backend).fetch_all(&mut *conn).await?;
+        r.places
+            .extend(rows.into_iter().map(|(id, reg, ght)| (id, (reg, ght))));
+
+        let mut q = Sql::new(
+            "SELECT structure_id, role, email FROM contacts WHERE role IN ('security_officer', 'director') \
+             AND structure_id IN ",
+        );
+        push_in_list(&mut q, part);
+        q.push(" ORDER BY structure_id, role DESC");
+        let rows: Vec<(i64, String, Option<String>)> =
+            q.positional_for(backend).fetch_all(&mut *conn).await?;
+        for (sid, role, email) in rows {
+            r.contacts.entry(sid).or_default().push((role, email));
+        }
+
+        let mut q = Sql::new(
+            "SELECT us.structure_id, u.id, u.email FROM user_structures us JOIN users u ON u.id = us.user_id \
+             WHERE u.disabled = 0 AND u.role = 'structure_admin' AND us.structure_id IN ",
+        );
+        push_in_list(&mut q, part);
+        q.push(" ORDER BY us.structure_id, u.id");
+        let rows: Vec<(i64, i64, String)> = q.positional_for(backend).fetch_all(&mut *conn).await?;
+        for (sid, uid, email) in rows {
+            r.admins.entry(sid).or_default().push((uid, email));
+        }
+    }
+    let mut ghts: Vec<i64> = r.places.values().filter_map(|p| p.1).collect();
+    ghts.sort_unstable();
+    ghts.dedup();
+    for part in ghts.chunks(IN_CHUNK) {
+        let mut q = Sql::new(
+            "SELECT ght_id, id, email FROM users WHERE disabled = 0 AND role = 'ght_officer' AND ght_id IN ",
+        );
+        push_in_list(&mut q, part);
+        q.push(" ORDER BY ght_id, id");
+        let rows: Vec<(i64, i64, String)> = q.positional_for(backend).fetch_all(&mut *conn).await?;
+        for (ght, uid, email) in rows {
+            r.officers.entry(ght).or_default().push((uid, email));
+        }
+    }
+    // Webhooks are few (one per territory that asked for one): all active ones, matched below.
+    r.hooks = Sql::new(
+        "SELECT id, events, region_code, ght_id, structure_id FROM webhooks WHERE active = 1 ORDER BY id",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(r)
+}
+
+impl StructureRecipients {
+    /// E-mails and webhooks (id, events) for an event about structure `id`: the security officer
+    /// (else the director), the structure administrators and GHT security officers by user id,
+    /// and the webhooks of the structure, its GHT, its region or the whole country.
+    fn of(&self, id: i64) -> Option<Recipients> {
+        let (region, ght) = self.places.get(&id)?;
+        let mut emails = Vec::new();
+        let none = Vec::new();
+        let contacts = self.contacts.get(&id).unwrap_or(&none);
+        if let Some(e) = contacts
+            .iter()
+            .find(|(r, e)| r == "security_officer" && e.is_some())
+            .or_else(|| contacts.iter().find(|(_, e)| e.is_some()))
+            .and_then(|(_, e)| e.clone())
+        {
+            emails.push(e);
+        }
+        let mut users: Vec<&(i64, String)> = self.admins.get(&id).into_iter().flatten().collect();
+        if let Some(g) = ght {
+            users.extend(self.officers.get(g).into_iter().flatten());
+        }
+        users.sort_by_key(|u| u.0);
+        users.dedup_by_key(|u| u.0);
+        emails.extend(users.into_iter().map(|u| u.1.clone()));
+        let hooks = self
+            .hooks
+            .iter()
+            .filter(|(_, _, h_region, h_ght, h_structure)| {
+                *h_structure == Some(id)
+                    || (ght.is_some() && h_ght == ght)
+                    || (h_region.as_deref() == Some(region.as_str())
+                        && h_ght.is_none()
+                        && h_structure.is_none())
+                    || (h_region.is_none() && h_ght.is_none() && h_structure.is_none())
+            })
+            .map(|(hid, events, ..)| (*hid, events.clone()))
+            .collect();
+        Some((emails, hooks))
+    }
+}
+
+/// Recipients of a regional or national event.
+async fn territory_recipients(
+    conn: &mut AnyConnection,
+    audience: &Audience,
+) -> Result<Recipients, StoreError> {
+    let (users, hooks): (Vec<(String,)>, Vec<(i64, String)>) = match audience {
+        Audience::Region(code) => (
+            Sql::new(
                 "SELECT email FROM users WHERE disabled = 0 AND role = 'regional_analyst' AND region_code = $1 ORDER BY id",
             )
             .arg(code.as_str())
             .fetch_all(&mut *conn)
-            .await?;
-            emails.extend(users.into_iter().map(|u| u.0));
-            hooks = Sql::new(
+            .await?,
+            Sql::new(
                 "SELECT id, events FROM webhooks WHERE active = 1 AND ght_id IS NULL AND structure_id IS NULL AND \
                  (region_code = $1 OR region_code IS NULL) ORDER BY id",
             )
             .arg(code.as_str())
             .fetch_all(&mut *conn)
-            .await?;
-        }
-        Audience::National => {
-            let users: Vec<(String,)> = Sql::new(
-                "SELECT email FROM users WHERE disabled = 0 AND role = 'cert_analyst' ORDER BY id",
-            )
-            .fetch_all(&mut *conn)
-            .await?;
-            emails.extend(users.into_iter().map(|u| u.0));
-            hooks = Sql::new(
+            .await?,
+        ),
+        Audience::National => (
+            Sql::new("SELECT email FROM users WHERE disabled = 0 AND role = 'cert_analyst' ORDER BY id")
+                .fetch_all(&mut *conn)
+                .await?,
+            Sql::new(
                 "SELECT id, events FROM webhooks WHERE active = 1 AND region_code IS NULL AND ght_id IS NULL AND structure_id IS NULL ORDER BY id",
             )
             .fetch_all(&mut *conn)
-            .await?;
+            .await?,
+        ),
+        Audience::Structure(_) => (Vec::new(), Vec::new()),
+    };
+    Ok((users.into_iter().map(|u| u.0).collect(), hooks))
+}
+
+/// The JSON document posted to webhooks for `n`.
+fn webhook_doc(n: &NewNotification) -> String {
+    let structure_id = match &n.audience {
+        Audience::Structure(id) => Some(*id),
+        _ => None,
+    };
+    let mut doc = n.payload.clone();
+    if !doc.is_object() {
+        doc = serde_json::json!({ "data": doc });
+    }
+    if let Some(o) = doc.as_object_mut() {
+        o.insert("event".into(), n.event.clone().into());
+        o.insert("subject".into(), n.subject.clone().into());
+        o.insert("link".into(), n.link.clone().into());
+        o.insert("structure_id".into(), structure_id.into());
+        o.insert("dedup_key".into(), n.dedup_key.clone().into());
+    }
+    doc.to_string()
+}
+
+/// [`queue`] for many events at once, in the caller's transaction: the recipients of all the
+/// structures concerned are read in a few `IN (...)` queries, and the outbox rows and their
+/// delivery jobs are written in multi-row INSERTs. Same recipients, rows, jobs and dedup keys as
+/// [`queue`] called on each event in turn; returns the ids written for each event, in order.
+/// Fails as a whole (`NotFound`) when an event is about a structure that does not exist.
+pub async fn queue_many(
+    conn: &mut AnyConnection,
+    ns: &[NewNotification],
+) -> Result<Vec<Vec<i64>>, StoreError> {
+    for (i, n) in ns.iter().enumerate() {
+        if n.dedup_key.trim().is_empty() || n.event.trim().is_empty() {
+            return Err(StoreError::Invalid(format!(
+                "notification {}: event and dedup_key must not be empty",
+                i + 1
+            )));
         }
     }
-    let mut seen = std::collections::HashSet::new();
-    emails.retain(|e| {
-        let e = e.trim().to_lowercase();
-        !e.is_empty() && e.contains('@') && seen.insert(e)
-    });
-    hooks.retain(|(_, events)| event_matches(events, &n.event));
+    let backend = if conn.backend_name() == "PostgreSQL" {
+        Backend::Postgres
+    } else {
+        Backend::Sqlite
+    };
+    let mut sids: Vec<i64> = ns
+        .iter()
+        .filter_map(|n| match n.audience {
+            Audience::Structure(id) => Some(id),
+            _ => None,
+        })
+        .collect();
+    sids.sort_unstable();
+    sids.dedup();
+    let known = structure_recipients(&mut *conn, backend, &sids).await?;
+
+    // (event index, channel, recipient, webhook id), in the order `queue` wrote them; a recipient
+    // that two events of the batch share under one dedup key is written once, for the first.
+    let mut rows: Vec<(usize, &'static str, String, Option<i64>)> = Vec::new();
+    let mut batch_seen: HashSet<(&str, &'static str, String)> = HashSet::new();
+    for (i, n) in ns.iter().enumerate() {
+        let (mut emails, mut hooks) = match &n.audience {
+            Audience::Structure(id) => known.of(*id).ok_or(StoreError::NotFound)?,
+            other => territory_recipients(&mut *conn, other).await?,
+        };
+        let mut seen = HashSet::new();
+        emails.retain(|e| {
+            let e = e.trim().to_lowercase();
+            !e.is_empty() && e.contains('@') && seen.insert(e)
+        });
+        hooks.retain(|(_, events)| event_matches(events, &n.event));
+        let targets = emails
+            .iter()
+            .map(|e| ("email", e.trim().to_lowercase(), None))
+            .chain(
+                hooks
+                    .iter()
+                    .map(|(id, _)| ("webhook", format!("webhook:{id}"), Some(*id))),
+            );
+        for (channel, recipient, webhook_id) in targets {
+            if batch_seen.insert((n.dedup_key.as_str(), channel, recipient.clone())) {
+                rows.push((i, channel, recipient, webhook_id));
+            }
+        }
+    }
 
     let at = now();
-    let mut ids = Vec::new();
-    let webhook_doc = {
-        let mut doc = n.payload.clone();
-        if !doc.is_object() {
-            doc = serde_json::json!({ "data": doc });
-        }
-        if let Some(o) = doc.as_object_mut() {
-            o.insert("event".into(), n.event.clone().into());
-            o.insert("subject".into(), n.subject.clone().into());
-            o.insert("link".into(), n.link.clone().into());
-            o.insert("structure_id".into(), structure_id.into());
-            o.insert("dedup_key".into(), n.dedup_key.clone().into());
-        }
-        doc.to_string()
-    };
-    let targets = emails
-        .iter()
-        .map(|e| ("email", e.trim().to_lowercase(), None))
-        .chain(
-            hooks
-                .iter()
-                .map(|(id, _)| ("webhook", format!("webhook:{id}"), Some(*id))),
-        );
-    for (channel, recipient, webhook_id) in targets {
-        let id: Option<i64> = Sql::new(
+    let docs: Vec<String> = ns.iter().map(webhook_doc).collect();
+    let mut written: HashMap<(String, String, String), i64> = HashMap::new();
+    for part in rows.chunks(ROW_CHUNK) {
+        let mut q = Sql::new(
             "INSERT INTO notifications (structure_id, event, channel, recipient, webhook_id, subject, body_text, body_html, \
-             payload, link, dedup_key, status, attempts, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'pending', 0, $12) \
-             ON CONFLICT (dedup_key, channel, recipient) DO NOTHING RETURNING id",
-        )
-        .arg(structure_id)
-        .arg(n.event.as_str())
-        .arg(channel)
-        .arg(recipient.as_str())
-        .arg(webhook_id)
-        .arg(n.subject.as_str())
-        .arg(n.text.as_str())
-        .arg(n.html.clone())
-        .arg(webhook_doc.as_str())
-        .arg(n.link.clone())
-        .arg(n.dedup_key.as_str())
-        .arg(at)
-        .fetch_optional::<(i64,), _>(&mut *conn)
-        .await?
-        .map(|r| r.0);
-        if let Some(id) = id {
-            crate::jobs::enqueue_in(
-                &mut *conn,
-                DELIVER_JOB,
-                &serde_json::json!({ "notification_id": id }),
-                None,
-                None,
-                DELIVER_ATTEMPTS,
-            )
-            .await?;
-            ids.push(id);
+             payload, link, dedup_key, status, attempts, created_at) VALUES ",
+        );
+        for (k, (i, channel, recipient, webhook_id)) in part.iter().enumerate() {
+            let n = &ns[*i];
+            let structure_id = match n.audience {
+                Audience::Structure(id) => Some(id),
+                _ => None,
+            };
+            if k > 0 {
+                q.push(", ");
+            }
+            q.push("(")
+                .bind(structure_id)
+                .push(", ")
+                .bind(n.event.as_str())
+                .push(", ")
+                .bind(*channel)
+                .push(", ")
+                .bind(recipient.as_str())
+                .push(", ")
+                .bind(*webhook_id)
+                .push(", ")
+                .bind(n.subject.as_str())
+                .push(", ")
+                .bind(n.text.as_str())
+                .push(", ")
+                .bind(n.html.clone())
+                .push(", ")
+                .bind(docs[*i].as_str())
+                .push(", ")
+                .bind(n.link.clone())
+                .push(", ")
+                .bind(n.dedup_key.as_str())
+                .push(", 'pending', 0, ")
+                .bind(at)
+                .push(")");
+        }
+        q.push(
+            " ON CONFLICT (dedup_key, channel, recipient) DO NOTHING RETURNING id, dedup_key, channel, recipient",
+        );
+        let ids: Vec<(i64, String, String, String)> =
+            q.positional_for(backend).fetch_all(&mut *conn).await?;
+        written.extend(ids.into_iter().map(|(id, k, c, r)| ((k, c, r), id)));
+    }
+
+    let mut out = vec![Vec::new(); ns.len()];
+    let mut jobs = Vec::new();
+    for (i, channel, recipient, _) in rows {
+        let key = (ns[i].dedup_key.clone(), channel.to_string(), recipient);
+        if let Some(id) = written.get(&key) {
+            out[i].push(*id);
+            jobs.push(*id);
         }
     }
-    Ok(ids)
+    for part in jobs.chunks(JOB_CHUNK) {
+        let mut q = Sql::new(
+            "INSERT INTO jobs (kind, payload, dedup_key, status, attempts, max_attempts, run_at, created_at) VALUES ",
+        );
+        for (k, id) in part.iter().enumerate() {
+            if k > 0 {
+                q.push(", ");
+            }
+            q.push("(")
+                .bind(DELIVER_JOB)
+                .push(", ")
+                .bind(serde_json::json!({ "notification_id": id }).to_string())
+                .push(", NULL, 'queued', 0, ")
+                .bind(DELIVER_ATTEMPTS.max(1))
+                .push(", ")
+                .bind(at)
+                .push(", ")
+                .bind(at)
+                .push(")");
+        }
+        q.positional_for(backend).execute(&mut *conn).await?;
+    }
+    if !jobs.is_empty() && backend == Backend::Postgres {
+        // Wakes idle workers at commit, as `jobs::enqueue_in` does.
+        sqlx::query("SELECT pg_notify('vigie_jobs', '')")
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(out)
 }
 
 /// Whether a webhook's comma-separated filter of event prefixes lets `event` through.

@@ -8,7 +8,7 @@
 //!   (`watch_inventory(product)` is indexed), never every inventory;
 //! - a new or changed inventory item is matched against the advisories of its product only.
 //!
-//! Each alert is written, with its notifications (`notify::queue`, event `watch.alert.new`) and an
+//! Each alert is written, with its notifications (`notify::queue_many`, one batch per advisory, event `watch.alert.new`) and an
 //! audit entry, in the transaction of the change that caused it. An alert closes by itself (status
 //! `fixed`, `auto_closed = 1`) when its item shows a version that is no longer affected, or is
 //! removed; and (`not_affected`, auto) when a corrected advisory no longer covers the version.
@@ -495,13 +495,16 @@ fn confidence_name(c: Confidence) -> &'static str {
 /// An existing alert: id, status, auto_closed.
 type Existing = (i64, String, i64);
 
-/// Inserts or refreshes an alert; a new one is notified. Returns the id when it is new.
+/// Inserts or refreshes an alert; a new one is notified: its notification is added to `pending`,
+/// which the caller queues with [`notify::queue_many`] in the same transaction (one batch per
+/// advisory instead of a dozen statements per alert). Returns the id when it is new.
 /// `known`: the existing alert when the caller already looked it up (`Some(None)`: none).
 async fn upsert_alert(
     conn: &mut AnyConnection,
     d: &Draft<'_>,
     known: Option<Option<Existing>>,
     names: &mut HashMap<i64, String>,
+    pending: &mut Vec<NewNotification>,
 ) -> Result<Option<i64>, StoreError> {
     let at = now();
     let reasons = serde_json::to_string(&d.reasons).unwrap_or_else(|_| "[]".into());
@@ -580,7 +583,7 @@ async fn upsert_alert(
             n.0
         }
     };
-    notify::queue(&mut *conn, &alert_notification(id, d, &sname)).await?;
+    pending.push(alert_notification(id, d, &sname));
     Ok(Some(id))
 }
 
@@ -776,6 +779,7 @@ async fn apply_advisory(
     } else {
         info.title.clone()
     };
+    let mut pending = Vec::new();
     for f in &findings {
         let Some(item) = items.get(f.item) else {
             continue;
@@ -805,10 +809,11 @@ async fn apply_advisory(
             exposed: item.exposed == 1,
         };
         let known = Some(existing.get(&item.id).cloned());
-        if let Some(id) = upsert_alert(conn, &d, known, names).await? {
+        if let Some(id) = upsert_alert(conn, &d, known, names, &mut pending).await? {
             out.new_ids.push(id);
         }
     }
+    notify::queue_many(&mut *conn, &pending).await?;
     out.closed = close_missing(
         conn,
         "vuln",
@@ -837,6 +842,7 @@ async fn apply_eol(
     let m = Matcher::new(cat.clone(), to_intel(items));
     let findings = m.end_of_life(std::slice::from_ref(eol), today());
     let mut found = HashSet::new();
+    let mut pending = Vec::new();
     for f in &findings {
         let Some(item) = items.get(f.item) else {
             continue;
@@ -870,10 +876,11 @@ async fn apply_eol(
             kev: false,
             exposed: f.exposed,
         };
-        if let Some(id) = upsert_alert(conn, &d, None, names).await? {
+        if let Some(id) = upsert_alert(conn, &d, None, names, &mut pending).await? {
             out.new_ids.push(id);
         }
     }
+    notify::queue_many(&mut *conn, &pending).await?;
     let considered: HashSet<i64> = items.iter().map(|i| i.id).collect();
     out.closed = close_missing(
         conn,

@@ -1153,6 +1153,140 @@ async fn notifications_reach_the_structure_its_ght_and_the_webhooks_of_its_terri
                 .len(),
             6
         );
+
+        // A batch (one advisory's fan-out) writes, for each event, exactly the rows and jobs
+        // that queueing it alone writes: recipients resolved per structure, never mixed up.
+        let event = |audience: Audience, key: &str| NewNotification {
+            audience,
+            dedup_key: key.into(),
+            ..n.clone()
+        };
+        let batch = vec![
+            n.clone(), // already sent: nobody again
+            event(Audience::Structure(pitie), "watch.alert:3"),
+            event(Audience::Structure(fleyriat), "watch.alert:2"),
+            event(Audience::Region("84".into()), "watch.region:84"),
+            event(Audience::Structure(fleyriat), "watch.alert:2"), // twice in the batch: once
+        ];
+        type Row = (String, String, Option<i64>, Option<i64>, String, String);
+        let rows_of = |key: String| {
+            let pool = pool.clone();
+            async move {
+                let r: Vec<Row> = sqlx::query_as(
+                    "SELECT channel, recipient, webhook_id, structure_id, subject, payload FROM notifications \
+                     WHERE dedup_key = $1 ORDER BY channel, recipient",
+                )
+                .bind(key)
+                .fetch_all(&pool)
+                .await
+                .unwrap();
+                r
+            }
+        };
+        let mut alone = Vec::new();
+        for e in &batch[1..4] {
+            let mut tx = pool.begin().await.unwrap();
+            let ids = notify::queue(&mut tx, e).await.unwrap();
+            tx.commit().await.unwrap();
+            alone.push((ids.len(), rows_of(e.dedup_key.clone()).await));
+            for id in &ids {
+                sqlx::query("DELETE FROM jobs WHERE payload = $1")
+                    .bind(serde_json::json!({ "notification_id": id }).to_string())
+                    .execute(&pool)
+                    .await
+                    .unwrap();
+            }
+            sqlx::query("DELETE FROM notifications WHERE dedup_key = $1")
+                .bind(e.dedup_key.clone())
+                .execute(&pool)
+                .await
+                .unwrap();
+        }
+        let jobs_before: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE kind = 'notify.deliver'")
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+        let mut tx = pool.begin().await.unwrap();
+        let got = notify::queue_many(&mut tx, &batch).await.unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(got.len(), 5, "{}", db.name);
+        assert!(
+            got[0].is_empty() && got[4].is_empty(),
+            "{}: {got:?}",
+            db.name
+        );
+        for (k, e) in batch[1..4].iter().enumerate() {
+            assert_eq!(got[k + 1].len(), alone[k].0, "{} {}", db.name, e.dedup_key);
+            assert_eq!(
+                rows_of(e.dedup_key.clone()).await,
+                alone[k].1,
+                "{} {}",
+                db.name,
+                e.dedup_key
+            );
+        }
+        let fleyriat_2: Vec<(String, String)> = alone[1]
+            .1
+            .iter()
+            .map(|r| (r.0.clone(), r.1.clone()))
+            .collect();
+        assert_eq!(fleyriat_2, expected, "{}", db.name);
+        let pitie_rows: Vec<String> = alone[0].1.iter().map(|r| r.1.clone()).collect();
+        assert!(
+            pitie_rows.contains(&"rssi@ght-paris.example".to_string())
+                && pitie_rows.contains(&format!("webhook:{}", national.id))
+                && !pitie_rows.contains(&format!("webhook:{}", region84.id))
+                && !pitie_rows.contains(&format!("webhook:{}", own.id))
+                && !pitie_rows.contains(&"rssi@ght-ain.example".to_string()),
+            "{}: {pitie_rows:?}",
+            db.name
+        );
+        let region_rows: Vec<String> = alone[2].1.iter().map(|r| r.1.clone()).collect();
+        let mut want = vec![
+            "ara@ars.example".to_string(),
+            format!("webhook:{}", national.id),
+            format!("webhook:{}", region84.id),
+        ];
+        want.sort();
+        assert_eq!(region_rows, want, "{}", db.name);
+        // One delivery job per row written, each naming its row.
+        let written: Vec<i64> = got.iter().flatten().copied().collect();
+        let jobs: Vec<String> = sqlx::query_scalar(
+            "SELECT payload FROM jobs WHERE kind = 'notify.deliver' ORDER BY id",
+        )
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+        assert_eq!(
+            jobs.len() as i64,
+            jobs_before + written.len() as i64,
+            "{}",
+            db.name
+        );
+        for id in &written {
+            let doc = serde_json::json!({ "notification_id": id }).to_string();
+            assert_eq!(
+                jobs.iter().filter(|j| **j == doc).count(),
+                1,
+                "{} {doc}",
+                db.name
+            );
+        }
+        // An event about a structure that does not exist fails the whole batch.
+        let mut tx = pool.begin().await.unwrap();
+        assert!(matches!(
+            notify::queue_many(
+                &mut tx,
+                &[
+                    event(Audience::Structure(fleyriat), "x:1"),
+                    event(Audience::Structure(999_999), "x:2")
+                ]
+            )
+            .await,
+            Err(StoreError::NotFound)
+        ));
+        drop(tx);
         db.cleanup().await;
     }
 }
