@@ -553,7 +553,7 @@ impl Store {
             )));
         }
         let mut counts = ArchiveCounts::default();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         for t in TABLES {
             let tl: TableLine = serde_json::from_str(&next(&format!("table {}", t.name))?)
                 .map_err(|e| {

@@ -117,6 +117,19 @@ impl Store {
         })
     }
 
+    /// Begins a transaction that will write. On SQLite it takes the write lock at once (`BEGIN
+    /// IMMEDIATE`) and waits for it under the busy timeout: a deferred transaction that read
+    /// first fails at once with "database is locked" when it then writes while another
+    /// connection holds the lock (or has just released it after a rollback).
+    pub(crate) async fn begin_write(
+        &self,
+    ) -> Result<sqlx::Transaction<'static, sqlx::Any>, StoreError> {
+        Ok(match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        })
+    }
+
     pub fn backend(&self) -> Backend {
         self.backend
     }

@@ -261,16 +261,15 @@ impl Store {
         if self.backend != crate::db::Backend::Sqlite {
             return Ok(None);
         }
-        let mut tx = self.pool.begin().await?;
-        // Take the write lock before reading: a transaction that read first and then writes fails
-        // (instead of waiting) if another connection wrote in between.
-        sqlx::query("DELETE FROM structures WHERE 0 = 1")
-            .execute(&mut *tx)
-            .await?;
+        // BEGIN IMMEDIATE: the write lock is taken before reading.
+        let mut tx = self.begin_write().await?;
         let any: Option<(i64,)> = crate::db::Sql::new("SELECT id FROM structures LIMIT 1")
             .fetch_optional(&mut *tx)
             .await?;
         if any.is_some() {
+            // Released now, not whenever the dropped transaction's rollback gets to run: the
+            // batched import that follows writes from another connection.
+            tx.rollback().await?;
             return Ok(None);
         }
         let indexes: Vec<(String, String)> = crate::db::Sql::new(

@@ -45,7 +45,7 @@ impl Store {
         run_at: Option<i64>,
         max_attempts: i64,
     ) -> Result<i64, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let id = enqueue_in(&mut tx, kind, payload, dedup_key, run_at, max_attempts).await?;
         tx.commit().await?;
         Ok(id)

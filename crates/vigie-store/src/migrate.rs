@@ -69,7 +69,7 @@ impl Store {
         let applied: std::collections::BTreeSet<i64> = applied.into_iter().map(|v| v.0).collect();
         let mut ran = 0;
         for m in MIGRATIONS.iter().filter(|m| !applied.contains(&m.version)) {
-            let mut tx = self.pool.begin().await?;
+            let mut tx = self.begin_write().await?;
             let body = match self.backend {
                 Backend::Sqlite => m.sqlite,
                 Backend::Postgres => m.postgres,

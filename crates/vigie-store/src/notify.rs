@@ -521,7 +521,7 @@ impl Store {
     /// [`queue`] in a transaction of its own, for events that have nothing else to commit
     /// (bulletins, tests).
     pub async fn queue_notification(&self, n: &NewNotification) -> Result<Vec<i64>, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let ids = queue(&mut tx, n).await?;
         tx.commit().await?;
         Ok(ids)
@@ -679,7 +679,7 @@ impl Store {
             WebhookScope::Structure(s) => (None, None, Some(*s)),
         };
         let at = now();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let id = Sql::new(
             "INSERT INTO webhooks (name, url, secret, region_code, ght_id, structure_id, events, active, created_by, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $9, $9) RETURNING id",
@@ -759,7 +759,7 @@ impl Store {
         {
             return Err(StoreError::NotFound);
         }
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         Sql::new("DELETE FROM notifications WHERE webhook_id = $1 AND status <> 'sent'")
             .arg(id)
             .execute(&mut *tx)

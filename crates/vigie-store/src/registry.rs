@@ -439,7 +439,7 @@ impl Store {
             ),
             None => None,
         };
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         Self::ensure_in_scope(&mut tx, actor, structure_id).await?;
         Sql::new(
             "INSERT INTO contacts (structure_id, role, name, email, phone, updated_at) VALUES ($1, $2, $3, $4, $5, $6) \
@@ -501,7 +501,7 @@ impl Store {
                 "asset: say who attests that the structure owns it (attested_by)".into(),
             ));
         }
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         Self::ensure_in_scope(&mut tx, actor, structure_id).await?;
         let demo_structure: i64 = Sql::new("SELECT is_demo FROM structures WHERE id = $1")
             .arg(structure_id)
@@ -554,7 +554,7 @@ impl Store {
         asset_id: i64,
     ) -> Result<(), StoreError> {
         actor.require(Permission::WriteAssets)?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         Self::ensure_in_scope(&mut tx, actor, structure_id).await?;
         let value: Option<(String,)> =
             Sql::new("SELECT value FROM assets WHERE id = $1 AND structure_id = $2")
@@ -590,7 +590,7 @@ impl Store {
         overseas: bool,
     ) -> Result<(), StoreError> {
         actor.require(Permission::WriteStructures)?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         Self::ensure_in_scope(&mut tx, actor, structure_id).await?;
         Sql::new("UPDATE structures SET ose = $1, esr = $2, overseas = $3, updated_at = $4 WHERE id = $5")
             .arg(ose)
@@ -624,7 +624,7 @@ impl Store {
         if rows.is_empty() {
             return Ok(UpsertCounts::default());
         }
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let counts = self
             .upsert_structures_in(&mut tx, actor, rows, None)
             .await?;
@@ -805,7 +805,7 @@ impl Store {
         region_code: &str,
     ) -> Result<i64, StoreError> {
         actor.require(Permission::ImportRegistry)?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let id = upsert_ght_in(&mut tx, code, name, region_code).await?;
         record(
             &mut *tx,
@@ -832,7 +832,7 @@ impl Store {
                 "import the registry (national scope only)",
             ));
         }
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let mut applied = 0;
         let mut rejected = Vec::new();
         for (i, (code, name, region, finess, support)) in rows.iter().enumerate() {

@@ -506,7 +506,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         actor.require(Permission::ManageSurveillance)?;
         let interval = check_interval(interval_hours)?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         Self::exposure_scope_check(&mut tx, actor, structure_id).await?;
         Sql::new(
             "INSERT INTO surveillance_settings (structure_id, enabled, interval_hours, updated_by, updated_at) \
@@ -543,7 +543,7 @@ impl Store {
         actor.require(Permission::ManageSurveillance)?;
         self.region_allowed(actor, region_code)?;
         let interval = check_interval(interval_hours)?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         Sql::new(
             "INSERT INTO surveillance_settings (region_code, enabled, interval_hours, updated_by, updated_at) \
              VALUES ($1, $2, $3, $4, $5) ON CONFLICT (region_code) DO UPDATE SET enabled = $2, \
@@ -576,7 +576,7 @@ impl Store {
         origin: &str,
         run_at: Option<i64>,
     ) -> Result<(i64, bool), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         Self::exposure_scope_check(&mut tx, actor, structure_id).await?;
         let at = now();
         // A scan whose job is gone (given up after its last attempt) is not pending any more.
@@ -713,7 +713,7 @@ impl Store {
         if scan.status == "done" || scan.status == "failed" {
             return Ok(None);
         }
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let (name, _) = Self::exposure_scope_check(&mut tx, actor, scan.structure_id).await?;
         Sql::new("UPDATE scans SET status = 'running', started_at = $1 WHERE id = $2")
             .arg(now())
@@ -756,7 +756,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         actor.require(Permission::RequestScan)?;
         let scan = self.get_scan(actor, scan_id).await?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         Sql::new(
             "UPDATE scans SET status = 'failed', finished_at = $1, error = $2, scope = $3 WHERE id = $4",
         )
@@ -807,7 +807,7 @@ impl Store {
         }
         let sid = scan.structure_id;
         let at = now();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let (structure_name, _) = Self::exposure_scope_check(&mut tx, actor, sid).await?;
         for o in &outcome.observations {
             Sql::new(
@@ -1163,7 +1163,7 @@ impl Store {
                 f.fixed_in_scan_id.unwrap_or_default()
             )));
         }
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         Self::exposure_scope_check(&mut tx, actor, f.structure_id).await?;
         Sql::new(
             "UPDATE scan_findings SET status = 'acknowledged', triage_note = $1, triaged_by = $2, triaged_at = $3 WHERE id = $4",

@@ -370,7 +370,7 @@ impl Store {
             }
             None => None,
         };
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         if let Some(g) = ght {
             let mut q = Sql::new("SELECT COUNT(*) FROM ghts g WHERE g.id = ");
             q.bind(g).push(" AND ");
@@ -577,7 +577,7 @@ impl Store {
         if actor.user_id != Some(user_id) {
             actor.require(Permission::ManageUsers)?;
         }
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let n = Sql::new("UPDATE users SET totp_secret = $1, totp_enabled = $2, totp_last_step = 0, updated_at = $3 WHERE id = $4")
             .arg(secret.map(|s| self.seal("totp_secret", s)))
             .arg(enabled)
@@ -613,7 +613,7 @@ impl Store {
         }
         check_password_policy(password)?;
         let hash = hash_password(password)?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let n = Sql::new("UPDATE users SET password_hash = $1, must_change_password = $2, failed_logins = 0, locked_until = 0, updated_at = $3 WHERE id = $4")
             .arg(hash)
             .arg(must_change)
@@ -652,7 +652,7 @@ impl Store {
                 "you cannot disable your own account".into(),
             ));
         }
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let n = Sql::new("UPDATE users SET disabled = $1, updated_at = $2 WHERE id = $3")
             .arg(disabled)
             .arg(now())
@@ -742,7 +742,7 @@ impl Store {
             None => None,
         };
         let actor = Actor::system(&format!("oidc:{issuer}"));
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         // The identity (issuer, subject) decides; an e-mail only links an account that no other
         // identity holds yet.
         let by_identity: Option<(i64,)> =
@@ -910,7 +910,7 @@ impl Store {
         }
         let secret = format!("vigie_{}", random_token(32));
         let at = now();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let exists = Sql::new("SELECT COUNT(*) FROM users WHERE id = $1 AND disabled = 0")
             .arg(user_id)
             .scalar(&mut *tx)
@@ -981,7 +981,7 @@ impl Store {
         if actor.user_id != Some(user_id) {
             actor.require(Permission::ManageUsers)?;
         }
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let n = Sql::new("UPDATE api_tokens SET revoked = 1 WHERE id = $1 AND user_id = $2")
             .arg(token_id)
             .arg(user_id)

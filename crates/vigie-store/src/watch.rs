@@ -1284,7 +1284,7 @@ impl Store {
 
         let mut names = HashMap::new();
         for chunk in todo.chunks(CHUNK) {
-            let mut tx = self.pool.begin().await?;
+            let mut tx = self.begin_write().await?;
             let mut rematch: Vec<i64> = Vec::new();
             let mut eols = Vec::new();
             for (c, hash, data) in chunk {
@@ -1359,7 +1359,7 @@ impl Store {
             .map(|r| r.0)
             .collect();
             for chunk in upd.chunks(CHUNK * 10) {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin_write().await?;
                 let mut out = Outcome::default();
                 for (id, v) in chunk {
                     Sql::new("UPDATE watch_advisories SET epss_e5 = $1 WHERE id = $2")
@@ -1396,7 +1396,7 @@ impl Store {
         };
         let mut sources: Vec<String> = newest.keys().cloned().collect();
         sources.sort();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let at = now();
         for s in &sources {
             let (a, c, u) = per_source.get(s).copied().unwrap_or_default();
@@ -1510,7 +1510,7 @@ impl Store {
     ) -> Result<(InventoryItem, Vec<i64>), StoreError> {
         actor.require(Permission::WriteInventory)?;
         let item = validate_item(item, "inventory item")?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         ensure_structure(&mut tx, actor, structure_id).await?;
         let mut names = HashMap::new();
         let (it, out, _) = upsert_item(&mut tx, actor, structure_id, &item, &mut names).await?;
@@ -1526,7 +1526,7 @@ impl Store {
         item_id: i64,
     ) -> Result<(), StoreError> {
         actor.require(Permission::WriteInventory)?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         ensure_structure(&mut tx, actor, structure_id).await?;
         let row: Option<(String, String)> = Sql::new(
             "SELECT product, version FROM watch_inventory WHERE id = $1 AND structure_id = $2",
@@ -1585,7 +1585,7 @@ impl Store {
                 Err(e) => return Err(e),
             }
         }
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         ensure_structure(&mut tx, actor, structure_id).await?;
         if !report.errors.is_empty() {
             return Ok(report);
@@ -1690,7 +1690,7 @@ impl Store {
                 "alert reason: at most 2000 characters".into(),
             ));
         }
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let mut q = Sql::new(
             "SELECT a.status FROM watch_alerts a JOIN structures s ON s.id = a.structure_id WHERE a.id = ",
         );
@@ -2010,7 +2010,7 @@ impl Store {
                 BulletinFor::Region(r) => format!("/watch/bulletin?region={r}&week={week}"),
                 BulletinFor::Scope => format!("/watch/bulletin?week={week}"),
             };
-            let mut tx = self.pool.begin().await?;
+            let mut tx = self.begin_write().await?;
             let ids = notify::queue(
                 &mut tx,
                 &NewNotification {
