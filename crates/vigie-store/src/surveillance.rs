@@ -508,25 +508,7 @@ impl Store {
         let interval = check_interval(interval_hours)?;
         let mut tx = self.begin_write().await?;
         Self::exposure_scope_check(&mut tx, actor, structure_id).await?;
-        Sql::new(
-            "INSERT INTO surveillance_settings (structure_id, enabled, interval_hours, updated_by, updated_at) \
-             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (structure_id) DO UPDATE SET enabled = $2, \
-             interval_hours = $3, updated_by = $4, updated_at = $5",
-        )
-        .arg(structure_id)
-        .arg(enabled)
-        .arg(interval)
-        .arg(actor.label.as_str())
-        .arg(now())
-        .execute(&mut *tx)
-        .await?;
-        record(
-            &mut *tx,
-            actor,
-            Event::new("surveillance.set", "structure", structure_id)
-                .detail(serde_json::json!({ "enabled": enabled, "interval_hours": interval })),
-        )
-        .await?;
+        write_setting(&mut tx, actor, "structure", structure_id, enabled, interval).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -544,25 +526,7 @@ impl Store {
         self.region_allowed(actor, region_code)?;
         let interval = check_interval(interval_hours)?;
         let mut tx = self.begin_write().await?;
-        Sql::new(
-            "INSERT INTO surveillance_settings (region_code, enabled, interval_hours, updated_by, updated_at) \
-             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (region_code) DO UPDATE SET enabled = $2, \
-             interval_hours = $3, updated_by = $4, updated_at = $5",
-        )
-        .arg(region_code)
-        .arg(enabled)
-        .arg(interval)
-        .arg(actor.label.as_str())
-        .arg(now())
-        .execute(&mut *tx)
-        .await?;
-        record(
-            &mut *tx,
-            actor,
-            Event::new("surveillance.set", "region", region_code)
-                .detail(serde_json::json!({ "enabled": enabled, "interval_hours": interval })),
-        )
-        .await?;
+        write_setting(&mut tx, actor, "region", region_code, enabled, interval).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -1209,4 +1173,41 @@ impl Store {
         );
         q.fetch_all(&self.pool).await
     }
+}
+
+/// Upserts the surveillance setting of a structure (`kind` "structure") or a region ("region")
+/// and audits it, in the caller's transaction.
+async fn write_setting(
+    conn: &mut sqlx::AnyConnection,
+    actor: &Actor,
+    kind: &'static str,
+    target: impl Into<crate::db::Val> + ToString + Copy,
+    enabled: bool,
+    interval: i64,
+) -> Result<(), StoreError> {
+    let column = if kind == "region" {
+        "region_code"
+    } else {
+        "structure_id"
+    };
+    Sql::new(&format!(
+        "INSERT INTO surveillance_settings ({column}, enabled, interval_hours, updated_by, updated_at) \
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT ({column}) DO UPDATE SET enabled = $2, \
+         interval_hours = $3, updated_by = $4, updated_at = $5"
+    ))
+    .arg(target)
+    .arg(enabled)
+    .arg(interval)
+    .arg(actor.label.as_str())
+    .arg(now())
+    .execute(&mut *conn)
+    .await?;
+    record(
+        &mut *conn,
+        actor,
+        Event::new("surveillance.set", kind, target)
+            .detail(serde_json::json!({ "enabled": enabled, "interval_hours": interval })),
+    )
+    .await?;
+    Ok(())
 }
