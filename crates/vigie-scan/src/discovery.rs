@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-use crate::net::{DialError, Dialer};
+use crate::net::{Attempt, DialError, Dialer};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
 #[serde(rename_all = "lowercase")]
@@ -128,20 +128,53 @@ impl Adaptive {
 
 type Outcome = (IpAddr, u16, PortState, Option<Duration>);
 
-async fn probe_one(d: Arc<Dialer>, ad: Arc<Adaptive>, ip: IpAddr, port: u16, round: u8) -> Outcome {
+/// Where an attempt starts: from nothing (paced, through the event loop), or from a connect that
+/// [`Dialer::try_connect`] left pending at `since`.
+enum Start {
+    Fresh,
+    Pending(socket2::Socket, Instant),
+}
+
+async fn probe_one(
+    d: Arc<Dialer>,
+    ad: Arc<Adaptive>,
+    ip: IpAddr,
+    port: u16,
+    round: u8,
+    start: Start,
+) -> Outcome {
     let timeout = if round > 0 {
         ad.opts.max_timeout
     } else {
         ad.timeout_for(ip)
     };
-    let start = Instant::now();
-    let r = d.probe_connect(SocketAddr::new(ip, port), timeout).await;
-    let rtt = start.elapsed();
+    let (r, since) = match start {
+        Start::Fresh => {
+            let since = Instant::now();
+            (
+                d.probe_connect(SocketAddr::new(ip, port), timeout).await,
+                since,
+            )
+        }
+        Start::Pending(sock, since) => (Dialer::finish_connect(sock, timeout).await, since),
+    };
+    classify(&ad, ip, port, r.map(close_open), since.elapsed())
+}
+
+/// Closes an open port's connection with a RST: no lingering FIN exchange with the service.
+fn close_open<S: std::os::fd::AsFd>(s: S) {
+    let _ = socket2::SockRef::from(&s).set_linger(Some(Duration::ZERO));
+}
+
+fn classify(
+    ad: &Adaptive,
+    ip: IpAddr,
+    port: u16,
+    r: Result<(), DialError>,
+    rtt: Duration,
+) -> Outcome {
     match r {
-        Ok(s) => {
-            // close with RST: no lingering FIN exchange with the service
-            let _ = socket2::SockRef::from(&s).set_linger(Some(Duration::ZERO));
-            drop(s);
+        Ok(()) => {
             ad.answered(ip, rtt);
             (ip, port, PortState::Open, Some(rtt))
         }
@@ -158,8 +191,16 @@ async fn probe_one(d: Arc<Dialer>, ad: Arc<Adaptive>, ip: IpAddr, port: u16, rou
     }
 }
 
+/// Attempts answered without the event loop between two yields to the runtime.
+const SYNC_BURST: usize = 256;
+
 /// One producer: drives its share of the attempts, keeping at most
 /// `limit / shards` of them in flight, without a task per attempt.
+///
+/// Without rate limits, each attempt is first tried synchronously on a reused socket
+/// ([`Dialer::try_connect`]): a port that answers at once (a near network's RST or SYN-ACK) costs
+/// two system calls and never reaches the event loop; only the attempts still waiting for an
+/// answer go in flight.
 async fn producer(
     d: Arc<Dialer>,
     ad: Arc<Adaptive>,
@@ -172,19 +213,61 @@ async fn producer(
     let mut inflight = FuturesUnordered::new();
     let mut it = work.into_iter();
     let mut exhausted = false;
+    let fast = d.unpaced();
+    let mut spare: Option<socket2::Socket> = None;
+    let mut burst = 0usize;
     loop {
         let cap = (ad.limit.load(Ordering::Relaxed) / shards).max(1);
         while !exhausted && inflight.len() < cap {
-            match it.next() {
-                Some((ip, port)) => {
-                    inflight.push(probe_one(d.clone(), ad.clone(), ip, port, round))
+            let Some((ip, port)) = it.next() else {
+                exhausted = true;
+                break;
+            };
+            if !fast {
+                inflight.push(probe_one(
+                    d.clone(),
+                    ad.clone(),
+                    ip,
+                    port,
+                    round,
+                    Start::Fresh,
+                ));
+                continue;
+            }
+            let since = Instant::now();
+            let r = match d.try_connect(&mut spare, SocketAddr::new(ip, port)) {
+                Ok(Attempt::Pending(sock)) => {
+                    inflight.push(probe_one(
+                        d.clone(),
+                        ad.clone(),
+                        ip,
+                        port,
+                        round,
+                        Start::Pending(sock, since),
+                    ));
+                    continue;
                 }
-                None => exhausted = true,
+                Ok(Attempt::Refused) => Err(DialError::Io(std::io::Error::from(
+                    std::io::ErrorKind::ConnectionRefused,
+                ))),
+                Ok(Attempt::Open(sock)) => {
+                    close_open(sock);
+                    Ok(())
+                }
+                Err(e) => Err(e),
+            };
+            out.push(classify(&ad, ip, port, r, since.elapsed()));
+            burst += 1;
+            if burst >= SYNC_BURST {
+                burst = 0;
+                // Answers that came at once never await: let the runtime run other tasks.
+                tokio::task::yield_now().await;
             }
         }
         match inflight.next().await {
             Some(o) => out.push(o),
-            None => break,
+            None if exhausted => break,
+            None => {}
         }
     }
     out
@@ -326,5 +409,70 @@ mod tests {
         assert_eq!(open, want);
         assert_eq!(refused.len(), 1);
         assert!(res.iter().all(|r| r.ip.to_string() == "127.0.0.1"));
+    }
+
+    /// 300 free loopback ports with 3 listeners among them: the unpaced scan (one socket reused
+    /// from refusal to refusal) and the paced one (a socket per attempt, through the event loop)
+    /// find exactly the same open and closed ports.
+    #[tokio::test]
+    async fn reused_sockets_report_the_same_ports_as_fresh_ones() {
+        let listeners: Vec<std::net::TcpListener> = (0..3)
+            .map(|_| std::net::TcpListener::bind("127.0.0.1:0").unwrap())
+            .collect();
+        let open: Vec<u16> = listeners
+            .iter()
+            .map(|l| l.local_addr().unwrap().port())
+            .collect();
+        // Ports that were free a moment ago: closed, answered by a RST.
+        let mut ports: Vec<u16> = (0..297)
+            .map(|_| {
+                let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+                l.local_addr().unwrap().port()
+            })
+            .filter(|p| !open.contains(p))
+            .collect();
+        ports.insert(10, open[0]);
+        ports.insert(150, open[1]);
+        ports.push(open[2]);
+        let scope = Arc::new(Scope::from_networks(["127.0.0.1"]).unwrap());
+        let target: Vec<IpAddr> = vec!["127.0.0.1".parse().unwrap()];
+        let mut seen = Vec::new();
+        for limits in [
+            RateLimits {
+                global_per_sec: 0,
+                per_target_per_sec: 0,
+            },
+            RateLimits {
+                global_per_sec: 100_000,
+                per_target_per_sec: 100_000,
+            },
+        ] {
+            let d = Arc::new(Dialer::new(scope.clone(), limits));
+            assert_eq!(d.unpaced(), limits.global_per_sec == 0);
+            let (res, refused) =
+                connect_scan(d.clone(), &target, &ports, &DiscoveryOptions::default()).await;
+            assert!(refused.is_empty());
+            assert_eq!(res.len(), ports.len(), "{limits:?}: one result per port");
+            let mut got_open: Vec<u16> = res
+                .iter()
+                .filter(|r| r.state == PortState::Open)
+                .map(|r| r.port)
+                .collect();
+            got_open.sort_unstable();
+            let mut want = open.clone();
+            want.sort_unstable();
+            assert_eq!(got_open, want, "{limits:?}");
+            assert_eq!(
+                res.iter().filter(|r| r.state == PortState::Closed).count(),
+                ports.len() - 3,
+                "{limits:?}: every other port closed, none filtered"
+            );
+            assert_eq!(d.attempts.load(Ordering::Relaxed), ports.len() as u64);
+            seen.push(res);
+        }
+        let states = |r: &Vec<PortResult>| -> Vec<(IpAddr, u16, PortState)> {
+            r.iter().map(|x| (x.ip, x.port, x.state)).collect()
+        };
+        assert_eq!(states(&seen[0]), states(&seen[1]));
     }
 }

@@ -156,6 +156,12 @@ impl Dialer {
         }
     }
 
+    /// Whether neither rate limit is set: attempts never wait, so port discovery can try them
+    /// without the event loop ([`Dialer::try_connect`]).
+    pub fn unpaced(&self) -> bool {
+        self.global.interval.is_zero() && self.per_target_rate == 0
+    }
+
     /// Port-discovery connect: scope-checked and paced like [`Dialer::connect`],
     /// but it asks the socket for its outcome right after `connect()` before
     /// involving the event loop: on a near network the answer (often a RST) is
@@ -166,29 +172,105 @@ impl Dialer {
         addr: SocketAddr,
         timeout: Duration,
     ) -> Result<tokio::net::TcpStream, DialError> {
-        use socket2::{Domain, Protocol, Socket, Type};
         self.authorize(addr.ip())?;
         self.pace(addr.ip()).await;
+        let mut spare = None;
+        match self.try_connect(&mut spare, addr)? {
+            Attempt::Refused => Err(DialError::Io(std::io::Error::from(
+                std::io::ErrorKind::ConnectionRefused,
+            ))),
+            Attempt::Open(s) => {
+                let std_stream: TcpStream = s.into();
+                tokio::net::TcpStream::from_std(std_stream).map_err(DialError::Io)
+            }
+            Attempt::Pending(s) => Self::finish_connect(s, timeout).await,
+        }
+    }
+
+    /// One port-discovery attempt without waiting: scope-checked (never paced: callers use it
+    /// only when [`Dialer::unpaced`], or after pacing themselves).
+    ///
+    /// It reuses `spare`, a socket whose previous attempt was refused: Linux lets a TCP socket
+    /// whose connect failed connect again, which spares a closed port the socket's creation and
+    /// its close (half of the system calls and all the allocations of an attempt). After the
+    /// non-blocking `connect()` answers "in progress", a second `connect()` reads the outcome
+    /// when the answer already came (a RST or SYN-ACK on a near network), and leaves the
+    /// socket ready for the next port when it was a refusal.
+    pub fn try_connect(
+        &self,
+        spare: &mut Option<socket2::Socket>,
+        addr: SocketAddr,
+    ) -> Result<Attempt, DialError> {
+        use socket2::{Domain, Protocol, Socket, Type};
+        self.authorize(addr.ip())?;
         self.attempts.fetch_add(1, Ordering::Relaxed);
         let domain = if addr.is_ipv4() {
             Domain::IPV4
         } else {
             Domain::IPV6
         };
-        let sock = Socket::new(domain, Type::STREAM.nonblocking(), Some(Protocol::TCP))
-            .map_err(DialError::Io)?;
-        match sock.connect(&addr.into()) {
-            Ok(()) => {}
-            Err(e)
-                if e.raw_os_error() == Some(115) || e.kind() == std::io::ErrorKind::WouldBlock =>
-            {
-                // EINPROGRESS: did the answer already come?
-                if let Ok(Some(err)) = sock.take_error() {
-                    return Err(DialError::Io(err));
-                }
+        let target: socket2::SockAddr = addr.into();
+        let mut fresh = false;
+        let sock = match spare.take() {
+            // A socket of the other family cannot be reused for this address.
+            Some(s) if s.domain().ok() == Some(domain) => s,
+            _ => {
+                fresh = true;
+                Socket::new(domain, Type::STREAM.nonblocking(), Some(Protocol::TCP))
+                    .map_err(DialError::Io)?
+            }
+        };
+        let in_progress = |e: &std::io::Error| {
+            matches!(
+                e.raw_os_error(),
+                Some(libc::EINPROGRESS) | Some(libc::EALREADY)
+            ) || e.kind() == std::io::ErrorKind::WouldBlock
+        };
+        match sock.connect(&target) {
+            Ok(()) => return Ok(Attempt::Open(sock)),
+            Err(e) if in_progress(&e) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
+                *spare = Some(sock);
+                return Ok(Attempt::Refused);
+            }
+            // A reused socket that kept state of its last attempt: start again on a new one.
+            Err(e) if !fresh && e.raw_os_error() == Some(libc::ECONNABORTED) => {
+                drop(sock);
+                return self.try_connect_fresh(spare, addr);
             }
             Err(e) => return Err(DialError::Io(e)),
         }
+        match sock.connect(&target) {
+            Ok(()) => Ok(Attempt::Open(sock)),
+            Err(e) if e.raw_os_error() == Some(libc::EISCONN) => Ok(Attempt::Open(sock)),
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
+                *spare = Some(sock);
+                Ok(Attempt::Refused)
+            }
+            Err(e) if in_progress(&e) => Ok(Attempt::Pending(sock)),
+            Err(e) => Err(DialError::Io(e)),
+        }
+    }
+
+    /// [`Dialer::try_connect`] on a new socket (the attempt is counted once).
+    fn try_connect_fresh(
+        &self,
+        spare: &mut Option<socket2::Socket>,
+        addr: SocketAddr,
+    ) -> Result<Attempt, DialError> {
+        self.attempts.fetch_sub(1, Ordering::Relaxed);
+        *spare = None;
+        let mut none = None;
+        let r = self.try_connect(&mut none, addr);
+        *spare = none;
+        r
+    }
+
+    /// Waits, with a timeout, for an attempt that [`Dialer::try_connect`] left pending.
+    pub async fn finish_connect(
+        sock: socket2::Socket,
+        timeout: Duration,
+    ) -> Result<tokio::net::TcpStream, DialError> {
         let std_stream: TcpStream = sock.into();
         let stream = tokio::net::TcpStream::from_std(std_stream).map_err(DialError::Io)?;
         match tokio::time::timeout(timeout, stream.writable()).await {
@@ -225,6 +307,17 @@ impl Dialer {
     }
 }
 
+/// The outcome of [`Dialer::try_connect`].
+#[derive(Debug)]
+pub enum Attempt {
+    /// The port answered with a reset (closed); the socket went back to the caller's spare.
+    Refused,
+    /// The connection is established.
+    Open(socket2::Socket),
+    /// No answer yet: wait with [`Dialer::finish_connect`].
+    Pending(socket2::Socket),
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum DialError {
     #[error("refused by scope: {0}")]
@@ -238,6 +331,64 @@ pub enum DialError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A socket refused twice is reused for a third attempt that connects for real: the
+    /// listener accepts the connection from the very socket the dialer kept.
+    #[tokio::test]
+    async fn a_refused_socket_is_reused_and_really_connects() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let open = listener.local_addr().unwrap();
+        let closed: Vec<SocketAddr> = (0..2)
+            .map(|_| {
+                std::net::TcpListener::bind("127.0.0.1:0")
+                    .unwrap()
+                    .local_addr()
+                    .unwrap()
+            })
+            .collect();
+        let d = Dialer::new(
+            Arc::new(Scope::from_networks(["127.0.0.1"]).unwrap()),
+            RateLimits {
+                global_per_sec: 0,
+                per_target_per_sec: 0,
+            },
+        );
+        let mut spare = None;
+        let mut fds = Vec::new();
+        for addr in &closed {
+            assert!(matches!(
+                d.try_connect(&mut spare, *addr).unwrap(),
+                Attempt::Refused
+            ));
+            use std::os::fd::AsRawFd;
+            fds.push(spare.as_ref().expect("kept for the next port").as_raw_fd());
+        }
+        assert_eq!(fds[0], fds[1], "the same socket served both refusals");
+        let sock = match d.try_connect(&mut spare, open).unwrap() {
+            Attempt::Open(s) => s,
+            Attempt::Pending(s) => {
+                let s = Dialer::finish_connect(s, Duration::from_secs(2))
+                    .await
+                    .unwrap();
+                socket2::Socket::from(s.into_std().unwrap())
+            }
+            Attempt::Refused => panic!("{open} listens"),
+        };
+        assert!(spare.is_none(), "an open socket is never kept as spare");
+        let (_, peer) = listener.accept().unwrap();
+        assert_eq!(
+            peer,
+            sock.local_addr().unwrap().as_socket().unwrap(),
+            "the listener sees the reused socket"
+        );
+        assert_eq!(d.attempts.load(Ordering::Relaxed), 3);
+        // Out of scope: refused before any socket is touched.
+        assert!(matches!(
+            d.try_connect(&mut spare, "127.0.0.2:80".parse().unwrap()),
+            Err(DialError::Scope(_))
+        ));
+        assert_eq!(d.attempts.load(Ordering::Relaxed), 3);
+    }
 
     #[tokio::test]
     async fn dialer_refuses_out_of_scope_without_connecting() {
