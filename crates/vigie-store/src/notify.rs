@@ -281,11 +281,7 @@ pub async fn queue_many(
             )));
         }
     }
-    let backend = if conn.backend_name() == "PostgreSQL" {
-        Backend::Postgres
-    } else {
-        Backend::Sqlite
-    };
+    let backend = Backend::of(conn);
     let mut sids: Vec<i64> = ns
         .iter()
         .filter_map(|n| match n.audience {

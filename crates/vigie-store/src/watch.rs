@@ -27,7 +27,7 @@ use vigie_intel::{Catalog, Corpus};
 
 use crate::actor::Actor;
 use crate::audit::{record, Event};
-use crate::db::{now, Sql, Store};
+use crate::db::{now, Backend, Sql, Store};
 use crate::error::StoreError;
 use crate::notify::{self, Audience, NewNotification};
 
@@ -86,6 +86,12 @@ pub struct InventoryItem {
 }
 
 const ITEM_COLUMNS: &str = "i.id, i.structure_id, i.product, i.version, i.location, i.origin, i.exposed, i.declared_by, i.created_at, i.updated_at";
+
+/// What matching an advisory against items reads of each (what `to_intel` and the alert drafts
+/// use); the other fields stay empty in these rows, which never leave the matching.
+const MATCH_COLUMNS: &str =
+    "i.id, i.structure_id, i.product, i.version, '' AS location, i.origin, i.exposed, \
+     '' AS declared_by, CAST(0 AS BIGINT) AS created_at, CAST(0 AS BIGINT) AS updated_at";
 
 /// What a form, a CSV line, an SBOM component or the scanner declares.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -495,73 +501,20 @@ fn confidence_name(c: Confidence) -> &'static str {
 /// An existing alert: id, status, auto_closed.
 type Existing = (i64, String, i64);
 
-/// Inserts or refreshes an alert; a new one is notified: its notification is added to `pending`,
-/// which the caller queues with [`notify::queue_many`] in the same transaction (one batch per
-/// advisory instead of a dozen statements per alert). Returns the id when it is new.
-/// `known`: the existing alert when the caller already looked it up (`Some(None)`: none).
-async fn upsert_alert(
+/// Refreshes an existing alert (a new advisory version, a new priority). A version that went back
+/// into an affected range reopens what was closed automatically; a decision taken by a person
+/// stays.
+async fn refresh_alert(
     conn: &mut AnyConnection,
     d: &Draft<'_>,
-    known: Option<Option<Existing>>,
-    names: &mut HashMap<i64, String>,
-    pending: &mut Vec<NewNotification>,
-) -> Result<Option<i64>, StoreError> {
-    let at = now();
+    old: &Existing,
+) -> Result<(), StoreError> {
+    let (id, status, auto) = old;
     let reasons = serde_json::to_string(&d.reasons).unwrap_or_else(|_| "[]".into());
-    let old: Option<Existing> = match known {
-        Some(k) => k,
-        None => {
-            Sql::new(
-                "SELECT id, status, auto_closed FROM watch_alerts WHERE inventory_id = $1 AND kind = $2 AND ref_id = $3",
-            )
-            .arg(d.inventory_id)
-            .arg(d.kind)
-            .arg(d.ref_id.as_str())
-            .fetch_optional(&mut *conn)
-            .await?
-        }
-    };
-    if let Some((id, status, auto)) = old {
-        // A version that went back into an affected range reopens what was closed automatically;
-        // a decision taken by a person stays.
-        let reopen = auto == 1 && (status == "fixed" || status == "not_affected");
-        Sql::new(
-            "UPDATE watch_alerts SET version = $1, title = $2, priority = $3, reasons = $4, decision = $5, \
-             match_source = $6, confidence = $7, advisory_id = $8, updated_at = $9 WHERE id = $10",
-        )
-        .arg(d.version)
-        .arg(d.title.as_str())
-        .arg(d.priority)
-        .arg(reasons.as_str())
-        .arg(d.decision)
-        .arg(d.match_source.as_str())
-        .arg(d.confidence)
-        .arg(d.advisory_id)
-        .arg(at)
-        .arg(id)
-        .execute(&mut *conn)
-        .await?;
-        if reopen {
-            Sql::new(
-                "UPDATE watch_alerts SET status = 'new', status_reason = NULL, auto_closed = 0, closed_at = NULL WHERE id = $1",
-            )
-            .arg(id)
-            .execute(&mut *conn)
-            .await?;
-        }
-        return Ok(None);
-    }
-    let id = Sql::new(
-        "INSERT INTO watch_alerts (structure_id, inventory_id, advisory_id, kind, ref_id, product, version, title, priority, \
-         reasons, decision, match_source, confidence, status, auto_closed, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'new', 0, $14, $14) RETURNING id",
+    Sql::new(
+        "UPDATE watch_alerts SET version = $1, title = $2, priority = $3, reasons = $4, decision = $5, \
+         match_source = $6, confidence = $7, advisory_id = $8, updated_at = $9 WHERE id = $10",
     )
-    .arg(d.structure_id)
-    .arg(d.inventory_id)
-    .arg(d.advisory_id)
-    .arg(d.kind)
-    .arg(d.ref_id.as_str())
-    .arg(d.product)
     .arg(d.version)
     .arg(d.title.as_str())
     .arg(d.priority)
@@ -569,22 +522,114 @@ async fn upsert_alert(
     .arg(d.decision)
     .arg(d.match_source.as_str())
     .arg(d.confidence)
-    .arg(at)
-    .scalar(&mut *conn)
+    .arg(d.advisory_id)
+    .arg(now())
+    .arg(*id)
+    .execute(&mut *conn)
     .await?;
-    let sname = match names.get(&d.structure_id) {
-        Some(n) => n.clone(),
-        None => {
-            let n: (String,) = Sql::new("SELECT name FROM structures WHERE id = $1")
-                .arg(d.structure_id)
-                .fetch_one(&mut *conn)
-                .await?;
-            names.insert(d.structure_id, n.0.clone());
-            n.0
+    if *auto == 1 && (status == "fixed" || status == "not_affected") {
+        Sql::new(
+            "UPDATE watch_alerts SET status = 'new', status_reason = NULL, auto_closed = 0, closed_at = NULL WHERE id = $1",
+        )
+        .arg(*id)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Rows per multi-row alert INSERT: 14 values each, well under SQLite's and PostgreSQL's limits
+/// on bound values.
+const ALERT_ROWS_PER_INSERT: usize = 200;
+
+/// Inserts new alerts in multi-row INSERTs (one statement per 200 alerts instead of one each) and
+/// adds each one's notification to `pending`, which the caller queues with [`notify::queue_many`]
+/// in the same transaction. Returns the new ids, in the order of `drafts`.
+///
+/// The ids come back with their `(inventory_id, kind, ref_id)`, the alerts' unique key, since
+/// neither SQLite nor PostgreSQL promises RETURNING rows in the order of the VALUES.
+async fn insert_alerts(
+    conn: &mut AnyConnection,
+    drafts: &[Draft<'_>],
+    names: &HashMap<i64, String>,
+    pending: &mut Vec<NewNotification>,
+) -> Result<Vec<i64>, StoreError> {
+    let at = now();
+    let mut ids = Vec::with_capacity(drafts.len());
+    for part in drafts.chunks(ALERT_ROWS_PER_INSERT) {
+        let mut q = Sql::new(
+            "INSERT INTO watch_alerts (structure_id, inventory_id, advisory_id, kind, ref_id, product, version, title, \
+             priority, reasons, decision, match_source, confidence, status, auto_closed, created_at, updated_at) VALUES ",
+        );
+        for (n, d) in part.iter().enumerate() {
+            let reasons = serde_json::to_string(&d.reasons).unwrap_or_else(|_| "[]".into());
+            q.push(if n == 0 { "(" } else { ", (" });
+            q.bind(d.structure_id).push(", ");
+            q.bind(d.inventory_id).push(", ");
+            q.bind(d.advisory_id).push(", ");
+            q.bind(d.kind).push(", ");
+            q.bind(d.ref_id.as_str()).push(", ");
+            q.bind(d.product).push(", ");
+            q.bind(d.version).push(", ");
+            q.bind(d.title.as_str()).push(", ");
+            q.bind(d.priority).push(", ");
+            q.bind(reasons).push(", ");
+            q.bind(d.decision).push(", ");
+            q.bind(d.match_source.as_str()).push(", ");
+            q.bind(d.confidence).push(", 'new', 0, ");
+            q.bind(at).push(", ");
+            q.bind(at).push(")");
         }
-    };
-    pending.push(alert_notification(id, d, &sname));
-    Ok(Some(id))
+        q.push(" RETURNING id, inventory_id, kind, ref_id");
+        let rows: Vec<(i64, Option<i64>, String, String)> = q
+            .positional_for(Backend::of(conn))
+            .fetch_all(&mut *conn)
+            .await?;
+        let by_key: HashMap<(i64, String, String), i64> = rows
+            .into_iter()
+            .filter_map(|(id, inv, kind, r)| inv.map(|inv| ((inv, kind, r), id)))
+            .collect();
+        for d in part {
+            let key = (d.inventory_id, d.kind.to_string(), d.ref_id.clone());
+            let Some(&id) = by_key.get(&key) else {
+                return Err(StoreError::Invalid(format!(
+                    "alert {} on inventory item {} was not returned by its insert",
+                    d.ref_id, d.inventory_id
+                )));
+            };
+            let sname = names.get(&d.structure_id).map(String::as_str).unwrap_or("");
+            pending.push(alert_notification(id, d, sname));
+            ids.push(id);
+        }
+    }
+    Ok(ids)
+}
+
+/// The names of the structures in `wanted` that `names` lacks, one query per thousand.
+async fn load_names(
+    conn: &mut AnyConnection,
+    wanted: impl Iterator<Item = i64>,
+    names: &mut HashMap<i64, String>,
+) -> Result<(), StoreError> {
+    let mut wanted: Vec<i64> = wanted.filter(|id| !names.contains_key(id)).collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    for part in wanted.chunks(1000) {
+        let mut q = Sql::new("SELECT id, name FROM structures WHERE id IN (");
+        for (n, id) in part.iter().enumerate() {
+            if n > 0 {
+                q.push(", ");
+            }
+            q.bind(*id);
+        }
+        q.push(")");
+        names.extend(
+            q.positional_for(Backend::of(conn))
+                .fetch_all::<(i64, String), _>(&mut *conn)
+                .await?,
+        );
+    }
+    Ok(())
 }
 
 fn alert_notification(id: i64, d: &Draft<'_>, structure: &str) -> NewNotification {
@@ -700,7 +745,10 @@ async fn close_missing(
         }
         q.push(")");
     }
-    let rows: Vec<(i64, Option<i64>, String)> = q.fetch_all(&mut *conn).await?;
+    let rows: Vec<(i64, Option<i64>, String)> = q
+        .positional_for(Backend::of(conn))
+        .fetch_all(&mut *conn)
+        .await?;
     let at = now();
     let mut n = 0;
     for (id, inv, r) in rows {
@@ -752,25 +800,15 @@ async fn apply_advisory(
         .map(|(inv, id, st, auto)| (inv, (id, st, auto)))
         .collect()
     };
-    let mut wanted: Vec<i64> = findings
-        .iter()
-        .filter_map(|f| items.get(f.item))
-        .map(|i| i.structure_id)
-        .filter(|id| !names.contains_key(id))
-        .collect();
-    wanted.sort_unstable();
-    wanted.dedup();
-    for part in wanted.chunks(1000) {
-        let mut q = Sql::new("SELECT id, name FROM structures WHERE id IN (");
-        for (n, id) in part.iter().enumerate() {
-            if n > 0 {
-                q.push(", ");
-            }
-            q.bind(*id);
-        }
-        q.push(")");
-        names.extend(q.fetch_all::<(i64, String), _>(&mut *conn).await?);
-    }
+    load_names(
+        conn,
+        findings
+            .iter()
+            .filter_map(|f| items.get(f.item))
+            .map(|i| i.structure_id),
+        names,
+    )
+    .await?;
     let title = if info.title.is_empty() {
         recs.kev
             .as_ref()
@@ -780,11 +818,15 @@ async fn apply_advisory(
         info.title.clone()
     };
     let mut pending = Vec::new();
+    let mut fresh = Vec::new();
     for f in &findings {
         let Some(item) = items.get(f.item) else {
             continue;
         };
-        found.insert((item.id, info.ref_id.clone()));
+        // One alert per (item, advisory): a second finding on the same item is the same alert.
+        if !found.insert((item.id, info.ref_id.clone())) {
+            continue;
+        }
         let d = Draft {
             structure_id: item.structure_id,
             inventory_id: item.id,
@@ -808,11 +850,12 @@ async fn apply_advisory(
             kev: f.priority.kev,
             exposed: item.exposed == 1,
         };
-        let known = Some(existing.get(&item.id).cloned());
-        if let Some(id) = upsert_alert(conn, &d, known, names, &mut pending).await? {
-            out.new_ids.push(id);
+        match existing.get(&item.id) {
+            Some(old) => refresh_alert(conn, &d, old).await?,
+            None => fresh.push(d),
         }
     }
+    out.new_ids = insert_alerts(conn, &fresh, names, &mut pending).await?;
     notify::queue_many(&mut *conn, &pending).await?;
     out.closed = close_missing(
         conn,
@@ -843,12 +886,52 @@ async fn apply_eol(
     let findings = m.end_of_life(std::slice::from_ref(eol), today());
     let mut found = HashSet::new();
     let mut pending = Vec::new();
+    let mut fresh = Vec::new();
+    // The end-of-life alerts these items already have, in one query per thousand items.
+    let mut existing: HashMap<(i64, String), Existing> = HashMap::new();
+    let mut ids: Vec<i64> = findings
+        .iter()
+        .filter_map(|f| items.get(f.item))
+        .map(|i| i.id)
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    for part in ids.chunks(1000) {
+        let mut q = Sql::new(
+            "SELECT inventory_id, ref_id, id, status, auto_closed FROM watch_alerts WHERE kind = 'eol' AND inventory_id IN (",
+        );
+        for (n, id) in part.iter().enumerate() {
+            if n > 0 {
+                q.push(", ");
+            }
+            q.bind(*id);
+        }
+        q.push(")");
+        for (inv, r, id, st, auto) in q
+            .positional_for(Backend::of(conn))
+            .fetch_all::<(i64, String, i64, String, i64), _>(&mut *conn)
+            .await?
+        {
+            existing.insert((inv, r), (id, st, auto));
+        }
+    }
+    load_names(
+        conn,
+        findings
+            .iter()
+            .filter_map(|f| items.get(f.item))
+            .map(|i| i.structure_id),
+        names,
+    )
+    .await?;
     for f in &findings {
         let Some(item) = items.get(f.item) else {
             continue;
         };
         let ref_id = format!("EOL:{}:{}", f.product, f.cycle);
-        found.insert((item.id, ref_id.clone()));
+        if !found.insert((item.id, ref_id.clone())) {
+            continue;
+        }
         let when = f
             .eol_date
             .map(|d| format!("depuis le {}", d.format("%d/%m/%Y")))
@@ -876,10 +959,12 @@ async fn apply_eol(
             kev: false,
             exposed: f.exposed,
         };
-        if let Some(id) = upsert_alert(conn, &d, None, names, &mut pending).await? {
-            out.new_ids.push(id);
+        match existing.get(&(item.id, d.ref_id.clone())) {
+            Some(old) => refresh_alert(conn, &d, old).await?,
+            None => fresh.push(d),
         }
     }
+    out.new_ids = insert_alerts(conn, &fresh, names, &mut pending).await?;
     notify::queue_many(&mut *conn, &pending).await?;
     let considered: HashSet<i64> = items.iter().map(|i| i.id).collect();
     out.closed = close_missing(
@@ -904,8 +989,17 @@ async fn items_of_products(
     if products.is_empty() {
         return Ok(Vec::new());
     }
+    // A national actor (the ingestion runs as one) sees every structure: no join is needed to
+    // scope the items, which spares a structure lookup per item (thousands of pages read for
+    // a popular product). The columns matching does not use are not read.
+    let national = matches!(actor.scope, vigie_domain::role::Scope::National);
     let mut q = Sql::new(&format!(
-        "SELECT {ITEM_COLUMNS} FROM watch_inventory i JOIN structures s ON s.id = i.structure_id WHERE i.product IN ("
+        "SELECT {MATCH_COLUMNS} FROM watch_inventory i {} WHERE i.product IN (",
+        if national {
+            ""
+        } else {
+            "JOIN structures s ON s.id = i.structure_id"
+        }
     ));
     for (n, p) in products.iter().enumerate() {
         if n > 0 {
@@ -913,10 +1007,15 @@ async fn items_of_products(
         }
         q.bind(p.as_str());
     }
-    q.push(") AND ");
-    actor.scope_structures(&mut q, "s");
+    q.push(")");
+    if !national {
+        q.push(" AND ");
+        actor.scope_structures(&mut q, "s");
+    }
     q.push(" ORDER BY i.id");
-    q.fetch_all(&mut *conn).await
+    q.positional_for(Backend::of(conn))
+        .fetch_all(&mut *conn)
+        .await
 }
 
 /// Re-evaluates one advisory after one of its records changed: refreshes its product index and

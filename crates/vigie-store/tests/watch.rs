@@ -546,3 +546,96 @@ async fn end_of_life_is_an_alert_of_its_own_that_closes_on_a_supported_version()
         db.cleanup().await;
     }
 }
+
+/// One advisory that concerns more items than one multi-row INSERT holds (200 alerts): every
+/// affected item gets its own alert, each alert its own notification, and each notification
+/// speaks of its alert's own item (the ids returned by the batched inserts are matched to their
+/// rows by key, never by position).
+#[tokio::test]
+async fn an_advisory_on_hundreds_of_items_alerts_each_once_with_its_own_notification() {
+    for db in testing::all().await {
+        let s = &db.store;
+        let (a, b) = seeded(&db).await;
+        let mut affected = std::collections::HashMap::new();
+        for n in 0..450 {
+            // 7.0.0 to 7.0.16 are affected, 7.4.x are not.
+            let (version, hit) = if n % 3 == 2 {
+                (format!("7.4.{}", n % 7), false)
+            } else {
+                (format!("7.0.{}", n % 17), true)
+            };
+            let structure = if n % 2 == 0 { a } else { b };
+            let it = NewItem {
+                location: format!("fw-{n}"),
+                ..item("fortios", &version)
+            };
+            let (row, _) = s
+                .add_inventory_item(&system(), structure, &it)
+                .await
+                .unwrap();
+            if hit {
+                affected.insert(row.id, (structure, version));
+            }
+        }
+        let c = corpus(&data().join("cve-records/CVE-2024-55591.json"));
+        let r = s
+            .watch_ingest(&system(), &c, "CVE-2024-55591.json")
+            .await
+            .unwrap();
+        assert_eq!(r.alerts_new, affected.len(), "{}: {r:?}", db.name);
+        assert_eq!(affected.len(), 300);
+        let alerts = s
+            .list_alerts(
+                &system(),
+                &AlertFilter {
+                    limit: Some(10_000),
+                    ..AlertFilter::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(alerts.len(), 300, "{}", db.name);
+        let notes = s.list_notifications(&system(), None, 10_000).await.unwrap();
+        for al in &alerts {
+            let inv = al.inventory_id.expect("an item's alert");
+            let (structure, version) = &affected[&inv];
+            assert_eq!((al.structure_id, &al.version), (*structure, version));
+            let mine: Vec<_> = notes
+                .iter()
+                .filter(|n| n.dedup_key == format!("watch.alert:{}", al.id) && n.channel == "email")
+                .collect();
+            if *structure == a {
+                // Structure a has a security officer: one e-mail, about this very item.
+                assert_eq!(mine.len(), 1, "{}: alert {}", db.name, al.id);
+                assert!(
+                    mine[0].subject.contains(&format!(" {version} — ")),
+                    "{}: {}",
+                    db.name,
+                    mine[0].subject
+                );
+                let p: serde_json::Value = serde_json::from_str(&mine[0].payload).unwrap();
+                assert_eq!(p["alert_id"], al.id);
+                assert_eq!(p["version"], version.as_str());
+            }
+            assert!(
+                mine.len() <= 1,
+                "{}: alert {} notified twice",
+                db.name,
+                al.id
+            );
+        }
+        // Ingesting it again changes nothing: no new alert, no new notification.
+        let again = s
+            .watch_ingest(&system(), &c, "CVE-2024-55591.json")
+            .await
+            .unwrap();
+        assert_eq!(again.alerts_new, 0, "{}", db.name);
+        assert_eq!(
+            s.list_notifications(&system(), None, 10_000)
+                .await
+                .unwrap()
+                .len(),
+            notes.len()
+        );
+    }
+}
