@@ -4,31 +4,17 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::net::TcpListener as StdListener;
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use common::{free_port, page, sign_in, Kill};
 use reqwest::{redirect, Client, StatusCode};
 use vigie_domain::role::{Role, Scope};
 use vigie_store::testing;
 use vigie_store::Actor;
-
-struct Kill(Child);
-impl Drop for Kill {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    StdListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 /// The repository's root: `vigie demo` looks for `../shared/data` from there.
 fn repo_root() -> PathBuf {
@@ -53,41 +39,6 @@ fn demo(url: &str) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8_lossy(&out.stdout).to_string()
-}
-
-async fn sign_in(base: &str, email: &str, password: &str) -> Client {
-    let c = Client::builder()
-        .cookie_store(true)
-        .redirect(redirect::Policy::none())
-        .build()
-        .unwrap();
-    let html = c
-        .get(format!("{base}/login"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let csrf = html
-        .split("name=\"csrf\" value=\"")
-        .nth(1)
-        .and_then(|s| s.split('"').next())
-        .unwrap()
-        .to_string();
-    let res = c
-        .post(format!("{base}/login"))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("email", email),
-            ("password", password),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::SEE_OTHER, "login {email}");
-    assert_eq!(res.headers()["location"], "/", "{email}: no second factor");
-    c
 }
 
 /// Password, then the code of the second factor.
@@ -147,11 +98,6 @@ async fn sign_in_totp(base: &str, email: &str, password: &str, secret: &str) -> 
     assert_eq!(res.status(), StatusCode::SEE_OTHER, "totp {email}");
     assert_eq!(res.headers()["location"], "/", "{email}");
     c
-}
-
-async fn page(c: &Client, url: &str) -> (StatusCode, String) {
-    let r = c.get(url).send().await.unwrap();
-    (r.status(), r.text().await.unwrap())
 }
 
 /// The number shown in the element of id `id` (inside a link or not).

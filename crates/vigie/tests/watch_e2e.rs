@@ -9,14 +9,14 @@
 
 mod common;
 
-use std::net::TcpListener as StdListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use common::{free_port, page, sign_in, Kill};
 use hmac::{Hmac, Mac};
-use reqwest::{redirect, Client, StatusCode};
+use reqwest::{Client, StatusCode};
 use sha2::Sha256;
 use tokio::io::AsyncWriteExt;
 use vigie_store::notify::WebhookScope;
@@ -50,22 +50,6 @@ class Saver:
         os.rename(name + ".tmp", name + ".json")
         return "250 OK"
 "#;
-
-struct Kill(Child);
-impl Drop for Kill {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    StdListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 fn data() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data")
@@ -138,46 +122,6 @@ fn is_kev_mail(m: &serde_json::Value) -> bool {
         && m["subject"]
             .as_str()
             .is_some_and(|s| s.contains("CVE-2024-55591"))
-}
-
-async fn sign_in(base: &str, email: &str, password: &str) -> Client {
-    let c = Client::builder()
-        .cookie_store(true)
-        .redirect(redirect::Policy::none())
-        .build()
-        .unwrap();
-    let html = c
-        .get(format!("{base}/login"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let csrf = html
-        .split("name=\"csrf\" value=\"")
-        .nth(1)
-        .and_then(|s| s.split('"').next())
-        .unwrap()
-        .to_string();
-    let res = c
-        .post(format!("{base}/login"))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("email", email),
-            ("password", password),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::SEE_OTHER, "login {email}");
-    assert_eq!(res.headers()["location"], "/", "{email}: no second factor");
-    c
-}
-
-async fn page(c: &Client, url: &str) -> (StatusCode, String) {
-    let r = c.get(url).send().await.unwrap();
-    (r.status(), r.text().await.unwrap())
 }
 
 #[tokio::test]

@@ -1,6 +1,72 @@
-//! Helpers shared by the binary's integration tests.
+//! Helpers shared by the binary's integration tests (each test file uses some of them).
 
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::process::Child;
+
+use reqwest::{redirect, Client, StatusCode};
 use tokio::io::AsyncReadExt;
+
+/// A child process killed and reaped when the test ends, passed or not.
+pub struct Kill(pub Child);
+impl Drop for Kill {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A loopback port free at the time of asking.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Signs in through the login form (an account without a second factor) and returns the
+/// client holding its session cookie; redirects are not followed.
+pub async fn sign_in(base: &str, email: &str, password: &str) -> Client {
+    let c = Client::builder()
+        .cookie_store(true)
+        .redirect(redirect::Policy::none())
+        .build()
+        .unwrap();
+    let html = c
+        .get(format!("{base}/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = html
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap()
+        .to_string();
+    let res = c
+        .post(format!("{base}/login"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("email", email),
+            ("password", password),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER, "login {email}");
+    assert_eq!(res.headers()["location"], "/", "{email}: no second factor");
+    c
+}
+
+/// A page's status and body.
+pub async fn page(c: &Client, url: &str) -> (StatusCode, String) {
+    let r = c.get(url).send().await.unwrap();
+    (r.status(), r.text().await.unwrap())
+}
 
 /// Reads one HTTP/1.1 request (headers up to the blank line, then `content-length` bytes of body)
 /// from a webhook receiver's socket: its headers with lower-case names, and its body. `None` when
