@@ -43,7 +43,7 @@ bench_list() {
     local name="$1" url="$2" port="$3"
     VIGIE_DATABASE_URL="$url" "$VIGIE" import finess "$work/finess40k.csv" > /dev/null
     printf 'bench-password-2026' | VIGIE_DATABASE_URL="$url" "$VIGIE" admin create-user --email bench@vigie.example --name Bench --role auditor --password-stdin > /dev/null
-    VIGIE_DATABASE_URL="$url" VIGIE_DATABASE_MAX_CONNECTIONS=16 VIGIE_SECURITY_LOGIN_ATTEMPTS_PER_MINUTE=1000 \
+    VIGIE_DATABASE_URL="$url" VIGIE_SECURITY_LOGIN_ATTEMPTS_PER_MINUTE=1000 \
         "$VIGIE" serve --listen "127.0.0.1:$port" > "$work/serve-$name.log" 2>&1 &
     local pid=$!
     for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:$port/healthz" > /dev/null && break; sleep 0.2; done

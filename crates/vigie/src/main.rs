@@ -453,6 +453,12 @@ async fn healthcheck(url: &str) -> anyhow::Result<()> {
     }
 }
 
+/// mimalloc instead of the C library's allocator: a page view allocates and frees thousands of
+/// small blocks on several threads (rows, values, HTML), where glibc's arenas and their locks
+/// showed as a sixth of the server's time in a profile.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
