@@ -35,7 +35,8 @@ def luhn_key(payload: str) -> str:
 
 def number(dep: str, seq: int) -> str:
     payload = f"{dep}0{seq:05d}"
-    digits = payload.replace("2A", "20").replace("2B", "20")
+    # Corsica: the key is computed with 2A -> 21, 2B -> 22 (vigie_domain::finess).
+    digits = payload.replace("2A", "21").replace("2B", "22")
     return payload + luhn_key(digits)
 
 

@@ -26,13 +26,14 @@
 //!
 //! # Corsica (2A/2B)
 //!
-//! We found no public source that states how the key of a Corsican number is computed, and no
-//! Corsican number in the public material we could check. Rather than reject real numbers on a
-//! guess, **the key of a `2A`/`2B` number is not verified** (it must still be a digit).
-//! [`check_key`] computes Corsican keys with the letter replaced by `0` (`2A`/`2B` → `20`, the
-//! pre-1976 INSEE code of Corsica), which is only used to generate demo numbers. Tighten this
-//! once verified against a real Corsican extract line (`Finess::key_is_verified` tells callers
-//! which numbers were checked).
+//! The key of a Corsican number is the same Luhn key, computed with the letter replaced by its
+//! rank in the alphabet: `2A` → `21`, `2B` → `22`. No official text states it; it is read off
+//! real numbers published by the ARS de Corse in the prefectures' official bulletins (*recueils
+//! des actes administratifs*), all four of which satisfy it and none of which satisfies the other
+//! candidates (`2A`/`2B` → `20`, the pre-1976 code of Corsica; or `19`/`18`, as in the social
+//! security number): `2A0000014` (CH d'Ajaccio, legal entity), `2B0000020` (CH de Bastia),
+//! `2B0005342` (CH de Calvi), `2B0004246` (CHI de Corte-Tattone). A wrong key on a Corsican
+//! number is rejected like any other.
 //!
 //! # Sources
 //!
@@ -161,13 +162,16 @@ fn luhn_key(digits: &[u8; 8]) -> u8 {
     ((10 - sum % 10) % 10) as u8
 }
 
-/// The 8 digits the Luhn key is computed on (`2A`/`2B` become `20`).
+/// The 8 digits the Luhn key is computed on (`2A`/`2B` become `21`/`22`, see the [module
+/// documentation](self)).
 fn luhn_digits(b: &[u8]) -> Option<[u8; 8]> {
     let mut out = [0u8; 8];
     for (i, slot) in out.iter_mut().enumerate() {
         let c = *b.get(i)?;
-        *slot = if i == 1 && (c == b'A' || c == b'B') {
-            b'0'
+        *slot = if i == 1 && c == b'A' {
+            b'1'
+        } else if i == 1 && c == b'B' {
+            b'2'
         } else if c.is_ascii_digit() {
             c
         } else {
@@ -181,7 +185,7 @@ fn luhn_digits(b: &[u8]) -> Option<[u8; 8]> {
 ///
 /// Returns `None` unless `first8` is exactly 8 characters with a valid department prefix
 /// followed by digits. Used by the demo generator to make valid numbers: for any 8 valid leading
-/// characters, `first8 + key` parses. For Corsica see the [module documentation](self).
+/// characters, `first8 + key` parses (Corsica included, see the [module documentation](self)).
 pub fn check_key(first8: &str) -> Option<char> {
     let b = first8.as_bytes();
     if b.len() != 8 {
@@ -218,7 +222,7 @@ impl Finess {
         if b[0] == b'2' && (b[1] == b'a' || b[1] == b'b') {
             b[1] = b[1].to_ascii_uppercase();
         }
-        let prefix = classify(&b)?;
+        classify(&b)?;
         for (i, c) in b.iter().enumerate().skip(2) {
             if !c.is_ascii_digit() {
                 return Err(FinessError::BadCharacter {
@@ -227,15 +231,13 @@ impl Finess {
                 });
             }
         }
-        if !matches!(prefix, Prefix::Corsica) {
-            let digits = luhn_digits(&b).ok_or(FinessError::WrongLength(9))?;
-            let expected = luhn_key(&digits);
-            if b[8] - b'0' != expected {
-                return Err(FinessError::CheckKeyMismatch {
-                    expected: char::from(b'0' + expected),
-                    found: char::from(b[8]),
-                });
-            }
+        let digits = luhn_digits(&b).ok_or(FinessError::WrongLength(9))?;
+        let expected = luhn_key(&digits);
+        if b[8] - b'0' != expected {
+            return Err(FinessError::CheckKeyMismatch {
+                expected: char::from(b'0' + expected),
+                found: char::from(b[8]),
+            });
         }
         // All bytes are ASCII, so this cannot fail; fall back to an error rather than panic.
         let text = std::str::from_utf8(&b).map_err(|_| FinessError::WrongLength(9))?;
@@ -256,10 +258,11 @@ impl Finess {
         }
     }
 
-    /// Whether the check key of this number was verified. False only for Corsican (`2A`/`2B`)
-    /// numbers, whose key rule is not established (see the [module documentation](self)).
+    /// Whether the check key of this number was verified: always, Corsican numbers included
+    /// since their rule was read off real numbers (see the [module documentation](self)). Kept
+    /// for the callers that still ask.
     pub fn key_is_verified(&self) -> bool {
-        !matches!(classify(self.0.as_bytes()), Ok(Prefix::Corsica))
+        true
     }
 }
 
@@ -450,16 +453,39 @@ mod tests {
         assert_eq!(msg, "check key mismatch: expected 4, found 5");
     }
 
+    /// Real Corsican numbers, from the ARS de Corse's orders in the prefectures' official
+    /// bulletins (recueils des actes administratifs de Corse-du-Sud, 2017, and de Haute-Corse,
+    /// 2024 and 2025).
+    const CORSICA: &[(&str, &str, &str)] = &[
+        ("2A0000014", "2A", "CH d'Ajaccio (legal entity)"),
+        ("2B0000020", "2B", "CH de Bastia"),
+        ("2B0005342", "2B", "CH de Calvi"),
+        ("2B0004246", "2B", "CHI de Corte-Tattone"),
+    ];
+
     #[test]
     fn corsica() {
-        let key = check_key("2A000001").unwrap();
-        assert_eq!(key, '6');
-        let f = Finess::parse("2a0000016").unwrap();
-        assert_eq!(f.as_str(), "2A0000016");
-        assert_eq!(f.department_code(), "2A");
-        assert!(!f.key_is_verified());
-        assert_eq!(Finess::parse("2B0000016").unwrap().department_code(), "2B");
-        // The key is not verified for Corsica, but it must still be a digit.
+        for (n, dep, what) in CORSICA {
+            let f = Finess::parse(n).unwrap_or_else(|e| panic!("{n} ({what}): {e}"));
+            assert_eq!(f.department_code(), *dep, "{n} ({what})");
+            assert!(f.key_is_verified());
+            assert_eq!(check_key(&n[..8]), n.chars().nth(8), "{n} ({what})");
+            // Lower case is accepted and upper-cased.
+            assert_eq!(Finess::parse(&n.to_lowercase()).unwrap().as_str(), *n);
+            // Every other key is refused, as for any number.
+            for k in '0'..='9' {
+                let candidate = format!("{}{k}", &n[..8]);
+                if candidate != *n {
+                    assert!(
+                        matches!(
+                            Finess::parse(&candidate),
+                            Err(FinessError::CheckKeyMismatch { .. })
+                        ),
+                        "{candidate}"
+                    );
+                }
+            }
+        }
         assert!(Finess::parse("2B000001X").is_err());
     }
 
