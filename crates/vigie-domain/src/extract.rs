@@ -44,7 +44,7 @@ use std::fmt;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::finess::Finess;
+use crate::finess::{Finess, FinessError};
 use crate::geo;
 use crate::structure::normalize_phone_fr;
 
@@ -123,18 +123,24 @@ pub enum Record {
 pub struct LineError {
     /// What is wrong, naming the field (1-based, as in the module table) when there is one.
     pub reason: String,
+    /// The same, in French (the interface's first language).
+    pub reason_fr: String,
 }
 
 impl LineError {
-    fn new(reason: impl Into<String>) -> Self {
+    fn new(reason: impl Into<String>, reason_fr: impl Into<String>) -> Self {
         LineError {
             reason: reason.into(),
+            reason_fr: reason_fr.into(),
         }
     }
 
-    fn field(index: usize, why: impl fmt::Display) -> Self {
+    fn field(index: usize, why: &FinessError) -> Self {
         let name = FIELD_NAMES.get(index).copied().unwrap_or("?");
-        LineError::new(format!("field {} ({}): {}", index + 1, name, why))
+        LineError::new(
+            format!("field {} ({}): {}", index + 1, name, why),
+            format!("champ {} ({}) : {}", index + 1, name, why.fr()),
+        )
     }
 }
 
@@ -209,20 +215,35 @@ pub fn parse_metadata(line: &str) -> Result<Metadata, LineError> {
     let mut fields = line.split(';').map(str::trim);
     let family = fields.next().unwrap_or("");
     if !family.eq_ignore_ascii_case("finess") {
-        return Err(LineError::new(format!(
-            "metadata line must start with \"finess\", found {:?}",
-            truncate(family)
-        )));
+        return Err(LineError::new(
+            format!(
+                "metadata line must start with \"finess\", found {:?}",
+                truncate(family)
+            ),
+            format!(
+                "la ligne de métadonnées doit commencer par « finess », trouvé {:?}",
+                truncate(family)
+            ),
+        ));
     }
     let source = fields.next().unwrap_or("").to_string();
     if source.is_empty() {
-        return Err(LineError::new("metadata line has no source"));
+        return Err(LineError::new(
+            "metadata line has no source",
+            "la ligne de métadonnées n'indique pas sa source",
+        ));
     }
     let version = fields.next().unwrap_or("").to_string();
     let date = match fields.next().unwrap_or("") {
         "" => None,
         d => Some(parse_date(d).ok_or_else(|| {
-            LineError::new(format!("metadata date {:?} is not YYYY-MM-DD", truncate(d)))
+            LineError::new(
+                format!("metadata date {:?} is not YYYY-MM-DD", truncate(d)),
+                format!(
+                    "la date de la ligne de métadonnées {:?} n'est pas au format AAAA-MM-JJ",
+                    truncate(d)
+                ),
+            )
         })?),
     };
     Ok(Metadata {
@@ -358,7 +379,7 @@ pub(crate) fn split_fields(line: &str, sep: char) -> Vec<Cow<'_, str>> {
 pub fn parse_line(line: &str) -> Result<Record, LineError> {
     let line = clean(line);
     if line.trim().is_empty() {
-        return Err(LineError::new("empty line"));
+        return Err(LineError::new("empty line", "ligne vide"));
     }
     let kind_end = line.find(';').unwrap_or(line.len());
     let kind = line[..kind_end].trim();
@@ -381,9 +402,10 @@ pub fn parse_line(line: &str) -> Result<Record, LineError> {
 }
 
 fn count_error(n: usize) -> LineError {
-    LineError::new(format!(
-        "structureet record has {n} fields, expected {SITE_FIELDS}"
-    ))
+    LineError::new(
+        format!("structureet record has {n} fields, expected {SITE_FIELDS}"),
+        format!("l'enregistrement structureet a {n} champ(s), {SITE_FIELDS} attendus"),
+    )
 }
 
 fn opt(s: &str) -> Option<String> {
@@ -407,10 +429,10 @@ fn parse_site(raw: &[&str]) -> Result<SiteRecord, LineError> {
     }
     let f = |i: usize| raw.get(i).map_or("", |s| s.trim());
 
-    let finess_et = Finess::parse(f(1)).map_err(|e| LineError::field(1, e))?;
+    let finess_et = Finess::parse(f(1)).map_err(|e| LineError::field(1, &e))?;
     let finess_ej = match f(2) {
         "" => None,
-        s => Some(Finess::parse(s).map_err(|e| LineError::field(2, e))?),
+        s => Some(Finess::parse(s).map_err(|e| LineError::field(2, &e))?),
     };
 
     let mut address = String::with_capacity(64);

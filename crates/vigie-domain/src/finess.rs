@@ -199,6 +199,25 @@ pub fn check_key(first8: &str) -> Option<char> {
     Some(char::from(b'0' + luhn_key(&digits)))
 }
 
+impl FinessError {
+    /// The same reason in French, for the interface (the `Display` text is English, for logs
+    /// and the API).
+    pub fn fr(&self) -> String {
+        match self {
+            FinessError::WrongLength(n) => {
+                format!("longueur incorrecte : 9 caractères attendus, {n} trouvé(s)")
+            }
+            FinessError::BadCharacter { position, found } => {
+                format!("caractère {found:?} non admis en position {position}")
+            }
+            FinessError::UnknownDepartment(p) => format!("préfixe de département inconnu {p:?}"),
+            FinessError::CheckKeyMismatch { expected, found } => {
+                format!("clé de contrôle incorrecte : {expected} attendue, {found} trouvée")
+            }
+        }
+    }
+}
+
 impl Finess {
     /// Parses and validates a FINESS number (surrounding whitespace is ignored, `2a`/`2b` are
     /// upper-cased).

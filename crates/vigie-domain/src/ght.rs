@@ -83,6 +83,10 @@ pub fn parse_ght_header(line: &str) -> Result<GhtFormat, LineError> {
                 "header has no ';' or ',' separator; expected {}",
                 GHT_COLUMNS.join(";")
             ),
+            reason_fr: format!(
+                "l'en-tête n'a pas de séparateur ';' ou ',' ; attendu : {}",
+                GHT_COLUMNS.join(";")
+            ),
         });
     };
     let names: Vec<Cow<'_, str>> = split_fields(line, separator);
@@ -99,6 +103,10 @@ pub fn parse_ght_header(line: &str) -> Result<GhtFormat, LineError> {
                         "header lacks column {wanted:?}; expected {}",
                         GHT_COLUMNS.join(&separator.to_string())
                     ),
+                    reason_fr: format!(
+                        "il manque la colonne {wanted:?} dans l'en-tête ; attendu : {}",
+                        GHT_COLUMNS.join(&separator.to_string())
+                    ),
                 })
             }
         }
@@ -110,9 +118,10 @@ pub fn parse_ght_header(line: &str) -> Result<GhtFormat, LineError> {
     })
 }
 
-fn column_error(index: usize, name: &str, why: impl std::fmt::Display) -> LineError {
+fn column_error(index: usize, name: &str, why: &str, why_fr: &str) -> LineError {
     LineError {
         reason: format!("field {} ({}): {}", index + 1, name, why),
+        reason_fr: format!("champ {} ({}) : {}", index + 1, name, why_fr),
     }
 }
 
@@ -122,12 +131,18 @@ pub fn parse_ght_row(fmt: &GhtFormat, line: &str) -> Result<GhtRow, LineError> {
     if line.trim().is_empty() {
         return Err(LineError {
             reason: "empty line".into(),
+            reason_fr: "ligne vide".into(),
         });
     }
     let fields = split_fields(line, fmt.separator);
     if fields.len() != fmt.columns {
         return Err(LineError {
             reason: format!("row has {} fields, expected {}", fields.len(), fmt.columns),
+            reason_fr: format!(
+                "la ligne a {} champ(s), {} attendus",
+                fields.len(),
+                fmt.columns
+            ),
         });
     }
     let get = |k: usize| -> (usize, &str) {
@@ -137,7 +152,12 @@ pub fn parse_ght_row(fmt: &GhtFormat, line: &str) -> Result<GhtRow, LineError> {
     let required = |k: usize| -> Result<String, LineError> {
         let (idx, v) = get(k);
         if v.is_empty() {
-            Err(column_error(idx, GHT_COLUMNS[k], "must not be empty"))
+            Err(column_error(
+                idx,
+                GHT_COLUMNS[k],
+                "must not be empty",
+                "ne doit pas être vide",
+            ))
         } else {
             Ok(v.to_string())
         }
@@ -151,12 +171,14 @@ pub fn parse_ght_row(fmt: &GhtFormat, line: &str) -> Result<GhtRow, LineError> {
             return Err(column_error(
                 ridx,
                 GHT_COLUMNS[2],
-                format!("unknown region code {region:?}"),
+                &format!("unknown region code {region:?}"),
+                &format!("code de région inconnu {region:?}"),
             ))
         }
     };
     let (fidx, finess) = get(3);
-    let finess_et = Finess::parse(finess).map_err(|e| column_error(fidx, GHT_COLUMNS[3], e))?;
+    let finess_et = Finess::parse(finess)
+        .map_err(|e| column_error(fidx, GHT_COLUMNS[3], &e.to_string(), &e.fr()))?;
     let (sidx, support) = get(4);
     let support = match support.to_ascii_lowercase().as_str() {
         "1" | "true" | "oui" | "yes" | "o" | "y" => true,
@@ -165,7 +187,8 @@ pub fn parse_ght_row(fmt: &GhtFormat, line: &str) -> Result<GhtRow, LineError> {
             return Err(column_error(
                 sidx,
                 GHT_COLUMNS[4],
-                format!("expected 1 or 0, found {other:?}"),
+                &format!("expected 1 or 0, found {other:?}"),
+                &format!("1 ou 0 attendu, trouvé {other:?}"),
             ))
         }
     };

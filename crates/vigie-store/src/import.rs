@@ -21,6 +21,8 @@ use crate::Store;
 pub struct Rejected {
     pub line: u64,
     pub reason: String,
+    /// The same reason in French, for the interface.
+    pub reason_fr: String,
 }
 
 /// What an import did.
@@ -138,11 +140,20 @@ impl Writer {
 /// Past this many rejected lines the rest are counted but not listed.
 const MAX_LISTED_REJECTIONS: usize = 10_000;
 
-fn site_to_input(s: extract::SiteRecord) -> Result<StructureInput, String> {
-    let dep = geo::department(&s.department_code)
-        .ok_or_else(|| format!("unknown department code {:?}", s.department_code))?;
-    let region = geo::region_of_department(dep.code)
-        .ok_or_else(|| format!("department {} has no region", dep.code))?;
+/// A site record as the registry stores it, or why not: the reason in English and in French.
+fn site_to_input(s: extract::SiteRecord) -> Result<StructureInput, (String, String)> {
+    let dep = geo::department(&s.department_code).ok_or_else(|| {
+        (
+            format!("unknown department code {:?}", s.department_code),
+            format!("code de département inconnu {:?}", s.department_code),
+        )
+    })?;
+    let region = geo::region_of_department(dep.code).ok_or_else(|| {
+        (
+            format!("department {} has no region", dep.code),
+            format!("le département {} n'a pas de région", dep.code),
+        )
+    })?;
     let sector = vigie_domain::structure::sector_of_category(&s.category_code, &s.aggregate_code);
     let family = vigie_domain::structure::legal_family_of(&s.sph_code, &s.category_code);
     Ok(StructureInput {
@@ -227,10 +238,10 @@ impl Store {
                         report.sites += 1;
                         batch.push(input);
                     }
-                    Err(reason) => reject(&mut report, lineno, reason),
+                    Err((reason, fr)) => reject(&mut report, lineno, reason, fr),
                 },
                 Ok(Record::Other { kind }) => *report.skipped.entry(kind).or_default() += 1,
-                Err(e) => reject(&mut report, lineno, e.to_string()),
+                Err(e) => reject(&mut report, lineno, e.reason, e.reason_fr),
             }
             if batch.len() >= BATCH {
                 if let Some(w) = writer.as_mut() {
@@ -333,12 +344,12 @@ impl Store {
                     ));
                     linenos.push(lineno);
                 }
-                Err(e) => reject(&mut report, lineno, e.to_string()),
+                Err(e) => reject(&mut report, lineno, e.reason, e.reason_fr),
             }
         }
         let (applied, rejected) = self.apply_ght_composition(actor, &rows).await?;
-        for (i, reason) in rejected {
-            reject(&mut report, linenos[i], reason);
+        for (i, reason, fr) in rejected {
+            reject(&mut report, linenos[i], reason, fr);
         }
         report.rejected.sort_by_key(|r| r.line);
         report.lines = lineno;
@@ -347,10 +358,14 @@ impl Store {
     }
 }
 
-fn reject(report: &mut ImportReport, line: u64, reason: String) {
+fn reject(report: &mut ImportReport, line: u64, reason: String, reason_fr: String) {
     report.rejected_total += 1;
     if report.rejected.len() < MAX_LISTED_REJECTIONS {
-        report.rejected.push(Rejected { line, reason });
+        report.rejected.push(Rejected {
+            line,
+            reason,
+            reason_fr,
+        });
     }
 }
 

@@ -825,7 +825,7 @@ impl Store {
         &self,
         actor: &Actor,
         rows: &[(String, String, String, String, bool)],
-    ) -> Result<(usize, Vec<(usize, String)>), StoreError> {
+    ) -> Result<(usize, Vec<(usize, String, String)>), StoreError> {
         actor.require(Permission::ImportRegistry)?;
         if !matches!(actor.scope, vigie_domain::role::Scope::National) {
             return Err(StoreError::Forbidden(
@@ -842,15 +842,22 @@ impl Store {
                     .fetch_optional(&mut *tx)
                     .await?;
             let Some((sid, sregion)) = sid else {
-                rejected.push((i, format!("structure {finess} is not in the registry")));
+                rejected.push((
+                    i,
+                    format!("structure {finess} is not in the registry"),
+                    format!("la structure {finess} n'est pas dans le répertoire"),
+                ));
                 continue;
             };
             if &sregion != region {
                 rejected.push((
                     i,
                     format!(
-                    "structure {finess} is in region {sregion}, not in the GHT's region {region}"
-                ),
+                        "structure {finess} is in region {sregion}, not in the GHT's region {region}"
+                    ),
+                    format!(
+                        "la structure {finess} est dans la région {sregion}, pas dans celle du GHT ({region})"
+                    ),
                 ));
                 continue;
             }

@@ -64,6 +64,15 @@ async fn finess_import_reports_rejections_and_is_idempotent() {
             "{}",
             r.rejected[0].reason
         );
+        // The interface speaks French first: each reason also comes in French.
+        assert!(
+            r.rejected[0]
+                .reason_fr
+                .contains("clé de contrôle incorrecte"),
+            "{}",
+            r.rejected[0].reason_fr
+        );
+        assert!(r.rejected.iter().all(|x| !x.reason_fr.is_empty()));
         assert_eq!(r.extract_date.as_deref(), Some("2026-05-12"));
 
         let cayenne = s
@@ -168,6 +177,12 @@ async fn ght_import_attaches_structures_and_reports_bad_rows() {
             "{}",
             r.rejected[1].reason
         );
+        assert!(
+            r.rejected[1].reason_fr.contains("région"),
+            "{}",
+            r.rejected[1].reason_fr
+        );
+        assert!(r.rejected.iter().all(|x| !x.reason_fr.is_empty()));
         let ghts = s.list_ghts(&system(), None).await.unwrap();
         assert_eq!(ghts.len(), 2);
         let ain = ghts.iter().find(|g| g.code == "GHT-01-AIN").unwrap();

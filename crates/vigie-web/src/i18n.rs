@@ -65,6 +65,15 @@ impl Tr {
         self.lang.code()
     }
 
+    /// Picks, between a French and an English text made by the program (an import's reasons),
+    /// the one of the page's language.
+    pub fn pick<'a>(&self, fr: &'a str, en: &'a str) -> &'a str {
+        match self.lang {
+            Lang::Fr => fr,
+            Lang::En => en,
+        }
+    }
+
     /// Translates `prefix.key`, for values stored as codes (sectors, designations…).
     pub fn k(&self, prefix: &str, key: &str) -> String {
         let full = format!("{prefix}.{key}");

@@ -1716,20 +1716,37 @@ async fn headers_language_metrics_openapi_and_imports_through_pages() {
         "English after the switch"
     );
     // Import through the page (multipart, CSRF token in the query string).
-    let form = reqwest::multipart::Form::new().part(
-        "file",
-        reqwest::multipart::Part::bytes(FINESS_SMALL.to_vec()).file_name("finess.csv"),
+    let import_page = || async {
+        let form = reqwest::multipart::Form::new().part(
+            "file",
+            reqwest::multipart::Part::bytes(FINESS_SMALL.to_vec()).file_name("finess.csv"),
+        );
+        c.post(format!("{}/import/finess?csrf={csrf}", app.base))
+            .multipart(form)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    };
+    let html = import_page().await;
+    assert!(html.contains("id=\"rejected\">2<"), "{html}");
+    assert!(
+        html.contains("check key mismatch"),
+        "English reasons: {html}"
     );
-    let html = c
-        .post(format!("{}/import/finess?csrf={csrf}", app.base))
-        .multipart(form)
+    // Back to French: the same rejections, in French.
+    c.post(format!("{}/lang", app.base))
+        .form(&[("csrf", csrf.as_str()), ("lang", "fr")])
         .send()
         .await
-        .unwrap()
-        .text()
-        .await
         .unwrap();
-    assert!(html.contains("id=\"rejected\">2<"), "{html}");
+    let html = import_page().await;
+    assert!(
+        html.contains("clé de contrôle incorrecte") && !html.contains("check key mismatch"),
+        "French reasons: {html}"
+    );
     let form = reqwest::multipart::Form::new().part(
         "file",
         reqwest::multipart::Part::bytes(FINESS_SMALL.to_vec()).file_name("finess.csv"),

@@ -224,8 +224,9 @@ async fn import_and_find(p: &Page<'_>, x: &SmallExtract, extract_path: &Path) ->
         "one rejected line expected in the report, found {rows:?}"
     );
     ensure!(
-        rows[0].starts_with(&x.rejected_line.to_string()) && rows[0].contains("check key"),
-        "the rejected line should be line {} for its check key: {:?}",
+        rows[0].starts_with(&x.rejected_line.to_string())
+            && rows[0].contains("clé de contrôle incorrecte"),
+        "the rejected line should be line {} for its check key, said in French: {:?}",
         x.rejected_line,
         rows[0]
     );
