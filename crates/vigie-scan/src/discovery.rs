@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-use crate::net::{Attempt, DialError, Dialer};
+use crate::net::{Attempt, DialError, Dialer, Spare};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
 #[serde(rename_all = "lowercase")]
@@ -158,7 +158,7 @@ async fn probe_one(
         }
         Start::Pending(sock, since) => (Dialer::finish_connect(sock, timeout).await, since),
     };
-    classify(&ad, ip, port, r.map(close_open), since.elapsed())
+    classify(&ad, ip, port, r.map(close_open), since.elapsed(), true)
 }
 
 /// Closes an open port's connection with a RST: no lingering FIN exchange with the service.
@@ -166,20 +166,28 @@ fn close_open<S: std::os::fd::AsFd>(s: S) {
     let _ = socket2::SockRef::from(&s).set_linger(Some(Duration::ZERO));
 }
 
+/// The outcome of an attempt. `record`: whether its answer feeds the RTT estimate and the
+/// concurrency limit (answers that came at once only do one time in [`SYNC_SAMPLE`]: they say
+/// nothing the first ones did not, and the shared statistics cost a lock each).
 fn classify(
     ad: &Adaptive,
     ip: IpAddr,
     port: u16,
     r: Result<(), DialError>,
     rtt: Duration,
+    record: bool,
 ) -> Outcome {
     match r {
         Ok(()) => {
-            ad.answered(ip, rtt);
+            if record {
+                ad.answered(ip, rtt);
+            }
             (ip, port, PortState::Open, Some(rtt))
         }
         Err(DialError::Io(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
-            ad.answered(ip, rtt);
+            if record {
+                ad.answered(ip, rtt);
+            }
             (ip, port, PortState::Closed, Some(rtt))
         }
         Err(DialError::Timeout) => {
@@ -193,6 +201,8 @@ fn classify(
 
 /// Attempts answered without the event loop between two yields to the runtime.
 const SYNC_BURST: usize = 256;
+/// One answer in this many, among those that came at once, feeds the shared statistics.
+const SYNC_SAMPLE: usize = 16;
 
 /// One producer: drives its share of the attempts, keeping at most
 /// `limit / shards` of them in flight, without a task per attempt.
@@ -214,7 +224,7 @@ async fn producer(
     let mut it = work.into_iter();
     let mut exhausted = false;
     let fast = d.unpaced();
-    let mut spare: Option<socket2::Socket> = None;
+    let mut spare = Spare::default();
     let mut burst = 0usize;
     loop {
         let cap = (ad.limit.load(Ordering::Relaxed) / shards).max(1);
@@ -256,7 +266,14 @@ async fn producer(
                 }
                 Err(e) => Err(e),
             };
-            out.push(classify(&ad, ip, port, r, since.elapsed()));
+            out.push(classify(
+                &ad,
+                ip,
+                port,
+                r,
+                since.elapsed(),
+                burst % SYNC_SAMPLE == 0,
+            ));
             burst += 1;
             if burst >= SYNC_BURST {
                 burst = 0;

@@ -174,7 +174,7 @@ impl Dialer {
     ) -> Result<tokio::net::TcpStream, DialError> {
         self.authorize(addr.ip())?;
         self.pace(addr.ip()).await;
-        let mut spare = None;
+        let mut spare = Spare::default();
         match self.try_connect(&mut spare, addr)? {
             Attempt::Refused => Err(DialError::Io(std::io::Error::from(
                 std::io::ErrorKind::ConnectionRefused,
@@ -196,11 +196,7 @@ impl Dialer {
     /// non-blocking `connect()` answers "in progress", a second `connect()` reads the outcome
     /// when the answer already came (a RST or SYN-ACK on a near network), and leaves the
     /// socket ready for the next port when it was a refusal.
-    pub fn try_connect(
-        &self,
-        spare: &mut Option<socket2::Socket>,
-        addr: SocketAddr,
-    ) -> Result<Attempt, DialError> {
+    pub fn try_connect(&self, spare: &mut Spare, addr: SocketAddr) -> Result<Attempt, DialError> {
         use socket2::{Domain, Protocol, Socket, Type};
         self.authorize(addr.ip())?;
         self.attempts.fetch_add(1, Ordering::Relaxed);
@@ -211,9 +207,9 @@ impl Dialer {
         };
         let target: socket2::SockAddr = addr.into();
         let mut fresh = false;
-        let sock = match spare.take() {
+        let sock = match spare.0.take() {
             // A socket of the other family cannot be reused for this address.
-            Some(s) if s.domain().ok() == Some(domain) => s,
+            Some((s, v4)) if v4 == addr.is_ipv4() => s,
             _ => {
                 fresh = true;
                 Socket::new(domain, Type::STREAM.nonblocking(), Some(Protocol::TCP))
@@ -230,7 +226,7 @@ impl Dialer {
             Ok(()) => return Ok(Attempt::Open(sock)),
             Err(e) if in_progress(&e) => {}
             Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
-                *spare = Some(sock);
+                spare.0 = Some((sock, addr.is_ipv4()));
                 return Ok(Attempt::Refused);
             }
             // A reused socket that kept state of its last attempt: start again on a new one.
@@ -244,7 +240,7 @@ impl Dialer {
             Ok(()) => Ok(Attempt::Open(sock)),
             Err(e) if e.raw_os_error() == Some(libc::EISCONN) => Ok(Attempt::Open(sock)),
             Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
-                *spare = Some(sock);
+                spare.0 = Some((sock, addr.is_ipv4()));
                 Ok(Attempt::Refused)
             }
             Err(e) if in_progress(&e) => Ok(Attempt::Pending(sock)),
@@ -253,17 +249,10 @@ impl Dialer {
     }
 
     /// [`Dialer::try_connect`] on a new socket (the attempt is counted once).
-    fn try_connect_fresh(
-        &self,
-        spare: &mut Option<socket2::Socket>,
-        addr: SocketAddr,
-    ) -> Result<Attempt, DialError> {
+    fn try_connect_fresh(&self, spare: &mut Spare, addr: SocketAddr) -> Result<Attempt, DialError> {
         self.attempts.fetch_sub(1, Ordering::Relaxed);
-        *spare = None;
-        let mut none = None;
-        let r = self.try_connect(&mut none, addr);
-        *spare = none;
-        r
+        *spare = Spare::default();
+        self.try_connect(spare, addr)
     }
 
     /// Waits, with a timeout, for an attempt that [`Dialer::try_connect`] left pending.
@@ -304,6 +293,18 @@ impl Dialer {
         s.set_write_timeout(Some(timeout)).map_err(DialError::Io)?;
         let _ = s.set_nodelay(true);
         Ok(s)
+    }
+}
+
+/// The socket of a refused attempt, kept for the next one, with its address family (asking the
+/// socket for it would cost a system call per attempt).
+#[derive(Debug, Default)]
+pub struct Spare(Option<(socket2::Socket, bool)>);
+
+impl Spare {
+    /// The kept socket, if any.
+    pub fn socket(&self) -> Option<&socket2::Socket> {
+        self.0.as_ref().map(|(s, _)| s)
     }
 }
 
@@ -353,7 +354,7 @@ mod tests {
                 per_target_per_sec: 0,
             },
         );
-        let mut spare = None;
+        let mut spare = Spare::default();
         let mut fds = Vec::new();
         for addr in &closed {
             assert!(matches!(
@@ -361,7 +362,7 @@ mod tests {
                 Attempt::Refused
             ));
             use std::os::fd::AsRawFd;
-            fds.push(spare.as_ref().expect("kept for the next port").as_raw_fd());
+            fds.push(spare.socket().expect("kept for the next port").as_raw_fd());
         }
         assert_eq!(fds[0], fds[1], "the same socket served both refusals");
         let sock = match d.try_connect(&mut spare, open).unwrap() {
@@ -374,7 +375,10 @@ mod tests {
             }
             Attempt::Refused => panic!("{open} listens"),
         };
-        assert!(spare.is_none(), "an open socket is never kept as spare");
+        assert!(
+            spare.socket().is_none(),
+            "an open socket is never kept as spare"
+        );
         let (_, peer) = listener.accept().unwrap();
         assert_eq!(
             peer,
