@@ -38,6 +38,13 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 step "tests"
 cargo test --workspace --locked --no-fail-fast
 
+step "the README's first command"
+# A newcomer runs `cargo run --release -- up --demo` at the root: cargo must find one binary to
+# run there (the workspace's default member), and the README must still say so.
+grep -qF 'cargo run --release -- up --demo' README.md
+test "$(cargo run --locked -q -- --version)" = "vigie $(cargo metadata --no-deps --format-version 1 --locked | python3 -c 'import json,sys; print(next(p["version"] for p in json.load(sys.stdin)["packages"] if p["name"] == "vigie"))')"
+echo "cargo run at the root runs vigie"
+
 if [ "$FUZZ_SECONDS" != "0" ]; then
     step "fuzzing (${FUZZ_SECONDS}s per target)"
     if ! rustup toolchain list | grep -q nightly; then
