@@ -201,7 +201,7 @@ pub async fn enqueue_in(
         .arg(at)
         .scalar(&mut *conn)
         .await?;
-    if conn.backend_name() == "PostgreSQL" {
+    if Backend::of(conn) == Backend::Postgres {
         // Wakes idle workers at commit; they also poll, so a lost notification only delays.
         sqlx::query("SELECT pg_notify('vigie_jobs', '')")
             .execute(&mut *conn)

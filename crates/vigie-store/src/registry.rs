@@ -374,7 +374,7 @@ impl Store {
     }
 
     /// Checks that `id` is a structure inside the scope, inside the caller's transaction.
-    async fn ensure_in_scope(
+    pub(crate) async fn ensure_in_scope(
         conn: &mut sqlx::AnyConnection,
         actor: &Actor,
         id: i64,

@@ -351,21 +351,6 @@ impl Outcome {
     }
 }
 
-async fn ensure_structure(
-    conn: &mut AnyConnection,
-    actor: &Actor,
-    id: i64,
-) -> Result<(), StoreError> {
-    let mut q = Sql::new("SELECT COUNT(*) FROM structures s WHERE s.id = ");
-    q.bind(id).push(" AND ");
-    actor.scope_structures(&mut q, "s");
-    if q.scalar(&mut *conn).await? == 1 {
-        Ok(())
-    } else {
-        Err(StoreError::NotFound)
-    }
-}
-
 async fn advisory_info(conn: &mut AnyConnection, id: i64) -> Result<AdvisoryInfo, StoreError> {
     Sql::new(&format!(
         "SELECT {ADVISORY_COLUMNS} FROM watch_advisories v WHERE v.id = $1"
@@ -1589,7 +1574,7 @@ impl Store {
     ) -> Result<Vec<InventoryItem>, StoreError> {
         actor.require(Permission::ReadVulnerabilities)?;
         let mut conn = self.pool.acquire().await?;
-        ensure_structure(&mut conn, actor, structure_id).await?;
+        Store::ensure_in_scope(&mut conn, actor, structure_id).await?;
         let mut q = Sql::new(&format!(
             "SELECT {ITEM_COLUMNS} FROM watch_inventory i JOIN structures s ON s.id = i.structure_id WHERE i.structure_id = "
         ));
@@ -1610,7 +1595,7 @@ impl Store {
         actor.require(Permission::WriteInventory)?;
         let item = validate_item(item, "inventory item")?;
         let mut tx = self.begin_write().await?;
-        ensure_structure(&mut tx, actor, structure_id).await?;
+        Store::ensure_in_scope(&mut tx, actor, structure_id).await?;
         let mut names = HashMap::new();
         let (it, out, _) = upsert_item(&mut tx, actor, structure_id, &item, &mut names).await?;
         tx.commit().await?;
@@ -1626,7 +1611,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         actor.require(Permission::WriteInventory)?;
         let mut tx = self.begin_write().await?;
-        ensure_structure(&mut tx, actor, structure_id).await?;
+        Store::ensure_in_scope(&mut tx, actor, structure_id).await?;
         let row: Option<(String, String)> = Sql::new(
             "SELECT product, version FROM watch_inventory WHERE id = $1 AND structure_id = $2",
         )
@@ -1685,7 +1670,7 @@ impl Store {
             }
         }
         let mut tx = self.begin_write().await?;
-        ensure_structure(&mut tx, actor, structure_id).await?;
+        Store::ensure_in_scope(&mut tx, actor, structure_id).await?;
         if !report.errors.is_empty() {
             return Ok(report);
         }
@@ -1712,7 +1697,7 @@ impl Store {
         actor.require(Permission::ReadVulnerabilities)?;
         let mut conn = self.pool.acquire().await?;
         if let Some(id) = f.structure_id {
-            ensure_structure(&mut conn, actor, id).await?;
+            Store::ensure_in_scope(&mut conn, actor, id).await?;
         }
         let mut q = Sql::new(&format!(
             "SELECT {ALERT_COLUMNS} FROM watch_alerts a JOIN structures s ON s.id = a.structure_id WHERE "
@@ -2019,7 +2004,7 @@ impl Store {
             BulletinFor::Structure(id) => {
                 f.structure_id = Some(*id);
                 let mut conn = self.pool.acquire().await?;
-                ensure_structure(&mut conn, actor, *id).await?;
+                Store::ensure_in_scope(&mut conn, actor, *id).await?;
                 let (n,): (String,) = Sql::new("SELECT name FROM structures WHERE id = $1")
                     .arg(*id)
                     .fetch_one(&mut *conn)
