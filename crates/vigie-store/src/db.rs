@@ -381,6 +381,22 @@ impl Sql {
         Ok(row.0)
     }
 
+    /// All the rows of a query built with [`packed`] as its only column, decoded from the one
+    /// JSON document that carries them (each row a JSON array, in the order of the packed
+    /// columns: a tuple type reads it).
+    pub async fn fetch_packed<'e, T, E>(&self, ex: E) -> Result<Vec<T>, StoreError>
+    where
+        T: serde::de::DeserializeOwned,
+        E: Executor<'e, Database = Any>,
+    {
+        let (doc,): (Option<String>,) = self.fetch_one(ex).await?;
+        match doc {
+            None => Ok(Vec::new()),
+            Some(d) => serde_json::from_str(&d)
+                .map_err(|e| StoreError::Invalid(format!("packed rows of {:?}: {e}", self.text))),
+        }
+    }
+
     /// All rows as raw `AnyRow`s, for generic export.
     pub async fn fetch_rows<'e, E>(&self, ex: E) -> Result<Vec<AnyRow>, StoreError>
     where
@@ -392,6 +408,21 @@ impl Sql {
             .await;
         crate::cache::note_statement(&self.text);
         Ok(r?)
+    }
+}
+
+/// The select-list of a query that returns its rows packed in one JSON document (read it with
+/// [`Sql::fetch_packed`]): `columns` is a comma-separated list of expressions (numbers, text or
+/// NULL), each row an array of them.
+///
+/// Every row of a result crosses from the SQLite connection's thread to the async side on its
+/// own, with a copy of each value and a wake-up: reading thousands of rows cost several times
+/// what SQLite took to find them (3,000 inventory items: 35-60 ms through rows, 4 ms in
+/// SQLite). Packed, they cross once. Used where a statement returns thousands of small rows.
+pub fn packed(backend: Backend, columns: &str) -> String {
+    match backend {
+        Backend::Sqlite => format!("json_group_array(json_array({columns}))"),
+        Backend::Postgres => format!("json_agg(json_build_array({columns}))::text"),
     }
 }
 
@@ -451,6 +482,29 @@ pub fn like_escape(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The SQLite that the binary links keeps no memory statistics (`.cargo/config.toml`): they
+    /// cost a process-wide mutex on every allocation and free, shared by every connection's
+    /// thread. A build that lost the setting fails here.
+    #[tokio::test]
+    async fn sqlite_is_built_without_memory_statistics() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::connect(&ConnectConfig {
+            url: format!("sqlite://{}/v.db", dir.path().display()),
+            max_connections: 1,
+        })
+        .await
+        .expect("connect");
+        let options: Vec<(String,)> =
+            Sql::new("SELECT compile_options FROM pragma_compile_options")
+                .fetch_all(&store.pool)
+                .await
+                .expect("compile options");
+        assert!(
+            options.iter().any(|(o,)| o == "DEFAULT_MEMSTATUS=0"),
+            "SQLite built with memory statistics: {options:?}"
+        );
+    }
 
     #[test]
     fn fold_strips_accents_for_search() {
