@@ -20,7 +20,7 @@ use vigie_domain::role::Permission;
 
 use crate::actor::Actor;
 use crate::audit::{record, Event};
-use crate::db::{now, Backend, Sql, Store};
+use crate::db::{now, packed, Backend, Sql, Store};
 use crate::error::StoreError;
 
 /// Job kind that delivers one notification row.
@@ -114,32 +114,38 @@ async fn structure_recipients(
         return Ok(r);
     }
     for part in ids.chunks(IN_CHUNK) {
-        let mut q = Sql::new("SELECT id, region_code, ght_id FROM structures WHERE id IN ");
+        // Rows packed in one document each: these lists run to thousands for one advisory.
+        let mut q = Sql::new(&format!(
+            "SELECT {} FROM structures WHERE id IN ",
+            packed(backend, "id, region_code, ght_id")
+        ));
         push_in_list(&mut q, part);
         let rows: Vec<(i64, String, Option<i64>)> =
-            q.positional_for(backend).fetch_all(&mut *conn).await?;
+            q.positional_for(backend).fetch_packed(&mut *conn).await?;
         r.places
             .extend(rows.into_iter().map(|(id, reg, ght)| (id, (reg, ght))));
 
-        let mut q = Sql::new(
-            "SELECT structure_id, role, email FROM contacts WHERE role IN ('security_officer', 'director') \
-             AND structure_id IN ",
-        );
+        let mut q = Sql::new(&format!(
+            "SELECT {} FROM contacts WHERE role IN ('security_officer', 'director') AND structure_id IN ",
+            packed(backend, "structure_id, role, email")
+        ));
         push_in_list(&mut q, part);
-        q.push(" ORDER BY structure_id, role DESC");
-        let rows: Vec<(i64, String, Option<String>)> =
-            q.positional_for(backend).fetch_all(&mut *conn).await?;
+        let mut rows: Vec<(i64, String, Option<String>)> =
+            q.positional_for(backend).fetch_packed(&mut *conn).await?;
+        rows.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| b.1.cmp(&a.1)));
         for (sid, role, email) in rows {
             r.contacts.entry(sid).or_default().push((role, email));
         }
 
-        let mut q = Sql::new(
-            "SELECT us.structure_id, u.id, u.email FROM user_structures us JOIN users u ON u.id = us.user_id \
+        let mut q = Sql::new(&format!(
+            "SELECT {} FROM user_structures us JOIN users u ON u.id = us.user_id \
              WHERE u.disabled = 0 AND u.role = 'structure_admin' AND us.structure_id IN ",
-        );
+            packed(backend, "us.structure_id, u.id, u.email")
+        ));
         push_in_list(&mut q, part);
-        q.push(" ORDER BY us.structure_id, u.id");
-        let rows: Vec<(i64, i64, String)> = q.positional_for(backend).fetch_all(&mut *conn).await?;
+        let mut rows: Vec<(i64, i64, String)> =
+            q.positional_for(backend).fetch_packed(&mut *conn).await?;
+        rows.sort_unstable_by_key(|r| (r.0, r.1));
         for (sid, uid, email) in rows {
             r.admins.entry(sid).or_default().push((uid, email));
         }
@@ -325,7 +331,21 @@ pub async fn queue_many(
 
     let at = now();
     let docs: Vec<String> = ns.iter().map(webhook_doc).collect();
-    let mut written: HashMap<(String, String, String), i64> = HashMap::new();
+    // Which rows were written (a conflict on the dedup key writes nothing): on PostgreSQL, the
+    // inserts return them. On SQLite they are read back after the inserts, packed in one
+    // document (see `db::packed`), instead of thousands of RETURNING rows each crossing from the
+    // connection's thread: the rows above the largest id before the inserts, all of them this
+    // transaction's since SQLite lets one writer in at a time (callers hold a write
+    // transaction; `Store::begin_write`).
+    let sqlite = backend == Backend::Sqlite;
+    let floor = if sqlite && !rows.is_empty() {
+        Sql::new("SELECT COALESCE(MAX(id), 0) FROM notifications")
+            .scalar(&mut *conn)
+            .await?
+    } else {
+        0
+    };
+    let mut ids: Vec<(i64, String, String, String)> = Vec::new();
     for part in rows.chunks(ROW_CHUNK) {
         let mut q = Sql::new(
             "INSERT INTO notifications (structure_id, event, channel, recipient, webhook_id, subject, body_text, body_html, \
@@ -366,13 +386,31 @@ pub async fn queue_many(
                 .bind(at)
                 .push(")");
         }
-        q.push(
-            " ON CONFLICT (dedup_key, channel, recipient) DO NOTHING RETURNING id, dedup_key, channel, recipient",
-        );
-        let ids: Vec<(i64, String, String, String)> =
-            q.positional_for(backend).fetch_all(&mut *conn).await?;
-        written.extend(ids.into_iter().map(|(id, k, c, r)| ((k, c, r), id)));
+        q.push(" ON CONFLICT (dedup_key, channel, recipient) DO NOTHING");
+        if sqlite {
+            q.positional_for(backend).execute(&mut *conn).await?;
+        } else {
+            q.push(" RETURNING id, dedup_key, channel, recipient");
+            ids.extend(
+                q.positional_for(backend)
+                    .fetch_all::<(i64, String, String, String), _>(&mut *conn)
+                    .await?,
+            );
+        }
     }
+    if sqlite && !rows.is_empty() {
+        ids = Sql::new(&format!(
+            "SELECT {} FROM notifications WHERE id > $1",
+            packed(backend, "id, dedup_key, channel, recipient")
+        ))
+        .arg(floor)
+        .fetch_packed(&mut *conn)
+        .await?;
+    }
+    let written: HashMap<(String, String, String), i64> = ids
+        .into_iter()
+        .map(|(id, k, c, r)| ((k, c, r), id))
+        .collect();
 
     let mut out = vec![Vec::new(); ns.len()];
     let mut jobs = Vec::new();
@@ -448,6 +486,23 @@ pub struct Notification {
 }
 
 impl Notification {
+    /// Renders the bodies of a row written without them (a watch alert's: see
+    /// `watch::alert_notification`) from its payload. Rows written with their bodies are left as
+    /// they are.
+    pub(crate) fn fill_bodies(&mut self) {
+        if !self.body_text.is_empty() || self.body_html.is_some() {
+            return;
+        }
+        if self.event == crate::watch::ALERT_EVENT {
+            let payload: serde_json::Value =
+                serde_json::from_str(&self.payload).unwrap_or(serde_json::Value::Null);
+            if let Some((text, html)) = crate::watch::render_alert_bodies(&payload) {
+                self.body_text = text;
+                self.body_html = Some(html);
+            }
+        }
+    }
+
     /// The interface's key for the delivery status.
     pub fn status_key(&self) -> &'static str {
         match self.status.as_str() {
@@ -535,7 +590,8 @@ impl Store {
         .arg(id)
         .fetch_optional(&self.pool)
         .await?;
-        let Some(n) = n else { return Ok(None) };
+        let Some(mut n) = n else { return Ok(None) };
+        n.fill_bodies();
         let hook = match n.webhook_id {
             Some(w) => Sql::new("SELECT url, secret, active FROM webhooks WHERE id = $1")
                 .arg(w)
@@ -588,7 +644,9 @@ impl Store {
         }
         q.push(" ORDER BY n.id DESC LIMIT ")
             .bind(limit.clamp(1, 1000));
-        q.fetch_all(&self.pool).await
+        let mut rows: Vec<Notification> = q.fetch_all(&self.pool).await?;
+        rows.iter_mut().for_each(Notification::fill_bodies);
+        Ok(rows)
     }
 
     /// Whether the actor may attach a webhook to (or see the webhooks of) `scope`.

@@ -27,7 +27,7 @@ use vigie_intel::{Catalog, Corpus};
 
 use crate::actor::Actor;
 use crate::audit::{record, Event};
-use crate::db::{now, Backend, Sql, Store};
+use crate::db::{now, packed, Backend, Sql, Store};
 use crate::error::StoreError;
 use crate::notify::{self, Audience, NewNotification};
 
@@ -89,9 +89,7 @@ const ITEM_COLUMNS: &str = "i.id, i.structure_id, i.product, i.version, i.locati
 
 /// What matching an advisory against items reads of each (what `to_intel` and the alert drafts
 /// use); the other fields stay empty in these rows, which never leave the matching.
-const MATCH_COLUMNS: &str =
-    "i.id, i.structure_id, i.product, i.version, '' AS location, i.origin, i.exposed, \
-     '' AS declared_by, CAST(0 AS BIGINT) AS created_at, CAST(0 AS BIGINT) AS updated_at";
+const MATCH_COLUMNS: &str = "i.id, i.structure_id, i.product, i.version, i.origin, i.exposed";
 
 /// What a form, a CSV line, an SBOM component or the scanner declares.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -539,8 +537,18 @@ async fn insert_alerts(
     names: &HashMap<i64, String>,
     pending: &mut Vec<NewNotification>,
 ) -> Result<Vec<i64>, StoreError> {
+    if drafts.is_empty() {
+        return Ok(Vec::new());
+    }
     let at = now();
-    let mut ids = Vec::with_capacity(drafts.len());
+    let backend = Backend::of(conn);
+    // The ids are read back after the inserts, packed in one document, from above the largest
+    // id before them: thousands of RETURNING rows would each cross from the connection on their
+    // own. Matched by the alerts' unique key (inventory_id, kind, ref_id): a row another
+    // transaction wrote meanwhile has another key, or this insert would have failed on it.
+    let floor = Sql::new("SELECT COALESCE(MAX(id), 0) FROM watch_alerts")
+        .scalar(&mut *conn)
+        .await?;
     for part in drafts.chunks(ALERT_ROWS_PER_INSERT) {
         let mut q = Sql::new(
             "INSERT INTO watch_alerts (structure_id, inventory_id, advisory_id, kind, ref_id, product, version, title, \
@@ -565,27 +573,30 @@ async fn insert_alerts(
             q.bind(at).push(", ");
             q.bind(at).push(")");
         }
-        q.push(" RETURNING id, inventory_id, kind, ref_id");
-        let rows: Vec<(i64, Option<i64>, String, String)> = q
-            .positional_for(Backend::of(conn))
-            .fetch_all(&mut *conn)
-            .await?;
-        let by_key: HashMap<(i64, String, String), i64> = rows
-            .into_iter()
-            .filter_map(|(id, inv, kind, r)| inv.map(|inv| ((inv, kind, r), id)))
-            .collect();
-        for d in part {
-            let key = (d.inventory_id, d.kind.to_string(), d.ref_id.clone());
-            let Some(&id) = by_key.get(&key) else {
-                return Err(StoreError::Invalid(format!(
-                    "alert {} on inventory item {} was not returned by its insert",
-                    d.ref_id, d.inventory_id
-                )));
-            };
-            let sname = names.get(&d.structure_id).map(String::as_str).unwrap_or("");
-            pending.push(alert_notification(id, d, sname));
-            ids.push(id);
-        }
+        q.positional_for(backend).execute(&mut *conn).await?;
+    }
+    let rows: Vec<(i64, Option<i64>, String, String)> = Sql::new(&format!(
+        "SELECT {} FROM watch_alerts WHERE id > $1",
+        packed(backend, "id, inventory_id, kind, ref_id")
+    ))
+    .arg(floor)
+    .fetch_packed(&mut *conn)
+    .await?;
+    let by_key: HashMap<(i64, &str, &str), i64> = rows
+        .iter()
+        .filter_map(|(id, inv, kind, r)| inv.map(|inv| ((inv, kind.as_str(), r.as_str()), *id)))
+        .collect();
+    let mut ids = Vec::with_capacity(drafts.len());
+    for d in drafts {
+        let Some(&id) = by_key.get(&(d.inventory_id, d.kind, d.ref_id.as_str())) else {
+            return Err(StoreError::Invalid(format!(
+                "alert {} on inventory item {} was not found after its insert",
+                d.ref_id, d.inventory_id
+            )));
+        };
+        let sname = names.get(&d.structure_id).map(String::as_str).unwrap_or("");
+        pending.push(alert_notification(id, d, sname));
+        ids.push(id);
     }
     Ok(ids)
 }
@@ -600,7 +611,11 @@ async fn load_names(
     wanted.sort_unstable();
     wanted.dedup();
     for part in wanted.chunks(1000) {
-        let mut q = Sql::new("SELECT id, name FROM structures WHERE id IN (");
+        let backend = Backend::of(conn);
+        let mut q = Sql::new(&format!(
+            "SELECT {} FROM structures WHERE id IN (",
+            packed(backend, "id, name")
+        ));
         for (n, id) in part.iter().enumerate() {
             if n > 0 {
                 q.push(", ");
@@ -609,45 +624,91 @@ async fn load_names(
         }
         q.push(")");
         names.extend(
-            q.positional_for(Backend::of(conn))
-                .fetch_all::<(i64, String), _>(&mut *conn)
+            q.positional_for(backend)
+                .fetch_packed::<(i64, String), _>(&mut *conn)
                 .await?,
         );
     }
     Ok(())
 }
 
+/// The outbox entry of a new alert. Only the subject is written out here: the e-mail's bodies
+/// are rendered from the payload when the notification is delivered or listed
+/// ([`render_alert_bodies`]), so that an advisory affecting thousands of structures does not
+/// write megabytes of text in the transaction that creates its alerts.
 fn alert_notification(id: i64, d: &Draft<'_>, structure: &str) -> NewNotification {
-    let pname = product_name(d.product);
-    let what = if d.kind == "eol" {
-        "Fin de support".to_string()
-    } else if d.kev {
-        format!("Vulnérabilité activement exploitée {}", d.ref_id)
-    } else {
-        format!("Vulnérabilité {}", d.ref_id)
-    };
     let review = if d.decision == "needs-review" {
         " (à vérifier)"
     } else {
         ""
     };
     let subject = format!(
-        "[Vigie] {what} : {pname} {}{review} — {structure}",
+        "[Vigie] {} : {} {}{review} — {structure}",
+        alert_what(d.kind, d.kev, &d.ref_id),
+        product_name(d.product),
         d.version
     );
+    NewNotification {
+        audience: Audience::Structure(d.structure_id),
+        event: ALERT_EVENT.into(),
+        subject,
+        text: String::new(),
+        html: None,
+        payload: serde_json::json!({
+            "alert_id": id, "kind": d.kind, "ref": d.ref_id, "product": d.product, "version": d.version,
+            "priority": d.priority, "decision": d.decision, "kev": d.kev, "exposed": d.exposed,
+            "reasons": d.reasons, "title": d.title, "structure": structure,
+        }),
+        link: Some(format!("/watch/alerts/{id}")),
+        dedup_key: format!("watch.alert:{id}"),
+    }
+}
+
+/// What an alert is about, in the words of its e-mail.
+fn alert_what(kind: &str, kev: bool, ref_id: &str) -> String {
+    if kind == "eol" {
+        "Fin de support".to_string()
+    } else if kev {
+        format!("Vulnérabilité activement exploitée {ref_id}")
+    } else {
+        format!("Vulnérabilité {ref_id}")
+    }
+}
+
+/// The plain-text and HTML bodies of an alert's e-mail, from the payload its outbox row keeps
+/// (see [`alert_notification`]). `None` when the payload is not an alert's.
+pub(crate) fn render_alert_bodies(payload: &serde_json::Value) -> Option<(String, String)> {
+    let field = |k: &str| payload.get(k).and_then(serde_json::Value::as_str);
+    let id = payload.get("alert_id")?.as_i64()?;
+    let kind = field("kind")?;
+    let structure = field("structure").unwrap_or("");
+    let version = field("version").unwrap_or("");
+    let title = field("title").unwrap_or("");
+    let kev = payload.get("kev").and_then(serde_json::Value::as_bool) == Some(true);
+    let review = field("decision") == Some("needs-review");
+    let priority = payload
+        .get("priority")
+        .and_then(serde_json::Value::as_i64)
+        .unwrap_or(0);
+    let reasons: Vec<&str> = payload
+        .get("reasons")
+        .and_then(serde_json::Value::as_array)
+        .map(|r| r.iter().filter_map(serde_json::Value::as_str).collect())
+        .unwrap_or_default();
+    let what = alert_what(kind, kev, field("ref").unwrap_or(""));
+    let pname = product_name(field("product").unwrap_or(""));
     let link = format!("/watch/alerts/{id}");
     let mut text = format!(
-        "Bonjour,\n\nVigie a relevé une alerte pour {structure} :\n\n  {what}\n  Produit : {pname}\n  Version : {}\n",
-        d.version
+        "Bonjour,\n\nVigie a relevé une alerte pour {structure} :\n\n  {what}\n  Produit : {pname}\n  Version : {version}\n"
     );
-    if !d.title.is_empty() {
-        text.push_str(&format!("  Intitulé : {}\n", d.title));
+    if !title.is_empty() {
+        text.push_str(&format!("  Intitulé : {title}\n"));
     }
-    text.push_str(&format!("  Priorité : {}\n\nPourquoi :\n", d.priority));
-    for r in &d.reasons {
+    text.push_str(&format!("  Priorité : {priority}\n\nPourquoi :\n"));
+    for r in &reasons {
         text.push_str(&format!("  - {r}\n"));
     }
-    if d.decision == "needs-review" {
+    if review {
         text.push_str("\nLa version n'a pas pu être comparée avec certitude : une vérification humaine est nécessaire.\n");
     }
     text.push_str(&format!(
@@ -662,40 +723,27 @@ fn alert_notification(id: i64, d: &Draft<'_>, structure: &str) -> NewNotificatio
         html_escape(structure),
         html_escape(&what),
         html_escape(&pname),
-        html_escape(d.version),
-        d.priority
+        html_escape(version),
+        priority
     );
-    if !d.title.is_empty() {
+    if !title.is_empty() {
         html.push_str(&format!(
             "<tr><th scope=\"row\">Intitulé</th><td>{}</td></tr>",
-            html_escape(&d.title)
+            html_escape(title)
         ));
     }
     html.push_str("</table><p>Pourquoi :</p><ul>");
-    for r in &d.reasons {
+    for r in &reasons {
         html.push_str(&format!("<li>{}</li>", html_escape(r)));
     }
     html.push_str("</ul>");
-    if d.decision == "needs-review" {
+    if review {
         html.push_str("<p>La version n'a pas pu être comparée avec certitude : une vérification humaine est nécessaire.</p>");
     }
     html.push_str(&format!(
         "<p><a href=\"{link}\">Détail et suivi de l'alerte</a></p><p>Vigie, veille et alerte du CERT Santé</p>"
     ));
-    NewNotification {
-        audience: Audience::Structure(d.structure_id),
-        event: ALERT_EVENT.into(),
-        subject,
-        text,
-        html: Some(html),
-        payload: serde_json::json!({
-            "alert_id": id, "kind": d.kind, "ref": d.ref_id, "product": d.product, "version": d.version,
-            "priority": d.priority, "decision": d.decision, "kev": d.kev, "exposed": d.exposed,
-            "reasons": d.reasons,
-        }),
-        link: Some(link),
-        dedup_key: format!("watch.alert:{id}"),
-    }
+    Some((text, html))
 }
 
 /// Closes the open alerts of `kind` on the considered items that the new evaluation no longer
@@ -978,8 +1026,10 @@ async fn items_of_products(
     // scope the items, which spares a structure lookup per item (thousands of pages read for
     // a popular product). The columns matching does not use are not read.
     let national = matches!(actor.scope, vigie_domain::role::Scope::National);
+    let backend = Backend::of(conn);
     let mut q = Sql::new(&format!(
-        "SELECT {MATCH_COLUMNS} FROM watch_inventory i {} WHERE i.product IN (",
+        "SELECT {} FROM watch_inventory i {} WHERE i.product IN (",
+        packed(backend, MATCH_COLUMNS),
         if national {
             ""
         } else {
@@ -997,10 +1047,27 @@ async fn items_of_products(
         q.push(" AND ");
         actor.scope_structures(&mut q, "s");
     }
-    q.push(" ORDER BY i.id");
-    q.positional_for(Backend::of(conn))
-        .fetch_all(&mut *conn)
-        .await
+    let rows: Vec<(i64, i64, String, String, String, i64)> =
+        q.positional_for(backend).fetch_packed(&mut *conn).await?;
+    let mut items: Vec<InventoryItem> = rows
+        .into_iter()
+        .map(
+            |(id, structure_id, product, version, origin, exposed)| InventoryItem {
+                id,
+                structure_id,
+                product,
+                version,
+                location: String::new(),
+                origin,
+                exposed,
+                declared_by: String::new(),
+                created_at: 0,
+                updated_at: 0,
+            },
+        )
+        .collect();
+    items.sort_unstable_by_key(|i| i.id);
+    Ok(items)
 }
 
 /// Re-evaluates one advisory after one of its records changed: refreshes its product index and

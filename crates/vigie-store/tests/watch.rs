@@ -616,6 +616,39 @@ async fn an_advisory_on_hundreds_of_items_alerts_each_once_with_its_own_notifica
                 let p: serde_json::Value = serde_json::from_str(&mine[0].payload).unwrap();
                 assert_eq!(p["alert_id"], al.id);
                 assert_eq!(p["version"], version.as_str());
+                // The e-mail's bodies (rendered from the row when it is listed or delivered)
+                // tell this alert: its structure, product, version, reasons and link.
+                let link = format!("/watch/alerts/{}", al.id);
+                for (what, body) in [
+                    ("listed text", mine[0].body_text.clone()),
+                    ("listed html", mine[0].body_html.clone().unwrap_or_default()),
+                ] {
+                    for part in [
+                        al.structure_name.as_str(),
+                        "FortiOS",
+                        version.as_str(),
+                        "CVE-2024-55591",
+                        link.as_str(),
+                    ] {
+                        assert!(
+                            body.contains(part),
+                            "{}: {what} lacks {part:?}: {body}",
+                            db.name
+                        );
+                    }
+                }
+                assert!(
+                    mine[0].body_text.contains("Pourquoi :\n  - "),
+                    "{}",
+                    mine[0].body_text
+                );
+                let (delivered, _) = s
+                    .notification_for_delivery(mine[0].id)
+                    .await
+                    .unwrap()
+                    .unwrap();
+                assert_eq!(delivered.body_text, mine[0].body_text, "{}", db.name);
+                assert_eq!(delivered.body_html, mine[0].body_html, "{}", db.name);
             }
             assert!(
                 mine.len() <= 1,

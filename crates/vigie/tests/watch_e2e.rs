@@ -319,6 +319,15 @@ async fn a_kev_entry_reaches_the_structure_that_runs_the_product_by_mail_webhook
     assert!(subject.contains("7.0.12"), "{subject}");
     let text = m["text"].as_str().unwrap();
     assert!(text.contains("/watch/alerts/"), "{text}");
+    // The body (rendered when the notification is delivered) tells the alert itself.
+    for part in [
+        "Vigie a relevé une alerte pour",
+        "Vulnérabilité activement exploitée CVE-2024-55591",
+        "Version : 7.0.12",
+        "Pourquoi :",
+    ] {
+        assert!(text.contains(part), "{part:?} not in {text}");
+    }
     // Nobody outside the structure's circle was told: every recipient is its RSSI contact, one
     // of its administrators or an officer of its GHT. (The demo runs FortiOS 7.0.12 in other
     // structures too, whose own circles get their own alert; and mails its demo findings.)
