@@ -3,6 +3,7 @@
 # docs/BENCHMARKS.md, with the machine's load so that a noisy run is visible.
 #
 #   bench/run.sh [import|list|all]
+#   BENCH_VIGIE=/path/to/vigie bench/run.sh list   # an already built binary (before/after)
 #
 # - FINESS import: a synthetic extract of 100,000 sites (200,001 lines: each site is followed by
 #   its geolocalisation record, as in the public file) into a fresh SQLite file, then again
@@ -14,8 +15,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 what="${1:-all}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/vigie-target}"
-cargo build --release -p vigie --locked -q
-VIGIE="$CARGO_TARGET_DIR/release/vigie"
+if [ -n "${BENCH_VIGIE:-}" ]; then
+    # A binary built elsewhere (for example main's, to compare before and after a change).
+    VIGIE="$BENCH_VIGIE"
+else
+    cargo build --release -p vigie --locked -q
+    VIGIE="$CARGO_TARGET_DIR/release/vigie"
+fi
 work="$(mktemp -d)"
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 export VIGIE_LOG=warn
