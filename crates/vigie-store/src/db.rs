@@ -235,6 +235,19 @@ impl Sql {
     }
 
     /// Appends a placeholder for `v`.
+    /// Appends `(v1, v2, ...)`, one placeholder per value (an `IN` list; never empty: callers
+    /// skip the query when they have no value).
+    pub fn push_in_list<T: Into<Val>>(&mut self, values: impl IntoIterator<Item = T>) -> &mut Sql {
+        self.push("(");
+        for (i, v) in values.into_iter().enumerate() {
+            if i > 0 {
+                self.push(", ");
+            }
+            self.bind(v);
+        }
+        self.push(")")
+    }
+
     pub fn bind(&mut self, v: impl Into<Val>) -> &mut Sql {
         use std::fmt::Write;
         self.args.push(v.into());

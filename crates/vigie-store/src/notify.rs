@@ -73,18 +73,6 @@ const ROW_CHUNK: usize = 200;
 /// Delivery jobs per multi-row INSERT (5 values each).
 const JOB_CHUNK: usize = 500;
 
-/// Appends `(v1, v2, ...)` with one placeholder per value.
-fn push_in_list<T: Copy + Into<crate::db::Val>>(q: &mut Sql, values: &[T]) {
-    q.push("(");
-    for (i, v) in values.iter().enumerate() {
-        if i > 0 {
-            q.push(", ");
-        }
-        q.bind(*v);
-    }
-    q.push(")");
-}
-
 /// What [`queue_many`] needs to know about the structures it notifies, read in a few queries.
 #[derive(Default)]
 struct StructureRecipients {
@@ -119,7 +107,7 @@ async fn structure_recipients(
             "SELECT {} FROM structures WHERE id IN ",
             packed(backend, "id, region_code, ght_id")
         ));
-        push_in_list(&mut q, part);
+        q.push_in_list(part.iter().copied());
         let rows: Vec<(i64, String, Option<i64>)> =
             q.positional_for(backend).fetch_packed(&mut *conn).await?;
         r.places
@@ -129,7 +117,7 @@ async fn structure_recipients(
             "SELECT {} FROM contacts WHERE role IN ('security_officer', 'director') AND structure_id IN ",
             packed(backend, "structure_id, role, email")
         ));
-        push_in_list(&mut q, part);
+        q.push_in_list(part.iter().copied());
         let mut rows: Vec<(i64, String, Option<String>)> =
             q.positional_for(backend).fetch_packed(&mut *conn).await?;
         rows.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| b.1.cmp(&a.1)));
@@ -142,7 +130,7 @@ async fn structure_recipients(
              WHERE u.disabled = 0 AND u.role = 'structure_admin' AND us.structure_id IN ",
             packed(backend, "us.structure_id, u.id, u.email")
         ));
-        push_in_list(&mut q, part);
+        q.push_in_list(part.iter().copied());
         let mut rows: Vec<(i64, i64, String)> =
             q.positional_for(backend).fetch_packed(&mut *conn).await?;
         rows.sort_unstable_by_key(|r| (r.0, r.1));
@@ -157,7 +145,7 @@ async fn structure_recipients(
         let mut q = Sql::new(
             "SELECT ght_id, id, email FROM users WHERE disabled = 0 AND role = 'ght_officer' AND ght_id IN ",
         );
-        push_in_list(&mut q, part);
+        q.push_in_list(part.iter().copied());
         q.push(" ORDER BY ght_id, id");
         let rows: Vec<(i64, i64, String)> = q.positional_for(backend).fetch_all(&mut *conn).await?;
         for (ght, uid, email) in rows {

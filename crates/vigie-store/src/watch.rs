@@ -610,19 +610,13 @@ async fn load_names(
     let mut wanted: Vec<i64> = wanted.filter(|id| !names.contains_key(id)).collect();
     wanted.sort_unstable();
     wanted.dedup();
+    let backend = Backend::of(conn);
     for part in wanted.chunks(1000) {
-        let backend = Backend::of(conn);
         let mut q = Sql::new(&format!(
-            "SELECT {} FROM structures WHERE id IN (",
+            "SELECT {} FROM structures WHERE id IN ",
             packed(backend, "id, name")
         ));
-        for (n, id) in part.iter().enumerate() {
-            if n > 0 {
-                q.push(", ");
-            }
-            q.bind(*id);
-        }
-        q.push(")");
+        q.push_in_list(part.iter().copied());
         names.extend(
             q.positional_for(backend)
                 .fetch_packed::<(i64, String), _>(&mut *conn)
@@ -769,14 +763,8 @@ async fn close_missing(
         if c.is_empty() {
             return Ok(0);
         }
-        q.push(" AND inventory_id IN (");
-        for (i, id) in c.iter().enumerate() {
-            if i > 0 {
-                q.push(", ");
-            }
-            q.bind(*id);
-        }
-        q.push(")");
+        q.push(" AND inventory_id IN ")
+            .push_in_list(c.iter().copied());
     }
     let rows: Vec<(i64, Option<i64>, String)> = q
         .positional_for(Backend::of(conn))
@@ -1028,7 +1016,7 @@ async fn items_of_products(
     let national = matches!(actor.scope, vigie_domain::role::Scope::National);
     let backend = Backend::of(conn);
     let mut q = Sql::new(&format!(
-        "SELECT {} FROM watch_inventory i {} WHERE i.product IN (",
+        "SELECT {} FROM watch_inventory i {} WHERE i.product IN ",
         packed(backend, MATCH_COLUMNS),
         if national {
             ""
@@ -1036,13 +1024,7 @@ async fn items_of_products(
             "JOIN structures s ON s.id = i.structure_id"
         }
     ));
-    for (n, p) in products.iter().enumerate() {
-        if n > 0 {
-            q.push(", ");
-        }
-        q.bind(p.as_str());
-    }
-    q.push(")");
+    q.push_in_list(products.iter().map(String::as_str));
     if !national {
         q.push(" AND ");
         actor.scope_structures(&mut q, "s");

@@ -1716,13 +1716,16 @@ async fn headers_language_metrics_openapi_and_imports_through_pages() {
         "English after the switch"
     );
     // Import through the page (multipart, CSRF token in the query string).
-    let import_page = || async {
+    let upload = |path: &str, body: &'static [u8], name: &'static str| {
         let form = reqwest::multipart::Form::new().part(
             "file",
-            reqwest::multipart::Part::bytes(FINESS_SMALL.to_vec()).file_name("finess.csv"),
+            reqwest::multipart::Part::bytes(body).file_name(name),
         );
-        c.post(format!("{}/import/finess?csrf={csrf}", app.base))
-            .multipart(form)
+        c.post(format!("{}{path}", app.base)).multipart(form)
+    };
+    let finess_path = format!("/import/finess?csrf={csrf}");
+    let import_page = || async {
+        upload(&finess_path, FINESS_SMALL, "finess.csv")
             .send()
             .await
             .unwrap()
@@ -1747,13 +1750,8 @@ async fn headers_language_metrics_openapi_and_imports_through_pages() {
         html.contains("clé de contrôle incorrecte") && !html.contains("check key mismatch"),
         "French reasons: {html}"
     );
-    let form = reqwest::multipart::Form::new().part(
-        "file",
-        reqwest::multipart::Part::bytes(FINESS_SMALL.to_vec()).file_name("finess.csv"),
-    );
     assert_eq!(
-        c.post(format!("{}/import/finess", app.base))
-            .multipart(form)
+        upload("/import/finess", FINESS_SMALL, "finess.csv")
             .send()
             .await
             .unwrap()
@@ -1761,20 +1759,16 @@ async fn headers_language_metrics_openapi_and_imports_through_pages() {
         StatusCode::FORBIDDEN,
         "no CSRF token"
     );
-    let form = reqwest::multipart::Form::new().part(
-        "file",
-        reqwest::multipart::Part::bytes(GHT_SMALL.to_vec()).file_name("ght.csv"),
+    assert!(
+        upload(&format!("/import/ght?csrf={csrf}"), GHT_SMALL, "ght.csv")
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+            .contains("import-report")
     );
-    assert!(c
-        .post(format!("{}/import/ght?csrf={csrf}", app.base))
-        .multipart(form)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
-        .contains("import-report"));
     // Metrics: token required.
     assert_eq!(
         anon.get(format!("{}/metrics", app.base))
