@@ -160,6 +160,72 @@ pub fn now() -> i64 {
     chrono::Utc::now().timestamp()
 }
 
+/// A statement and its values already in the driver's form, built apart from running it: bulk
+/// writes build statement n+1 while statement n runs on the database's side, and repeat one text
+/// (written once, see [`rows_text`]) with new values. Text values borrow from the caller's rows
+/// (sqlx copies them once, when the statement is handed to the database's connection).
+pub struct Prepared<'q> {
+    text: std::sync::Arc<str>,
+    args: AnyArguments<'q>,
+}
+
+impl<'q> Prepared<'q> {
+    pub fn new(text: std::sync::Arc<str>, values: usize) -> Prepared<'q> {
+        let mut args = AnyArguments::default();
+        args.reserve(values, 0);
+        Prepared { text, args }
+    }
+
+    /// Binds the next value (`&str`, `Option<&str>`, `i64`…).
+    pub fn push<T>(&mut self, v: T) -> Result<&mut Prepared<'q>, StoreError>
+    where
+        T: 'q + sqlx::Encode<'q, Any> + sqlx::Type<Any>,
+    {
+        self.args.add(v).map_err(StoreError::Encode)?;
+        Ok(self)
+    }
+
+    pub async fn execute<'e, E>(self, ex: E) -> Result<u64, StoreError>
+    where
+        E: Executor<'e, Database = Any>,
+    {
+        let Prepared { text, args } = self;
+        crate::cache::note_statement(&text);
+        let r = sqlx::query_with(&text, args).execute(ex).await;
+        crate::cache::note_statement(&text);
+        Ok(r?.rows_affected())
+    }
+}
+
+/// `head`, then `rows` copies of `row` separated by commas, then `tail`: the text of a multi-row
+/// statement. Each `?` of `row` is a placeholder in the backend's syntax (`?` on SQLite, `$n`
+/// numbered across the rows on PostgreSQL); `row` holds no other `?`.
+pub fn rows_text(backend: Backend, head: &str, row: &str, rows: usize, tail: &str) -> String {
+    use std::fmt::Write;
+    let marks = row.matches('?').count();
+    let mut out = String::with_capacity(head.len() + tail.len() + rows * (row.len() + 4 * marks));
+    out.push_str(head);
+    let mut n = 0usize;
+    for i in 0..rows {
+        if i > 0 {
+            out.push(',');
+        }
+        if backend == Backend::Sqlite {
+            out.push_str(row);
+            continue;
+        }
+        for (j, part) in row.split('?').enumerate() {
+            if j > 0 {
+                n += 1;
+                let _ = write!(out, "${n}");
+            }
+            out.push_str(part);
+        }
+    }
+    out.push_str(tail);
+    out
+}
+
 /// A bound value.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Val {
@@ -496,18 +562,78 @@ pub fn like_escape(s: &str) -> String {
 mod tests {
     use super::*;
 
+    /// A store on a fresh SQLite file with a single connection (and the folder that holds it).
+    async fn one_connection_store() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::connect(&ConnectConfig {
+            url: format!("sqlite://{}/t.db", dir.path().display()),
+            max_connections: 1,
+        })
+        .await
+        .expect("connect");
+        (dir, store)
+    }
+
+    #[test]
+    fn rows_text_writes_each_backends_placeholders() {
+        let head = "INSERT INTO t (a, b, c) VALUES ";
+        let tail = " ON CONFLICT DO NOTHING";
+        assert_eq!(
+            rows_text(Backend::Sqlite, head, "(?,?,7)", 3, tail),
+            "INSERT INTO t (a, b, c) VALUES (?,?,7),(?,?,7),(?,?,7) ON CONFLICT DO NOTHING"
+        );
+        assert_eq!(
+            rows_text(Backend::Postgres, head, "(?,?,7)", 3, tail),
+            "INSERT INTO t (a, b, c) VALUES ($1,$2,7),($3,$4,7),($5,$6,7) ON CONFLICT DO NOTHING"
+        );
+        assert_eq!(rows_text(Backend::Postgres, "H", "(?)", 0, "T"), "HT");
+    }
+
+    /// A prepared statement runs with its values, on the text written once for many.
+    #[tokio::test]
+    async fn prepared_statements_share_one_text() {
+        let (_dir, store) = one_connection_store().await;
+        Sql::new("CREATE TABLE t (a TEXT NOT NULL, b TEXT, n INTEGER)")
+            .execute(&store.pool)
+            .await
+            .expect("create");
+        let text: std::sync::Arc<str> =
+            rows_text(store.backend, "INSERT INTO t VALUES ", "(?,?,?)", 2, "").into();
+        let rows = [
+            ("l'hôpital", None, 1),
+            ("b", Some("x"), 2),
+            ("c", None, 3),
+            ("d", Some(""), 4),
+        ];
+        for pair in rows.chunks(2) {
+            let mut q = Prepared::new(text.clone(), 6);
+            for (a, b, n) in pair {
+                q.push(*a)
+                    .expect("a")
+                    .push(*b)
+                    .expect("b")
+                    .push(*n as i64)
+                    .expect("n");
+            }
+            assert_eq!(q.execute(&store.pool).await.expect("insert"), 2);
+        }
+        let back: Vec<(String, Option<String>, i64)> = Sql::new("SELECT a, b, n FROM t ORDER BY n")
+            .fetch_all(&store.pool)
+            .await
+            .expect("read");
+        let want: Vec<(String, Option<String>, i64)> = rows
+            .iter()
+            .map(|(a, b, n)| (a.to_string(), b.map(str::to_string), *n as i64))
+            .collect();
+        assert_eq!(back, want);
+    }
+
     /// The SQLite that the binary links keeps no memory statistics (`.cargo/config.toml`): they
     /// cost a process-wide mutex on every allocation and free, shared by every connection's
     /// thread. A build that lost the setting fails here.
     #[tokio::test]
     async fn sqlite_is_built_without_memory_statistics() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let store = Store::connect(&ConnectConfig {
-            url: format!("sqlite://{}/v.db", dir.path().display()),
-            max_connections: 1,
-        })
-        .await
-        .expect("connect");
+        let (_dir, store) = one_connection_store().await;
         let options: Vec<(String,)> =
             Sql::new("SELECT compile_options FROM pragma_compile_options")
                 .fetch_all(&store.pool)

@@ -37,6 +37,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0004_surveillance.sql"),
         postgres: include_str!("../migrations/postgres/0004_surveillance.sql"),
     },
+    Migration {
+        version: 5,
+        name: "registry_indexes",
+        sqlite: include_str!("../migrations/sqlite/0005_registry_indexes.sql"),
+        postgres: include_str!("../migrations/postgres/0005_registry_indexes.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

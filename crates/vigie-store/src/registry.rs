@@ -703,41 +703,54 @@ impl Store {
                 looked_up.extend(found);
             }
         }
-        let mut to_write: Vec<(&StructureInput, String)> = Vec::with_capacity(unique.len());
-        for r in unique {
-            let digest = r.digest();
-            let stored = match known.as_deref_mut() {
-                Some(k) => k.insert(r.finess_et.clone(), digest.clone()),
-                None => looked_up.get(r.finess_et.as_str()).cloned(),
-            };
-            match stored {
-                None => {
-                    counts.inserted += 1;
-                    to_write.push((r, digest));
-                }
-                Some(h) if h == digest => counts.unchanged += 1,
-                Some(_) => {
-                    counts.updated += 1;
-                    to_write.push((r, digest));
-                }
-            }
-        }
         let at = now();
         let backend = self.backend;
-        // 19 values a row; 400 rows stay under every backend's limit on bound values.
-        let mut chunks = to_write.chunks(400);
-        let mut next = chunks
-            .next()
-            .map(|c| upsert_statement(c, at).positional_for(backend));
+        // 21 values a row; 400 rows stay under every backend's limit on bound values. The text
+        // of a full chunk is written once for the whole batch.
+        const CHUNK: usize = 400;
+        let mut full: Option<std::sync::Arc<str>> = None;
+        let mut pending = unique.into_iter();
+        // Takes the next rows, keeps those that are new or changed (by their digest) and binds
+        // them, up to a chunk; counts the others. Runs while the previous chunk is written.
+        let mut next_chunk = || -> Result<Option<crate::db::Prepared<'_>>, StoreError> {
+            let mut chunk: Vec<(&StructureInput, String)> = Vec::with_capacity(CHUNK);
+            for r in pending.by_ref() {
+                let digest = r.digest();
+                let stored = match known.as_deref_mut() {
+                    Some(k) => k.insert(r.finess_et.clone(), digest.clone()),
+                    None => looked_up.get(r.finess_et.as_str()).cloned(),
+                };
+                match stored {
+                    None => counts.inserted += 1,
+                    Some(h) if h == digest => {
+                        counts.unchanged += 1;
+                        continue;
+                    }
+                    Some(_) => counts.updated += 1,
+                }
+                chunk.push((r, digest));
+                if chunk.len() == CHUNK {
+                    break;
+                }
+            }
+            if chunk.is_empty() {
+                return Ok(None);
+            }
+            let text = if chunk.len() == CHUNK {
+                full.get_or_insert_with(|| upsert_text(backend, CHUNK, at).into())
+                    .clone()
+            } else {
+                upsert_text(backend, chunk.len(), at).into()
+            };
+            upsert_values(text, &chunk).map(Some)
+        };
+        let mut next = next_chunk()?;
         while let Some(q) = next.take() {
-            // The next statement is built while this one runs (SQLite runs it on its own thread).
-            let (done, built) = tokio::join!(q.execute(&mut *conn), async {
-                chunks
-                    .next()
-                    .map(|c| upsert_statement(c, at).positional_for(backend))
-            });
+            // SQLite runs a statement on its own thread: the next chunk is sorted out and bound
+            // meanwhile, and only the handing over is left between two statements.
+            let (done, built) = tokio::join!(q.execute(&mut *conn), async { next_chunk() });
             done?;
-            next = built;
+            next = built?;
         }
         record(
             &mut *conn,
@@ -890,64 +903,17 @@ impl Store {
     }
 }
 
-/// The multi-row upsert of a chunk of structures with their digests.
-fn upsert_statement(chunk: &[(&StructureInput, String)], at: i64) -> Sql {
-    let mut q = Sql::new(
+/// The text of the multi-row upsert of `rows` structures; `upsert_values` binds their values.
+fn upsert_text(backend: crate::db::Backend, rows: usize, at: i64) -> String {
+    crate::db::rows_text(
+        backend,
         "INSERT INTO structures (finess_et, finess_ej, name, long_name, name_search, category_code, \
          category_label, aggregate_code, legal_family, sector, address, postal_line, department_code, \
          region_code, phone, siret, overseas, is_demo, source, finess_updated_on, import_hash, \
          created_at, updated_at) VALUES ",
-    );
-    // Integers the program computed are written as literals (4 values a row fewer to bind,
-    // copy and free: binding is a good part of a first import's SQLite thread).
-    let at_literal = format!(",{at},{at})");
-    for (i, (r, digest)) in chunk.iter().enumerate() {
-        if i > 0 {
-            q.push(",");
-        }
-        let overseas = r.department_code.len() == 3;
-        q.push("(")
-            .bind(r.finess_et.as_str())
-            .push(",")
-            .bind(r.finess_ej.clone())
-            .push(",")
-            .bind(r.name.as_str())
-            .push(",")
-            .bind(r.long_name.as_str())
-            .push(",")
-            .bind(r.search_text())
-            .push(",")
-            .bind(r.category_code.as_str())
-            .push(",")
-            .bind(r.category_label.as_str())
-            .push(",")
-            .bind(r.aggregate_code.as_str())
-            .push(",")
-            .bind(r.legal_family.as_str())
-            .push(",")
-            .bind(r.sector.as_str())
-            .push(",")
-            .bind(r.address.as_str())
-            .push(",")
-            .bind(r.postal_line.as_str())
-            .push(",")
-            .bind(r.department_code.as_str())
-            .push(",")
-            .bind(r.region_code.as_str())
-            .push(",")
-            .bind(r.phone.clone())
-            .push(",")
-            .bind(r.siret.clone())
-            .push(if overseas { ",1," } else { ",0," })
-            .push(if r.is_demo { "1," } else { "0," })
-            .bind(r.source.as_str())
-            .push(",")
-            .bind(r.finess_updated_on.clone())
-            .push(",")
-            .bind(digest.as_str())
-            .push(&at_literal);
-    }
-    q.push(
+        // The time the program computed is written as a literal: one value a row fewer to bind.
+        &format!("(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,{at},{at})"),
+        rows,
         " ON CONFLICT (finess_et) DO UPDATE SET finess_ej = excluded.finess_ej, name = excluded.name, \
          long_name = excluded.long_name, name_search = excluded.name_search, \
          category_code = excluded.category_code, category_label = excluded.category_label, \
@@ -957,8 +923,40 @@ fn upsert_statement(chunk: &[(&StructureInput, String)], at: i64) -> Sql {
          phone = excluded.phone, siret = excluded.siret, source = excluded.source, \
          finess_updated_on = excluded.finess_updated_on, import_hash = excluded.import_hash, \
          updated_at = excluded.updated_at WHERE structures.import_hash <> excluded.import_hash",
-    );
-    q
+    )
+}
+
+/// The values of a chunk of structures with their digests, in `upsert_text`'s order.
+fn upsert_values<'q>(
+    text: std::sync::Arc<str>,
+    chunk: &[(&'q StructureInput, String)],
+) -> Result<crate::db::Prepared<'q>, StoreError> {
+    let mut q = crate::db::Prepared::new(text, chunk.len() * 21);
+    for (r, digest) in chunk {
+        let overseas = r.department_code.len() == 3;
+        q.push(r.finess_et.as_str())?
+            .push(r.finess_ej.as_deref())?
+            .push(r.name.as_str())?
+            .push(r.long_name.as_str())?
+            .push(r.search_text())?
+            .push(r.category_code.as_str())?
+            .push(r.category_label.as_str())?
+            .push(r.aggregate_code.as_str())?
+            .push(r.legal_family.as_str())?
+            .push(r.sector.as_str())?
+            .push(r.address.as_str())?
+            .push(r.postal_line.as_str())?
+            .push(r.department_code.as_str())?
+            .push(r.region_code.as_str())?
+            .push(r.phone.as_deref())?
+            .push(r.siret.as_deref())?
+            .push(i64::from(overseas))?
+            .push(i64::from(r.is_demo))?
+            .push(r.source.as_str())?
+            .push(r.finess_updated_on.as_deref())?
+            .push(digest.clone())?;
+    }
+    Ok(q)
 }
 
 async fn upsert_ght_in(
