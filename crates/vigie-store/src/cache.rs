@@ -127,6 +127,8 @@ pub struct Caches {
     pub(crate) structure_counts: Cache<i64>,
     /// Scoped GHT options query → the options.
     pub(crate) ght_options: Cache<std::sync::Arc<Vec<(i64, String)>>>,
+    /// Every GHT's name by id (one entry).
+    pub(crate) ght_names: Cache<std::sync::Arc<HashMap<i64, String>>>,
 }
 
 impl Default for Caches {
@@ -135,6 +137,7 @@ impl Default for Caches {
             sessions: Cache::new(Domain::Auth),
             structure_counts: Cache::new(Domain::Registry),
             ght_options: Cache::new(Domain::Registry),
+            ght_names: Cache::new(Domain::Registry),
         }
     }
 }
@@ -155,6 +158,29 @@ struct Entry<V> {
 pub struct Cache<V> {
     domain: Domain,
     map: Mutex<HashMap<String, Entry<V>>>,
+    /// Keys being read from the database now, each with the lock its readers queue on.
+    flights: Mutex<HashMap<String, std::sync::Arc<tokio::sync::Mutex<()>>>>,
+}
+
+/// Held while one request reads an entry from the database (see [`Cache::get_or_load`]).
+pub struct Flight<'c> {
+    flights: &'c Mutex<HashMap<String, std::sync::Arc<tokio::sync::Mutex<()>>>>,
+    key: String,
+    gate: std::sync::Arc<tokio::sync::Mutex<()>>,
+    _held: tokio::sync::OwnedMutexGuard<()>,
+}
+
+impl Drop for Flight<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut flights) = self.flights.lock() {
+            if flights
+                .get(&self.key)
+                .is_some_and(|g| std::sync::Arc::ptr_eq(g, &self.gate))
+            {
+                flights.remove(&self.key);
+            }
+        }
+    }
 }
 
 impl<V: Clone> Cache<V> {
@@ -162,7 +188,99 @@ impl<V: Clone> Cache<V> {
         Cache {
             domain,
             map: Mutex::new(HashMap::new()),
+            flights: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// The value of `key`, read by `load` when the cache has none that is `usable`: the cached
+    /// answer, or `load`'s, which is cached (`None`: nothing to cache, the key is forgotten).
+    ///
+    /// One request at a time per key reads the database. Without that, an entry that every
+    /// request in flight reads expired for all of them at once every [`TTL`], they all went to
+    /// the database together and the pages behind them waited (PostgreSQL's p99 latency was
+    /// these bursts). And an entry past half its lifetime is read again ahead of time by the one
+    /// request that finds the key free, while the others go on with the entry, still valid: under
+    /// load an entry is renewed before it expires and nobody waits for it.
+    pub async fn get_or_load<E, Fut>(
+        &self,
+        key: &str,
+        usable: impl Fn(&V) -> bool,
+        load: impl FnOnce() -> Fut,
+    ) -> Result<Option<V>, E>
+    where
+        Fut: std::future::Future<Output = Result<Option<V>, E>>,
+    {
+        match self.peek(key).filter(|(v, _)| usable(v)) {
+            Some((v, age)) if age < TTL / 2 => return Ok(Some(v)),
+            Some((v, _)) => {
+                let Some(_flight) = self.try_flight(key) else {
+                    return Ok(Some(v));
+                };
+                return self.load(key, load).await;
+            }
+            None => {}
+        }
+        let _flight = self.flight(key).await;
+        // The request before this one has usually just read it.
+        if let Some((v, _)) = self.peek(key).filter(|(v, _)| usable(v)) {
+            return Ok(Some(v));
+        }
+        self.load(key, load).await
+    }
+
+    async fn load<E, Fut>(&self, key: &str, load: impl FnOnce() -> Fut) -> Result<Option<V>, E>
+    where
+        Fut: std::future::Future<Output = Result<Option<V>, E>>,
+    {
+        let generation = self.generation();
+        let v = load().await?;
+        match &v {
+            Some(v) => self.put(key.to_string(), generation, v.clone()),
+            None => self.remove(key),
+        }
+        Ok(v)
+    }
+
+    /// The entry of `key` and its age, if it was read under the current generation less than
+    /// [`TTL`] ago.
+    fn peek(&self, key: &str) -> Option<(V, Duration)> {
+        let current = self.domain.generation();
+        let map = self.map.lock().ok()?;
+        let e = map.get(key)?;
+        let age = e.at.elapsed();
+        (e.generation == current && age < TTL).then(|| (e.value.clone(), age))
+    }
+
+    fn gate(&self, key: &str) -> std::sync::Arc<tokio::sync::Mutex<()>> {
+        match self.flights.lock() {
+            Ok(mut flights) => flights.entry(key.to_string()).or_default().clone(),
+            // A poisoned map: no queueing, every request reads for itself (as without a cache).
+            Err(_) => std::sync::Arc::default(),
+        }
+    }
+
+    /// Waits for the right to read `key` from the database.
+    async fn flight(&self, key: &str) -> Flight<'_> {
+        let gate = self.gate(key);
+        let held = gate.clone().lock_owned().await;
+        Flight {
+            flights: &self.flights,
+            key: key.to_string(),
+            gate,
+            _held: held,
+        }
+    }
+
+    /// The right to read `key` from the database, if no other request holds it.
+    fn try_flight(&self, key: &str) -> Option<Flight<'_>> {
+        let gate = self.gate(key);
+        let held = gate.clone().try_lock_owned().ok()?;
+        Some(Flight {
+            flights: &self.flights,
+            key: key.to_string(),
+            gate,
+            _held: held,
+        })
     }
 
     /// The generation to tag a value with: take it before reading the database.
@@ -255,6 +373,70 @@ mod tests {
         let r = Domain::Registry.generation();
         note_statement("WITH x AS (SELECT 1) UPDATE structures SET ose = 1");
         assert!(Domain::Registry.generation() > r);
+    }
+
+    /// Sixteen requests that miss together: one reads the database, the others wait for its
+    /// answer instead of all reading.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn requests_that_miss_together_read_the_database_once() {
+        use std::sync::atomic::AtomicUsize;
+        let c = std::sync::Arc::new(Cache::<i64>::new(Domain::Registry));
+        let loads = std::sync::Arc::new(AtomicUsize::new(0));
+        let g = c.generation();
+        let mut tasks = Vec::new();
+        for _ in 0..16 {
+            let (c, loads) = (c.clone(), loads.clone());
+            tasks.push(tokio::spawn(async move {
+                c.get_or_load(
+                    "k",
+                    |_| true,
+                    || async {
+                        loads.fetch_add(1, Ordering::SeqCst);
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        Ok::<_, ()>(Some(5))
+                    },
+                )
+                .await
+            }));
+        }
+        for t in tasks {
+            assert_eq!(t.await.expect("task"), Ok(Some(5)));
+        }
+        // Another test of this binary may write in between (a new generation: the value read
+        // before it is not kept, and the next request reads again).
+        if c.generation() == g {
+            assert_eq!(loads.load(Ordering::SeqCst), 1);
+        } else {
+            assert!(loads.load(Ordering::SeqCst) < 16);
+        }
+    }
+
+    /// Past half its lifetime an entry is read again by one request, while the others are
+    /// answered at once with the entry they had; an unusable entry is read again.
+    #[tokio::test]
+    async fn entries_are_renewed_ahead_without_making_anyone_wait() {
+        let c: Cache<i64> = Cache::new(Domain::Registry);
+        let one = || async { Ok::<_, ()>(Some(1)) };
+        let two = || async { Ok::<_, ()>(Some(2)) };
+        assert_eq!(c.get_or_load("k", |_| true, one).await, Ok(Some(1)));
+        if c.peek("k").is_none() {
+            return; // another test wrote in between: nothing is cached, nothing to renew
+        }
+        // Young: served as it is.
+        assert_eq!(c.get_or_load("k", |_| true, two).await, Ok(Some(1)));
+        c.age("k", TTL * 3 / 4);
+        // Another request holds the key: answered at once with the entry it had.
+        let held = c.try_flight("k").expect("free");
+        assert_eq!(c.get_or_load("k", |_| true, two).await, Ok(Some(1)));
+        drop(held);
+        // The key is free: this request renews it.
+        assert_eq!(c.get_or_load("k", |_| true, two).await, Ok(Some(2)));
+        // An entry its reader cannot use is read again; `None` forgets the key.
+        let three = || async { Ok::<_, ()>(Some(3)) };
+        assert_eq!(c.get_or_load("k", |v| *v != 2, three).await, Ok(Some(3)));
+        let none = || async { Ok::<_, ()>(None) };
+        assert_eq!(c.get_or_load("k", |_| false, none).await, Ok(None));
+        assert!(c.peek("k").is_none());
     }
 
     #[test]

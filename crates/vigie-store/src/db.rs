@@ -103,6 +103,11 @@ impl Store {
             .max_connections(max)
             .min_connections(1)
             .acquire_timeout(Duration::from_secs(15))
+            // sqlx pings a connection when it goes back to the pool (and closes it if broken);
+            // pinging again before each use cost one more round trip per query (PostgreSQL: a
+            // wake-up of its backend for every page view). What is lost: after a database
+            // restart, each idle connection fails one query before it is replaced.
+            .test_before_acquire(false)
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {

@@ -285,6 +285,17 @@ impl Store {
         }
         report.counts = w.finish().await?;
         report.lines = lineno;
+        if self.backend == crate::db::Backend::Postgres
+            && report.counts.inserted + report.counts.updated > 0
+        {
+            // Statistics for the planner now rather than whenever autovacuum gets to it (never,
+            // where it is off): a registry freshly filled and never analysed is planned as if
+            // empty, and the list pages read every row of a region to sort them. A failure here
+            // (a role that may not analyse) costs only that.
+            if let Err(e) = sqlx::query("ANALYZE structures").execute(&self.pool).await {
+                tracing::warn!(error = %e, "could not analyse the structures after the import");
+            }
+        }
         Ok(report)
     }
 

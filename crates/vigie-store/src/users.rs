@@ -266,12 +266,9 @@ impl Store {
         let h = token_hash(token);
         let at = now();
         let cache = &self.caches.sessions;
-        let cached = cache.get(&h).filter(|r| r.expires_at > at);
-        let mut r = match cached {
-            Some(r) => r,
-            None => {
-                let generation = cache.generation();
-                let row: Option<CachedSession> = Sql::new(
+        let row = cache
+            .get_or_load(&h, |r| r.expires_at > at, || async {
+                Sql::new(
                     "SELECT s.user_id, s.csrf_token, s.mfa_passed, s.last_seen, s.expires_at, u.email, u.role, \
                      u.region_code, u.ght_id, u.locale, u.totp_enabled, u.must_change_password \
                      FROM sessions s JOIN users u ON u.id = s.user_id \
@@ -279,15 +276,12 @@ impl Store {
                 )
                 .arg(h.as_str())
                 .arg(at)
-                .fetch_optional(&self.pool)
-                .await?;
-                let Some(r) = row else {
-                    cache.remove(&h);
-                    return Ok(None);
-                };
-                cache.put(h.clone(), generation, r.clone());
-                r
-            }
+                .fetch_optional::<CachedSession, _>(&self.pool)
+                .await
+            })
+            .await?;
+        let Some(mut r) = row else {
+            return Ok(None);
         };
         if self.touch_session(&h, at, r.last_seen, idle_secs).await? {
             r.last_seen = at;
