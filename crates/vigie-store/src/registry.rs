@@ -348,7 +348,9 @@ impl Store {
             .unwrap_or(0);
         let per_page = f.per_page.clamp(1, 500);
         let page = f.page.max(1);
-        let offset = (page - 1) * per_page;
+        // `page` comes from the query string: a huge one must not overflow (nor wrap to a negative
+        // OFFSET), it only reads past the end.
+        let offset = (page - 1).saturating_mul(per_page);
         let mut q = if offset < DEFERRED_JOIN_OFFSET {
             w.prefixed(&format!("SELECT {columns} FROM {from}"))
         } else {

@@ -140,6 +140,13 @@ async fn first_import_keeps_schema_rows_and_counts_across_batches() {
             pieces,
             "{n}"
         );
+        // A page number from the query string past anything real reads past the end.
+        let (none, total) = db
+            .store
+            .list_structure_rows(&system(), &page(i64::MAX, 500))
+            .await
+            .unwrap();
+        assert!(none.is_empty() && total > 0, "{n}");
         let (brief, _) = db
             .store
             .list_structure_rows(&system(), &page(11, 50))
