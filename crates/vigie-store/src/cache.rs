@@ -163,7 +163,7 @@ pub struct Cache<V> {
 }
 
 /// Held while one request reads an entry from the database (see [`Cache::get_or_load`]).
-pub struct Flight<'c> {
+struct Flight<'c> {
     flights: &'c Mutex<HashMap<String, std::sync::Arc<tokio::sync::Mutex<()>>>>,
     key: String,
     gate: std::sync::Arc<tokio::sync::Mutex<()>>,
@@ -263,6 +263,22 @@ impl<V: Clone> Cache<V> {
     async fn flight(&self, key: &str) -> Flight<'_> {
         let gate = self.gate(key);
         let held = gate.clone().lock_owned().await;
+        self.flight_of(key, gate, held)
+    }
+
+    /// The right to read `key` from the database, if no other request holds it.
+    fn try_flight(&self, key: &str) -> Option<Flight<'_>> {
+        let gate = self.gate(key);
+        let held = gate.clone().try_lock_owned().ok()?;
+        Some(self.flight_of(key, gate, held))
+    }
+
+    fn flight_of(
+        &self,
+        key: &str,
+        gate: std::sync::Arc<tokio::sync::Mutex<()>>,
+        held: tokio::sync::OwnedMutexGuard<()>,
+    ) -> Flight<'_> {
         Flight {
             flights: &self.flights,
             key: key.to_string(),
@@ -271,46 +287,19 @@ impl<V: Clone> Cache<V> {
         }
     }
 
-    /// The right to read `key` from the database, if no other request holds it.
-    fn try_flight(&self, key: &str) -> Option<Flight<'_>> {
-        let gate = self.gate(key);
-        let held = gate.clone().try_lock_owned().ok()?;
-        Some(Flight {
-            flights: &self.flights,
-            key: key.to_string(),
-            gate,
-            _held: held,
-        })
-    }
-
     /// The generation to tag a value with: take it before reading the database.
-    pub fn generation(&self) -> u64 {
+    fn generation(&self) -> u64 {
         self.domain.generation()
     }
 
     /// The value, if it was read under the current generation less than [`TTL`] ago.
-    pub fn get(&self, key: &str) -> Option<V> {
-        let current = self.domain.generation();
-        let map = self.map.lock().ok()?;
-        let e = map.get(key)?;
-        (e.generation == current && e.at.elapsed() < TTL).then(|| e.value.clone())
+    #[cfg(test)]
+    fn get(&self, key: &str) -> Option<V> {
+        self.peek(key).map(|(v, _)| v)
     }
 
     /// Stores a value read from the database under `generation` (taken before the read).
-    pub fn put(&self, key: String, generation: u64, value: V) {
-        self.put_at(key, generation, Instant::now(), value);
-    }
-
-    /// Replaces a value keeping its age (an entry the caller updated after its own write).
-    pub fn update(&self, key: &str, value: V) {
-        if let Ok(mut map) = self.map.lock() {
-            if let Some(e) = map.get_mut(key) {
-                e.value = value;
-            }
-        }
-    }
-
-    fn put_at(&self, key: String, generation: u64, at: Instant, value: V) {
+    fn put(&self, key: String, generation: u64, value: V) {
         if generation != self.domain.generation() {
             return;
         }
@@ -322,14 +311,23 @@ impl<V: Clone> Cache<V> {
                 key,
                 Entry {
                     generation,
-                    at,
+                    at: Instant::now(),
                     value,
                 },
             );
         }
     }
 
-    pub fn remove(&self, key: &str) {
+    /// Replaces a value keeping its age (an entry the caller updated after its own write).
+    pub fn update(&self, key: &str, value: V) {
+        if let Ok(mut map) = self.map.lock() {
+            if let Some(e) = map.get_mut(key) {
+                e.value = value;
+            }
+        }
+    }
+
+    fn remove(&self, key: &str) {
         if let Ok(mut map) = self.map.lock() {
             map.remove(key);
         }
