@@ -134,6 +134,27 @@ client namespace. vigie runs with `--rate 0 --rate-per-target 0` (no politeness 
     assert_eq!(vset, want, "vigie connect scan");
     assert_eq!(nset, want, "nmap -sT");
 
+    // 1b. the floor of connect(): examples/connect_floor, built by benches/run.sh
+    if let Ok(floor) = std::env::var("VIGIE_CONNECT_FLOOR") {
+        let mut a = vec![floor.as_str()];
+        a.extend(hosts.iter().map(String::as_str));
+        let (out, df) = timed(&lab, &a);
+        let r: Value = serde_json::from_str(out.trim()).expect("connect_floor output");
+        let bound = dn.as_secs_f64() / df.as_secs_f64();
+        let _ = writeln!(
+            md,
+            "| floor of any connect() scan: a bare loop of two `connect()` per port, one thread per core ({} threads, `examples/connect_floor.rs`) | {:.2} s | {:.2} s | {bound:.1}× at most | — |",
+            r["threads"],
+            df.as_secs_f64(),
+            dn.as_secs_f64(),
+        );
+        summary.push(format!(
+            "connect floor {:.2}s: at most {bound:.1}x nmap -sT; vigie at {:.0}% of the floor's speed",
+            df.as_secs_f64(),
+            100.0 * df.as_secs_f64() / dv.as_secs_f64()
+        ));
+    }
+
     // 2. SYN scan, all ports
     let a = base(&["-p", "all", "--no-identify", "--syn"]);
     let (out, dv) = timed(&lab, &a.iter().map(String::as_str).collect::<Vec<_>>());
