@@ -60,7 +60,7 @@ impl Actor {
                 q.push("1=1");
             }
             Scope::Region(r) => {
-                q.push(alias).push(".region_code = ").bind(r.as_str());
+                q.push(alias).push(".region_code").push_region_eq(r);
             }
             Scope::Ght(g) => {
                 q.push(alias).push(".ght_id = ").bind(*g);
@@ -84,7 +84,7 @@ impl Actor {
                 q.push("1=1");
             }
             Scope::Region(r) => {
-                q.push(alias).push(".region_code = ").bind(r.as_str());
+                q.push(alias).push(".region_code").push_region_eq(r);
             }
             Scope::Ght(g) => {
                 q.push(alias).push(".id = ").bind(*g);

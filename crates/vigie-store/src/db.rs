@@ -328,6 +328,34 @@ impl Sql {
         self
     }
 
+    /// Appends ` = <code>` comparing with a region's INSEE code.
+    ///
+    /// A code of one of the 18 regions is written as a literal, taken from the domain's table
+    /// (never from the caller's text); anything else is bound, and matches nothing. A region has
+    /// thousands of structures where another has hundreds: with the code in the text,
+    /// PostgreSQL plans each region's statement for that region once per connection and keeps
+    /// the plan, where a bound code makes it either plan each execution anew or keep one plan for
+    /// an average region (a third of PostgreSQL's time per structures page went to planning).
+    pub fn push_region_eq(&mut self, code: &str) -> &mut Sql {
+        self.push_code_eq(vigie_domain::geo::region(code).map(|r| r.code), code)
+    }
+
+    /// [`Sql::push_region_eq`] for a department's code (the 101 departments and the overseas
+    /// collectivities of the domain's table).
+    pub fn push_department_eq(&mut self, code: &str) -> &mut Sql {
+        self.push_code_eq(vigie_domain::geo::department(code).map(|d| d.code), code)
+    }
+
+    fn push_code_eq(&mut self, known: Option<&'static str>, raw: &str) -> &mut Sql {
+        match known {
+            // The tables hold digits and capital letters only: nothing to escape.
+            Some(code) if !code.is_empty() && code.bytes().all(|b| b.is_ascii_alphanumeric()) => {
+                self.push(" = '").push(code).push("'")
+            }
+            _ => self.push(" = ").bind(raw),
+        }
+    }
+
     /// Binds without writing a placeholder: for statements written with explicit `$n`.
     pub fn arg(mut self, v: impl Into<Val>) -> Sql {
         self.args.push(v.into());
@@ -592,6 +620,44 @@ mod tests {
             "INSERT INTO t (a, b, c) VALUES ($1,$2,7),($3,$4,7),($5,$6,7) ON CONFLICT DO NOTHING"
         );
         assert_eq!(rows_text(Backend::Postgres, "H", "(?)", 0, "T"), "HT");
+    }
+
+    /// Region and department codes of the domain's tables are written in the text; anything
+    /// else a caller passes (a query string's value) is bound, never written.
+    #[tokio::test]
+    async fn codes_are_literals_only_from_the_domains_tables() {
+        let mut q = Sql::new("SELECT COUNT(*) FROM t WHERE r");
+        q.push_region_eq(" 11 ")
+            .push(" AND d")
+            .push_department_eq("2a");
+        assert_eq!(
+            q.text(),
+            "SELECT COUNT(*) FROM t WHERE r = '11' AND d = '2A'"
+        );
+        assert!(q.args.is_empty());
+        let hostile = "11' OR '1'='1";
+        let mut q = Sql::new("SELECT COUNT(*) FROM t WHERE r");
+        q.push_region_eq(hostile)
+            .push(" AND d")
+            .push_department_eq("20");
+        assert_eq!(q.text(), "SELECT COUNT(*) FROM t WHERE r = $1 AND d = $2");
+        assert_eq!(q.args.len(), 2);
+        // and the database sees the hostile value as a value: it matches nothing
+        let (_dir, store) = one_connection_store().await;
+        Sql::new("CREATE TABLE t (r TEXT, d TEXT)")
+            .execute(&store.pool)
+            .await
+            .expect("create");
+        Sql::new("INSERT INTO t VALUES ('11', '2A'), ('11', '20'), ('84', '01')")
+            .execute(&store.pool)
+            .await
+            .expect("insert");
+        assert_eq!(q.scalar(&store.pool).await.expect("count"), 0);
+        let mut q = Sql::new("SELECT COUNT(*) FROM t WHERE r");
+        q.push_region_eq("11")
+            .push(" AND d")
+            .push_department_eq("2A");
+        assert_eq!(q.scalar(&store.pool).await.expect("count"), 1);
     }
 
     /// A prepared statement runs with its values, on the text written once for many.

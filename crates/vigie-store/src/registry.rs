@@ -238,10 +238,10 @@ impl Store {
             }
         }
         if let Some(r) = f.region_code.as_deref().filter(|s| !s.is_empty()) {
-            w.push(" AND s.region_code = ").bind(r);
+            w.push(" AND s.region_code").push_region_eq(r);
         }
         if let Some(d) = f.department_code.as_deref().filter(|s| !s.is_empty()) {
-            w.push(" AND s.department_code = ").bind(d);
+            w.push(" AND s.department_code").push_department_eq(d);
         }
         if let Some(g) = f.ght_id {
             w.push(" AND s.ght_id = ").bind(g);
@@ -816,7 +816,7 @@ impl Store {
         );
         actor.scope_ghts(&mut q, "g");
         if let Some(r) = region.filter(|r| !r.is_empty()) {
-            q.push(" AND g.region_code = ").bind(r);
+            q.push(" AND g.region_code").push_region_eq(r);
         }
         q.push(" ORDER BY g.region_code, g.name");
         q.fetch_all(&self.pool).await

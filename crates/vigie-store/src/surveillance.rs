@@ -1165,7 +1165,7 @@ impl Store {
         );
         actor.scope_structures(&mut q, "s");
         if let Some(r) = region_code.filter(|r| !r.is_empty()) {
-            q.push(" AND s.region_code = ").bind(r);
+            q.push(" AND s.region_code").push_region_eq(r);
         }
         q.push(
             " GROUP BY s.id, s.name, s.region_code, f.kind, f.severity, f.severity_rank \

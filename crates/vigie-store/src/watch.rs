@@ -1759,7 +1759,7 @@ impl Store {
             q.push(" AND s.ght_id = ").bind(g);
         }
         if let Some(r) = &f.region_code {
-            q.push(" AND s.region_code = ").bind(r.as_str());
+            q.push(" AND s.region_code").push_region_eq(r);
         }
         if f.open_only {
             q.push(" AND a.status IN ('new', 'acknowledged')");
@@ -1872,7 +1872,7 @@ impl Store {
             q.push(" AND a.structure_id = ").bind(id);
         }
         if let Some(r) = &f.region_code {
-            q.push(" AND s.region_code = ").bind(r.as_str());
+            q.push(" AND s.region_code").push_region_eq(r);
         }
         if let Some(g) = f.ght_id {
             q.push(" AND s.ght_id = ").bind(g);
