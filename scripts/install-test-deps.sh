@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs, on a fresh Debian machine, what Vigie's browser end-to-end tests need:
-# Debian's Chromium and its WebDriver (chromedriver), and the SMTP server of the notification
+# Installs, on a fresh Debian machine, what Vigie's tests need: Debian's Chromium and its
+# WebDriver (chromedriver) for the browser end-to-end tests, poppler's PDF reader, and the SMTP server of the notification
 # tests (aiosmtpd). Idempotent and quiet: does nothing when all are already there. Needs root (or sudo) for apt-get.
 set -euo pipefail
 
@@ -11,6 +11,8 @@ missing=()
 [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
 # The openssl command: the surveillance job test serves a certificate with openssl s_server.
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+# A PDF reader: the exposure report's PDF is read back with poppler's pdftotext and pdfinfo.
+command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
 
 install_debian_packages() {
 SUDO=""

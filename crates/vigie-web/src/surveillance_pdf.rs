@@ -1,15 +1,22 @@
-//! A small PDF writer for the exposure report: A4 pages of wrapped text in the standard Helvetica
-//! fonts (PDF's base-14 fonts: every reader has them, so no font file is embedded) with
-//! WinAnsiEncoding, which covers French (é, è, à, ç, œ, « », …). Uncompressed, PDF 1.4.
+//! The exposure report as PDF: A4 pages of wrapped text in the standard Helvetica fonts (PDF's
+//! base-14 fonts: every reader has them, so no font file is embedded) with WinAnsiEncoding,
+//! which covers French (é, è, à, ç, œ, « », …). The file itself (objects, cross-reference table,
+//! string escapes) is written by `pdf-writer`; this module lays the text out.
+
+use pdf_writer::{Content, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
 
 const PAGE_W: f32 = 595.0;
 const PAGE_H: f32 = 842.0;
 const MARGIN: f32 = 50.0;
+const REGULAR: Name<'static> = Name(b"F1");
+const BOLD: Name<'static> = Name(b"F2");
 
 /// A document being written.
 pub struct Doc {
-    pages: Vec<String>,
-    current: String,
+    pages: Vec<Content>,
+    current: Content,
+    /// Whether `current` holds any text.
+    started: bool,
     y: f32,
     title: String,
 }
@@ -20,44 +27,34 @@ impl Default for Doc {
     }
 }
 
-/// Maps a character to its WinAnsiEncoding byte (`?` when it has none).
-fn win_ansi(c: char) -> u8 {
-    let u = c as u32;
-    match c {
-        '€' => 0x80,
-        '‚' => 0x82,
-        '„' => 0x84,
-        '…' => 0x85,
-        '‹' => 0x8B,
-        'Œ' => 0x8C,
-        '‘' => 0x91,
-        '’' => 0x92,
-        '“' => 0x93,
-        '”' => 0x94,
-        '•' => 0x95,
-        '–' => 0x96,
-        '—' => 0x97,
-        '›' => 0x9B,
-        'œ' => 0x9C,
-        'Ÿ' => 0x9F,
-        '\u{202f}' | '\u{a0}' => b' ',
-        _ if (0x20..0x7f).contains(&u) || (0xa0..=0xff).contains(&u) => u as u8,
-        _ => b'?',
-    }
-}
-
-/// A PDF string literal of `s` in WinAnsiEncoding.
-fn literal(s: &str) -> Vec<u8> {
-    let mut out = vec![b'('];
-    for c in s.replace('→', "->").chars() {
-        let b = win_ansi(c);
-        if matches!(b, b'(' | b')' | b'\\') {
-            out.push(b'\\');
+/// `s` in WinAnsiEncoding (Windows-1252, which the base-14 fonts' WinAnsiEncoding follows): `?`
+/// for what it cannot show (control characters, and characters outside the encoding).
+fn win_ansi(s: &str) -> Vec<u8> {
+    use encoding_rs::EncoderResult;
+    let s: String = s
+        .replace('→', "->")
+        .chars()
+        .map(|c| match c {
+            '\u{202f}' | '\u{a0}' => ' ',
+            c if c.is_control() => '?',
+            c => c,
+        })
+        .collect();
+    let mut encoder = encoding_rs::WINDOWS_1252.new_encoder();
+    let mut out = Vec::with_capacity(s.len());
+    let mut rest = s.as_str();
+    loop {
+        // one byte per character at most
+        out.reserve(rest.len() + 1);
+        let (result, read) =
+            encoder.encode_from_utf8_to_vec_without_replacement(rest, &mut out, true);
+        rest = &rest[read..];
+        match result {
+            EncoderResult::InputEmpty => return out,
+            EncoderResult::OutputFull => {}
+            EncoderResult::Unmappable(_) => out.push(b'?'),
         }
-        out.push(b);
     }
-    out.push(b')');
-    out
 }
 
 /// Splits `text` into lines of at most `max` characters, at spaces when possible.
@@ -93,119 +90,93 @@ impl Doc {
     pub fn new() -> Doc {
         Doc {
             pages: Vec::new(),
-            current: String::new(),
+            current: Content::new(),
+            started: false,
             y: PAGE_H - MARGIN,
             title: String::new(),
         }
     }
 
-    fn line(&mut self, text: &str, font: &str, size: f32) {
+    fn line(&mut self, text: &str, font: Name<'static>, size: f32) {
         // Helvetica averages about half an em per character: a safe estimate for wrapping.
         let max = ((PAGE_W - 2.0 * MARGIN) / (size * 0.52)) as usize;
         for l in wrap(text, max.max(10)) {
             let lead = size * 1.35;
             if self.y - lead < MARGIN {
-                self.pages.push(std::mem::take(&mut self.current));
+                let full = std::mem::replace(&mut self.current, Content::new());
+                self.pages.push(full);
                 self.y = PAGE_H - MARGIN;
             }
             self.y -= lead;
-            // Text is kept as bytes-in-a-String only through `literal`; the stream is assembled
-            // as bytes in `finish`, so here it is stored hex-encoded to stay valid UTF-8.
-            let lit = literal(&l);
-            self.current.push_str(&format!(
-                "BT /{font} {size} Tf {MARGIN} {:.1} Td <{}> Tj ET\n",
-                self.y,
-                hex(&lit[1..lit.len() - 1])
-            ));
+            self.current
+                .begin_text()
+                .set_font(font, size)
+                .next_line(MARGIN, self.y)
+                .show(Str(&win_ansi(&l)))
+                .end_text();
+            self.started = true;
         }
     }
 
     pub fn title(&mut self, t: &str) {
         self.title = t.to_string();
-        self.line(t, "F2", 16.0);
+        self.line(t, BOLD, 16.0);
         self.y -= 6.0;
     }
     pub fn heading(&mut self, t: &str) {
         self.y -= 10.0;
-        self.line(t, "F2", 13.0);
+        self.line(t, BOLD, 13.0);
     }
     pub fn subheading(&mut self, t: &str) {
         self.y -= 4.0;
-        self.line(t, "F2", 11.0);
+        self.line(t, BOLD, 11.0);
     }
     pub fn bold(&mut self, t: &str) {
         self.y -= 2.0;
-        self.line(t, "F2", 10.0);
+        self.line(t, BOLD, 10.0);
     }
     pub fn text(&mut self, t: &str) {
-        self.line(t, "F1", 10.0);
+        self.line(t, REGULAR, 10.0);
     }
 
     /// The finished file.
     pub fn finish(mut self) -> Vec<u8> {
-        if !self.current.is_empty() || self.pages.is_empty() {
-            self.pages.push(std::mem::take(&mut self.current));
+        if self.started || self.pages.is_empty() {
+            self.pages.push(self.current);
         }
+        // Objects: 1 catalog, 2 page tree, 3 Helvetica, 4 Helvetica-Bold, 5 document
+        // information, then per page: the page and its content stream.
+        let catalog = Ref::new(1);
+        let tree = Ref::new(2);
+        let (regular, bold, info) = (Ref::new(3), Ref::new(4), Ref::new(5));
+        let page_ref = |i: usize| Ref::new(6 + 2 * i as i32);
+        let mut pdf = Pdf::new();
+        pdf.catalog(catalog).pages(tree);
         let n = self.pages.len();
-        // Objects: 1 catalog, 2 pages, 3 Helvetica, 4 Helvetica-Bold, 5 info, then per page:
-        // the page and its content stream.
-        let mut objs: Vec<Vec<u8>> = Vec::new();
-        objs.push(b"<< /Type /Catalog /Pages 2 0 R >>".to_vec());
-        let kids: Vec<String> = (0..n).map(|i| format!("{} 0 R", 6 + 2 * i)).collect();
-        objs.push(format!("<< /Type /Pages /Kids [{}] /Count {n} >>", kids.join(" ")).into_bytes());
-        objs.push(
-            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>"
-                .to_vec(),
-        );
-        objs.push(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold /Encoding /WinAnsiEncoding >>".to_vec());
-        let mut info = b"<< /Producer (Vigie) /Title ".to_vec();
-        info.extend(literal(&self.title));
-        info.extend(b" >>");
-        objs.push(info);
-        for (i, content) in self.pages.iter().enumerate() {
-            objs.push(
-                format!(
-                    "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {PAGE_W} {PAGE_H}] \
-                     /Resources << /Font << /F1 3 0 R /F2 4 0 R >> >> /Contents {} 0 R >>",
-                    7 + 2 * i
-                )
-                .into_bytes(),
-            );
-            let mut stream = format!("<< /Length {} >>\nstream\n", content.len()).into_bytes();
-            stream.extend(content.as_bytes());
-            stream.extend(b"\nendstream");
-            objs.push(stream);
+        pdf.pages(tree).kids((0..n).map(page_ref)).count(n as i32);
+        for (font, base) in [(regular, "Helvetica"), (bold, "Helvetica-Bold")] {
+            pdf.type1_font(font)
+                .base_font(Name(base.as_bytes()))
+                .encoding_predefined(Name(b"WinAnsiEncoding"));
         }
-        let mut out = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n".to_vec();
-        let mut offsets = Vec::new();
-        for (i, o) in objs.iter().enumerate() {
-            offsets.push(out.len());
-            out.extend(format!("{} 0 obj\n", i + 1).as_bytes());
-            out.extend(o);
-            out.extend(b"\nendobj\n");
+        pdf.document_info(info)
+            .title(TextStr(&self.title))
+            .producer(TextStr("Vigie"));
+        for (i, content) in self.pages.into_iter().enumerate() {
+            let contents = Ref::new(page_ref(i).get() + 1);
+            let mut page = pdf.page(page_ref(i));
+            page.parent(tree)
+                .media_box(Rect::new(0.0, 0.0, PAGE_W, PAGE_H))
+                .contents(contents);
+            page.resources()
+                .fonts()
+                .pair(REGULAR, regular)
+                .pair(BOLD, bold);
+            page.finish();
+            pdf.stream(contents, &content.finish());
         }
-        let xref = out.len();
-        out.extend(format!("xref\n0 {}\n0000000000 65535 f \n", objs.len() + 1).as_bytes());
-        for off in offsets {
-            out.extend(format!("{off:010} 00000 n \n").as_bytes());
-        }
-        out.extend(
-            format!(
-                "trailer\n<< /Size {} /Root 1 0 R /Info 5 0 R >>\nstartxref\n{xref}\n%%EOF\n",
-                objs.len() + 1
-            )
-            .as_bytes(),
-        );
-        out
+        pdf.finish()
     }
-}
-
-fn hex(b: &[u8]) -> String {
-    let mut s = String::with_capacity(b.len() * 2);
-    for x in b {
-        s.push_str(&format!("{x:02X}"));
-    }
-    s
 }
 
 #[cfg(test)]
@@ -213,13 +184,22 @@ mod tests {
     use super::*;
 
     #[test]
-    fn french_text_is_win_ansi_and_the_file_is_well_formed() {
+    fn french_text_is_win_ansi() {
         assert_eq!(
-            literal("Été (à) \\ œ"),
-            b"(\xc9t\xe9 \\(\xe0\\) \\\\ \x9c)".to_vec()
+            win_ansi("Été (à) \\ œ"),
+            b"\xc9t\xe9 (\xe0) \\ \x9c".to_vec()
         );
+        assert_eq!(win_ansi("a\u{202f}→\tb 中"), b"a ->?b ?".to_vec());
+        assert_eq!(wrap("un deux trois", 7), vec!["un deux", "trois"]);
+    }
+
+    /// The file reads back, page by page, in a real PDF reader (poppler's `pdftotext`, installed
+    /// by `scripts/install-test-deps.sh`).
+    #[test]
+    fn a_pdf_reader_reads_the_french_text_back_on_each_page() {
         let mut d = Doc::new();
-        d.title("Rapport d'exposition");
+        d.title("Rapport d'exposition — Hôpital Sainte-Œuvre");
+        d.heading("Synthèse (à traiter en priorité) \\ « urgent »");
         for i in 0..120 {
             d.text(&format!(
                 "Ligne {i} : élément observé très long {}",
@@ -227,31 +207,57 @@ mod tests {
             ));
         }
         let pdf = d.finish();
-        assert!(pdf.starts_with(b"%PDF-1.4"));
-        assert!(pdf.ends_with(b"%%EOF\n"));
-        let text = String::from_utf8_lossy(&pdf);
+        assert!(pdf.starts_with(b"%PDF-"));
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("rapport.pdf");
+        std::fs::write(&path, &pdf).expect("write");
+        let out = std::process::Command::new("pdftotext")
+            .args(["-enc", "UTF-8", "-layout"])
+            .arg(&path)
+            .arg("-")
+            .output()
+            .expect("pdftotext (Debian's poppler-utils; scripts/install-test-deps.sh installs it)");
         assert!(
-            text.contains("/Count 3") || text.contains("/Count 4"),
-            "several pages"
+            out.status.success(),
+            "pdftotext: {}",
+            String::from_utf8_lossy(&out.stderr)
         );
-        // Every xref offset points at its object.
-        let xref_at: usize = text
-            .rsplit("startxref\n")
-            .next()
-            .and_then(|t| t.lines().next())
-            .and_then(|t| t.parse().ok())
-            .unwrap();
-        let table = &pdf[xref_at..];
-        let table = String::from_utf8_lossy(table);
-        for (i, line) in table
-            .lines()
-            .skip(3)
-            .take_while(|l| l.ends_with(" n "))
-            .enumerate()
-        {
-            let off: usize = line[..10].parse().unwrap();
-            assert!(pdf[off..].starts_with(format!("{} 0 obj", i + 1).as_bytes()));
+        let text = String::from_utf8(out.stdout).expect("UTF-8");
+        // pages are separated by form feeds
+        let pages: Vec<&str> = text
+            .split('\u{c}')
+            .filter(|p| !p.trim().is_empty())
+            .collect();
+        assert!(pages.len() >= 3, "{} pages", pages.len());
+        assert!(pages[0].contains("Rapport d'exposition — Hôpital Sainte-Œuvre"));
+        assert!(pages[0].contains("Synthèse (à traiter en priorité) \\ « urgent »"));
+        assert!(pages[0].contains("Ligne 0 : élément observé très long"));
+        // every line is there once, in order, across the pages
+        let mut at = 0;
+        for i in 0..120 {
+            let needle = format!("Ligne {i} : ");
+            let found = text[at..]
+                .find(&needle)
+                .unwrap_or_else(|| panic!("line {i} missing after byte {at}"));
+            at += found + needle.len();
         }
-        assert_eq!(wrap("un deux trois", 7), vec!["un deux", "trois"]);
+        let info = std::process::Command::new("pdfinfo")
+            .arg(&path)
+            .output()
+            .expect("pdfinfo");
+        let info = String::from_utf8_lossy(&info.stdout);
+        let field = |name: &str| {
+            info.lines()
+                .find_map(|l| l.strip_prefix(name)?.strip_prefix(':'))
+                .map(str::trim)
+                .unwrap_or_else(|| panic!("no {name} in {info}"))
+                .to_string()
+        };
+        assert_eq!(
+            field("Title"),
+            "Rapport d'exposition — Hôpital Sainte-Œuvre"
+        );
+        assert_eq!(field("Page size"), "595 x 842 pts (A4)");
+        assert_eq!(field("Pages"), pages.len().to_string());
     }
 }
