@@ -115,16 +115,16 @@ impl Actor {
             Scope::Region(r) => {
                 q.push("(")
                     .push(alias)
-                    .push(".region_code = ")
-                    .bind(r.as_str())
+                    .push(".region_code")
+                    .push_region_eq(r)
                     .push(" OR ")
                     .push(alias)
-                    .push(".ght_id IN (SELECT id FROM ghts WHERE region_code = ")
-                    .bind(r.as_str())
+                    .push(".ght_id IN (SELECT id FROM ghts WHERE region_code")
+                    .push_region_eq(r)
                     .push(") OR ")
                     .push(alias)
-                    .push(".id IN (SELECT us.user_id FROM user_structures us JOIN structures s ON s.id = us.structure_id WHERE s.region_code = ")
-                    .bind(r.as_str())
+                    .push(".id IN (SELECT us.user_id FROM user_structures us JOIN structures s ON s.id = us.structure_id WHERE s.region_code")
+                    .push_region_eq(r)
                     .push("))");
             }
             Scope::Ght(g) => {

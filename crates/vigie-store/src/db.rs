@@ -330,8 +330,11 @@ impl Sql {
 
     /// Appends ` = <code>` comparing with a region's INSEE code.
     ///
-    /// A code of one of the 18 regions is written as a literal, taken from the domain's table
-    /// (never from the caller's text); anything else is bound, and matches nothing. A region has
+    /// A code of one of the 18 regions (as `vigie_domain::geo::region` finds it: surrounding
+    /// spaces ignored) is written as a literal, the table's own form of it, never the caller's
+    /// text; anything else is bound as it is (stored codes are the table's, so it matches
+    /// nothing). Each code is its own statement text (18 at most per query, within sqlx's
+    /// per-connection cache of prepared statements). A region has
     /// thousands of structures where another has hundreds: with the code in the text,
     /// PostgreSQL plans each region's statement for that region once per connection and keeps
     /// the plan, where a bound code makes it either plan each execution anew or keep one plan for

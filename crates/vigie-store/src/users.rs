@@ -336,10 +336,11 @@ impl Store {
                 let r = nu.region_code.clone().ok_or_else(|| {
                     StoreError::Invalid(format!("role {}: a region is required", nu.role))
                 })?;
-                if vigie_domain::geo::region(&r).is_none() {
+                // stored as the table writes it: every scope check compares with that form
+                let Some(region) = vigie_domain::geo::region(&r) else {
                     return Err(StoreError::Invalid(format!("unknown region code {r:?}")));
-                }
-                (Some(r), None)
+                };
+                (Some(region.code.to_string()), None)
             }
             ScopeKind::Ght => {
                 let g = nu.ght_id.ok_or_else(|| {

@@ -513,6 +513,25 @@ async fn accounts_passwords_lockout_sessions_and_tokens() {
             .await
             .unwrap_err();
         assert!(err.to_string().contains("region"), "{err}");
+        // A region is stored in the table's form, the one the scope checks compare with.
+        let regional = s
+            .create_user(
+                &system(),
+                &NewUser {
+                    region_code: Some(" 84 ".into()),
+                    ..nu("r@x.example", Role::RegionalAnalyst)
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            s.get_user(&system(), regional)
+                .await
+                .unwrap()
+                .region_code
+                .as_deref(),
+            Some("84")
+        );
         // Only administrators manage users.
         let cert = actor(Role::CertAnalyst, Scope::National, Some(id));
         assert!(matches!(

@@ -322,10 +322,11 @@ pub fn map_role(rules: &[RoleRule], claims: &Map<String, Value>) -> Result<Mappe
     let (mut region_code, mut ght_code) = (None, None);
     match role.scope_kind() {
         ScopeKind::Region => {
+            // stored as the table writes it (" 84" from a claim is region "84")
             let code = from(&rule.region, &rule.region_claim)
-                .filter(|c| vigie_domain::geo::region(c).is_some())
+                .and_then(|c| vigie_domain::geo::region(&c))
                 .ok_or(MapError::Region { rule: i })?;
-            region_code = Some(code);
+            region_code = Some(code.code.to_string());
         }
         ScopeKind::Ght => {
             ght_code = Some(from(&rule.ght, &rule.ght_claim).ok_or(MapError::Ght { rule: i })?);
@@ -1035,6 +1036,13 @@ mod tests {
             (m.role, m.region_code.as_deref()),
             (Role::RegionalAnalyst, Some("84"))
         );
+        // a claim's code is kept in the table's form, the one every scope check compares with
+        let m = map_role(
+            &rules(),
+            &claims(json!({"groups": ["vigie-crrs"], "region": " 84 "})),
+        )
+        .unwrap();
+        assert_eq!(m.region_code.as_deref(), Some("84"));
         let m = map_role(
             &rules(),
             &claims(json!({"groups": ["ars-bretagne"], "region": "11"})),
