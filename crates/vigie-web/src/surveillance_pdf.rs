@@ -15,7 +15,7 @@ const BOLD: Name<'static> = Name(b"F2");
 pub struct Doc {
     pages: Vec<Content>,
     current: Content,
-    /// Whether `current` holds any text.
+    /// Whether any text was written (a document without any still gets one empty page).
     started: bool,
     y: f32,
     title: String,
