@@ -15,8 +15,6 @@ const BOLD: Name<'static> = Name(b"F2");
 pub struct Doc {
     pages: Vec<Content>,
     current: Content,
-    /// Whether any text was written (a document without any still gets one empty page).
-    started: bool,
     y: f32,
     title: String,
 }
@@ -91,7 +89,6 @@ impl Doc {
         Doc {
             pages: Vec::new(),
             current: Content::new(),
-            started: false,
             y: PAGE_H - MARGIN,
             title: String::new(),
         }
@@ -114,7 +111,6 @@ impl Doc {
                 .next_line(MARGIN, self.y)
                 .show(Str(&win_ansi(&l)))
                 .end_text();
-            self.started = true;
         }
     }
 
@@ -141,9 +137,9 @@ impl Doc {
 
     /// The finished file.
     pub fn finish(mut self) -> Vec<u8> {
-        if self.started || self.pages.is_empty() {
-            self.pages.push(self.current);
-        }
+        // The page being written: never empty once text was written (a new page starts only
+        // to take a line), and the one empty page of a document without text.
+        self.pages.push(self.current);
         // Objects: 1 catalog, 2 page tree, 3 Helvetica, 4 Helvetica-Bold, 5 document
         // information, then per page: the page and its content stream.
         let catalog = Ref::new(1);
