@@ -1,8 +1,10 @@
 #![doc = include_str!("../README.md")]
 
+pub mod events;
 pub mod extract;
 pub mod finess;
 pub mod geo;
+pub mod problem;
 pub mod ght;
 pub mod role;
 pub mod structure;
