@@ -461,6 +461,32 @@ impl Tr {
         }
     }
 
+    /// A day without its year, for a chart's axis: `4 déc.` / `4 Dec`.
+    pub fn day_month(&self, unix_seconds: i64) -> String {
+        paris(unix_seconds)
+            .map(|d| {
+                let m = d.month0() as usize % 12;
+                match self.lang {
+                    Lang::Fr => format!("{} {}", d.day(), MONTHS_FR_SHORT[m]),
+                    Lang::En => format!("{} {}", d.day(), MONTHS_EN_SHORT[m]),
+                }
+            })
+            .unwrap_or_default()
+    }
+
+    /// A month, for a chart's axis: `déc. 2026` / `Dec 2026`.
+    pub fn month_year(&self, unix_seconds: i64) -> String {
+        paris(unix_seconds)
+            .map(|d| {
+                let m = d.month0() as usize % 12;
+                match self.lang {
+                    Lang::Fr => format!("{} {}", MONTHS_FR_SHORT[m], d.year()),
+                    Lang::En => format!("{} {}", MONTHS_EN_SHORT[m], d.year()),
+                }
+            })
+            .unwrap_or_default()
+    }
+
     fn day(&self, year: i32, month: u32, day: u32, short: bool) -> String {
         let m = usize::try_from(month.saturating_sub(1))
             .unwrap_or(0)
@@ -493,7 +519,7 @@ impl Tr {
 
 use chrono::Datelike;
 
-fn paris(unix_seconds: i64) -> Option<chrono::DateTime<chrono_tz::Tz>> {
+pub(crate) fn paris(unix_seconds: i64) -> Option<chrono::DateTime<chrono_tz::Tz>> {
     chrono::DateTime::from_timestamp(unix_seconds, 0)
         .map(|d| d.with_timezone(&chrono_tz::Europe::Paris))
 }
