@@ -113,6 +113,23 @@ pub fn wrap(text: &str, width: f32, size: f32, bold: bool) -> Vec<String> {
     lines
 }
 
+/// `s`, cut with an ellipsis when `measure` finds it wider than `width`.
+pub fn fit(s: &str, width: f32, measure: impl Fn(&str) -> f32) -> String {
+    if measure(s) <= width {
+        return s.to_string();
+    }
+    let ellipsis = measure("…");
+    let mut out = String::new();
+    for c in s.chars() {
+        out.push(c);
+        if measure(&out) + ellipsis > width {
+            out.pop();
+            break;
+        }
+    }
+    format!("{}…", out.trim_end())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

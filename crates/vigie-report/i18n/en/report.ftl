@@ -41,3 +41,7 @@ chart-describe-map-departments = { $with ->
         [one] { $with } department of { $all } has a value.
        *[other] { $with } departments of { $all } have a value.
     }
+
+## PDF documents (vigie_report::pdf)
+pdf-page = page { $page } / { $pages }
+pdf-contents = Contents

@@ -41,3 +41,7 @@ chart-describe-map-departments = { $with ->
         [one] { $with } département sur { $all } a une valeur.
        *[other] { $with } départements sur { $all } ont une valeur.
     }
+
+## Documents PDF (vigie_report::pdf)
+pdf-page = page { $page } / { $pages }
+pdf-contents = Sommaire

@@ -80,20 +80,9 @@ fn line(x1: f32, y1: f32, x2: f32, y2: f32, color: Rgb, width: f32) -> Item {
     }
 }
 
-/// `s` cut with an ellipsis to fit `width`.
+/// `s` cut with an ellipsis to fit `width` (with the room [`text_width`] leaves).
 pub(crate) fn fit(s: &str, width: f32, size: f32) -> String {
-    if text_width(s, size, false) <= width {
-        return s.to_string();
-    }
-    let mut out = String::new();
-    for c in s.chars() {
-        out.push(c);
-        if text_width(&out, size, false) + text_width("…", size, false) > width {
-            out.pop();
-            break;
-        }
-    }
-    format!("{}…", out.trim_end())
+    metrics::fit(s, width, |t| text_width(t, size, false))
 }
 
 fn clean(v: f64) -> f64 {
@@ -584,8 +573,15 @@ impl Rgb {
 }
 
 fn extremes(tr: Tr, d: usize, items: &[(String, f64)]) -> String {
-    let max = items.iter().max_by(|a, b| a.1.total_cmp(&b.1));
-    let min = items.iter().min_by(|a, b| a.1.total_cmp(&b.1));
+    // the first of equal values is named
+    let max = items.iter().fold(None::<&(String, f64)>, |m, x| match m {
+        Some(m) if m.1 >= x.1 => Some(m),
+        _ => Some(x),
+    });
+    let min = items.iter().fold(None::<&(String, f64)>, |m, x| match m {
+        Some(m) if m.1 <= x.1 => Some(m),
+        _ => Some(x),
+    });
     match (max, min) {
         (Some(max), Some(min)) => tr.t_args(
             "chart-describe-extremes",
