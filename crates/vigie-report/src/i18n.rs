@@ -15,7 +15,7 @@
 //! Fluent identifiers cannot contain dots: the web's former `key = text` catalogues used dotted
 //! keys (`nav.dashboard`), which [`legacy_key`] converts (`nav-dashboard`).
 
-use std::borrow::Cow;
+use std::borrow::{Borrow, Cow};
 use std::collections::HashSet;
 use std::fmt;
 use std::str::FromStr;
@@ -371,6 +371,30 @@ impl Tr {
         self.t(&format!("{prefix}-{value}"))
     }
 
+    /// Of a French and an English text made by the program (a finding's title, an import's
+    /// reasons), the one in this language.
+    pub fn pick<'a>(&self, fr: &'a str, en: &'a str) -> &'a str {
+        match self.lang {
+            Lang::Fr => fr,
+            Lang::En => en,
+        }
+    }
+
+    /// A role's name (`cert_national`…) for people; `?` for an unknown role.
+    pub fn role(&self, role: &str) -> &'static str {
+        match role.parse::<vigie_domain::role::Role>() {
+            Ok(r) if self.lang == Lang::Fr => r.label_fr(),
+            Ok(r) => r.label_en(),
+            Err(_) => "?",
+        }
+    }
+
+    /// A region's name from its INSEE code (the domain's names, which are French proper nouns
+    /// in both languages); `?` for an unknown code.
+    pub fn region_name(&self, code: &str) -> &'static str {
+        vigie_domain::geo::region(code).map_or("?", |r| r.name)
+    }
+
     /// A mistake told by the domain or the store, in this language.
     pub fn problem(&self, p: &Problem) -> String {
         let args: Vec<(&str, Value<'_>)> =
@@ -395,18 +419,18 @@ impl Tr {
     }
 
     /// A whole number with the language's grouping: `1 234` (narrow no-break space) / `1,234`.
-    pub fn int(&self, n: i64) -> String {
-        format_number(self.lang, n as f64, None)
+    pub fn int(&self, n: impl Borrow<i64>) -> String {
+        format_number(self.lang, *n.borrow() as f64, None)
     }
 
     /// A number with exactly `digits` decimals: `12,5` / `12.5`.
-    pub fn decimal(&self, x: f64, digits: usize) -> String {
-        format_number(self.lang, x, Some(digits))
+    pub fn decimal(&self, x: impl Borrow<f64>, digits: usize) -> String {
+        format_number(self.lang, *x.borrow(), Some(digits))
     }
 
     /// A percentage (given in percent, 12.5 for 12.5 %) with `digits` decimals: `12,5 %` (narrow
     /// no-break space before the sign) / `12.5%`.
-    pub fn percent(&self, x: f64, digits: usize) -> String {
+    pub fn percent(&self, x: impl Borrow<f64>, digits: usize) -> String {
         let n = self.decimal(x, digits);
         match self.lang {
             Lang::Fr => format!("{n}\u{202f}%"),
@@ -416,7 +440,8 @@ impl Tr {
 
     /// A number as charts and tables show it: whole numbers grouped, others with up to `digits`
     /// decimals (trailing zeros dropped).
-    pub fn number(&self, x: f64, digits: usize) -> String {
+    pub fn number(&self, x: impl Borrow<f64>, digits: usize) -> String {
+        let x = *x.borrow();
         if x.fract() == 0.0 {
             return format_number(self.lang, x, None);
         }
@@ -431,16 +456,16 @@ impl Tr {
 
     /// A day, in Europe/Paris time: `4 décembre 2026` / `4 December 2026` (`1er` for the first
     /// day in French). Empty for a time out of range.
-    pub fn date(&self, unix_seconds: i64) -> String {
-        paris(unix_seconds)
+    pub fn date(&self, unix_seconds: impl Borrow<i64>) -> String {
+        paris(*unix_seconds.borrow())
             .map(|d| self.day(d.year(), d.month(), d.day(), false))
             .unwrap_or_default()
     }
 
     /// A day and time, in Europe/Paris time: `4 déc. 2026 à 14:08` / `4 Dec 2026, 14:08`.
-    pub fn datetime(&self, unix_seconds: i64) -> String {
+    pub fn datetime(&self, unix_seconds: impl Borrow<i64>) -> String {
         use chrono::Timelike;
-        paris(unix_seconds)
+        paris(*unix_seconds.borrow())
             .map(|d| {
                 let day = self.day(d.year(), d.month(), d.day(), true);
                 match self.lang {
@@ -462,8 +487,8 @@ impl Tr {
     }
 
     /// A day without its year, for a chart's axis: `4 déc.` / `4 Dec`.
-    pub fn day_month(&self, unix_seconds: i64) -> String {
-        paris(unix_seconds)
+    pub fn day_month(&self, unix_seconds: impl Borrow<i64>) -> String {
+        paris(*unix_seconds.borrow())
             .map(|d| {
                 let m = d.month0() as usize % 12;
                 match self.lang {
@@ -475,8 +500,8 @@ impl Tr {
     }
 
     /// A month, for a chart's axis: `déc. 2026` / `Dec 2026`.
-    pub fn month_year(&self, unix_seconds: i64) -> String {
-        paris(unix_seconds)
+    pub fn month_year(&self, unix_seconds: impl Borrow<i64>) -> String {
+        paris(*unix_seconds.borrow())
             .map(|d| {
                 let m = d.month0() as usize % 12;
                 match self.lang {
@@ -645,6 +670,15 @@ mod tests {
         );
         assert_eq!(FR.t(&legacy_key("nav.dashboard")), "Tableau de bord");
         assert_eq!(EN.t(&legacy_key("nav.dashboard")), "Dashboard");
+    }
+
+    #[test]
+    fn program_texts_roles_and_regions() {
+        assert_eq!(FR.pick("oui", "yes"), "oui");
+        assert_eq!(EN.pick("oui", "yes"), "yes");
+        assert_eq!(FR.region_name("53"), "Bretagne");
+        assert_eq!(EN.region_name("99"), "?");
+        assert_eq!(FR.role("nobody"), "?");
     }
 
     #[test]
