@@ -16,7 +16,7 @@
 use pdf_writer::types::{ActionType, AnnotationType};
 use pdf_writer::{Content, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
 
-use crate::chart::scene::{Anchor, Fill, Hatch, Item, MarkerShape, Rgb, Scene, Seg};
+use crate::chart::scene::{Anchor, Fill, Hatch, Item, Rgb, Scene, Seg};
 use crate::chart::{Chart, Table};
 use crate::i18n::Tr;
 use crate::metrics::{text_width, wrap};
@@ -875,7 +875,6 @@ fn draw_scene(c: &mut Content, scene: &Scene, x: f32, top: f32, scale: f32) {
                 c.set_fill_rgb(r, g, b);
                 path(c, &segs);
                 c.fill_nonzero();
-                let _ = MarkerShape::Circle;
             }
             Item::Text {
                 x: tx,

@@ -3,15 +3,9 @@
 use chrono::{Datelike, NaiveDate, TimeZone};
 
 use super::scene::{Anchor, Fill, Hatch, Item, MarkerShape, Rgb, Scene, Stroke};
+use super::text::{fit, text_width};
 use super::{map, Chart, Kind, Orientation, Series, Table};
 use crate::i18n::{Tr, Value};
-use crate::metrics;
-
-/// Text width for laying out SVG: Helvetica's metrics and some room, since a screen without
-/// Helvetica or Arial draws a wider sans-serif (DejaVu Sans is about 10 % wider).
-pub(crate) fn text_width(s: &str, size: f32, bold: bool) -> f32 {
-    metrics::text_width(s, size, bold) * 1.12
-}
 
 /// Width of bar and line charts, in scene units (CSS pixels at their natural size).
 pub(crate) const WIDTH: f32 = 640.0;
@@ -78,11 +72,6 @@ fn line(x1: f32, y1: f32, x2: f32, y2: f32, color: Rgb, width: f32) -> Item {
         points: vec![(x1, y1), (x2, y2)],
         stroke: Stroke::solid(color, width),
     }
-}
-
-/// `s` cut with an ellipsis to fit `width` (with the room [`text_width`] leaves).
-pub(crate) fn fit(s: &str, width: f32, size: f32) -> String {
-    metrics::fit(s, width, |t| text_width(t, size, false))
 }
 
 fn clean(v: f64) -> f64 {
@@ -250,24 +239,15 @@ fn horizontal(chart: &Chart, tr: Tr, cats: &[(String, Vec<f64>)], stacked: bool)
                 0.0
             };
             if w > 0.0 {
-                let title = if stacked {
-                    series_title(chart, j, tr, label, tr.number(*v, d))
-                } else {
-                    bar_title(tr, label, tr.number(*v, d))
-                };
-                items.push(Item::Rect {
-                    x,
-                    y: 1.0 + y,
-                    w,
-                    h: 18.0,
-                    fill: Some(if stacked {
-                        series_fill(j)
-                    } else {
-                        Fill::solid(BAR)
-                    }),
-                    stroke: stacked.then(|| Stroke::solid(Rgb::WHITE, 0.75)),
-                    title,
-                });
+                items.push(bar_rect(
+                    chart,
+                    tr,
+                    stacked,
+                    j,
+                    label,
+                    *v,
+                    [x, 1.0 + y, w, 18.0],
+                ));
             }
             x += w;
         }
@@ -288,6 +268,36 @@ fn horizontal(chart: &Chart, tr: Tr, cats: &[(String, Vec<f64>)], stacked: bool)
         width: WIDTH,
         height,
         items,
+    }
+}
+
+/// A bar, or segment `j` of a stacked bar, at `[x, y, w, h]`, saying what it is.
+fn bar_rect(
+    chart: &Chart,
+    tr: Tr,
+    stacked: bool,
+    j: usize,
+    label: &str,
+    v: f64,
+    [x, y, w, h]: [f32; 4],
+) -> Item {
+    let value = tr.number(v, chart.decimals);
+    Item::Rect {
+        x,
+        y,
+        w,
+        h,
+        fill: Some(if stacked {
+            series_fill(j)
+        } else {
+            Fill::solid(BAR)
+        }),
+        stroke: stacked.then(|| Stroke::solid(Rgb::WHITE, 0.75)),
+        title: if stacked {
+            series_title(chart, j, tr, label, value)
+        } else {
+            bar_title(tr, label, value)
+        },
     }
 }
 
@@ -336,24 +346,15 @@ fn vertical(chart: &Chart, tr: Tr, cats: &[(String, Vec<f64>)], stacked: bool) -
             let v = v.max(0.0);
             if v > 0.0 {
                 let (ya, yb) = (sy(acc), sy(acc + v));
-                let title = if stacked {
-                    series_title(chart, j, tr, label, tr.number(v, d))
-                } else {
-                    bar_title(tr, label, tr.number(v, d))
-                };
-                items.push(Item::Rect {
-                    x: cx - bw / 2.0,
-                    y: yb,
-                    w: bw,
-                    h: ya - yb,
-                    fill: Some(if stacked {
-                        series_fill(j)
-                    } else {
-                        Fill::solid(BAR)
-                    }),
-                    stroke: stacked.then(|| Stroke::solid(Rgb::WHITE, 0.75)),
-                    title,
-                });
+                items.push(bar_rect(
+                    chart,
+                    tr,
+                    stacked,
+                    j,
+                    label,
+                    v,
+                    [cx - bw / 2.0, yb, bw, ya - yb],
+                ));
             }
             acc += v;
         }

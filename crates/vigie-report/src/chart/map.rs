@@ -10,8 +10,8 @@ use std::sync::LazyLock;
 use vigie_domain::geo;
 use vigie_domain::problem::Problem;
 
-use super::layout::{fit, text_width};
 use super::scene::{Anchor, Fill, Hatch, Item, Rgb, Scene, Seg, Stroke};
+use super::text::{fit, text_width};
 use super::{Chart, Table};
 use crate::i18n::Tr;
 

@@ -17,6 +17,7 @@
 mod layout;
 pub mod map;
 pub mod scene;
+mod text;
 
 use crate::i18n::Tr;
 pub use map::{Classes, MapLevel};

@@ -198,20 +198,15 @@ pub(crate) fn num(x: f32) -> String {
     }
 }
 
-/// XML text and attribute escaping.
+/// XML text and attribute escaping (askama's HTML escaper, which is valid XML), with control
+/// characters, which XML cannot hold, made spaces.
 pub(crate) fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c if c.is_control() && c != '\n' && c != '\t' => out.push(' '),
-            c => out.push(c),
-        }
-    }
+    use askama::filters::Escaper;
+    let bad = |c: char| c.is_control() && c != '\n' && c != '\t';
+    let clean: String = s.chars().map(|c| if bad(c) { ' ' } else { c }).collect();
+    let mut out = String::with_capacity(clean.len() + 8);
+    // writing into a String cannot fail
+    let _ = askama::filters::Html.write_escaped_str(&mut out, &clean);
     out
 }
 
