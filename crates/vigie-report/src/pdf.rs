@@ -788,18 +788,18 @@ fn draw_scene(c: &mut Content, scene: &Scene, x: f32, top: f32, scale: f32) {
         if let Some(h) = f.hatch {
             let (x0, y0, x1, y1) = bbox(segs);
             let (lines, dots) = hatch_marks(h, f.spacing, x0, y0, x1, y1);
-            let ink = rgb(f.color.ink_on());
+            let ink = rgb(f.color.hatch_ink());
             c.save_state();
             path(c, segs);
             c.clip_nonzero().end_path();
             c.set_stroke_rgb(ink.0, ink.1, ink.2)
                 .set_fill_rgb(ink.0, ink.1, ink.2)
-                .set_line_width((f.spacing / 5.0).max(0.5) * scale);
+                .set_line_width(crate::chart::scene::hatch_width(f.spacing) * scale);
             for [a, b, cc, d] in lines {
                 c.move_to(px(a), py(b)).line_to(px(cc), py(d));
             }
             c.stroke();
-            let r = (f.spacing / 6.0).max(0.6) * scale;
+            let r = crate::chart::scene::dot_radius(f.spacing) * scale;
             for (a, b) in dots {
                 c.rect(px(a) - r, py(b) - r, 2.0 * r, 2.0 * r);
             }

@@ -410,7 +410,32 @@ fn preview() {
             Classes::Auto,
         ),
     ];
-    for c in charts {
+    let mut doc = vigie_report::pdf::Document::new(FR, "Graphiques");
+    for c in &charts {
         let _ = std::fs::write(dir.join(format!("{}.svg", c.title)), c.svg(FR));
+        doc.chart(c);
     }
+    let _ = std::fs::write(dir.join("charts.pdf"), doc.finish());
+}
+
+#[test]
+fn descriptions_of_equal_and_single_values() {
+    let same = Chart::bars(
+        "t",
+        "",
+        "",
+        Orientation::Vertical,
+        [("a".to_string(), 6.0), ("b".to_string(), 6.0)],
+    );
+    assert_eq!(
+        same.description(FR),
+        "2 valeurs. Toutes les valeurs valent 6."
+    );
+    let one = Chart::bars("t", "", "", Orientation::Vertical, [("a".to_string(), 1.5)]);
+    assert_eq!(one.description(EN), "1 value. a: 1.5.");
+    let none = Chart::lines("t", "", "", vec![]);
+    assert_eq!(none.description(FR), "Aucune donnée.");
+    // an empty chart still draws and parses
+    parse(&none.svg(FR));
+    parse(&Chart::map("m", MapLevel::Departments, "", [], Classes::Auto).svg(EN));
 }

@@ -21,6 +21,8 @@ chart-describe-count = { $count ->
        *[other] { $count } values.
     }
 chart-describe-extremes = Highest: { $max_label } ({ $max }); lowest: { $min_label } ({ $min }).
+chart-describe-one = { $label }: { $value }.
+chart-describe-same = All values are { $value }.
 chart-describe-stacked = { $count ->
         [one] { $count } category
        *[other] { $count } categories

@@ -21,6 +21,8 @@ chart-describe-count = { $count ->
        *[other] { $count } valeurs.
     }
 chart-describe-extremes = La plus élevée : { $max_label } ({ $max }) ; la plus basse : { $min_label } ({ $min }).
+chart-describe-one = { $label } : { $value }.
+chart-describe-same = Toutes les valeurs valent { $value }.
 chart-describe-stacked = { $count ->
         [one] { $count } catégorie
        *[other] { $count } catégories

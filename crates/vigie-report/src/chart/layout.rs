@@ -584,6 +584,16 @@ fn extremes(tr: Tr, d: usize, items: &[(String, f64)]) -> String {
         _ => Some(x),
     });
     match (max, min) {
+        (Some(max), _) if items.len() == 1 => tr.t_args(
+            "chart-describe-one",
+            &[
+                ("label", Value::from(max.0.as_str())),
+                ("value", tr.number(max.1, d).into()),
+            ],
+        ),
+        (Some(max), Some(min)) if max.1 == min.1 => {
+            tr.t_arg("chart-describe-same", "value", tr.number(max.1, d))
+        }
         (Some(max), Some(min)) => tr.t_args(
             "chart-describe-extremes",
             &[

@@ -32,6 +32,25 @@ impl Rgb {
         0.2126 * c(self.0) + 0.7152 * c(self.1) + 0.0722 * c(self.2)
     }
 
+    /// The colour of a hatch over this fill: a darker shade on a light fill, a lighter one on a
+    /// dark fill, so that the hatch shows without changing which fill looks darker.
+    pub fn hatch_ink(self) -> Rgb {
+        let mix = |c: u8, to: f32, t: f32| (f32::from(c) + (to - f32::from(c)) * t).round() as u8;
+        if self.luminance() > 0.22 {
+            Rgb(
+                mix(self.0, 0.0, 0.65),
+                mix(self.1, 0.0, 0.65),
+                mix(self.2, 0.0, 0.65),
+            )
+        } else {
+            Rgb(
+                mix(self.0, 255.0, 0.45),
+                mix(self.1, 255.0, 0.45),
+                mix(self.2, 255.0, 0.45),
+            )
+        }
+    }
+
     /// Black or white, whichever reads better on this colour.
     pub fn ink_on(self) -> Rgb {
         if self.luminance() > 0.22 {
@@ -210,6 +229,16 @@ pub(crate) fn esc(s: &str) -> String {
     out
 }
 
+/// Width of a hatch's lines for a spacing (thin: the fill's shade must still show).
+pub(crate) fn hatch_width(spacing: f32) -> f32 {
+    (spacing / 7.0).max(0.5)
+}
+
+/// Radius of a dotted hatch's dots for a spacing.
+pub(crate) fn dot_radius(spacing: f32) -> f32 {
+    (spacing / 7.0).max(0.6)
+}
+
 fn hatch_id(id: &str, f: &Fill) -> Option<String> {
     f.hatch.map(|h| {
         format!(
@@ -224,8 +253,8 @@ fn hatch_id(id: &str, f: &Fill) -> Option<String> {
 /// The `<pattern>` of a hatched fill (colour underneath, ink lines or dots on top).
 fn pattern_def(pid: &str, f: &Fill, h: Hatch) -> String {
     let s = f.spacing.max(1.0);
-    let ink = f.color.ink_on().hex();
-    let w = num((s / 5.0).max(0.5));
+    let ink = f.color.hatch_ink().hex();
+    let w = num(hatch_width(s));
     let bg = format!(
         "<rect width=\"{0}\" height=\"{0}\" fill=\"{1}\"/>",
         num(s),
@@ -261,7 +290,7 @@ fn pattern_def(pid: &str, f: &Fill, h: Hatch) -> String {
         Hatch::Dots => format!(
             "<circle cx=\"{0}\" cy=\"{0}\" r=\"{1}\" fill=\"{ink}\"/>",
             num(s / 2.0),
-            num((s / 6.0).max(0.6))
+            num(dot_radius(s))
         ),
     };
     format!(
