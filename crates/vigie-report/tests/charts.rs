@@ -290,6 +290,19 @@ fn map_of_regions_and_departments() {
         .collect();
     assert_eq!(codes.len(), 101);
     assert!(codes.contains("2A") && codes.contains("2B") && codes.contains("976"));
+    // Paris and its inner suburbs again, magnified, hidden from screen readers (they read the map)
+    let zoom: Vec<_> = doc
+        .descendants()
+        .filter(|n| n.attribute("class") == Some("zoom"))
+        .collect();
+    assert_eq!(zoom.len(), 4);
+    assert!(zoom
+        .iter()
+        .all(|n| n.attribute("aria-hidden") == Some("true")));
+    assert!(
+        legend.iter().any(|x| x == "Paris and inner suburbs")
+            || texts(&doc).iter().any(|x| x == "Paris and inner suburbs")
+    );
     // five classes, quintiles, named in the legend
     let legend = texts(&doc);
     assert!(legend.iter().any(|x| x == "0 to 19"), "{legend:?}");

@@ -33,6 +33,9 @@ OVERSEAS = {
     "974": "+proj=utm +zone=40 +south +ellps=GRS80 +units=m +no_defs",
     "976": "+proj=utm +zone=38 +south +ellps=GRS80 +units=m +no_defs",
 }
+# Paris and its inner suburbs, drawn again magnified in a box of their own (top right).
+ZOOM = ["75", "92", "93", "94"]
+ZOOM_BOX = (2230, 10, 370, 300)
 # Metropolitan France: metres of Lambert-93 per map unit.
 METRO_SCALE = 500.0
 # Inset boxes (map units), left of the metropolitan map, top to bottom.
@@ -149,6 +152,25 @@ def main():
                    "precision=1"])
         layers[name] = (json.load(open(dep_path))["features"], json.load(open(reg_path))["features"])
 
+    # the zoom: the inner departments, simplified for their own, larger scale
+    zoom_src = os.path.join(tmp, "zoom.json")
+    zoom_path = os.path.join(tmp, "zoom-dep.json")
+    metro_proj = json.load(open(os.path.join(tmp, "metro-proj.json")))
+    json.dump({"type": "FeatureCollection",
+               "features": [f for f in metro_proj["features"] if f["properties"]["code"] in ZOOM]},
+              open(zoom_src, "w"))
+    zx0, zy0, zx1, zy1 = bbox(json.load(open(zoom_src))["features"])
+    zx, zy, zw, zh = ZOOM_BOX
+    zs = max((zx1 - zx0) / (zw - 2 * INSET_PAD), (zy1 - zy0) / (zh - 2 * INSET_PAD))
+    mapshaper(["-i", zoom_src, "-simplify", "interval=%d" % round(SIMPLIFY * zs), "keep-shapes",
+               "-o", zoom_path, "format=geojson", "precision=1"])
+    zoom_feats = json.load(open(zoom_path))["features"]
+    zox = zx + INSET_PAD + ((zw - 2 * INSET_PAD) - (zx1 - zx0) / zs) / 2
+    zoy = zy + INSET_PAD + ((zh - 2 * INSET_PAD) - (zy1 - zy0) / zs) / 2
+
+    def zoom_tr(x, y):
+        return (round(zox + (x - zx0) / zs), round(zoy + (zy1 - y) / zs))
+
     lines = []
     # Metropolitan frame.
     x0, y0, x1, y1 = bbox(layers["metro"][0])
@@ -178,6 +200,7 @@ def main():
     lines.append("viewbox %d %d" % (width, height))
     for code, x, y, w, h, km in insets:
         lines.append("inset %s %d %d %d %d" % (code, x, y, w, h))
+    lines.append("zoom %d %d %d %d" % ZOOM_BOX)
     deps, regs = [], []
     for name, (dep_feats, reg_feats) in layers.items():
         for f in dep_feats:
@@ -192,7 +215,10 @@ def main():
         lines.append("D %s %s %s" % (code, region, d))
     for region, d in regs:
         lines.append("R %s %s" % (region, d))
-    header = ("# Departments (D code region path) and regions (R code path) of France, in SVG path data\n"
+    for f in sorted(zoom_feats, key=lambda f: f["properties"]["code"]):
+        lines.append("Z %s %s" % (f["properties"]["code"], path_data(rings_of(f["geometry"]), zoom_tr)))
+    header = ("# Departments (D code region path), regions (R code path) and the magnified inner\n"
+              "# departments (Z code path) of France, in SVG path data\n"
               "# (map units, y down). Made by build-map.py from Natural Earth admin-1 (public domain):\n"
               "# see SOURCE.md. Do not edit by hand.\n")
     with open(OUT, "w", encoding="utf-8") as out:

@@ -11,6 +11,7 @@ chart-code = Code
 chart-region = Region
 chart-department = Department
 chart-class = Class
+chart-map-zoom = Paris and inner suburbs
 chart-no-data = no data
 chart-class-under = under { $value }
 chart-class-range = { $from } to { $to }

@@ -11,6 +11,7 @@ chart-code = Code
 chart-region = Région
 chart-department = Département
 chart-class = Classe
+chart-map-zoom = Paris et petite couronne
 chart-no-data = sans donnée
 chart-class-under = moins de { $value }
 chart-class-range = { $from } à { $to }

@@ -61,8 +61,12 @@ struct MapData {
     width: f32,
     height: f32,
     insets: Vec<Inset>,
+    /// The box where Paris and its inner suburbs are drawn again, magnified.
+    zoom: Option<Inset>,
     departments: Vec<Shape>,
     regions: Vec<Shape>,
+    /// The magnified departments.
+    zoomed: Vec<Shape>,
 }
 
 const SOURCE: &str = include_str!("../../data/map/france.txt");
@@ -125,8 +129,10 @@ static MAP: LazyLock<MapData> = LazyLock::new(|| {
         width: 0.0,
         height: 0.0,
         insets: Vec::new(),
+        zoom: None,
         departments: Vec::new(),
         regions: Vec::new(),
+        zoomed: Vec::new(),
     };
     for line in SOURCE.lines() {
         let Some((tag, rest)) = line.split_once(' ') else {
@@ -149,6 +155,34 @@ static MAP: LazyLock<MapData> = LazyLock::new(|| {
                         y: *y,
                         w: *w,
                         h: *h,
+                    });
+                }
+            }
+            "zoom" => {
+                let n: Vec<f32> = rest.split(' ').filter_map(|x| x.parse().ok()).collect();
+                if let [x, y, w, h] = n.as_slice() {
+                    m.zoom = Some(Inset {
+                        code: "",
+                        x: *x,
+                        y: *y,
+                        w: *w,
+                        h: *h,
+                    });
+                }
+            }
+            "Z" => {
+                let mut f = rest.splitn(2, ' ');
+                let (dep, d) = (
+                    f.next().and_then(geo::department),
+                    f.next().unwrap_or_default(),
+                );
+                if let Some(dep) = dep {
+                    m.zoomed.push(Shape {
+                        code: dep.code,
+                        region: dep.region_code,
+                        name: dep.name,
+                        d,
+                        segs: parse_path(d),
                     });
                 }
             }
@@ -438,6 +472,45 @@ pub(crate) fn scene(
             });
         }
     }
+    if let (MapLevel::Departments, Some(z)) = (level, &map.zoom) {
+        items.push(Item::Rect {
+            x: z.x + 1.0,
+            y: z.y + 1.0,
+            w: z.w - 2.0,
+            h: z.h - 2.0,
+            fill: None,
+            stroke: Some(Stroke::solid(Rgb::RULE, 2.0)),
+            title: None,
+        });
+        items.push(Item::Text {
+            x: z.x + 4.0,
+            y: z.y + z.h + 30.0,
+            text: tr.t("chart-map-zoom"),
+            size: 30.0,
+            anchor: Anchor::Start,
+            bold: false,
+            color: Rgb(0x44, 0x44, 0x44),
+        });
+        for s in &map.zoomed {
+            let value = valued.iter().find(|v| v.0.code == s.code).map(|v| v.1);
+            let (fill, what) = match value {
+                Some(v) => (
+                    class_fill(scale.class_of(v), scale.count()),
+                    tr.number(v, d),
+                ),
+                None => (Fill::solid(NO_DATA), tr.t("chart-no-data")),
+            };
+            items.push(Item::Path {
+                segs: s.segs.clone(),
+                svg: Some(s.d),
+                fill: Some(fill),
+                stroke: Some(Stroke::solid(Rgb(0x55, 0x55, 0x55), border)),
+                class: "zoom".to_string(),
+                code: None,
+                title: Some(format!("{} ({}){} {what}", s.name, s.code, tr.colon())),
+            });
+        }
+    }
     // legend, lower left (below the insets)
     let (lx, mut ly) = (
         10.0f32,
@@ -566,6 +639,9 @@ mod tests {
             }
         }
         assert_eq!(MAP.insets.len(), 5);
+        let zoomed: Vec<&str> = MAP.zoomed.iter().map(|s| s.code).collect();
+        assert_eq!(zoomed, vec!["75", "92", "93", "94"]);
+        assert!(MAP.zoom.is_some());
     }
 
     #[test]

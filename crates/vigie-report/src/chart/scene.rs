@@ -164,7 +164,8 @@ pub enum Item {
         /// What the shape is, for a tooltip and for screen readers that walk the drawing.
         title: Option<String>,
     },
-    /// A polygon outline of the map, or any path; `code` tags a map shape (`data-code`).
+    /// A polygon outline of the map, or any path; `code` tags a map shape (`data-code`). A path
+    /// without a code is hidden from assistive technologies (its title stays a tooltip).
     Path {
         segs: Vec<Seg>,
         /// The same path as SVG path data, when the scene has it already (the map's outlines).
@@ -490,7 +491,9 @@ impl Scene {
                         fill_attr(id, fill),
                         stroke_attr(stroke)
                     );
-                    if code.is_none() && title.is_none() {
+                    // a path without a code is decoration (a border, a magnified copy): the coded
+                    // shapes are what assistive technologies read
+                    if code.is_none() {
                         out.push_str(" aria-hidden=\"true\"");
                     }
                     let t = title_el(title);
