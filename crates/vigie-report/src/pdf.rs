@@ -577,12 +577,32 @@ impl Layout {
         draw_row(self, &header, true, header_h);
         for row in &t.rows {
             let cells = wrap_row(row, false);
-            let h = row_h(&cells);
-            if self.y - h < BODY_BOTTOM {
-                self.new_page();
-                draw_row(self, &header, true, header_h);
+            let total = cells.iter().map(Vec::len).max().unwrap_or(1).max(1);
+            // a row taller than what is left of the page goes on over the next pages, under
+            // the header row again (at least two lines of it on a page)
+            let mut from = 0;
+            while from < total {
+                let room = ((self.y - BODY_BOTTOM - 2.0 * pad + 2.0) / lead)
+                    .floor()
+                    .max(0.0) as usize;
+                let left = total - from;
+                if room < left.min(2) {
+                    self.new_page();
+                    draw_row(self, &header, true, header_h);
+                    let fresh = ((self.y - BODY_BOTTOM - 2.0 * pad + 2.0) / lead).floor();
+                    if fresh < 1.0 {
+                        return;
+                    }
+                    continue;
+                }
+                let take = left.min(room);
+                let part: Vec<Vec<String>> = cells
+                    .iter()
+                    .map(|c| c.iter().skip(from).take(take).cloned().collect())
+                    .collect();
+                draw_row(self, &part, false, take as f32 * lead + 2.0 * pad - 2.0);
+                from += take;
             }
-            draw_row(self, &cells, false, h);
         }
         self.y -= 10.0;
     }
@@ -709,7 +729,7 @@ fn hatch_marks(
     let mut lines = Vec::new();
     let mut dots = Vec::new();
     let (w, ht) = (x1 - x0, y1 - y0);
-    let steps = |len: f32| ((len / s).ceil() as i32).clamp(0, 4000);
+    let steps = |len: f32| ((len / s).ceil() as i32).clamp(0, 1000);
     let diag = |lines: &mut Vec<[f32; 4]>, rising: bool| {
         for k in 0..=steps(w + ht) {
             let c = k as f32 * s;

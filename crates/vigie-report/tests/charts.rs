@@ -452,3 +452,49 @@ fn descriptions_of_equal_and_single_values() {
     parse(&none.svg(FR));
     parse(&Chart::map("m", MapLevel::Departments, "", [], Classes::Auto).svg(EN));
 }
+
+/// Nothing a caller can pass makes a chart panic: extreme times and values, empty series.
+#[test]
+fn extreme_inputs_draw() {
+    let extreme = Chart::lines(
+        "x",
+        "",
+        "",
+        vec![
+            Series {
+                name: "a".into(),
+                points: vec![(i64::MIN, f64::NAN), (i64::MAX, f64::INFINITY)],
+            },
+            Series {
+                name: "b".into(),
+                points: vec![(0, -1e308), (1, 1e308)],
+            },
+            Series {
+                name: String::new(),
+                points: vec![],
+            },
+        ],
+    );
+    parse(&extreme.svg(FR));
+    let _ = extreme.table(EN);
+    let mut doc = vigie_report::pdf::Document::new(EN, "x");
+    doc.chart(&extreme);
+    assert!(doc.finish().starts_with(b"%PDF"));
+    let bars = Chart::stacked(
+        "s",
+        "",
+        "",
+        Orientation::Vertical,
+        vec![],
+        [("a".to_string(), vec![f64::NAN, 3.0])],
+    );
+    parse(&bars.svg(FR));
+    let map = Chart::map(
+        "m",
+        MapLevel::Regions,
+        "",
+        [("53".to_string(), f64::NAN), ("zz".to_string(), 1.0)],
+        Classes::Thresholds(vec![f64::NAN, 5.0, 1.0, 1.0, 2.0, 3.0, 4.0]),
+    );
+    parse(&map.svg(EN));
+}

@@ -226,3 +226,41 @@ fn english_report_and_an_empty_document() {
     let text = run("pdftotext", &["-enc", "UTF-8"], &path);
     assert!(text.contains("Vide") && text.contains("page 1 / 1") && !text.contains("TLP"));
 }
+
+/// A cell longer than a page (a long banner as evidence) runs over the next pages.
+#[test]
+fn a_row_taller_than_a_page_goes_on_over_the_next() {
+    let long: String = (0..1500).map(|i| format!("ligne{i} ")).collect();
+    let mut d = Document::new(Tr::new(Lang::Fr), "Preuves");
+    d.table(&Table {
+        caption: "Éléments observés".into(),
+        header: vec!["Système".into(), "Élément observé".into()],
+        rows: vec![
+            vec!["192.0.2.1:23".into(), long],
+            vec!["192.0.2.2:21".into(), "fin".into()],
+        ],
+        numeric: vec![false, false],
+    });
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("preuves.pdf");
+    std::fs::write(&path, d.finish()).expect("write");
+    let text = run("pdftotext", &["-enc", "UTF-8"], &path);
+    let pages: Vec<&str> = text
+        .split('\u{c}')
+        .filter(|p| !p.trim().is_empty())
+        .collect();
+    assert!(pages.len() >= 2, "{} pages", pages.len());
+    for p in &pages {
+        assert!(p.contains("Élément observé"), "header on every page: {p}");
+    }
+    let mut at = 0;
+    for i in 0..1500 {
+        let needle = format!("ligne{i} ");
+        let found = text[at..]
+            .find(&needle)
+            .or_else(|| text[at..].find(&format!("ligne{i}\n")))
+            .unwrap_or_else(|| panic!("ligne{i} missing"));
+        at += found;
+    }
+    assert!(text[at..].contains("fin"));
+}

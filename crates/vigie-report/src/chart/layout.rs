@@ -388,7 +388,7 @@ fn vertical(chart: &Chart, tr: Tr, cats: &[(String, Vec<f64>)], stacked: bool) -
 pub(crate) fn time_ticks(t0: i64, t1: i64, tr: Tr) -> Vec<(i64, String)> {
     let tz = chrono_tz::Europe::Paris;
     let day = 86_400;
-    let span_days = ((t1 - t0) / day).max(1);
+    let span_days = (t1.saturating_sub(t0) / day).max(1);
     let at = |d: NaiveDate| {
         d.and_hms_opt(0, 0, 0)
             .and_then(|n| tz.from_local_datetime(&n).earliest())
@@ -439,7 +439,10 @@ pub(crate) fn time_ticks(t0: i64, t1: i64, tr: Tr) -> Vec<(i64, String)> {
         if step == 7 || step == 14 || step == 28 {
             // weeks start on Monday
             while d.weekday() != chrono::Weekday::Mon {
-                d = d.succ_opt().unwrap_or(d);
+                match d.succ_opt() {
+                    Some(next) => d = next,
+                    None => return out,
+                }
             }
         }
         while let Some(t) = at(d) {
@@ -449,7 +452,10 @@ pub(crate) fn time_ticks(t0: i64, t1: i64, tr: Tr) -> Vec<(i64, String)> {
             if t >= t0 {
                 out.push((t, tr.day_month(t)));
             }
-            d = d + chrono::Days::new(step as u64);
+            match d.checked_add_days(chrono::Days::new(step as u64)) {
+                Some(next) => d = next,
+                None => break,
+            }
         }
     }
     out
@@ -470,8 +476,8 @@ fn lines(chart: &Chart, tr: Tr, series: &[Series]) -> Scene {
         (t0, t1, hi) = (0, 86_400, 1.0);
     }
     if t1 == t0 {
-        t0 -= 86_400;
-        t1 += 86_400;
+        t0 = t0.saturating_sub(86_400);
+        t1 = t1.saturating_add(86_400);
     }
     let (ticks, labels, lw) = value_axis(tr, lo, hi.max(lo), d);
     let (vmin, vmax) = (
@@ -484,7 +490,8 @@ fn lines(chart: &Chart, tr: Tr, series: &[Series]) -> Scene {
         .fold(0.0f32, f32::max)
         .min(150.0);
     let (x0, x1, y0, y1) = (lw + 8.0, WIDTH - name_w - 14.0, 10.0f32, 280.0f32);
-    let sx = |t: i64| x0 + ((t - t0) as f64 / (t1 - t0) as f64) as f32 * (x1 - x0);
+    // in floating point: the difference of two far-apart times overflows an i64
+    let sx = |t: i64| x0 + ((t as f64 - t0 as f64) / (t1 as f64 - t0 as f64)) as f32 * (x1 - x0);
     let sy = |v: f64| {
         let span = (vmax - vmin).max(f64::MIN_POSITIVE);
         y1 - (((v - vmin) / span) as f32).clamp(0.0, 1.0) * (y1 - y0)
