@@ -308,6 +308,19 @@ pub struct Tr {
     pub lang: Lang,
 }
 
+/// Templates pass fields by reference: `chart.svg(ctx.tr)` hands a `&Tr`.
+impl From<&Tr> for Tr {
+    fn from(tr: &Tr) -> Tr {
+        *tr
+    }
+}
+
+impl From<Lang> for Tr {
+    fn from(lang: Lang) -> Tr {
+        Tr { lang }
+    }
+}
+
 impl Tr {
     pub fn new(lang: Lang) -> Tr {
         Tr { lang }

@@ -131,9 +131,9 @@ pub struct Document {
 impl Document {
     /// A document in the translator's language (its words: page numbers, contents), whose title
     /// opens the first page and heads every page.
-    pub fn new(tr: Tr, title: &str) -> Document {
+    pub fn new(tr: impl Into<Tr>, title: &str) -> Document {
         Document {
-            tr,
+            tr: tr.into(),
             title: title.to_string(),
             author: String::new(),
             subject: String::new(),

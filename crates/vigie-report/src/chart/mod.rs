@@ -239,7 +239,8 @@ impl Chart {
 
     /// The text alternative: the summary given, then what the data says (highest and lowest
     /// values, period covered…), in the reader's language.
-    pub fn description(&self, tr: Tr) -> String {
+    pub fn description(&self, tr: impl Into<Tr>) -> String {
+        let tr = tr.into();
         let auto = layout::describe(self, tr);
         match (self.summary.trim(), auto.is_empty()) {
             ("", _) => auto,
@@ -249,12 +250,15 @@ impl Chart {
     }
 
     /// The chart laid out (for the PDF writer, or to inspect).
-    pub fn scene(&self, tr: Tr) -> Scene {
+    pub fn scene(&self, tr: impl Into<Tr>) -> Scene {
+        let tr = tr.into();
         layout::scene(self, tr)
     }
 
-    /// The chart as an SVG document.
-    pub fn svg(&self, tr: Tr) -> String {
+    /// The chart as an SVG document (in a template: `{{ chart.svg(ctx.tr)|safe }}`; every text
+    /// in it is escaped).
+    pub fn svg(&self, tr: impl Into<Tr>) -> String {
+        let tr = tr.into();
         let class = match &self.kind {
             Kind::Bars { .. } => "vigie-chart vigie-chart-bars",
             Kind::Stacked { .. } => "vigie-chart vigie-chart-stacked",
@@ -266,7 +270,8 @@ impl Chart {
     }
 
     /// The chart's data as a table, in the reader's language.
-    pub fn table(&self, tr: Tr) -> Table {
+    pub fn table(&self, tr: impl Into<Tr>) -> Table {
+        let tr = tr.into();
         layout::table(self, tr)
     }
 }
