@@ -146,3 +146,46 @@ async fn concurrent_workers_never_take_the_same_job() {
         db.cleanup().await;
     }
 }
+
+/// Typed jobs keep today's kinds and payloads; a dedup key keeps one copy queued; a claimed job
+/// reads back as its type, and as no other.
+#[tokio::test]
+async fn typed_jobs_queue_and_read_back_as_their_type() {
+    use vigie_store::accounts::jobs::PurgeSessions;
+    use vigie_store::jobs::JobSpec;
+    use vigie_store::notify::Deliver;
+    use vigie_store::watch::jobs::{Bulletin, Ingest};
+    use vigie_store::StoreError;
+    for db in testing::all().await {
+        let s = &db.store;
+        let a = s.enqueue_job(&PurgeSessions {}, None).await.unwrap();
+        assert_eq!(s.enqueue_job(&PurgeSessions {}, None).await.unwrap(), a);
+        let j = s.get_job(a).await.unwrap();
+        assert_eq!(
+            (j.kind.as_str(), j.payload.as_str(), j.max_attempts),
+            ("maintenance.purge_sessions", "{}", 3)
+        );
+        let b = s
+            .enqueue_job(&Bulletin::default(), Some(1_000))
+            .await
+            .unwrap();
+        let j = s.get_job(b).await.unwrap();
+        assert_eq!((j.kind.as_str(), j.run_at), ("watch.bulletin", 1_000));
+        let i = s
+            .enqueue_job(&Ingest::Path("/data/kev.json".into()), None)
+            .await
+            .unwrap();
+        let j = s.get_job(i).await.unwrap();
+        assert_eq!(j.payload, r#"{"path":"/data/kev.json"}"#, "{}", db.name);
+        assert_eq!(
+            j.decode::<Ingest>().unwrap(),
+            Ingest::Path("/data/kev.json".into())
+        );
+        assert!(matches!(
+            j.decode::<Deliver>(),
+            Err(StoreError::Internal(_))
+        ));
+        assert_eq!(Deliver::max_attempts(), 8);
+        db.cleanup().await;
+    }
+}
