@@ -49,12 +49,6 @@ impl StoreError {
     }
 }
 
-impl From<Problem> for StoreError {
-    fn from(p: Problem) -> StoreError {
-        StoreError::Invalid(p)
-    }
-}
-
 impl From<sqlx::Error> for StoreError {
     fn from(e: sqlx::Error) -> StoreError {
         if let sqlx::Error::Database(d) = &e {

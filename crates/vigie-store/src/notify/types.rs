@@ -52,23 +52,7 @@ impl NewNotification {
         })
     }
 
-    pub fn audience(&self) -> &Audience {
-        &self.audience
-    }
-
-    pub fn event(&self) -> &'static str {
-        self.event
-    }
-
-    /// The event's document, as the rows keep it.
-    pub fn payload(&self) -> &str {
-        &self.payload
-    }
-
-    pub fn link(&self) -> Option<&str> {
-        self.link.as_deref()
-    }
-
+    /// The key that names the event.
     pub fn dedup_key(&self) -> &str {
         &self.dedup_key
     }
