@@ -98,6 +98,9 @@ pub struct AlertEvent {
     /// End of support date of an `eol` alert (`2024-10-31`).
     #[serde(default)]
     pub eol_date: Option<String>,
+    /// The release cycle past its end of support, of an `eol` alert (`7.0`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub eol_cycle: Option<String>,
     /// Reasons written as French sentences by versions before the payload was structured; shown
     /// as they are when present.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

@@ -121,15 +121,58 @@ pub enum Record {
 /// Why a line could not be parsed. The caller adds the line number.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LineError {
+    /// What is wrong, as data: what a caller that speaks the reader's language words.
+    pub fault: LineFault,
     /// What is wrong, naming the field (1-based, as in the module table) when there is one.
     pub reason: String,
     /// The same, in French (the interface's first language).
     pub reason_fr: String,
 }
 
+/// What is wrong with a line of an extract or of a GHT composition, without words. Fields are
+/// numbered from 1, as in the format tables; texts quoted from the line are cut to 40 characters.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LineFault {
+    /// The extract's first line does not start with `finess`.
+    NotFinessMetadata { found: String },
+    /// The metadata line names no source.
+    MetadataWithoutSource,
+    /// The metadata line's date is not `YYYY-MM-DD`.
+    MetadataDate { value: String },
+    /// An empty line.
+    Empty,
+    /// A record with the wrong number of fields.
+    FieldCount { found: usize, expected: usize },
+    /// A field that should hold a FINESS number does not.
+    Finess {
+        field: usize,
+        name: &'static str,
+        error: FinessError,
+    },
+    /// A GHT composition's header has neither `;` nor `,`.
+    NoSeparator,
+    /// A GHT composition's header lacks one of its columns.
+    MissingColumn { column: &'static str },
+    /// A required field is empty.
+    Required { field: usize, name: &'static str },
+    /// A field that should hold a region code holds something else.
+    UnknownRegion {
+        field: usize,
+        name: &'static str,
+        value: String,
+    },
+    /// A field that should hold 1 or 0 holds something else.
+    Flag {
+        field: usize,
+        name: &'static str,
+        value: String,
+    },
+}
+
 impl LineError {
-    fn new(reason: impl Into<String>, reason_fr: impl Into<String>) -> Self {
+    fn new(fault: LineFault, reason: impl Into<String>, reason_fr: impl Into<String>) -> Self {
         LineError {
+            fault,
             reason: reason.into(),
             reason_fr: reason_fr.into(),
         }
@@ -138,6 +181,11 @@ impl LineError {
     fn field(index: usize, why: &FinessError) -> Self {
         let name = FIELD_NAMES.get(index).copied().unwrap_or("?");
         LineError::new(
+            LineFault::Finess {
+                field: index + 1,
+                name,
+                error: why.clone(),
+            },
             format!("field {} ({}): {}", index + 1, name, why),
             format!("champ {} ({}) : {}", index + 1, name, why.fr()),
         )
@@ -216,6 +264,9 @@ pub fn parse_metadata(line: &str) -> Result<Metadata, LineError> {
     let family = fields.next().unwrap_or("");
     if !family.eq_ignore_ascii_case("finess") {
         return Err(LineError::new(
+            LineFault::NotFinessMetadata {
+                found: truncate(family).to_string(),
+            },
             format!(
                 "metadata line must start with \"finess\", found {:?}",
                 truncate(family)
@@ -229,6 +280,7 @@ pub fn parse_metadata(line: &str) -> Result<Metadata, LineError> {
     let source = fields.next().unwrap_or("").to_string();
     if source.is_empty() {
         return Err(LineError::new(
+            LineFault::MetadataWithoutSource,
             "metadata line has no source",
             "la ligne de métadonnées n'indique pas sa source",
         ));
@@ -238,6 +290,9 @@ pub fn parse_metadata(line: &str) -> Result<Metadata, LineError> {
         "" => None,
         d => Some(parse_date(d).ok_or_else(|| {
             LineError::new(
+                LineFault::MetadataDate {
+                    value: truncate(d).to_string(),
+                },
                 format!("metadata date {:?} is not YYYY-MM-DD", truncate(d)),
                 format!(
                     "la date de la ligne de métadonnées {:?} n'est pas au format AAAA-MM-JJ",
@@ -379,7 +434,7 @@ pub(crate) fn split_fields(line: &str, sep: char) -> Vec<Cow<'_, str>> {
 pub fn parse_line(line: &str) -> Result<Record, LineError> {
     let line = clean(line);
     if line.trim().is_empty() {
-        return Err(LineError::new("empty line", "ligne vide"));
+        return Err(LineError::new(LineFault::Empty, "empty line", "ligne vide"));
     }
     let kind_end = line.find(';').unwrap_or(line.len());
     let kind = line[..kind_end].trim();
@@ -403,6 +458,10 @@ pub fn parse_line(line: &str) -> Result<Record, LineError> {
 
 fn count_error(n: usize) -> LineError {
     LineError::new(
+        LineFault::FieldCount {
+            found: n,
+            expected: SITE_FIELDS,
+        },
         format!("structureet record has {n} fields, expected {SITE_FIELDS}"),
         format!("l'enregistrement structureet a {n} champ(s), {SITE_FIELDS} attendus"),
     )

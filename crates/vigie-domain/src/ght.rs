@@ -25,7 +25,7 @@
 
 use std::borrow::Cow;
 
-use crate::extract::{split_fields, LineError};
+use crate::extract::{split_fields, LineError, LineFault};
 use crate::finess::Finess;
 use crate::geo;
 
@@ -79,6 +79,7 @@ pub fn parse_ght_header(line: &str) -> Result<GhtFormat, LineError> {
         ','
     } else {
         return Err(LineError {
+            fault: LineFault::NoSeparator,
             reason: format!(
                 "header has no ';' or ',' separator; expected {}",
                 GHT_COLUMNS.join(";")
@@ -99,6 +100,7 @@ pub fn parse_ght_header(line: &str) -> Result<GhtFormat, LineError> {
             Some(p) => *slot = p,
             None => {
                 return Err(LineError {
+                    fault: LineFault::MissingColumn { column: wanted },
                     reason: format!(
                         "header lacks column {wanted:?}; expected {}",
                         GHT_COLUMNS.join(&separator.to_string())
@@ -118,8 +120,9 @@ pub fn parse_ght_header(line: &str) -> Result<GhtFormat, LineError> {
     })
 }
 
-fn column_error(index: usize, name: &str, why: &str, why_fr: &str) -> LineError {
+fn column_error(fault: LineFault, index: usize, name: &str, why: &str, why_fr: &str) -> LineError {
     LineError {
+        fault,
         reason: format!("field {} ({}): {}", index + 1, name, why),
         reason_fr: format!("champ {} ({}) : {}", index + 1, name, why_fr),
     }
@@ -130,6 +133,7 @@ pub fn parse_ght_row(fmt: &GhtFormat, line: &str) -> Result<GhtRow, LineError> {
     let line = clean(line);
     if line.trim().is_empty() {
         return Err(LineError {
+            fault: LineFault::Empty,
             reason: "empty line".into(),
             reason_fr: "ligne vide".into(),
         });
@@ -137,6 +141,10 @@ pub fn parse_ght_row(fmt: &GhtFormat, line: &str) -> Result<GhtRow, LineError> {
     let fields = split_fields(line, fmt.separator);
     if fields.len() != fmt.columns {
         return Err(LineError {
+            fault: LineFault::FieldCount {
+                found: fields.len(),
+                expected: fmt.columns,
+            },
             reason: format!("row has {} fields, expected {}", fields.len(), fmt.columns),
             reason_fr: format!(
                 "la ligne a {} champ(s), {} attendus",
@@ -153,6 +161,10 @@ pub fn parse_ght_row(fmt: &GhtFormat, line: &str) -> Result<GhtRow, LineError> {
         let (idx, v) = get(k);
         if v.is_empty() {
             Err(column_error(
+                LineFault::Required {
+                    field: idx + 1,
+                    name: GHT_COLUMNS[k],
+                },
                 idx,
                 GHT_COLUMNS[k],
                 "must not be empty",
@@ -169,6 +181,11 @@ pub fn parse_ght_row(fmt: &GhtFormat, line: &str) -> Result<GhtRow, LineError> {
         Some(r) => r.code.to_string(),
         None => {
             return Err(column_error(
+                LineFault::UnknownRegion {
+                    field: ridx + 1,
+                    name: GHT_COLUMNS[2],
+                    value: region.chars().take(40).collect(),
+                },
                 ridx,
                 GHT_COLUMNS[2],
                 &format!("unknown region code {region:?}"),
@@ -177,14 +194,30 @@ pub fn parse_ght_row(fmt: &GhtFormat, line: &str) -> Result<GhtRow, LineError> {
         }
     };
     let (fidx, finess) = get(3);
-    let finess_et = Finess::parse(finess)
-        .map_err(|e| column_error(fidx, GHT_COLUMNS[3], &e.to_string(), &e.fr()))?;
+    let finess_et = Finess::parse(finess).map_err(|e| {
+        column_error(
+            LineFault::Finess {
+                field: fidx + 1,
+                name: GHT_COLUMNS[3],
+                error: e.clone(),
+            },
+            fidx,
+            GHT_COLUMNS[3],
+            &e.to_string(),
+            &e.fr(),
+        )
+    })?;
     let (sidx, support) = get(4);
     let support = match support.to_ascii_lowercase().as_str() {
         "1" | "true" | "oui" | "yes" | "o" | "y" => true,
         "0" | "" | "false" | "non" | "no" | "n" => false,
         other => {
             return Err(column_error(
+                LineFault::Flag {
+                    field: sidx + 1,
+                    name: GHT_COLUMNS[4],
+                    value: other.chars().take(40).collect(),
+                },
                 sidx,
                 GHT_COLUMNS[4],
                 &format!("expected 1 or 0, found {other:?}"),

@@ -6,8 +6,27 @@ use sqlx::{Any, Executor};
 use vigie_domain::role::Permission;
 
 use crate::actor::Actor;
+use crate::archive::{Table, Ty::I, Ty::S};
 use crate::db::{like_escape, now, Sql, Store};
 use crate::error::StoreError;
+
+/// The log's table, for backups.
+pub(crate) const TABLES: &[Table] = &[Table {
+    name: "audit_log",
+    has_serial_id: true,
+    columns: &[
+        ("id", I),
+        ("at", I),
+        ("actor_user_id", I),
+        ("actor", S),
+        ("action", S),
+        ("target_kind", S),
+        ("target_id", S),
+        ("success", I),
+        ("ip", S),
+        ("detail", S),
+    ],
+}];
 
 /// One audit record to write.
 pub struct Event<'a> {

@@ -21,9 +21,10 @@
 //! that would have run, so two actors share an entry only when they would have run the very same
 //! query.
 
+use std::any::{Any, TypeId};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
 /// How long an entry may be served without being read again from the database: the bound on how
@@ -119,26 +120,38 @@ pub(crate) fn note_statement(text: &str) {
     }
 }
 
-/// The caches of one [`crate::Store`] (shared by its clones).
+/// The caches of one [`crate::Store`] (shared by its clones): one value per type, created on
+/// first use. Each slice keeps its caches in a type of its own (`registry`'s counts and options,
+/// `accounts`' sessions) and asks for it with [`Caches::get`]; this module knows none of them.
+#[derive(Default)]
 pub struct Caches {
-    /// Session cookie (its hash) → the session and its account.
-    pub(crate) sessions: Cache<crate::users::CachedSession>,
-    /// Scoped, filtered count query → number of structures.
-    pub(crate) structure_counts: Cache<i64>,
-    /// Scoped GHT options query → the options.
-    pub(crate) ght_options: Cache<std::sync::Arc<Vec<(i64, String)>>>,
-    /// Every GHT's name by id (one entry).
-    pub(crate) ght_names: Cache<std::sync::Arc<HashMap<i64, String>>>,
+    map: RwLock<HashMap<TypeId, Arc<dyn Any + Send + Sync>>>,
 }
 
-impl Default for Caches {
-    fn default() -> Caches {
-        Caches {
-            sessions: Cache::new(Domain::Auth),
-            structure_counts: Cache::new(Domain::Registry),
-            ght_options: Cache::new(Domain::Registry),
-            ght_names: Cache::new(Domain::Registry),
+impl Caches {
+    /// The value of type `T` of these caches, created (with `T::default()`) by the first caller.
+    pub fn get<T: Default + Send + Sync + 'static>(&self) -> Arc<T> {
+        let id = TypeId::of::<T>();
+        if let Some(v) = self
+            .map
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&id)
+        {
+            if let Ok(t) = v.clone().downcast::<T>() {
+                return t;
+            }
         }
+        let v = self
+            .map
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .entry(id)
+            .or_insert_with(|| Arc::new(T::default()))
+            .clone();
+        // The entry of `TypeId::of::<T>()` holds a `T`: the fallback (an uncached value, as
+        // without a cache) cannot be taken.
+        v.downcast::<T>().unwrap_or_else(|_| Arc::new(T::default()))
     }
 }
 
@@ -346,6 +359,35 @@ impl<V: Clone> Cache<V> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Each type gets one value, made on first use and the same for every later caller.
+    #[test]
+    fn the_typed_map_holds_one_value_per_type() {
+        struct Counts(Cache<i64>);
+        impl Default for Counts {
+            fn default() -> Counts {
+                Counts(Cache::new(Domain::Registry))
+            }
+        }
+        #[derive(Default)]
+        struct Names(Mutex<Vec<String>>);
+        let caches = Caches::default();
+        let a = caches.get::<Counts>();
+        let g = a.0.generation();
+        a.0.put("k".into(), g, 3);
+        assert!(
+            Arc::ptr_eq(&a, &caches.get::<Counts>()),
+            "one value per type"
+        );
+        if a.0.generation() == g {
+            assert_eq!(caches.get::<Counts>().0.get("k"), Some(3));
+        }
+        let n = caches.get::<Names>();
+        n.0.lock().expect("names").push("x".into());
+        assert_eq!(caches.get::<Names>().0.lock().expect("names").len(), 1);
+        // Another store's caches are its own.
+        assert!(!Arc::ptr_eq(&a, &Caches::default().get::<Counts>()));
+    }
 
     #[test]
     fn writes_to_cached_tables_bump_their_generation() {

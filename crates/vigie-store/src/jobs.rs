@@ -4,11 +4,55 @@
 //! a job whose worker died (killed, machine lost) is taken again once the lease runs out. A failed
 //! run is retried with exponential backoff until `max_attempts`, then left as `failed` with its
 //! last error.
+//!
+//! Each slice describes its jobs as types ([`JobSpec`]): the kind's name, the payload's JSON shape
+//! (the type's serde form), the dedup key and the number of attempts. The store queues them with
+//! [`Store::enqueue_job`] or, inside a transaction, [`enqueue_job_in`]; a worker reads a claimed
+//! job's payload back with [`Job::decode`].
 
+use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+use crate::archive::{Table, Ty::I, Ty::S};
 use crate::db::{now, Backend, Sql, Store};
 use crate::error::StoreError;
+
+/// What a kind of job is: its name in the queue and its payload (the type's JSON form).
+pub trait JobSpec: Serialize + DeserializeOwned + Send + Sync + 'static {
+    /// The job's kind (`scan.structure`): what workers claim and dispatch on.
+    const NAME: &'static str;
+
+    /// Names the job so that one copy of it at most is queued or running at a time.
+    fn dedup_key(&self) -> Option<String> {
+        None
+    }
+
+    /// Runs before the job is left `failed`.
+    fn max_attempts() -> i64 {
+        3
+    }
+}
+
+/// The queue's table, for backups.
+pub(crate) const TABLES: &[Table] = &[Table {
+    name: "jobs",
+    has_serial_id: true,
+    columns: &[
+        ("id", I),
+        ("kind", S),
+        ("payload", S),
+        ("dedup_key", S),
+        ("status", S),
+        ("attempts", I),
+        ("max_attempts", I),
+        ("run_at", I),
+        ("locked_by", S),
+        ("lease_until", I),
+        ("last_error", S),
+        ("created_at", I),
+        ("finished_at", I),
+    ],
+}];
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct Job {
@@ -26,6 +70,24 @@ pub struct Job {
     pub finished_at: Option<i64>,
 }
 
+impl Job {
+    /// The payload of a job of kind `J` (`Internal` when the job is of another kind or its
+    /// payload does not read as `J`: the queue wrote it from a `J`).
+    pub fn decode<J: JobSpec>(&self) -> Result<J, StoreError> {
+        if self.kind != J::NAME {
+            return Err(StoreError::Internal(format!(
+                "job {} is a {} job, not {}",
+                self.id,
+                self.kind,
+                J::NAME
+            )));
+        }
+        serde_json::from_str(&self.payload).map_err(|e| {
+            StoreError::Internal(format!("job {} ({}): payload: {e}", self.id, self.kind))
+        })
+    }
+}
+
 const JOB_COLUMNS: &str = "id, kind, payload, status, attempts, max_attempts, run_at, locked_by, lease_until, last_error, created_at, finished_at";
 
 /// Delay before retry number `attempt` (1-based): 10 s, 20 s, 40 s… capped at one hour.
@@ -35,7 +97,21 @@ pub fn backoff_secs(attempt: i64) -> i64 {
 }
 
 impl Store {
-    /// Queues a job. With a `dedup_key`, a job of the same key that is still queued or running is
+    /// Queues a job of a kind that a slice describes (see [`JobSpec`]); `run_at` defaults to now.
+    /// Returns the id of the job, or of the copy already queued under its dedup key.
+    pub async fn enqueue_job<J: JobSpec>(
+        &self,
+        job: &J,
+        run_at: Option<i64>,
+    ) -> Result<i64, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let id = enqueue_job_in(&mut tx, job, run_at).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Queues a job given by its kind and JSON payload (kinds without a [`JobSpec`]: tests,
+    /// maintenance the binary owns). With a `dedup_key`, a job of the same key that is still queued or running is
     /// kept instead (returns its id).
     pub async fn enqueue(
         &self,
@@ -160,6 +236,80 @@ impl Store {
             .fetch_all(&self.pool)
             .await
     }
+}
+
+/// [`Store::enqueue_job`] inside the caller's transaction: the job exists exactly when the write
+/// that calls for it commits.
+pub async fn enqueue_job_in<J: JobSpec>(
+    conn: &mut sqlx::AnyConnection,
+    job: &J,
+    run_at: Option<i64>,
+) -> Result<i64, StoreError> {
+    let payload = serde_json::to_value(job)
+        .map_err(|e| StoreError::Internal(format!("{} job payload: {e}", J::NAME)))?;
+    enqueue_in(
+        conn,
+        J::NAME,
+        &payload,
+        job.dedup_key().as_deref(),
+        run_at,
+        J::max_attempts(),
+    )
+    .await
+}
+
+/// Jobs per multi-row INSERT (5 values each).
+const JOB_CHUNK: usize = 500;
+
+/// Queues many jobs of one kind, to run now, in the caller's transaction and in multi-row
+/// INSERTs (an advisory's alerts queue thousands of deliveries). For kinds without a dedup key:
+/// a job that has one is refused (`Internal`), since nothing here keeps its copies apart.
+pub async fn enqueue_many_in<J: JobSpec>(
+    conn: &mut sqlx::AnyConnection,
+    jobs: &[J],
+) -> Result<(), StoreError> {
+    if jobs.is_empty() {
+        return Ok(());
+    }
+    let backend = Backend::of(conn);
+    let at = now();
+    for part in jobs.chunks(JOB_CHUNK) {
+        let mut q = Sql::new(
+            "INSERT INTO jobs (kind, payload, dedup_key, status, attempts, max_attempts, run_at, created_at) VALUES ",
+        );
+        for (k, job) in part.iter().enumerate() {
+            if job.dedup_key().is_some() {
+                return Err(StoreError::Internal(format!(
+                    "{} jobs have dedup keys: queue them one at a time",
+                    J::NAME
+                )));
+            }
+            let payload = serde_json::to_string(job)
+                .map_err(|e| StoreError::Internal(format!("{} job payload: {e}", J::NAME)))?;
+            if k > 0 {
+                q.push(", ");
+            }
+            q.push("(")
+                .bind(J::NAME)
+                .push(", ")
+                .bind(payload)
+                .push(", NULL, 'queued', 0, ")
+                .bind(J::max_attempts().max(1))
+                .push(", ")
+                .bind(at)
+                .push(", ")
+                .bind(at)
+                .push(")");
+        }
+        q.positional_for(backend).execute(&mut *conn).await?;
+    }
+    if backend == Backend::Postgres {
+        // Wakes idle workers at commit, as `enqueue_in` does.
+        sqlx::query("SELECT pg_notify('vigie_jobs', '')")
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
 }
 
 /// Queues a job inside the caller's transaction, so that the job exists exactly when the write

@@ -1,6 +1,7 @@
 //! Schema migrations, embedded in the binary, one folder per backend.
 
 use sqlx::Executor;
+use vigie_domain::problem::Problem;
 
 use crate::db::{now, Backend, Sql, Store};
 use crate::error::StoreError;
@@ -43,6 +44,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0005_registry_indexes.sql"),
         postgres: include_str!("../migrations/postgres/0005_registry_indexes.sql"),
     },
+    Migration {
+        version: 6,
+        name: "notification_lang",
+        sqlite: include_str!("../migrations/sqlite/0006_notification_lang.sql"),
+        postgres: include_str!("../migrations/postgres/0006_notification_lang.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.
@@ -61,11 +68,11 @@ impl Store {
             .await?;
         let current = self.schema_version().await?;
         if current > latest_version() {
-            return Err(StoreError::Invalid(format!(
-                "the database is at schema version {current}, newer than this build knows \
-                 ({}); upgrade Vigie before using this database",
-                latest_version()
-            )));
+            return Err(StoreError::Invalid(
+                Problem::new("migrate-schema-too-new")
+                    .arg("version", current)
+                    .arg("known", latest_version()),
+            ));
         }
         // Every migration not yet recorded runs, in order: migrations written on branches that
         // merge in another order (a 0004 landing before a 0003) are all applied.
@@ -81,7 +88,7 @@ impl Store {
                 Backend::Postgres => m.postgres,
             };
             sqlx::raw_sql(body).execute(&mut *tx).await.map_err(|e| {
-                StoreError::Invalid(format!("migration {} ({}) failed: {e}", m.version, m.name))
+                StoreError::Internal(format!("migration {} ({}) failed: {e}", m.version, m.name))
             })?;
             Sql::new(
                 "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",

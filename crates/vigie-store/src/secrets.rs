@@ -6,15 +6,19 @@
 //! Format of a sealed value: `enc:v1:` + base64 (standard, padded) of a 24-byte random nonce
 //! followed by the XChaCha20-Poly1305 ciphertext and tag. The column's name is the associated
 //! data, so a sealed value cannot be moved to another column. A value without the prefix is a
-//! legacy clear value: it is read as is, and [`Store::seal_clear_secrets`] encrypts such values
+//! legacy clear value: it is read as is, and `Store::seal_clear_secrets` encrypts such values
 //! in place.
+//!
+//! This module is pure cryptography: the store holds the key (`Store::with_secret_key`), and each
+//! slice names the columns it seals.
 
 use base64::Engine;
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use rand::RngCore;
 
-use crate::db::{Sql, Store};
+use vigie_domain::problem::Problem;
+
 use crate::error::StoreError;
 
 const PREFIX: &str = "enc:v1:";
@@ -55,11 +59,7 @@ impl SecretKey {
                 k.copy_from_slice(&b);
                 Ok(SecretKey(k))
             }
-            _ => Err(StoreError::Invalid(
-                "secret key: expected 32 bytes written as 64 hexadecimal digits or in base64 \
-                 (generate one with: openssl rand -hex 32)"
-                    .into(),
-            )),
+            _ => Err(StoreError::Invalid(Problem::new("secrets-key-malformed"))),
         }
     }
 
@@ -97,7 +97,7 @@ impl SecretKey {
             return Ok(stored.to_string());
         };
         let undecryptable = || {
-            StoreError::Invalid(format!(
+            StoreError::Internal(format!(
                 "{column}: a stored secret cannot be decrypted with this deployment's secret key \
                  (was the database restored without its key, or do several nodes use different keys?)"
             ))
@@ -125,63 +125,6 @@ impl SecretKey {
 /// Whether a stored value is sealed.
 pub fn is_sealed(stored: &str) -> bool {
     stored.starts_with(PREFIX)
-}
-
-/// The columns holding secrets that are read back, as (table, key column, secret column).
-const SEALED_COLUMNS: &[(&str, &str, &str)] =
-    &[("users", "id", "totp_secret"), ("webhooks", "id", "secret")];
-
-impl Store {
-    /// Uses `key` to seal and open stored secrets. Without a key (library tests only), secrets
-    /// are stored in clear.
-    pub fn with_secret_key(mut self, key: SecretKey) -> Store {
-        self.secrets = Some(std::sync::Arc::new(key));
-        self
-    }
-
-    pub(crate) fn seal(&self, column: &str, clear: &str) -> String {
-        match &self.secrets {
-            Some(k) => k.seal(column, clear),
-            None => clear.to_string(),
-        }
-    }
-
-    pub(crate) fn open(&self, column: &str, stored: &str) -> Result<String, StoreError> {
-        match &self.secrets {
-            Some(k) => k.open(column, stored),
-            None if is_sealed(stored) => Err(StoreError::Invalid(format!(
-                "{column}: a stored secret is encrypted but no secret key is configured"
-            ))),
-            None => Ok(stored.to_string()),
-        }
-    }
-
-    /// Encrypts in place the secrets still stored in clear (written before encryption existed,
-    /// or restored from such a backup). Returns how many were sealed. Idempotent.
-    pub async fn seal_clear_secrets(&self) -> Result<u64, StoreError> {
-        let Some(key) = &self.secrets else {
-            return Ok(0);
-        };
-        let mut sealed = 0;
-        for (table, id_col, col) in SEALED_COLUMNS {
-            let rows: Vec<(i64, String)> = Sql::new(&format!(
-                "SELECT {id_col}, {col} FROM {table} WHERE {col} IS NOT NULL AND {col} NOT LIKE 'enc:v1:%'"
-            ))
-            .fetch_all(&self.pool)
-            .await?;
-            for (id, clear) in rows {
-                sealed += Sql::new(&format!(
-                    "UPDATE {table} SET {col} = $1 WHERE {id_col} = $2 AND {col} = $3"
-                ))
-                .arg(key.seal(col, &clear))
-                .arg(id)
-                .arg(clear.as_str())
-                .execute(&self.pool)
-                .await?;
-            }
-        }
-        Ok(sealed)
-    }
 }
 
 #[cfg(test)]

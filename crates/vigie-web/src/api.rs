@@ -337,7 +337,7 @@ async fn create_user(
         .role
         .parse()
         .map_err(|e: vigie_domain::role::UnknownRole| AppError::BadRequest(e.to_string()))?;
-    let nu = vigie_store::users::NewUser {
+    let nu = vigie_store::accounts::NewUser {
         email: b.email,
         display_name: b.display_name,
         role,

@@ -28,9 +28,13 @@ impl From<StoreError> for AppError {
         match e {
             StoreError::NotFound => AppError::NotFound,
             StoreError::Forbidden(_) => AppError::Forbidden,
-            StoreError::Invalid(m) => AppError::BadRequest(m),
+            // The problem's key and arguments, until the pages word it in the reader's language.
+            StoreError::Invalid(p) => AppError::BadRequest(p.to_string()),
             StoreError::Conflict(m) => AppError::Conflict(m),
-            e => AppError::Internal(e.to_string()),
+            // Not the user's fault: a 500, the detail only in the log, under an operation id.
+            e @ (StoreError::Internal(_) | StoreError::Db(_) | StoreError::Encode(_)) => {
+                AppError::Internal(e.to_string())
+            }
         }
     }
 }

@@ -39,7 +39,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use subtle::ConstantTimeEq;
 use vigie_domain::role::{Role, ScopeKind};
-use vigie_store::users::OidcIdentity;
+use vigie_store::accounts::OidcIdentity;
 use vigie_store::StoreError;
 
 use crate::auth::ClientIp;
@@ -859,7 +859,7 @@ async fn sign_in(
         })
         .await
         .map_err(|e| match e {
-            StoreError::Invalid(m) if m.contains("GHT") => refusal(
+            StoreError::Invalid(p) if p.key == "accounts-oidc-ght-unknown" => refusal(
                 "oidc_unknown_ght",
                 "login.oidc_no_scope",
                 StatusCode::FORBIDDEN,

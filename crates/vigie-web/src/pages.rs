@@ -10,10 +10,10 @@ use axum::{Form, Router};
 use serde::Deserialize;
 use vigie_domain::role::{Permission, Role, Scope, ALL_ROLES};
 use vigie_domain::structure::{AssetKind, ContactRole};
+use vigie_store::accounts::{ApiToken, User};
 use vigie_store::audit::{AuditEntry, AuditQuery};
-use vigie_store::import::ImportReport;
+use vigie_store::registry::ImportReport;
 use vigie_store::registry::{Asset, Ght, Structure, StructureFilter, StructureSummary};
-use vigie_store::users::{ApiToken, User};
 
 use crate::auth::{
     check_totp, new_totp_secret, request_lang, totp_for, ClientIp, Page, PendingMfa,
@@ -259,7 +259,7 @@ pub(crate) fn login_page(
     let csrf = cookie(headers, CSRF_COOKIE)
         .filter(|c| c.len() >= 32)
         .map(str::to_string)
-        .unwrap_or_else(|| vigie_store::users::random_token(32));
+        .unwrap_or_else(|| vigie_store::accounts::random_token(32));
     let page = LoginPage {
         ctx: Ctx::anonymous(lang, csrf.clone()),
         error,
@@ -335,7 +335,7 @@ async fn login(
     };
     let Some(u) = user else {
         // Same work as a real check, so that timing does not reveal which e-mails exist.
-        let _ = vigie_store::users::verify_password(&f.password, "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0jRzKqCwtTnNrqmAvvXz0QvB2VpJxnQn0X3VtTfsVQU");
+        let _ = vigie_store::accounts::verify_password(&f.password, "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0jRzKqCwtTnNrqmAvvXz0QvB2VpJxnQn0X3VtTfsVQU");
         return fail("unknown_user", None, "login.failed").await;
     };
     if u.locked_until > now {
@@ -344,7 +344,7 @@ async fn login(
     let ok = u
         .password_hash
         .as_deref()
-        .is_some_and(|h| vigie_store::users::verify_password(&f.password, h));
+        .is_some_and(|h| vigie_store::accounts::verify_password(&f.password, h));
     if !ok || u.disabled == 1 {
         let locked = if u.disabled == 0 {
             st.store
@@ -652,9 +652,9 @@ struct DashboardPage {
     jobs_failed: Option<i64>,
     recent_failures: Vec<AuditEntry>,
     /// Open findings of the scope, when the role reads the exposure.
-    exposure: Option<vigie_store::dashboard::ExposureFigures>,
+    exposure: Option<vigie_store::surveillance::ExposureFigures>,
     /// Open alerts of the scope, when the role reads the vulnerability watch.
-    alerts: Option<vigie_store::dashboard::WatchFigures>,
+    alerts: Option<vigie_store::watch::WatchFigures>,
 }
 
 fn scope_label(tr: &Tr, scope: &Scope, ght_name: Option<String>) -> String {
@@ -1251,7 +1251,7 @@ async fn users_create(
                     .map_err(|_| AppError::BadRequest(format!("structure {finess} not found")))?;
                 structure_ids.push(s.id);
             }
-            let nu = vigie_store::users::NewUser {
+            let nu = vigie_store::accounts::NewUser {
                 email: f.email.clone(),
                 display_name: f.display_name.clone(),
                 role,
@@ -1479,10 +1479,11 @@ async fn import_run(
             report: Some(report),
             error: None,
         },
-        Err(vigie_store::StoreError::Invalid(m)) => ImportPage {
+        // The problem as its key and arguments until the pages word problems (vigie-report).
+        Err(vigie_store::StoreError::Invalid(p)) => ImportPage {
             ctx: Ctx::of(a),
             report: None,
-            error: Some(m),
+            error: Some(p.to_string()),
         },
         Err(e) => return Err(e.into()),
     };
@@ -1552,7 +1553,7 @@ async fn account_password(
         if !u
             .password_hash
             .as_deref()
-            .is_some_and(|h| vigie_store::users::verify_password(&f.current, h))
+            .is_some_and(|h| vigie_store::accounts::verify_password(&f.current, h))
         {
             return account_page(
                 &st,
@@ -1579,8 +1580,8 @@ async fn account_password(
                 )
                     .into_response())
             }
-            Err(vigie_store::StoreError::Invalid(m)) => {
-                account_page(&st, &a, None, None, Some(m)).await
+            Err(vigie_store::StoreError::Invalid(p)) => {
+                account_page(&st, &a, None, None, Some(p.to_string())).await
             }
             Err(e) => Err(e.into()),
         }

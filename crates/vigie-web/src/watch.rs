@@ -261,12 +261,12 @@ async fn inventory_remove(
 }
 
 /// Reads an uploaded inventory: CycloneDX JSON when it starts like JSON, CSV otherwise.
-fn read_inventory(data: &[u8]) -> (Vec<(String, NewItem)>, ImportReport) {
+fn read_inventory(data: &[u8]) -> AppResult<(w::PlacedItems, ImportReport)> {
     let head = data
         .iter()
         .find(|b| !b.is_ascii_whitespace() && **b != 0xEF && **b != 0xBB && **b != 0xBF);
-    if head == Some(&b'{') {
-        let (items, errors, unknown) = w::parse_cyclonedx(data);
+    Ok(if head == Some(&b'{') {
+        let (items, errors, unknown) = w::parse_cyclonedx(data)?;
         (
             items,
             ImportReport {
@@ -284,7 +284,7 @@ fn read_inventory(data: &[u8]) -> (Vec<(String, NewItem)>, ImportReport) {
                 ..Default::default()
             },
         )
-    }
+    })
 }
 
 #[derive(Template)]
@@ -320,7 +320,7 @@ async fn inventory_import(
             }
         }
         let data = data.ok_or_else(|| AppError::BadRequest("upload: no file field".into()))?;
-        let (items, report) = read_inventory(&data);
+        let (items, report) = read_inventory(&data)?;
         let report = st
             .store
             .import_inventory(&a.actor, id, &items, report)
@@ -446,6 +446,7 @@ impl BulletinQuery {
 struct BulletinPage {
     ctx: Ctx,
     b: w::Bulletin,
+    alerts: Vec<AlertView>,
 }
 
 async fn bulletin(
@@ -458,9 +459,11 @@ async fn bulletin(
             .store
             .watch_bulletin(&a.actor, &q.target(), q.week.as_deref())
             .await?;
+        let alerts = b.alerts.iter().cloned().map(AlertView::of).collect();
         render(&BulletinPage {
             ctx: Ctx::of(&a),
             b,
+            alerts,
         })
     })
 }
@@ -547,7 +550,7 @@ async fn api_inventory_import(
     body: Bytes,
 ) -> AppResult<Response> {
     a.actor.require(Permission::WriteInventory)?;
-    let (items, report) = read_inventory(&body);
+    let (items, report) = read_inventory(&body)?;
     let report = st
         .store
         .import_inventory(&a.actor, id, &items, report)

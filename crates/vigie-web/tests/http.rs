@@ -8,8 +8,8 @@ use std::collections::HashMap;
 
 use reqwest::{redirect, Client, Method, StatusCode};
 use vigie_domain::role::{Role, ALL_ROLES};
+use vigie_store::accounts::NewUser;
 use vigie_store::testing::{self, TestDb};
-use vigie_store::users::NewUser;
 use vigie_store::{Actor, Store};
 
 const FINESS_SMALL: &[u8] = include_bytes!("../../vigie-store/tests/data/finess-small.csv");

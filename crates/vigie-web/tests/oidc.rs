@@ -514,7 +514,7 @@ async fn unverified_email_and_local_accounts_are_not_taken_over() {
     env.store
         .create_user(
             &Actor::system("test"),
-            &vigie_store::users::NewUser {
+            &vigie_store::accounts::NewUser {
                 email: "rssi@ght-test.example.org".into(),
                 display_name: "Local".into(),
                 role: vigie_domain::role::Role::GhtOfficer,

@@ -13,9 +13,9 @@ use rand::{Rng, SeedableRng};
 use vigie_domain::role::Role;
 use vigie_domain::structure::{AssetKind, ContactRole};
 use vigie_scan::findings::{FindingKind, Severity};
+use vigie_store::accounts::NewUser;
 use vigie_store::registry::StructureInput;
 use vigie_store::surveillance::{NewFinding, NewObservation, ScanOutcome};
-use vigie_store::users::NewUser;
 use vigie_store::watch::NewItem;
 use vigie_store::{Actor, Store};
 

@@ -16,7 +16,7 @@ use anyhow::{bail, Context};
 use clap::{Parser, Subcommand};
 use tokio::sync::watch;
 use vigie_domain::role::Role;
-use vigie_store::users::NewUser;
+use vigie_store::accounts::NewUser;
 use vigie_store::{Actor, ConnectConfig, Store};
 
 use crate::config::Config;
@@ -311,7 +311,7 @@ fn shutdown_channel() -> (watch::Sender<bool>, watch::Receiver<bool>) {
 }
 
 fn generated_password() -> String {
-    vigie_store::users::random_token(15)
+    vigie_store::accounts::random_token(15)
 }
 
 /// Creates the first administrator when the database has no user at all.
@@ -403,7 +403,7 @@ fn open_file(path: &Path) -> anyhow::Result<BufReader<std::fs::File>> {
 }
 
 /// Prints an import report. A reader that went away (`vigie import … | head`) is not an error.
-fn print_report(r: &vigie_store::import::ImportReport) {
+fn print_report(r: &vigie_store::registry::ImportReport) {
     let mut out = std::io::stdout().lock();
     let _ = writeln!(
         out,
@@ -414,7 +414,7 @@ fn print_report(r: &vigie_store::import::ImportReport) {
         let _ = writeln!(out, "  skipped {n} {kind} records");
     }
     for x in r.rejected.iter().take(50) {
-        let _ = writeln!(out, "  line {}: {}", x.line, x.reason);
+        let _ = writeln!(out, "  line {}: {}", x.line, x.problem);
     }
     if r.rejected_total > 50 {
         let _ = writeln!(out, "  … and {} more rejected lines", r.rejected_total - 50);
@@ -554,7 +554,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 r.lines, r.counts.updated, r.rejected_total
             );
             for x in &r.rejected {
-                println!("  line {}: {}", x.line, x.reason);
+                println!("  line {}: {}", x.line, x.problem);
             }
             Ok(())
         }

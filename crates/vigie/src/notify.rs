@@ -129,6 +129,7 @@ impl Notifier {
             Err(e) => return Outcome::Final(format!("recipient {:?}: {e}", n.recipient)),
         };
         let mut text = n.body_text.clone();
+        let subject = subject(n);
         if let Some(link) = self.absolute(&n.link) {
             text.push_str(&format!("\n\n{link}\n"));
         }
@@ -153,7 +154,7 @@ impl Notifier {
         let msg = Message::builder()
             .from(self.from.clone())
             .to(to)
-            .subject(n.subject.clone())
+            .subject(subject)
             .message_id(Some(format!(
                 "<vigie-{}-{}@{}>",
                 n.id,
@@ -174,7 +175,7 @@ impl Notifier {
 
     async fn post_webhook(&self, n: &Notification, url: &str, secret: &str) -> Outcome {
         let ts = vigie_store::db::now();
-        let body = n.payload.clone();
+        let body = n.webhook_document(&subject(n));
         let signature = sign(secret, ts, &body);
         let r = self
             .http
@@ -200,6 +201,18 @@ impl Notifier {
             }
             Err(e) => Outcome::Retry(format!("webhook: {e}")),
         }
+    }
+}
+
+/// The subject of a row. A row written since the outbox stopped rendering carries its event's
+/// payload and its recipient's language only (`Notification::is_legacy`): the presentation layer
+/// (vigie-report) is to write its subject and bodies. Until it is wired here, such a row goes out
+/// under its event's name, with its link for a body.
+fn subject(n: &Notification) -> String {
+    if n.is_legacy() {
+        n.subject.clone()
+    } else {
+        format!("[Vigie] {}", n.event)
     }
 }
 

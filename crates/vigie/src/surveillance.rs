@@ -18,9 +18,8 @@ use anyhow::Context;
 use vigie_scan::scope::{DeclaredAsset, NameResolver, Scope, SystemResolver};
 use vigie_scan::{DiscoveryMethod, PortSet, RateLimits, RuleSet, ScanRequest};
 use vigie_store::jobs::Job;
-use vigie_store::surveillance::{
-    NewFinding, NewObservation, ScanJob, ScanOutcome, ScannedSoftware,
-};
+use vigie_store::surveillance::{NewFinding, NewObservation, ScanJob, ScanOutcome};
+use vigie_store::watch::ScannedSoftware;
 use vigie_store::{Actor, Store};
 
 use crate::config::Config;

@@ -1,0 +1,80 @@
+//! The registry's tables, for backups.
+
+use crate::archive::{Table, Ty::I, Ty::S};
+
+/// In restore order (structures refer to GHTs, contacts and assets to structures).
+pub(crate) const TABLES: &[Table] = &[
+    Table {
+        name: "ghts",
+        has_serial_id: true,
+        columns: &[
+            ("id", I),
+            ("code", S),
+            ("name", S),
+            ("region_code", S),
+            ("support_structure_id", I),
+            ("created_at", I),
+            ("updated_at", I),
+        ],
+    },
+    Table {
+        name: "structures",
+        has_serial_id: true,
+        columns: &[
+            ("id", I),
+            ("finess_et", S),
+            ("finess_ej", S),
+            ("name", S),
+            ("long_name", S),
+            ("name_search", S),
+            ("category_code", S),
+            ("category_label", S),
+            ("aggregate_code", S),
+            ("legal_family", S),
+            ("sector", S),
+            ("address", S),
+            ("postal_line", S),
+            ("department_code", S),
+            ("region_code", S),
+            ("ght_id", I),
+            ("phone", S),
+            ("siret", S),
+            ("ose", I),
+            ("esr", I),
+            ("overseas", I),
+            ("is_demo", I),
+            ("source", S),
+            ("finess_updated_on", S),
+            ("import_hash", S),
+            ("created_at", I),
+            ("updated_at", I),
+        ],
+    },
+    Table {
+        name: "contacts",
+        has_serial_id: true,
+        columns: &[
+            ("id", I),
+            ("structure_id", I),
+            ("role", S),
+            ("name", S),
+            ("email", S),
+            ("phone", S),
+            ("updated_at", I),
+        ],
+    },
+    Table {
+        name: "assets",
+        has_serial_id: true,
+        columns: &[
+            ("id", I),
+            ("structure_id", I),
+            ("kind", S),
+            ("value", S),
+            ("attested_by", S),
+            ("attested_at", I),
+            ("is_demo", I),
+            ("created_at", I),
+        ],
+    },
+];

@@ -1,0 +1,288 @@
+//! The watch's data: inventories, alerts, advisories, the freshness of each source, bulletins,
+//! and what ingestions and imports report.
+
+use serde::{Deserialize, Serialize};
+use vigie_domain::problem::Problem;
+
+/// Alert statuses a person may set.
+pub const STATUSES: &[&str] = &["new", "acknowledged", "fixed", "not_affected"];
+/// Where an inventory item comes from.
+pub const ORIGINS: &[&str] = &["form", "csv", "cyclonedx", "scan"];
+
+/// One piece of software a structure runs.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct InventoryItem {
+    pub id: i64,
+    pub structure_id: i64,
+    pub product: String,
+    pub version: String,
+    pub location: String,
+    pub origin: String,
+    pub exposed: i64,
+    pub declared_by: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+pub(crate) const ITEM_COLUMNS: &str = "i.id, i.structure_id, i.product, i.version, i.location, i.origin, i.exposed, i.declared_by, i.created_at, i.updated_at";
+
+/// What matching an advisory against items reads of each (what `to_intel` and the alert drafts
+/// use); the other fields stay empty in these rows, which never leave the matching.
+pub(crate) const MATCH_COLUMNS: &str =
+    "i.id, i.structure_id, i.product, i.version, i.origin, i.exposed";
+
+/// What a form, a CSV line, an SBOM component or the scanner declares.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewItem {
+    /// Catalogue product id, or a name the catalogue resolves to exactly one product.
+    pub product: String,
+    pub version: String,
+    /// Where it runs or was seen (host, appliance); empty when not said.
+    pub location: String,
+    /// form, csv, cyclonedx or scan.
+    pub origin: String,
+    /// Exposed on the internet.
+    pub exposed: bool,
+}
+
+/// An alert as pages and the API show it.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct Alert {
+    pub id: i64,
+    pub structure_id: i64,
+    pub structure_name: String,
+    pub inventory_id: Option<i64>,
+    pub advisory_id: Option<i64>,
+    pub kind: String,
+    pub ref_id: String,
+    pub product: String,
+    pub version: String,
+    pub title: String,
+    pub priority: i64,
+    pub reasons: String,
+    pub decision: String,
+    pub match_source: String,
+    pub confidence: String,
+    pub status: String,
+    pub status_reason: Option<String>,
+    pub auto_closed: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub closed_at: Option<i64>,
+}
+
+pub(crate) const ALERT_COLUMNS: &str = "a.id, a.structure_id, s.name AS structure_name, a.inventory_id, a.advisory_id, a.kind, a.ref_id, a.product, \
+     a.version, a.title, a.priority, a.reasons, a.decision, a.match_source, a.confidence, a.status, a.status_reason, \
+     a.auto_closed, a.created_at, a.updated_at, a.closed_at";
+
+impl Alert {
+    /// The reasons, as a list of sentences (the first one says why it matched).
+    pub fn reason_list(&self) -> Vec<String> {
+        serde_json::from_str(&self.reasons).unwrap_or_default()
+    }
+
+    /// Open = new or acknowledged.
+    pub fn is_open(&self) -> bool {
+        self.status == "new" || self.status == "acknowledged"
+    }
+}
+
+/// An advisory as the alert page shows it.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct AdvisoryInfo {
+    pub id: i64,
+    pub ref_id: String,
+    pub title: String,
+    pub published: Option<String>,
+    pub modified: Option<String>,
+    pub cvss_x10: Option<i64>,
+    pub epss_e5: Option<i64>,
+    pub kev: i64,
+    pub kev_date: Option<String>,
+    pub certfr: String,
+    pub certfr_alert: i64,
+    pub created_at: i64,
+}
+
+pub(crate) const ADVISORY_COLUMNS: &str = "v.id, v.ref_id, v.title, v.published, v.modified, v.cvss_x10, v.epss_e5, v.kev, v.kev_date, v.certfr, v.certfr_alert, v.created_at";
+
+impl AdvisoryInfo {
+    pub fn cvss(&self) -> Option<f32> {
+        self.cvss_x10.map(|c| c as f32 / 10.0)
+    }
+    pub fn epss(&self) -> Option<f32> {
+        self.epss_e5.map(|e| e as f32 / 100_000.0)
+    }
+    pub fn certfr_refs(&self) -> Vec<String> {
+        self.certfr
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect()
+    }
+}
+
+/// How old each source is.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct SourceFreshness {
+    pub source: String,
+    pub last_ingest_at: Option<i64>,
+    pub newest_record: Option<String>,
+    pub usual_period_days: i64,
+    pub records: i64,
+    pub last_added: i64,
+    pub last_changed: i64,
+    pub last_unchanged: i64,
+    pub last_rejected: i64,
+    pub last_error: Option<String>,
+    /// Days since the newest record (computed).
+    #[sqlx(skip)]
+    pub age_days: Option<i64>,
+    /// Older than its usual period, or no dated record (computed).
+    #[sqlx(skip)]
+    pub stale: bool,
+}
+
+/// What an ingestion did.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct IngestReport {
+    pub file: String,
+    pub sources: Vec<String>,
+    pub added: usize,
+    pub changed: usize,
+    pub unchanged: usize,
+    /// Rejected records: `file: record: reason`.
+    pub rejected: Vec<String>,
+    pub alerts_new: usize,
+    pub alerts_closed: usize,
+}
+
+/// What an inventory import did.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ImportReport {
+    pub added: usize,
+    pub updated: usize,
+    pub alerts_new: usize,
+    /// Lines (CSV) or components (SBOM) that were refused, with why; nothing is imported when
+    /// there is any.
+    pub errors: Vec<ItemProblem>,
+    /// SBOM components that no catalogue product matches, or several (reported, not imported).
+    pub unknown: Vec<ItemProblem>,
+}
+
+/// Where a declared item comes from: what a problem about it names.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "at", rename_all = "snake_case")]
+pub enum ItemPlace {
+    /// The form of one item.
+    Form,
+    /// The uploaded file as a whole (its header, its format).
+    File,
+    /// A line of a CSV inventory.
+    Line { line: u64 },
+    /// A component of a CycloneDX SBOM (numbered from 1), with its name and version.
+    Component {
+        index: usize,
+        name: String,
+        version: String,
+    },
+    /// Software a scan identified at `address:port`.
+    Scan { location: String },
+}
+
+impl std::fmt::Display for ItemPlace {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ItemPlace::Form => f.write_str("form"),
+            ItemPlace::File => f.write_str("file"),
+            ItemPlace::Line { line } => write!(f, "line {line}"),
+            ItemPlace::Component {
+                index,
+                name,
+                version,
+            } => write!(f, "component {index} ({name} {version})"),
+            ItemPlace::Scan { location } => write!(f, "scan {location}"),
+        }
+    }
+}
+
+/// A problem with one declared item (or with the file), and which.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ItemProblem {
+    pub place: ItemPlace,
+    pub problem: Problem,
+}
+
+impl ItemProblem {
+    pub fn new(place: ItemPlace, problem: Problem) -> ItemProblem {
+        ItemProblem { place, problem }
+    }
+}
+
+/// `place: key(args)`, for logs (pages render the problem in the reader's language).
+impl std::fmt::Display for ItemProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.place, self.problem)
+    }
+}
+
+/// Filter of `Store::list_alerts`.
+#[derive(Debug, Clone, Default)]
+pub struct AlertFilter {
+    pub structure_id: Option<i64>,
+    pub ght_id: Option<i64>,
+    pub region_code: Option<String>,
+    /// Only new and acknowledged alerts.
+    pub open_only: bool,
+    pub since: Option<i64>,
+    /// Created strictly before.
+    pub until: Option<i64>,
+    pub limit: Option<i64>,
+}
+
+/// Whom a bulletin is for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BulletinFor {
+    Structure(i64),
+    Region(String),
+    /// Everything the actor's scope covers.
+    Scope,
+}
+
+/// A weekly digest: the alerts raised during one ISO week and the advisories behind them.
+#[derive(Debug, Clone, Serialize)]
+pub struct Bulletin {
+    /// `2026-W47`.
+    pub week: String,
+    pub from: i64,
+    pub to: i64,
+    /// Whom it is for: the structure's or the region's name; empty for the actor's whole scope.
+    pub territory: String,
+    pub alerts: Vec<Alert>,
+    /// Advisories first matched this week, with the number of structures concerned.
+    pub advisories: Vec<(AdvisoryInfo, i64)>,
+}
+
+/// A product and version the scanner read, and where.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ScannedSoftware {
+    /// The scanner's name for the product (the catalogue knows its scanner names).
+    pub product: String,
+    pub version: String,
+    /// `address:port` where it answered.
+    pub location: String,
+    /// Distribution package revision read from the banner (`Debian deb12u10`), when there is one:
+    /// such a package may carry backported fixes that its upstream version does not show.
+    pub distro: Option<String>,
+}
+
+/// What feeding a scan's software into the inventory did.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct ScannedInventory {
+    /// Items recorded or updated (origin `scan`, exposed on the internet).
+    pub recorded: usize,
+    /// What was not recorded, and why (unknown product, distribution package).
+    pub skipped: Vec<ItemProblem>,
+    /// Alerts the recorded items raised.
+    pub alerts_new: usize,
+}
