@@ -4,7 +4,7 @@ pub mod events;
 pub mod extract;
 pub mod finess;
 pub mod geo;
-pub mod problem;
 pub mod ght;
+pub mod problem;
 pub mod role;
 pub mod structure;
