@@ -430,10 +430,30 @@ impl Tr {
         }
         text
     }
+}
 
+/// A whole number as templates hand it: by value or behind any number of references (askama
+/// passes fields by reference, and `if let` in a loop adds one more).
+pub trait Number {
+    fn get(&self) -> i64;
+}
+
+impl Number for i64 {
+    fn get(&self) -> i64 {
+        *self
+    }
+}
+
+impl<T: Number + ?Sized> Number for &T {
+    fn get(&self) -> i64 {
+        (**self).get()
+    }
+}
+
+impl Tr {
     /// A whole number with the language's grouping: `1 234` (narrow no-break space) / `1,234`.
-    pub fn int(&self, n: impl Borrow<i64>) -> String {
-        format_number(self.lang, *n.borrow() as f64, None)
+    pub fn int(&self, n: impl Number) -> String {
+        format_number(self.lang, n.get() as f64, None)
     }
 
     /// A number with exactly `digits` decimals: `12,5` / `12.5`.
@@ -469,16 +489,16 @@ impl Tr {
 
     /// A day, in Europe/Paris time: `4 décembre 2026` / `4 December 2026` (`1er` for the first
     /// day in French). Empty for a time out of range.
-    pub fn date(&self, unix_seconds: impl Borrow<i64>) -> String {
-        paris(*unix_seconds.borrow())
+    pub fn date(&self, unix_seconds: impl Number) -> String {
+        paris(unix_seconds.get())
             .map(|d| self.day(d.year(), d.month(), d.day(), false))
             .unwrap_or_default()
     }
 
     /// A day and time, in Europe/Paris time: `4 déc. 2026 à 14:08` / `4 Dec 2026, 14:08`.
-    pub fn datetime(&self, unix_seconds: impl Borrow<i64>) -> String {
+    pub fn datetime(&self, unix_seconds: impl Number) -> String {
         use chrono::Timelike;
-        paris(*unix_seconds.borrow())
+        paris(unix_seconds.get())
             .map(|d| {
                 let day = self.day(d.year(), d.month(), d.day(), true);
                 match self.lang {
@@ -500,8 +520,8 @@ impl Tr {
     }
 
     /// A day without its year, for a chart's axis: `4 déc.` / `4 Dec`.
-    pub fn day_month(&self, unix_seconds: impl Borrow<i64>) -> String {
-        paris(*unix_seconds.borrow())
+    pub fn day_month(&self, unix_seconds: impl Number) -> String {
+        paris(unix_seconds.get())
             .map(|d| {
                 let m = d.month0() as usize % 12;
                 match self.lang {
@@ -513,8 +533,8 @@ impl Tr {
     }
 
     /// A month, for a chart's axis: `déc. 2026` / `Dec 2026`.
-    pub fn month_year(&self, unix_seconds: impl Borrow<i64>) -> String {
-        paris(*unix_seconds.borrow())
+    pub fn month_year(&self, unix_seconds: impl Number) -> String {
+        paris(unix_seconds.get())
             .map(|d| {
                 let m = d.month0() as usize % 12;
                 match self.lang {

@@ -28,6 +28,8 @@ pub struct Authed {
     pub csrf: String,
     pub lang: Lang,
     pub via_token: bool,
+    /// The path of the request (the navigation marks the current page).
+    pub path: String,
 }
 
 impl Authed {
@@ -116,6 +118,7 @@ async fn resolve(parts: &mut Parts, st: &AppState) -> Result<Authed, AuthFail> {
             csrf: String::new(),
             lang: request_lang(&parts.headers),
             via_token: true,
+            path: parts.uri.path().to_string(),
         });
     }
     let tok = cookie(&parts.headers, SESSION_COOKIE).ok_or(AuthFail::Anonymous)?;
@@ -146,6 +149,7 @@ async fn resolve(parts: &mut Parts, st: &AppState) -> Result<Authed, AuthFail> {
         csrf: s.csrf_token,
         lang,
         via_token: false,
+        path: parts.uri.path().to_string(),
     })
 }
 

@@ -5,6 +5,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use vigie_store::StoreError;
 
+use crate::i18n::{Lang, Tr};
+
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
     #[error("not found")]
@@ -15,6 +17,9 @@ pub enum AppError {
     Unauthorized,
     #[error("{0}")]
     BadRequest(String),
+    /// The user's mistake, said by its message key: rendered in the reader's language.
+    #[error("{0}")]
+    Invalid(vigie_domain::problem::Problem),
     #[error("{0}")]
     Conflict(String),
     #[error("too many requests")]
@@ -28,8 +33,7 @@ impl From<StoreError> for AppError {
         match e {
             StoreError::NotFound => AppError::NotFound,
             StoreError::Forbidden(_) => AppError::Forbidden,
-            // The problem's key and arguments, until the pages word it in the reader's language.
-            StoreError::Invalid(p) => AppError::BadRequest(p.to_string()),
+            StoreError::Invalid(p) => AppError::Invalid(p),
             StoreError::Conflict(m) => AppError::Conflict(m),
             // Not the user's fault: a 500, the detail only in the log, under an operation id.
             e @ (StoreError::Internal(_) | StoreError::Db(_) | StoreError::Encode(_)) => {
@@ -51,18 +55,23 @@ impl AppError {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Forbidden => StatusCode::FORBIDDEN,
             AppError::Unauthorized => StatusCode::UNAUTHORIZED,
-            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::BadRequest(_) | AppError::Invalid(_) => StatusCode::BAD_REQUEST,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
-    /// What the user may be told: internal details stay in the log.
-    pub fn public_message(&self) -> String {
+    /// What the user may be told, in their language: internal details stay in the log.
+    pub fn message(&self, tr: &Tr) -> String {
         match self {
-            AppError::Internal(_) => "internal error".into(),
-            e => e.to_string(),
+            AppError::NotFound => tr.t("common-not_found"),
+            AppError::Forbidden => tr.t("common-forbidden"),
+            AppError::Unauthorized => tr.t("common-unauthorized"),
+            AppError::TooManyRequests => tr.t("common-too_many_requests"),
+            AppError::Internal(_) => tr.t("common-internal_error"),
+            AppError::Invalid(p) => tr.problem(p),
+            AppError::BadRequest(m) | AppError::Conflict(m) => m.clone(),
         }
     }
 
@@ -87,7 +96,13 @@ pub fn operation_id() -> String {
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let op = self.log();
-        let body = serde_json::json!({ "error": self.public_message(), "operation": op });
+        // The API answers in English, with the message's key and arguments for a client that
+        // shows it in another language.
+        let mut body =
+            serde_json::json!({ "error": self.message(&Tr::new(Lang::En)), "operation": op });
+        if let AppError::Invalid(p) = &self {
+            body["problem"] = serde_json::json!(p);
+        }
         (self.status(), axum::Json(body)).into_response()
     }
 }

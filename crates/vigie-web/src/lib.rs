@@ -1,15 +1,23 @@
 #![doc = include_str!("../README.md")]
 
-pub mod api;
+// The core: shared by every engine slice, never importing one.
 pub mod auth;
 pub mod error;
+pub mod home;
 pub mod i18n;
-pub mod oidc;
 pub mod openapi;
-pub mod pages;
+pub mod ops;
+pub mod routes;
 pub mod security;
+pub mod ui;
+
+// One slice per engine (pages, API, templates under `templates/<engine>/`), each adding its
+// routes, navigation, dashboard panels and structure sections to the registry.
+pub mod accounts;
+pub mod audit;
+pub mod notifications;
+pub mod registry;
 pub mod surveillance;
-pub mod surveillance_pdf;
 pub mod watch;
 
 use std::net::SocketAddr;
@@ -18,10 +26,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::{Request, State};
-use axum::http::{header, StatusCode};
+use axum::http::StatusCode;
 use axum::middleware::{self, Next};
-use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::response::Response;
 use axum::Router;
 use vigie_store::Store;
 
@@ -42,7 +49,7 @@ pub struct WebConfig {
     /// Bearer token for `/metrics`; without one, metrics are off.
     pub metrics_token: Option<String>,
     /// Sign-in through an OpenID Connect provider, when configured.
-    pub oidc: Option<oidc::OidcConfig>,
+    pub oidc: Option<accounts::oidc::OidcConfig>,
 }
 
 impl Default for WebConfig {
@@ -94,18 +101,38 @@ impl AppState {
     }
 }
 
+/// Every route of this build, slice by slice: the one place where the engines are named.
+pub fn registry_routes() -> routes::Routes {
+    let r = routes::Routes::new()
+        .get("/", home::dashboard)
+        .nav(routes::NavItem {
+            label: "nav-dashboard",
+            path: "/",
+            order: 0,
+            shown: |_| true,
+        });
+    let r = ops::routes(r);
+    let r = accounts::routes(r);
+    let r = registry::routes(r);
+    let r = surveillance::routes(r);
+    let r = watch::routes(r);
+    let r = notifications::routes(r);
+    audit::routes(r)
+}
+
+/// Every route this build serves: what the authorization matrix test walks.
+pub fn all_routes() -> Vec<routes::RouteInfo> {
+    registry_routes().build().list
+}
+
 /// The whole HTTP application.
 pub fn router(state: AppState) -> Router {
-    Router::new()
-        .merge(pages::routes())
-        .merge(surveillance::page_routes())
-        .merge(oidc::routes())
-        .nest("/api/v1", api::routes().merge(surveillance::api_routes()))
-        .route("/api/openapi.json", get(openapi::document))
-        .route("/healthz", get(healthz))
-        .route("/metrics", get(metrics))
-        .route("/static/app.css", get(css))
-        .fallback(pages::not_found)
+    let built = registry_routes().build();
+    routes::install(built.parts);
+    openapi::install(built.openapi);
+    built
+        .router
+        .fallback(ui::not_found)
         .layer(middleware::from_fn_with_state(
             state.clone(),
             security::csrf,
@@ -131,96 +158,6 @@ async fn count(State(st): State<AppState>, req: Request, next: Next) -> Response
         st.metrics.errors_5xx.fetch_add(1, Ordering::Relaxed);
     }
     res
-}
-
-async fn healthz(State(st): State<AppState>) -> Response {
-    match st.store.ping().await {
-        Ok(()) => (
-            StatusCode::OK,
-            axum::Json(
-                serde_json::json!({ "status": "ok", "database": st.store.backend().as_str() }),
-            ),
-        )
-            .into_response(),
-        Err(e) => {
-            tracing::error!(error = %e, "health check: database unreachable");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                axum::Json(serde_json::json!({ "status": "unavailable" })),
-            )
-                .into_response()
-        }
-    }
-}
-
-/// Prometheus text format, behind its own bearer token (or an auditor's/admin's API token).
-async fn metrics(State(st): State<AppState>, headers: axum::http::HeaderMap) -> Response {
-    let Some(expected) = st.config.metrics_token.as_deref() else {
-        return (StatusCode::NOT_FOUND, "metrics are off: set metrics_token").into_response();
-    };
-    let given = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .unwrap_or("");
-    use subtle::ConstantTimeEq;
-    if given.len() != expected.len() || !bool::from(given.as_bytes().ct_eq(expected.as_bytes())) {
-        return (
-            StatusCode::UNAUTHORIZED,
-            [(header::WWW_AUTHENTICATE, "Bearer")],
-            "unauthorized",
-        )
-            .into_response();
-    }
-    let m = &st.metrics;
-    let mut out = String::new();
-    let mut line = |name: &str, help: &str, kind: &str, v: String| {
-        out.push_str(&format!(
-            "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {v}\n"
-        ));
-    };
-    line(
-        "vigie_http_requests_total",
-        "HTTP requests served.",
-        "counter",
-        m.requests.load(Ordering::Relaxed).to_string(),
-    );
-    line(
-        "vigie_http_errors_5xx_total",
-        "HTTP responses with a 5xx status.",
-        "counter",
-        m.errors_5xx.load(Ordering::Relaxed).to_string(),
-    );
-    line(
-        "vigie_logins_total{result=\"ok\"}",
-        "Login attempts.",
-        "counter",
-        m.logins_ok.load(Ordering::Relaxed).to_string(),
-    );
-    out.push_str(&format!(
-        "vigie_logins_total{{result=\"failed\"}} {}\n",
-        m.logins_failed.load(Ordering::Relaxed)
-    ));
-    let up = st.store.ping().await.is_ok();
-    out.push_str(&format!("# HELP vigie_database_up Whether the database answers.\n# TYPE vigie_database_up gauge\nvigie_database_up {}\n", up as u8));
-    if let Ok(counts) = st.store.job_counts().await {
-        out.push_str("# HELP vigie_jobs Jobs in the queue by status.\n# TYPE vigie_jobs gauge\n");
-        for (status, n) in counts {
-            out.push_str(&format!("vigie_jobs{{status=\"{status}\"}} {n}\n"));
-        }
-    }
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out).into_response()
-}
-
-async fn css() -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
-            (header::CACHE_CONTROL, "public, max-age=3600"),
-        ],
-        include_str!("../static/app.css"),
-    )
-        .into_response()
 }
 
 /// Serves until `shutdown` resolves.

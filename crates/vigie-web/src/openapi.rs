@@ -1,169 +1,115 @@
-//! The OpenAPI 3.1 document of `/api/v1`, served at `/api/openapi.json`. Written out by hand from
-//! [`crate::api::ROUTES`]; a test checks that every route is documented and nothing else is.
+//! The OpenAPI 3.1 document of `/api/v1`, served at `/api/openapi.json`. Its operations come from
+//! the route registry (each API handler's `#[utoipa::path]` both registers the route and
+//! documents it); this module adds what every operation shares: the security schemes, the
+//! answers a caller may always get (401, 403, 404, and 400 for writes) and the error body.
+
+use std::sync::OnceLock;
 
 use axum::Json;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
-use crate::api::ROUTES;
+/// The document, completed once when the router is built.
+static DOCUMENT: OnceLock<Value> = OnceLock::new();
 
-fn summary(method: &str, path: &str) -> (&'static str, &'static str) {
-    match (method, path) {
-        ("GET", "/api/v1/me") => (
-            "The caller's account, role, scope and permissions",
-            "accounts",
-        ),
-        ("GET", "/api/v1/regions") => ("The 18 regions and their health agencies", "registry"),
-        ("GET", "/api/v1/structures") => {
-            ("Structures in scope, filtered and paginated", "registry")
-        }
-        ("GET", "/api/v1/structures.csv") => (
-            "Structures in scope as CSV (semicolon-separated, UTF-8)",
-            "registry",
-        ),
-        ("GET", "/api/v1/structures/{id}") => {
-            ("One structure with its contacts and assets", "registry")
-        }
-        ("GET", "/api/v1/structures/{id}/contacts") => ("Contacts of a structure", "registry"),
-        ("PUT", "/api/v1/structures/{id}/contacts/{role}") => (
-            "Set the contact of a role (director, security_officer, dpo)",
-            "registry",
-        ),
-        ("PUT", "/api/v1/structures/{id}/designations") => {
-            ("Set the designations (OSE, ESR, overseas)", "registry")
-        }
-        ("GET", "/api/v1/structures/{id}/assets") => ("Declared assets of a structure", "registry"),
-        ("POST", "/api/v1/structures/{id}/assets") => (
-            "Declare an asset (domain or IP range) with who attests it",
-            "registry",
-        ),
-        ("DELETE", "/api/v1/structures/{id}/assets/{asset}") => {
-            ("Remove a declared asset", "registry")
-        }
-        ("GET", "/api/v1/ghts") => ("GHTs in scope", "registry"),
-        ("GET", "/api/v1/ghts/{id}") => ("One GHT", "registry"),
-        ("GET", "/api/v1/users") => ("Users in scope", "accounts"),
-        ("POST", "/api/v1/users") => ("Create a user (administrators)", "accounts"),
-        ("GET", "/api/v1/users/{id}") => ("One user", "accounts"),
-        ("POST", "/api/v1/users/{id}/disable") => {
-            ("Disable a user, ending its sessions and tokens", "accounts")
-        }
-        ("POST", "/api/v1/users/{id}/enable") => ("Enable a user", "accounts"),
-        ("GET", "/api/v1/audit") => ("Search the audit log", "audit"),
-        ("GET", "/api/v1/audit.csv") => ("Export the audit log as CSV", "audit"),
-        ("POST", "/api/v1/imports/finess") => (
-            "Import a FINESS extract (request body: the file)",
-            "imports",
-        ),
-        ("POST", "/api/v1/imports/ght") => (
-            "Import a GHT composition CSV (request body: the file)",
-            "imports",
-        ),
-        ("GET", "/api/v1/jobs") => ("The job queue (administrators)", "operations"),
-        ("GET", "/api/v1/webhooks") => ("Webhooks the caller may manage", "notifications"),
-        ("POST", "/api/v1/webhooks") => (
-            "Attach a webhook to a territory: {name, url, scope: national|region|ght|structure, target, events}; answers its signing secret once",
-            "notifications",
-        ),
-        ("DELETE", "/api/v1/webhooks/{id}") => ("Remove a webhook", "notifications"),
-        ("GET", "/api/v1/notifications") => (
-            "E-mails and webhook deliveries about structures in scope (?structure_id=, ?limit=)",
-            "notifications",
-        ),
-        _ => crate::watch::api_summary(method, path)
-            .unwrap_or_else(|| crate::surveillance::api_summary(method, path)),
-    }
+/// Makes a built registry's operations the served document.
+pub fn install(doc: utoipa::openapi::OpenApi) {
+    let _ = DOCUMENT.set(build(doc));
 }
 
-fn parameters(path: &str) -> Vec<Value> {
-    path.split('/')
-        .filter_map(|seg| seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
-        .map(|name| {
-            let schema = if name == "role" {
-                json!({ "type": "string" })
-            } else {
-                json!({ "type": "integer", "format": "int64" })
+/// Completes the operations' document with what they all share.
+pub fn build(doc: utoipa::openapi::OpenApi) -> Value {
+    let mut v = serde_json::to_value(&doc).unwrap_or_else(|_| json!({}));
+    let error_ref = json!({ "$ref": "#/components/schemas/Error" });
+    let answer = |d: &str| json!({ "description": d, "content": { "application/json": { "schema": error_ref.clone() } } });
+    if let Some(paths) = v.get_mut("paths").and_then(Value::as_object_mut) {
+        for item in paths.values_mut() {
+            let Some(item) = item.as_object_mut() else {
+                continue;
             };
-            json!({ "name": name, "in": "path", "required": true, "schema": schema })
-        })
-        .collect()
-}
-
-pub fn build() -> Value {
-    let mut paths = Map::new();
-    for (method, path) in ROUTES {
-        let (summary, tag) = summary(method, path);
-        let rel = path.trim_start_matches("/api/v1");
-        let entry = paths.entry(rel.to_string()).or_insert_with(|| json!({}));
-        let mut responses = json!({
-            "401": { "description": "Not signed in" },
-            "403": { "description": "The role does not allow this" },
-            "404": { "description": "Not found, or outside the caller's scope (never told apart)" }
-        });
-        let ok = match *method {
-            "POST" if path.ends_with("/scans") => "202",
-            "POST"
-                if path.ends_with("/assets")
-                    || path.ends_with("/users")
-                    || path.ends_with("/inventory")
-                    || path.ends_with("/webhooks") =>
-            {
-                "201"
+            for (method, op) in item.iter_mut() {
+                let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else {
+                    continue;
+                };
+                responses
+                    .entry("401")
+                    .or_insert_with(|| answer("Not signed in"));
+                responses
+                    .entry("403")
+                    .or_insert_with(|| answer("The role does not allow this"));
+                responses.entry("404").or_insert_with(|| {
+                    answer("Not found, or outside the caller's scope (never told apart)")
+                });
+                if method != "get" {
+                    responses
+                        .entry("400")
+                        .or_insert_with(|| answer("Invalid input; the message says where and why"));
+                }
+                responses
+                    .entry("500")
+                    .or_insert_with(|| answer("Internal error; quote the operation id"));
             }
-            "PUT" | "DELETE" => "204",
-            _ => "200",
-        };
-        responses[ok] = json!({ "description": "Success" });
-        if *method != "GET" {
-            responses["400"] =
-                json!({ "description": "Invalid input; the message says where and why" });
         }
-        entry[method.to_lowercase()] = json!({
-            "summary": summary,
-            "tags": [tag],
-            "parameters": parameters(path),
-            "responses": responses,
+    }
+    v["openapi"] = json!("3.1.0");
+    v["info"] = json!({
+        "title": "Vigie API",
+        "version": env!("CARGO_PKG_VERSION"),
+        "description": "Registry of health structures, surveillance of their exposure, vulnerability watch, \
+            notifications, accounts and audit of the Vigie platform. Every answer is confined to the \
+            caller's scope: an object outside it answers 404.",
+        "license": { "name": "AGPL-3.0-or-later", "identifier": "AGPL-3.0-or-later" }
+    });
+    v["servers"] = json!([{ "url": crate::routes::API_PREFIX }]);
+    v["security"] = json!([{ "bearer": [] }, { "session": [] }]);
+    let components = v
+        .as_object_mut()
+        .map(|o| o.entry("components").or_insert_with(|| json!({})));
+    if let Some(c) = components {
+        c["securitySchemes"] = json!({
+            "bearer": { "type": "http", "scheme": "bearer", "description": "An API token created in 'My account' or with `vigie admin token`" },
+            "session": { "type": "apiKey", "in": "cookie", "name": "vigie_session", "description": "The browser session; state-changing calls also need the X-CSRF-Token header" }
+        });
+        if !c.get("schemas").is_some_and(Value::is_object) {
+            c["schemas"] = json!({});
+        }
+        c["schemas"]["Error"] = json!({
+            "type": "object",
+            "required": ["error", "operation"],
+            "properties": {
+                "error": { "type": "string", "description": "What went wrong, in the caller's language" },
+                "operation": { "type": "string", "description": "The operation id, also in the server's log" }
+            }
         });
     }
-    json!({
-        "openapi": "3.1.0",
-        "info": {
-            "title": "Vigie API",
-            "version": env!("CARGO_PKG_VERSION"),
-            "description": "Registry of health structures, accounts and audit of the Vigie platform. \
-                Every answer is confined to the caller's scope: an object outside it answers 404."
-        },
-        "servers": [{ "url": "/api/v1" }],
-        "components": {
-            "securitySchemes": {
-                "bearer": { "type": "http", "scheme": "bearer", "description": "An API token created in 'My account' or with `vigie admin token`" },
-                "session": { "type": "apiKey", "in": "cookie", "name": "vigie_session", "description": "The browser session; state-changing calls also need the X-CSRF-Token header" }
-            }
-        },
-        "security": [{ "bearer": [] }, { "session": [] }],
-        "paths": paths,
-    })
+    v
 }
 
 pub async fn document() -> Json<Value> {
-    Json(build())
+    Json(DOCUMENT.get().cloned().unwrap_or_else(|| json!({})))
 }
 
 #[cfg(test)]
 mod tests {
+    /// Every API route of the registry is in the document, with a summary and its answers.
     #[test]
     fn every_route_is_documented() {
-        let doc = super::build();
-        for (method, path) in crate::api::ROUTES {
-            let rel = path.trim_start_matches("/api/v1");
-            let op = &doc["paths"][rel][method.to_lowercase()];
+        let doc = super::build(crate::registry_routes().build().openapi);
+        for r in crate::all_routes().into_iter().filter(|r| r.api) {
+            let rel = r.path.trim_start_matches(crate::routes::API_PREFIX);
+            let op = &doc["paths"][rel][r.method.to_lowercase()];
             assert!(
                 op.is_object(),
-                "{method} {path} missing from the OpenAPI document"
+                "{} {} missing from the OpenAPI document",
+                r.method,
+                r.path
             );
             assert!(
                 !op["summary"].as_str().unwrap_or("").is_empty(),
-                "{method} {path} has no summary"
+                "{} {} has no summary",
+                r.method,
+                r.path
             );
+            assert!(op["responses"]["401"].is_object());
         }
     }
 }

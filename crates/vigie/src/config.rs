@@ -207,12 +207,15 @@ pub struct Oidc {
     /// Default: `<http.public_url>/login/oidc/callback`.
     #[serde(default)]
     pub redirect_url: Option<String>,
-    #[serde(default = "vigie_web::oidc::default_scopes", deserialize_with = "list")]
+    #[serde(
+        default = "vigie_web::accounts::oidc::default_scopes",
+        deserialize_with = "list"
+    )]
     pub scopes: Vec<String>,
     #[serde(default)]
     pub mfa_satisfied_by_provider: bool,
     #[serde(
-        default = "vigie_web::oidc::default_mfa_amr",
+        default = "vigie_web::accounts::oidc::default_mfa_amr",
         deserialize_with = "list"
     )]
     pub mfa_amr: Vec<String>,
@@ -223,7 +226,7 @@ pub struct Oidc {
     #[serde(default = "name_claim")]
     pub name_claim: String,
     #[serde(default)]
-    pub roles: Vec<vigie_web::oidc::RoleRule>,
+    pub roles: Vec<vigie_web::accounts::oidc::RoleRule>,
 }
 
 impl std::fmt::Debug for Oidc {
@@ -469,24 +472,27 @@ impl Config {
             login_attempts_per_minute: self.security.login_attempts_per_minute,
             trust_proxy: self.http.trust_proxy,
             metrics_token: self.http.metrics_token.clone(),
-            oidc: self.oidc.as_ref().map(|o| vigie_web::oidc::OidcConfig {
-                issuer_url: o.issuer_url.clone(),
-                client_id: o.client_id.clone(),
-                client_secret: o.client_secret.clone().filter(|s| !s.is_empty()),
-                redirect_url: o.redirect_url.clone().unwrap_or_else(|| {
-                    format!(
-                        "{}/login/oidc/callback",
-                        self.http.public_url.trim_end_matches('/')
-                    )
+            oidc: self
+                .oidc
+                .as_ref()
+                .map(|o| vigie_web::accounts::oidc::OidcConfig {
+                    issuer_url: o.issuer_url.clone(),
+                    client_id: o.client_id.clone(),
+                    client_secret: o.client_secret.clone().filter(|s| !s.is_empty()),
+                    redirect_url: o.redirect_url.clone().unwrap_or_else(|| {
+                        format!(
+                            "{}/login/oidc/callback",
+                            self.http.public_url.trim_end_matches('/')
+                        )
+                    }),
+                    scopes: o.scopes.clone(),
+                    mfa_satisfied_by_provider: o.mfa_satisfied_by_provider,
+                    mfa_amr: o.mfa_amr.clone(),
+                    mfa_acr: o.mfa_acr.clone(),
+                    email_claim: o.email_claim.clone(),
+                    name_claim: o.name_claim.clone(),
+                    roles: o.roles.clone(),
                 }),
-                scopes: o.scopes.clone(),
-                mfa_satisfied_by_provider: o.mfa_satisfied_by_provider,
-                mfa_amr: o.mfa_amr.clone(),
-                mfa_acr: o.mfa_acr.clone(),
-                email_claim: o.email_claim.clone(),
-                name_claim: o.name_claim.clone(),
-                roles: o.roles.clone(),
-            }),
         }
     }
 }

@@ -414,7 +414,12 @@ fn print_report(r: &vigie_store::registry::ImportReport) {
         let _ = writeln!(out, "  skipped {n} {kind} records");
     }
     for x in r.rejected.iter().take(50) {
-        let _ = writeln!(out, "  line {}: {}", x.line, x.problem);
+        let _ = writeln!(
+            out,
+            "  line {}: {}",
+            x.line,
+            vigie_report::i18n::Tr::new(vigie_report::i18n::Lang::En).problem(&x.problem)
+        );
     }
     if r.rejected_total > 50 {
         let _ = writeln!(out, "  … and {} more rejected lines", r.rejected_total - 50);
@@ -466,9 +471,34 @@ async fn main() -> std::process::ExitCode {
     match run(cli).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", said(&e));
             std::process::ExitCode::FAILURE
         }
+    }
+}
+
+/// An error as the operator reads it: a mistake in what was given is worded (in English, the
+/// command line's language) from its message key; anything else with its causes.
+fn said(e: &anyhow::Error) -> String {
+    let tr = vigie_report::i18n::Tr::new(vigie_report::i18n::Lang::En);
+    match e
+        .chain()
+        .find_map(|c| c.downcast_ref::<vigie_store::StoreError>())
+    {
+        Some(vigie_store::StoreError::Invalid(p)) => {
+            let context: Vec<String> = e
+                .chain()
+                .take_while(|c| c.downcast_ref::<vigie_store::StoreError>().is_none())
+                .map(|c| c.to_string())
+                .collect();
+            let mut out = context.join(": ");
+            if !out.is_empty() {
+                out.push_str(": ");
+            }
+            out.push_str(&tr.problem(p));
+            out
+        }
+        _ => format!("{e:#}"),
     }
 }
 
@@ -554,7 +584,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 r.lines, r.counts.updated, r.rejected_total
             );
             for x in &r.rejected {
-                println!("  line {}: {}", x.line, x.problem);
+                println!(
+                    "  line {}: {}",
+                    x.line,
+                    vigie_report::i18n::Tr::new(vigie_report::i18n::Lang::En).problem(&x.problem)
+                );
             }
             Ok(())
         }

@@ -18,6 +18,8 @@ use hmac::{Hmac, Mac};
 use lettre::message::{header::ContentType, Mailbox, MultiPart, SinglePart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use sha2::Sha256;
+use vigie_report::email;
+use vigie_report::i18n::Lang;
 use vigie_store::notify::Notification;
 use vigie_store::Store;
 
@@ -120,6 +122,41 @@ impl Notifier {
         })
     }
 
+    /// What a row says in `lang`. A row written since the outbox stopped rendering carries its
+    /// event's payload and its recipient's language: the presentation layer writes its subject
+    /// and bodies now. A row written before keeps the texts it was written with (an alert's row
+    /// of that time kept its subject only: its bodies are written from its payload, in French,
+    /// the language it was written in).
+    fn message(&self, n: &Notification, lang: Lang) -> Option<Texts> {
+        let payload = || serde_json::from_str::<serde_json::Value>(&n.payload).ok();
+        if !n.is_legacy() {
+            let e = email::render(&n.event, &payload()?, lang, &self.public_url)?;
+            return Some(Texts {
+                subject: e.subject,
+                text: e.text,
+                html: Some(e.html),
+            });
+        }
+        let mut text = n.body_text.clone();
+        let mut html = n.body_html.clone();
+        if text.is_empty() && html.is_none() {
+            if let Some(e) =
+                payload().and_then(|p| email::render(&n.event, &p, Lang::Fr, &self.public_url))
+            {
+                text = e.text;
+                html = Some(e.html);
+            }
+        }
+        if let Some(link) = self.absolute(&n.link) {
+            text.push_str(&format!("\n\n{link}\n"));
+        }
+        Some(Texts {
+            subject: n.subject.clone(),
+            text,
+            html,
+        })
+    }
+
     async fn send_email(&self, n: &Notification) -> Outcome {
         let Some(smtp) = &self.smtp else {
             return Outcome::Final("no SMTP server configured ([notify] smtp_url)".into());
@@ -128,33 +165,34 @@ impl Notifier {
             Ok(m) => m,
             Err(e) => return Outcome::Final(format!("recipient {:?}: {e}", n.recipient)),
         };
-        let mut text = n.body_text.clone();
-        let subject = subject(n);
-        if let Some(link) = self.absolute(&n.link) {
-            text.push_str(&format!("\n\n{link}\n"));
-        }
-        let body = match &n.body_html {
+        let Some(m) = self.message(n, Lang::parse(&n.lang).unwrap_or_default()) else {
+            return Outcome::Final(format!(
+                "no e-mail is written for events of kind {:?}",
+                n.event
+            ));
+        };
+        let body = match m.html {
             Some(html) => MultiPart::alternative()
                 .singlepart(
                     SinglePart::builder()
                         .header(ContentType::TEXT_PLAIN)
-                        .body(text),
+                        .body(m.text),
                 )
                 .singlepart(
                     SinglePart::builder()
                         .header(ContentType::TEXT_HTML)
-                        .body(html.clone()),
+                        .body(html),
                 ),
             None => MultiPart::mixed().singlepart(
                 SinglePart::builder()
                     .header(ContentType::TEXT_PLAIN)
-                    .body(text),
+                    .body(m.text),
             ),
         };
         let msg = Message::builder()
             .from(self.from.clone())
             .to(to)
-            .subject(subject)
+            .subject(m.subject)
             .message_id(Some(format!(
                 "<vigie-{}-{}@{}>",
                 n.id,
@@ -175,7 +213,17 @@ impl Notifier {
 
     async fn post_webhook(&self, n: &Notification, url: &str, secret: &str) -> Outcome {
         let ts = vigie_store::db::now();
-        let body = n.webhook_document(&subject(n));
+        // A webhook's document is the event's payload with its subject, in French (webhooks
+        // feed a territory's shared channels, not one person).
+        let subject = self
+            .message(n, Lang::Fr)
+            .map(|m| m.subject)
+            .unwrap_or_else(|| n.event.clone());
+        let body = if n.is_legacy() {
+            n.payload.clone()
+        } else {
+            n.webhook_document(&subject)
+        };
         let signature = sign(secret, ts, &body);
         let r = self
             .http
@@ -204,16 +252,11 @@ impl Notifier {
     }
 }
 
-/// The subject of a row. A row written since the outbox stopped rendering carries its event's
-/// payload and its recipient's language only (`Notification::is_legacy`): the presentation layer
-/// (vigie-report) is to write its subject and bodies. Until it is wired here, such a row goes out
-/// under its event's name, with its link for a body.
-fn subject(n: &Notification) -> String {
-    if n.is_legacy() {
-        n.subject.clone()
-    } else {
-        format!("[Vigie] {}", n.event)
-    }
+/// A notification's texts, ready to send.
+struct Texts {
+    subject: String,
+    text: String,
+    html: Option<String>,
 }
 
 /// `sha256=<hex>` HMAC of `<timestamp>.<body>` under the webhook's secret.

@@ -153,11 +153,11 @@ async fn backup_restores_and_export_moves_to_postgres() {
             .output()
             .unwrap();
         assert!(!out.status.success());
-        // Said as the store's problem (its key and arguments) until the command line words
-        // problems in the reader's language.
+        // Worded from the store's problem.
+        let said = String::from_utf8_lossy(&out.stderr);
         assert!(
-            String::from_utf8_lossy(&out.stderr).contains("archive-target-not-empty"),
-            "{url}"
+            said.contains("The target database is not empty"),
+            "{url}: {said}"
         );
     }
     if let Some((_, name)) = pg {

@@ -115,16 +115,6 @@ impl Notification {
         }
         doc.to_string()
     }
-
-    /// The interface's key for the delivery status.
-    pub fn status_key(&self) -> &'static str {
-        match self.status.as_str() {
-            "sent" => "notifications.status.sent",
-            "failed" => "notifications.status.failed",
-            "retrying" => "notifications.status.retrying",
-            _ => "notifications.status.pending",
-        }
-    }
 }
 
 pub(crate) const NOTIFICATION_COLUMNS: &str = "n.id, n.structure_id, n.event, n.channel, n.recipient, n.webhook_id, n.subject, n.body_text, \

@@ -1,0 +1,193 @@
+//! The audit log: every write and every sign-in, searchable by those who may read it (platform
+//! administrators and auditors), as a page, a CSV and through the API.
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::response::Response;
+use axum::Json;
+use serde::Deserialize;
+use serde_json::json;
+use utoipa_axum::routes;
+use vigie_domain::role::Permission;
+use vigie_store::audit::{AuditEntry, AuditQuery};
+
+use crate::auth::{Api, Authed, Page};
+use crate::error::{AppError, AppResult};
+use crate::routes::{Fragment, NavItem, Routes};
+use crate::ui::{csv_bytes, csv_response, csv_writer, fragment, page, render, safe_cell, Ctx};
+use crate::AppState;
+
+#[derive(Deserialize, Default)]
+pub struct AuditParams {
+    #[serde(default)]
+    pub q: String,
+    #[serde(default)]
+    pub action: String,
+    #[serde(default)]
+    pub failures: Option<String>,
+    #[serde(default)]
+    pub page: Option<i64>,
+    #[serde(default)]
+    pub limit: Option<i64>,
+}
+
+impl AuditParams {
+    pub fn query(&self, default_limit: i64) -> AuditQuery {
+        let limit = self.limit.unwrap_or(default_limit).clamp(1, 100_000);
+        AuditQuery {
+            text: Some(self.q.clone()),
+            action: Some(self.action.clone()),
+            failures_only: self.failures.as_deref() == Some("1"),
+            limit,
+            offset: (self.page.unwrap_or(1).max(1) - 1) * limit,
+            ..Default::default()
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "audit/audit.html")]
+struct AuditPage {
+    ctx: Ctx,
+    entries: Vec<AuditEntry>,
+    total: i64,
+    q: String,
+    action: String,
+    failures: bool,
+    query: String,
+}
+
+pub(crate) async fn page_audit(
+    State(st): State<AppState>,
+    Page(a): Page,
+    Query(p): Query<AuditParams>,
+) -> Response {
+    page!(a, {
+        let (entries, total) = st.store.audit_search(&a.actor, &p.query(100)).await?;
+        let query =
+            serde_urlencoded::to_string([("q", &p.q), ("action", &p.action)]).unwrap_or_default();
+        render(&AuditPage {
+            ctx: Ctx::of(&a),
+            entries,
+            total,
+            failures: p.failures.as_deref() == Some("1"),
+            q: p.q,
+            action: p.action,
+            query,
+        })
+    })
+}
+
+pub fn audit_to_csv(entries: &[AuditEntry]) -> Result<Vec<u8>, AppError> {
+    let mut w = csv_writer();
+    let err = |e: csv::Error| AppError::Internal(e.to_string());
+    w.write_record([
+        "id",
+        "at_utc",
+        "actor_user_id",
+        "actor",
+        "action",
+        "target_kind",
+        "target_id",
+        "success",
+        "ip",
+        "detail",
+    ])
+    .map_err(err)?;
+    for e in entries {
+        let at = chrono::DateTime::from_timestamp(e.at, 0)
+            .map(|d| d.to_rfc3339())
+            .unwrap_or_default();
+        w.write_record([
+            e.id.to_string(),
+            at,
+            e.actor_user_id.map(|i| i.to_string()).unwrap_or_default(),
+            safe_cell(&e.actor),
+            e.action.clone(),
+            e.target_kind.clone(),
+            safe_cell(&e.target_id),
+            e.success.to_string(),
+            e.ip.clone().unwrap_or_default(),
+            safe_cell(&e.detail),
+        ])
+        .map_err(err)?;
+    }
+    csv_bytes(w)
+}
+
+pub(crate) async fn page_audit_csv(
+    State(st): State<AppState>,
+    Page(a): Page,
+    Query(p): Query<AuditParams>,
+) -> Response {
+    page!(a, {
+        let (entries, _) = st.store.audit_search(&a.actor, &p.query(100_000)).await?;
+        Ok(csv_response("audit.csv", audit_to_csv(&entries)?))
+    })
+}
+
+/// Searches the audit log (`?q=`, `?action=`, `?failures=1`, `?page=`, `?limit=`), newest first.
+#[utoipa::path(get, path = "/audit", tag = "audit",
+    responses((status = 200, description = "Entries of the audit log and their total")))]
+pub(crate) async fn api_audit(
+    State(st): State<AppState>,
+    Api(a): Api,
+    Query(p): Query<AuditParams>,
+) -> AppResult<Json<serde_json::Value>> {
+    let (items, total) = st.store.audit_search(&a.actor, &p.query(100)).await?;
+    Ok(Json(json!({ "items": items, "total": total })))
+}
+
+/// The audit log as CSV (same filters).
+#[utoipa::path(get, path = "/audit.csv", tag = "audit",
+    responses((status = 200, description = "The audit log as CSV (semicolon-separated, UTF-8)", content_type = "text/csv")))]
+pub(crate) async fn api_audit_csv(
+    State(st): State<AppState>,
+    Api(a): Api,
+    Query(p): Query<AuditParams>,
+) -> AppResult<Response> {
+    let (items, _) = st.store.audit_search(&a.actor, &p.query(100_000)).await?;
+    Ok(csv_response("audit.csv", audit_to_csv(&items)?))
+}
+
+#[derive(Template)]
+#[template(path = "audit/panel.html")]
+struct FailuresPanel {
+    ctx: Ctx,
+    recent_failures: Vec<AuditEntry>,
+}
+
+/// The dashboard's panel of the last failed sign-ins, for those who read the audit log.
+pub(crate) async fn failures_panel(st: &AppState, a: &Authed) -> Fragment {
+    if !a.actor.can(Permission::ReadAudit) {
+        return Ok(None);
+    }
+    let q = AuditQuery {
+        action: Some("auth.login".into()),
+        failures_only: true,
+        limit: 5,
+        ..Default::default()
+    };
+    let recent_failures = st.store.audit_search(&a.actor, &q).await?.0;
+    if recent_failures.is_empty() {
+        return Ok(None);
+    }
+    fragment(&FailuresPanel {
+        ctx: Ctx::of(a),
+        recent_failures,
+    })
+}
+
+pub fn routes(r: Routes) -> Routes {
+    r.get("/audit", page_audit)
+        .get("/audit.csv", page_audit_csv)
+        .api(routes!(api_audit))
+        .api(routes!(api_audit_csv))
+        .nav(NavItem {
+            label: "nav-audit",
+            path: "/audit",
+            order: 85,
+            shown: |a| a.can(Permission::ReadAudit),
+        })
+        .panel(crate::panel!(50, failures_panel))
+}

@@ -1,0 +1,350 @@
+//! The registry's pages: the structures of the viewer's scope (search, filters, CSV), a
+//! structure's page (identity, contacts, declared assets, and the sections the engines add), the
+//! GHTs.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use serde::Deserialize;
+use vigie_domain::role::Permission;
+use vigie_domain::structure::{AssetKind, ContactRole};
+use vigie_store::registry::{Asset, Ght, Structure, StructureFilter, StructureSummary};
+
+use crate::auth::Page;
+use crate::error::AppError;
+use crate::i18n::Lang;
+use crate::ui::{
+    csv_bytes, csv_response, csv_writer, page, region_options, render, safe_cell, Ctx, Opt,
+};
+use crate::AppState;
+
+#[derive(Deserialize, Default, Clone)]
+pub struct StructureQuery {
+    #[serde(default)]
+    pub q: String,
+    #[serde(default)]
+    pub region: String,
+    #[serde(default)]
+    pub department: String,
+    #[serde(default)]
+    pub ght: String,
+    #[serde(default)]
+    pub category: String,
+    #[serde(default)]
+    pub sector: String,
+    #[serde(default)]
+    pub legal_family: String,
+    #[serde(default)]
+    pub designation: String,
+    #[serde(default)]
+    pub page: Option<i64>,
+    #[serde(default)]
+    pub per_page: Option<i64>,
+}
+
+impl StructureQuery {
+    pub fn filter(&self) -> Result<StructureFilter, AppError> {
+        let ght_id = match self.ght.trim() {
+            "" => None,
+            g => Some(
+                g.parse()
+                    .map_err(|_| AppError::BadRequest(format!("ght: {g:?} is not a GHT id")))?,
+            ),
+        };
+        let designation =
+            match self.designation.trim() {
+                "" => None,
+                d => Some(d.parse().map_err(|_| {
+                    AppError::BadRequest(format!("designation: unknown value {d:?}"))
+                })?),
+            };
+        Ok(StructureFilter {
+            text: Some(self.q.clone()),
+            region_code: Some(self.region.clone()),
+            department_code: Some(self.department.clone()),
+            ght_id,
+            category_code: Some(self.category.clone()),
+            sector: Some(self.sector.clone()),
+            legal_family: Some(self.legal_family.clone()),
+            designation,
+            page: self.page.unwrap_or(1),
+            per_page: self.per_page.unwrap_or(50),
+        })
+    }
+
+    /// The filters as a query string, without the page (for links).
+    fn query_string(&self) -> String {
+        let pairs = [
+            ("q", &self.q),
+            ("region", &self.region),
+            ("ght", &self.ght),
+            ("category", &self.category),
+            ("designation", &self.designation),
+            ("sector", &self.sector),
+            ("legal_family", &self.legal_family),
+            ("department", &self.department),
+        ];
+        serde_urlencoded::to_string(
+            pairs
+                .iter()
+                .filter(|(_, v)| !v.is_empty())
+                .collect::<Vec<_>>(),
+        )
+        .unwrap_or_default()
+    }
+}
+
+#[derive(Template)]
+#[template(path = "registry/structures.html")]
+struct StructuresPage {
+    ctx: Ctx,
+    rows: Vec<vigie_store::registry::StructureRow>,
+    total: i64,
+    page: i64,
+    pages: i64,
+    q: String,
+    category: String,
+    query: String,
+    regions: Vec<Opt>,
+    ght_options: Vec<Opt>,
+    designations: Vec<Opt>,
+}
+
+pub(crate) async fn structures(
+    State(st): State<AppState>,
+    Page(a): Page,
+    Query(q): Query<StructureQuery>,
+) -> Response {
+    page!(a, {
+        let f = q.filter()?;
+        let (rows, total) = st.store.list_structure_rows(&a.actor, &f).await?;
+        let per_page = f.per_page.clamp(1, 500);
+        let ghts = st.store.ght_options(&a.actor).await?;
+        render(&StructuresPage {
+            ctx: Ctx::of(&a),
+            rows,
+            total,
+            page: f.page.max(1),
+            pages: ((total + per_page - 1) / per_page).max(1),
+            query: q.query_string(),
+            regions: region_options(&q.region),
+            ght_options: ghts
+                .into_iter()
+                .map(|(id, name)| Opt {
+                    selected: id.to_string() == q.ght,
+                    value: id.to_string(),
+                    label: name,
+                })
+                .collect(),
+            designations: ["ose", "esr", "overseas"]
+                .into_iter()
+                .map(|d| Opt {
+                    value: d.into(),
+                    label: String::new(),
+                    selected: d == q.designation,
+                })
+                .collect(),
+            q: q.q,
+            category: q.category,
+        })
+    })
+}
+
+/// CSV export of the filtered list (every page). Cells that a spreadsheet would run as a formula
+/// are neutralised.
+pub fn structures_to_csv(rows: &[StructureSummary]) -> Result<Vec<u8>, AppError> {
+    let mut w = csv_writer();
+    let err = |e: csv::Error| AppError::Internal(e.to_string());
+    w.write_record([
+        "finess_et",
+        "nom",
+        "categorie",
+        "secteur",
+        "statut",
+        "departement",
+        "region",
+        "ght",
+        "ose",
+        "esr",
+        "outre_mer",
+    ])
+    .map_err(err)?;
+    for r in rows {
+        w.write_record([
+            r.finess_et.as_str(),
+            &safe_cell(&r.name),
+            &safe_cell(&r.category_label),
+            &r.sector,
+            &r.legal_family,
+            &r.department_code,
+            &r.region_code,
+            &safe_cell(r.ght_name.as_deref().unwrap_or("")),
+            if r.ose == 1 { "1" } else { "0" },
+            if r.esr == 1 { "1" } else { "0" },
+            if r.overseas == 1 { "1" } else { "0" },
+        ])
+        .map_err(err)?;
+    }
+    csv_bytes(w)
+}
+
+pub(crate) async fn structures_csv(
+    State(st): State<AppState>,
+    Page(a): Page,
+    Query(q): Query<StructureQuery>,
+) -> Response {
+    page!(a, {
+        let rows = st.store.export_structures(&a.actor, &q.filter()?).await?;
+        Ok(csv_response("structures.csv", structures_to_csv(&rows)?))
+    })
+}
+
+pub struct ContactView {
+    pub role_label: &'static str,
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "registry/structure.html")]
+struct StructurePage {
+    ctx: Ctx,
+    s: Structure,
+    contacts: Vec<ContactView>,
+    assets: Vec<Asset>,
+    can_write: bool,
+    can_assets: bool,
+    /// What the engines show of this structure (exposure, alerts, inventory…), in their order.
+    sections: Vec<String>,
+}
+
+pub(crate) async fn structure(
+    State(st): State<AppState>,
+    Page(a): Page,
+    Path(id): Path<i64>,
+) -> Response {
+    page!(a, {
+        let s = st.store.get_structure(&a.actor, id).await?;
+        let fr = a.lang == Lang::Fr;
+        let contacts = st
+            .store
+            .list_contacts(&a.actor, id)
+            .await?
+            .into_iter()
+            .map(|c| ContactView {
+                role_label: c
+                    .role
+                    .parse::<ContactRole>()
+                    .map(|r| if fr { r.label_fr() } else { r.label_en() })
+                    .unwrap_or("?"),
+                name: c.name,
+                email: c.email,
+                phone: c.phone,
+            })
+            .collect();
+        let assets = st.store.list_assets(&a.actor, id).await?;
+        let mut sections = Vec::new();
+        for section in &crate::routes::parts().sections {
+            if let Some(html) = (section.render)(&st, &a, id).await? {
+                sections.push(html);
+            }
+        }
+        render(&StructurePage {
+            sections,
+            ctx: Ctx::of(&a),
+            s,
+            contacts,
+            assets,
+            can_write: a.actor.can(Permission::WriteStructures),
+            can_assets: a.actor.can(Permission::WriteAssets),
+        })
+    })
+}
+
+#[derive(Deserialize)]
+pub(crate) struct ContactForm {
+    role: String,
+    name: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    phone: String,
+}
+
+pub(crate) async fn structure_contact(
+    State(st): State<AppState>,
+    Page(a): Page,
+    Path(id): Path<i64>,
+    Form(f): Form<ContactForm>,
+) -> Response {
+    page!(a, {
+        let role: ContactRole = f.role.parse().map_err(|_| {
+            AppError::BadRequest(format!("role: unknown contact role {:?}", f.role))
+        })?;
+        st.store
+            .set_contact(&a.actor, id, role, &f.name, Some(&f.email), Some(&f.phone))
+            .await?;
+        Ok(Redirect::to(&format!("/structures/{id}")).into_response())
+    })
+}
+
+#[derive(Deserialize)]
+pub(crate) struct AssetForm {
+    kind: String,
+    value: String,
+    attested_by: String,
+}
+
+pub fn asset_kind(s: &str) -> Result<AssetKind, AppError> {
+    match s {
+        "domain" => Ok(AssetKind::Domain),
+        "ip_range" => Ok(AssetKind::IpRange),
+        k => Err(AppError::BadRequest(format!(
+            "kind: expected domain or ip_range, got {k:?}"
+        ))),
+    }
+}
+
+pub(crate) async fn structure_add_asset(
+    State(st): State<AppState>,
+    Page(a): Page,
+    Path(id): Path<i64>,
+    Form(f): Form<AssetForm>,
+) -> Response {
+    page!(a, {
+        st.store
+            .add_asset(&a.actor, id, asset_kind(&f.kind)?, &f.value, &f.attested_by)
+            .await?;
+        Ok(Redirect::to(&format!("/structures/{id}")).into_response())
+    })
+}
+
+pub(crate) async fn structure_remove_asset(
+    State(st): State<AppState>,
+    Page(a): Page,
+    Path((id, asset)): Path<(i64, i64)>,
+) -> Response {
+    page!(a, {
+        st.store.remove_asset(&a.actor, id, asset).await?;
+        Ok(Redirect::to(&format!("/structures/{id}")).into_response())
+    })
+}
+
+#[derive(Template)]
+#[template(path = "registry/ghts.html")]
+struct GhtsPage {
+    ctx: Ctx,
+    ghts: Vec<Ght>,
+}
+
+pub(crate) async fn ghts(State(st): State<AppState>, Page(a): Page) -> Response {
+    page!(a, {
+        let ghts = st.store.list_ghts(&a.actor, None).await?;
+        render(&GhtsPage {
+            ctx: Ctx::of(&a),
+            ghts,
+        })
+    })
+}

@@ -1,0 +1,87 @@
+//! Surveillance of internet exposure: a structure's exposure and its report (HTML and PDF), the
+//! regional and national view "who exposes what", scans and findings; pages, API, the dashboard's
+//! exposure panel and the structure page's link to its exposure. Every action goes through
+//! `vigie_store::surveillance`, which checks the role and the scope.
+
+pub(crate) mod api;
+pub(crate) mod pages;
+pub mod pdf;
+pub(crate) mod report;
+
+use askama::Template;
+use utoipa_axum::routes;
+use vigie_domain::role::Permission;
+use vigie_store::surveillance::ExposureFigures;
+
+use crate::auth::Authed;
+use crate::routes::{Fragment, NavItem, Routes};
+use crate::ui::{fragment, Ctx};
+use crate::AppState;
+
+pub use pages::SEVERITIES;
+
+pub fn routes(r: Routes) -> Routes {
+    r.get("/exposure", pages::overview)
+        .post("/exposure/surveillance", pages::region_surveillance)
+        .get("/structures/{id}/exposure", pages::exposure)
+        .post("/structures/{id}/exposure/scan", pages::request_scan)
+        .post(
+            "/structures/{id}/exposure/surveillance",
+            pages::structure_surveillance,
+        )
+        .post(
+            "/structures/{id}/exposure/findings/{finding}/acknowledge",
+            pages::acknowledge,
+        )
+        .get("/structures/{id}/exposure/report", report::report)
+        .get("/structures/{id}/exposure/report.pdf", report::report_pdf)
+        .api(routes!(api::api_overview))
+        .api(routes!(
+            api::api_get_surveillance,
+            api::api_set_surveillance
+        ))
+        .api(routes!(api::api_list_scans, api::api_request_scan))
+        .api(routes!(api::api_findings))
+        .api(routes!(api::api_scan))
+        .api(routes!(api::api_diff))
+        .api(routes!(api::api_acknowledge))
+        .nav(NavItem {
+            label: "nav-exposure",
+            path: "/exposure",
+            order: 30,
+            shown: |_| true,
+        })
+        .panel(crate::panel!(20, panel))
+        .section(crate::section!(10, section))
+}
+
+#[derive(Template)]
+#[template(path = "surveillance/panel.html")]
+struct Panel {
+    ctx: Ctx,
+    e: ExposureFigures,
+}
+
+/// The dashboard's exposure figures, for those who read the exposure.
+async fn panel(st: &AppState, a: &Authed) -> Fragment {
+    if !a.actor.can(Permission::ReadExposure) {
+        return Ok(None);
+    }
+    let e = st.store.exposure_figures(&a.actor).await?;
+    fragment(&Panel { ctx: Ctx::of(a), e })
+}
+
+#[derive(Template)]
+#[template(path = "surveillance/section.html")]
+struct Section {
+    ctx: Ctx,
+    id: i64,
+}
+
+/// The structure page's way to its exposure.
+async fn section(_st: &AppState, a: &Authed, id: i64) -> Fragment {
+    fragment(&Section {
+        ctx: Ctx::of(a),
+        id,
+    })
+}

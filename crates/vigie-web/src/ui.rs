@@ -1,0 +1,218 @@
+//! What every page shares: the layout's context (translator, the viewer, the CSRF token, the
+//! navigation of the viewer's role), rendering, error pages, cookies, select options and the
+//! files pages send or receive (CSV, uploads).
+
+use askama::Template;
+use axum::extract::Multipart;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+
+use crate::auth::{request_lang, Authed};
+use crate::error::AppError;
+use crate::i18n::{Lang, Tr};
+use crate::AppState;
+
+/// An entry of the navigation as a page shows it.
+pub struct NavLink {
+    pub label: &'static str,
+    pub path: &'static str,
+    pub current: bool,
+}
+
+/// What every page's layout needs.
+pub struct Ctx {
+    pub tr: Tr,
+    pub email: Option<String>,
+    pub csrf: String,
+    /// The navigation of the viewer's role, built from the route registry.
+    pub nav: Vec<NavLink>,
+}
+
+impl Ctx {
+    pub fn of(a: &Authed) -> Ctx {
+        let parts = crate::routes::parts();
+        // The entry whose path is the longest prefix of the page's is the current one.
+        let current = parts
+            .nav
+            .iter()
+            .filter(|n| (n.shown)(&a.actor))
+            .filter(|n| {
+                a.path == n.path || (n.path != "/" && a.path.starts_with(&format!("{}/", n.path)))
+            })
+            .max_by_key(|n| n.path.len())
+            .map(|n| n.path);
+        Ctx {
+            tr: a.tr(),
+            email: Some(a.email.clone()),
+            csrf: a.csrf.clone(),
+            nav: parts
+                .nav
+                .iter()
+                .filter(|n| (n.shown)(&a.actor))
+                .map(|n| NavLink {
+                    label: n.label,
+                    path: n.path,
+                    current: Some(n.path) == current,
+                })
+                .collect(),
+        }
+    }
+
+    pub fn anonymous(lang: Lang, csrf: String) -> Ctx {
+        Ctx {
+            tr: Tr { lang },
+            email: None,
+            csrf,
+            nav: Vec::new(),
+        }
+    }
+}
+
+/// Renders a page.
+pub fn render(t: &impl Template) -> Result<Response, AppError> {
+    Ok(Html(t.render()?).into_response())
+}
+
+/// Renders a page with a status other than 200 (a form sent back with its errors).
+pub fn render_status(status: StatusCode, t: &impl Template) -> Result<Response, AppError> {
+    Ok((status, Html(t.render()?)).into_response())
+}
+
+/// Renders a fragment that a composed page (dashboard, structure page) includes.
+pub fn fragment(t: &impl Template) -> crate::routes::Fragment {
+    Ok(Some(t.render()?))
+}
+
+#[derive(Template)]
+#[template(path = "layout/error.html")]
+struct ErrorPage {
+    ctx: Ctx,
+    status: u16,
+    message: String,
+    operation: String,
+}
+
+/// Turns an error into a page for a signed-in caller.
+pub fn page_error(a: &Authed, e: AppError) -> Response {
+    let op = e.log();
+    let tr = a.tr();
+    let message = e.message(&tr);
+    let page = ErrorPage {
+        ctx: Ctx::of(a),
+        status: e.status().as_u16(),
+        message,
+        operation: op,
+    };
+    match page.render() {
+        Ok(html) => (e.status(), Html(html)).into_response(),
+        Err(_) => e.status().into_response(),
+    }
+}
+
+/// Runs a page handler body, turning its error into an error page.
+macro_rules! page {
+    ($a:expr, $body:expr) => {
+        match (async { $body }).await {
+            Ok(r) => r,
+            Err(e) => $crate::ui::page_error(&$a, e),
+        }
+    };
+}
+pub(crate) use page;
+
+/// The page of an address that exists nowhere.
+pub async fn not_found(headers: HeaderMap) -> Response {
+    let lang = request_lang(&headers);
+    let page = ErrorPage {
+        ctx: Ctx::anonymous(lang, String::new()),
+        status: 404,
+        message: Tr { lang }.t("common-not_found"),
+        operation: crate::error::operation_id(),
+    };
+    match page.render() {
+        Ok(html) => (StatusCode::NOT_FOUND, Html(html)).into_response(),
+        Err(_) => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+/// A `Set-Cookie` value (secure when the public address is https).
+pub fn set_cookie(st: &AppState, name: &str, value: &str, max_age: i64, http_only: bool) -> String {
+    let secure = if st.config.tls() { "; Secure" } else { "" };
+    let http_only = if http_only { "; HttpOnly" } else { "" };
+    format!("{name}={value}; Path=/; Max-Age={max_age}; SameSite=Lax{http_only}{secure}")
+}
+
+/// An `<option>` of a select.
+pub struct Opt {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+/// The regions as options.
+pub fn region_options(selected: &str) -> Vec<Opt> {
+    vigie_domain::geo::regions()
+        .iter()
+        .map(|r| Opt {
+            value: r.code.into(),
+            label: r.name.into(),
+            selected: r.code == selected,
+        })
+        .collect()
+}
+
+/// A spreadsheet cell that would otherwise run as a formula, neutralised.
+pub fn safe_cell(s: &str) -> String {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}")
+    } else {
+        s.to_string()
+    }
+}
+
+/// A semicolon-separated CSV writer, as French spreadsheets read them.
+pub fn csv_writer() -> csv::Writer<Vec<u8>> {
+    csv::WriterBuilder::new()
+        .delimiter(b';')
+        .from_writer(Vec::new())
+}
+
+/// The bytes of a finished CSV writer.
+pub fn csv_bytes(w: csv::Writer<Vec<u8>>) -> Result<Vec<u8>, AppError> {
+    w.into_inner()
+        .map_err(|e| AppError::Internal(e.to_string()))
+}
+
+/// A CSV download (UTF-8 with its byte order mark, so that spreadsheets read the accents).
+pub fn csv_response(name: &str, body: Vec<u8>) -> Response {
+    let mut bytes = vec![0xEF, 0xBB, 0xBF];
+    bytes.extend(body);
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+/// The `file` field of a multipart form.
+pub async fn uploaded_file(mut mp: Multipart) -> Result<bytes::Bytes, AppError> {
+    while let Some(field) = mp
+        .next_field()
+        .await
+        .map_err(|e| AppError::BadRequest(format!("upload: {e}")))?
+    {
+        if field.name() == Some("file") {
+            return field
+                .bytes()
+                .await
+                .map_err(|e| AppError::BadRequest(format!("upload: {e}")));
+        }
+    }
+    Err(AppError::BadRequest("upload: no file field".into()))
+}

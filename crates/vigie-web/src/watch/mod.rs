@@ -1,0 +1,135 @@
+//! Vulnerability watch: a structure's inventory and alerts (a section of its page), the list of
+//! alerts of the viewer's scope (structure, GHT, region, country), an alert with its triage, the
+//! weekly bulletin, the freshness of the sources; pages, API and the dashboard's alerts panel.
+//! Every operation goes through `vigie_store::watch`, which checks the role and confines it to
+//! the caller's scope.
+
+pub(crate) mod api;
+pub(crate) mod pages;
+
+use askama::Template;
+use utoipa_axum::routes;
+use vigie_domain::role::Permission;
+use vigie_store::watch::WatchFigures;
+use vigie_store::watch::{self as w, AlertFilter, InventoryItem};
+
+use crate::auth::Authed;
+use crate::routes::{Fragment, NavItem, Routes};
+use crate::ui::{fragment, Ctx};
+use crate::AppState;
+use pages::AlertView;
+
+pub fn routes(r: Routes) -> Routes {
+    r.post("/structures/{id}/inventory", pages::inventory_add)
+        .post(
+            "/structures/{id}/inventory/{item}/delete",
+            pages::inventory_remove,
+        )
+        .post("/structures/{id}/inventory/import", pages::inventory_import)
+        .get("/watch/alerts", pages::alerts)
+        .get("/watch/alerts/{id}", pages::alert)
+        .post("/watch/alerts/{id}/triage", pages::alert_triage)
+        .get("/watch/bulletin", pages::bulletin)
+        .get("/watch/sources", pages::sources)
+        .api(routes!(api::api_inventory, api::api_inventory_add))
+        .api(routes!(api::api_inventory_remove))
+        .api(routes!(api::api_inventory_import))
+        .api(routes!(api::api_alerts))
+        .api(routes!(api::api_alert))
+        .api(routes!(api::api_triage))
+        .api(routes!(api::api_bulletin))
+        .api(routes!(api::api_sources))
+        .nav(NavItem {
+            label: "nav-watch",
+            path: "/watch/alerts",
+            order: 40,
+            shown: |_| true,
+        })
+        .panel(crate::panel!(30, panel))
+        .section(crate::section!(20, section))
+}
+
+#[derive(Template)]
+#[template(path = "watch/panel.html")]
+struct Panel {
+    ctx: Ctx,
+    w: WatchFigures,
+}
+
+/// The dashboard's alert figures, for those who read the vulnerability watch.
+async fn panel(st: &AppState, a: &Authed) -> Fragment {
+    if !a.actor.can(Permission::ReadVulnerabilities) {
+        return Ok(None);
+    }
+    let w = st.store.watch_figures(&a.actor).await?;
+    fragment(&Panel { ctx: Ctx::of(a), w })
+}
+
+/// An inventory item as the pages show it.
+pub struct ItemView {
+    pub i: InventoryItem,
+    pub product_name: String,
+}
+
+/// What the structure page shows of the watch.
+pub struct StructureWatch {
+    pub alerts: Vec<AlertView>,
+    pub inventory: Vec<ItemView>,
+    pub can_inventory: bool,
+    pub products: Vec<(String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "watch/structure.html")]
+struct Section {
+    ctx: Ctx,
+    id: i64,
+    watch: StructureWatch,
+}
+
+/// A structure's alerts and inventory, on its page.
+async fn section(st: &AppState, a: &Authed, id: i64) -> Fragment {
+    if !a.actor.can(Permission::ReadVulnerabilities) {
+        return Ok(None);
+    }
+    let alerts = st
+        .store
+        .list_alerts(
+            &a.actor,
+            &AlertFilter {
+                structure_id: Some(id),
+                limit: Some(200),
+                ..Default::default()
+            },
+        )
+        .await?
+        .into_iter()
+        .map(AlertView::of)
+        .collect();
+    let inventory = st
+        .store
+        .list_inventory(&a.actor, id)
+        .await?
+        .into_iter()
+        .map(|i| ItemView {
+            product_name: w::product_name(&i.product),
+            i,
+        })
+        .collect();
+    let mut products: Vec<(String, String)> = w::catalog()?
+        .products()
+        .iter()
+        .map(|p| (p.id.clone(), p.name.clone()))
+        .collect();
+    products.sort_by_key(|x| x.1.to_lowercase());
+    fragment(&Section {
+        ctx: Ctx::of(a),
+        id,
+        watch: StructureWatch {
+            alerts,
+            inventory,
+            can_inventory: a.actor.can(Permission::WriteInventory),
+            products,
+        },
+    })
+}

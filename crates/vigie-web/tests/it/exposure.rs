@@ -1,0 +1,221 @@
+//! The exposure pages: findings with evidence and advice, the report (HTML and PDF), and "who
+//! exposes what" within the viewer's scope.
+
+use reqwest::StatusCode;
+use vigie_domain::role::Role;
+use vigie_store::testing::{self};
+
+use super::common::*;
+
+/// What the exposure pages show: the structure's findings with evidence and advice, the map of
+/// exposed systems, the history and the diff, triage; the report with its summary and plan, and
+/// as a PDF; the "who exposes what" view limited to the viewer's scope.
+#[tokio::test]
+async fn exposure_pages_show_findings_report_and_who_exposes_what() {
+    for db in testing::all().await {
+        let app = spawn_app(&db, Default::default()).await;
+        let w = seed(&app.store).await;
+        let (first, finding) = exposure_seed(&app.store, w.fleyriat).await;
+        exposure_seed(&app.store, w.pitie).await;
+        // A second scan of Fleyriat: RDP closed (fixed), Redis open without authentication.
+        let second = app.store.request_scan(&system(), w.fleyriat).await.unwrap();
+        app.store
+            .start_scan(&system(), second)
+            .await
+            .unwrap()
+            .unwrap();
+        let address = format!("185.10.{}.1", w.fleyriat % 250);
+        app.store
+            .finish_scan(
+                &system(),
+                second,
+                &vigie_store::surveillance::ScanOutcome {
+                    scope: serde_json::json!({}),
+                    software: Vec::new(),
+                    covered_addresses: vec![address.clone()],
+                    covered_ports: vec![3389, 6379],
+                    observations: vec![vigie_store::surveillance::NewObservation {
+                        address: address.clone(),
+                        port: 6379,
+                        service: "redis".into(),
+                        product: Some("Redis".into()),
+                        version: Some("7.0.15".into()),
+                        finding_kinds: vec!["redis-no-authentication".into()],
+                        ..Default::default()
+                    }],
+                    findings: vec![vigie_store::surveillance::NewFinding {
+                        kind: "redis-no-authentication".into(),
+                        address: address.clone(),
+                        port: 6379,
+                        service: "redis".into(),
+                        severity: "critical".into(),
+                        confidence: "high".into(),
+                        title_fr: "Redis sans authentification : redis sur le port 6379".into(),
+                        title_en: "Redis without authentication: redis on port 6379".into(),
+                        evidence: "PING → +PONG (no authentication)".into(),
+                        advice_fr: "Activer l'authentification (requirepass).".into(),
+                        advice_en: "Enable authentication (requirepass).".into(),
+                        ..Default::default()
+                    }],
+                },
+            )
+            .await
+            .unwrap();
+        let (c, csrf) = sign_in(&app, &w, Role::StructureAdmin).await;
+        let text = |p: String| {
+            let c = c.clone();
+            let base = app.base.clone();
+            async move {
+                let r = c.get(format!("{base}{p}")).send().await.unwrap();
+                assert_eq!(r.status(), StatusCode::OK, "{p}");
+                r.text().await.unwrap()
+            }
+        };
+        let page = text(format!(
+            "/structures/{}/exposure?from={first}&to={second}",
+            w.fleyriat
+        ))
+        .await;
+        assert!(page.contains("Exposition sur Internet"), "French first");
+        assert!(
+            page.contains("PING → +PONG (no authentication)"),
+            "evidence"
+        );
+        assert!(
+            page.contains("Activer l&#x27;authentification")
+                || page.contains("Activer l&#39;authentification"),
+            "advice"
+        );
+        assert!(page.contains("Critique (1)"), "grouped by criticality");
+        assert!(
+            page.contains(&format!("#{second}")),
+            "fix verified by the second scan"
+        );
+        assert!(
+            page.contains("Ouvert") && page.contains("Fermé"),
+            "diff rows"
+        );
+        assert!(
+            page.contains("Surveillance programmée désactivée"),
+            "off by default"
+        );
+        assert!(page.contains("Vérifier maintenant"));
+        assert!(
+            !page.contains("sv-enabled"),
+            "a structure admin does not manage surveillance"
+        );
+        // Triage from the page.
+        let open = app
+            .store
+            .list_findings(&system(), w.fleyriat, true)
+            .await
+            .unwrap();
+        let redis = open[0].id;
+        assert_ne!(redis, finding);
+        let res = c
+            .post(format!(
+                "{}/structures/{}/exposure/findings/{redis}/acknowledge",
+                app.base, w.fleyriat
+            ))
+            .form(&[("csrf", csrf.as_str()), ("note", "Mot de passe posé lundi")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+        let f = app.store.get_finding(&system(), redis).await.unwrap();
+        assert_eq!(
+            (f.status.as_str(), f.triage_note.as_deref()),
+            ("acknowledged", Some("Mot de passe posé lundi"))
+        );
+
+        let report = text(format!("/structures/{}/exposure/report", w.fleyriat)).await;
+        for part in [
+            "Synthèse pour la direction",
+            "Cartographie des systèmes exposés",
+            "Plan de remédiation priorisé",
+            "1 constat critique",
+            "Redis sans authentification",
+            "6379",
+        ] {
+            assert!(report.contains(part), "report lacks {part}");
+        }
+        let pdf = c
+            .get(format!(
+                "{}/structures/{}/exposure/report.pdf",
+                app.base, w.fleyriat
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(pdf.headers()["content-type"], "application/pdf");
+        let bytes = pdf.bytes().await.unwrap();
+        assert!(bytes.starts_with(b"%PDF-"));
+        // what a PDF reader shows (poppler's pdftotext, from scripts/install-test-deps.sh)
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("report.pdf");
+        std::fs::write(&path, &bytes).unwrap();
+        let out = std::process::Command::new("pdftotext")
+            .args(["-enc", "UTF-8"])
+            .arg(&path)
+            .arg("-")
+            .output()
+            .expect("pdftotext (poppler-utils)");
+        assert!(out.status.success());
+        let shown = String::from_utf8(out.stdout).unwrap();
+        for part in ["CH DE FLEYRIAT", "Redis sans authentification", "6379"] {
+            assert!(shown.contains(part), "the PDF lacks {part}: {shown}");
+        }
+
+        // Who exposes what: the structure admin sees its structure only; the CERT sees both.
+        let ov = text("/exposure".into()).await;
+        assert!(ov.contains("CH DE FLEYRIAT"));
+        assert!(!ov.contains(&format!("/structures/{}/exposure", w.pitie)));
+        let (cert, _) = sign_in(&app, &w, Role::CertAnalyst).await;
+        let ov = cert
+            .get(format!("{}/exposure", app.base))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(ov.contains(&format!("/structures/{}/exposure", w.pitie)));
+        assert!(ov.contains(&format!("/structures/{}/exposure", w.fleyriat)));
+        // Most exposed first: Fleyriat has a critical finding.
+        assert!(
+            ov.find(&format!("/structures/{}/exposure", w.fleyriat))
+                < ov.find(&format!("/structures/{}/exposure", w.pitie))
+        );
+        // The API gives the same, in JSON.
+        let tok = &w.tokens[&Role::StructureAdmin];
+        let v: serde_json::Value = c
+            .get(format!(
+                "{}/api/v1/structures/{}/findings?open=true",
+                app.base, w.fleyriat
+            ))
+            .bearer_auth(tok)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(v["items"].as_array().unwrap().len(), 1);
+        assert_eq!(v["items"][0]["kind"], "redis-no-authentication");
+        let d: serde_json::Value = c
+            .get(format!(
+                "{}/api/v1/scans/{second}/diff?from={first}",
+                app.base
+            ))
+            .bearer_auth(tok)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(d["opened"][0]["port"], 6379);
+        assert_eq!(d["closed"][0]["port"], 3389);
+        db.cleanup().await;
+    }
+}

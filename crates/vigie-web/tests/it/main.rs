@@ -1,0 +1,11 @@
+//! The integration suite of vigie-web, as one test binary (one link of sqlx and axum instead of
+//! one per file): the real server on a free loopback port, on SQLite and on PostgreSQL.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed unwrap is a failed test
+
+mod common;
+mod exposure;
+mod login;
+mod matrix;
+mod oidc;
+mod pages;
