@@ -657,6 +657,51 @@ mod tests {
     use crate::net::RateLimits;
     use crate::scope::Scope;
 
+    /// An address that answered nothing is given up after `give_up_after` silent attempts,
+    /// with at most that many in flight; one that answered once never is.
+    #[test]
+    fn silent_addresses_are_given_up() {
+        let a: IpAddr = "10.0.0.1".parse().unwrap();
+        let b: IpAddr = "10.0.0.2".parse().unwrap();
+        let c: IpAddr = "10.0.0.3".parse().unwrap();
+        let hints = HostHints {
+            answered_tcp: [c].into_iter().collect(),
+            ..Default::default()
+        };
+        let hosts = Hosts::new(&[a, b, c], &hints, 3);
+        for h in 0..2 {
+            hosts.list[h].inflight.store(3, Ordering::Relaxed);
+        }
+        hosts.list[2].inflight.store(3, Ordering::Relaxed);
+        assert!(matches!(hosts.launch(0), Launch::Wait), "at its cap");
+        assert!(
+            matches!(hosts.launch(2), Launch::Go),
+            "answered TCP in liveness"
+        );
+        hosts.outcome(1, true);
+        assert!(matches!(hosts.launch(1), Launch::Go), "answered: no cap");
+        for _ in 0..3 {
+            hosts.outcome(0, false);
+            hosts.outcome(1, false);
+        }
+        assert!(matches!(hosts.launch(0), Launch::Skip));
+        assert!(!hosts.given_up(1));
+        hosts.skipped(0, 40);
+        let r = hosts.report();
+        assert_eq!(r.len(), 1);
+        assert_eq!(
+            (r[0].0, r[0].1.silent_attempts, r[0].1.ports_not_probed),
+            (a, 3, 40)
+        );
+        // 0 = never give up
+        let never = Hosts::new(&[a], &HostHints::default(), 0);
+        never.list[0].inflight.store(1000, Ordering::Relaxed);
+        for _ in 0..100 {
+            never.outcome(0, false);
+        }
+        assert!(matches!(never.launch(0), Launch::Go));
+    }
+
     #[tokio::test]
     async fn finds_open_loopback_ports() {
         let l1 = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

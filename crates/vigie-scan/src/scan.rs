@@ -488,5 +488,35 @@ mod tests {
             "the out-of-scope listener saw a connection"
         );
         assert_eq!(r.stats.refused_by_scope, 2);
+        // liveness: the in-scope address proven up by its open port, the refused ones not
+        // even probed
+        assert_eq!(r.hosts.len(), 1);
+        assert_eq!(r.hosts[0].state, HostState::Up);
+        assert_eq!(r.stats.hosts_up, 1);
+    }
+
+    /// Liveness off (-Pn): every target is "user-set" up and scanned.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn without_liveness_every_target_is_scanned() {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = l.local_addr().unwrap().port();
+        let scope = Arc::new(Scope::from_networks(["127.0.0.1-2"]).unwrap());
+        let mut req = ScanRequest {
+            targets: vec!["127.0.0.1".parse().unwrap(), "127.0.0.2".parse().unwrap()],
+            ports: PortSet::List(vec![port]),
+            limits: RateLimits {
+                global_per_sec: 0,
+                per_target_per_sec: 0,
+            },
+            identify: false,
+            ..Default::default()
+        };
+        req.liveness.enabled = false;
+        let r = scan(scope, req, Arc::new(RuleSet::builtin().unwrap())).await;
+        assert!(r.hosts.iter().all(|h| h.reason == "user-set"));
+        assert_eq!(r.hosts.len(), 2);
+        assert_eq!(r.open_ports.len(), 1);
+        assert_eq!(r.closed_count, 1);
+        assert_eq!(r.stats.liveness_ms, 0);
     }
 }
