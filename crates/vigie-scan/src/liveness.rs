@@ -13,7 +13,8 @@
 //!
 //! An address none of these proves up within the wait is judged down, with the reason; its
 //! ports are not scanned. The wait is [`LivenessOptions::timeout`] until answers come back,
-//! then ten times the slowest answer seen, never below [`LivenessOptions::min_timeout`].
+//! then ten times the 90th percentile of the answers' round trips, never below
+//! [`LivenessOptions::min_timeout`].
 
 use std::collections::{HashMap, HashSet};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -172,7 +173,8 @@ pub(crate) struct Verdicts {
     undecided: usize,
     senders_left: usize,
     opts: LivenessOptions,
-    max_rtt: Option<Duration>,
+    /// Round trips of the answers so far, sorted.
+    rtts: Vec<Duration>,
     probes: String,
     pub(crate) report: LivenessReport,
 }
@@ -191,7 +193,7 @@ impl Verdicts {
             tracks,
             senders_left: senders,
             opts: opts.clone(),
-            max_rtt: None,
+            rtts: vec![],
             report: LivenessReport {
                 probes: probes.clone(),
                 ..Default::default()
@@ -200,12 +202,15 @@ impl Verdicts {
         }
     }
 
-    /// How long a silent address is waited for, from its first probe.
+    /// How long a silent address is waited for, from its first probe: the timeout until
+    /// answers come back, then ten times the 90th percentile of their round trips (one late
+    /// answer on a busy machine does not stretch it), within [min_timeout, timeout].
     pub(crate) fn wait(&self) -> Duration {
-        match self.max_rtt {
-            None => self.opts.timeout,
-            Some(r) => (r * 10).max(self.opts.min_timeout).min(self.opts.timeout),
+        if self.rtts.is_empty() {
+            return self.opts.timeout;
         }
+        let p90 = self.rtts[(self.rtts.len() - 1) * 9 / 10];
+        (p90 * 10).max(self.opts.min_timeout).min(self.opts.timeout)
     }
 
     pub(crate) fn done(&self) -> bool {
@@ -259,7 +264,8 @@ impl Verdicts {
                 self.undecided -= 1;
                 if let Some(r) = rtt {
                     self.report.rtt.insert(ip, r);
-                    self.max_rtt = Some(self.max_rtt.map_or(r, |m| m.max(r)));
+                    let at = self.rtts.partition_point(|x| *x < r);
+                    self.rtts.insert(at, r);
                 }
                 Some(HostStatus {
                     ip,
@@ -295,19 +301,24 @@ impl Verdicts {
             }
             t.decided = true;
             let ms = wait.as_millis();
-            let (reason, detail) = match (&t.unreachable, t.on_link) {
-                (Some(u), _) => (
-                    "host-unreach",
-                    format!("{u}; nothing else answered within {ms} ms ({})", self.probes),
-                ),
-                (None, true) => (
+            // on a directly attached network, ARP decides: the kernel's "unreachable" for such
+            // an address is its ARP failure, no router's word
+            let (reason, detail) = match (t.on_link, &t.unreachable) {
+                (true, u) => (
                     "no-response",
                     format!(
-                        "no ARP reply within {ms} ms on the directly attached network: no host has this address; no answer to {}",
+                        "no ARP reply within {ms} ms on the directly attached network: no host has this address{}; no answer to {}",
+                        u.as_deref()
+                            .map(|u| format!(" (the kernel: {u})"))
+                            .unwrap_or_default(),
                         self.probes
                     ),
                 ),
-                (None, false) => (
+                (false, Some(u)) => (
+                    "host-unreach",
+                    format!("{u}; nothing else answered within {ms} ms ({})", self.probes),
+                ),
+                (false, None) => (
                     "no-response",
                     format!("no answer within {ms} ms to {}", self.probes),
                 ),
@@ -757,7 +768,9 @@ fn arp_watcher(
                     if !wanted.contains(&e.ip) {
                         continue;
                     }
-                    if seen.insert(e.ip) {
+                    // an entry still being resolved: the address is on a directly attached
+                    // network and has not answered ARP (a complete one may be stale)
+                    if !e.complete && seen.insert(e.ip) {
                         send_ev(&tx, Event::OnLink(IpAddr::V4(e.ip)));
                     }
                     if e.complete && !known.contains(&e.ip) && answered.insert(e.ip) {
@@ -1061,6 +1074,13 @@ mod tests {
         v.event(Event::OnLink(ip("10.0.0.2")), t0);
         v.event(
             Event::Unreachable {
+                ip: ip("10.0.0.2"),
+                detail: "connect to 443: No route to host".into(),
+            },
+            t0,
+        );
+        v.event(
+            Event::Unreachable {
                 ip: ip("10.0.0.3"),
                 detail: "ICMP destination unreachable (code 1) from 10.0.0.254".into(),
             },
@@ -1106,12 +1126,36 @@ mod tests {
         assert!(v.done());
         assert_eq!(down[0].reason, "no-response");
         assert!(
-            down[0].detail.contains("no ARP reply within 300 ms"),
+            down[0].detail.contains("no ARP reply within 300 ms")
+                && down[0]
+                    .detail
+                    .contains("(the kernel: connect to 443: No route to host)"),
             "{}",
             down[0].detail
         );
         assert_eq!(down[1].reason, "host-unreach");
         assert!(down[1].detail.contains("10.0.0.254"));
+    }
+
+    #[test]
+    fn one_late_answer_does_not_stretch_the_wait() {
+        let opts = LivenessOptions::default();
+        let t0 = Instant::now();
+        let targets: Vec<IpAddr> = (1..=20).map(|i| ip(&format!("10.0.0.{i}"))).collect();
+        let mut v = Verdicts::new(&targets, &opts, 1, String::new());
+        for (i, t) in targets.iter().enumerate() {
+            let rtt = if i == 0 { 400 } else { 1 };
+            let ev = Event::Up {
+                ip: *t,
+                reason: "reset",
+                detail: String::new(),
+                rtt: Some(Duration::from_millis(rtt)),
+                tcp: true,
+                mac: None,
+            };
+            v.event(ev, t0);
+        }
+        assert_eq!(v.wait(), opts.min_timeout);
     }
 
     #[test]

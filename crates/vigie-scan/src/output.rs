@@ -26,8 +26,9 @@ pub fn to_json_lines(r: &ScanResult) -> String {
         "findings": r.findings.len(),
         "refused": r.refused,
         "hosts_up": r.stats.hosts_up,
-        "hosts_down": r.hosts_down().map(|h| serde_json::json!({"ip": h.ip, "reason": h.reason, "detail": h.detail})).collect::<Vec<_>>(),
-        "given_up": r.hosts_given_up().map(|h| serde_json::json!({"ip": h.ip, "given_up": h.given_up})).collect::<Vec<_>>(),
+        // the addresses only: their `host` lines below say why in full
+        "hosts_down": r.hosts_down().map(|h| serde_json::json!({"ip": h.ip, "reason": h.reason})).collect::<Vec<_>>(),
+        "given_up": r.hosts_given_up().map(|h| h.ip).collect::<Vec<_>>(),
         "stats": r.stats,
     }));
     for h in &r.hosts {

@@ -17,6 +17,17 @@ const RESPONDER: &str = env!("CARGO_BIN_EXE_vigie-lab-responder");
 
 type PortSet = BTreeSet<(IpAddr, u16)>;
 
+/// vigie's connect scan of every port, as measured against nmap -sT.
+const CONNECT_ALL: &[&str] = &[
+    "-p",
+    "all",
+    "--no-identify",
+    "--concurrency",
+    "2048",
+    "--timeout-ms",
+    "1000",
+];
+
 fn vigie_ports(out: &str) -> PortSet {
     out.lines()
         .filter_map(|l| serde_json::from_str::<Value>(l).ok())
@@ -119,15 +130,7 @@ client namespace. vigie runs with `--rate 0 --rate-per-target 0` (no politeness 
     let mut summary = vec![];
 
     // 1. connect scan, all ports
-    let a = base(&[
-        "-p",
-        "all",
-        "--no-identify",
-        "--concurrency",
-        "2048",
-        "--timeout-ms",
-        "1000",
-    ]);
+    let a = base(CONNECT_ALL);
     let (out, dv) = timed(&lab, &a.iter().map(String::as_str).collect::<Vec<_>>());
     let vset = vigie_ports(&out);
     let (nobs, dn) = nmap(&lab, &["-sT", "-p-"], &hosts);
@@ -290,30 +293,8 @@ client namespace. vigie runs with `--rate 0 --rate-per-target 0` (no politeness 
         "syn+absent {r_self:.2}x of six alone (goal <= 1.5x), {r_nmap:.1}x faster than nmap -sS -Pn (goal >= 1x) equal={}",
         v7 == nset
     ));
-    let (outc7, dc7) = run(
-        &[&range7],
-        &[
-            "-p",
-            "all",
-            "--no-identify",
-            "--concurrency",
-            "2048",
-            "--timeout-ms",
-            "1000",
-        ],
-    );
-    let (_, dc6) = run(
-        &[&format!("10.213.{}.11-16", lab.subnet)],
-        &[
-            "-p",
-            "all",
-            "--no-identify",
-            "--concurrency",
-            "2048",
-            "--timeout-ms",
-            "1000",
-        ],
-    );
+    let (outc7, dc7) = run(&[&range7], CONNECT_ALL);
+    let (_, dc6) = run(&[&format!("10.213.{}.11-16", lab.subnet)], CONNECT_ALL);
     assert_eq!(
         vigie_ports(&outc7),
         want,
@@ -331,19 +312,8 @@ client namespace. vigie runs with `--rate 0 --rate-per-target 0` (no politeness 
         "connect+absent {rc:.2}x of six alone (goal <= 1.5x)"
     ));
     // -Pn: the absent address scanned anyway, given up after its first unanswered attempts
-    let (outp, dp) = run(
-        &[&range7],
-        &[
-            "-p",
-            "all",
-            "--no-identify",
-            "-Pn",
-            "--concurrency",
-            "2048",
-            "--timeout-ms",
-            "1000",
-        ],
-    );
+    let pn: Vec<&str> = CONNECT_ALL.iter().copied().chain(["-Pn"]).collect();
+    let (outp, dp) = run(&[&range7], &pn);
     assert_eq!(vigie_ports(&outp), want, "vigie -Pn connect scan");
     let (outps, dps) = run(&[&range7], &["-p", "all", "--no-identify", "-Pn", "--syn"]);
     assert_eq!(vigie_ports(&outps), want, "vigie -Pn SYN scan");
@@ -452,4 +422,61 @@ client namespace. vigie runs with `--rate 0 --rate-per-target 0` (no politeness 
         .unwrap_or_else(|_| format!("{}/BENCHMARKS.md", env!("CARGO_MANIFEST_DIR")));
     std::fs::write(&out, md).unwrap();
     eprintln!("written to {out}");
+}
+
+/// A/B of the connect scan of every port of six hosts: this build against another build of
+/// vigie-scan (`VIGIE_AB_OLD`, e.g. main's), alternated `VIGIE_AB_ROUNDS` times (7) with the
+/// floor of any connect() scan (`VIGIE_CONNECT_FLOOR`), so that a shared machine's noise
+/// falls on both alike; prints the medians. Hosts without services: every port answers RST.
+#[test]
+#[ignore = "benchmark: VIGIE_AB_OLD=path/to/other/vigie-scan cargo test --release --test bench_lab -- --ignored ab_connect"]
+fn ab_connect() {
+    let Ok(old) = std::env::var("VIGIE_AB_OLD") else {
+        eprintln!("SKIPPED ab_connect: set VIGIE_AB_OLD to the other build's vigie-scan");
+        return;
+    };
+    if let Some(why) = lab::skip_reason(&[]) {
+        eprintln!("SKIPPED ab_connect: {why}");
+        return;
+    }
+    let rounds: usize = std::env::var("VIGIE_AB_ROUNDS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(7);
+    let lab = lab::Lab::new_with("ab", 6, false).expect("lab");
+    let hosts: Vec<String> = (11..=16).map(|i| lab.ip(i)).collect();
+    let floor = std::env::var("VIGIE_CONNECT_FLOOR").ok();
+    let mut times: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
+    for _ in 0..rounds {
+        for (name, bin) in [("this build", SCANNER), ("other build", old.as_str())] {
+            let mut a: Vec<&str> = vec![bin];
+            a.extend(hosts.iter().map(String::as_str));
+            a.extend_from_slice(&["--rate", "0", "--rate-per-target", "0", "-o", "json"]);
+            a.extend_from_slice(CONNECT_ALL);
+            let (out, d) = timed(&lab, &a);
+            assert!(
+                vigie_ports(&out).is_empty(),
+                "{name}: no service in this lab"
+            );
+            times.entry(name).or_default().push(d.as_secs_f64());
+        }
+        if let Some(f) = &floor {
+            let mut a = vec![f.as_str()];
+            a.extend(hosts.iter().map(String::as_str));
+            let (_, d) = timed(&lab, &a);
+            times
+                .entry("connect() floor")
+                .or_default()
+                .push(d.as_secs_f64());
+        }
+    }
+    for (name, v) in &mut times {
+        v.sort_by(f64::total_cmp);
+        eprintln!(
+            "{name}: median {:.2} s over {} runs ({:?})",
+            v[v.len() / 2],
+            v.len(),
+            v.iter().map(|x| format!("{x:.2}")).collect::<Vec<_>>()
+        );
+    }
 }
