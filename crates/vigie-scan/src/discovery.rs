@@ -218,9 +218,12 @@ impl Hosts {
         if t.given_up.load(Ordering::Relaxed) {
             return Launch::Skip;
         }
+        // until it answers, an address gets `give_up_after` attempts in all: as many as may
+        // go unanswered before it is given up, and no more in flight after the last
         if self.give_up_after == 0
             || t.answered.load(Ordering::Relaxed)
-            || t.inflight.load(Ordering::Relaxed) < self.give_up_after
+            || t.inflight.load(Ordering::Relaxed) + t.silent.load(Ordering::Relaxed)
+                < self.give_up_after
         {
             Launch::Go
         } else {
@@ -680,8 +683,17 @@ mod tests {
         );
         hosts.outcome(1, true);
         assert!(matches!(hosts.launch(1), Launch::Go), "answered: no cap");
-        for _ in 0..3 {
+        // one attempt came back unanswered: its place is not taken by another
+        hosts.list[0].inflight.store(2, Ordering::Relaxed);
+        hosts.outcome(0, false);
+        assert!(
+            matches!(hosts.launch(0), Launch::Wait),
+            "2 in flight + 1 silent"
+        );
+        for _ in 0..2 {
             hosts.outcome(0, false);
+        }
+        for _ in 0..3 {
             hosts.outcome(1, false);
         }
         assert!(matches!(hosts.launch(0), Launch::Skip));
