@@ -11,11 +11,13 @@ use std::time::Duration;
 
 use anyhow::{bail, Context};
 
+use crate::liveness::HostState;
 use crate::net::RateLimits;
 use crate::ports::PortSet;
 use crate::rules::{import_recog, RuleSet};
 use crate::scan::{scan, DiscoveryMethod, ScanRequest};
 use crate::scope::{DeclaredAsset, Scope, SystemResolver};
+use crate::targets::{self, Exclusions, Target};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum OutputFormat {
@@ -29,8 +31,39 @@ pub enum OutputFormat {
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct ScanArgs {
-    /// Targets: IP addresses or CIDR ranges. They ARE the scope.
+    /// Targets as nmap reads them: addresses, CIDR ranges, octet ranges and lists in any octet
+    /// (10.0.0.1-16, 10.0.0-3.1, 10.0.0.1,5,9), comma lists, names. They ARE the scope.
     pub targets: Vec<String>,
+    /// Read targets from a file, as nmap's -iL does ("-" = standard input): separated by
+    /// blanks or line breaks, "#" starts a comment.
+    #[arg(long = "input-list", value_name = "FILE")]
+    pub input_list: Vec<String>,
+    /// nmap's spelling of --input-list: -iL FILE (the file is the argument after -iL).
+    #[arg(short = 'i', value_name = "L", value_parser = ["L"], hide = true)]
+    pub nmap_input: Vec<String>,
+    /// Leave these out (addresses, ranges, CIDR; comma lists), as nmap's --exclude.
+    #[arg(long = "exclude", value_name = "TARGETS")]
+    pub exclude: Vec<String>,
+    /// Leave out the targets of this file (same form as --input-list).
+    #[arg(long = "excludefile", value_name = "FILE")]
+    pub exclude_file: Vec<String>,
+    /// Refuse targets that expand to more addresses than this (a /16 by default).
+    #[arg(long = "max-addresses", default_value_t = 65536)]
+    pub max_addresses: usize,
+    /// Scan every target, also those that liveness would judge down (nmap's -Pn).
+    #[arg(long = "assume-up")]
+    pub assume_up: bool,
+    /// nmap's host discovery switch: only -Pn (= --assume-up) is read.
+    #[arg(short = 'P', value_name = "n", value_parser = ["n"], hide = true)]
+    pub nmap_p: Option<String>,
+    /// How long an address may stay silent to liveness probes before it is judged down (ms);
+    /// shortened to ten times the slowest answer once answers come back.
+    #[arg(long = "liveness-timeout-ms", default_value_t = 1000)]
+    pub liveness_timeout_ms: u64,
+    /// Give an address up after this many unanswered attempts when it answered nothing at
+    /// all (0 = never).
+    #[arg(long = "give-up-after", default_value_t = 32)]
+    pub give_up_after: u32,
     /// Declared domain names: resolved (A/AAAA, CNAME chains) and added to the scope.
     #[arg(long = "domain")]
     pub domains: Vec<String>,
@@ -72,24 +105,109 @@ pub struct ScanArgs {
     pub no_ftp_anonymous: bool,
 }
 
-pub async fn run(args: ScanArgs) -> anyhow::Result<()> {
-    if args.targets.is_empty() && args.domains.is_empty() {
-        bail!("no target: name IP addresses, CIDR ranges or --domain names");
+/// The files named by nmap's `-iL FILE` in a command line: clap reads `-iL` as `-i L` and
+/// leaves FILE among the positional targets, so the command line itself says which they are.
+pub fn nmap_input_files(argv: &[String]) -> Vec<String> {
+    let mut out = vec![];
+    let mut i = 0;
+    while i < argv.len() {
+        let next = |k: usize| argv.get(k).cloned();
+        match argv[i].as_str() {
+            "-iL" => out.extend(next(i + 1)),
+            "-i" if argv.get(i + 1).is_some_and(|v| v == "L") => {
+                out.extend(next(i + 2));
+                i += 1;
+            }
+            _ => {}
+        }
+        i += 1;
     }
-    let mut assets: Vec<DeclaredAsset> = args.targets.iter().map(DeclaredAsset::new).collect();
-    assets.extend(args.domains.iter().map(DeclaredAsset::new));
-    let scope = if args.domains.is_empty() {
-        Scope::from_networks(&args.targets).context("invalid target")?
-    } else {
+    out
+}
+
+/// The targets of the command line and of its target files, read as nmap reads them.
+/// `argv`: the command line, to find the files of nmap's `-iL`.
+fn read_targets(args: &ScanArgs, argv: &[String]) -> anyhow::Result<Vec<Target>> {
+    let mut files: Vec<String> = args.input_list.clone();
+    let mut positional = args.targets.clone();
+    if !args.nmap_input.is_empty() {
+        for f in nmap_input_files(argv) {
+            if let Some(i) = positional.iter().position(|t| *t == f) {
+                positional.remove(i);
+            }
+            files.push(f);
+        }
+    }
+    let mut specs: Vec<Target> = vec![];
+    for t in &positional {
+        specs.extend(targets::parse(t)?);
+    }
+    for f in &files {
+        specs.extend(targets::read_target_file(f).map_err(|e| anyhow::anyhow!(e))?);
+    }
+    for d in &args.domains {
+        specs.push(Target::Name(crate::scope::normalize_name(d)));
+    }
+    Ok(specs)
+}
+
+fn read_exclusions(args: &ScanArgs) -> anyhow::Result<Exclusions> {
+    let mut x = Exclusions::default();
+    for e in &args.exclude {
+        for t in targets::parse(e)? {
+            x.add(t).map_err(|e| anyhow::anyhow!(e))?;
+        }
+    }
+    for f in &args.exclude_file {
+        for t in targets::read_target_file(f).map_err(|e| anyhow::anyhow!(e))? {
+            x.add(t).map_err(|e| anyhow::anyhow!(e))?;
+        }
+    }
+    Ok(x)
+}
+
+pub async fn run(args: ScanArgs) -> anyhow::Result<()> {
+    let argv: Vec<String> = std::env::args().collect();
+    let specs = read_targets(&args, &argv)?;
+    if specs.is_empty() {
+        bail!("no target: name addresses, ranges (10.0.0.1-16, 10.0.0.0/24), names, or -iL FILE");
+    }
+    let max = args.max_addresses.max(1);
+    let known: u128 = specs.iter().filter_map(Target::count).sum();
+    if known > max as u128 {
+        bail!(
+            "the targets expand to {known} addresses, more than --max-addresses {max}: narrow them, or raise the limit"
+        );
+    }
+    let exclusions = read_exclusions(&args)?;
+    let assets: Vec<DeclaredAsset> = specs
+        .iter()
+        .map(|t| DeclaredAsset::new(t.to_string()))
+        .collect();
+    let scope = if specs.iter().any(|t| matches!(t, Target::Name(_))) {
         let r = SystemResolver::new().map_err(|e| anyhow::anyhow!("resolver: {e}"))?;
         Scope::build(&assets, &r).await.context("invalid target")?
+    } else {
+        Scope::from_networks(assets.iter().map(|a| a.value.as_str())).context("invalid target")?
     };
     for (name, err) in &scope.unresolved {
         eprintln!("vigie scan: {name} not resolved: {err}");
     }
-    let targets: Vec<IpAddr> = scope.addresses(1 << 20);
+    // every address goes through the scope rules: deny list and demo data are left out
+    let all: Vec<IpAddr> = scope.addresses(max.saturating_add(1));
+    if all.len() > max {
+        bail!("the targets give more than --max-addresses {max} addresses: narrow them, or raise the limit");
+    }
+    let excluded = all.iter().filter(|ip| exclusions.contains(**ip)).count();
+    let targets: Vec<IpAddr> = all
+        .into_iter()
+        .filter(|ip| !exclusions.contains(*ip))
+        .collect();
     if targets.is_empty() {
-        bail!("nothing to scan: every target is refused (deny list, demo data) or unresolved");
+        bail!(
+            "nothing to scan: every target is refused (deny list, demo data), unresolved{}",
+            if excluded > 0 { " or excluded" } else { "" }
+        );
     }
     let mut names = BTreeMap::new();
     for (name, res) in &scope.resolved {
@@ -135,6 +253,10 @@ pub async fn run(args: ScanArgs) -> anyhow::Result<()> {
     req.discovery.max_timeout = Duration::from_millis(args.timeout_ms.max(10));
     req.discovery.min_timeout = req.discovery.min_timeout.min(req.discovery.max_timeout);
     req.probe.ftp_anonymous_check = !args.no_ftp_anonymous;
+    req.discovery.give_up_after = args.give_up_after;
+    req.liveness.enabled = !(args.assume_up || args.nmap_p.is_some());
+    req.liveness.timeout = Duration::from_millis(args.liveness_timeout_ms.max(10));
+    req.liveness.min_timeout = req.liveness.min_timeout.min(req.liveness.timeout);
     if args.syn && !crate::syn::available() {
         eprintln!("vigie scan: --syn needs root (raw sockets); using the connect scan");
     }
@@ -160,11 +282,15 @@ fn text_report(r: &crate::scan::ScanResult) -> String {
     let mut s = String::new();
     for svc in &r.services {
         s.push_str(&format!(
-            "{:<40} {:<16} {} {}\n",
+            "{:<40} {:<16} {} {}{}\n",
             format!("{}:{}", svc.ip, svc.port),
             svc.name,
             svc.product.clone().unwrap_or_default(),
-            svc.version.clone().unwrap_or_default()
+            svc.version.clone().unwrap_or_default(),
+            svc.extrainfo
+                .as_deref()
+                .map(|e| format!(" ({e})"))
+                .unwrap_or_default()
         ));
     }
     for f in &r.findings {
@@ -173,8 +299,77 @@ fn text_report(r: &crate::scan::ScanResult) -> String {
             f.severity, f.title_fr, f.evidence
         ));
     }
+    let st = &r.stats;
+    s.push_str(&format!(
+        "hosts: {} up, {} judged down (not scanned), {} given up early\n",
+        st.hosts_up, st.hosts_down, st.hosts_given_up
+    ));
+    for h in &r.hosts {
+        match (h.state, &h.given_up) {
+            (HostState::Down, _) => {
+                s.push_str(&format!("down {}: {} — {}\n", h.ip, h.reason, h.detail))
+            }
+            (HostState::Up, Some(g)) => s.push_str(&format!("given up {}: {}\n", h.ip, g.detail)),
+            _ => {}
+        }
+    }
     for (ip, why) in &r.refused {
         s.push_str(&format!("refused {ip}: {why}\n"));
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        args: ScanArgs,
+    }
+
+    fn argv(s: &str) -> Vec<String> {
+        s.split_whitespace().map(String::from).collect()
+    }
+
+    #[test]
+    fn nmap_spellings() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("targets.txt");
+        std::fs::write(&f, "# lab\n127.0.0.1-2\n\n127.0.0.9 # last\n").unwrap();
+        let line = format!("vigie-scan 127.0.1.1 -iL {} -Pn -p 22", f.display());
+        let a = Cli::try_parse_from(argv(&line)).unwrap().args;
+        assert_eq!(a.nmap_p.as_deref(), Some("n"));
+        let t = read_targets(&a, &argv(&line)).unwrap();
+        let s: Vec<String> = t.iter().map(Target::to_string).collect();
+        assert_eq!(s, ["127.0.1.1", "127.0.0.1-2", "127.0.0.9"]);
+        let line2 = format!("vigie-scan -i L {} --exclude 127.0.0.2", f.display());
+        let a = Cli::try_parse_from(argv(&line2)).unwrap().args;
+        assert_eq!(read_targets(&a, &argv(&line2)).unwrap().len(), 2);
+        assert!(read_exclusions(&a)
+            .unwrap()
+            .contains("127.0.0.2".parse().unwrap()));
+        assert!(Cli::try_parse_from(argv("vigie-scan -Px 127.0.0.1")).is_err());
+        assert!(Cli::try_parse_from(argv("vigie-scan -iX f")).is_err());
+    }
+
+    /// Targets beyond the expansion limit are refused before anything is contacted.
+    #[tokio::test]
+    async fn expansion_limit_is_a_clear_error() {
+        let a = Cli::try_parse_from(argv("vigie-scan 127.0.0-255.1-254 --max-addresses 1000"))
+            .unwrap()
+            .args;
+        let e = run(a).await.unwrap_err().to_string();
+        assert!(
+            e.contains("65024 addresses, more than --max-addresses 1000"),
+            "{e}"
+        );
+        let a = Cli::try_parse_from(argv("vigie-scan 127.0.0.0/8"))
+            .unwrap()
+            .args;
+        let e = run(a).await.unwrap_err().to_string();
+        assert!(e.contains("16777216 addresses"), "{e}");
+    }
 }

@@ -2,14 +2,15 @@
 //! (additive increase while answers come back, multiplicative decrease on
 //! timeouts) and a per-target adaptive timeout derived from measured RTTs.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::net::{IpAddr, SocketAddr};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
+use crate::liveness::GivenUp;
 use crate::net::{Attempt, DialError, Dialer, Spare};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
@@ -41,6 +42,16 @@ pub struct DiscoveryOptions {
     pub min_timeout: Duration,
     /// Extra attempts for ports that timed out.
     pub retries: u8,
+    /// An address that has answered nothing (no SYN-ACK, no RST, to liveness probes nor to
+    /// the port scan) is given up after this many unanswered attempts, and at most this many
+    /// are in flight to it until it answers; its other ports are not tried and the result
+    /// says so. 0 = never give up.
+    #[serde(default = "default_give_up_after")]
+    pub give_up_after: u32,
+}
+
+fn default_give_up_after() -> u32 {
+    32
 }
 
 impl Default for DiscoveryOptions {
@@ -51,8 +62,28 @@ impl Default for DiscoveryOptions {
             max_timeout: Duration::from_millis(1500),
             min_timeout: Duration::from_millis(150),
             retries: 1,
+            give_up_after: default_give_up_after(),
         }
     }
+}
+
+/// What the port scan knows of its targets before it starts (from liveness).
+#[derive(Debug, Clone, Default)]
+pub struct HostHints {
+    /// Addresses that answered a TCP probe: never given up.
+    pub answered_tcp: HashSet<IpAddr>,
+    /// Round trips measured, to start each address's adaptive timeout from.
+    pub rtt: HashMap<IpAddr, Duration>,
+}
+
+/// The outcome of a port discovery.
+#[derive(Debug, Clone, Default)]
+pub struct Discovery {
+    pub results: Vec<PortResult>,
+    /// Targets refused by the scope (never contacted), with the reason.
+    pub refused: Vec<(IpAddr, String)>,
+    /// Addresses given up early, with what was and was not tried.
+    pub given_up: Vec<(IpAddr, GivenUp)>,
 }
 
 #[derive(Debug, Default)]
@@ -98,6 +129,16 @@ impl Adaptive {
         }
     }
 
+    /// Starts an address's estimate from a round trip liveness measured.
+    fn seed(&self, ip: IpAddr, rtt: Duration) {
+        if let Ok(mut m) = self.rtt.lock() {
+            let s = m.entry(ip).or_default();
+            for _ in 0..3 {
+                s.update(rtt.as_micros() as f64);
+            }
+        }
+    }
+
     fn answered(&self, ip: IpAddr, rtt: Duration) {
         if let Ok(mut m) = self.rtt.lock() {
             let s = m.entry(ip).or_default();
@@ -126,7 +167,121 @@ impl Adaptive {
     }
 }
 
-type Outcome = (IpAddr, u16, PortState, Option<Duration>);
+/// Per address: whether it answered, how many attempts it left unanswered, given up or not.
+struct HostTrack {
+    ip: IpAddr,
+    answered: AtomicBool,
+    silent: AtomicU32,
+    /// Attempts waiting for an answer.
+    inflight: AtomicU32,
+    given_up: AtomicBool,
+    /// Ports of the first round never tried because the address was given up.
+    not_probed: AtomicUsize,
+}
+
+struct Hosts {
+    list: Vec<HostTrack>,
+    give_up_after: u32,
+}
+
+/// What to do with the next attempt to an address.
+enum Launch {
+    Go,
+    /// At its cap of unanswered attempts in flight: later.
+    Wait,
+    /// Given up.
+    Skip,
+}
+
+impl Hosts {
+    fn new(targets: &[IpAddr], hints: &HostHints, give_up_after: u32) -> Self {
+        Self {
+            list: targets
+                .iter()
+                .map(|ip| HostTrack {
+                    ip: *ip,
+                    answered: AtomicBool::new(hints.answered_tcp.contains(ip)),
+                    silent: AtomicU32::new(0),
+                    inflight: AtomicU32::new(0),
+                    given_up: AtomicBool::new(false),
+                    not_probed: AtomicUsize::new(0),
+                })
+                .collect(),
+            give_up_after,
+        }
+    }
+
+    fn launch(&self, h: usize) -> Launch {
+        let Some(t) = self.list.get(h) else {
+            return Launch::Skip;
+        };
+        if t.given_up.load(Ordering::Relaxed) {
+            return Launch::Skip;
+        }
+        // until it answers, an address gets `give_up_after` attempts in all: as many as may
+        // go unanswered before it is given up, and no more in flight after the last
+        if self.give_up_after == 0
+            || t.answered.load(Ordering::Relaxed)
+            || t.inflight.load(Ordering::Relaxed) + t.silent.load(Ordering::Relaxed)
+                < self.give_up_after
+        {
+            Launch::Go
+        } else {
+            Launch::Wait
+        }
+    }
+
+    /// Records an attempt's outcome: an answer, or silence (timeout, unreachable).
+    fn outcome(&self, h: usize, answered: bool) {
+        let Some(t) = self.list.get(h) else { return };
+        if answered {
+            if !t.answered.load(Ordering::Relaxed) {
+                t.answered.store(true, Ordering::Relaxed);
+            }
+        } else if self.give_up_after > 0
+            && !t.answered.load(Ordering::Relaxed)
+            && t.silent.fetch_add(1, Ordering::Relaxed) + 1 >= self.give_up_after
+        {
+            t.given_up.store(true, Ordering::Relaxed);
+        }
+    }
+
+    fn skipped(&self, h: usize, n: usize) {
+        if let Some(t) = self.list.get(h) {
+            t.not_probed.fetch_add(n, Ordering::Relaxed);
+        }
+    }
+
+    fn given_up(&self, h: usize) -> bool {
+        self.list
+            .get(h)
+            .is_some_and(|t| t.given_up.load(Ordering::Relaxed))
+    }
+
+    fn report(&self) -> Vec<(IpAddr, GivenUp)> {
+        self.list
+            .iter()
+            .filter(|t| t.given_up.load(Ordering::Relaxed) && !t.answered.load(Ordering::Relaxed))
+            .map(|t| {
+                let n = t.silent.load(Ordering::Relaxed);
+                let left = t.not_probed.load(Ordering::Relaxed);
+                (
+                    t.ip,
+                    GivenUp {
+                        silent_attempts: n,
+                        ports_not_probed: left,
+                        detail: format!(
+                            "no answer (SYN-ACK or RST) to its first {n} connection attempts: its other {left} ports were not tried (--give-up-after 0 tries them all)"
+                        ),
+                    },
+                )
+            })
+            .collect()
+    }
+}
+
+/// (host index, port, state, round trip)
+type Outcome = (u32, u16, PortState, Option<Duration>);
 
 /// Where an attempt starts: from nothing (paced, through the event loop), or from a connect that
 /// [`Dialer::try_connect`] left pending at `since`.
@@ -138,6 +293,7 @@ enum Start {
 async fn probe_one(
     d: Arc<Dialer>,
     ad: Arc<Adaptive>,
+    h: u32,
     ip: IpAddr,
     port: u16,
     round: u8,
@@ -158,11 +314,11 @@ async fn probe_one(
         }
         Start::Pending(sock, since) => (Dialer::finish_connect(sock, timeout).await, since),
     };
-    classify(&ad, ip, port, r.map(close_open), since.elapsed(), true)
+    classify(&ad, h, ip, port, r.map(close_open), since.elapsed(), true)
 }
 
 /// Closes an open port's connection with a RST: no lingering FIN exchange with the service.
-fn close_open<S: std::os::fd::AsFd>(s: S) {
+pub(crate) fn close_open<S: std::os::fd::AsFd>(s: S) {
     let _ = socket2::SockRef::from(&s).set_linger(Some(Duration::ZERO));
 }
 
@@ -171,6 +327,7 @@ fn close_open<S: std::os::fd::AsFd>(s: S) {
 /// nothing the first ones did not, and the shared statistics cost a lock each).
 fn classify(
     ad: &Adaptive,
+    h: u32,
     ip: IpAddr,
     port: u16,
     r: Result<(), DialError>,
@@ -182,20 +339,20 @@ fn classify(
             if record {
                 ad.answered(ip, rtt);
             }
-            (ip, port, PortState::Open, Some(rtt))
+            (h, port, PortState::Open, Some(rtt))
         }
         Err(DialError::Io(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
             if record {
                 ad.answered(ip, rtt);
             }
-            (ip, port, PortState::Closed, Some(rtt))
+            (h, port, PortState::Closed, Some(rtt))
         }
         Err(DialError::Timeout) => {
             ad.timed_out();
-            (ip, port, PortState::Filtered, None)
+            (h, port, PortState::Filtered, None)
         }
         // unreachable host/net, reset...: no answer worth retrying
-        Err(_) => (ip, port, PortState::Filtered, Some(rtt)),
+        Err(_) => (h, port, PortState::Filtered, Some(rtt)),
     }
 }
 
@@ -203,6 +360,62 @@ fn classify(
 const SYNC_BURST: usize = 256;
 /// One answer in this many, among those that came at once, feeds the shared statistics.
 const SYNC_SAMPLE: usize = 16;
+
+/// The next attempt of a producer: its deferred attempts to addresses that may now be tried
+/// first, then its share of the work.
+struct Queue {
+    it: std::vec::IntoIter<(u32, u16)>,
+    exhausted: bool,
+    /// Attempts to addresses at their cap of unanswered attempts, per address.
+    deferred: HashMap<u32, VecDeque<u16>>,
+}
+
+impl Queue {
+    fn next(&mut self, hosts: &Hosts, round: u8) -> Option<(u32, u16)> {
+        if !self.deferred.is_empty() {
+            let mut pick = None;
+            self.deferred
+                .retain(|h, q| match hosts.launch(*h as usize) {
+                    Launch::Skip => {
+                        if round == 0 {
+                            hosts.skipped(*h as usize, q.len());
+                        }
+                        false
+                    }
+                    Launch::Wait => true,
+                    Launch::Go => {
+                        if pick.is_none() {
+                            pick = q.pop_front().map(|p| (*h, p));
+                        }
+                        !q.is_empty()
+                    }
+                });
+            if pick.is_some() {
+                return pick;
+            }
+        }
+        while !self.exhausted {
+            let Some((h, p)) = self.it.next() else {
+                self.exhausted = true;
+                break;
+            };
+            match hosts.launch(h as usize) {
+                Launch::Go => return Some((h, p)),
+                Launch::Wait => self.deferred.entry(h).or_default().push_back(p),
+                Launch::Skip => {
+                    if round == 0 {
+                        hosts.skipped(h as usize, 1);
+                    }
+                }
+            }
+        }
+        None
+    }
+
+    fn finished(&self) -> bool {
+        self.exhausted && self.deferred.is_empty()
+    }
+}
 
 /// One producer: drives its share of the attempts, keeping at most
 /// `limit / shards` of them in flight, without a task per attempt.
@@ -214,29 +427,45 @@ const SYNC_SAMPLE: usize = 16;
 async fn producer(
     d: Arc<Dialer>,
     ad: Arc<Adaptive>,
-    work: Vec<(IpAddr, u16)>,
+    hosts: Arc<Hosts>,
+    work: Vec<(u32, u16)>,
     round: u8,
     shards: usize,
 ) -> Vec<Outcome> {
     use futures_util::stream::{FuturesUnordered, StreamExt};
     let mut out = Vec::with_capacity(work.len());
     let mut inflight = FuturesUnordered::new();
-    let mut it = work.into_iter();
-    let mut exhausted = false;
+    let mut q = Queue {
+        it: work.into_iter(),
+        exhausted: false,
+        deferred: HashMap::new(),
+    };
     let fast = d.unpaced();
     let mut spare = Spare::default();
     let mut burst = 0usize;
+    let track = |o: &Outcome| {
+        if let Some(t) = hosts.list.get(o.0 as usize) {
+            t.inflight.fetch_sub(1, Ordering::Relaxed);
+        }
+        hosts.outcome(o.0 as usize, o.2 != PortState::Filtered);
+    };
     loop {
         let cap = (ad.limit.load(Ordering::Relaxed) / shards).max(1);
-        while !exhausted && inflight.len() < cap {
-            let Some((ip, port)) = it.next() else {
-                exhausted = true;
+        while inflight.len() < cap {
+            let Some((h, port)) = q.next(&hosts, round) else {
                 break;
             };
+            let Some(ip) = hosts.list.get(h as usize).map(|t| t.ip) else {
+                continue;
+            };
             if !fast {
+                hosts.list[h as usize]
+                    .inflight
+                    .fetch_add(1, Ordering::Relaxed);
                 inflight.push(probe_one(
                     d.clone(),
                     ad.clone(),
+                    h,
                     ip,
                     port,
                     round,
@@ -247,9 +476,13 @@ async fn producer(
             let since = Instant::now();
             let r = match d.try_connect(&mut spare, SocketAddr::new(ip, port)) {
                 Ok(Attempt::Pending(sock)) => {
+                    hosts.list[h as usize]
+                        .inflight
+                        .fetch_add(1, Ordering::Relaxed);
                     inflight.push(probe_one(
                         d.clone(),
                         ad.clone(),
+                        h,
                         ip,
                         port,
                         round,
@@ -266,14 +499,17 @@ async fn producer(
                 }
                 Err(e) => Err(e),
             };
-            out.push(classify(
+            let o = classify(
                 &ad,
+                h,
                 ip,
                 port,
                 r,
                 since.elapsed(),
                 burst % SYNC_SAMPLE == 0,
-            ));
+            );
+            hosts.outcome(h as usize, o.2 != PortState::Filtered);
+            out.push(o);
             burst += 1;
             if burst >= SYNC_BURST {
                 burst = 0;
@@ -282,9 +518,14 @@ async fn producer(
             }
         }
         match inflight.next().await {
-            Some(o) => out.push(o),
-            None if exhausted => break,
-            None => {}
+            Some(o) => {
+                track(&o);
+                out.push(o);
+            }
+            None if q.finished() => break,
+            // only attempts to addresses at their cap are left, and none is in flight here:
+            // another producer holds them; look again shortly
+            None => tokio::time::sleep(Duration::from_millis(5)).await,
         }
     }
     out
@@ -298,6 +539,19 @@ pub async fn connect_scan(
     ports: &[u16],
     opts: &DiscoveryOptions,
 ) -> (Vec<PortResult>, Vec<(IpAddr, String)>) {
+    let d = connect_scan_with(dialer, targets, ports, opts, &HostHints::default()).await;
+    (d.results, d.refused)
+}
+
+/// [`connect_scan`], knowing what liveness learnt (round trips, addresses that answered TCP),
+/// and saying which addresses it gave up early.
+pub async fn connect_scan_with(
+    dialer: Arc<Dialer>,
+    targets: &[IpAddr],
+    ports: &[u16],
+    opts: &DiscoveryOptions,
+    hints: &HostHints,
+) -> Discovery {
     let mut refused = vec![];
     let mut ok_targets = vec![];
     for t in targets {
@@ -316,22 +570,31 @@ pub async fn connect_scan(
         rtt: Mutex::new(HashMap::new()),
         opts: opts.clone(),
     });
+    for t in &ok_targets {
+        if let Some(r) = hints.rtt.get(t) {
+            ad.seed(*t, *r);
+        }
+    }
+    let hosts = Arc::new(Hosts::new(&ok_targets, hints, opts.give_up_after));
     // one producer per core: the kernel work of connect() spreads over the cores
     let shards = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(2)
         .clamp(1, 16);
     let mut results = Vec::new();
-    // port-major order: consecutive attempts go to different targets
-    let mut pending: Vec<(IpAddr, u16)> = ports
+    // port-major order, most common ports first: consecutive attempts go to different
+    // targets, and an address that will be given up is tried on its likeliest ports
+    let ports = crate::ports::probe_order(ports);
+    let n_targets = ok_targets.len() as u32;
+    let mut pending: Vec<(u32, u16)> = ports
         .iter()
-        .flat_map(|p| ok_targets.iter().map(move |t| (*t, *p)))
+        .flat_map(|p| (0..n_targets).map(move |h| (h, *p)))
         .collect();
     for round in 0..=opts.retries {
         let mut set = tokio::task::JoinSet::new();
         let n = pending.len();
         for shard in 0..shards {
-            let work: Vec<(IpAddr, u16)> = pending
+            let work: Vec<(u32, u16)> = pending
                 .iter()
                 .skip(shard)
                 .step_by(shards)
@@ -340,23 +603,40 @@ pub async fn connect_scan(
             if work.is_empty() && n > 0 {
                 continue;
             }
-            set.spawn(producer(dialer.clone(), ad.clone(), work, round, shards));
+            set.spawn(producer(
+                dialer.clone(),
+                ad.clone(),
+                hosts.clone(),
+                work,
+                round,
+                shards,
+            ));
         }
         pending.clear();
         let mut timed_out = vec![];
         while let Some(r) = set.join_next().await {
             let Ok(outcomes) = r else { continue };
-            for (ip, port, state, rtt) in outcomes {
-                collect(&mut results, &mut timed_out, ip, port, state, rtt);
+            for (h, port, state, rtt) in outcomes {
+                let ip = hosts.list[h as usize].ip;
+                if state == PortState::Filtered && rtt.is_none() && !hosts.given_up(h as usize) {
+                    timed_out.push((h, port));
+                } else {
+                    results.push(PortResult {
+                        ip,
+                        port,
+                        state,
+                        rtt_us: rtt.map(|d| d.as_micros() as u64),
+                    });
+                }
             }
         }
         if timed_out.is_empty() {
             break;
         }
         if round == opts.retries {
-            for (ip, port) in timed_out {
+            for (h, port) in timed_out {
                 results.push(PortResult {
-                    ip,
+                    ip: hosts.list[h as usize].ip,
                     port,
                     state: PortState::Filtered,
                     rtt_us: None,
@@ -367,26 +647,10 @@ pub async fn connect_scan(
         }
     }
     results.sort_by_key(|r| (r.ip, r.port));
-    (results, refused)
-}
-
-fn collect(
-    results: &mut Vec<PortResult>,
-    timed_out: &mut Vec<(IpAddr, u16)>,
-    ip: IpAddr,
-    port: u16,
-    state: PortState,
-    rtt: Option<Duration>,
-) {
-    if state == PortState::Filtered && rtt.is_none() {
-        timed_out.push((ip, port));
-    } else {
-        results.push(PortResult {
-            ip,
-            port,
-            state,
-            rtt_us: rtt.map(|d| d.as_micros() as u64),
-        });
+    Discovery {
+        results,
+        refused,
+        given_up: hosts.report(),
     }
 }
 
@@ -395,6 +659,60 @@ mod tests {
     use super::*;
     use crate::net::RateLimits;
     use crate::scope::Scope;
+
+    /// An address that answered nothing is given up after `give_up_after` silent attempts,
+    /// with at most that many in flight; one that answered once never is.
+    #[test]
+    fn silent_addresses_are_given_up() {
+        let a: IpAddr = "10.0.0.1".parse().unwrap();
+        let b: IpAddr = "10.0.0.2".parse().unwrap();
+        let c: IpAddr = "10.0.0.3".parse().unwrap();
+        let hints = HostHints {
+            answered_tcp: [c].into_iter().collect(),
+            ..Default::default()
+        };
+        let hosts = Hosts::new(&[a, b, c], &hints, 3);
+        for h in 0..2 {
+            hosts.list[h].inflight.store(3, Ordering::Relaxed);
+        }
+        hosts.list[2].inflight.store(3, Ordering::Relaxed);
+        assert!(matches!(hosts.launch(0), Launch::Wait), "at its cap");
+        assert!(
+            matches!(hosts.launch(2), Launch::Go),
+            "answered TCP in liveness"
+        );
+        hosts.outcome(1, true);
+        assert!(matches!(hosts.launch(1), Launch::Go), "answered: no cap");
+        // one attempt came back unanswered: its place is not taken by another
+        hosts.list[0].inflight.store(2, Ordering::Relaxed);
+        hosts.outcome(0, false);
+        assert!(
+            matches!(hosts.launch(0), Launch::Wait),
+            "2 in flight + 1 silent"
+        );
+        for _ in 0..2 {
+            hosts.outcome(0, false);
+        }
+        for _ in 0..3 {
+            hosts.outcome(1, false);
+        }
+        assert!(matches!(hosts.launch(0), Launch::Skip));
+        assert!(!hosts.given_up(1));
+        hosts.skipped(0, 40);
+        let r = hosts.report();
+        assert_eq!(r.len(), 1);
+        assert_eq!(
+            (r[0].0, r[0].1.silent_attempts, r[0].1.ports_not_probed),
+            (a, 3, 40)
+        );
+        // 0 = never give up
+        let never = Hosts::new(&[a], &HostHints::default(), 0);
+        never.list[0].inflight.store(1000, Ordering::Relaxed);
+        for _ in 0..100 {
+            never.outcome(0, false);
+        }
+        assert!(matches!(never.launch(0), Launch::Go));
+    }
 
     #[tokio::test]
     async fn finds_open_loopback_ports() {
@@ -451,6 +769,9 @@ mod tests {
         ports.insert(10, open[0]);
         ports.insert(150, open[1]);
         ports.push(open[2]);
+        // a port freed twice comes back twice: the scan tries each port once
+        let mut once = std::collections::HashSet::new();
+        ports.retain(|p| once.insert(*p));
         let scope = Arc::new(Scope::from_networks(["127.0.0.1"]).unwrap());
         let target: Vec<IpAddr> = vec!["127.0.0.1".parse().unwrap()];
         let mut seen = Vec::new();

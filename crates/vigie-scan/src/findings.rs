@@ -290,8 +290,11 @@ pub fn assess(svc: &Service, eol: &[EolEntry]) -> Vec<Finding> {
             fact(svc, "smb.dialect").map(|d| format!("SMB dialect {d}")),
         ));
     }
+    // HL7 v2 over MLLP identified by a probe in clear: patient data readable on the wire
+    let hl7_clear = name == "hl7-mllp" && svc.tls.is_none();
     let cleartext = match name {
         "ftp" | "telnet" => true,
+        "hl7-mllp" => hl7_clear,
         "ldap" => true,
         "pop3" | "imap" => true,
         "http" => fact(svc, "http.body")
@@ -304,7 +307,9 @@ pub fn assess(svc: &Service, eol: &[EolEntry]) -> Vec<Finding> {
             svc,
             ev.clone(),
             Confidence::High,
-            None,
+            hl7_clear.then(|| {
+                "HL7 v2 over MLLP without TLS: patient data and acknowledgements readable on the wire; use MLLP over TLS or an authenticated encrypted tunnel (flux HL7 en clair : utiliser MLLP sur TLS ou un tunnel chiffré authentifié)".to_string()
+            }),
         ));
     }
     if fact(svc, "ftp.anonymous") == Some("true") {
@@ -571,6 +576,20 @@ mod tests {
             f[0].kind,
             FindingKind::RedisNoAuthentication,
             "critical first"
+        );
+        let hl7_clear = f
+            .iter()
+            .find(|f| f.port == 2575 && f.kind == FindingKind::CleartextProtocol)
+            .expect("HL7 MLLP in clear is a cleartext protocol");
+        assert!(hl7_clear
+            .detail
+            .as_deref()
+            .unwrap_or("")
+            .contains("MLLP over TLS"));
+        assert!(
+            !f.iter()
+                .any(|f| f.port == 104 && f.kind == FindingKind::CleartextProtocol),
+            "only HL7 among the medical protocols is flagged so far"
         );
         assert!(f
             .iter()

@@ -3,6 +3,8 @@
 pub mod cli;
 pub mod discovery;
 pub mod findings;
+pub mod liveness;
+pub mod medical;
 pub mod net;
 pub mod output;
 pub mod ports;
@@ -11,12 +13,14 @@ pub mod rules;
 pub mod scan;
 pub mod scope;
 pub mod syn;
+pub mod targets;
 pub mod tls;
 pub mod versions;
 pub mod wire;
 
 pub use discovery::{DiscoveryOptions, PortResult, PortState};
 pub use findings::{diff, Finding, FindingKind, ScanDiff, Severity};
+pub use liveness::{GivenUp, HostState, HostStatus, LivenessOptions};
 pub use net::RateLimits;
 pub use ports::PortSet;
 pub use probe::{ProbeOptions, Service};

@@ -172,18 +172,41 @@ impl Dialer {
         addr: SocketAddr,
         timeout: Duration,
     ) -> Result<tokio::net::TcpStream, DialError> {
-        self.authorize(addr.ip())?;
+        self.probe_connect_timed(addr, timeout, |_| {})
+            .await
+            .map(|(s, _)| s)
+            .map_err(|(e, _)| e)
+    }
+
+    /// [`Dialer::probe_connect`] that says when the attempt left (after pacing: `on_send` is
+    /// called then) and how long its answer took.
+    pub async fn probe_connect_timed(
+        &self,
+        addr: SocketAddr,
+        timeout: Duration,
+        on_send: impl FnOnce(Instant),
+    ) -> Result<(tokio::net::TcpStream, Duration), (DialError, Duration)> {
+        if let Err(e) = self.authorize(addr.ip()) {
+            return Err((e.into(), Duration::ZERO));
+        }
         self.pace(addr.ip()).await;
+        let since = Instant::now();
+        on_send(since);
         let mut spare = Spare::default();
-        match self.try_connect(&mut spare, addr)? {
-            Attempt::Refused => Err(DialError::Io(std::io::Error::from(
+        let r = match self.try_connect(&mut spare, addr) {
+            Err(e) => Err(e),
+            Ok(Attempt::Refused) => Err(DialError::Io(std::io::Error::from(
                 std::io::ErrorKind::ConnectionRefused,
             ))),
-            Attempt::Open(s) => {
+            Ok(Attempt::Open(s)) => {
                 let std_stream: TcpStream = s.into();
                 tokio::net::TcpStream::from_std(std_stream).map_err(DialError::Io)
             }
-            Attempt::Pending(s) => Self::finish_connect(s, timeout).await,
+            Ok(Attempt::Pending(s)) => Self::finish_connect(s, timeout).await,
+        };
+        match r {
+            Ok(s) => Ok((s, since.elapsed())),
+            Err(e) => Err((e, since.elapsed())),
         }
     }
 

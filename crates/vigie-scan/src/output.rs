@@ -8,7 +8,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::scan::ScanResult;
 
-/// JSON lines: one `summary`, then one line per open `port`, `service` and `finding`.
+/// JSON lines: one `summary`, then one line per target (`host`: up or down, why, and whether
+/// its port scan was given up early), per open `port`, `service` and `finding`.
 pub fn to_json_lines(r: &ScanResult) -> String {
     let mut out = String::new();
     let mut line = |v: serde_json::Value| {
@@ -24,8 +25,19 @@ pub fn to_json_lines(r: &ScanResult) -> String {
         "filtered": r.filtered_count,
         "findings": r.findings.len(),
         "refused": r.refused,
+        "hosts_up": r.stats.hosts_up,
+        // the addresses only: their `host` lines below say why in full
+        "hosts_down": r.hosts_down().map(|h| serde_json::json!({"ip": h.ip, "reason": h.reason})).collect::<Vec<_>>(),
+        "given_up": r.hosts_given_up().map(|h| h.ip).collect::<Vec<_>>(),
         "stats": r.stats,
     }));
+    for h in &r.hosts {
+        let mut v = serde_json::to_value(h).unwrap_or_default();
+        if let Some(o) = v.as_object_mut() {
+            o.insert("type".into(), "host".into());
+        }
+        line(v);
+    }
     for p in &r.open_ports {
         line(
             serde_json::json!({"type": "port", "ip": p.ip, "port": p.port, "state": p.state, "rtt_us": p.rtt_us}),
@@ -109,16 +121,50 @@ pub fn to_nmap_xml(r: &ScanResult, args: &str) -> String {
         "<scaninfo type=\"{scan_type}\" protocol=\"tcp\" numservices=\"{}\" services=\"\"/>",
         r.stats.ports_probed
     );
-    let mut hosts: Vec<IpAddr> = r.open_ports.iter().map(|p| p.ip).collect();
-    hosts.sort();
-    hosts.dedup();
-    for h in &hosts {
+    // every target: up ones with their ports, down ones with the reason (as nmap -v writes
+    // them), given-up ones marked timedout (as nmap marks a host past --host-timeout)
+    let mut statuses: Vec<crate::liveness::HostStatus> = r.hosts.clone();
+    for p in &r.open_ports {
+        if !statuses.iter().any(|h| h.ip == p.ip) {
+            statuses.push(crate::liveness::HostStatus::user_set(p.ip));
+        }
+    }
+    statuses.sort_by_key(|h| h.ip);
+    let up = statuses
+        .iter()
+        .filter(|h| h.state == crate::liveness::HostState::Up)
+        .count();
+    for st in &statuses {
+        let h = &st.ip;
         let fam = if h.is_ipv4() { "ipv4" } else { "ipv6" };
-        let _ = writeln!(x, "<host starttime=\"{start}\" endtime=\"{end}\"><status state=\"up\" reason=\"user-set\" reason_ttl=\"0\"/>");
+        let timedout = if st.given_up.is_some() {
+            " timedout=\"true\""
+        } else {
+            ""
+        };
+        let state = match st.state {
+            crate::liveness::HostState::Up => "up",
+            crate::liveness::HostState::Down => "down",
+        };
         let _ = writeln!(
             x,
-            "<address addr=\"{h}\" addrtype=\"{fam}\"/>\n<hostnames>\n</hostnames>\n<ports>"
+            "<host starttime=\"{start}\" endtime=\"{end}\"{timedout}><status state=\"{state}\" reason=\"{}\" reason_ttl=\"0\"/>",
+            esc(&st.reason)
         );
+        let _ = writeln!(x, "<address addr=\"{h}\" addrtype=\"{fam}\"/>");
+        if let Some(mac) = &st.mac {
+            let _ = writeln!(x, "<address addr=\"{}\" addrtype=\"mac\"/>", esc(mac));
+        }
+        let why = match &st.given_up {
+            Some(g) => format!("{}; port scan given up: {}", st.detail, g.detail),
+            None => st.detail.clone(),
+        };
+        let _ = writeln!(x, "<!-- vigie: {} -->", esc(&why).replace("--", "- -"));
+        if st.state == crate::liveness::HostState::Down {
+            x.push_str("</host>\n");
+            continue;
+        }
+        let _ = writeln!(x, "<hostnames>\n</hostnames>\n<ports>");
         for p in r.open_ports.iter().filter(|p| p.ip == *h) {
             let reason = "syn-ack";
             let _ = write!(
@@ -139,12 +185,19 @@ pub fn to_nmap_xml(r: &ScanResult, args: &str) -> String {
                 if let Some(v) = &s.version {
                     let _ = write!(x, " version=\"{}\"", esc(v));
                 }
-                if let Some(d) = &s.distro {
-                    let extra = [Some(d.distro.clone()), d.revision.clone()]
+                let distro = s.distro.as_ref().map(|d| {
+                    [Some(d.distro.clone()), d.revision.clone()]
                         .into_iter()
                         .flatten()
                         .collect::<Vec<_>>()
-                        .join(" ");
+                        .join(" ")
+                });
+                let extra = [distro, s.extrainfo.clone()]
+                    .into_iter()
+                    .flatten()
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                if !extra.is_empty() {
                     let _ = write!(x, " extrainfo=\"{}\"", esc(&extra));
                 }
                 if let Some(os) = &s.os {
@@ -174,12 +227,14 @@ pub fn to_nmap_xml(r: &ScanResult, args: &str) -> String {
     }
     let _ = writeln!(
         x,
-        "<runstats><finished time=\"{end}\" timestr=\"{}\" elapsed=\"{:.2}\" summary=\"Vigie scan done: {} hosts with open ports\" exit=\"success\"/><hosts up=\"{}\" down=\"0\" total=\"{}\"/></runstats>\n</nmaprun>",
+        "<runstats><finished time=\"{end}\" timestr=\"{}\" elapsed=\"{:.2}\" summary=\"Vigie scan done: {} hosts up, {} down, {} given up early\" exit=\"success\"/><hosts up=\"{up}\" down=\"{}\" total=\"{}\"/></runstats>\n</nmaprun>",
         esc(&r.finished),
         (end - start) as f64,
-        hosts.len(),
-        hosts.len(),
-        hosts.len()
+        up,
+        statuses.len() - up,
+        r.stats.hosts_given_up,
+        statuses.len() - up,
+        statuses.len()
     );
     x
 }

@@ -122,6 +122,23 @@ impl PortSet {
     }
 }
 
+/// The order ports are tried in: Vigie's common list first, most frequent first, then the
+/// others ascending. An address given up after a few unanswered attempts was tried on its
+/// likeliest ports.
+pub fn probe_order(ports: &[u16]) -> Vec<u16> {
+    let wanted: std::collections::HashSet<u16> = ports.iter().copied().collect();
+    let mut seen = std::collections::HashSet::new();
+    let mut out: Vec<u16> = COMMON
+        .iter()
+        .copied()
+        .filter(|p| wanted.contains(p) && seen.insert(*p))
+        .collect();
+    let mut rest: Vec<u16> = wanted.into_iter().filter(|p| !seen.contains(p)).collect();
+    rest.sort_unstable();
+    out.extend(rest);
+    out
+}
+
 fn dedup_keep_order(v: &[u16]) -> Vec<u16> {
     let mut seen = std::collections::HashSet::new();
     v.iter().copied().filter(|p| seen.insert(*p)).collect()
@@ -175,6 +192,11 @@ mod tests {
         assert_eq!(PortSet::parse("top10").unwrap().ports().len(), 10);
         assert!(PortSet::parse("10-2").is_err());
         assert!(PortSet::parse("x").is_err());
+        assert_eq!(
+            probe_order(&[60001, 22, 60000, 80, 443, 22]),
+            vec![80, 443, 22, 60000, 60001]
+        );
+        assert_eq!(probe_order(&PortSet::All.ports()).len(), 65535);
         let h = PortSet::Health.ports();
         for p in [3389, 104, 11112, 2575, 443, 10443, 445, 6379, 502, 102] {
             assert!(h.contains(&p), "{p}");

@@ -29,6 +29,11 @@ pub struct Service {
     pub tags: Vec<String>,
     /// Distribution package revision read from the banner, if any.
     pub distro: Option<DistroPatch>,
+    /// What the protocol says of the implementation beyond product and version (nmap's
+    /// extrainfo): a DICOM implementation class UID and version name, an HL7 sending
+    /// application and facility.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extrainfo: Option<String>,
     pub tls: Option<TlsInfo>,
     /// Facts read by the probes (banner, http.server, redis.auth, ftp.anonymous...).
     pub facts: Facts,
@@ -51,6 +56,7 @@ impl Default for Service {
             os: None,
             tags: vec![],
             distro: None,
+            extrainfo: None,
             tls: None,
             facts: Facts::new(),
             matches: vec![],
@@ -716,10 +722,24 @@ fn probe_dicom(ctx: &Ctx<'_>, svc: &mut Service) -> bool {
     .collect::<Vec<_>>()
     .join(" ");
     svc.facts.insert("dicom.implementation".into(), imp.clone());
+    if let Some(u) = &a.implementation_uid {
+        svc.facts
+            .insert("dicom.implementation_uid".into(), u.clone());
+    }
     if let Some(v) = &a.implementation_version {
         svc.facts
             .insert("dicom.implementation_version".into(), v.clone());
     }
+    svc.extrainfo = crate::medical::dicom_extrainfo(&a);
+    // the implementation named from the table of public UID roots, before the generic rule
+    svc.matches = crate::medical::identify_dicom(
+        crate::medical::dicom_table(),
+        a.implementation_uid.as_deref(),
+        a.implementation_version.as_deref(),
+    )
+    .into_iter()
+    .chain(ctx.rules.matches(&svc.facts, None))
+    .collect();
     let mut ev = if a.accepted {
         format!("A-ASSOCIATE-AC (Verification SOP class), implementation {imp}")
     } else {
@@ -763,6 +783,15 @@ fn probe_hl7(ctx: &Ctx<'_>, svc: &mut Service) -> bool {
             .trim()
             .to_string(),
     );
+    svc.facts.insert(
+        "hl7.sending_application".into(),
+        crate::medical::hd_text(&a.sending_application, a.component_separator),
+    );
+    svc.facts.insert(
+        "hl7.sending_facility".into(),
+        crate::medical::hd_text(&a.sending_facility, a.component_separator),
+    );
+    svc.extrainfo = crate::medical::hl7_extrainfo(&a);
     svc.facts.insert("hl7.version".into(), a.version.clone());
     if let Some(c) = &a.ack_code {
         svc.facts.insert("hl7.ack".into(), c.clone());

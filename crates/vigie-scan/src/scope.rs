@@ -30,6 +30,12 @@ pub const DENIED_NETS: &[&str] = &[
     "::/128",
 ];
 
+/// Most addresses one nmap-style octet range (`10.0.0-255.1-254`) may declare; larger ranges are
+/// declared in CIDR form.
+pub const RANGE_LIMIT: u64 = 1 << 16;
+/// The same for a range marked as demo data (checked one by one on every connection).
+const DEMO_RANGE_LIMIT: u64 = 256;
+
 /// Domain suffixes that are never scanned (RFC 2606 / RFC 6761 reserved names).
 pub const DENIED_DOMAINS: &[&str] = &[
     "example",
@@ -261,6 +267,25 @@ impl Scope {
                 self.demo_nets.push(net);
             } else {
                 self.nets.push(net);
+            }
+            return Ok(true);
+        }
+        // nmap's octet ranges (10.0.0.1-16, 10.0.0-3.*): their addresses, bounded
+        if let Some(range) = crate::targets::parse_octet_range(v) {
+            let range = range.map_err(|e| ScopeError::Invalid(e.to_string()))?;
+            let limit = if demo { DEMO_RANGE_LIMIT } else { RANGE_LIMIT };
+            let Some(addrs) = range.expand(limit) else {
+                return Err(ScopeError::Invalid(format!(
+                    "{v}: {} addresses, more than the {limit} one octet range may declare (declare it in CIDR form)",
+                    range.count()
+                )));
+            };
+            for a in addrs {
+                if demo {
+                    self.demo_nets.push(IpNet::from(IpAddr::V4(a)));
+                } else {
+                    self.addrs.insert(IpAddr::V4(a));
+                }
             }
             return Ok(true);
         }
@@ -557,6 +582,27 @@ mod tests {
         let r = table();
         let e = rt.block_on(Scope::build(&[DeclaredAsset::new("not a name!")], &r));
         assert!(matches!(e, Err(ScopeError::Invalid(_))));
+    }
+
+    #[test]
+    fn nmap_octet_ranges_are_declared_addresses() {
+        let s = Scope::from_networks(["10.0.0.1-3", "10.0.1-2.9"]).unwrap();
+        assert_eq!(
+            s.addresses(100),
+            ["10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.1.9", "10.0.2.9"]
+                .map(ip)
+                .to_vec()
+        );
+        assert!(!s.contains(ip("10.0.0.4")));
+        let big = Scope::from_networks(["10.0-255.0-255.0-255"]);
+        assert!(matches!(big, Err(ScopeError::Invalid(m)) if m.contains("CIDR form")));
+        assert!(matches!(
+            Scope::from_networks(["10.0.0.7-2"]),
+            Err(ScopeError::Invalid(_))
+        ));
+        // the deny list still wins over a declared range
+        let d = Scope::from_networks(["192.0.2.1-9", "10.9.9.9"]).unwrap();
+        assert_eq!(d.addresses(100), vec![ip("10.9.9.9")]);
     }
 
     #[test]

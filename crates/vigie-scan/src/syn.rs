@@ -3,15 +3,18 @@
 //! socket calls. Every packet's destination passes the scope check first.
 
 use std::collections::{HashMap, HashSet};
-use std::io::Read;
+use std::hash::{BuildHasher, Hasher};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, UdpSocket};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU16, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 
-use crate::discovery::{connect_scan, DiscoveryOptions, PortResult, PortState};
+use crate::discovery::{
+    connect_scan_with, Discovery, DiscoveryOptions, HostHints, PortResult, PortState,
+};
+use crate::liveness::GivenUp;
 use crate::net::Dialer;
 
 type Answers = Mutex<HashMap<(Ipv4Addr, u16), (PortState, Duration)>>;
@@ -21,7 +24,23 @@ pub fn available() -> bool {
     Socket::new(Domain::IPV4, Type::RAW, Some(Protocol::TCP)).is_ok()
 }
 
-fn checksum(data: &[u8], mut sum: u32) -> u16 {
+/// A random number from the standard library's per-process hashing keys (no dependency).
+pub(crate) fn random_u32() -> u32 {
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(Instant::now().elapsed().as_nanos());
+    h.finish() as u32
+}
+
+/// A source port of its own for each raw-socket user of this process (SYN scans and liveness
+/// probes may run at the same time: each recognises its answers by its port).
+pub(crate) fn next_source_port() -> u16 {
+    static NEXT: AtomicU16 = AtomicU16::new(0);
+    let base = (std::process::id() % 10000) as u16;
+    let n = NEXT.fetch_add(1, Ordering::Relaxed) % 10000;
+    40000 + (base + n) % 20000
+}
+
+pub(crate) fn checksum(data: &[u8], mut sum: u32) -> u16 {
     let mut chunks = data.chunks_exact(2);
     for c in &mut chunks {
         sum += u32::from(u16::from_be_bytes([c[0], c[1]]));
@@ -35,7 +54,7 @@ fn checksum(data: &[u8], mut sum: u32) -> u16 {
     !(sum as u16)
 }
 
-fn cookie(dst: Ipv4Addr, dport: u16, secret: u32) -> u32 {
+pub(crate) fn cookie(dst: Ipv4Addr, dport: u16, secret: u32) -> u32 {
     let mut h: u32 = secret ^ 0x9e37_79b9;
     for b in dst.octets().iter().chain(dport.to_be_bytes().iter()) {
         h = h.rotate_left(5) ^ u32::from(*b);
@@ -44,14 +63,23 @@ fn cookie(dst: Ipv4Addr, dport: u16, secret: u32) -> u32 {
     h
 }
 
-/// A TCP SYN segment (header + MSS option) with its checksum.
-pub fn build_syn(src: Ipv4Addr, dst: Ipv4Addr, sport: u16, dport: u16, seq: u32) -> [u8; 24] {
+/// A TCP segment (header + MSS option) with `flags`, its checksum computed.
+pub fn build_tcp(
+    src: Ipv4Addr,
+    dst: Ipv4Addr,
+    sport: u16,
+    dport: u16,
+    seq: u32,
+    ack: u32,
+    flags: u8,
+) -> [u8; 24] {
     let mut t = [0u8; 24];
     t[0..2].copy_from_slice(&sport.to_be_bytes());
     t[2..4].copy_from_slice(&dport.to_be_bytes());
     t[4..8].copy_from_slice(&seq.to_be_bytes());
+    t[8..12].copy_from_slice(&ack.to_be_bytes());
     t[12] = 6 << 4; // data offset 6 words
-    t[13] = 0x02; // SYN
+    t[13] = flags;
     t[14..16].copy_from_slice(&1024u16.to_be_bytes()); // window
     t[20..24].copy_from_slice(&[2, 4, 0x05, 0xb4]); // MSS 1460
     let mut pseudo = 0u32;
@@ -65,30 +93,65 @@ pub fn build_syn(src: Ipv4Addr, dst: Ipv4Addr, sport: u16, dport: u16, seq: u32)
     t
 }
 
-/// Parses an IPv4 packet carrying TCP: (src ip, src port, dst port, flags, ack).
-pub fn parse_reply(p: &[u8]) -> Option<(Ipv4Addr, u16, u16, u8, u32)> {
+/// A TCP SYN segment (header + MSS option) with its checksum.
+pub fn build_syn(src: Ipv4Addr, dst: Ipv4Addr, sport: u16, dport: u16, seq: u32) -> [u8; 24] {
+    build_tcp(src, dst, sport, dport, seq, 0, 0x02)
+}
+
+/// The fields of a TCP segment read from a raw socket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Segment {
+    pub src: Ipv4Addr,
+    pub sport: u16,
+    pub dport: u16,
+    pub flags: u8,
+    pub seq: u32,
+    pub ack: u32,
+}
+
+/// Parses an IPv4 packet carrying TCP. Never panics, whatever it is given.
+pub fn parse_segment(p: &[u8]) -> Option<Segment> {
     if p.len() < 20 || p[0] >> 4 != 4 || p[9] != 6 {
         return None;
     }
     let ihl = usize::from(p[0] & 0x0f) * 4;
     let t = p.get(ihl..ihl + 20)?;
-    let src = Ipv4Addr::new(p[12], p[13], p[14], p[15]);
-    Some((
-        src,
-        u16::from_be_bytes([t[0], t[1]]),
-        u16::from_be_bytes([t[2], t[3]]),
-        t[13],
-        u32::from_be_bytes([t[8], t[9], t[10], t[11]]),
-    ))
+    Some(Segment {
+        src: Ipv4Addr::new(p[12], p[13], p[14], p[15]),
+        sport: u16::from_be_bytes([t[0], t[1]]),
+        dport: u16::from_be_bytes([t[2], t[3]]),
+        flags: t[13],
+        seq: u32::from_be_bytes([t[4], t[5], t[6], t[7]]),
+        ack: u32::from_be_bytes([t[8], t[9], t[10], t[11]]),
+    })
 }
 
-fn source_for(dst: Ipv4Addr) -> Option<Ipv4Addr> {
+/// Parses an IPv4 packet carrying TCP: (src ip, src port, dst port, flags, ack).
+pub fn parse_reply(p: &[u8]) -> Option<(Ipv4Addr, u16, u16, u8, u32)> {
+    parse_segment(p).map(|s| (s.src, s.sport, s.dport, s.flags, s.ack))
+}
+
+pub(crate) fn source_for(dst: Ipv4Addr) -> Option<Ipv4Addr> {
     // connecting a UDP socket sends nothing; it only asks the kernel for the route
     let u = UdpSocket::bind("0.0.0.0:0").ok()?;
     u.connect(SocketAddr::new(IpAddr::V4(dst), 9)).ok()?;
     match u.local_addr().ok()?.ip() {
         IpAddr::V4(v) => Some(v),
         IpAddr::V6(_) => None,
+    }
+}
+
+/// Sends one raw packet, waiting a little while the send queue is full (ENOBUFS); any other
+/// error is not retried.
+fn send_raw(sock: &Socket, pkt: &[u8], dst: &SockAddr) {
+    for _ in 0..50 {
+        match sock.send_to(pkt, dst) {
+            Ok(_) => return,
+            Err(e) if matches!(e.raw_os_error(), Some(libc::ENOBUFS) | Some(libc::EAGAIN)) => {
+                std::thread::sleep(Duration::from_micros(200));
+            }
+            Err(_) => return,
+        }
     }
 }
 
@@ -99,6 +162,21 @@ pub async fn syn_scan(
     ports: &[u16],
     opts: &DiscoveryOptions,
 ) -> Result<(Vec<PortResult>, Vec<(IpAddr, String)>), String> {
+    syn_scan_with(dialer, targets, ports, opts, &HostHints::default())
+        .await
+        .map(|d| (d.results, d.refused))
+}
+
+/// [`syn_scan`], knowing what liveness learnt: an address that has not answered TCP gets at
+/// most [`DiscoveryOptions::give_up_after`] SYNs until it answers one; one that answers none
+/// is given up (its other ports are not sent, and [`Discovery::given_up`] says so).
+pub async fn syn_scan_with(
+    dialer: Arc<Dialer>,
+    targets: &[IpAddr],
+    ports: &[u16],
+    opts: &DiscoveryOptions,
+    hints: &HostHints,
+) -> Result<Discovery, String> {
     let mut refused = vec![];
     let mut v4 = vec![];
     let mut v6 = vec![];
@@ -111,30 +189,44 @@ pub async fn syn_scan(
             },
         }
     }
-    let mut results = vec![];
+    let ports = crate::ports::probe_order(ports);
+    let mut out = Discovery {
+        refused,
+        ..Default::default()
+    };
     if !v4.is_empty() {
         let d = dialer.clone();
-        let ports = ports.to_vec();
+        let ports = ports.clone();
         let o = opts.clone();
-        let r = tokio::task::spawn_blocking(move || syn_blocking(&d, &v4, &ports, &o))
-            .await
-            .map_err(|e| e.to_string())??;
-        results.extend(r);
+        let proven: Vec<bool> = v4
+            .iter()
+            .map(|t| hints.answered_tcp.contains(&IpAddr::V4(*t)))
+            .collect();
+        let (r, given_up) =
+            tokio::task::spawn_blocking(move || syn_blocking(&d, &v4, &proven, &ports, &o))
+                .await
+                .map_err(|e| e.to_string())??;
+        out.results.extend(r);
+        out.given_up.extend(given_up);
     }
     if !v6.is_empty() {
-        let (r, _) = connect_scan(dialer, &v6, ports, opts).await;
-        results.extend(r);
+        let d = connect_scan_with(dialer, &v6, &ports, opts, hints).await;
+        out.results.extend(d.results);
+        out.given_up.extend(d.given_up);
     }
-    results.sort_by_key(|r| (r.ip, r.port));
-    Ok((results, refused))
+    out.results.sort_by_key(|r| (r.ip, r.port));
+    Ok(out)
 }
+
+type SynOutcome = (Vec<PortResult>, Vec<(IpAddr, GivenUp)>);
 
 fn syn_blocking(
     dialer: &Dialer,
     targets: &[Ipv4Addr],
+    proven: &[bool],
     ports: &[u16],
     opts: &DiscoveryOptions,
-) -> Result<Vec<PortResult>, String> {
+) -> Result<SynOutcome, String> {
     let send =
         Socket::new(Domain::IPV4, Type::RAW, Some(Protocol::TCP)).map_err(|e| e.to_string())?;
     let recv =
@@ -143,45 +235,60 @@ fn syn_blocking(
     let _ = send.set_send_buffer_size(4 << 20);
     recv.set_read_timeout(Some(Duration::from_millis(50)))
         .map_err(|e| e.to_string())?;
-    let secret = (Instant::now().elapsed().as_nanos() as u32)
-        ^ std::process::id().rotate_left(13)
-        ^ 0x5a5a_1234;
-    let sport: u16 = 40000 + (std::process::id() % 20000) as u16;
+    let secret = random_u32();
+    let sport = next_source_port();
     let mut sources = HashMap::new();
     for t in targets {
         let s = source_for(*t).ok_or_else(|| format!("no route to {t}"))?;
         sources.insert(*t, s);
     }
-    let wanted: HashSet<Ipv4Addr> = targets.iter().copied().collect();
+    let index: HashMap<Ipv4Addr, usize> =
+        targets.iter().enumerate().map(|(i, t)| (*t, i)).collect();
+    // per address: answered anything; SYNs sent while it had not
+    let answered: Arc<Vec<AtomicBool>> =
+        Arc::new(proven.iter().map(|p| AtomicBool::new(*p)).collect());
+    let sent_silent: Vec<AtomicU32> = targets.iter().map(|_| AtomicU32::new(0)).collect();
+    let cap = opts.give_up_after;
     let answers: Arc<Answers> = Arc::new(Mutex::new(HashMap::new()));
     let stop = Arc::new(AtomicBool::new(false));
     let started = Instant::now();
     let recv_thread = {
         let answers = answers.clone();
+        let answered = answered.clone();
         let stop = stop.clone();
+        let index = index.clone();
         std::thread::spawn(move || {
             let mut buf = [0u8; 2048];
             let mut r = &recv;
             while !stop.load(Ordering::Relaxed) {
-                let Ok(n) = r.read(&mut buf) else { continue };
-                let Some((src, sp, dp, flags, ack)) = parse_reply(&buf[..n]) else {
+                let Ok(n) = std::io::Read::read(&mut r, &mut buf) else {
                     continue;
                 };
-                if dp != sport || !wanted.contains(&src) {
+                let Some(seg) = parse_segment(&buf[..n]) else {
+                    continue;
+                };
+                if seg.dport != sport {
                     continue;
                 }
-                if ack != cookie(src, sp, secret).wrapping_add(1) {
+                let Some(i) = index.get(&seg.src) else {
+                    continue;
+                };
+                if seg.ack != cookie(seg.src, seg.sport, secret).wrapping_add(1) {
                     continue;
                 }
-                let state = if flags & 0x12 == 0x12 {
+                let state = if seg.flags & 0x12 == 0x12 {
                     PortState::Open
-                } else if flags & 0x04 != 0 {
+                } else if seg.flags & 0x04 != 0 {
                     PortState::Closed
                 } else {
                     continue;
                 };
+                if let Some(a) = answered.get(*i) {
+                    a.store(true, Ordering::Relaxed);
+                }
                 if let Ok(mut m) = answers.lock() {
-                    m.entry((src, sp)).or_insert((state, started.elapsed()));
+                    m.entry((seg.src, seg.sport))
+                        .or_insert((state, started.elapsed()));
                 }
             }
         })
@@ -206,29 +313,44 @@ fn syn_blocking(
         }
     }
     let answered_count = || answers.lock().map(|m| m.len()).unwrap_or(0);
+    let mut given_up: Vec<(IpAddr, GivenUp)> = vec![];
+    let mut unanswered: Vec<(Ipv4Addr, u16)> = vec![];
     for round in 0..=opts.retries.max(2) {
+        let deferred: Mutex<Vec<(Ipv4Addr, u16)>> = Mutex::new(vec![]);
         std::thread::scope(|sc| {
             let n = senders.len();
             for (i, sock) in senders.iter().enumerate() {
                 let work = &pending;
                 let sources = &sources;
+                let (index, answered, sent_silent, deferred) =
+                    (&index, &answered, &sent_silent, &deferred);
                 sc.spawn(move || {
+                    let mut held = vec![];
                     for (t, p) in work.iter().skip(i).step_by(n) {
                         // scope check on every packet, not only per target
                         if dialer.authorize(IpAddr::V4(*t)).is_err() {
                             continue;
                         }
                         let Some(src) = sources.get(t) else { continue };
+                        // an address that answered nothing yet gets `cap` SYNs, the rest wait
+                        if round == 0 && cap > 0 {
+                            if let Some(h) = index.get(t) {
+                                if !answered[*h].load(Ordering::Relaxed)
+                                    && sent_silent[*h].fetch_add(1, Ordering::Relaxed) >= cap
+                                {
+                                    held.push((*t, *p));
+                                    continue;
+                                }
+                            }
+                        }
                         let pkt = build_syn(*src, *t, sport, *p, cookie(*t, *p, secret));
                         dialer.pace_blocking(IpAddr::V4(*t));
                         let dst = SockAddr::from(SocketAddr::new(IpAddr::V4(*t), 0));
-                        let mut tries = 0;
-                        while sock.send_to(&pkt, &dst).is_err() && tries < 50 {
-                            // ENOBUFS: the queue is full, give it a moment
-                            std::thread::sleep(Duration::from_micros(200));
-                            tries += 1;
-                        }
+                        send_raw(sock, &pkt, &dst);
                         dialer.attempts.fetch_add(1, Ordering::Relaxed);
+                    }
+                    if let Ok(mut d) = deferred.lock() {
+                        d.extend(held);
                     }
                 });
             }
@@ -255,6 +377,44 @@ fn syn_blocking(
             .map(|m| m.keys().copied().collect::<HashSet<_>>())
             .unwrap_or_default();
         pending.retain(|k| !got.contains(k));
+        let mut held = deferred.into_inner().unwrap_or_default();
+        if round == 0 && cap > 0 {
+            // addresses that answered none of their first SYNs: given up
+            let mut not_sent: HashMap<Ipv4Addr, usize> = HashMap::new();
+            for (t, _) in &held {
+                *not_sent.entry(*t).or_default() += 1;
+            }
+            let silent: HashSet<Ipv4Addr> = targets
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| !answered[*i].load(Ordering::Relaxed))
+                .map(|(_, t)| *t)
+                .collect();
+            let mut gone: HashSet<Ipv4Addr> = HashSet::new();
+            for t in targets.iter().filter(|t| silent.contains(t)) {
+                let left = not_sent.get(t).copied().unwrap_or(0);
+                if left == 0 {
+                    continue; // every port was sent: an ordinary all-filtered address
+                }
+                gone.insert(*t);
+                let sent = ports.len() - left;
+                given_up.push((
+                    IpAddr::V4(*t),
+                    GivenUp {
+                        silent_attempts: sent as u32,
+                        ports_not_probed: left,
+                        detail: format!(
+                            "no answer (SYN-ACK or RST) to its first {sent} SYNs: its other {left} ports were not sent (--give-up-after 0 sends them all)"
+                        ),
+                    },
+                ));
+            }
+            held.retain(|(t, _)| !gone.contains(t));
+            // the SYNs a given-up address was sent went unanswered: filtered, not retried
+            unanswered.extend(pending.iter().filter(|(t, _)| gone.contains(t)).copied());
+            pending.retain(|(t, _)| !gone.contains(t));
+            pending.extend(held);
+        }
         if pending.is_empty() {
             break;
         }
@@ -271,13 +431,18 @@ fn syn_blocking(
             rtt_us: None,
         })
         .collect();
-    out.extend(pending.into_iter().map(|(ip, port)| PortResult {
-        ip: IpAddr::V4(ip),
-        port,
-        state: PortState::Filtered,
-        rtt_us: None,
-    }));
-    Ok(out)
+    out.extend(
+        pending
+            .into_iter()
+            .chain(unanswered)
+            .map(|(ip, port)| PortResult {
+                ip: IpAddr::V4(ip),
+                port,
+                state: PortState::Filtered,
+                rtt_us: None,
+            }),
+    );
+    Ok((out, given_up))
 }
 
 #[cfg(test)]

@@ -698,6 +698,8 @@ pub struct Hl7Ack {
     /// MSA-1: AA, AE, AR (or CA/CE/CR).
     pub ack_code: Option<String>,
     pub text: String,
+    /// The component separator MSH-2 declares (`^` in practice).
+    pub component_separator: char,
 }
 
 /// Parses an MLLP-framed HL7 v2 message (the answer to a probe).
@@ -713,6 +715,11 @@ pub fn parse_hl7_mllp(d: &[u8]) -> Option<Hl7Ack> {
             let sep = rest.chars().next()?;
             let f: Vec<&str> = rest.split(sep).collect();
             // f[0] = "" ; f[1] = encoding chars ; MSH-3 = f[2]
+            out.component_separator = f
+                .get(1)
+                .and_then(|e| e.chars().next())
+                .filter(|c| *c != sep)
+                .unwrap_or('^');
             out.sending_application = f.get(2).unwrap_or(&"").to_string();
             out.sending_facility = f.get(3).unwrap_or(&"").to_string();
             out.message_type = f.get(8).unwrap_or(&"").to_string();
@@ -879,6 +886,8 @@ mod tests {
         let ack = b"\x0bMSH|^~\\&|LAB|CHU|VIGIE-SCAN|CERT-SANTE|20260101||ACK^A19|1|P|2.5\rMSA|AA|VIGIE1\r\x1c\r";
         let a = parse_hl7_mllp(ack).unwrap();
         assert_eq!(a.sending_application, "LAB");
+        assert_eq!(a.sending_facility, "CHU");
+        assert_eq!(a.component_separator, '^');
         assert_eq!(a.version, "2.5");
         assert_eq!(a.ack_code.as_deref(), Some("AA"));
         assert!(hl7_query("X1", "20260101").starts_with(b"\x0bMSH|"));

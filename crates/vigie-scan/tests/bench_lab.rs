@@ -17,6 +17,17 @@ const RESPONDER: &str = env!("CARGO_BIN_EXE_vigie-lab-responder");
 
 type PortSet = BTreeSet<(IpAddr, u16)>;
 
+/// vigie's connect scan of every port, as measured against nmap -sT.
+const CONNECT_ALL: &[&str] = &[
+    "-p",
+    "all",
+    "--no-identify",
+    "--concurrency",
+    "2048",
+    "--timeout-ms",
+    "1000",
+];
+
 fn vigie_ports(out: &str) -> PortSet {
     out.lines()
         .filter_map(|l| serde_json::from_str::<Value>(l).ok())
@@ -43,11 +54,23 @@ fn nmap(
     extra: &[&str],
     hosts: &[String],
 ) -> (Vec<vigie_scan::output::Observation>, Duration) {
+    nmap_with(lab, &["-n", "-Pn", "-T4"], extra, hosts)
+}
+
+fn nmap_with(
+    lab: &lab::Lab,
+    base: &[&str],
+    extra: &[&str],
+    hosts: &[String],
+) -> (Vec<vigie_scan::output::Observation>, Duration) {
+    static RUN: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let xml = lab.path(&format!(
         "nmap-{}.xml",
-        extra.join("").replace(['-', ',', ' '], "")
+        RUN.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
     ));
-    let mut args = vec!["nmap", "-n", "-Pn", "-T4", "-oX"];
+    let mut args = vec!["nmap"];
+    args.extend_from_slice(base);
+    args.push("-oX");
     let xs = xml.to_string_lossy().to_string();
     args.push(&xs);
     args.extend_from_slice(extra);
@@ -71,7 +94,8 @@ fn bench_against_nmap() {
         eprintln!("SKIPPED bench_against_nmap: {why}");
         return;
     }
-    let mut lab = lab::Lab::new("bench", 6).expect("lab");
+    // no out-of-scope host: the whole /24 is scanned below
+    let mut lab = lab::Lab::new_with("bench", 6, false).expect("lab");
     lab::start_services(&mut lab, RESPONDER).expect("services");
     let hosts: Vec<String> = (11..=16).map(|i| lab.ip(i)).collect();
     let want: PortSet = lab::EXPECTED_OPEN
@@ -106,15 +130,7 @@ client namespace. vigie runs with `--rate 0 --rate-per-target 0` (no politeness 
     let mut summary = vec![];
 
     // 1. connect scan, all ports
-    let a = base(&[
-        "-p",
-        "all",
-        "--no-identify",
-        "--concurrency",
-        "2048",
-        "--timeout-ms",
-        "1000",
-    ]);
+    let a = base(CONNECT_ALL);
     let (out, dv) = timed(&lab, &a.iter().map(String::as_str).collect::<Vec<_>>());
     let vset = vigie_ports(&out);
     let (nobs, dn) = nmap(&lab, &["-sT", "-p-"], &hosts);
@@ -228,6 +244,144 @@ client namespace. vigie runs with `--rate 0 --rate-per-target 0` (no politeness 
         "identification {ratio:.1}x (goal >= 5x) missed-vs-nmap={}",
         missed.len()
     ));
+    // 4. liveness: all ports of the six hosts plus one absent address (.17, on the lab's
+    // bridge, where no host lives), in the range form nmap users write; vigie against itself
+    // without the absent address, and against nmap -sS -Pn on the same seven addresses
+    let absent = lab.ip(lab::ABSENT);
+    let seven: Vec<String> = hosts.iter().cloned().chain([absent.clone()]).collect();
+    let range7 = format!("10.213.{}.11-{}", lab.subnet, lab::ABSENT);
+    let run = |targets: &[&str], extra: &[&str]| -> (String, Duration) {
+        let mut v: Vec<&str> = vec![SCANNER];
+        v.extend_from_slice(targets);
+        v.extend_from_slice(&["--rate", "0", "--rate-per-target", "0", "-o", "json"]);
+        v.extend_from_slice(extra);
+        timed(&lab, &v)
+    };
+    let down_of = |out: &str| -> Vec<String> {
+        out.lines()
+            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+            .filter(|r| r["type"] == "host" && r["state"] == "down")
+            .map(|r| r["ip"].as_str().unwrap_or("").to_string())
+            .collect()
+    };
+    let (out7, d7) = run(&[&range7], &["-p", "all", "--no-identify", "--syn"]);
+    let (out6, d6) = run(
+        &[&format!("10.213.{}.11-16", lab.subnet)],
+        &["-p", "all", "--no-identify", "--syn"],
+    );
+    let (nobs7, dn7) = nmap(&lab, &["-sS", "-p-"], &seven);
+    let nset = vigie_scan::output::open_set(&nobs7);
+    let v7 = vigie_ports(&out7);
+    assert_eq!(v7, want, "vigie SYN scan with the absent address");
+    assert_eq!(vigie_ports(&out6), want, "vigie SYN scan of the six hosts");
+    assert_eq!(
+        down_of(&out7),
+        vec![absent.clone()],
+        "the absent address judged down"
+    );
+    let r_self = d7.as_secs_f64() / d6.as_secs_f64();
+    let r_nmap = dn7.as_secs_f64() / d7.as_secs_f64();
+    let _ = writeln!(
+        md,
+        "| SYN scan, 65,535 TCP ports × 6 hosts + 1 absent address (`{range7}`) | {:.2} s (6 hosts alone: {:.2} s, {r_self:.2}× of it) | {:.2} s (`-sS -Pn -T4 -p-`) | {r_nmap:.1}× | {} |",
+        d7.as_secs_f64(),
+        d6.as_secs_f64(),
+        dn7.as_secs_f64(),
+        if v7 == nset { "yes" } else { "NO" }
+    );
+    summary.push(format!(
+        "syn+absent {r_self:.2}x of six alone (goal <= 1.5x), {r_nmap:.1}x faster than nmap -sS -Pn (goal >= 1x) equal={}",
+        v7 == nset
+    ));
+    let (outc7, dc7) = run(&[&range7], CONNECT_ALL);
+    let (_, dc6) = run(&[&format!("10.213.{}.11-16", lab.subnet)], CONNECT_ALL);
+    assert_eq!(
+        vigie_ports(&outc7),
+        want,
+        "vigie connect scan with the absent address"
+    );
+    let rc = dc7.as_secs_f64() / dc6.as_secs_f64();
+    let _ = writeln!(
+        md,
+        "| connect scan, 65,535 TCP ports × 6 hosts + 1 absent address | {:.2} s (6 hosts alone: {:.2} s, {rc:.2}× of it) | — | — | {} |",
+        dc7.as_secs_f64(),
+        dc6.as_secs_f64(),
+        if vigie_ports(&outc7) == want { "yes" } else { "NO" }
+    );
+    summary.push(format!(
+        "connect+absent {rc:.2}x of six alone (goal <= 1.5x)"
+    ));
+    // -Pn: the absent address scanned anyway, given up after its first unanswered attempts
+    let pn: Vec<&str> = CONNECT_ALL.iter().copied().chain(["-Pn"]).collect();
+    let (outp, dp) = run(&[&range7], &pn);
+    assert_eq!(vigie_ports(&outp), want, "vigie -Pn connect scan");
+    let (outps, dps) = run(&[&range7], &["-p", "all", "--no-identify", "-Pn", "--syn"]);
+    assert_eq!(vigie_ports(&outps), want, "vigie -Pn SYN scan");
+    let _ = writeln!(
+        md,
+        "| the same with `-Pn` (the absent address given up after its first 32 unanswered attempts) | connect {:.2} s, SYN {:.2} s | — | — | yes |",
+        dp.as_secs_f64(),
+        dps.as_secs_f64()
+    );
+
+    // 5. a declared /24 with six live hosts (and the scanner's own address left out), health
+    // ports and identification, as a user runs it: against the six hosts alone
+    let net = format!("10.213.{}.0/24", lab.subnet);
+    let me = lab.ip(10);
+    let six = format!("10.213.{}.11-16", lab.subnet);
+    let mut slash24 = vec![];
+    for mode in [&[][..], &["--syn"][..]] {
+        let (o24, d24) = run(&[&net, "--exclude", &me], mode);
+        let (o6, d6) = run(&[&six], mode);
+        assert_eq!(
+            vigie_ports(&o24),
+            vigie_ports(&o6),
+            "/24 {mode:?}: same open ports as the six hosts"
+        );
+        assert_eq!(
+            down_of(&o24).len(),
+            254 - 1 - 6,
+            "/24 {mode:?}: every absent address judged down"
+        );
+        let r = d24.as_secs_f64() / d6.as_secs_f64();
+        slash24.push((mode.first().copied().unwrap_or("connect"), d24, d6, r));
+        summary.push(format!(
+            "/24 health {} {r:.2}x of six alone (goal <= 2x)",
+            mode.first().copied().unwrap_or("connect")
+        ));
+    }
+    let health: Vec<String> = vigie_scan::PortSet::Health
+        .ports()
+        .iter()
+        .map(u16::to_string)
+        .collect();
+    let hp = format!("-p{}", health.join(","));
+    let (nobs24, dn24) = nmap_with(
+        &lab,
+        &["-n", "-T4"],
+        &["-sS", &hp, "--exclude", &me],
+        std::slice::from_ref(&net),
+    );
+    for (mode, d24, d6, r) in &slash24 {
+        let _ = writeln!(
+            md,
+            "| declared /24 (`{net} --exclude {me}`: 6 live hosts, 247 absent addresses), health ports ({} ports) and identification, {mode} | {:.2} s (6 hosts alone: {:.2} s, {r:.2}× of it) | {} | — | yes |",
+            health.len(),
+            d24.as_secs_f64(),
+            d6.as_secs_f64(),
+            if *mode == "--syn" {
+                format!("{:.2} s (`-sS -T4`, host discovery on, no -sV)", dn24.as_secs_f64())
+            } else {
+                "—".into()
+            }
+        );
+    }
+    assert_eq!(
+        vigie_scan::output::open_set(&nobs24),
+        want,
+        "nmap on the /24"
+    );
+
     let _ = writeln!(
         md,
         "\n## Products named, port by port\n\n| port | vigie-scan | nmap -sV |\n|---|---|---|"
@@ -268,4 +422,61 @@ client namespace. vigie runs with `--rate 0 --rate-per-target 0` (no politeness 
         .unwrap_or_else(|_| format!("{}/BENCHMARKS.md", env!("CARGO_MANIFEST_DIR")));
     std::fs::write(&out, md).unwrap();
     eprintln!("written to {out}");
+}
+
+/// A/B of the connect scan of every port of six hosts: this build against another build of
+/// vigie-scan (`VIGIE_AB_OLD`, e.g. main's), alternated `VIGIE_AB_ROUNDS` times (7) with the
+/// floor of any connect() scan (`VIGIE_CONNECT_FLOOR`), so that a shared machine's noise
+/// falls on both alike; prints the medians. Hosts without services: every port answers RST.
+#[test]
+#[ignore = "benchmark: VIGIE_AB_OLD=path/to/other/vigie-scan cargo test --release --test bench_lab -- --ignored ab_connect"]
+fn ab_connect() {
+    let Ok(old) = std::env::var("VIGIE_AB_OLD") else {
+        eprintln!("SKIPPED ab_connect: set VIGIE_AB_OLD to the other build's vigie-scan");
+        return;
+    };
+    if let Some(why) = lab::skip_reason(&[]) {
+        eprintln!("SKIPPED ab_connect: {why}");
+        return;
+    }
+    let rounds: usize = std::env::var("VIGIE_AB_ROUNDS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(7);
+    let lab = lab::Lab::new_with("ab", 6, false).expect("lab");
+    let hosts: Vec<String> = (11..=16).map(|i| lab.ip(i)).collect();
+    let floor = std::env::var("VIGIE_CONNECT_FLOOR").ok();
+    let mut times: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
+    for _ in 0..rounds {
+        for (name, bin) in [("this build", SCANNER), ("other build", old.as_str())] {
+            let mut a: Vec<&str> = vec![bin];
+            a.extend(hosts.iter().map(String::as_str));
+            a.extend_from_slice(&["--rate", "0", "--rate-per-target", "0", "-o", "json"]);
+            a.extend_from_slice(CONNECT_ALL);
+            let (out, d) = timed(&lab, &a);
+            assert!(
+                vigie_ports(&out).is_empty(),
+                "{name}: no service in this lab"
+            );
+            times.entry(name).or_default().push(d.as_secs_f64());
+        }
+        if let Some(f) = &floor {
+            let mut a = vec![f.as_str()];
+            a.extend(hosts.iter().map(String::as_str));
+            let (_, d) = timed(&lab, &a);
+            times
+                .entry("connect() floor")
+                .or_default()
+                .push(d.as_secs_f64());
+        }
+    }
+    for (name, v) in &mut times {
+        v.sort_by(f64::total_cmp);
+        eprintln!(
+            "{name}: median {:.2} s over {} runs ({:?})",
+            v[v.len() / 2],
+            v.len(),
+            v.iter().map(|x| format!("{x:.2}")).collect::<Vec<_>>()
+        );
+    }
 }

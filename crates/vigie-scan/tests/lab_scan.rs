@@ -44,10 +44,13 @@ fn lab_end_to_end() {
     let mut lab = lab::Lab::new("t", 6).expect("lab setup");
     lab::start_services(&mut lab, RESPONDER).expect("lab services");
     let hosts: Vec<String> = (11..=16).map(|i| lab.ip(i)).collect();
+    let absent = lab.ip(lab::ABSENT);
+    // the six hosts and the absent address, written as nmap users write a range
+    let range = format!("10.213.{}.11-{}", lab.subnet, lab::ABSENT);
 
     // ---------------------------------------------------------------- CLI scan, JSON lines
     let mut args = vec![SCANNER.to_string()];
-    args.extend(hosts.iter().cloned());
+    args.push(range.clone());
     args.extend(
         [
             "-p",
@@ -69,6 +72,28 @@ fn lab_end_to_end() {
         t.elapsed()
     );
     let recs = lines(&out);
+    // liveness: the six hosts up, the absent address down with its reason, not scanned
+    let host_recs: BTreeMap<String, &Value> = recs
+        .iter()
+        .filter(|r| r["type"] == "host")
+        .map(|r| (r["ip"].as_str().unwrap().to_string(), r))
+        .collect();
+    assert_eq!(host_recs.len(), 7, "{out}");
+    for h in &hosts {
+        assert_eq!(host_recs[h]["state"], "up", "{}", host_recs[h]);
+    }
+    let down = host_recs[&absent];
+    assert_eq!(
+        (down["state"].as_str(), down["reason"].as_str()),
+        (Some("down"), Some("no-response")),
+        "{down}"
+    );
+    assert!(
+        down["detail"].as_str().unwrap().contains("no ARP reply"),
+        "{down}"
+    );
+    assert_eq!(recs[0]["stats"]["hosts_down"], 1);
+    assert_eq!(recs[0]["hosts_down"][0]["ip"], absent.as_str());
     let open: BTreeSet<(String, u64)> = recs
         .iter()
         .filter(|r| r["type"] == "port")
@@ -198,12 +223,33 @@ fn lab_end_to_end() {
         assert_eq!(s(d, "name"), "dicom");
         assert_eq!(d["facts"]["dicom.association"], "accepted");
         assert_eq!(d["facts"]["dicom.c_echo"], "0x0000");
-        assert!(s(&d["facts"], "dicom.implementation").contains("OFFIS_DCMTK_367"));
     }
+    // the implementations named from the association answer: DCMTK's storescp on 104
+    let dcmtk = get(16, 104);
+    assert_eq!(
+        (s(dcmtk, "product"), s(dcmtk, "vendor")),
+        ("DCMTK".into(), "OFFIS".into()),
+        "{dcmtk}"
+    );
+    assert!(s(dcmtk, "version").starts_with("3.6."), "{dcmtk}");
+    assert!(s(&dcmtk["facts"], "dicom.implementation_uid").starts_with("1.2.276.0.7230010.3."));
+    assert!(s(dcmtk, "extrainfo").contains("OFFIS_DCMTK_"), "{dcmtk}");
+    assert!(s(dcmtk, "cpe").starts_with("cpe:2.3:a:offis:dcmtk:3.6."));
+    let dcm4che = get(16, 11112);
+    assert_eq!(
+        (s(dcm4che, "product"), s(dcm4che, "version")),
+        ("dcm4che".into(), "5.31.0".into())
+    );
     let hl7 = get(16, 2575);
     assert_eq!(s(hl7, "name"), "hl7-mllp");
     assert_eq!(hl7["facts"]["hl7.ack"], "AA");
     assert!(s(&hl7["facts"], "hl7.application").contains("MIRTH-LAB"));
+    assert_eq!(hl7["facts"]["hl7.sending_application"], "MIRTH-LAB");
+    assert_eq!(hl7["facts"]["hl7.sending_facility"], "CHU-LAB");
+    assert_eq!(
+        s(hl7, "extrainfo"),
+        "sending application MIRTH-LAB; facility CHU-LAB; HL7 2.5"
+    );
 
     // findings
     let findings: BTreeSet<(String, u64, String)> = recs
@@ -235,6 +281,7 @@ fn lab_end_to_end() {
         (16, 104, "dicom-exposed"),
         (16, 11112, "dicom-exposed"),
         (16, 2575, "hl7-exposed"),
+        (16, 2575, "cleartext-protocol"),
     ];
     for (h, p, k) in must {
         assert!(
@@ -267,6 +314,23 @@ fn lab_end_to_end() {
     assert!(obs
         .iter()
         .any(|o| o.product.as_deref() == Some("OpenSSH") && o.version.as_deref() == Some("9.2p1")));
+    assert!(
+        xml.contains(&format!("<address addr=\"{absent}\" addrtype=\"ipv4\"/>"))
+            && xml.contains("<status state=\"down\" reason=\"no-response\""),
+        "the absent address is in the XML, down, with its reason"
+    );
+    assert!(
+        xml.contains("<hosts up=\"6\" down=\"1\" total=\"7\"/>"),
+        "{xml}"
+    );
+    let mut targs = argv.clone();
+    targs[pos] = "text";
+    let text = lab.exec("c", &targs).expect("scan -o text");
+    assert!(
+        text.contains(&format!("down {absent}: no-response — no ARP reply")),
+        "{text}"
+    );
+    assert!(text.contains("6 up, 1 judged down"), "{text}");
     if std::path::Path::new("/usr/bin/xmllint").exists() {
         let f = lab.write("scan.xml", &xml);
         assert!(std::process::Command::new("xmllint")
@@ -282,6 +346,7 @@ fn lab_end_to_end() {
     let sout = lab.exec("c", &sargs).expect("syn scan");
     let srecs = lines(&sout);
     assert_eq!(srecs[0]["stats"]["method"], "syn");
+    assert_eq!(srecs[0]["hosts_down"][0]["ip"], absent.as_str(), "{sout}");
     let sopen: BTreeSet<(String, u64)> = srecs
         .iter()
         .filter(|r| r["type"] == "port")
@@ -293,6 +358,54 @@ fn lab_end_to_end() {
         })
         .collect();
     assert_eq!(sopen, want, "SYN scan open ports");
+
+    // ---------------------------------------------------------------- -Pn: the absent address
+    // scanned anyway, and given up after its first unanswered attempts, in both scan modes
+    let pn_range = format!("10.213.{}.16-{}", lab.subnet, lab::ABSENT);
+    for extra in [&[][..], &["--syn"][..]] {
+        let mut a = vec![
+            SCANNER,
+            &pn_range,
+            "-Pn",
+            "-p",
+            "1-3000",
+            "--no-identify",
+            "--rate",
+            "0",
+            "--rate-per-target",
+            "0",
+        ];
+        a.extend_from_slice(extra);
+        let t = std::time::Instant::now();
+        let out = lab.exec("c", &a).expect("-Pn scan");
+        let took = t.elapsed();
+        eprintln!("-Pn {extra:?} scan of {pn_range}, 3000 ports: {took:?}");
+        let recs = lines(&out);
+        let h: BTreeMap<String, &Value> = recs
+            .iter()
+            .filter(|r| r["type"] == "host")
+            .map(|r| (r["ip"].as_str().unwrap().to_string(), r))
+            .collect();
+        let gone = &h[&absent];
+        assert_eq!(
+            (gone["state"].as_str(), gone["reason"].as_str()),
+            (Some("up"), Some("user-set"))
+        );
+        let g = &gone["given_up"];
+        assert!(g["ports_not_probed"].as_u64().unwrap() > 2000, "{gone}");
+        assert!(g["silent_attempts"].as_u64().unwrap() <= 64, "{gone}");
+        assert!(h[&lab.ip(16)]["given_up"].is_null());
+        let open: BTreeSet<u64> = recs
+            .iter()
+            .filter(|r| r["type"] == "port")
+            .map(|r| r["port"].as_u64().unwrap())
+            .collect();
+        assert_eq!(open, BTreeSet::from([104, 2575]), "{extra:?}");
+        assert!(
+            took < std::time::Duration::from_secs(20),
+            "an absent address scanned with -Pn is given up, not waited out port by port ({took:?})"
+        );
+    }
 
     // ---------------------------------------------------------------- out of scope: never contacted
     let ipx = lab.ip(99);

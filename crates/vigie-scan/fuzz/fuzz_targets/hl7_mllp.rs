@@ -2,5 +2,7 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let _ = vigie_scan::wire::parse_hl7_mllp(data);
+    if let Some(a) = vigie_scan::wire::parse_hl7_mllp(data) {
+        let _ = vigie_scan::medical::hl7_extrainfo(&a);
+    }
 });

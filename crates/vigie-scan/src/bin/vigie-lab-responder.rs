@@ -5,7 +5,7 @@
 //! contacts an out-of-scope address), and an engine entry point that asks the
 //! engine to scan targets outside its scope.
 //!
-//! Usage: vigie-lab-responder <kind> <ip:port> [cert.pem key.pem | count-file]
+//! Usage: vigie-lab-responder <kind> <ip:port> [cert.pem key.pem | count-file | uid version-name]
 //!        vigie-lab-responder engine-scan <scope,cidrs> <target,ips> <ports>
 
 use std::io::{Read, Write};
@@ -35,6 +35,16 @@ fn main() -> anyhow::Result<()> {
         }
         _ => None,
     };
+    // dicom <ip:port> [implementation class UID] [implementation version name]: the identity
+    // its association answer carries (DCMTK 3.6.7's by default)
+    let identity = Arc::new((
+        args.get(3)
+            .cloned()
+            .unwrap_or_else(|| "1.2.276.0.7230010.3.0.3.6.7".into()),
+        args.get(4)
+            .cloned()
+            .unwrap_or_else(|| "OFFIS_DCMTK_367".into()),
+    ));
     let counter = Arc::new(AtomicU64::new(0));
     let count_file = if kind == "count" {
         args.get(3).cloned()
@@ -48,8 +58,16 @@ fn main() -> anyhow::Result<()> {
         let tls = tls.clone();
         let counter = counter.clone();
         let count_file = count_file.clone();
+        let identity = identity.clone();
         std::thread::spawn(move || {
-            let _ = serve(&kind, s, tls.as_deref(), &counter, count_file.as_deref());
+            let _ = serve(
+                &kind,
+                s,
+                tls.as_deref(),
+                &counter,
+                count_file.as_deref(),
+                &identity,
+            );
         });
     }
     Ok(())
@@ -61,6 +79,7 @@ fn serve(
     tls: Option<&SslAcceptor>,
     counter: &AtomicU64,
     count_file: Option<&str>,
+    identity: &(String, String),
 ) -> std::io::Result<()> {
     match kind {
         "count" => {
@@ -110,7 +129,7 @@ fn serve(
             let _ = s.read(&mut buf);
             Ok(())
         }
-        "dicom" => dicom(s),
+        "dicom" => dicom(s, identity),
         "hl7" => {
             let mut buf = vec![];
             let mut b = [0u8; 4096];
@@ -241,7 +260,7 @@ fn owa(path: &str) -> String {
     http("404 Not Found", &[("Server", "Microsoft-IIS/10.0")], "")
 }
 
-fn dicom(mut s: TcpStream) -> std::io::Result<()> {
+fn dicom(mut s: TcpStream, identity: &(String, String)) -> std::io::Result<()> {
     let mut hdr = [0u8; 6];
     s.read_exact(&mut hdr)?;
     let len = u32::from_be_bytes([hdr[2], hdr[3], hdr[4], hdr[5]]) as usize;
@@ -264,8 +283,8 @@ fn dicom(mut s: TcpStream) -> std::io::Result<()> {
     pc.extend(item(0x40, b"1.2.840.10008.1.2"));
     ac.extend(item(0x21, &pc));
     let mut ui = item(0x51, &16384u32.to_be_bytes());
-    ui.extend(item(0x52, b"1.2.276.0.7230010.3.0.3.6.7"));
-    ui.extend(item(0x55, b"OFFIS_DCMTK_367"));
+    ui.extend(item(0x52, identity.0.as_bytes()));
+    ui.extend(item(0x55, identity.1.as_bytes()));
     ac.extend(item(0x50, &ui));
     let mut pdu = vec![2, 0];
     pdu.extend_from_slice(&(ac.len() as u32).to_be_bytes());

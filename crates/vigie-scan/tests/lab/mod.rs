@@ -11,6 +11,12 @@ use std::time::{Duration, Instant};
 
 pub const PREFIX: &str = "vigie-lab-";
 
+/// DCMTK's Storage SCP (Debian's dcmtk): the lab's real DICOM implementation.
+pub const STORESCP: &str = "/usr/bin/storescp";
+
+/// The last octet of the lab's absent address: on the lab's bridge subnet, and no host has it.
+pub const ABSENT: u8 = 17;
+
 /// Why the lab cannot run here, if it cannot.
 pub fn skip_reason(need: &[&str]) -> Option<String> {
     let uid = std::fs::read_to_string("/proc/self/status")
@@ -74,6 +80,8 @@ pub fn clean_stale() {
 pub struct Lab {
     pub id: String,
     pub subnet: u8,
+    /// Whether the out-of-scope host hx (10.213.N.99) exists.
+    pub outsider: bool,
     pub namespaces: Vec<String>,
     children: Vec<Child>,
     pub dir: PathBuf,
@@ -103,6 +111,13 @@ impl Drop for Lab {
 impl Lab {
     /// Creates the namespaces and links. `n_hosts` hosts h1..hN plus the out-of-scope host hx.
     pub fn new(tag: &str, n_hosts: usize) -> Result<Lab, String> {
+        Lab::new_with(tag, n_hosts, true)
+    }
+
+    /// The same, with or without hx: a lab whose whole /24 is scanned has no out-of-scope host
+    /// inside it. Every other address of 10.213.N.0/24 is on the lab's bridge and nothing lives
+    /// there: the lab's absent addresses (ARP requests for them go nowhere but the bridge).
+    pub fn new_with(tag: &str, n_hosts: usize, outsider: bool) -> Result<Lab, String> {
         clean_stale();
         let pid = std::process::id();
         let id = format!("{PREFIX}{pid}-{tag}");
@@ -114,6 +129,7 @@ impl Lab {
         let mut lab = Lab {
             id: id.clone(),
             subnet,
+            outsider,
             namespaces: vec![],
             children: vec![],
             dir,
@@ -145,7 +161,9 @@ impl Lab {
         for i in 1..=n_hosts {
             members.push((format!("h{i}"), 10 + i as u8));
         }
-        members.push(("hx".into(), 99));
+        if outsider {
+            members.push(("hx".into(), 99));
+        }
         for (name, last) in members {
             let ns = format!("{id}-{name}");
             run(&["ip", "netns", "add", &ns])?;
@@ -484,25 +502,53 @@ http {{\n access_log off;\n default_type text/html;\n client_body_temp_path {ds}
     )?;
     lab.spawn("h5", &[responder, "mysql", &format!("{ip5}:3306")])?;
 
-    // ---- h6: DICOM on 104 and 11112, HL7 MLLP on 2575
+    // ---- h6: DICOM on 104 (DCMTK's storescp, or the responder answering with DCMTK's
+    // identity where dcmtk is not installed) and 11112 (the responder with dcm4che's
+    // identity), HL7 MLLP on 2575
     let ip6 = lab.ip(16);
-    lab.spawn("h6", &[responder, "dicom", &format!("{ip6}:104")])?;
-    lab.spawn("h6", &[responder, "dicom", &format!("{ip6}:11112")])?;
+    if Path::new(STORESCP).exists() {
+        let store = d.join("dicom-store");
+        std::fs::create_dir_all(&store).map_err(|e| e.to_string())?;
+        lab.spawn(
+            "h6",
+            &[
+                STORESCP,
+                "--output-directory",
+                &store.to_string_lossy(),
+                "104",
+            ],
+        )?;
+    } else {
+        eprintln!("lab: {STORESCP} missing (tests/lab/install.sh installs dcmtk): a responder answers on 104");
+        lab.spawn("h6", &[responder, "dicom", &format!("{ip6}:104")])?;
+    }
+    lab.spawn(
+        "h6",
+        &[
+            responder,
+            "dicom",
+            &format!("{ip6}:11112"),
+            "1.2.40.0.13.1.3",
+            "dcm4che-5.31.0",
+        ],
+    )?;
     lab.spawn("h6", &[responder, "hl7", &format!("{ip6}:2575")])?;
 
     // ---- hx: OUT OF SCOPE, counts every connection it receives
-    let ipx = lab.ip(99);
-    for p in [22u16, 80, 443, 3389] {
-        let f = d.join(format!("hx-{p}.count"));
-        lab.spawn(
-            "hx",
-            &[
-                responder,
-                "count",
-                &format!("{ipx}:{p}"),
-                &f.to_string_lossy(),
-            ],
-        )?;
+    if lab.outsider {
+        let ipx = lab.ip(99);
+        for p in [22u16, 80, 443, 3389] {
+            let f = d.join(format!("hx-{p}.count"));
+            lab.spawn(
+                "hx",
+                &[
+                    responder,
+                    "count",
+                    &format!("{ipx}:{p}"),
+                    &f.to_string_lossy(),
+                ],
+            )?;
+        }
     }
 
     for (ns, ports) in [
@@ -514,6 +560,9 @@ http {{\n access_log off;\n default_type text/html;\n client_body_temp_path {ds}
         ("h6", vec![104, 2575, 11112]),
         ("hx", vec![22, 80, 443, 3389]),
     ] {
+        if ns == "hx" && !lab.outsider {
+            continue;
+        }
         for p in ports {
             lab.wait_listen(ns, p, Duration::from_secs(20))
                 .map_err(|e| {
