@@ -142,6 +142,7 @@ pub struct Catalog {
     by_kev: HashMap<(String, String), Vec<usize>>,
     by_name: HashMap<String, Vec<usize>>,
     by_eol: HashMap<String, Vec<usize>>,
+    by_open: HashMap<String, Vec<usize>>,
 }
 
 fn push(map: &mut HashMap<String, Vec<usize>>, k: String, i: usize) {
@@ -181,6 +182,7 @@ impl Catalog {
             by_kev: HashMap::new(),
             by_name: HashMap::new(),
             by_eol: HashMap::new(),
+            by_open: HashMap::new(),
         };
         for (i, p) in products.iter().enumerate() {
             let bad = |reason: &str| CatalogError::Invalid {
@@ -229,8 +231,16 @@ impl Catalog {
                     _ => return Err(bad(&format!("cpe `{cpe}` must be part:vendor:product"))),
                 };
                 push(&mut c.by_cpe, cpe_key(&vendor, &product), i);
+                if let Some(k) = crate::product::raw_open_key(&vendor, &product) {
+                    let k = crate::product::eol_aliases().canonical(&k).to_string();
+                    push(&mut c.by_open, k, i);
+                }
             }
             for n in &p.cve {
+                if let Some(k) = crate::product::raw_open_key(&n.vendor, &n.product) {
+                    let k = crate::product::eol_aliases().canonical(&k).to_string();
+                    push(&mut c.by_open, k, i);
+                }
                 push2(
                     &mut c.by_cve,
                     (normalize(&n.vendor), normalize(&n.product)),
@@ -319,6 +329,11 @@ impl Catalog {
     /// Products named by a free name (CERT-FR wording, scanner name, alias, display name, id).
     pub fn resolve_name(&self, name: &str) -> Vec<&str> {
         self.ids(self.by_name.get(&normalize(name)))
+    }
+
+    /// Products whose CPE or CVE names have this open key (see [`crate::product`]).
+    pub fn resolve_open(&self, key: &str) -> Vec<&str> {
+        self.ids(self.by_open.get(key))
     }
 
     /// Products linked to an endoflife.date slug.

@@ -216,7 +216,9 @@ pub fn run(cmd: IntelCommand) -> anyhow::Result<()> {
                     for f in &findings {
                         let it = matcher.items().get(f.item);
                         let prod = it.map(|i| match &i.product {
-                            ProductRef::Catalog(s) | ProductRef::Cpe(s) => s.clone(),
+                            ProductRef::Catalog(s) | ProductRef::Cpe(s) | ProductRef::Key(s) => {
+                                s.clone()
+                            }
                             ProductRef::Named { vendor, product } => format!("{vendor}|{product}"),
                         });
                         println!(

@@ -8,6 +8,7 @@ pub mod ingest;
 pub mod matching;
 pub mod model;
 pub mod parse;
+pub mod product;
 pub mod version;
 
 pub use catalog::{Catalog, Product};

@@ -4,9 +4,10 @@
 //! products to keys, looks the groups up in a hash map and evaluates each distinct version once.
 //! Nothing ever scans every inventory, and no name is matched by substring.
 
-use crate::catalog::{cpe_key, normalize, Catalog};
+use crate::catalog::Catalog;
 use crate::cpe::{Cpe, CpeValue};
 use crate::model::*;
+use crate::product;
 use crate::version::{Scheme, Version};
 use serde::{Deserialize, Serialize};
 use std::cmp::Ordering;
@@ -61,6 +62,9 @@ pub enum ProductRef {
     Catalog(String),
     /// A CPE 2.3 name or URI (`cpe:2.3:a:apache:http_server:2.4.58:*:...`).
     Cpe(String),
+    /// A canonical product key as [`crate::product::resolve`] returns it (catalogue id or open
+    /// key `vendor:product`); any other text is resolved like an inventory row.
+    Key(String),
     /// A free vendor + product pair (as an SBOM or a form gives it).
     Named {
         /// Vendor.
@@ -286,14 +290,6 @@ pub struct Matcher {
     item_keys: Vec<Vec<String>>,
 }
 
-fn id_key(id: &str) -> String {
-    format!("id:{id}")
-}
-
-fn name_key(vendor: &str, product: &str) -> String {
-    format!("name:{}|{}", normalize(vendor), normalize(product))
-}
-
 fn is_unbounded(s: &str) -> bool {
     let t = s.trim();
     [
@@ -419,111 +415,46 @@ impl Matcher {
         &self.items
     }
 
-    /// Keys, scheme and effective version of an item.
+    /// Key (at most one: see [`crate::product`]), scheme and effective version of an item.
     fn item_keys_of(&self, item: &InventoryItem) -> (Vec<String>, Scheme, String) {
-        let mut keys = Vec::new();
         let mut version = item.version.trim().to_string();
-        let mut ids: Vec<String> = Vec::new();
-        match &item.product {
-            ProductRef::Catalog(id) => {
-                if self.catalog.get(id).is_some() {
-                    ids.push(id.clone());
-                } else {
-                    ids.extend(
-                        self.catalog
-                            .resolve_name(id)
-                            .into_iter()
-                            .map(str::to_string),
-                    );
-                }
-            }
-            ProductRef::Cpe(s) => {
-                if let Ok(c) = Cpe::parse(s) {
-                    if let (Some(v), Some(p)) = (c.vendor.as_value(), c.product.as_value()) {
-                        ids.extend(
-                            self.catalog
-                                .resolve_cpe(v, p)
-                                .into_iter()
-                                .map(str::to_string),
-                        );
-                        keys.push(format!("cpe:{}", cpe_key(v, p)));
-                    }
-                    if version.is_empty() {
-                        version = match &c.version {
-                            CpeValue::Value(v) => v.clone(),
-                            CpeValue::Na => "-".into(),
-                            _ => String::new(),
-                        };
-                    }
-                }
-            }
-            ProductRef::Named { vendor, product } => {
-                ids.extend(
-                    self.catalog
-                        .resolve_cve(vendor, product)
-                        .into_iter()
-                        .map(str::to_string),
-                );
-                for id in self.catalog.resolve_kev(vendor, product) {
-                    if !ids.iter().any(|x| x == id) {
-                        ids.push(id.to_string());
-                    }
-                }
-                if ids.is_empty() {
-                    ids.extend(
-                        self.catalog
-                            .resolve_name(product)
-                            .into_iter()
-                            .map(str::to_string),
-                    );
-                }
-                keys.push(name_key(vendor, product));
+        let Ok(r) = product::resolve_ref(&self.catalog, &item.product) else {
+            return (Vec::new(), Scheme::Generic, version);
+        };
+        if version.is_empty() {
+            if let Some(v) = &r.version {
+                version = v.clone();
             }
         }
-        let scheme = ids
-            .first()
-            .and_then(|id| self.catalog.get(id))
-            .map(|p| p.version_scheme())
-            .unwrap_or_default();
-        let mut all: Vec<String> = ids.iter().map(|i| id_key(i)).collect();
-        all.extend(keys);
-        (all, scheme, version)
+        if let Some(e) = &r.edition {
+            // A CPE's edition (`sw_edition` fips) makes the item a line of its own.
+            if !version.is_empty()
+                && !version
+                    .to_ascii_lowercase()
+                    .contains(&e.to_ascii_lowercase())
+            {
+                version = format!("{version} {e}");
+            }
+        }
+        let scheme = product::scheme_of(&self.catalog, &r.key);
+        (vec![r.key], scheme, version)
+    }
+
+    /// The product key an item was indexed under (`None` when its product resolves to nothing).
+    pub fn item_key(&self, item: usize) -> Option<&str> {
+        self.item_keys
+            .get(item)
+            .and_then(|k| k.first())
+            .map(String::as_str)
     }
 
     /// Keys an advisory's affected entry resolves to.
     fn affected_keys(&self, a: &AffectedProduct) -> Vec<String> {
-        let mut keys: Vec<String> = self
-            .catalog
-            .resolve_cve(&a.vendor, &a.product)
-            .into_iter()
-            .map(id_key)
-            .collect();
-        for c in &a.cpes {
-            if let Ok(c) = Cpe::parse(c) {
-                if let (Some(v), Some(p)) = (c.vendor.as_value(), c.product.as_value()) {
-                    for id in self.catalog.resolve_cpe(v, p) {
-                        let k = id_key(id);
-                        if !keys.contains(&k) {
-                            keys.push(k);
-                        }
-                    }
-                    keys.push(format!("cpe:{}", cpe_key(v, p)));
-                }
-            }
-        }
-        if !a.vendor.is_empty() && !a.product.is_empty() && normalize(&a.product) != "n a" {
-            keys.push(name_key(&a.vendor, &a.product));
-        }
-        keys
+        product::affected_keys(&self.catalog, a)
     }
 
     fn cpe_keys(&self, c: &Cpe) -> Vec<String> {
-        let mut keys = Vec::new();
-        if let (Some(v), Some(p)) = (c.vendor.as_value(), c.product.as_value()) {
-            keys.extend(self.catalog.resolve_cpe(v, p).into_iter().map(id_key));
-            keys.push(format!("cpe:{}", cpe_key(v, p)));
-        }
-        keys
+        product::cpe_keys(&self.catalog, c)
     }
 
     fn groups_for<'a>(&'a self, keys: &[String]) -> Vec<&'a Group> {
@@ -562,7 +493,7 @@ impl Matcher {
                     }
                 };
                 let v = eval_cve5(a, g, li);
-                let conf = if g.key.starts_with("id:") {
+                let conf = if !g.key.contains(':') {
                     Confidence::High
                 } else {
                     Confidence::Medium
@@ -646,12 +577,7 @@ impl Matcher {
     /// Product-level findings for a KEV entry that has no CVE/NVD record with version data:
     /// every item of the product is sent to review (never "affected" without a version rule).
     pub fn match_kev_entry(&self, e: &KevEntry, ctx: &ThreatContext) -> Vec<Finding> {
-        let keys: Vec<String> = self
-            .catalog
-            .resolve_kev(&e.vendor_project, &e.product)
-            .into_iter()
-            .map(id_key)
-            .collect();
+        let keys = product::kev_keys(&self.catalog, e);
         let mut out = Vec::new();
         for g in self.groups_for(&keys) {
             for it in &g.items {
@@ -794,7 +720,7 @@ impl Matcher {
             let Some(ep) = by_slug.get(slug) else {
                 continue;
             };
-            let Some(gs) = self.by_key.get(&id_key(&p.id)) else {
+            let Some(gs) = self.by_key.get(&p.id) else {
                 continue;
             };
             for g in gs.iter().filter_map(|g| self.groups.get(*g as usize)) {
