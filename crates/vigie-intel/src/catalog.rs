@@ -110,6 +110,39 @@ pub fn normalize(s: &str) -> String {
     out
 }
 
+/// Build lines of releases that products carry in their names (`data/release-lines.tsv`).
+pub const RELEASE_LINES: &str = include_str!("../data/release-lines.tsv");
+
+/// The build line of a release named in a product name, e.g. `Microsoft Exchange Server 2016
+/// Cumulative Update 23` → `[15, 1, 2507]` (table: `data/release-lines.tsv`, with its source).
+pub fn release_build_line(product: &str) -> Option<&'static [u64]> {
+    static T: std::sync::OnceLock<Vec<(String, Vec<u64>)>> = std::sync::OnceLock::new();
+    let table = T.get_or_init(|| {
+        RELEASE_LINES
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+            .filter_map(|l| {
+                let (name, line) = l.split_once('\t')?;
+                let nums: Option<Vec<u64>> =
+                    line.trim().split('.').map(|n| n.parse().ok()).collect();
+                Some((normalize(name), nums?))
+            })
+            .collect()
+    });
+    let n = normalize(product);
+    if !n.contains("cumulative update") && !n.contains(" cu") {
+        return None;
+    }
+    table
+        .iter()
+        .find(|(name, _)| {
+            n == *name
+                || n.strip_suffix(name.as_str())
+                    .is_some_and(|head| head.ends_with(' '))
+        })
+        .map(|(_, l)| l.as_slice())
+}
+
 /// Key of a CPE `vendor:product` (unescaped, lower case).
 pub fn cpe_key(vendor: &str, product: &str) -> String {
     format!("{}:{}", vendor.to_lowercase(), product.to_lowercase())

@@ -402,8 +402,19 @@ pub fn match_cve(m: &Matcher, records: &[Advisory], ctx: &ThreatContext) -> Vec<
         return m.match_advisory(one, ctx);
     }
     let mut by_item: HashMap<usize, Finding> = HashMap::new();
+    // Items the CNA's explicit data clears: an NVD record of the same CVE does not override them.
+    let mut cleared: std::collections::HashSet<usize> = std::collections::HashSet::new();
+    let mut results = Vec::with_capacity(records.len());
     for a in records {
-        for f in m.match_advisory(a, ctx) {
+        let r = m.match_advisory_detailed(a, ctx);
+        cleared.extend(r.cleared.iter().map(|c| c.0));
+        results.push((a.format, r.findings));
+    }
+    for (format, findings) in results {
+        for f in findings {
+            if format == Source::Nvd && cleared.contains(&f.item) {
+                continue;
+            }
             match by_item.get_mut(&f.item) {
                 None => {
                     by_item.insert(f.item, f);

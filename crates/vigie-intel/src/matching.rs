@@ -261,6 +261,53 @@ impl ThreatContext {
     }
 }
 
+/// What [`Matcher::match_advisory_detailed`] returns.
+#[derive(Debug, Clone, Default)]
+pub struct Matched {
+    /// The findings (as [`Matcher::match_advisory`]).
+    pub findings: Vec<Finding>,
+    /// Items the CNA's explicit data declares not affected, with the reason (it names any
+    /// other source that said otherwise). An NVD record of the same CVE does not override them.
+    pub cleared: Vec<(usize, Arc<str>)>,
+}
+
+/// Verdicts of one group for one advisory, per container: (rank 0 not affected / 1 review /
+/// 2 affected, reason).
+#[derive(Default)]
+struct SourceVerdicts {
+    cna_explicit: bool,
+    cna: Option<(u8, String)>,
+    other: Option<(u8, String)>,
+}
+
+/// An entry is degenerate when it gives no usable version data for the scheme: no versions, only
+/// unbounded starts (`0`, `*`, `n/a`, `unspecified`) without an upper bound, or nothing that
+/// parses as a version, a bound or a list.
+/// Also degenerate: every entry is a point range (`version` = `lessThanOrEqual`, as in
+/// `22.6R2 ≤ 22.6R2`), the way some CNAs write only the latest affected release.
+fn degenerate(a: &AffectedProduct, scheme: Scheme) -> bool {
+    let points = !a.versions.is_empty()
+        && a.versions.iter().all(|e| {
+            e.less_than.is_none()
+                && e.less_than_or_equal
+                    .as_deref()
+                    .is_some_and(|u| u.trim() == e.version.trim())
+        });
+    points
+        || !a.versions.iter().any(|e| {
+            let upper = e.less_than.as_deref().or(e.less_than_or_equal.as_deref());
+            if let Some(u) = upper {
+                return u.trim() == "*"
+                    || parse_cached(u, scheme).is_some()
+                    || line_bound(u).is_some_and(|l| parse_cached(l, scheme).is_some());
+            }
+            !is_unbounded(&e.version)
+                && (parse_cached(&e.version, scheme).is_some()
+                    || and_prior(&e.version).is_some()
+                    || !list_segments(&e.version).is_empty())
+        })
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Verdict {
     Affected,
@@ -277,6 +324,9 @@ struct Group {
     raw: String,
     version: Option<Version>,
     items: Vec<u32>,
+    /// Normal forms ([`product::norm_part`]) of the names of the group's product, to read the
+    /// labels of a free-text list in a record (`FortiOS 7.2.1, 7.2.0; FortiProxy 7.2.0`).
+    names: Arc<Vec<String>>,
 }
 
 /// The matcher: a catalogue plus an inventory indexed by product.
@@ -340,20 +390,63 @@ type IdBuild = std::hash::BuildHasherDefault<IdHasher>;
 struct ListInfo {
     has_editions: bool,
     prior_entries: usize,
+    /// The product name carries a release whose build line is known (`Microsoft Exchange Server
+    /// 2016 Cumulative Update 23` → 15.1.2507): the entry concerns that line only.
+    build_line: Option<&'static [u64]>,
 }
 
-fn list_info(a: &AffectedProduct, scheme: Scheme) -> ListInfo {
+fn has_editions(a: &AffectedProduct, scheme: Scheme) -> bool {
+    a.versions
+        .iter()
+        .any(|e| parse_cached(&e.version, scheme).is_some_and(|v| v.edition.is_some()))
+}
+
+fn list_info(a: &AffectedProduct, scheme: Scheme, adv_editions: bool) -> ListInfo {
     ListInfo {
-        has_editions: a
-            .versions
-            .iter()
-            .any(|e| parse_cached(&e.version, scheme).is_some_and(|v| v.edition.is_some())),
+        has_editions: adv_editions || has_editions(a, scheme),
         prior_entries: a
             .versions
             .iter()
             .filter(|e| and_prior(&e.version).is_some())
             .count(),
+        build_line: crate::catalog::release_build_line(&a.product),
     }
+}
+
+/// Normal forms of the names of a product key (catalogue names and CPE/CVE product names, or the
+/// open key's product part).
+fn key_names(cat: &Catalog, key: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut add = |s: &str| {
+        let n = product::norm_part(s);
+        if !n.is_empty() && !out.contains(&n) {
+            out.push(n);
+        }
+    };
+    match cat.get(key) {
+        Some(p) => {
+            add(&p.id);
+            add(&p.name);
+            for c in &p.cpe {
+                if let Some(prod) = c.rsplit(':').next() {
+                    add(prod);
+                }
+            }
+            for n in p.cve.iter().chain(&p.kev) {
+                add(&n.product);
+                if let Some(k) = product::raw_open_key(&n.vendor, &n.product) {
+                    if let Some((_, pp)) = k.split_once(':') {
+                        add(pp);
+                    }
+                }
+            }
+            for a in p.aliases.iter().chain(&p.scanner).chain(&p.certfr) {
+                add(a);
+            }
+        }
+        None => add(key.split_once(':').map_or(key, |(_, p)| p)),
+    }
+    out
 }
 
 impl Matcher {
@@ -368,6 +461,7 @@ impl Matcher {
             item_keys: Vec::new(),
         };
         let mut group_of: HashMap<(String, String), u32> = HashMap::new();
+        let mut names_of: HashMap<String, Arc<Vec<String>>> = HashMap::new();
         for (idx, item) in items.iter().enumerate() {
             let (keys, scheme, version) = m.item_keys_of(item);
             for k in &keys {
@@ -375,7 +469,12 @@ impl Matcher {
                     .entry((k.clone(), version.clone()))
                     .or_insert_with(|| {
                         let gid = m.groups.len() as u32;
+                        let names = names_of
+                            .entry(k.clone())
+                            .or_insert_with(|| Arc::new(key_names(&m.catalog, k)))
+                            .clone();
                         m.groups.push(Group {
+                            names,
                             distro: Version::parse(&version, Scheme::Generic)
                                 .is_some_and(|v| v.distro.is_some()),
                             key: k.clone(),
@@ -457,6 +556,19 @@ impl Matcher {
         product::cpe_keys(&self.catalog, c)
     }
 
+    fn group_ids_for(&self, keys: &[String]) -> Vec<u32> {
+        let mut seen: HashSet<u32, IdBuild> = HashSet::default();
+        let mut out = Vec::new();
+        for k in keys {
+            for g in self.by_key.get(k).into_iter().flatten() {
+                if seen.insert(*g) {
+                    out.push(*g);
+                }
+            }
+        }
+        out
+    }
+
     fn groups_for<'a>(&'a self, keys: &[String]) -> Vec<&'a Group> {
         let mut seen: HashSet<u32, IdBuild> = HashSet::default();
         let mut out = Vec::new();
@@ -476,44 +588,131 @@ impl Matcher {
 
     /// Match one advisory (a CVE 5 record or an NVD record). `ctx` gives priorities.
     pub fn match_advisory(&self, adv: &Advisory, ctx: &ThreatContext) -> Vec<Finding> {
+        self.match_advisory_detailed(adv, ctx).findings
+    }
+
+    /// [`Matcher::match_advisory`], with the items the CNA's explicit data declares not affected
+    /// (and why, when another source said otherwise): see "Source precedence" in the README.
+    pub fn match_advisory_detailed(&self, adv: &Advisory, ctx: &ThreatContext) -> Matched {
+        let mut cleared = Vec::new();
         if adv.state == RecordState::Rejected {
-            return Vec::new();
+            return Matched {
+                findings: Vec::new(),
+                cleared,
+            };
         }
         let mut acc = Acc::default();
+        // Per group: the CNA's verdict and the other containers' (CISA ADP), kept apart so that
+        // the CNA's explicit data can win (README, "Source precedence").
+        let mut per: HashMap<u32, SourceVerdicts, IdBuild> = HashMap::default();
+        let adv_editions = adv.affected.iter().any(|a| {
+            a.versions.iter().any(|e| {
+                Version::parse(&e.version, Scheme::NetScaler).is_some_and(|v| v.edition.is_some())
+            })
+        });
         for a in &adv.affected {
             let keys = self.affected_keys(a);
-            let mut info: Option<(Scheme, ListInfo)> = None;
-            for g in self.groups_for(&keys) {
-                let li = match info {
-                    Some((s, li)) if s == g.scheme => li,
+            let mut info: Option<(Scheme, ListInfo, bool)> = None;
+            for gid in self.group_ids_for(&keys) {
+                let Some(g) = self.groups.get(gid as usize) else {
+                    continue;
+                };
+                let (li, degenerate) = match info {
+                    Some((s, li, d)) if s == g.scheme => (li, d),
                     _ => {
-                        let li = list_info(a, g.scheme);
-                        info = Some((g.scheme, li));
-                        li
+                        let li = list_info(a, g.scheme, adv_editions);
+                        let d = degenerate(a, g.scheme);
+                        info = Some((g.scheme, li, d));
+                        (li, d)
                     }
                 };
-                let v = eval_cve5(a, g, li);
-                let conf = if !g.key.contains(':') {
-                    Confidence::High
-                } else {
-                    Confidence::Medium
-                };
-                let (rank, reason) = match v {
-                    Verdict::NotAffected => continue,
-                    Verdict::Unknown(r) => (1, acc.reason(r)),
+                let (rank, reason) = match eval_cve5(a, g, li) {
+                    Verdict::NotAffected => (0, String::new()),
+                    Verdict::Unknown(r) => (1, r),
                     Verdict::Affected => (
                         2,
-                        acc.reason(format!(
+                        format!(
                             "{} `{}` / `{}` version `{}`",
                             source_label(a.origin),
                             a.vendor,
                             a.product,
                             g.raw
-                        )),
+                        ),
                     ),
                 };
+                let sv = per.entry(gid).or_default();
+                let slot = if a.origin == Source::CveCna {
+                    sv.cna_explicit |= !degenerate;
+                    &mut sv.cna
+                } else {
+                    &mut sv.other
+                };
+                if slot.as_ref().is_none_or(|(r, _)| rank > *r) {
+                    *slot = Some((rank, reason));
+                }
+            }
+        }
+        let mut gids: Vec<u32> = per.keys().copied().collect();
+        gids.sort_unstable();
+        for gid in gids {
+            let (Some(sv), Some(g)) = (per.remove(&gid), self.groups.get(gid as usize)) else {
+                continue;
+            };
+            let conf = if !g.key.contains(':') {
+                Confidence::High
+            } else {
+                Confidence::Medium
+            };
+            let cna = sv.cna.unwrap_or((0, String::new()));
+            let other = sv.other.unwrap_or((0, String::new()));
+            let emit = |rank: u8, reason: String, srcs: &[Source], acc: &mut Acc| {
+                let rid = acc.reason(reason);
                 for it in &g.items {
-                    acc.merge(*it, rank, conf, a.origin, reason, g.distro);
+                    for s in srcs {
+                        acc.merge(*it, rank, conf, *s, rid, g.distro);
+                    }
+                }
+            };
+            if sv.cna_explicit {
+                match (cna.0, other.0) {
+                    (2, o) => {
+                        let srcs: &[Source] = if o == 2 {
+                            &[Source::CveCna, Source::CisaAdp]
+                        } else {
+                            &[Source::CveCna]
+                        };
+                        emit(2, cna.1, srcs, &mut acc);
+                    }
+                    (1, 2) => emit(
+                        1,
+                        format!(
+                            "{}; the CISA ADP data says affected ({}): the CNA's own data is not conclusive, review",
+                            cna.1, other.1
+                        ),
+                        &[Source::CveCna, Source::CisaAdp],
+                        &mut acc,
+                    ),
+                    (1, _) => emit(1, cna.1, &[Source::CveCna], &mut acc),
+                    (_, o) => {
+                        let why: Arc<str> = Arc::from(if o == 2 {
+                            format!(
+                                "the CNA's explicit versions leave `{}` out; the CISA ADP data says affected ({}), but the CNA's data wins",
+                                g.raw, other.1
+                            )
+                        } else {
+                            format!("the CNA's explicit versions leave `{}` out", g.raw)
+                        });
+                        for it in &g.items {
+                            cleared.push((*it as usize, why.clone()));
+                        }
+                    }
+                }
+            } else {
+                // The CNA's data is degenerate (or absent): the best of what each source says.
+                for (src, (rank, reason)) in [(Source::CveCna, cna), (Source::CisaAdp, other)] {
+                    if rank > 0 {
+                        emit(rank, reason, &[src], &mut acc);
+                    }
                 }
             }
         }
@@ -571,7 +770,11 @@ impl Matcher {
             });
         }
         out.sort_unstable_by_key(|f| f.item);
-        out
+        cleared.sort_by_key(|c| c.0);
+        Matched {
+            findings: out,
+            cleared,
+        }
     }
 
     /// Product-level findings for a KEV entry that has no CVE/NVD record with version data:
@@ -968,6 +1171,67 @@ fn leading_release(s: &str) -> Vec<u64> {
         .collect()
 }
 
+/// A free-text list of releases in a record's version field, read as explicit membership:
+/// `7.2.1, 7.2.0` → `[(None, [7.2.1, 7.2.0])]`; `FortiOS 7.2.1, 7.2.0; FortiProxy 7.2.0` →
+/// `[(Some("fortios"), …), (Some("fortiproxy"), …)]` (labels in [`product::norm_part`] form).
+/// Empty when the text is not such a list (one version, a sentence, a range in words).
+fn list_segments(s: &str) -> Vec<(Option<String>, Vec<&str>)> {
+    if !(s.contains(',') || s.contains(';')) || s.contains(['(', ')', '<', '>', '=']) {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    let mut total = 0;
+    for seg in s.split(';').map(str::trim).filter(|x| !x.is_empty()) {
+        let Some(first) = seg.find(|c: char| c.is_ascii_digit()) else {
+            return Vec::new();
+        };
+        let (label, rest) = seg.split_at(first);
+        let label = label.trim().trim_end_matches(':').trim();
+        if label.split_whitespace().count() > 5 {
+            return Vec::new();
+        }
+        let mut vers = Vec::new();
+        for v in rest
+            .split(',')
+            .flat_map(|p| p.split(" and "))
+            .map(str::trim)
+            .filter(|x| !x.is_empty())
+        {
+            let ok = v.starts_with(|c: char| c.is_ascii_digit())
+                && v.split_whitespace().count() <= 3
+                && v.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | ' '))
+                && !v.split_whitespace().any(|w| {
+                    matches!(
+                        w.to_ascii_lowercase().as_str(),
+                        "prior"
+                            | "before"
+                            | "through"
+                            | "to"
+                            | "earlier"
+                            | "later"
+                            | "older"
+                            | "below"
+                            | "above"
+                            | "from"
+                            | "or"
+                    )
+                });
+            if !ok {
+                return Vec::new();
+            }
+            vers.push(v);
+        }
+        total += vers.len();
+        let label = (!label.is_empty()).then(|| product::norm_part(label));
+        out.push((label, vers));
+    }
+    if total < 2 && out.len() < 2 {
+        return Vec::new();
+    }
+    out
+}
+
 /// "8.0.32 and prior" → "8.0.32".
 fn and_prior(s: &str) -> Option<&str> {
     if !(s.contains(" and ") || s.contains(" or ")) {
@@ -1013,6 +1277,12 @@ fn eval_cve5(a: &AffectedProduct, g: &Group, li: ListInfo) -> Verdict {
             g.raw, g.scheme
         ));
     };
+    if let Some(line) = li.build_line {
+        // `… Exchange Server 2016 Cumulative Update 23`: the entry concerns that CU's builds.
+        if !iv.release_starts_with(line) {
+            return Verdict::NotAffected;
+        }
+    }
     let mut matched: Option<Status> = None;
     let mut unknown: Option<String> = None;
     // Editions (NetScaler FIPS/NDcPP): when the list names editions, an entry applies only to
@@ -1080,6 +1350,12 @@ fn eval_cve5(a: &AffectedProduct, g: &Group, li: ListInfo) -> Verdict {
                     }
                 }
             };
+            if g.scheme == Scheme::Cisco
+                && parse_cached(up, g.scheme).is_some_and(|uv| iv.compare(&uv).is_none())
+            {
+                // Another Cisco train: another branch, which this range does not concern.
+                continue;
+            }
             let mut up_s = up.to_string();
             let mut prefix_required: Option<Vec<u64>> = None;
             // NetScaler style "version 13.1, lessThan 49.15": the bound is a build within the line.
@@ -1131,6 +1407,22 @@ fn eval_cve5(a: &AffectedProduct, g: &Group, li: ListInfo) -> Verdict {
                     {
                         None
                     }
+                    // "lessThanOrEqual 8.8.15" and the item is `8.8.15 Patch 45`: the bound
+                    // names the release, not which of its patches fixes.
+                    Some((Ordering::Greater, b))
+                        if inclusive
+                            && b.post.is_empty()
+                            && b.pre.is_none()
+                            && !iv.post.is_empty()
+                            && b.release == iv.release =>
+                    {
+                        unknown = Some(format!(
+                            "the record's {} bound `≤ {up}` names the release without a patch level; `{}` is a patch of it: the record does not say which patch fixes",
+                            source_label(a.origin),
+                            g.raw
+                        ));
+                        continue;
+                    }
                     Some((o, _)) => Some(if inclusive {
                         o != Ordering::Greater
                     } else {
@@ -1177,26 +1469,68 @@ fn eval_cve5(a: &AffectedProduct, g: &Group, li: ListInfo) -> Verdict {
                 }
                 continue;
             }
-            // "7.2.1, 7.2.0, 7.0.6" is a list of versions; "FortiOS 7.2.1, ...; FortiProxy ..." is not.
-            let parts: Vec<&str> = e
-                .version
-                .split(',')
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .collect();
-            let candidates: Vec<&str> = if parts.len() > 1
-                && parts
-                    .iter()
-                    .all(|p| p.starts_with(|c: char| c.is_ascii_digit()))
-            {
-                parts
-            } else {
-                vec![e.version.as_str()]
-            };
+            // A free-text list of releases (`7.2.1, 7.2.0` or `FortiOS 7.2.1, 7.2.0; FortiProxy
+            // 7.2.0`): explicit membership, per labelled product.
+            let segs = list_segments(&e.version);
+            if !segs.is_empty() {
+                let mut labelled = false;
+                let mut concerns = false;
+                for (label, vers) in &segs {
+                    if let Some(l) = label {
+                        labelled = true;
+                        if !g.names.iter().any(|n| n == l) {
+                            continue;
+                        }
+                    }
+                    concerns = true;
+                    for c in vers {
+                        match parse_cached(c, g.scheme) {
+                            Some(sv) => {
+                                if iv.compare(&sv) == Some(Ordering::Equal)
+                                    && (e.status == Status::Affected || matched.is_none())
+                                {
+                                    matched = Some(e.status);
+                                }
+                            }
+                            None => {
+                                unknown = Some(format!(
+                                    "cannot read `{c}` in the record's list `{}`",
+                                    e.version
+                                ))
+                            }
+                        }
+                    }
+                }
+                if labelled && !concerns {
+                    // The list names other products only.
+                    continue;
+                }
+                continue;
+            }
+            // VMware lists a release line without a fixed version (`7.0` affected): every update
+            // of that line is affected (the advisory's response matrix has no fix for it).
+            if g.scheme == Scheme::Vmware {
+                let line = leading_release(&e.version);
+                if line.len() == 2
+                    && e.version
+                        .trim()
+                        .chars()
+                        .all(|c| c.is_ascii_digit() || c == '.')
+                {
+                    if iv.release_starts_with(&line)
+                        && (e.status == Status::Affected || matched.is_none())
+                    {
+                        matched = Some(e.status);
+                    }
+                    continue;
+                }
+            }
+            let candidates: Vec<&str> = vec![e.version.as_str()];
             for c in candidates {
                 match parse_cached(c, g.scheme) {
                     Some(sv) => {
-                        if sv.release.len() < iv.release.len()
+                        if g.scheme != Scheme::Cisco
+                            && sv.release.len() < iv.release.len()
                             && iv.release_starts_with(&sv.release)
                             && sv.pre.is_none()
                             && sv.post.is_empty()
@@ -1217,6 +1551,8 @@ fn eval_cve5(a: &AffectedProduct, g: &Group, li: ListInfo) -> Verdict {
                                 }
                             }
                             Some(_) => {}
+                            // Cisco: versions of another train are another branch, not equal.
+                            None if g.scheme == Scheme::Cisco => {}
                             None => {
                                 unknown = Some(format!("cannot compare `{}` with `{c}`", g.raw))
                             }
