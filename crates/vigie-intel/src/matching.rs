@@ -196,7 +196,7 @@ pub struct EolFinding {
     pub item: usize,
     /// Structure id.
     pub structure_id: i64,
-    /// Catalogue product id.
+    /// Product key (catalogue id, or open key for a product outside the catalogue).
     pub product: String,
     /// endoflife.date release cycle.
     pub cycle: String,
@@ -911,24 +911,59 @@ impl Matcher {
         }
     }
 
-    /// End-of-life findings for every inventory item of a catalogue product linked to
-    /// endoflife.date, as of `today`.
+    /// End-of-life findings for every inventory item whose product endoflife.date knows, as of
+    /// `today`: a catalogue product through its curated `eol` link (and `eol_cycle`), any other
+    /// product through endoflife.date's own identifiers (its CPEs, folded like product keys; a
+    /// purl-declared item resolves to the same key) or its title (`_:title` keys).
     pub fn end_of_life(&self, eol: &[EolProduct], today: chrono::NaiveDate) -> Vec<EolFinding> {
         let by_slug: HashMap<&str, &EolProduct> = eol.iter().map(|p| (p.id.as_str(), p)).collect();
+        let mut by_key: HashMap<String, &EolProduct> = HashMap::new();
+        for p in eol {
+            for c in &p.cpes {
+                let Ok(c) = Cpe::parse(c) else { continue };
+                if let (Some(v), Some(pr)) = (c.vendor.as_value(), c.product.as_value()) {
+                    if let Some(k) = product::raw_open_key(v, pr) {
+                        by_key
+                            .entry(product::eol_aliases().canonical(&k).to_string())
+                            .or_insert(p);
+                    }
+                }
+            }
+            by_key
+                .entry(format!("_:{}", product::norm_part(&p.title)))
+                .or_insert(p);
+            by_key.entry(format!("eol:{}", p.id)).or_insert(p);
+        }
         let mut out = Vec::new();
-        for p in self.catalog.products() {
-            let Some(slug) = p.eol.as_deref() else {
-                continue;
+        let mut keys: Vec<&String> = self.by_key.keys().collect();
+        keys.sort();
+        for key in keys {
+            let (ep, pinned) = match self.catalog.get(key) {
+                Some(p) => {
+                    let curated = p.eol.as_deref().and_then(|s| by_slug.get(s)).copied();
+                    let via_cpe = || {
+                        p.cpe.iter().find_map(|c| {
+                            let mut it = c.rsplit(':');
+                            let pr = it.next()?;
+                            let v = it.next()?;
+                            let k = product::raw_open_key(v, pr)?;
+                            by_key.get(product::eol_aliases().canonical(&k)).copied()
+                        })
+                    };
+                    match curated {
+                        Some(e) => (Some(e), p.eol_cycle.as_deref()),
+                        None => (via_cpe(), None),
+                    }
+                }
+                None => (by_key.get(key.as_str()).copied(), None),
             };
-            let Some(ep) = by_slug.get(slug) else {
-                continue;
-            };
-            let Some(gs) = self.by_key.get(&p.id) else {
+            let Some(ep) = ep else { continue };
+            let Some(gs) = self.by_key.get(key) else {
                 continue;
             };
             for g in gs.iter().filter_map(|g| self.groups.get(*g as usize)) {
-                let cycle = match &p.eol_cycle {
-                    Some(c) => ep.releases.iter().find(|r| r.cycle == *c),
+                let cycle = match pinned {
+                    Some(c) => ep.releases.iter().find(|r| r.cycle == c),
                     None => g.version.as_ref().and_then(|v| find_cycle(&ep.releases, v)),
                 };
                 let Some(cycle) = cycle else { continue };
@@ -945,7 +980,7 @@ impl Matcher {
                         out.push(EolFinding {
                             item: *it as usize,
                             structure_id: item.structure_id,
-                            product: p.id.clone(),
+                            product: key.clone(),
                             cycle: cycle.cycle.clone(),
                             eol_date: date,
                             exposed: item.exposed,
