@@ -261,6 +261,89 @@ impl ThreatContext {
     }
 }
 
+/// Entries of one container that name the same product (`zimbra` / `zimbra_collaboration_suite`
+/// four times, one range each) are one list: merged, so that their ranges are read together
+/// (sibling ranges, defaultStatus). Entries are borrowed when nothing needs merging.
+fn merged_entries(list: &[AffectedProduct]) -> Vec<std::borrow::Cow<'_, AffectedProduct>> {
+    use std::borrow::Cow;
+    let same = |x: &AffectedProduct, y: &AffectedProduct| {
+        x.origin == y.origin
+            && x.vendor == y.vendor
+            && x.product == y.product
+            && x.package_name == y.package_name
+    };
+    let mut out: Vec<Cow<'_, AffectedProduct>> = Vec::with_capacity(list.len());
+    for a in list {
+        match out.iter_mut().find(|o| same(o, a)) {
+            Some(o) => {
+                let m = o.to_mut();
+                m.versions.extend(a.versions.iter().cloned());
+                for c in &a.cpes {
+                    if !m.cpes.contains(c) {
+                        m.cpes.push(c.clone());
+                    }
+                }
+                if m.default_status == Status::Unknown {
+                    m.default_status = a.default_status;
+                }
+            }
+            None => out.push(Cow::Borrowed(a)),
+        }
+    }
+    out
+}
+
+/// Sibling ranges: several ranges of one list with the same start (`0 < 10.0.9`, `0 < 10.1.1`;
+/// VMware `8.0 < ESXi80U2sb`, `8.0 < ESXi80U1d`) each concern the line of their bound, at the
+/// shortest prefix length that tells the bounds apart; items below the lowest line take the
+/// lowest range. `None`: the range concerns the item (no siblings, or its line); `Some(())`:
+/// another line's range.
+fn sibling_skip(a: &AffectedProduct, e: &VersionEntry, iv: &Version, scheme: Scheme) -> bool {
+    let start = |x: &VersionEntry| {
+        if is_unbounded(&x.version) {
+            String::new()
+        } else {
+            x.version.trim().to_string()
+        }
+    };
+    let me = start(e);
+    let bounds: Vec<Vec<u64>> = a
+        .versions
+        .iter()
+        .filter(|x| x.status == Status::Affected && start(x) == me)
+        .filter_map(|x| x.less_than.as_deref().or(x.less_than_or_equal.as_deref()))
+        .filter_map(|b| parse_cached(b, scheme).map(|v| v.release.clone()))
+        .collect();
+    if bounds.len() < 2 {
+        return false;
+    }
+    let Some(mine) = e
+        .less_than
+        .as_deref()
+        .or(e.less_than_or_equal.as_deref())
+        .and_then(|b| parse_cached(b, scheme))
+    else {
+        return false;
+    };
+    let max_len = bounds.iter().map(Vec::len).min().unwrap_or(0);
+    for len in 1..=max_len {
+        let mut heads: Vec<&[u64]> = bounds.iter().filter_map(|b| b.get(..len)).collect();
+        let n = heads.len();
+        heads.sort_unstable();
+        heads.dedup();
+        if heads.len() != n {
+            continue;
+        }
+        let (Some(my_head), Some(lowest)) = (mine.release.get(..len), heads.first()) else {
+            return false;
+        };
+        let mut item_head: Vec<u64> = iv.release.iter().take(len).copied().collect();
+        item_head.resize(len, 0);
+        return !(item_head == my_head || (my_head == *lowest && item_head.as_slice() < *lowest));
+    }
+    false
+}
+
 /// What [`Matcher::match_advisory_detailed`] returns.
 #[derive(Debug, Clone, Default)]
 pub struct Matched {
@@ -276,6 +359,7 @@ pub struct Matched {
 #[derive(Default)]
 struct SourceVerdicts {
     cna_explicit: bool,
+    other_explicit: bool,
     cna: Option<(u8, String)>,
     other: Option<(u8, String)>,
 }
@@ -352,6 +436,10 @@ fn is_unbounded(s: &str) -> bool {
         "all",
         "0.0",
         "0.0.0",
+        "previous versions",
+        "prior versions",
+        "all versions",
+        "earlier versions",
     ]
     .iter()
     .any(|w| t.eq_ignore_ascii_case(w))
@@ -610,7 +698,8 @@ impl Matcher {
                 Version::parse(&e.version, Scheme::NetScaler).is_some_and(|v| v.edition.is_some())
             })
         });
-        for a in &adv.affected {
+        for a in merged_entries(&adv.affected).iter() {
+            let a: &AffectedProduct = a;
             let keys = self.affected_keys(a);
             let mut info: Option<(Scheme, ListInfo, bool)> = None;
             for gid in self.group_ids_for(&keys) {
@@ -645,6 +734,7 @@ impl Matcher {
                     sv.cna_explicit |= !degenerate;
                     &mut sv.cna
                 } else {
+                    sv.other_explicit |= !degenerate;
                     &mut sv.other
                 };
                 if slot.as_ref().is_none_or(|(r, _)| rank > *r) {
@@ -707,8 +797,16 @@ impl Matcher {
                         }
                     }
                 }
+            } else if sv.other_explicit {
+                // The CNA's data is degenerate (or absent): the ADP's explicit data decides, but
+                // what the CNA does say affected (`22.6R2 ≤ 22.6R2`) stays affected.
+                if cna.0 == 2 {
+                    emit(2, cna.1, &[Source::CveCna], &mut acc);
+                } else if other.0 > 0 {
+                    emit(other.0, other.1, &[Source::CisaAdp], &mut acc);
+                }
             } else {
-                // The CNA's data is degenerate (or absent): the best of what each source says.
+                // Nobody gives explicit data: the best of what each source says.
                 for (src, (rank, reason)) in [(Source::CveCna, cna), (Source::CisaAdp, other)] {
                     if rank > 0 {
                         emit(rank, reason, &[src], &mut acc);
@@ -1372,6 +1470,9 @@ fn eval_cve5(a: &AffectedProduct, g: &Group, li: ListInfo) -> Verdict {
             .map(|u| (u, false))
             .or(e.less_than_or_equal.as_deref().map(|u| (u, true)));
         if let Some((up, inclusive)) = upper {
+            if sibling_skip(a, e, iv, g.scheme) {
+                continue;
+            }
             let start_ok = if is_unbounded(&e.version) {
                 Some(true)
             } else {
@@ -1621,7 +1722,27 @@ fn eval_cve5(a: &AffectedProduct, g: &Group, li: ListInfo) -> Verdict {
                     "record says `{}` is affected but gives no version",
                     a.product
                 )),
-                (Status::Affected, false) => Verdict::Affected,
+                (Status::Affected, false) => {
+                    // `defaultStatus: affected` with only affected ranges (`8.1.* < 8.1.29`): the
+                    // ranges carry the fixes, the default speaks for older, unlisted releases.
+                    // A version at or above a range's start that no range contains is fixed.
+                    let has_unaffected = a.versions.iter().any(|e| {
+                        e.status == Status::Unaffected
+                            || e.changes.iter().any(|c| c.status == Status::Unaffected)
+                    });
+                    let above_a_start = a.versions.iter().any(|e| {
+                        (e.less_than.is_some() || e.less_than_or_equal.is_some())
+                            && (is_unbounded(&e.version)
+                                || cmp_in(g, &e.version)
+                                    .or_else(|| line_bound(&e.version).and_then(|l| cmp_in(g, l)))
+                                    .is_some_and(|o| o != Ordering::Less))
+                    });
+                    if has_unaffected || !above_a_start {
+                        Verdict::Affected
+                    } else {
+                        Verdict::NotAffected
+                    }
+                }
                 (Status::Unknown, true) => {
                     Verdict::Unknown(format!("record names `{}` without versions", a.product))
                 }

@@ -920,7 +920,7 @@ pub fn vendor_scheme(vendor: &str) -> Option<Scheme> {
         "fortinet" => Scheme::FortiOs,
         "paloaltonetworks" => Scheme::PanOs,
         "citrix" => Scheme::NetScaler,
-        "ivanti" | "pulsesecure" => Scheme::Ivanti,
+        "ivanti" | "pulsesecure" | "juniper" => Scheme::Ivanti,
         _ => return None,
     })
 }

@@ -29,7 +29,8 @@ pub enum Scheme {
     OpenSsh,
     /// MySQL/MariaDB-style banners: `5.5.62-log`, `8.0.36-debug`; known banner suffixes are ignored.
     Mysql,
-    /// Ivanti/Pulse Connect Secure: `22.1R6.2`, `9.1R18`, `9.1R18.2`.
+    /// Ivanti/Pulse Connect Secure: `22.1R6.2`, `9.1R18`, `9.1R18.2`; Juniper Junos
+    /// `21.4R3-S6` (service release 6 of 21.4R3).
     Ivanti,
     /// PAN-OS: `10.2.4-h3` (hotfix 3 after 10.2.4), `10.2.4` = `10.2.4-h0`.
     PanOs,
@@ -120,6 +121,8 @@ enum Special {
         update: Option<u64>,
         letter: String,
         patch4: Option<u64>,
+        /// `8.0` alone: the line's GA (update 0 implied).
+        ga: bool,
     },
 }
 
@@ -151,6 +154,7 @@ fn is_post(w: &str) -> bool {
             | "rev"
             | "r"
             | "fix"
+            | "hf"
     )
 }
 
@@ -506,7 +510,10 @@ impl Version {
                     update = Some(*n);
                     i += 1;
                     if let Some(Tok::Word(l)) = toks.get(i) {
-                        if l != "build" && l != "b" && l.len() <= 3 {
+                        // `U3b` is update 3 letter b; `U3 b24022510` is a build.
+                        let build_word = l == "build"
+                            || (l == "b" && matches!(toks.get(i + 1), Some(Tok::Num(_))));
+                        if !build_word && l.len() <= 3 {
                             letter = l.clone();
                             i += 1;
                         }
@@ -536,9 +543,10 @@ impl Version {
                 _ => return None,
             }
         }
+        let ga = has_release && update.is_none() && build.is_none() && letter.is_empty();
         if has_release {
             // `8.0` alone is the release's GA: update 0.
-            if update.is_none() && build.is_none() {
+            if ga {
                 update = Some(0);
             }
             if let Some(u) = update {
@@ -551,6 +559,7 @@ impl Version {
             update,
             letter,
             patch4,
+            ga,
         });
         Some(v)
     }
@@ -667,6 +676,11 @@ impl Version {
                         continue;
                     }
                     if scheme == Scheme::Ivanti && w == "r" && v.release.len() == 2 {
+                        i = Self::push_dotted(&mut v.release, toks, i);
+                        continue;
+                    }
+                    // Junos `21.4R3-S6`: service release 6 of 21.4R3.
+                    if scheme == Scheme::Ivanti && w == "s" && v.release.len() == 3 {
                         i = Self::push_dotted(&mut v.release, toks, i);
                         continue;
                     }
@@ -849,12 +863,14 @@ fn special_cmp(x: &Version, a: &Special, y: &Version, b: &Special) -> Option<Ord
                 update: ua,
                 letter: la,
                 patch4: pa,
+                ga: ga_a,
             },
             Special::Vmware {
                 has_release: rb,
                 update: ub,
                 letter: lb,
                 patch4: pb,
+                ga: ga_b,
             },
         ) => {
             let builds = match (x.build, y.build) {
@@ -868,6 +884,12 @@ fn special_cmp(x: &Version, a: &Special, y: &Version, b: &Special) -> Option<Ord
             let line = x.release.get(..2).cmp(&y.release.get(..2));
             if line != Ordering::Equal {
                 return Some(line);
+            }
+            // A build of the line (`8.0 build 23305546`) is at or after the line's GA (`8.0`).
+            match (ua, ub) {
+                (None, _) if *ga_b && x.build.is_some() => return Some(Ordering::Greater),
+                (_, None) if *ga_a && y.build.is_some() => return Some(Ordering::Less),
+                _ => {}
             }
             let upd = match (ua, ub) {
                 (Some(p), Some(q)) => match p.cmp(q) {
