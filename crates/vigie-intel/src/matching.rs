@@ -1017,14 +1017,11 @@ impl Matcher {
         let by_slug: HashMap<&str, &EolProduct> = eol.iter().map(|p| (p.id.as_str(), p)).collect();
         let mut by_key: HashMap<String, &EolProduct> = HashMap::new();
         for p in eol {
-            for c in &p.cpes {
-                let Ok(c) = Cpe::parse(c) else { continue };
-                if let (Some(v), Some(pr)) = (c.vendor.as_value(), c.product.as_value()) {
-                    if let Some(k) = product::raw_open_key(v, pr) {
-                        by_key
-                            .entry(product::eol_aliases().canonical(&k).to_string())
-                            .or_insert(p);
-                    }
+            for (v, pr) in p.cpes.iter().filter_map(|c| product::cpe_vendor_product(c)) {
+                if let Some(k) = product::raw_open_key(&v, &pr) {
+                    by_key
+                        .entry(product::eol_aliases().canonical(&k).to_string())
+                        .or_insert(p);
                 }
             }
             by_key

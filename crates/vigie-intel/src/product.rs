@@ -318,11 +318,8 @@ impl EolAliases {
             let cpes: Vec<String> = p
                 .cpes
                 .iter()
-                .filter_map(|c| Cpe::parse(c).ok())
-                .filter_map(|c| match (c.vendor.as_value(), c.product.as_value()) {
-                    (Some(v), Some(pr)) => raw_open_key(v, pr),
-                    _ => None,
-                })
+                .filter_map(|c| cpe_vendor_product(c))
+                .filter_map(|(v, pr)| raw_open_key(&v, &pr))
                 .collect();
             let purls: Vec<&str> = p.purls.iter().map(String::as_str).collect();
             a.add(&p.id, &p.title, &cpes, &purls);
@@ -386,6 +383,26 @@ impl EolAliases {
             })
             .map(String::as_str)
     }
+}
+
+/// Vendor and product of a CPE, also of the short prefixes endoflife.date writes
+/// (`cpe:2.3:a:apache:airflow`, `cpe:/a:apache:airflow`) that are not complete CPE names.
+pub fn cpe_vendor_product(text: &str) -> Option<(String, String)> {
+    if let Ok(c) = Cpe::parse(text) {
+        return match (c.vendor.as_value(), c.product.as_value()) {
+            (Some(v), Some(p)) => Some((v.to_string(), p.to_string())),
+            _ => None,
+        };
+    }
+    let t = text.trim();
+    let rest = t
+        .strip_prefix("cpe:2.3:")
+        .or_else(|| t.strip_prefix("cpe:/"))?;
+    let mut it = rest.split(':');
+    let _part = it.next()?;
+    let v = it.next().filter(|v| !v.is_empty() && *v != "*")?;
+    let p = it.next().filter(|p| !p.is_empty() && *p != "*")?;
+    Some((v.to_string(), p.to_string()))
 }
 
 /// The embedded endoflife.date aliases, loaded once.

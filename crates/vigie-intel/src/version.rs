@@ -878,8 +878,9 @@ fn special_cmp(x: &Version, a: &Special, y: &Version, b: &Special) -> Option<Ord
                 _ => None,
             };
             if !(*ra && *rb) {
-                // A bare build number: only another build orders it.
-                return builds;
+                // A bare build number: only another bare build orders it (builds of different
+                // release lines interleave).
+                return if *ra || *rb { None } else { builds };
             }
             let line = x.release.get(..2).cmp(&y.release.get(..2));
             if line != Ordering::Equal {
