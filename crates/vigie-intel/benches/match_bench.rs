@@ -199,14 +199,39 @@ fn inventory(n: usize, structures: i64, r: &mut Rng) -> Vec<InventoryItem> {
                     source: "bench".into(),
                 }
             } else {
+                // Products outside the catalogue (open product model), declared three ways:
+                // vendor + product, a CPE carrying the version, or the open key.
                 let (v, p) = synth_name(r);
+                let version = format!("{}.{}.{}", r.below(10), r.below(10), r.below(20));
+                let (product, version) = match r.below(3) {
+                    0 => (
+                        ProductRef::Named {
+                            vendor: v,
+                            product: p,
+                        },
+                        version,
+                    ),
+                    1 => (
+                        ProductRef::Cpe(format!(
+                            "cpe:2.3:a:{}:{}:{version}:*:*:*:*:*:*:*",
+                            vigie_intel::product::norm_part(&v),
+                            vigie_intel::product::norm_part(&p)
+                        )),
+                        String::new(),
+                    ),
+                    _ => (
+                        ProductRef::Key(format!(
+                            "{}:{}",
+                            vigie_intel::product::norm_part(&v),
+                            vigie_intel::product::norm_part(&p)
+                        )),
+                        version,
+                    ),
+                };
                 InventoryItem {
                     structure_id: sid,
-                    product: ProductRef::Named {
-                        vendor: v,
-                        product: p,
-                    },
-                    version: format!("{}.{}.{}", r.below(10), r.below(10), r.below(20)),
+                    product,
+                    version,
                     exposed,
                     source: "bench".into(),
                 }
