@@ -344,6 +344,15 @@ fn sibling_skip(a: &AffectedProduct, e: &VersionEntry, iv: &Version, scheme: Sch
     false
 }
 
+/// Does a version text mention an edition word (`FIPS`, `NDcPP`, `CC`)?
+fn mentions_edition(s: &str) -> bool {
+    s.as_bytes().windows(2).any(|w| {
+        w.eq_ignore_ascii_case(b"fi")
+            || w.eq_ignore_ascii_case(b"nd")
+            || w.eq_ignore_ascii_case(b"cc")
+    })
+}
+
 /// What [`Matcher::match_advisory_detailed`] returns.
 #[derive(Debug, Clone, Default)]
 pub struct Matched {
@@ -693,9 +702,12 @@ impl Matcher {
         // Per group: the CNA's verdict and the other containers' (CISA ADP), kept apart so that
         // the CNA's explicit data can win (README, "Source precedence").
         let mut per: HashMap<u32, SourceVerdicts, IdBuild> = HashMap::default();
+        // Cheap text test first: most records name no edition at all.
         let adv_editions = adv.affected.iter().any(|a| {
             a.versions.iter().any(|e| {
-                Version::parse(&e.version, Scheme::NetScaler).is_some_and(|v| v.edition.is_some())
+                mentions_edition(&e.version)
+                    && parse_cached(&e.version, Scheme::NetScaler)
+                        .is_some_and(|v| v.edition.is_some())
             })
         });
         for a in merged_entries(&adv.affected).iter() {
