@@ -176,6 +176,9 @@ pub struct Catalog {
     by_name: HashMap<String, Vec<usize>>,
     by_eol: HashMap<String, Vec<usize>>,
     by_open: HashMap<String, Vec<usize>>,
+    /// Identity of this catalogue's content (clones share it): keys memoised per thread are
+    /// valid for one catalogue only.
+    uid: u64,
 }
 
 fn push(map: &mut HashMap<String, Vec<usize>>, k: String, i: usize) {
@@ -216,6 +219,10 @@ impl Catalog {
             by_name: HashMap::new(),
             by_eol: HashMap::new(),
             by_open: HashMap::new(),
+            uid: {
+                static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+                NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            },
         };
         for (i, p) in products.iter().enumerate() {
             let bad = |reason: &str| CatalogError::Invalid {
@@ -307,6 +314,11 @@ impl Catalog {
         }
         c.products = products;
         Ok(c)
+    }
+
+    /// Identity of this catalogue (clones share it).
+    pub fn uid(&self) -> u64 {
+        self.uid
     }
 
     /// All products.

@@ -649,10 +649,6 @@ impl Matcher {
         product::affected_keys(&self.catalog, a)
     }
 
-    fn cpe_keys(&self, c: &Cpe) -> Vec<String> {
-        product::cpe_keys(&self.catalog, c)
-    }
-
     fn group_ids_for(&self, keys: &[String]) -> Vec<u32> {
         let mut seen: HashSet<u32, IdBuild> = HashSet::default();
         let mut out = Vec::new();
@@ -926,12 +922,12 @@ impl Matcher {
             if vulnerable_only && !m.vulnerable {
                 continue;
             }
+            if !product::cpe_text_keys(&self.catalog, &m.criteria).contains(&g.key) {
+                continue;
+            }
             let Ok(c) = Cpe::parse(&m.criteria) else {
                 continue;
             };
-            if !self.cpe_keys(&c).contains(&g.key) {
-                continue;
-            }
             let v = eval_nvd_match(m, &c, g);
             best = Some(match (best, v) {
                 (Some(Verdict::Affected), _) | (_, Verdict::Affected) => Verdict::Affected,
@@ -973,9 +969,11 @@ impl Matcher {
             }
             let mut keys = Vec::new();
             for m in node.matches.iter().filter(|m| m.vulnerable) {
-                if let Ok(c) = Cpe::parse(&m.criteria) {
-                    keys.extend(self.cpe_keys(&c));
-                }
+                keys.extend(
+                    product::cpe_text_keys(&self.catalog, &m.criteria)
+                        .iter()
+                        .cloned(),
+                );
             }
             for g in self.groups_for(&keys) {
                 let Some(v) = self.node_item_verdict(node, g, true) else {

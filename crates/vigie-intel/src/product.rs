@@ -41,6 +41,7 @@ use crate::model::{Advisory, EolProduct, KevEntry};
 use crate::version::Scheme;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
+use std::rc::Rc;
 use std::sync::OnceLock;
 
 /// endoflife.date identifiers (slug, title, CPEs, purls), embedded.
@@ -413,6 +414,7 @@ pub fn eol_aliases() -> &'static EolAliases {
 
 /// Where a naming comes from: selects which catalogue tables resolve it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(usize)]
 pub enum NamingSource {
     /// A CVE 5 `affected[]` vendor/product (CNA or ADP).
     Cve,
@@ -449,6 +451,76 @@ pub fn naming_keys(
     (ids, open)
 }
 
+/// Per-thread memo of the keys of namings and CPE texts (records repeat the same names over
+/// and over); valid for one catalogue ([`Catalog::uid`]), cleared past 200,000 entries.
+#[derive(Default)]
+struct KeyMemo {
+    uid: u64,
+    len: usize,
+    /// [source] vendor → product → keys.
+    names: [HashMap<String, HashMap<String, Rc<[String]>>>; 3],
+    /// CPE text → keys.
+    cpes: HashMap<String, Rc<[String]>>,
+}
+
+thread_local! {
+    static MEMO: std::cell::RefCell<KeyMemo> = std::cell::RefCell::new(KeyMemo::default());
+}
+
+fn with_memo<T>(cat: &Catalog, f: impl FnOnce(&mut KeyMemo) -> T) -> T {
+    MEMO.with(|m| {
+        let mut m = m.borrow_mut();
+        if m.uid != cat.uid() || m.len > 200_000 {
+            *m = KeyMemo {
+                uid: cat.uid(),
+                ..KeyMemo::default()
+            };
+        }
+        f(&mut m)
+    })
+}
+
+/// [`emitted_keys`], memoised per thread.
+pub fn emitted_keys_memo(
+    cat: &Catalog,
+    source: NamingSource,
+    vendor: &str,
+    product: &str,
+) -> Rc<[String]> {
+    let i = source as usize;
+    if let Some(k) = with_memo(cat, |m| {
+        m.names[i].get(vendor).and_then(|p| p.get(product)).cloned()
+    }) {
+        return k;
+    }
+    let keys: Rc<[String]> = emitted_keys(cat, source, vendor, product).into();
+    with_memo(cat, |m| {
+        m.len += 1;
+        m.names[i]
+            .entry(vendor.to_string())
+            .or_default()
+            .insert(product.to_string(), keys.clone());
+    });
+    keys
+}
+
+/// The keys of a CPE text (2.3 or URI) as the advisory side emits them, memoised per thread;
+/// empty for a text that is not a CPE or names no single product.
+pub fn cpe_text_keys(cat: &Catalog, text: &str) -> Rc<[String]> {
+    if let Some(k) = with_memo(cat, |m| m.cpes.get(text).cloned()) {
+        return k;
+    }
+    let keys: Rc<[String]> = match Cpe::parse(text) {
+        Ok(c) => cpe_keys(cat, &c).into(),
+        Err(_) => Rc::from(Vec::new()),
+    };
+    with_memo(cat, |m| {
+        m.len += 1;
+        m.cpes.insert(text.to_string(), keys.clone());
+    });
+    keys
+}
+
 fn push_unique(out: &mut Vec<String>, k: String) {
     if !out.contains(&k) {
         out.push(k);
@@ -480,17 +552,15 @@ pub fn cpe_keys(cat: &Catalog, cpe: &Cpe) -> Vec<String> {
 
 /// Keys of one CVE 5 `affected[]` entry: its vendor/product and its CPEs.
 pub fn affected_keys(cat: &Catalog, a: &crate::model::AffectedProduct) -> Vec<String> {
-    let mut out = emitted_keys(cat, NamingSource::Cve, &a.vendor, &a.product);
+    let mut out = emitted_keys_memo(cat, NamingSource::Cve, &a.vendor, &a.product).to_vec();
     if let Some(pkg) = &a.package_name {
-        for k in emitted_keys(cat, NamingSource::Cve, &a.vendor, pkg) {
-            push_unique(&mut out, k);
+        for k in emitted_keys_memo(cat, NamingSource::Cve, &a.vendor, pkg).iter() {
+            push_unique(&mut out, k.clone());
         }
     }
     for c in &a.cpes {
-        if let Ok(c) = Cpe::parse(c) {
-            for k in cpe_keys(cat, &c) {
-                push_unique(&mut out, k);
-            }
+        for k in cpe_text_keys(cat, c).iter() {
+            push_unique(&mut out, k.clone());
         }
     }
     out
@@ -509,10 +579,8 @@ pub fn advisory_keys(cat: &Catalog, adv: &Advisory) -> Vec<String> {
     for cfg in &adv.configurations {
         for node in &cfg.nodes {
             for m in node.matches.iter().filter(|m| m.vulnerable) {
-                if let Ok(c) = Cpe::parse(&m.criteria) {
-                    for k in cpe_keys(cat, &c) {
-                        push_unique(&mut out, k);
-                    }
+                for k in cpe_text_keys(cat, &m.criteria).iter() {
+                    push_unique(&mut out, k.clone());
                 }
             }
         }
@@ -523,7 +591,7 @@ pub fn advisory_keys(cat: &Catalog, adv: &Advisory) -> Vec<String> {
 
 /// Every product key a KEV entry concerns (sorted, without duplicates).
 pub fn kev_keys(cat: &Catalog, e: &KevEntry) -> Vec<String> {
-    let mut out = emitted_keys(cat, NamingSource::Kev, &e.vendor_project, &e.product);
+    let mut out = emitted_keys_memo(cat, NamingSource::Kev, &e.vendor_project, &e.product).to_vec();
     out.sort();
     out.dedup();
     out
