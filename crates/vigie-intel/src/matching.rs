@@ -12,6 +12,7 @@ use crate::version::{Scheme, Version};
 use serde::{Deserialize, Serialize};
 use std::cmp::Ordering;
 use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
 use std::sync::Arc;
 
 /// A set of [`Source`]s (a bit set; serialised as a list).
@@ -293,55 +294,84 @@ fn merged_entries(list: &[AffectedProduct]) -> Vec<std::borrow::Cow<'_, Affected
     out
 }
 
+/// The line a sibling range concerns: its bound's first `len` numbers, and the lowest such line
+/// among its siblings.
+#[derive(Debug, Clone)]
+struct SiblingLine {
+    head: Vec<u64>,
+    lowest: Vec<u64>,
+}
+
 /// Sibling ranges: several ranges of one list with the same start (`0 < 10.0.9`, `0 < 10.1.1`;
-/// VMware `8.0 < ESXi80U2sb`, `8.0 < ESXi80U1d`) each concern the line of their bound, at the
+/// VMware `8.0 < ESXi80U2sb…`, `8.0 < ESXi80U1d…`) each concern the line of their bound, at the
 /// shortest prefix length that tells the bounds apart; items below the lowest line take the
-/// lowest range. `None`: the range concerns the item (no siblings, or its line); `Some(())`:
-/// another line's range.
-fn sibling_skip(a: &AffectedProduct, e: &VersionEntry, iv: &Version, scheme: Scheme) -> bool {
-    let start = |x: &VersionEntry| {
-        if is_unbounded(&x.version) {
-            String::new()
-        } else {
-            x.version.trim().to_string()
-        }
-    };
-    let me = start(e);
-    let bounds: Vec<Vec<u64>> = a
+/// lowest range. One entry per version entry (computed once per list and scheme).
+fn sibling_lines(a: &AffectedProduct, scheme: Scheme) -> Vec<Option<SiblingLine>> {
+    let mut out: Vec<Option<SiblingLine>> = vec![None; a.versions.len()];
+    let ranged = a
         .versions
         .iter()
-        .filter(|x| x.status == Status::Affected && start(x) == me)
-        .filter_map(|x| x.less_than.as_deref().or(x.less_than_or_equal.as_deref()))
-        .filter_map(|b| parse_cached(b, scheme).map(|v| v.release.clone()))
-        .collect();
-    if bounds.len() < 2 {
-        return false;
+        .filter(|x| {
+            x.status == Status::Affected
+                && (x.less_than.is_some() || x.less_than_or_equal.is_some())
+        })
+        .count();
+    if ranged < 2 {
+        return out;
     }
-    let Some(mine) = e
-        .less_than
-        .as_deref()
-        .or(e.less_than_or_equal.as_deref())
-        .and_then(|b| parse_cached(b, scheme))
-    else {
-        return false;
+    fn start(x: &VersionEntry) -> &str {
+        if is_unbounded(&x.version) {
+            ""
+        } else {
+            x.version.trim()
+        }
+    }
+    let bound = |x: &VersionEntry| {
+        if x.status != Status::Affected {
+            return None;
+        }
+        x.less_than
+            .as_deref()
+            .or(x.less_than_or_equal.as_deref())
+            .and_then(|b| parse_cached(b, scheme))
+            .map(|v| v.release.clone())
     };
-    let max_len = bounds.iter().map(Vec::len).min().unwrap_or(0);
-    for len in 1..=max_len {
-        let mut heads: Vec<&[u64]> = bounds.iter().filter_map(|b| b.get(..len)).collect();
-        let n = heads.len();
-        heads.sort_unstable();
-        heads.dedup();
-        if heads.len() != n {
+    let bounds: Vec<Option<Vec<u64>>> = a.versions.iter().map(bound).collect();
+    for (i, e) in a.versions.iter().enumerate() {
+        let Some(Some(mine)) = bounds.get(i) else {
+            continue;
+        };
+        let sibs: Vec<&Vec<u64>> = a
+            .versions
+            .iter()
+            .zip(&bounds)
+            .filter(|(x, _)| start(x) == start(e))
+            .filter_map(|(_, b)| b.as_ref())
+            .collect();
+        if sibs.len() < 2 {
             continue;
         }
-        let (Some(my_head), Some(lowest)) = (mine.release.get(..len), heads.first()) else {
-            return false;
-        };
-        let mut item_head: Vec<u64> = iv.release.iter().take(len).copied().collect();
-        item_head.resize(len, 0);
-        return !(item_head == my_head || (my_head == *lowest && item_head.as_slice() < *lowest));
+        let max_len = sibs.iter().map(|b| b.len()).min().unwrap_or(0);
+        for len in 1..=max_len {
+            let mut heads: Vec<&[u64]> = sibs.iter().filter_map(|b| b.get(..len)).collect();
+            let n = heads.len();
+            heads.sort_unstable();
+            heads.dedup();
+            if heads.len() != n {
+                continue;
+            }
+            if let (Some(head), Some(lowest)) = (mine.get(..len), heads.first()) {
+                if let Some(slot) = out.get_mut(i) {
+                    *slot = Some(SiblingLine {
+                        head: head.to_vec(),
+                        lowest: lowest.to_vec(),
+                    });
+                }
+            }
+            break;
+        }
     }
-    false
+    out
 }
 
 /// Does a version text mention an edition word (`FIPS`, `NDcPP`, `CC`)?
@@ -483,8 +513,10 @@ impl std::hash::Hasher for IdHasher {
 type IdBuild = std::hash::BuildHasherDefault<IdHasher>;
 
 /// What eval_cve5 needs to know about the whole `versions` list (computed once per scheme).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 struct ListInfo {
+    /// Per version entry: the line its range concerns when it has sibling ranges.
+    siblings: Rc<[Option<SiblingLine>]>,
     has_editions: bool,
     prior_entries: usize,
     /// The product name carries a release whose build line is known (`Microsoft Exchange Server
@@ -500,6 +532,7 @@ fn has_editions(a: &AffectedProduct, scheme: Scheme) -> bool {
 
 fn list_info(a: &AffectedProduct, scheme: Scheme, adv_editions: bool) -> ListInfo {
     ListInfo {
+        siblings: sibling_lines(a, scheme).into(),
         has_editions: adv_editions || has_editions(a, scheme),
         prior_entries: a
             .versions
@@ -714,16 +747,16 @@ impl Matcher {
                 let Some(g) = self.groups.get(gid as usize) else {
                     continue;
                 };
-                let (li, degenerate) = match info {
-                    Some((s, li, d)) if s == g.scheme => (li, d),
+                let (li, degenerate) = match &info {
+                    Some((s, li, d)) if *s == g.scheme => (li.clone(), *d),
                     _ => {
                         let li = list_info(a, g.scheme, adv_editions);
                         let d = degenerate(a, g.scheme);
-                        info = Some((g.scheme, li, d));
+                        info = Some((g.scheme, li.clone(), d));
                         (li, d)
                     }
                 };
-                let (rank, reason) = match eval_cve5(a, g, li) {
+                let (rank, reason) = match eval_cve5(a, g, &li) {
                     Verdict::NotAffected => (0, String::new()),
                     Verdict::Unknown(r) => (1, r),
                     Verdict::Affected => (
@@ -1404,7 +1437,7 @@ fn line_bound(s: &str) -> Option<&str> {
         .or_else(|| t.strip_suffix(".x*"))
 }
 
-fn eval_cve5(a: &AffectedProduct, g: &Group, li: ListInfo) -> Verdict {
+fn eval_cve5(a: &AffectedProduct, g: &Group, li: &ListInfo) -> Verdict {
     if unknown_version(&g.raw) {
         return Verdict::Unknown(format!(
             "`{}` is affected by this CVE in some versions; the inventory version is unknown",
@@ -1430,7 +1463,7 @@ fn eval_cve5(a: &AffectedProduct, g: &Group, li: ListInfo) -> Verdict {
     let edition_of = |s: &str| parse_cached(s, g.scheme).and_then(|v| v.edition.clone());
     let list_has_editions = li.has_editions;
     let prior_entries = li.prior_entries;
-    for e in &a.versions {
+    for (ei, e) in a.versions.iter().enumerate() {
         if let Some(t) = &e.version_type {
             if t.eq_ignore_ascii_case("git") || t.starts_with("original_commit") {
                 continue;
@@ -1477,8 +1510,13 @@ fn eval_cve5(a: &AffectedProduct, g: &Group, li: ListInfo) -> Verdict {
             .map(|u| (u, false))
             .or(e.less_than_or_equal.as_deref().map(|u| (u, true)));
         if let Some((up, inclusive)) = upper {
-            if sibling_skip(a, e, iv, g.scheme) {
-                continue;
+            if let Some(Some(sl)) = li.siblings.get(ei) {
+                let len = sl.head.len();
+                let mut head: Vec<u64> = iv.release.iter().take(len).copied().collect();
+                head.resize(len, 0);
+                if !(head == sl.head || (sl.head == sl.lowest && head < sl.lowest)) {
+                    continue;
+                }
             }
             let start_ok = if is_unbounded(&e.version) {
                 Some(true)
