@@ -517,6 +517,8 @@ type IdBuild = std::hash::BuildHasherDefault<IdHasher>;
 struct ListInfo {
     /// Per version entry: the line its range concerns when it has sibling ranges.
     siblings: Rc<[Option<SiblingLine>]>,
+    /// Per version entry: its start is unbounded (`0`, `*`, `n/a`…); it reads "X and prior".
+    flags: Rc<[(bool, bool)]>,
     has_editions: bool,
     prior_entries: usize,
     /// The product name carries a release whose build line is known (`Microsoft Exchange Server
@@ -533,6 +535,11 @@ fn has_editions(a: &AffectedProduct, scheme: Scheme) -> bool {
 fn list_info(a: &AffectedProduct, scheme: Scheme, adv_editions: bool) -> ListInfo {
     ListInfo {
         siblings: sibling_lines(a, scheme).into(),
+        flags: a
+            .versions
+            .iter()
+            .map(|e| (is_unbounded(&e.version), and_prior(&e.version).is_some()))
+            .collect(),
         has_editions: adv_editions || has_editions(a, scheme),
         prior_entries: a
             .versions
@@ -1475,7 +1482,11 @@ fn eval_cve5(a: &AffectedProduct, g: &Group, li: &ListInfo) -> Verdict {
         // "8.0.32 and prior", "7.0.1-5035 and older versions": an inclusive bound, per release
         // line when the record lists several lines.
         let prior = if e.less_than.is_none() && e.less_than_or_equal.is_none() {
-            and_prior(&e.version)
+            if li.flags.get(ei).is_some_and(|f| f.1) {
+                and_prior(&e.version)
+            } else {
+                None
+            }
         } else {
             None
         };
@@ -1518,7 +1529,8 @@ fn eval_cve5(a: &AffectedProduct, g: &Group, li: &ListInfo) -> Verdict {
                     continue;
                 }
             }
-            let start_ok = if is_unbounded(&e.version) {
+            let unbounded = li.flags.get(ei).is_some_and(|f| f.0);
+            let start_ok = if unbounded {
                 Some(true)
             } else {
                 match cmp_in(g, &e.version) {
@@ -1641,7 +1653,7 @@ fn eval_cve5(a: &AffectedProduct, g: &Group, li: &ListInfo) -> Verdict {
             }
         } else {
             // Single version.
-            if is_unbounded(&e.version) {
+            if li.flags.get(ei).is_some_and(|f| f.0) {
                 if e.status == Status::Affected {
                     unknown = Some(format!(
                         "record lists `{}` as affected without a version",
