@@ -1074,6 +1074,12 @@ impl Matcher {
                         .or_insert(p);
                 }
             }
+            // purls resolve as an inventory row declaring them would.
+            for purl in &p.purls {
+                if let Ok(r) = product::resolve_purl(&self.catalog, purl) {
+                    by_key.entry(r.key).or_insert(p);
+                }
+            }
             by_key
                 .entry(format!("_:{}", product::norm_part(&p.title)))
                 .or_insert(p);

@@ -451,6 +451,9 @@ pub fn naming_keys(
     (ids, open)
 }
 
+/// product → keys (one vendor's part of [`KeyMemo`]).
+type KeysByProduct = HashMap<String, Rc<[String]>>;
+
 /// Per-thread memo of the keys of namings and CPE texts (records repeat the same names over
 /// and over); valid for one catalogue ([`Catalog::uid`]), cleared past 200,000 entries.
 #[derive(Default)]
@@ -458,7 +461,7 @@ struct KeyMemo {
     uid: u64,
     len: usize,
     /// [source] vendor → product → keys.
-    names: [HashMap<String, HashMap<String, Rc<[String]>>>; 3],
+    names: [HashMap<String, KeysByProduct>; 3],
     /// CPE text → keys.
     cpes: HashMap<String, Rc<[String]>>,
 }
