@@ -684,12 +684,7 @@ impl Matcher {
             .map(String::as_str)
     }
 
-    /// Keys an advisory's affected entry resolves to.
-    fn affected_keys(&self, a: &AffectedProduct) -> Vec<String> {
-        product::affected_keys(&self.catalog, a)
-    }
-
-    fn group_ids_for(&self, keys: &[String]) -> Vec<u32> {
+    fn group_ids_for<'k>(&self, keys: impl IntoIterator<Item = &'k str>) -> Vec<u32> {
         let mut seen: HashSet<u32, IdBuild> = HashSet::default();
         let mut out = Vec::new();
         for k in keys {
@@ -748,9 +743,9 @@ impl Matcher {
         });
         for a in merged_entries(&adv.affected).iter() {
             let a: &AffectedProduct = a;
-            let keys = self.affected_keys(a);
+            let sets = product::affected_key_sets(&self.catalog, a);
             let mut info: Option<(Scheme, ListInfo, bool)> = None;
-            for gid in self.group_ids_for(&keys) {
+            for gid in self.group_ids_for(sets.iter().flat_map(|s| s.iter().map(String::as_str))) {
                 let Some(g) = self.groups.get(gid as usize) else {
                     continue;
                 };
@@ -790,10 +785,9 @@ impl Matcher {
                 }
             }
         }
-        let mut gids: Vec<u32> = per.keys().copied().collect();
-        gids.sort_unstable();
-        for gid in gids {
-            let (Some(sv), Some(g)) = (per.remove(&gid), self.groups.get(gid as usize)) else {
+        // The id hasher has no random state: this order is deterministic.
+        for (gid, sv) in per {
+            let Some(g) = self.groups.get(gid as usize) else {
                 continue;
             };
             let conf = if !g.key.contains(':') {
@@ -1528,10 +1522,11 @@ fn eval_cve5(a: &AffectedProduct, g: &Group, li: &ListInfo) -> Verdict {
             .or(e.less_than_or_equal.as_deref().map(|u| (u, true)));
         if let Some((up, inclusive)) = upper {
             if let Some(Some(sl)) = li.siblings.get(ei) {
-                let len = sl.head.len();
-                let mut head: Vec<u64> = iv.release.iter().take(len).copied().collect();
-                head.resize(len, 0);
-                if !(head == sl.head || (sl.head == sl.lowest && head < sl.lowest)) {
+                // The item's first numbers (missing ones are 0) against the range's line.
+                let head = (0..sl.head.len()).map(|k| iv.release.get(k).copied().unwrap_or(0));
+                let mine = head.clone().cmp(sl.head.iter().copied());
+                let below_lowest = head.cmp(sl.lowest.iter().copied()) == Ordering::Less;
+                if !(mine == Ordering::Equal || (sl.head == sl.lowest && below_lowest)) {
                     continue;
                 }
             }

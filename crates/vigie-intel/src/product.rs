@@ -555,16 +555,30 @@ pub fn cpe_keys(cat: &Catalog, cpe: &Cpe) -> Vec<String> {
 
 /// Keys of one CVE 5 `affected[]` entry: its vendor/product and its CPEs.
 pub fn affected_keys(cat: &Catalog, a: &crate::model::AffectedProduct) -> Vec<String> {
-    let mut out = emitted_keys_memo(cat, NamingSource::Cve, &a.vendor, &a.product).to_vec();
-    if let Some(pkg) = &a.package_name {
-        for k in emitted_keys_memo(cat, NamingSource::Cve, &a.vendor, pkg).iter() {
+    let mut out = Vec::new();
+    for set in affected_key_sets(cat, a) {
+        for k in set.iter() {
             push_unique(&mut out, k.clone());
         }
     }
+    out
+}
+
+/// The key sets of one `affected[]` entry (its naming, package and CPEs), as memoised: what
+/// [`affected_keys`] flattens, without copying the keys.
+pub fn affected_key_sets(cat: &Catalog, a: &crate::model::AffectedProduct) -> Vec<Rc<[String]>> {
+    let mut out = Vec::with_capacity(1 + a.cpes.len());
+    out.push(emitted_keys_memo(
+        cat,
+        NamingSource::Cve,
+        &a.vendor,
+        &a.product,
+    ));
+    if let Some(pkg) = &a.package_name {
+        out.push(emitted_keys_memo(cat, NamingSource::Cve, &a.vendor, pkg));
+    }
     for c in &a.cpes {
-        for k in cpe_text_keys(cat, c).iter() {
-            push_unique(&mut out, k.clone());
-        }
+        out.push(cpe_text_keys(cat, c));
     }
     out
 }
@@ -948,14 +962,11 @@ pub fn resolve(cat: &Catalog, declared: &str) -> Result<Resolved, Unresolved> {
         if (v == "_" || (!v.is_empty() && norm_part(v) == v)) && !p.is_empty() && norm_part(p) == p
         {
             let key = eol_aliases().canonical(t).to_string();
-            if let Some((kv, kp)) = split_key(&key) {
-                if kv != "_" {
-                    let ids = cat.resolve_open(&key);
-                    if let [one] = ids.as_slice() {
-                        return resolve(cat, one);
-                    }
+            if !key.starts_with("_:") {
+                // An open key the catalogue curates: its catalogue id.
+                if let [one] = cat.resolve_open(&key).as_slice() {
+                    return resolve(cat, one);
                 }
-                let _ = kp;
             }
             return Ok(Resolved {
                 display: display_of_open(&key),
