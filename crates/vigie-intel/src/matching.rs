@@ -446,6 +446,8 @@ struct Group {
     scheme: Scheme,
     raw: String,
     version: Option<Version>,
+    /// The version is unknown (empty, `-`, `n/a`…): computed once, read for every advisory.
+    unknown: bool,
     items: Vec<u32>,
     /// Normal forms ([`product::norm_part`]) of the names of the group's product, to read the
     /// labels of a free-text list in a record (`FortiOS 7.2.1, 7.2.0; FortiProxy 7.2.0`).
@@ -622,6 +624,7 @@ impl Matcher {
                             } else {
                                 Version::parse(&version, scheme)
                             },
+                            unknown: unknown_version(&version),
                             items: Vec::new(),
                         });
                         m.by_key.entry(k.clone()).or_default().push(gid);
@@ -1445,7 +1448,7 @@ fn line_bound(s: &str) -> Option<&str> {
 }
 
 fn eval_cve5(a: &AffectedProduct, g: &Group, li: &ListInfo) -> Verdict {
-    if unknown_version(&g.raw) {
+    if g.unknown {
         return Verdict::Unknown(format!(
             "`{}` is affected by this CVE in some versions; the inventory version is unknown",
             a.product
@@ -1823,7 +1826,7 @@ fn eval_nvd_match(m: &CpeMatch, c: &Cpe, g: &Group) -> Verdict {
         || m.end_including.is_some()
         || m.end_excluding.is_some();
     if has_range {
-        if unknown_version(&g.raw) || g.version.is_none() {
+        if g.unknown || g.version.is_none() {
             return Verdict::Unknown(format!(
                 "NVD range for `{}`; inventory version `{}` cannot be compared",
                 m.criteria, g.raw
@@ -1854,7 +1857,7 @@ fn eval_nvd_match(m: &CpeMatch, c: &Cpe, g: &Group) -> Verdict {
     }
     match &c.version {
         CpeValue::Any => {
-            if unknown_version(&g.raw) {
+            if g.unknown {
                 Verdict::Unknown(format!("NVD names every version of `{}`", m.criteria))
             } else {
                 Verdict::Affected
@@ -1869,7 +1872,7 @@ fn eval_nvd_match(m: &CpeMatch, c: &Cpe, g: &Group) -> Verdict {
             }
         }
         CpeValue::Value(v) => {
-            if unknown_version(&g.raw) {
+            if g.unknown {
                 return Verdict::Unknown(format!(
                     "NVD names version `{v}`; inventory version unknown"
                 ));
