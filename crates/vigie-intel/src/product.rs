@@ -462,8 +462,8 @@ struct KeyMemo {
     len: usize,
     /// [source] vendor → product → keys.
     names: [HashMap<String, KeysByProduct>; 3],
-    /// CPE text → keys.
-    cpes: HashMap<String, Rc<[String]>>,
+    /// CPE vendor field → product field → keys.
+    cpes: HashMap<String, KeysByProduct>,
 }
 
 thread_local! {
@@ -507,19 +507,62 @@ pub fn emitted_keys_memo(
     keys
 }
 
-/// The keys of a CPE text (2.3 or URI) as the advisory side emits them, memoised per thread;
-/// empty for a text that is not a CPE or names no single product.
+/// The raw (still escaped) vendor and product fields of a CPE text, without parsing it: what
+/// the keys of a CPE depend on. NVD criteria carry versions and so are nearly all distinct; their
+/// vendor/product fields are few.
+fn cpe_fields(text: &str) -> Option<(&str, &str)> {
+    let (body, skip) = if let Some(b) = text.strip_prefix("cpe:2.3:") {
+        (b, 1)
+    } else if let Some(b) = text.strip_prefix("cpe:/") {
+        (b, 1)
+    } else {
+        return None;
+    };
+    let bytes = body.as_bytes();
+    let mut fields: [(usize, usize); 3] = [(0, 0); 3];
+    let (mut n, mut start, mut i) = (0usize, 0usize, 0usize);
+    while i <= bytes.len() && n < 3 {
+        let end = i == bytes.len();
+        if !end && bytes[i] == b'\\' {
+            i += 2;
+            continue;
+        }
+        if end || bytes[i] == b':' {
+            if let Some(f) = fields.get_mut(n) {
+                *f = (start, i);
+            }
+            n += 1;
+            start = i + 1;
+        }
+        i += 1;
+    }
+    if n < 1 + skip + 1 {
+        return None;
+    }
+    let (v, p) = (fields[1], fields[2]);
+    Some((body.get(v.0..v.1)?, body.get(p.0..p.1)?))
+}
+
+/// The keys of a CPE text (2.3 or URI) as the advisory side emits them, memoised per thread by
+/// its vendor and product fields; empty for a text that is not a CPE or names no single product.
 pub fn cpe_text_keys(cat: &Catalog, text: &str) -> Rc<[String]> {
-    if let Some(k) = with_memo(cat, |m| m.cpes.get(text).cloned()) {
+    let Some((v, p)) = cpe_fields(text) else {
+        return Rc::from(Vec::new());
+    };
+    if let Some(k) = with_memo(cat, |m| m.cpes.get(v).and_then(|ps| ps.get(p)).cloned()) {
         return k;
     }
-    let keys: Rc<[String]> = match Cpe::parse(text) {
-        Ok(c) => cpe_keys(cat, &c).into(),
-        Err(_) => Rc::from(Vec::new()),
+    // Only a text that parses is memoised: another field may be what makes a text invalid.
+    let Ok(c) = Cpe::parse(text) else {
+        return Rc::from(Vec::new());
     };
+    let keys: Rc<[String]> = cpe_keys(cat, &c).into();
     with_memo(cat, |m| {
         m.len += 1;
-        m.cpes.insert(text.to_string(), keys.clone());
+        m.cpes
+            .entry(v.to_string())
+            .or_default()
+            .insert(p.to_string(), keys.clone());
     });
     keys
 }
@@ -1030,6 +1073,21 @@ mod tests {
 
     fn cat() -> Catalog {
         Catalog::builtin().unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn cpe_fields_read_vendor_and_product() {
+        assert_eq!(
+            cpe_fields("cpe:2.3:a:veeam:backup_\\&_replication:12.1:*:*:*:*:*:*:*"),
+            Some(("veeam", "backup_\\&_replication"))
+        );
+        assert_eq!(
+            cpe_fields("cpe:/o:fortinet:fortios:7.2.5"),
+            Some(("fortinet", "fortios"))
+        );
+        assert_eq!(cpe_fields("cpe:2.3:a:x\\:y:z"), Some(("x\\:y", "z")));
+        assert_eq!(cpe_fields("cpe:2.3:a"), None);
+        assert_eq!(cpe_fields("nope"), None);
     }
 
     #[test]
