@@ -405,10 +405,15 @@ pub fn match_cve(m: &Matcher, records: &[Advisory], ctx: &ThreatContext) -> Vec<
     // Items the CNA's explicit data clears: an NVD record of the same CVE does not override them.
     let mut cleared: std::collections::HashSet<usize> = std::collections::HashSet::new();
     let mut results = Vec::with_capacity(records.len());
+    let has_nvd = records.iter().any(|a| a.format == Source::Nvd);
     for a in records {
-        let r = m.match_advisory_detailed(a, ctx);
-        cleared.extend(r.cleared.iter().map(|c| c.0));
-        results.push((a.format, r.findings));
+        if has_nvd && a.format != Source::Nvd {
+            let r = m.match_advisory_detailed(a, ctx);
+            cleared.extend(r.cleared.iter().map(|c| c.0));
+            results.push((a.format, r.findings));
+        } else {
+            results.push((a.format, m.match_advisory(a, ctx)));
+        }
     }
     for (format, findings) in results {
         for f in findings {

@@ -719,13 +719,20 @@ impl Matcher {
 
     /// Match one advisory (a CVE 5 record or an NVD record). `ctx` gives priorities.
     pub fn match_advisory(&self, adv: &Advisory, ctx: &ThreatContext) -> Vec<Finding> {
-        self.match_advisory_detailed(adv, ctx).findings
+        self.match_inner(adv, ctx, false).findings
     }
 
     /// [`Matcher::match_advisory`], with the items the CNA's explicit data declares not affected
     /// (and why, when another source said otherwise): see "Source precedence" in the README.
     pub fn match_advisory_detailed(&self, adv: &Advisory, ctx: &ThreatContext) -> Matched {
+        self.match_inner(adv, ctx, true)
+    }
+
+    /// `want_cleared`: list the items the CNA clears (only [`Matcher::match_advisory_detailed`]
+    /// needs them; most groups an advisory reaches are cleared, so the list is not free).
+    fn match_inner(&self, adv: &Advisory, ctx: &ThreatContext, want_cleared: bool) -> Matched {
         let mut cleared = Vec::new();
+        let mut plain_reason: Option<Arc<str>> = None;
         if adv.state == RecordState::Rejected {
             return Matched {
                 findings: Vec::new(),
@@ -828,19 +835,24 @@ impl Matcher {
                         &mut acc,
                     ),
                     (1, _) => emit(1, cna.1, &[Source::CveCna], &mut acc),
-                    (_, o) => {
-                        let why: Arc<str> = Arc::from(if o == 2 {
-                            format!(
+                    (_, o) if want_cleared => {
+                        let why: Arc<str> = if o == 2 {
+                            Arc::from(format!(
                                 "the CNA's explicit versions leave `{}` out; the CISA ADP data says affected ({}), but the CNA's data wins",
                                 g.raw, other.1
-                            )
+                            ))
                         } else {
-                            format!("the CNA's explicit versions leave `{}` out", g.raw)
-                        });
+                            plain_reason
+                                .get_or_insert_with(|| {
+                                    Arc::from("the CNA's explicit versions leave this version out")
+                                })
+                                .clone()
+                        };
                         for it in &g.items {
                             cleared.push((*it as usize, why.clone()));
                         }
                     }
+                    _ => {}
                 }
             } else if sv.other_explicit {
                 // The CNA's data is degenerate (or absent): the ADP's explicit data decides, but
