@@ -2,7 +2,8 @@
 //!
 //! Builds 300,000 synthetic CVE records in the real formats (CVE JSON 5 and NVD API 2.0 text,
 //! parsed by the real parsers) plus the real records of shared/data, an inventory of 100,000
-//! items over 40,000 structures, and measures: full match, incremental match of one new
+//! items over 40,000 structures (60% of them products outside the catalogue, declared by name,
+//! CPE or open key), and measures: full match, incremental match of one new
 //! advisory, and KEV + endoflife.date ingestion. Prints the figures as Markdown.
 
 use std::hint::black_box;
