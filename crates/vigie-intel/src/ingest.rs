@@ -373,14 +373,15 @@ impl Corpus {
         });
         if let Some(k) = &self.kev {
             for e in &k.entries {
-                let has_versions = self.advisories.get(&e.cve_id).is_some_and(|l| {
-                    l.iter().any(|a| {
-                        a.affected.iter().any(|p| !p.versions.is_empty())
-                            || !a.configurations.is_empty()
-                    })
-                });
-                if !has_versions {
-                    out.extend(m.match_kev_entry(e, &ctx));
+                // Products the KEV names that no record of the CVE decides with version data
+                // (a CNA `n/a` record, another product of the vendor) go to review.
+                let records = self
+                    .advisories
+                    .get(&e.cve_id)
+                    .map_or(&[][..], Vec::as_slice);
+                let keys = crate::product::kev_uncovered_keys(m.catalog(), e, records);
+                if !keys.is_empty() {
+                    out.extend(m.match_kev_keys(e, &ctx, &keys));
                 }
             }
         }

@@ -935,7 +935,17 @@ impl Matcher {
     /// Product-level findings for a KEV entry that has no CVE/NVD record with version data:
     /// every item of the product is sent to review (never "affected" without a version rule).
     pub fn match_kev_entry(&self, e: &KevEntry, ctx: &ThreatContext) -> Vec<Finding> {
-        let keys = product::kev_keys(&self.catalog, e);
+        self.match_kev_keys(e, ctx, &product::kev_keys(&self.catalog, e))
+    }
+
+    /// [`Matcher::match_kev_entry`] for some of the entry's keys only: those its CVE's records
+    /// do not cover ([`product::kev_uncovered_keys`]).
+    pub fn match_kev_keys(
+        &self,
+        e: &KevEntry,
+        ctx: &ThreatContext,
+        keys: &[String],
+    ) -> Vec<Finding> {
         let mut out = Vec::new();
         for g in self.groups_for(&keys) {
             for it in &g.items {

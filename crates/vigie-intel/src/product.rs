@@ -657,6 +657,23 @@ pub fn kev_keys(cat: &Catalog, e: &KevEntry) -> Vec<String> {
     out
 }
 
+/// The keys of a KEV entry that none of its CVE's records names: the products a known-exploited
+/// flaw concerns that only the KEV names (a MITRE record whose CNA says `n/a`/`n/a`, no record
+/// at all). Items of these keys go to review at product level
+/// ([`crate::Matcher::match_kev_keys`]); the records decide for the others (a record that names
+/// a product without versions sends it to review itself).
+pub fn kev_uncovered_keys(cat: &Catalog, e: &KevEntry, records: &[Advisory]) -> Vec<String> {
+    let covered: std::collections::HashSet<String> = records
+        .iter()
+        .filter(|a| a.state == crate::model::RecordState::Published)
+        .flat_map(|a| advisory_keys(cat, a))
+        .collect();
+    kev_keys(cat, e)
+        .into_iter()
+        .filter(|k| !covered.contains(k))
+        .collect()
+}
+
 /// How a declared product was resolved.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]

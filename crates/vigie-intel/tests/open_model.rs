@@ -251,6 +251,51 @@ fn scanned_services_list_their_known_exploited_cves() {
     assert_eq!(r[2].key.as_deref(), Some("roundcube:webmail"));
 }
 
+/// A known-exploited flaw whose record names no product (CVE-2023-37580: CNA `n/a`/`n/a`, the
+/// description says "Zimbra Collaboration (ZCS) 8 before 8.8.15 Patch 41"; KEV: Synacor /
+/// Zimbra Collaboration Suite (ZCS)) is not lost: the KEV's product goes to review. A record
+/// that names the product decides alone (CVE-2024-37383: Roundcube 1.6.7 is fixed, no KEV
+/// review on top).
+#[test]
+fn kev_products_no_record_names_go_to_review() {
+    let cat = Catalog::builtin().unwrap();
+    let wanted: HashSet<String> = ["CVE-2023-37580", "CVE-2024-37383"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let mut corpus: Corpus = common::load(&wanted);
+    corpus.add_path(&common::data_dir().join("cisa-kev/known_exploited_vulnerabilities.json"));
+    let items = vec![
+        InventoryItem {
+            structure_id: 1,
+            product: ProductRef::Key("zimbra".into()),
+            version: "8.8.15 Patch 40".into(),
+            exposed: true,
+            source: "t".into(),
+        },
+        InventoryItem {
+            structure_id: 2,
+            product: ProductRef::Key("Roundcube|Webmail".into()),
+            version: "1.6.7".into(),
+            exposed: true,
+            source: "t".into(),
+        },
+    ];
+    let m = Matcher::new(cat, items);
+    let f = corpus.match_all(&m);
+    let zimbra: Vec<_> = f
+        .iter()
+        .filter(|f| f.item == 0 && &*f.cve == "CVE-2023-37580")
+        .collect();
+    assert_eq!(zimbra.len(), 1, "{f:#?}");
+    assert_eq!(zimbra[0].decision, vigie_intel::Decision::NeedsReview);
+    assert!(zimbra[0].priority.kev);
+    assert!(
+        !f.iter().any(|f| f.item == 1 && &*f.cve == "CVE-2024-37383"),
+        "{f:#?}"
+    );
+}
+
 fn vmware() -> impl Strategy<Value = String> {
     let n = || 0u64..9;
     prop_oneof![
