@@ -947,7 +947,7 @@ impl Matcher {
         keys: &[String],
     ) -> Vec<Finding> {
         let mut out = Vec::new();
-        for g in self.groups_for(&keys) {
+        for g in self.groups_for(keys) {
             for it in &g.items {
                 let Some(item) = self.items.get(*it as usize) else {
                     continue;
