@@ -2,7 +2,8 @@
 //!
 //! Builds 300,000 synthetic CVE records in the real formats (CVE JSON 5 and NVD API 2.0 text,
 //! parsed by the real parsers) plus the real records of shared/data, an inventory of 100,000
-//! items over 40,000 structures, and measures: full match, incremental match of one new
+//! items over 40,000 structures (60% of them products outside the catalogue, declared by name,
+//! CPE or open key), and measures: full match, incremental match of one new
 //! advisory, and KEV + endoflife.date ingestion. Prints the figures as Markdown.
 
 use std::hint::black_box;
@@ -199,14 +200,39 @@ fn inventory(n: usize, structures: i64, r: &mut Rng) -> Vec<InventoryItem> {
                     source: "bench".into(),
                 }
             } else {
+                // Products outside the catalogue (open product model), declared three ways:
+                // vendor + product, a CPE carrying the version, or the open key.
                 let (v, p) = synth_name(r);
+                let version = format!("{}.{}.{}", r.below(10), r.below(10), r.below(20));
+                let (product, version) = match r.below(3) {
+                    0 => (
+                        ProductRef::Named {
+                            vendor: v,
+                            product: p,
+                        },
+                        version,
+                    ),
+                    1 => (
+                        ProductRef::Cpe(format!(
+                            "cpe:2.3:a:{}:{}:{version}:*:*:*:*:*:*:*",
+                            vigie_intel::product::norm_part(&v),
+                            vigie_intel::product::norm_part(&p)
+                        )),
+                        String::new(),
+                    ),
+                    _ => (
+                        ProductRef::Key(format!(
+                            "{}:{}",
+                            vigie_intel::product::norm_part(&v),
+                            vigie_intel::product::norm_part(&p)
+                        )),
+                        version,
+                    ),
+                };
                 InventoryItem {
                     structure_id: sid,
-                    product: ProductRef::Named {
-                        vendor: v,
-                        product: p,
-                    },
-                    version: format!("{}.{}.{}", r.below(10), r.below(10), r.below(20)),
+                    product,
+                    version,
                     exposed,
                     source: "bench".into(),
                 }

@@ -110,6 +110,39 @@ pub fn normalize(s: &str) -> String {
     out
 }
 
+/// Build lines of releases that products carry in their names (`data/release-lines.tsv`).
+pub const RELEASE_LINES: &str = include_str!("../data/release-lines.tsv");
+
+/// The build line of a release named in a product name, e.g. `Microsoft Exchange Server 2016
+/// Cumulative Update 23` → `[15, 1, 2507]` (table: `data/release-lines.tsv`, with its source).
+pub fn release_build_line(product: &str) -> Option<&'static [u64]> {
+    static T: std::sync::OnceLock<Vec<(String, Vec<u64>)>> = std::sync::OnceLock::new();
+    let table = T.get_or_init(|| {
+        RELEASE_LINES
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+            .filter_map(|l| {
+                let (name, line) = l.split_once('\t')?;
+                let nums: Option<Vec<u64>> =
+                    line.trim().split('.').map(|n| n.parse().ok()).collect();
+                Some((normalize(name), nums?))
+            })
+            .collect()
+    });
+    let n = normalize(product);
+    if !n.contains("cumulative update") && !n.contains(" cu") {
+        return None;
+    }
+    table
+        .iter()
+        .find(|(name, _)| {
+            n == *name
+                || n.strip_suffix(name.as_str())
+                    .is_some_and(|head| head.ends_with(' '))
+        })
+        .map(|(_, l)| l.as_slice())
+}
+
 /// Key of a CPE `vendor:product` (unescaped, lower case).
 pub fn cpe_key(vendor: &str, product: &str) -> String {
     format!("{}:{}", vendor.to_lowercase(), product.to_lowercase())
@@ -142,6 +175,10 @@ pub struct Catalog {
     by_kev: HashMap<(String, String), Vec<usize>>,
     by_name: HashMap<String, Vec<usize>>,
     by_eol: HashMap<String, Vec<usize>>,
+    by_open: HashMap<String, Vec<usize>>,
+    /// Identity of this catalogue's content (clones share it): keys memoised per thread are
+    /// valid for one catalogue only.
+    uid: u64,
 }
 
 fn push(map: &mut HashMap<String, Vec<usize>>, k: String, i: usize) {
@@ -181,6 +218,11 @@ impl Catalog {
             by_kev: HashMap::new(),
             by_name: HashMap::new(),
             by_eol: HashMap::new(),
+            by_open: HashMap::new(),
+            uid: {
+                static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+                NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            },
         };
         for (i, p) in products.iter().enumerate() {
             let bad = |reason: &str| CatalogError::Invalid {
@@ -229,8 +271,16 @@ impl Catalog {
                     _ => return Err(bad(&format!("cpe `{cpe}` must be part:vendor:product"))),
                 };
                 push(&mut c.by_cpe, cpe_key(&vendor, &product), i);
+                if let Some(k) = crate::product::raw_open_key(&vendor, &product) {
+                    let k = crate::product::eol_aliases().canonical(&k).to_string();
+                    push(&mut c.by_open, k, i);
+                }
             }
             for n in &p.cve {
+                if let Some(k) = crate::product::raw_open_key(&n.vendor, &n.product) {
+                    let k = crate::product::eol_aliases().canonical(&k).to_string();
+                    push(&mut c.by_open, k, i);
+                }
                 push2(
                     &mut c.by_cve,
                     (normalize(&n.vendor), normalize(&n.product)),
@@ -264,6 +314,11 @@ impl Catalog {
         }
         c.products = products;
         Ok(c)
+    }
+
+    /// Identity of this catalogue (clones share it).
+    pub fn uid(&self) -> u64 {
+        self.uid
     }
 
     /// All products.
@@ -319,6 +374,11 @@ impl Catalog {
     /// Products named by a free name (CERT-FR wording, scanner name, alias, display name, id).
     pub fn resolve_name(&self, name: &str) -> Vec<&str> {
         self.ids(self.by_name.get(&normalize(name)))
+    }
+
+    /// Products whose CPE or CVE names have this open key (see [`crate::product`]).
+    pub fn resolve_open(&self, key: &str) -> Vec<&str> {
+        self.ids(self.by_open.get(key))
     }
 
     /// Products linked to an endoflife.date slug.

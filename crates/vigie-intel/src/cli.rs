@@ -58,7 +58,7 @@ pub enum IntelCommand {
         /// File or folder.
         path: PathBuf,
     },
-    /// Resolve a product name from any source to catalogue ids.
+    /// Resolve a product (name, `vendor|product`, CPE, purl, catalogue id) to its product key.
     Resolve {
         /// Vendor (optional).
         #[arg(long, default_value = "")]
@@ -159,27 +159,21 @@ pub fn run(cmd: IntelCommand) -> anyhow::Result<()> {
         }
         IntelCommand::Resolve { vendor, product } => {
             let cat = Catalog::builtin()?;
-            let mut ids: Vec<&str> = cat.resolve_cve(&vendor, &product);
-            for id in cat
-                .resolve_kev(&vendor, &product)
-                .into_iter()
-                .chain(cat.resolve_name(&product))
-            {
-                if !ids.contains(&id) {
-                    ids.push(id);
-                }
+            let declared = if vendor.is_empty() {
+                product.clone()
+            } else {
+                format!("{vendor}|{product}")
+            };
+            match crate::product::resolve(&cat, &declared) {
+                Ok(r) => println!(
+                    "{}\t{}\t{:?}{}",
+                    r.key,
+                    r.display,
+                    r.by,
+                    r.note.map(|n| format!("\t{n}")).unwrap_or_default()
+                ),
+                Err(e) => println!("(not resolved: {e})"),
             }
-            if let Some((v, p)) = product.split_once(':') {
-                ids.extend(cat.resolve_cpe(v, p));
-            }
-            println!(
-                "{}",
-                if ids.is_empty() {
-                    "(not in the catalogue)".to_string()
-                } else {
-                    ids.join(", ")
-                }
-            );
         }
         IntelCommand::Match {
             inventory,
@@ -216,7 +210,9 @@ pub fn run(cmd: IntelCommand) -> anyhow::Result<()> {
                     for f in &findings {
                         let it = matcher.items().get(f.item);
                         let prod = it.map(|i| match &i.product {
-                            ProductRef::Catalog(s) | ProductRef::Cpe(s) => s.clone(),
+                            ProductRef::Catalog(s) | ProductRef::Cpe(s) | ProductRef::Key(s) => {
+                                s.clone()
+                            }
                             ProductRef::Named { vendor, product } => format!("{vendor}|{product}"),
                         });
                         println!(

@@ -373,14 +373,15 @@ impl Corpus {
         });
         if let Some(k) = &self.kev {
             for e in &k.entries {
-                let has_versions = self.advisories.get(&e.cve_id).is_some_and(|l| {
-                    l.iter().any(|a| {
-                        a.affected.iter().any(|p| !p.versions.is_empty())
-                            || !a.configurations.is_empty()
-                    })
-                });
-                if !has_versions {
-                    out.extend(m.match_kev_entry(e, &ctx));
+                // Products the KEV names that no record of the CVE decides with version data
+                // (a CNA `n/a` record, another product of the vendor) go to review.
+                let records = self
+                    .advisories
+                    .get(&e.cve_id)
+                    .map_or(&[][..], Vec::as_slice);
+                let keys = crate::product::kev_uncovered_keys(m.catalog(), e, records);
+                if !keys.is_empty() {
+                    out.extend(m.match_kev_keys(e, &ctx, &keys));
                 }
             }
         }
@@ -402,8 +403,24 @@ pub fn match_cve(m: &Matcher, records: &[Advisory], ctx: &ThreatContext) -> Vec<
         return m.match_advisory(one, ctx);
     }
     let mut by_item: HashMap<usize, Finding> = HashMap::new();
+    // Items the CNA's explicit data clears: an NVD record of the same CVE does not override them.
+    let mut cleared: std::collections::HashSet<usize> = std::collections::HashSet::new();
+    let mut results = Vec::with_capacity(records.len());
+    let has_nvd = records.iter().any(|a| a.format == Source::Nvd);
     for a in records {
-        for f in m.match_advisory(a, ctx) {
+        if has_nvd && a.format != Source::Nvd {
+            let r = m.match_advisory_detailed(a, ctx);
+            cleared.extend(r.cleared.iter().map(|c| c.0));
+            results.push((a.format, r.findings));
+        } else {
+            results.push((a.format, m.match_advisory(a, ctx)));
+        }
+    }
+    for (format, findings) in results {
+        for f in findings {
+            if format == Source::Nvd && cleared.contains(&f.item) {
+                continue;
+            }
             match by_item.get_mut(&f.item) {
                 None => {
                     by_item.insert(f.item, f);

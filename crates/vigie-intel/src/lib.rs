@@ -5,9 +5,12 @@ pub mod catalog;
 pub mod cli;
 pub mod cpe;
 pub mod ingest;
+pub mod inventory;
 pub mod matching;
 pub mod model;
 pub mod parse;
+pub mod product;
+pub mod scan;
 pub mod version;
 
 pub use catalog::{Catalog, Product};

@@ -4,13 +4,15 @@
 //! products to keys, looks the groups up in a hash map and evaluates each distinct version once.
 //! Nothing ever scans every inventory, and no name is matched by substring.
 
-use crate::catalog::{cpe_key, normalize, Catalog};
+use crate::catalog::Catalog;
 use crate::cpe::{Cpe, CpeValue};
 use crate::model::*;
+use crate::product;
 use crate::version::{Scheme, Version};
 use serde::{Deserialize, Serialize};
 use std::cmp::Ordering;
 use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
 use std::sync::Arc;
 
 /// A set of [`Source`]s (a bit set; serialised as a list).
@@ -61,6 +63,9 @@ pub enum ProductRef {
     Catalog(String),
     /// A CPE 2.3 name or URI (`cpe:2.3:a:apache:http_server:2.4.58:*:...`).
     Cpe(String),
+    /// A canonical product key as [`crate::product::resolve`] returns it (catalogue id or open
+    /// key `vendor:product`); any other text is resolved like an inventory row.
+    Key(String),
     /// A free vendor + product pair (as an SBOM or a form gives it).
     Named {
         /// Vendor.
@@ -192,7 +197,7 @@ pub struct EolFinding {
     pub item: usize,
     /// Structure id.
     pub structure_id: i64,
-    /// Catalogue product id.
+    /// Product key (catalogue id, or open key for a product outside the catalogue).
     pub product: String,
     /// endoflife.date release cycle.
     pub cycle: String,
@@ -257,6 +262,175 @@ impl ThreatContext {
     }
 }
 
+/// Entries of one container that name the same product (`zimbra` / `zimbra_collaboration_suite`
+/// four times, one range each) are one list: merged, so that their ranges are read together
+/// (sibling ranges, defaultStatus). Entries are borrowed when nothing needs merging.
+fn merged_entries(list: &[AffectedProduct]) -> Vec<std::borrow::Cow<'_, AffectedProduct>> {
+    use std::borrow::Cow;
+    let same = |x: &AffectedProduct, y: &AffectedProduct| {
+        x.origin == y.origin
+            && x.vendor == y.vendor
+            && x.product == y.product
+            && x.package_name == y.package_name
+    };
+    let mut out: Vec<Cow<'_, AffectedProduct>> = Vec::with_capacity(list.len());
+    for a in list {
+        match out.iter_mut().find(|o| same(o, a)) {
+            Some(o) => {
+                let m = o.to_mut();
+                m.versions.extend(a.versions.iter().cloned());
+                for c in &a.cpes {
+                    if !m.cpes.contains(c) {
+                        m.cpes.push(c.clone());
+                    }
+                }
+                if m.default_status == Status::Unknown {
+                    m.default_status = a.default_status;
+                }
+            }
+            None => out.push(Cow::Borrowed(a)),
+        }
+    }
+    out
+}
+
+/// The line a sibling range concerns: its bound's first `len` numbers, and the lowest such line
+/// among its siblings.
+#[derive(Debug, Clone)]
+struct SiblingLine {
+    head: Vec<u64>,
+    lowest: Vec<u64>,
+}
+
+/// Sibling ranges: several ranges of one list with the same start (`0 < 10.0.9`, `0 < 10.1.1`;
+/// VMware `8.0 < ESXi80U2sb…`, `8.0 < ESXi80U1d…`) each concern the line of their bound, at the
+/// shortest prefix length that tells the bounds apart; items below the lowest line take the
+/// lowest range. One entry per version entry (computed once per list and scheme).
+fn sibling_lines(a: &AffectedProduct, scheme: Scheme) -> Vec<Option<SiblingLine>> {
+    let mut out: Vec<Option<SiblingLine>> = vec![None; a.versions.len()];
+    let ranged = a
+        .versions
+        .iter()
+        .filter(|x| {
+            x.status == Status::Affected
+                && (x.less_than.is_some() || x.less_than_or_equal.is_some())
+        })
+        .count();
+    if ranged < 2 {
+        return out;
+    }
+    fn start(x: &VersionEntry) -> &str {
+        if is_unbounded(&x.version) {
+            ""
+        } else {
+            x.version.trim()
+        }
+    }
+    let bound = |x: &VersionEntry| {
+        if x.status != Status::Affected {
+            return None;
+        }
+        x.less_than
+            .as_deref()
+            .or(x.less_than_or_equal.as_deref())
+            .and_then(|b| parse_cached(b, scheme))
+            .map(|v| v.release.clone())
+    };
+    let bounds: Vec<Option<Vec<u64>>> = a.versions.iter().map(bound).collect();
+    for (i, e) in a.versions.iter().enumerate() {
+        let Some(Some(mine)) = bounds.get(i) else {
+            continue;
+        };
+        let sibs: Vec<&Vec<u64>> = a
+            .versions
+            .iter()
+            .zip(&bounds)
+            .filter(|(x, _)| start(x) == start(e))
+            .filter_map(|(_, b)| b.as_ref())
+            .collect();
+        if sibs.len() < 2 {
+            continue;
+        }
+        let max_len = sibs.iter().map(|b| b.len()).min().unwrap_or(0);
+        for len in 1..=max_len {
+            let mut heads: Vec<&[u64]> = sibs.iter().filter_map(|b| b.get(..len)).collect();
+            let n = heads.len();
+            heads.sort_unstable();
+            heads.dedup();
+            if heads.len() != n {
+                continue;
+            }
+            if let (Some(head), Some(lowest)) = (mine.get(..len), heads.first()) {
+                if let Some(slot) = out.get_mut(i) {
+                    *slot = Some(SiblingLine {
+                        head: head.to_vec(),
+                        lowest: lowest.to_vec(),
+                    });
+                }
+            }
+            break;
+        }
+    }
+    out
+}
+
+/// Does a version text mention an edition word (`FIPS`, `NDcPP`, `CC`)?
+fn mentions_edition(s: &str) -> bool {
+    s.as_bytes().windows(2).any(|w| {
+        w.eq_ignore_ascii_case(b"fi")
+            || w.eq_ignore_ascii_case(b"nd")
+            || w.eq_ignore_ascii_case(b"cc")
+    })
+}
+
+/// What [`Matcher::match_advisory_detailed`] returns.
+#[derive(Debug, Clone, Default)]
+pub struct Matched {
+    /// The findings (as [`Matcher::match_advisory`]).
+    pub findings: Vec<Finding>,
+    /// Items the CNA's explicit data declares not affected, with the reason (it names any
+    /// other source that said otherwise). An NVD record of the same CVE does not override them.
+    pub cleared: Vec<(usize, Arc<str>)>,
+}
+
+/// Verdicts of one group for one advisory, per container: (rank 0 not affected / 1 review /
+/// 2 affected, reason).
+#[derive(Default)]
+struct SourceVerdicts {
+    cna_explicit: bool,
+    other_explicit: bool,
+    cna: Option<(u8, String)>,
+    other: Option<(u8, String)>,
+}
+
+/// An entry is degenerate when it gives no usable version data for the scheme: no versions, only
+/// unbounded starts (`0`, `*`, `n/a`, `unspecified`) without an upper bound, or nothing that
+/// parses as a version, a bound or a list.
+/// Also degenerate: every entry is a point range (`version` = `lessThanOrEqual`, as in
+/// `22.6R2 ≤ 22.6R2`), the way some CNAs write only the latest affected release.
+fn degenerate(a: &AffectedProduct, scheme: Scheme) -> bool {
+    let points = !a.versions.is_empty()
+        && a.versions.iter().all(|e| {
+            e.less_than.is_none()
+                && e.less_than_or_equal
+                    .as_deref()
+                    .is_some_and(|u| u.trim() == e.version.trim())
+        });
+    points
+        || !a.versions.iter().any(|e| {
+            let upper = e.less_than.as_deref().or(e.less_than_or_equal.as_deref());
+            if let Some(u) = upper {
+                return u.trim() == "*"
+                    || parse_cached(u, scheme).is_some()
+                    || line_bound(u).is_some_and(|l| parse_cached(l, scheme).is_some());
+            }
+            !is_unbounded(&e.version)
+                && (parse_cached(&e.version, scheme).is_some()
+                    || and_prior(&e.version).is_some()
+                    || !list_segments(&e.version).is_empty())
+        })
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Verdict {
     Affected,
@@ -272,7 +446,12 @@ struct Group {
     scheme: Scheme,
     raw: String,
     version: Option<Version>,
+    /// The version is unknown (empty, `-`, `n/a`…): computed once, read for every advisory.
+    unknown: bool,
     items: Vec<u32>,
+    /// Normal forms ([`product::norm_part`]) of the names of the group's product, to read the
+    /// labels of a free-text list in a record (`FortiOS 7.2.1, 7.2.0; FortiProxy 7.2.0`).
+    names: Arc<Vec<String>>,
 }
 
 /// The matcher: a catalogue plus an inventory indexed by product.
@@ -284,14 +463,6 @@ pub struct Matcher {
     by_key: HashMap<String, Vec<u32>>,
     by_structure: HashMap<i64, Vec<u32>>,
     item_keys: Vec<Vec<String>>,
-}
-
-fn id_key(id: &str) -> String {
-    format!("id:{id}")
-}
-
-fn name_key(vendor: &str, product: &str) -> String {
-    format!("name:{}|{}", normalize(vendor), normalize(product))
 }
 
 fn is_unbounded(s: &str) -> bool {
@@ -306,6 +477,10 @@ fn is_unbounded(s: &str) -> bool {
         "all",
         "0.0",
         "0.0.0",
+        "previous versions",
+        "prior versions",
+        "all versions",
+        "earlier versions",
     ]
     .iter()
     .any(|w| t.eq_ignore_ascii_case(w))
@@ -340,24 +515,77 @@ impl std::hash::Hasher for IdHasher {
 type IdBuild = std::hash::BuildHasherDefault<IdHasher>;
 
 /// What eval_cve5 needs to know about the whole `versions` list (computed once per scheme).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 struct ListInfo {
+    /// Per version entry: the line its range concerns when it has sibling ranges.
+    siblings: Rc<[Option<SiblingLine>]>,
+    /// Per version entry: its start is unbounded (`0`, `*`, `n/a`…); it reads "X and prior".
+    flags: Rc<[(bool, bool)]>,
     has_editions: bool,
     prior_entries: usize,
+    /// The product name carries a release whose build line is known (`Microsoft Exchange Server
+    /// 2016 Cumulative Update 23` → 15.1.2507): the entry concerns that line only.
+    build_line: Option<&'static [u64]>,
 }
 
-fn list_info(a: &AffectedProduct, scheme: Scheme) -> ListInfo {
+fn has_editions(a: &AffectedProduct, scheme: Scheme) -> bool {
+    a.versions
+        .iter()
+        .any(|e| parse_cached(&e.version, scheme).is_some_and(|v| v.edition.is_some()))
+}
+
+fn list_info(a: &AffectedProduct, scheme: Scheme, adv_editions: bool) -> ListInfo {
     ListInfo {
-        has_editions: a
+        siblings: sibling_lines(a, scheme).into(),
+        flags: a
             .versions
             .iter()
-            .any(|e| parse_cached(&e.version, scheme).is_some_and(|v| v.edition.is_some())),
+            .map(|e| (is_unbounded(&e.version), and_prior(&e.version).is_some()))
+            .collect(),
+        has_editions: adv_editions || has_editions(a, scheme),
         prior_entries: a
             .versions
             .iter()
             .filter(|e| and_prior(&e.version).is_some())
             .count(),
+        build_line: crate::catalog::release_build_line(&a.product),
     }
+}
+
+/// Normal forms of the names of a product key (catalogue names and CPE/CVE product names, or the
+/// open key's product part).
+fn key_names(cat: &Catalog, key: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut add = |s: &str| {
+        let n = product::norm_part(s);
+        if !n.is_empty() && !out.contains(&n) {
+            out.push(n);
+        }
+    };
+    match cat.get(key) {
+        Some(p) => {
+            add(&p.id);
+            add(&p.name);
+            for c in &p.cpe {
+                if let Some(prod) = c.rsplit(':').next() {
+                    add(prod);
+                }
+            }
+            for n in p.cve.iter().chain(&p.kev) {
+                add(&n.product);
+                if let Some(k) = product::raw_open_key(&n.vendor, &n.product) {
+                    if let Some((_, pp)) = k.split_once(':') {
+                        add(pp);
+                    }
+                }
+            }
+            for a in p.aliases.iter().chain(&p.scanner).chain(&p.certfr) {
+                add(a);
+            }
+        }
+        None => add(key.split_once(':').map_or(key, |(_, p)| p)),
+    }
+    out
 }
 
 impl Matcher {
@@ -372,6 +600,7 @@ impl Matcher {
             item_keys: Vec::new(),
         };
         let mut group_of: HashMap<(String, String), u32> = HashMap::new();
+        let mut names_of: HashMap<String, Arc<Vec<String>>> = HashMap::new();
         for (idx, item) in items.iter().enumerate() {
             let (keys, scheme, version) = m.item_keys_of(item);
             for k in &keys {
@@ -379,7 +608,12 @@ impl Matcher {
                     .entry((k.clone(), version.clone()))
                     .or_insert_with(|| {
                         let gid = m.groups.len() as u32;
+                        let names = names_of
+                            .entry(k.clone())
+                            .or_insert_with(|| Arc::new(key_names(&m.catalog, k)))
+                            .clone();
                         m.groups.push(Group {
+                            names,
                             distro: Version::parse(&version, Scheme::Generic)
                                 .is_some_and(|v| v.distro.is_some()),
                             key: k.clone(),
@@ -390,6 +624,7 @@ impl Matcher {
                             } else {
                                 Version::parse(&version, scheme)
                             },
+                            unknown: unknown_version(&version),
                             items: Vec::new(),
                         });
                         m.by_key.entry(k.clone()).or_default().push(gid);
@@ -419,111 +654,50 @@ impl Matcher {
         &self.items
     }
 
-    /// Keys, scheme and effective version of an item.
+    /// Key (at most one: see [`crate::product`]), scheme and effective version of an item.
     fn item_keys_of(&self, item: &InventoryItem) -> (Vec<String>, Scheme, String) {
-        let mut keys = Vec::new();
         let mut version = item.version.trim().to_string();
-        let mut ids: Vec<String> = Vec::new();
-        match &item.product {
-            ProductRef::Catalog(id) => {
-                if self.catalog.get(id).is_some() {
-                    ids.push(id.clone());
-                } else {
-                    ids.extend(
-                        self.catalog
-                            .resolve_name(id)
-                            .into_iter()
-                            .map(str::to_string),
-                    );
-                }
-            }
-            ProductRef::Cpe(s) => {
-                if let Ok(c) = Cpe::parse(s) {
-                    if let (Some(v), Some(p)) = (c.vendor.as_value(), c.product.as_value()) {
-                        ids.extend(
-                            self.catalog
-                                .resolve_cpe(v, p)
-                                .into_iter()
-                                .map(str::to_string),
-                        );
-                        keys.push(format!("cpe:{}", cpe_key(v, p)));
-                    }
-                    if version.is_empty() {
-                        version = match &c.version {
-                            CpeValue::Value(v) => v.clone(),
-                            CpeValue::Na => "-".into(),
-                            _ => String::new(),
-                        };
-                    }
-                }
-            }
-            ProductRef::Named { vendor, product } => {
-                ids.extend(
-                    self.catalog
-                        .resolve_cve(vendor, product)
-                        .into_iter()
-                        .map(str::to_string),
-                );
-                for id in self.catalog.resolve_kev(vendor, product) {
-                    if !ids.iter().any(|x| x == id) {
-                        ids.push(id.to_string());
-                    }
-                }
-                if ids.is_empty() {
-                    ids.extend(
-                        self.catalog
-                            .resolve_name(product)
-                            .into_iter()
-                            .map(str::to_string),
-                    );
-                }
-                keys.push(name_key(vendor, product));
+        let Ok(r) = product::resolve_ref(&self.catalog, &item.product) else {
+            return (Vec::new(), Scheme::Generic, version);
+        };
+        if version.is_empty() {
+            if let Some(v) = &r.version {
+                version = v.clone();
             }
         }
-        let scheme = ids
-            .first()
-            .and_then(|id| self.catalog.get(id))
-            .map(|p| p.version_scheme())
-            .unwrap_or_default();
-        let mut all: Vec<String> = ids.iter().map(|i| id_key(i)).collect();
-        all.extend(keys);
-        (all, scheme, version)
+        if let Some(e) = &r.edition {
+            // A CPE's edition (`sw_edition` fips) makes the item a line of its own.
+            if !version.is_empty()
+                && !version
+                    .to_ascii_lowercase()
+                    .contains(&e.to_ascii_lowercase())
+            {
+                version = format!("{version} {e}");
+            }
+        }
+        let scheme = product::scheme_of(&self.catalog, &r.key);
+        (vec![r.key], scheme, version)
     }
 
-    /// Keys an advisory's affected entry resolves to.
-    fn affected_keys(&self, a: &AffectedProduct) -> Vec<String> {
-        let mut keys: Vec<String> = self
-            .catalog
-            .resolve_cve(&a.vendor, &a.product)
-            .into_iter()
-            .map(id_key)
-            .collect();
-        for c in &a.cpes {
-            if let Ok(c) = Cpe::parse(c) {
-                if let (Some(v), Some(p)) = (c.vendor.as_value(), c.product.as_value()) {
-                    for id in self.catalog.resolve_cpe(v, p) {
-                        let k = id_key(id);
-                        if !keys.contains(&k) {
-                            keys.push(k);
-                        }
-                    }
-                    keys.push(format!("cpe:{}", cpe_key(v, p)));
+    /// The product key an item was indexed under (`None` when its product resolves to nothing).
+    pub fn item_key(&self, item: usize) -> Option<&str> {
+        self.item_keys
+            .get(item)
+            .and_then(|k| k.first())
+            .map(String::as_str)
+    }
+
+    fn group_ids_for<'k>(&self, keys: impl IntoIterator<Item = &'k str>) -> Vec<u32> {
+        let mut seen: HashSet<u32, IdBuild> = HashSet::default();
+        let mut out = Vec::new();
+        for k in keys {
+            for g in self.by_key.get(k).into_iter().flatten() {
+                if seen.insert(*g) {
+                    out.push(*g);
                 }
             }
         }
-        if !a.vendor.is_empty() && !a.product.is_empty() && normalize(&a.product) != "n a" {
-            keys.push(name_key(&a.vendor, &a.product));
-        }
-        keys
-    }
-
-    fn cpe_keys(&self, c: &Cpe) -> Vec<String> {
-        let mut keys = Vec::new();
-        if let (Some(v), Some(p)) = (c.vendor.as_value(), c.product.as_value()) {
-            keys.extend(self.catalog.resolve_cpe(v, p).into_iter().map(id_key));
-            keys.push(format!("cpe:{}", cpe_key(v, p)));
-        }
-        keys
+        out
     }
 
     fn groups_for<'a>(&'a self, keys: &[String]) -> Vec<&'a Group> {
@@ -545,44 +719,155 @@ impl Matcher {
 
     /// Match one advisory (a CVE 5 record or an NVD record). `ctx` gives priorities.
     pub fn match_advisory(&self, adv: &Advisory, ctx: &ThreatContext) -> Vec<Finding> {
+        self.match_inner(adv, ctx, false).findings
+    }
+
+    /// [`Matcher::match_advisory`], with the items the CNA's explicit data declares not affected
+    /// (and why, when another source said otherwise): see "Source precedence" in the README.
+    pub fn match_advisory_detailed(&self, adv: &Advisory, ctx: &ThreatContext) -> Matched {
+        self.match_inner(adv, ctx, true)
+    }
+
+    /// `want_cleared`: list the items the CNA clears (only [`Matcher::match_advisory_detailed`]
+    /// needs them; most groups an advisory reaches are cleared, so the list is not free).
+    fn match_inner(&self, adv: &Advisory, ctx: &ThreatContext, want_cleared: bool) -> Matched {
+        let mut cleared = Vec::new();
+        let mut plain_reason: Option<Arc<str>> = None;
         if adv.state == RecordState::Rejected {
-            return Vec::new();
+            return Matched {
+                findings: Vec::new(),
+                cleared,
+            };
         }
         let mut acc = Acc::default();
-        for a in &adv.affected {
-            let keys = self.affected_keys(a);
-            let mut info: Option<(Scheme, ListInfo)> = None;
-            for g in self.groups_for(&keys) {
-                let li = match info {
-                    Some((s, li)) if s == g.scheme => li,
+        // Per group: the CNA's verdict and the other containers' (CISA ADP), kept apart so that
+        // the CNA's explicit data can win (README, "Source precedence").
+        let mut per: HashMap<u32, SourceVerdicts, IdBuild> = HashMap::default();
+        // Cheap text test first: most records name no edition at all.
+        let adv_editions = adv.affected.iter().any(|a| {
+            a.versions.iter().any(|e| {
+                mentions_edition(&e.version)
+                    && parse_cached(&e.version, Scheme::NetScaler)
+                        .is_some_and(|v| v.edition.is_some())
+            })
+        });
+        for a in merged_entries(&adv.affected).iter() {
+            let a: &AffectedProduct = a;
+            let sets = product::affected_key_sets(&self.catalog, a);
+            let mut info: Option<(Scheme, ListInfo, bool)> = None;
+            for gid in self.group_ids_for(sets.iter().flat_map(|s| s.iter().map(String::as_str))) {
+                let Some(g) = self.groups.get(gid as usize) else {
+                    continue;
+                };
+                let (li, degenerate) = match &info {
+                    Some((s, li, d)) if *s == g.scheme => (li.clone(), *d),
                     _ => {
-                        let li = list_info(a, g.scheme);
-                        info = Some((g.scheme, li));
-                        li
+                        let li = list_info(a, g.scheme, adv_editions);
+                        let d = degenerate(a, g.scheme);
+                        info = Some((g.scheme, li.clone(), d));
+                        (li, d)
                     }
                 };
-                let v = eval_cve5(a, g, li);
-                let conf = if g.key.starts_with("id:") {
-                    Confidence::High
-                } else {
-                    Confidence::Medium
-                };
-                let (rank, reason) = match v {
-                    Verdict::NotAffected => continue,
-                    Verdict::Unknown(r) => (1, acc.reason(r)),
+                let (rank, reason) = match eval_cve5(a, g, &li) {
+                    Verdict::NotAffected => (0, String::new()),
+                    Verdict::Unknown(r) => (1, r),
                     Verdict::Affected => (
                         2,
-                        acc.reason(format!(
+                        format!(
                             "{} `{}` / `{}` version `{}`",
                             source_label(a.origin),
                             a.vendor,
                             a.product,
                             g.raw
-                        )),
+                        ),
                     ),
                 };
+                let sv = per.entry(gid).or_default();
+                let slot = if a.origin == Source::CveCna {
+                    sv.cna_explicit |= !degenerate;
+                    &mut sv.cna
+                } else {
+                    sv.other_explicit |= !degenerate;
+                    &mut sv.other
+                };
+                if slot.as_ref().is_none_or(|(r, _)| rank > *r) {
+                    *slot = Some((rank, reason));
+                }
+            }
+        }
+        // The id hasher has no random state: this order is deterministic.
+        for (gid, sv) in per {
+            let Some(g) = self.groups.get(gid as usize) else {
+                continue;
+            };
+            let conf = if !g.key.contains(':') {
+                Confidence::High
+            } else {
+                Confidence::Medium
+            };
+            let cna = sv.cna.unwrap_or((0, String::new()));
+            let other = sv.other.unwrap_or((0, String::new()));
+            let emit = |rank: u8, reason: String, srcs: &[Source], acc: &mut Acc| {
+                let rid = acc.reason(reason);
                 for it in &g.items {
-                    acc.merge(*it, rank, conf, a.origin, reason, g.distro);
+                    for s in srcs {
+                        acc.merge(*it, rank, conf, *s, rid, g.distro);
+                    }
+                }
+            };
+            if sv.cna_explicit {
+                match (cna.0, other.0) {
+                    (2, o) => {
+                        let srcs: &[Source] = if o == 2 {
+                            &[Source::CveCna, Source::CisaAdp]
+                        } else {
+                            &[Source::CveCna]
+                        };
+                        emit(2, cna.1, srcs, &mut acc);
+                    }
+                    (1, 2) => emit(
+                        1,
+                        format!(
+                            "{}; the CISA ADP data says affected ({}): the CNA's own data is not conclusive, review",
+                            cna.1, other.1
+                        ),
+                        &[Source::CveCna, Source::CisaAdp],
+                        &mut acc,
+                    ),
+                    (1, _) => emit(1, cna.1, &[Source::CveCna], &mut acc),
+                    (_, o) if want_cleared => {
+                        let why: Arc<str> = if o == 2 {
+                            Arc::from(format!(
+                                "the CNA's explicit versions leave `{}` out; the CISA ADP data says affected ({}), but the CNA's data wins",
+                                g.raw, other.1
+                            ))
+                        } else {
+                            plain_reason
+                                .get_or_insert_with(|| {
+                                    Arc::from("the CNA's explicit versions leave this version out")
+                                })
+                                .clone()
+                        };
+                        for it in &g.items {
+                            cleared.push((*it as usize, why.clone()));
+                        }
+                    }
+                    _ => {}
+                }
+            } else if sv.other_explicit {
+                // The CNA's data is degenerate (or absent): the ADP's explicit data decides, but
+                // what the CNA does say affected (`22.6R2 ≤ 22.6R2`) stays affected.
+                if cna.0 == 2 {
+                    emit(2, cna.1, &[Source::CveCna], &mut acc);
+                } else if other.0 > 0 {
+                    emit(other.0, other.1, &[Source::CisaAdp], &mut acc);
+                }
+            } else {
+                // Nobody gives explicit data: the best of what each source says.
+                for (src, (rank, reason)) in [(Source::CveCna, cna), (Source::CisaAdp, other)] {
+                    if rank > 0 {
+                        emit(rank, reason, &[src], &mut acc);
+                    }
                 }
             }
         }
@@ -640,20 +925,29 @@ impl Matcher {
             });
         }
         out.sort_unstable_by_key(|f| f.item);
-        out
+        cleared.sort_by_key(|c| c.0);
+        Matched {
+            findings: out,
+            cleared,
+        }
     }
 
     /// Product-level findings for a KEV entry that has no CVE/NVD record with version data:
     /// every item of the product is sent to review (never "affected" without a version rule).
     pub fn match_kev_entry(&self, e: &KevEntry, ctx: &ThreatContext) -> Vec<Finding> {
-        let keys: Vec<String> = self
-            .catalog
-            .resolve_kev(&e.vendor_project, &e.product)
-            .into_iter()
-            .map(id_key)
-            .collect();
+        self.match_kev_keys(e, ctx, &product::kev_keys(&self.catalog, e))
+    }
+
+    /// [`Matcher::match_kev_entry`] for some of the entry's keys only: those its CVE's records
+    /// do not cover ([`product::kev_uncovered_keys`]).
+    pub fn match_kev_keys(
+        &self,
+        e: &KevEntry,
+        ctx: &ThreatContext,
+        keys: &[String],
+    ) -> Vec<Finding> {
         let mut out = Vec::new();
-        for g in self.groups_for(&keys) {
+        for g in self.groups_for(keys) {
             for it in &g.items {
                 let Some(item) = self.items.get(*it as usize) else {
                     continue;
@@ -687,12 +981,12 @@ impl Matcher {
             if vulnerable_only && !m.vulnerable {
                 continue;
             }
+            if !product::cpe_text_keys(&self.catalog, &m.criteria).contains(&g.key) {
+                continue;
+            }
             let Ok(c) = Cpe::parse(&m.criteria) else {
                 continue;
             };
-            if !self.cpe_keys(&c).contains(&g.key) {
-                continue;
-            }
             let v = eval_nvd_match(m, &c, g);
             best = Some(match (best, v) {
                 (Some(Verdict::Affected), _) | (_, Verdict::Affected) => Verdict::Affected,
@@ -734,9 +1028,11 @@ impl Matcher {
             }
             let mut keys = Vec::new();
             for m in node.matches.iter().filter(|m| m.vulnerable) {
-                if let Ok(c) = Cpe::parse(&m.criteria) {
-                    keys.extend(self.cpe_keys(&c));
-                }
+                keys.extend(
+                    product::cpe_text_keys(&self.catalog, &m.criteria)
+                        .iter()
+                        .cloned(),
+                );
             }
             for g in self.groups_for(&keys) {
                 let Some(v) = self.node_item_verdict(node, g, true) else {
@@ -782,24 +1078,62 @@ impl Matcher {
         }
     }
 
-    /// End-of-life findings for every inventory item of a catalogue product linked to
-    /// endoflife.date, as of `today`.
+    /// End-of-life findings for every inventory item whose product endoflife.date knows, as of
+    /// `today`: a catalogue product through its curated `eol` link (and `eol_cycle`), any other
+    /// product through endoflife.date's own identifiers (its CPEs, folded like product keys; a
+    /// purl-declared item resolves to the same key) or its title (`_:title` keys).
     pub fn end_of_life(&self, eol: &[EolProduct], today: chrono::NaiveDate) -> Vec<EolFinding> {
         let by_slug: HashMap<&str, &EolProduct> = eol.iter().map(|p| (p.id.as_str(), p)).collect();
+        let mut by_key: HashMap<String, &EolProduct> = HashMap::new();
+        for p in eol {
+            for (v, pr) in p.cpes.iter().filter_map(|c| product::cpe_vendor_product(c)) {
+                if let Some(k) = product::raw_open_key(&v, &pr) {
+                    by_key
+                        .entry(product::eol_aliases().canonical(&k).to_string())
+                        .or_insert(p);
+                }
+            }
+            // purls resolve as an inventory row declaring them would.
+            for purl in &p.purls {
+                if let Ok(r) = product::resolve_purl(&self.catalog, purl) {
+                    by_key.entry(r.key).or_insert(p);
+                }
+            }
+            by_key
+                .entry(format!("_:{}", product::norm_part(&p.title)))
+                .or_insert(p);
+            by_key.entry(format!("eol:{}", p.id)).or_insert(p);
+        }
         let mut out = Vec::new();
-        for p in self.catalog.products() {
-            let Some(slug) = p.eol.as_deref() else {
-                continue;
+        let mut keys: Vec<&String> = self.by_key.keys().collect();
+        keys.sort();
+        for key in keys {
+            let (ep, pinned) = match self.catalog.get(key) {
+                Some(p) => {
+                    let curated = p.eol.as_deref().and_then(|s| by_slug.get(s)).copied();
+                    let via_cpe = || {
+                        p.cpe.iter().find_map(|c| {
+                            let mut it = c.rsplit(':');
+                            let pr = it.next()?;
+                            let v = it.next()?;
+                            let k = product::raw_open_key(v, pr)?;
+                            by_key.get(product::eol_aliases().canonical(&k)).copied()
+                        })
+                    };
+                    match curated {
+                        Some(e) => (Some(e), p.eol_cycle.as_deref()),
+                        None => (via_cpe(), None),
+                    }
+                }
+                None => (by_key.get(key.as_str()).copied(), None),
             };
-            let Some(ep) = by_slug.get(slug) else {
-                continue;
-            };
-            let Some(gs) = self.by_key.get(&id_key(&p.id)) else {
+            let Some(ep) = ep else { continue };
+            let Some(gs) = self.by_key.get(key) else {
                 continue;
             };
             for g in gs.iter().filter_map(|g| self.groups.get(*g as usize)) {
-                let cycle = match &p.eol_cycle {
-                    Some(c) => ep.releases.iter().find(|r| r.cycle == *c),
+                let cycle = match pinned {
+                    Some(c) => ep.releases.iter().find(|r| r.cycle == c),
                     None => g.version.as_ref().and_then(|v| find_cycle(&ep.releases, v)),
                 };
                 let Some(cycle) = cycle else { continue };
@@ -816,7 +1150,7 @@ impl Matcher {
                         out.push(EolFinding {
                             item: *it as usize,
                             structure_id: item.structure_id,
-                            product: p.id.clone(),
+                            product: key.clone(),
                             cycle: cycle.cycle.clone(),
                             eol_date: date,
                             exposed: item.exposed,
@@ -1042,6 +1376,67 @@ fn leading_release(s: &str) -> Vec<u64> {
         .collect()
 }
 
+/// A free-text list of releases in a record's version field, read as explicit membership:
+/// `7.2.1, 7.2.0` → `[(None, [7.2.1, 7.2.0])]`; `FortiOS 7.2.1, 7.2.0; FortiProxy 7.2.0` →
+/// `[(Some("fortios"), …), (Some("fortiproxy"), …)]` (labels in [`product::norm_part`] form).
+/// Empty when the text is not such a list (one version, a sentence, a range in words).
+fn list_segments(s: &str) -> Vec<(Option<String>, Vec<&str>)> {
+    if !(s.contains(',') || s.contains(';')) || s.contains(['(', ')', '<', '>', '=']) {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    let mut total = 0;
+    for seg in s.split(';').map(str::trim).filter(|x| !x.is_empty()) {
+        let Some(first) = seg.find(|c: char| c.is_ascii_digit()) else {
+            return Vec::new();
+        };
+        let (label, rest) = seg.split_at(first);
+        let label = label.trim().trim_end_matches(':').trim();
+        if label.split_whitespace().count() > 5 {
+            return Vec::new();
+        }
+        let mut vers = Vec::new();
+        for v in rest
+            .split(',')
+            .flat_map(|p| p.split(" and "))
+            .map(str::trim)
+            .filter(|x| !x.is_empty())
+        {
+            let ok = v.starts_with(|c: char| c.is_ascii_digit())
+                && v.split_whitespace().count() <= 3
+                && v.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | ' '))
+                && !v.split_whitespace().any(|w| {
+                    matches!(
+                        w.to_ascii_lowercase().as_str(),
+                        "prior"
+                            | "before"
+                            | "through"
+                            | "to"
+                            | "earlier"
+                            | "later"
+                            | "older"
+                            | "below"
+                            | "above"
+                            | "from"
+                            | "or"
+                    )
+                });
+            if !ok {
+                return Vec::new();
+            }
+            vers.push(v);
+        }
+        total += vers.len();
+        let label = (!label.is_empty()).then(|| product::norm_part(label));
+        out.push((label, vers));
+    }
+    if total < 2 && out.len() < 2 {
+        return Vec::new();
+    }
+    out
+}
+
 /// "8.0.32 and prior" → "8.0.32".
 fn and_prior(s: &str) -> Option<&str> {
     if !(s.contains(" and ") || s.contains(" or ")) {
@@ -1074,8 +1469,8 @@ fn line_bound(s: &str) -> Option<&str> {
         .or_else(|| t.strip_suffix(".x*"))
 }
 
-fn eval_cve5(a: &AffectedProduct, g: &Group, li: ListInfo) -> Verdict {
-    if unknown_version(&g.raw) {
+fn eval_cve5(a: &AffectedProduct, g: &Group, li: &ListInfo) -> Verdict {
+    if g.unknown {
         return Verdict::Unknown(format!(
             "`{}` is affected by this CVE in some versions; the inventory version is unknown",
             a.product
@@ -1087,6 +1482,12 @@ fn eval_cve5(a: &AffectedProduct, g: &Group, li: ListInfo) -> Verdict {
             g.raw, g.scheme
         ));
     };
+    if let Some(line) = li.build_line {
+        // `… Exchange Server 2016 Cumulative Update 23`: the entry concerns that CU's builds.
+        if !iv.release_starts_with(line) {
+            return Verdict::NotAffected;
+        }
+    }
     let mut matched: Option<Status> = None;
     let mut unknown: Option<String> = None;
     // Editions (NetScaler FIPS/NDcPP): when the list names editions, an entry applies only to
@@ -1094,7 +1495,7 @@ fn eval_cve5(a: &AffectedProduct, g: &Group, li: ListInfo) -> Verdict {
     let edition_of = |s: &str| parse_cached(s, g.scheme).and_then(|v| v.edition.clone());
     let list_has_editions = li.has_editions;
     let prior_entries = li.prior_entries;
-    for e in &a.versions {
+    for (ei, e) in a.versions.iter().enumerate() {
         if let Some(t) = &e.version_type {
             if t.eq_ignore_ascii_case("git") || t.starts_with("original_commit") {
                 continue;
@@ -1106,7 +1507,11 @@ fn eval_cve5(a: &AffectedProduct, g: &Group, li: ListInfo) -> Verdict {
         // "8.0.32 and prior", "7.0.1-5035 and older versions": an inclusive bound, per release
         // line when the record lists several lines.
         let prior = if e.less_than.is_none() && e.less_than_or_equal.is_none() {
-            and_prior(&e.version)
+            if li.flags.get(ei).is_some_and(|f| f.1) {
+                and_prior(&e.version)
+            } else {
+                None
+            }
         } else {
             None
         };
@@ -1141,7 +1546,17 @@ fn eval_cve5(a: &AffectedProduct, g: &Group, li: ListInfo) -> Verdict {
             .map(|u| (u, false))
             .or(e.less_than_or_equal.as_deref().map(|u| (u, true)));
         if let Some((up, inclusive)) = upper {
-            let start_ok = if is_unbounded(&e.version) {
+            if let Some(Some(sl)) = li.siblings.get(ei) {
+                // The item's first numbers (missing ones are 0) against the range's line.
+                let head = (0..sl.head.len()).map(|k| iv.release.get(k).copied().unwrap_or(0));
+                let mine = head.clone().cmp(sl.head.iter().copied());
+                let below_lowest = head.cmp(sl.lowest.iter().copied()) == Ordering::Less;
+                if !(mine == Ordering::Equal || (sl.head == sl.lowest && below_lowest)) {
+                    continue;
+                }
+            }
+            let unbounded = li.flags.get(ei).is_some_and(|f| f.0);
+            let start_ok = if unbounded {
                 Some(true)
             } else {
                 match cmp_in(g, &e.version) {
@@ -1154,6 +1569,12 @@ fn eval_cve5(a: &AffectedProduct, g: &Group, li: ListInfo) -> Verdict {
                     }
                 }
             };
+            if g.scheme == Scheme::Cisco
+                && parse_cached(up, g.scheme).is_some_and(|uv| iv.compare(&uv).is_none())
+            {
+                // Another Cisco train: another branch, which this range does not concern.
+                continue;
+            }
             let mut up_s = up.to_string();
             let mut prefix_required: Option<Vec<u64>> = None;
             // NetScaler style "version 13.1, lessThan 49.15": the bound is a build within the line.
@@ -1205,6 +1626,22 @@ fn eval_cve5(a: &AffectedProduct, g: &Group, li: ListInfo) -> Verdict {
                     {
                         None
                     }
+                    // "lessThanOrEqual 8.8.15" and the item is `8.8.15 Patch 45`: the bound
+                    // names the release, not which of its patches fixes.
+                    Some((Ordering::Greater, b))
+                        if inclusive
+                            && b.post.is_empty()
+                            && b.pre.is_none()
+                            && !iv.post.is_empty()
+                            && b.release == iv.release =>
+                    {
+                        unknown = Some(format!(
+                            "the record's {} bound `≤ {up}` names the release without a patch level; `{}` is a patch of it: the record does not say which patch fixes",
+                            source_label(a.origin),
+                            g.raw
+                        ));
+                        continue;
+                    }
                     Some((o, _)) => Some(if inclusive {
                         o != Ordering::Greater
                     } else {
@@ -1242,7 +1679,7 @@ fn eval_cve5(a: &AffectedProduct, g: &Group, li: ListInfo) -> Verdict {
             }
         } else {
             // Single version.
-            if is_unbounded(&e.version) {
+            if li.flags.get(ei).is_some_and(|f| f.0) {
                 if e.status == Status::Affected {
                     unknown = Some(format!(
                         "record lists `{}` as affected without a version",
@@ -1251,26 +1688,68 @@ fn eval_cve5(a: &AffectedProduct, g: &Group, li: ListInfo) -> Verdict {
                 }
                 continue;
             }
-            // "7.2.1, 7.2.0, 7.0.6" is a list of versions; "FortiOS 7.2.1, ...; FortiProxy ..." is not.
-            let parts: Vec<&str> = e
-                .version
-                .split(',')
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .collect();
-            let candidates: Vec<&str> = if parts.len() > 1
-                && parts
-                    .iter()
-                    .all(|p| p.starts_with(|c: char| c.is_ascii_digit()))
-            {
-                parts
-            } else {
-                vec![e.version.as_str()]
-            };
+            // A free-text list of releases (`7.2.1, 7.2.0` or `FortiOS 7.2.1, 7.2.0; FortiProxy
+            // 7.2.0`): explicit membership, per labelled product.
+            let segs = list_segments(&e.version);
+            if !segs.is_empty() {
+                let mut labelled = false;
+                let mut concerns = false;
+                for (label, vers) in &segs {
+                    if let Some(l) = label {
+                        labelled = true;
+                        if !g.names.iter().any(|n| n == l) {
+                            continue;
+                        }
+                    }
+                    concerns = true;
+                    for c in vers {
+                        match parse_cached(c, g.scheme) {
+                            Some(sv) => {
+                                if iv.compare(&sv) == Some(Ordering::Equal)
+                                    && (e.status == Status::Affected || matched.is_none())
+                                {
+                                    matched = Some(e.status);
+                                }
+                            }
+                            None => {
+                                unknown = Some(format!(
+                                    "cannot read `{c}` in the record's list `{}`",
+                                    e.version
+                                ))
+                            }
+                        }
+                    }
+                }
+                if labelled && !concerns {
+                    // The list names other products only.
+                    continue;
+                }
+                continue;
+            }
+            // VMware lists a release line without a fixed version (`7.0` affected): every update
+            // of that line is affected (the advisory's response matrix has no fix for it).
+            if g.scheme == Scheme::Vmware {
+                let line = leading_release(&e.version);
+                if line.len() == 2
+                    && e.version
+                        .trim()
+                        .chars()
+                        .all(|c| c.is_ascii_digit() || c == '.')
+                {
+                    if iv.release_starts_with(&line)
+                        && (e.status == Status::Affected || matched.is_none())
+                    {
+                        matched = Some(e.status);
+                    }
+                    continue;
+                }
+            }
+            let candidates: Vec<&str> = vec![e.version.as_str()];
             for c in candidates {
                 match parse_cached(c, g.scheme) {
                     Some(sv) => {
-                        if sv.release.len() < iv.release.len()
+                        if g.scheme != Scheme::Cisco
+                            && sv.release.len() < iv.release.len()
                             && iv.release_starts_with(&sv.release)
                             && sv.pre.is_none()
                             && sv.post.is_empty()
@@ -1291,6 +1770,8 @@ fn eval_cve5(a: &AffectedProduct, g: &Group, li: ListInfo) -> Verdict {
                                 }
                             }
                             Some(_) => {}
+                            // Cisco: versions of another train are another branch, not equal.
+                            None if g.scheme == Scheme::Cisco => {}
                             None => {
                                 unknown = Some(format!("cannot compare `{}` with `{c}`", g.raw))
                             }
@@ -1324,7 +1805,27 @@ fn eval_cve5(a: &AffectedProduct, g: &Group, li: ListInfo) -> Verdict {
                     "record says `{}` is affected but gives no version",
                     a.product
                 )),
-                (Status::Affected, false) => Verdict::Affected,
+                (Status::Affected, false) => {
+                    // `defaultStatus: affected` with only affected ranges (`8.1.* < 8.1.29`): the
+                    // ranges carry the fixes, the default speaks for older, unlisted releases.
+                    // A version at or above a range's start that no range contains is fixed.
+                    let has_unaffected = a.versions.iter().any(|e| {
+                        e.status == Status::Unaffected
+                            || e.changes.iter().any(|c| c.status == Status::Unaffected)
+                    });
+                    let above_a_start = a.versions.iter().any(|e| {
+                        (e.less_than.is_some() || e.less_than_or_equal.is_some())
+                            && (is_unbounded(&e.version)
+                                || cmp_in(g, &e.version)
+                                    .or_else(|| line_bound(&e.version).and_then(|l| cmp_in(g, l)))
+                                    .is_some_and(|o| o != Ordering::Less))
+                    });
+                    if has_unaffected || !above_a_start {
+                        Verdict::Affected
+                    } else {
+                        Verdict::NotAffected
+                    }
+                }
                 (Status::Unknown, true) => {
                     Verdict::Unknown(format!("record names `{}` without versions", a.product))
                 }
@@ -1347,7 +1848,7 @@ fn eval_nvd_match(m: &CpeMatch, c: &Cpe, g: &Group) -> Verdict {
         || m.end_including.is_some()
         || m.end_excluding.is_some();
     if has_range {
-        if unknown_version(&g.raw) || g.version.is_none() {
+        if g.unknown || g.version.is_none() {
             return Verdict::Unknown(format!(
                 "NVD range for `{}`; inventory version `{}` cannot be compared",
                 m.criteria, g.raw
@@ -1378,7 +1879,7 @@ fn eval_nvd_match(m: &CpeMatch, c: &Cpe, g: &Group) -> Verdict {
     }
     match &c.version {
         CpeValue::Any => {
-            if unknown_version(&g.raw) {
+            if g.unknown {
                 Verdict::Unknown(format!("NVD names every version of `{}`", m.criteria))
             } else {
                 Verdict::Affected
@@ -1393,7 +1894,7 @@ fn eval_nvd_match(m: &CpeMatch, c: &Cpe, g: &Group) -> Verdict {
             }
         }
         CpeValue::Value(v) => {
-            if unknown_version(&g.raw) {
+            if g.unknown {
                 return Verdict::Unknown(format!(
                     "NVD names version `{v}`; inventory version unknown"
                 ));

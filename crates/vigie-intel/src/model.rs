@@ -289,6 +289,9 @@ pub struct EolProduct {
     pub title: String,
     /// CPE identifiers (`cpe:2.3:o:fortinet:fortios`).
     pub cpes: Vec<String>,
+    /// purl identifiers (`pkg:github/apache/httpd`).
+    #[serde(default)]
+    pub purls: Vec<String>,
     /// Release cycles, newest first as in the source.
     pub releases: Vec<ReleaseCycle>,
 }

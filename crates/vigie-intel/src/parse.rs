@@ -817,16 +817,18 @@ fn eol_product(id: &str, p: &Value) -> Result<EolProduct, String> {
         .get("releases")
         .and_then(Value::as_array)
         .ok_or("no `releases` array")?;
-    let cpes = p
-        .get("identifiers")
-        .and_then(Value::as_array)
-        .map(|l| {
-            l.iter()
-                .filter_map(|i| i.get("cpe").and_then(Value::as_str))
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default();
+    let identifiers = |kind: &str| -> Vec<String> {
+        p.get("identifiers")
+            .and_then(Value::as_array)
+            .map(|l| {
+                l.iter()
+                    .filter_map(|i| i.get(kind).and_then(Value::as_str))
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let (cpes, purls) = (identifiers("cpe"), identifiers("purl"));
     let mut out = Vec::with_capacity(releases.len());
     for r in releases {
         let cycle = match r.get("releaseCycle") {
@@ -854,6 +856,7 @@ fn eol_product(id: &str, p: &Value) -> Result<EolProduct, String> {
             .unwrap_or(id)
             .to_string(),
         cpes,
+        purls,
         releases: out,
     })
 }

@@ -29,10 +29,19 @@ pub enum Scheme {
     OpenSsh,
     /// MySQL/MariaDB-style banners: `5.5.62-log`, `8.0.36-debug`; known banner suffixes are ignored.
     Mysql,
-    /// Ivanti/Pulse Connect Secure: `22.1R6.2`, `9.1R18`, `9.1R18.2`.
+    /// Ivanti/Pulse Connect Secure: `22.1R6.2`, `9.1R18`, `9.1R18.2`; Juniper Junos
+    /// `21.4R3-S6` (service release 6 of 21.4R3).
     Ivanti,
     /// PAN-OS: `10.2.4-h3` (hotfix 3 after 10.2.4), `10.2.4` = `10.2.4-h0`.
     PanOs,
+    /// Cisco trains: ASA `9.16(4)57` = `9.16.4.57`, IOS `15.2(7)E8`, IOS XE `17.3.4a`,
+    /// `3.7.4aS`, NX-OS `9.3(10)`. Upper-case letters name the train (`E`, `M`, `SE`, `S`):
+    /// versions of different trains never compare (other branch).
+    Cisco,
+    /// VMware / Broadcom: `8.0 U3b`, `7.0U3o`, `8.0 Update 2`, `8.0.3` (= 8.0 U3),
+    /// `ESXi80U3-24022510`, `8.0 U2 build 22380479`, a bare build `24022510`. Updates and their
+    /// letters order releases; build numbers order builds when both sides carry one.
+    Vmware,
 }
 
 impl Scheme {
@@ -50,13 +59,15 @@ impl Scheme {
                 "mysql" => Scheme::Mysql,
                 "ivanti" | "pulse" => Scheme::Ivanti,
                 "panos" | "pan-os" => Scheme::PanOs,
+                "cisco" | "cisco-train" | "ios" => Scheme::Cisco,
+                "vmware" | "broadcom" | "esxi" => Scheme::Vmware,
                 _ => return None,
             },
         )
     }
 
     /// All schemes (for CLIs and tests).
-    pub const ALL: [Scheme; 10] = [
+    pub const ALL: [Scheme; 12] = [
         Scheme::Generic,
         Scheme::Semver,
         Scheme::Debian,
@@ -67,6 +78,8 @@ impl Scheme {
         Scheme::Mysql,
         Scheme::Ivanti,
         Scheme::PanOs,
+        Scheme::Cisco,
+        Scheme::Vmware,
     ];
 }
 
@@ -91,6 +104,26 @@ pub struct Version {
     pub unknown: Option<String>,
     raw: String,
     scheme: Scheme,
+    special: Option<Special>,
+}
+
+/// Vendor notations that do not fit the generic shape.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Special {
+    /// Cisco: components (number, lower-case letter suffix) and the train's upper-case letters.
+    Cisco {
+        comps: Vec<(u64, String)>,
+        train: String,
+    },
+    /// VMware: major.minor in `release`; update, its letter, a 4th appliance number, the build.
+    Vmware {
+        has_release: bool,
+        update: Option<u64>,
+        letter: String,
+        patch4: Option<u64>,
+        /// `8.0` alone: the line's GA (update 0 implied).
+        ga: bool,
+    },
 }
 
 const MAX_LEN: usize = 256;
@@ -121,6 +154,7 @@ fn is_post(w: &str) -> bool {
             | "rev"
             | "r"
             | "fix"
+            | "hf"
     )
 }
 
@@ -221,7 +255,9 @@ impl Version {
         if raw.is_empty() || raw.len() > MAX_LEN || !raw.bytes().any(|b| b.is_ascii_digit()) {
             return None;
         }
-        if raw.contains(['(', ')', '[', ']', '<', '>', '=', ';', '/', '|', '"']) {
+        if raw.contains(['[', ']', '<', '>', '=', ';', '/', '|', '"'])
+            || (scheme != Scheme::Cisco && raw.contains(['(', ')']))
+        {
             // Ranges, notes and free text are not versions.
             return None;
         }
@@ -240,9 +276,16 @@ impl Version {
             unknown: None,
             raw: raw.to_string(),
             scheme,
+            special: None,
         };
         if scheme == Scheme::Debian {
             return Self::parse_debian(raw, v);
+        }
+        if scheme == Scheme::Cisco {
+            return Self::parse_cisco(raw, v);
+        }
+        if scheme == Scheme::Vmware {
+            return Self::parse_vmware(raw, v);
         }
         let mut body: &str = raw;
         // Strip a leading product word ("OpenSSH_9.2p1", "FortiOS 7.0.12", "v7.0.12").
@@ -303,6 +346,221 @@ impl Version {
             // Microsoft builds are 2-4 plain numbers ("Exchange 2019 CU14" is not one).
             return None;
         }
+        Some(v)
+    }
+
+    fn parse_cisco(raw: &str, mut v: Version) -> Option<Version> {
+        // Leading product words: "Cisco IOS XE Software, Version 17.3.4a" is not accepted (a
+        // comma), "IOS 15.2(7)E8" is.
+        let first = raw.find(|c: char| c.is_ascii_digit())?;
+        let (prefix, body) = raw.split_at(first);
+        if !prefix
+            .chars()
+            .all(|c| c.is_ascii_alphabetic() || c == ' ' || c == '_' || c == '-')
+        {
+            return None;
+        }
+        let mut comps: Vec<(u64, String)> = Vec::new();
+        let mut train = String::new();
+        let b = body.as_bytes();
+        let mut i = 0;
+        while i < b.len() {
+            let c = b[i];
+            if c.is_ascii_digit() {
+                let s = i;
+                while i < b.len() && b[i].is_ascii_digit() {
+                    i += 1;
+                }
+                let digits = body.get(s..i)?.trim_start_matches('0');
+                if digits.len() > MAX_COMPONENT_DIGITS {
+                    return None;
+                }
+                comps.push((digits.parse().unwrap_or(0), String::new()));
+                continue;
+            }
+            if c.is_ascii_lowercase() {
+                let s = i;
+                while i < b.len() && b[i].is_ascii_lowercase() {
+                    i += 1;
+                }
+                let word = body.get(s..i)?;
+                // A letter glued to a number is a rebuild suffix (`17.3.4a`, `E0a`).
+                match comps.last_mut() {
+                    Some(last)
+                        if last.1.is_empty() && i - word.len() > 0 && b[s - 1].is_ascii_digit() =>
+                    {
+                        last.1 = word.to_string();
+                    }
+                    _ => return None,
+                }
+                continue;
+            }
+            if c.is_ascii_uppercase() {
+                let s = i;
+                while i < b.len() && b[i].is_ascii_uppercase() {
+                    i += 1;
+                }
+                if !train.is_empty()
+                    && b.get(s.wrapping_sub(1))
+                        .is_some_and(|p| !p.is_ascii_uppercase())
+                {
+                    // NX-OS `7.0(3)I7(9)`: one train only.
+                    if body.get(s..i)? != train {
+                        return None;
+                    }
+                }
+                if train.is_empty() {
+                    train = body.get(s..i)?.to_string();
+                }
+                continue;
+            }
+            if matches!(c, b'.' | b'(' | b')') {
+                i += 1;
+                continue;
+            }
+            return None;
+        }
+        if comps.is_empty() || comps.len() > 12 {
+            return None;
+        }
+        v.release = comps.iter().map(|c| c.0).collect();
+        v.special = Some(Special::Cisco { comps, train });
+        Some(v)
+    }
+
+    fn parse_vmware(raw: &str, mut v: Version) -> Option<Version> {
+        let mut s = raw.to_ascii_lowercase();
+        // Compact bulletin names: `ESXi80U3-24022510`, `esxi70u3sq-23794019`.
+        if let Some(rest) = s.strip_prefix("esxi").or_else(|| s.strip_prefix("esx")) {
+            let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+            if (2..=3).contains(&digits.len()) {
+                let tail = rest.get(digits.len()..).unwrap_or("");
+                s = format!(
+                    "{}.{} {}",
+                    &digits[..1],
+                    &digits[1..],
+                    tail.replace('-', " build ")
+                );
+            }
+        }
+        let toks = tokenize(&s)?;
+        let mut i = 0;
+        // Leading product words.
+        while let Some(t) = toks.get(i) {
+            let skip = match t {
+                Tok::Word(w) => matches!(
+                    w.as_str(),
+                    "vmware"
+                        | "esxi"
+                        | "esx"
+                        | "vcenter"
+                        | "server"
+                        | "vcsa"
+                        | "appliance"
+                        | "version"
+                        | "v"
+                ),
+                Tok::Sep(c) => matches!(c, ' ' | '_' | '-'),
+                Tok::Num(_) => false,
+            };
+            if !skip {
+                break;
+            }
+            i += 1;
+        }
+        let mut nums: Vec<u64> = Vec::new();
+        if matches!(toks.get(i), Some(Tok::Num(_))) {
+            i = Self::push_dotted(&mut nums, &toks, i);
+        }
+        if nums.is_empty() || nums.len() > 4 {
+            return None;
+        }
+        let mut update: Option<u64> = None;
+        let mut letter = String::new();
+        let mut patch4 = None;
+        let mut build = None;
+        let has_release;
+        if nums.len() == 1 && nums[0] >= 10_000 {
+            // A bare build number.
+            has_release = false;
+            build = Some(nums[0]);
+        } else {
+            if nums.len() < 2 {
+                return None;
+            }
+            has_release = true;
+            v.release = nums.iter().take(2).copied().collect();
+            update = nums.get(2).copied();
+            patch4 = nums.get(3).copied();
+        }
+        while i < toks.len() {
+            match &toks[i] {
+                Tok::Sep(_) => i += 1,
+                Tok::Word(w) if (w == "u" || w == "update") && has_release => {
+                    i += 1;
+                    while matches!(toks.get(i), Some(Tok::Sep(' ' | '_' | '-'))) {
+                        i += 1;
+                    }
+                    let Some(Tok::Num(n)) = toks.get(i) else {
+                        return None;
+                    };
+                    if update.is_some_and(|u| u != *n) || patch4.is_some() {
+                        return None;
+                    }
+                    update = Some(*n);
+                    i += 1;
+                    if let Some(Tok::Word(l)) = toks.get(i) {
+                        // `U3b` is update 3 letter b; `U3 b24022510` is a build.
+                        let build_word = l == "build"
+                            || (l == "b" && matches!(toks.get(i + 1), Some(Tok::Num(_))));
+                        if !build_word && l.len() <= 3 {
+                            letter = l.clone();
+                            i += 1;
+                        }
+                    }
+                }
+                Tok::Word(w) if w == "build" || w == "b" => {
+                    i += 1;
+                    while matches!(toks.get(i), Some(Tok::Sep(_))) {
+                        i += 1;
+                    }
+                    let Some(Tok::Num(n)) = toks.get(i) else {
+                        return None;
+                    };
+                    build = Some(*n);
+                    i += 1;
+                }
+                Tok::Word(w) if w == "ga" => i += 1,
+                Tok::Num(n)
+                    if *n >= 10_000
+                        && build.is_none()
+                        && i > 0
+                        && matches!(toks.get(i - 1), Some(Tok::Sep('-' | ' '))) =>
+                {
+                    build = Some(*n);
+                    i += 1;
+                }
+                _ => return None,
+            }
+        }
+        let ga = has_release && update.is_none() && build.is_none() && letter.is_empty();
+        if has_release {
+            // `8.0` alone is the release's GA: update 0.
+            if ga {
+                update = Some(0);
+            }
+            if let Some(u) = update {
+                v.release.push(u);
+            }
+        }
+        v.build = build;
+        v.special = Some(Special::Vmware {
+            has_release,
+            update,
+            letter,
+            patch4,
+            ga,
+        });
         Some(v)
     }
 
@@ -421,6 +679,11 @@ impl Version {
                         i = Self::push_dotted(&mut v.release, toks, i);
                         continue;
                     }
+                    // Junos `21.4R3-S6`: service release 6 of 21.4R3.
+                    if scheme == Scheme::Ivanti && w == "s" && v.release.len() == 3 {
+                        i = Self::push_dotted(&mut v.release, toks, i);
+                        continue;
+                    }
                     if scheme == Scheme::Mysql && (w == "mariadb" || w == "percona") {
                         v.edition = Some(w.to_string());
                         continue;
@@ -493,6 +756,11 @@ impl Version {
 
     /// Compare two parsed versions; `None` when not honestly comparable.
     pub fn compare(&self, other: &Version) -> Option<Ordering> {
+        match (&self.special, &other.special) {
+            (Some(a), Some(b)) => return special_cmp(self, a, other, b),
+            (None, None) => {}
+            _ => return None,
+        }
         if self.scheme == Scheme::Debian || other.scheme == Scheme::Debian {
             if self.scheme != other.scheme {
                 return None;
@@ -553,6 +821,115 @@ impl Version {
             (None, None) => {}
         }
         Some(cmp_padded(&self.post, &other.post))
+    }
+}
+
+/// Letters of VMware updates that order simply: none < `a` < `b` < … (single letters).
+fn simple_letter(l: &str) -> bool {
+    l.is_empty() || (l.len() == 1 && l.bytes().all(|b| b.is_ascii_lowercase()))
+}
+
+fn special_cmp(x: &Version, a: &Special, y: &Version, b: &Special) -> Option<Ordering> {
+    match (a, b) {
+        (
+            Special::Cisco {
+                comps: ca,
+                train: ta,
+            },
+            Special::Cisco {
+                comps: cb,
+                train: tb,
+            },
+        ) => {
+            // Trains (upper-case letters) are branches: never ordered against each other.
+            if !ta.eq_ignore_ascii_case(tb) {
+                return None;
+            }
+            let n = ca.len().max(cb.len());
+            let zero = (0u64, String::new());
+            for k in 0..n {
+                let p = ca.get(k).unwrap_or(&zero);
+                let q = cb.get(k).unwrap_or(&zero);
+                match p.0.cmp(&q.0).then_with(|| p.1.cmp(&q.1)) {
+                    Ordering::Equal => {}
+                    o => return Some(o),
+                }
+            }
+            Some(Ordering::Equal)
+        }
+        (
+            Special::Vmware {
+                has_release: ra,
+                update: ua,
+                letter: la,
+                patch4: pa,
+                ga: ga_a,
+            },
+            Special::Vmware {
+                has_release: rb,
+                update: ub,
+                letter: lb,
+                patch4: pb,
+                ga: ga_b,
+            },
+        ) => {
+            let builds = match (x.build, y.build) {
+                (Some(p), Some(q)) => Some(p.cmp(&q)),
+                _ => None,
+            };
+            if !(*ra && *rb) {
+                // A bare build number: only another bare build orders it (builds of different
+                // release lines interleave).
+                return if *ra || *rb { None } else { builds };
+            }
+            let line = x.release.get(..2).cmp(&y.release.get(..2));
+            if line != Ordering::Equal {
+                return Some(line);
+            }
+            // A build of the line (`8.0 build 23305546`) is at or after the line's GA (`8.0`).
+            match (ua, ub) {
+                (None, _) if *ga_b && x.build.is_some() => return Some(Ordering::Greater),
+                (_, None) if *ga_a && y.build.is_some() => return Some(Ordering::Less),
+                _ => {}
+            }
+            let upd = match (ua, ub) {
+                (Some(p), Some(q)) => match p.cmp(q) {
+                    Ordering::Equal => {
+                        if la == lb {
+                            match (pa, pb) {
+                                (Some(p), Some(q)) => Some(p.cmp(q)),
+                                (None, None) => Some(Ordering::Equal),
+                                // `8.0.3.00100` (appliance patch) vs `8.0 U3b`: two notations.
+                                (Some(_), None) if lb.is_empty() && builds.is_none() => {
+                                    Some(Ordering::Greater)
+                                }
+                                (None, Some(_)) if la.is_empty() && builds.is_none() => {
+                                    Some(Ordering::Less)
+                                }
+                                _ => None,
+                            }
+                        } else if simple_letter(la)
+                            && simple_letter(lb)
+                            && pa.is_none()
+                            && pb.is_none()
+                        {
+                            Some(la.cmp(lb))
+                        } else {
+                            None
+                        }
+                    }
+                    o => Some(o),
+                },
+                _ => None,
+            };
+            match (builds, upd) {
+                // Both carry builds: the build decides, unless the updates say otherwise.
+                (Some(bo), Some(uo)) if uo != Ordering::Equal && uo != bo => None,
+                (Some(bo), _) => Some(bo),
+                (None, u) => u,
+            }
+        }
+        _ => None,
     }
 }
 

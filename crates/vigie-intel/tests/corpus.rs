@@ -4,21 +4,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed unwrap is a failed test
 
 use std::collections::{HashMap, HashSet};
-use std::io::Read;
-use std::path::PathBuf;
+mod common;
+use common::load;
 use vigie_intel::ingest::match_cve;
 use vigie_intel::matching::{Decision, InventoryItem, Matcher, ProductRef};
-use vigie_intel::{Catalog, Corpus};
-
-fn data_dir() -> PathBuf {
-    let p = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data"));
-    assert!(
-        p.join("README.md").exists(),
-        "shared data folder not found at {} (expected ../shared/data beside the workspace; CI has it)",
-        p.display()
-    );
-    p
-}
+use vigie_intel::Catalog;
 
 struct Case {
     line: usize,
@@ -30,65 +20,18 @@ struct Case {
 }
 
 fn cases() -> Vec<Case> {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/corpus.csv");
-    let mut rdr = csv::Reader::from_path(path).unwrap();
-    rdr.records()
+    common::read_csv(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/corpus.csv"))
+        .into_iter()
         .enumerate()
-        .map(|(i, r)| {
-            let r = r.unwrap();
-            Case {
-                line: i + 2,
-                cve: r[0].to_string(),
-                product: r[1].to_string(),
-                version: r[2].to_string(),
-                expected: r[3].to_string(),
-                note: r[4].to_string(),
-            }
+        .map(|(i, r)| Case {
+            line: i + 2,
+            cve: r[0].clone(),
+            product: r[1].clone(),
+            version: r[2].clone(),
+            expected: r[3].clone(),
+            note: r[4].clone(),
         })
         .collect()
-}
-
-/// Loads the records the corpus needs: the small folders in full, and the wanted members of
-/// the Vulnrichment archive (streamed, never unpacked to disk).
-fn load(wanted: &HashSet<String>) -> Corpus {
-    let d = data_dir();
-    let mut c = Corpus::default();
-    for sub in [
-        "cve-records",
-        "cve-records/nvd",
-        "samples/cve5",
-        "samples/nvd-api2",
-    ] {
-        let mut files: Vec<_> = std::fs::read_dir(d.join(sub))
-            .unwrap()
-            .filter_map(Result::ok)
-            .map(|e| e.path())
-            .collect();
-        files.sort();
-        for f in files {
-            if f.extension().is_some_and(|e| e == "json") {
-                c.add_bytes(&f.display().to_string(), &std::fs::read(&f).unwrap());
-            }
-        }
-    }
-    let f = std::fs::File::open(d.join("vulnrichment/vulnrichment-2024-10-24.tar.zst")).unwrap();
-    let mut ar = tar::Archive::new(zstd::stream::read::Decoder::new(f).unwrap());
-    for e in ar.entries().unwrap() {
-        let mut e = e.unwrap();
-        let name = e.path().unwrap().display().to_string();
-        let stem = name
-            .rsplit('/')
-            .next()
-            .unwrap_or("")
-            .trim_end_matches(".json")
-            .to_string();
-        if wanted.contains(&stem) {
-            let mut b = Vec::new();
-            e.read_to_end(&mut b).unwrap();
-            c.add_bytes(&name, &b);
-        }
-    }
-    c
 }
 
 #[test]
