@@ -48,3 +48,10 @@ if ! python3 -c 'import aiosmtpd' 2>/dev/null; then
     echo "install-test-deps: installing aiosmtpd (PyPI)" >&2
     python3 -m pip install --quiet --disable-pip-version-check 'aiosmtpd==1.4.6'
 fi
+
+# A real validator of the API's OpenAPI 3.1 document (vigie-web's tests run it on the served
+# document): openapi-spec-validator from PyPI, pinned.
+if ! python3 -c 'import openapi_spec_validator' 2>/dev/null; then
+    echo "install-test-deps: installing openapi-spec-validator (PyPI)" >&2
+    python3 -m pip install --quiet --disable-pip-version-check 'openapi-spec-validator==0.7.2'
+fi

@@ -13,7 +13,7 @@ use std::fmt;
 use serde::Serialize;
 
 /// A value of a message's argument.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(untagged)]
 pub enum Arg {
     Text(String),
@@ -76,7 +76,7 @@ impl fmt::Display for Arg {
 }
 
 /// A message key and its arguments.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Problem {
     pub key: &'static str,
     pub args: Vec<(&'static str, Arg)>,

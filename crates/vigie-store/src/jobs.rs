@@ -54,7 +54,7 @@ pub(crate) const TABLES: &[Table] = &[Table {
     ],
 }];
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct Job {
     pub id: i64,
     pub kind: String,

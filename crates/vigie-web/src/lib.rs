@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 // The core: shared by every engine slice, never importing one.
+pub mod api_types;
 pub mod auth;
 pub mod error;
 pub mod home;

@@ -9,15 +9,16 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
-use serde_json::json;
 use utoipa_axum::routes;
 use vigie_domain::role::Permission;
 
+use crate::api_types::Items;
 use crate::auth::{Api, Authed};
 use crate::error::AppResult;
 use crate::routes::{Fragment, Routes};
 use crate::ui::{fragment, Ctx};
 use crate::AppState;
+use vigie_store::jobs::Job;
 
 pub fn routes(r: Routes) -> Routes {
     r.public_get("/healthz", healthz)
@@ -127,16 +128,16 @@ pub(crate) struct JobsQuery {
 
 /// The job queue, for platform administrators (`?status=`).
 #[utoipa::path(get, path = "/jobs", tag = "operations",
-    responses((status = 200, description = "The last 200 jobs of the queue")))]
+    responses((status = 200, description = "The last 200 jobs of the queue", body = Items<Job>)))]
 pub(crate) async fn jobs(
     State(st): State<AppState>,
     Api(a): Api,
     Query(q): Query<JobsQuery>,
-) -> AppResult<Json<serde_json::Value>> {
+) -> AppResult<Json<Items<Job>>> {
     a.actor.require(Permission::ManageUsers)?;
-    Ok(Json(
-        json!({ "items": st.store.list_jobs(q.status.as_deref(), 200).await? }),
-    ))
+    Ok(Json(Items::of(
+        st.store.list_jobs(q.status.as_deref(), 200).await?,
+    )))
 }
 
 #[derive(Template)]

@@ -5,7 +5,7 @@ use vigie_domain::role::Role;
 
 use crate::actor::Actor;
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct User {
     pub id: i64,
     pub email: String,
@@ -113,7 +113,7 @@ pub struct SessionInfo {
     pub last_seen: i64,
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct ApiToken {
     pub id: i64,
     pub user_id: i64,

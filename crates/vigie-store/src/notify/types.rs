@@ -59,7 +59,7 @@ impl NewNotification {
 }
 
 /// One outbox row, as the delivering worker and the pages see it.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct Notification {
     pub id: i64,
     pub structure_id: Option<i64>,
@@ -121,7 +121,7 @@ pub(crate) const NOTIFICATION_COLUMNS: &str = "n.id, n.structure_id, n.event, n.
      n.body_html, n.payload, n.link, n.dedup_key, n.lang, n.status, n.attempts, n.last_error, n.created_at, n.sent_at";
 
 /// A webhook as its administrators see it (the secret is shown once, at creation).
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct Webhook {
     pub id: i64,
     pub name: String,

@@ -19,14 +19,14 @@ use crate::registry::problems::line_problem;
 use crate::registry::types::{StructureInput, UpsertCounts};
 
 /// One rejected line, and why (a message key and its arguments).
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct Rejected {
     pub line: u64,
     pub problem: Problem,
 }
 
 /// What an import did.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
 pub struct ImportReport {
     pub lines: u64,
     pub sites: u64,

@@ -5,7 +5,7 @@ use serde::Serialize;
 use vigie_domain::structure::Designation;
 
 /// A structure as the list shows it.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct StructureSummary {
     pub id: i64,
     pub finess_et: String,
@@ -25,7 +25,7 @@ pub struct StructureSummary {
 }
 
 /// A structure with everything about it.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct Structure {
     pub id: i64,
     pub finess_et: String,
@@ -55,7 +55,7 @@ pub struct Structure {
     pub updated_at: i64,
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct Contact {
     pub id: i64,
     pub structure_id: i64,
@@ -66,7 +66,7 @@ pub struct Contact {
     pub updated_at: i64,
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct Asset {
     pub id: i64,
     pub structure_id: i64,
@@ -78,7 +78,7 @@ pub struct Asset {
     pub created_at: i64,
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct Ght {
     pub id: i64,
     pub code: String,
@@ -127,7 +127,7 @@ pub struct StructureFilter {
 }
 
 /// Counts of a bulk upsert.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct UpsertCounts {
     pub inserted: u64,
     pub updated: u64,

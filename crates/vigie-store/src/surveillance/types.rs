@@ -23,7 +23,7 @@ pub fn severity_rank(s: &str) -> i64 {
 }
 
 /// One surveillance setting (of a structure or of a region).
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct Setting {
     pub id: i64,
     pub structure_id: Option<i64>,
@@ -35,7 +35,7 @@ pub struct Setting {
 }
 
 /// What applies to one structure.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct SurveillanceStatus {
     pub structure: Option<Setting>,
     pub region: Option<Setting>,
@@ -44,7 +44,7 @@ pub struct SurveillanceStatus {
     pub interval_hours: i64,
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct Scan {
     pub id: i64,
     pub structure_id: i64,
@@ -71,7 +71,7 @@ pub(crate) const SCAN_COLUMNS: &str = "sc.id, sc.structure_id, sc.origin, sc.req
      sc.created_at, sc.started_at, sc.finished_at, sc.scope, sc.ports, sc.targets_count, sc.open_ports_count, \
      sc.findings_count, sc.new_count, sc.fixed_count, sc.error";
 
-#[derive(Debug, Clone, Serialize, Deserialize, sqlx::FromRow, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, sqlx::FromRow, PartialEq, Eq, utoipa::ToSchema)]
 pub struct Observation {
     pub id: i64,
     pub scan_id: i64,
@@ -107,7 +107,7 @@ pub struct NewObservation {
     pub finding_kinds: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct Finding {
     pub id: i64,
     pub structure_id: i64,
@@ -228,7 +228,7 @@ pub struct ScanJob {
 }
 
 /// Differences between two scans of a structure (observations and the finding types on them).
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
 pub struct ScanDiff {
     pub from: i64,
     pub to: i64,
@@ -242,7 +242,7 @@ pub struct ScanDiff {
 }
 
 /// One line of the "who exposes what" views: open findings of one structure, by type and severity.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct ExposureCount {
     pub structure_id: i64,
     pub structure_name: String,

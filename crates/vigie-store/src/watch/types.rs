@@ -10,7 +10,7 @@ pub const STATUSES: &[&str] = &["new", "acknowledged", "fixed", "not_affected"];
 pub const ORIGINS: &[&str] = &["form", "csv", "cyclonedx", "scan"];
 
 /// One piece of software a structure runs.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct InventoryItem {
     pub id: i64,
     pub structure_id: i64,
@@ -46,7 +46,7 @@ pub struct NewItem {
 }
 
 /// An alert as pages and the API show it.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct Alert {
     pub id: i64,
     pub structure_id: i64,
@@ -88,7 +88,7 @@ impl Alert {
 }
 
 /// An advisory as the alert page shows it.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct AdvisoryInfo {
     pub id: i64,
     pub ref_id: String,
@@ -123,7 +123,7 @@ impl AdvisoryInfo {
 }
 
 /// How old each source is.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct SourceFreshness {
     pub source: String,
     pub last_ingest_at: Option<i64>,
@@ -158,7 +158,7 @@ pub struct IngestReport {
 }
 
 /// What an inventory import did.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
 pub struct ImportReport {
     pub added: usize,
     pub updated: usize,
@@ -171,7 +171,7 @@ pub struct ImportReport {
 }
 
 /// Where a declared item comes from: what a problem about it names.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(tag = "at", rename_all = "snake_case")]
 pub enum ItemPlace {
     /// The form of one item.
@@ -207,7 +207,7 @@ impl std::fmt::Display for ItemPlace {
 }
 
 /// A problem with one declared item (or with the file), and which.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct ItemProblem {
     pub place: ItemPlace,
     pub problem: Problem,
@@ -250,7 +250,7 @@ pub enum BulletinFor {
 }
 
 /// A weekly digest: the alerts raised during one ISO week and the advisories behind them.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Bulletin {
     /// `2026-W47`.
     pub week: String,

@@ -6,11 +6,11 @@ use axum::extract::{Query, State};
 use axum::response::Response;
 use axum::Json;
 use serde::Deserialize;
-use serde_json::json;
 use utoipa_axum::routes;
 use vigie_domain::role::Permission;
 use vigie_store::audit::{AuditEntry, AuditQuery};
 
+use crate::api_types::Found;
 use crate::auth::{Api, Authed, Page};
 use crate::error::{AppError, AppResult};
 use crate::routes::{Fragment, NavItem, Routes};
@@ -128,14 +128,14 @@ pub(crate) async fn page_audit_csv(
 
 /// Searches the audit log (`?q=`, `?action=`, `?failures=1`, `?page=`, `?limit=`), newest first.
 #[utoipa::path(get, path = "/audit", tag = "audit",
-    responses((status = 200, description = "Entries of the audit log and their total")))]
+    responses((status = 200, description = "Entries of the audit log and their total", body = Found<AuditEntry>)))]
 pub(crate) async fn api_audit(
     State(st): State<AppState>,
     Api(a): Api,
     Query(p): Query<AuditParams>,
-) -> AppResult<Json<serde_json::Value>> {
+) -> AppResult<Json<Found<AuditEntry>>> {
     let (items, total) = st.store.audit_search(&a.actor, &p.query(100)).await?;
-    Ok(Json(json!({ "items": items, "total": total })))
+    Ok(Json(Found { items, total }))
 }
 
 /// The audit log as CSV (same filters).

@@ -83,7 +83,7 @@ fn default_scope(s: &Scope) -> WebhookScope {
 
 /// Webhooks the caller may manage.
 #[utoipa::path(get, path = "/webhooks", tag = "notifications",
-    responses((status = 200, description = "Webhooks the caller may manage")))]
+    responses((status = 200, description = "Webhooks the caller may manage", body = Vec<Webhook>)))]
 pub(crate) async fn api_list_webhooks(
     State(st): State<AppState>,
     Api(a): Api,
@@ -91,10 +91,17 @@ pub(crate) async fn api_list_webhooks(
     Ok(Json(st.store.list_webhooks(&a.actor).await?))
 }
 
+/// A webhook just attached, with the secret that signs its deliveries (shown this once).
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub(crate) struct NewWebhook {
+    webhook: Webhook,
+    secret: String,
+}
+
 /// Attaches a webhook to a territory: `{name, url, scope: national|region|ght|structure, target,
 /// events}`; answers its signing secret once.
 #[utoipa::path(post, path = "/webhooks", tag = "notifications",
-    responses((status = 201, description = "The webhook, and its signing secret (shown once)")))]
+    responses((status = 201, description = "The webhook, and its signing secret (shown once)", body = NewWebhook)))]
 pub(crate) async fn api_create_webhook(
     State(st): State<AppState>,
     Api(a): Api,
@@ -107,7 +114,10 @@ pub(crate) async fn api_create_webhook(
         .await?;
     Ok((
         StatusCode::CREATED,
-        Json(serde_json::json!({ "webhook": hook, "secret": secret })),
+        Json(NewWebhook {
+            webhook: hook,
+            secret,
+        }),
     )
         .into_response())
 }
@@ -133,7 +143,7 @@ pub struct NotificationQuery {
 
 /// E-mails and webhook deliveries about structures in scope (`?structure_id=`, `?limit=`).
 #[utoipa::path(get, path = "/notifications", tag = "notifications",
-    responses((status = 200, description = "Notifications, newest first")))]
+    responses((status = 200, description = "Notifications, newest first", body = Vec<Notification>)))]
 pub(crate) async fn api_list_notifications(
     State(st): State<AppState>,
     Api(a): Api,

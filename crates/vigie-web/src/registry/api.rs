@@ -8,23 +8,38 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use vigie_domain::role::Permission;
 use vigie_domain::structure::ContactRole;
-use vigie_store::registry::StructureSummary;
+use vigie_store::registry::{Asset, Contact, Ght, ImportReport, Structure, StructureSummary};
 
 use super::pages::{asset_kind, structures_to_csv, StructureQuery};
+use crate::api_types::{Items, Page};
 use crate::auth::Api;
 use crate::error::{AppError, AppResult};
 use crate::ui::csv_response;
 use crate::AppState;
 
-#[derive(Serialize)]
-pub(crate) struct Page<T> {
-    items: Vec<T>,
-    total: i64,
-    page: i64,
-    per_page: i64,
+/// A region and its health agency.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct Region {
+    /// INSEE code (`84`).
+    code: &'static str,
+    name: &'static str,
+    /// The regional health agency (ARS).
+    ars: &'static str,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct Regions {
+    regions: Vec<Region>,
+}
+
+/// A structure with its contacts and its declared assets.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct StructureDetail {
+    structure: Structure,
+    contacts: Vec<Contact>,
+    assets: Vec<Asset>,
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -55,18 +70,22 @@ pub(crate) struct GhtQuery {
 
 /// The 18 regions and their health agencies.
 #[utoipa::path(get, path = "/regions", tag = "registry",
-    responses((status = 200, description = "The 18 regions and their health agencies")))]
-pub(crate) async fn regions(Api(_a): Api) -> Json<serde_json::Value> {
-    let regions: Vec<_> = vigie_domain::geo::regions()
+    responses((status = 200, description = "The 18 regions and their health agencies", body = Regions)))]
+pub(crate) async fn regions(Api(_a): Api) -> Json<Regions> {
+    let regions = vigie_domain::geo::regions()
         .iter()
-        .map(|r| json!({ "code": r.code, "name": r.name, "ars": r.ars }))
+        .map(|r| Region {
+            code: r.code,
+            name: r.name,
+            ars: r.ars,
+        })
         .collect();
-    Json(json!({ "regions": regions }))
+    Json(Regions { regions })
 }
 
 /// Structures in scope, filtered and paginated.
 #[utoipa::path(get, path = "/structures", tag = "registry",
-    responses((status = 200, description = "Structures in scope, filtered and paginated")))]
+    responses((status = 200, description = "Structures in scope, filtered and paginated", body = Page<StructureSummary>)))]
 pub(crate) async fn list_structures(
     State(st): State<AppState>,
     Api(a): Api,
@@ -96,31 +115,31 @@ pub(crate) async fn structures_csv(
 
 /// One structure with its contacts and assets.
 #[utoipa::path(get, path = "/structures/{id}", tag = "registry", params(("id" = i64, Path, description = "The structure's id")),
-    responses((status = 200, description = "One structure with its contacts and assets")))]
+    responses((status = 200, description = "One structure with its contacts and assets", body = StructureDetail)))]
 pub(crate) async fn get_structure(
     State(st): State<AppState>,
     Api(a): Api,
     Path(id): Path<i64>,
-) -> AppResult<Json<serde_json::Value>> {
-    let s = st.store.get_structure(&a.actor, id).await?;
+) -> AppResult<Json<StructureDetail>> {
+    let structure = st.store.get_structure(&a.actor, id).await?;
     let contacts = st.store.list_contacts(&a.actor, id).await?;
     let assets = st.store.list_assets(&a.actor, id).await?;
-    Ok(Json(
-        json!({ "structure": s, "contacts": contacts, "assets": assets }),
-    ))
+    Ok(Json(StructureDetail {
+        structure,
+        contacts,
+        assets,
+    }))
 }
 
 /// Contacts of a structure.
 #[utoipa::path(get, path = "/structures/{id}/contacts", tag = "registry", params(("id" = i64, Path, description = "The structure's id")),
-    responses((status = 200, description = "Contacts of a structure")))]
+    responses((status = 200, description = "Contacts of a structure", body = Items<Contact>)))]
 pub(crate) async fn list_contacts(
     State(st): State<AppState>,
     Api(a): Api,
     Path(id): Path<i64>,
-) -> AppResult<Json<serde_json::Value>> {
-    Ok(Json(
-        json!({ "items": st.store.list_contacts(&a.actor, id).await? }),
-    ))
+) -> AppResult<Json<Items<Contact>>> {
+    Ok(Json(Items::of(st.store.list_contacts(&a.actor, id).await?)))
 }
 
 /// The contact of that role was set.
@@ -168,20 +187,18 @@ pub(crate) async fn set_designations(
 
 /// Declared assets of a structure.
 #[utoipa::path(get, path = "/structures/{id}/assets", tag = "registry", params(("id" = i64, Path, description = "The structure's id")),
-    responses((status = 200, description = "Declared assets of a structure")))]
+    responses((status = 200, description = "Declared assets of a structure", body = Items<Asset>)))]
 pub(crate) async fn list_assets(
     State(st): State<AppState>,
     Api(a): Api,
     Path(id): Path<i64>,
-) -> AppResult<Json<serde_json::Value>> {
-    Ok(Json(
-        json!({ "items": st.store.list_assets(&a.actor, id).await? }),
-    ))
+) -> AppResult<Json<Items<Asset>>> {
+    Ok(Json(Items::of(st.store.list_assets(&a.actor, id).await?)))
 }
 
 /// The asset (domain or IP range) was declared, with who attests it.
 #[utoipa::path(post, path = "/structures/{id}/assets", tag = "registry", params(("id" = i64, Path, description = "The structure's id")),
-    responses((status = 201, description = "The asset (domain or IP range) was declared, with who attests it")))]
+    responses((status = 201, description = "The asset (domain or IP range) was declared, with who attests it", body = Asset)))]
 pub(crate) async fn add_asset(
     State(st): State<AppState>,
     Api(a): Api,
@@ -210,52 +227,50 @@ pub(crate) async fn remove_asset(
 
 /// GHTs in scope (?region=).
 #[utoipa::path(get, path = "/ghts", tag = "registry",
-    responses((status = 200, description = "GHTs in scope (?region=)")))]
+    responses((status = 200, description = "GHTs in scope (?region=)", body = Items<Ght>)))]
 pub(crate) async fn list_ghts(
     State(st): State<AppState>,
     Api(a): Api,
     Query(q): Query<GhtQuery>,
-) -> AppResult<Json<serde_json::Value>> {
-    Ok(Json(
-        json!({ "items": st.store.list_ghts(&a.actor, q.region.as_deref()).await? }),
-    ))
+) -> AppResult<Json<Items<Ght>>> {
+    Ok(Json(Items::of(
+        st.store.list_ghts(&a.actor, q.region.as_deref()).await?,
+    )))
 }
 
 /// One GHT.
 #[utoipa::path(get, path = "/ghts/{id}", tag = "registry", params(("id" = i64, Path, description = "The GHT's id")),
-    responses((status = 200, description = "One GHT")))]
+    responses((status = 200, description = "One GHT", body = Ght)))]
 pub(crate) async fn get_ght(
     State(st): State<AppState>,
     Api(a): Api,
     Path(id): Path<i64>,
-) -> AppResult<Json<serde_json::Value>> {
-    Ok(Json(json!(st.store.get_ght(&a.actor, id).await?)))
+) -> AppResult<Json<Ght>> {
+    Ok(Json(st.store.get_ght(&a.actor, id).await?))
 }
 
 /// The FINESS extract (request body: the file) was imported; the report counts and lists refused lines.
 #[utoipa::path(post, path = "/imports/finess", tag = "imports",
     request_body(content = String, content_type = "text/csv", description = "The FINESS extract as the open-data portal publishes it (semicolon-separated)"),
-    responses((status = 200, description = "The FINESS extract (request body: the file) was imported; the report counts and lists refused lines")))]
+    responses((status = 200, description = "The FINESS extract (request body: the file) was imported; the report counts and lists refused lines", body = ImportReport)))]
 pub(crate) async fn import_finess(
     State(st): State<AppState>,
     Api(a): Api,
     body: Bytes,
-) -> AppResult<Json<serde_json::Value>> {
+) -> AppResult<Json<ImportReport>> {
     a.actor.require(Permission::ImportRegistry)?;
-    Ok(Json(json!(
-        st.store.import_finess(&a.actor, &body[..]).await?
-    )))
+    Ok(Json(st.store.import_finess(&a.actor, &body[..]).await?))
 }
 
 /// The GHT composition CSV (request body: the file) was imported.
 #[utoipa::path(post, path = "/imports/ght", tag = "imports",
     request_body(content = String, content_type = "text/csv", description = "A GHT composition: one line per establishment and its GHT"),
-    responses((status = 200, description = "The GHT composition CSV (request body: the file) was imported")))]
+    responses((status = 200, description = "The GHT composition CSV (request body: the file) was imported", body = ImportReport)))]
 pub(crate) async fn import_ght(
     State(st): State<AppState>,
     Api(a): Api,
     body: Bytes,
-) -> AppResult<Json<serde_json::Value>> {
+) -> AppResult<Json<ImportReport>> {
     a.actor.require(Permission::ImportRegistry)?;
-    Ok(Json(json!(st.store.import_ght(&a.actor, &body[..]).await?)))
+    Ok(Json(st.store.import_ght(&a.actor, &body[..]).await?))
 }

@@ -7,27 +7,49 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
-use serde_json::json;
 use vigie_domain::role::Permission;
-use vigie_store::watch::{self as w, Alert, NewItem};
+use vigie_store::watch::{self as w, AdvisoryInfo, Alert, InventoryItem, NewItem, SourceFreshness};
 
 use super::pages::{read_inventory, AlertQuery, BulletinQuery};
+use crate::api_types::Items;
 use crate::auth::Api;
 use crate::error::AppResult;
 use crate::AppState;
 
+/// An inventory item just declared, and the alerts it raised at once.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub(crate) struct NewInventoryItem {
+    item: InventoryItem,
+    /// Ids of the new alerts.
+    new_alerts: Vec<i64>,
+}
+
+/// An alert and the advisory behind it (none for an end-of-life alert).
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub(crate) struct AlertDetail {
+    alert: Alert,
+    advisory: Option<AdvisoryInfo>,
+}
+
+/// The advisory sources and whether any is late.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub(crate) struct Sources {
+    items: Vec<SourceFreshness>,
+    any_stale: bool,
+}
+
 /// Software inventory of a structure
 #[utoipa::path(get, path = "/structures/{id}/inventory", tag = "watch",
     params(("id" = i64, Path, description = "The structure's id")),
-    responses((status = 200, description = "Software inventory of a structure")))]
+    responses((status = 200, description = "Software inventory of a structure", body = Items<InventoryItem>)))]
 pub(crate) async fn api_inventory(
     State(st): State<AppState>,
     Api(a): Api,
     Path(id): Path<i64>,
-) -> AppResult<Json<serde_json::Value>> {
-    Ok(Json(
-        json!({ "items": st.store.list_inventory(&a.actor, id).await? }),
-    ))
+) -> AppResult<Json<Items<InventoryItem>>> {
+    Ok(Json(Items::of(
+        st.store.list_inventory(&a.actor, id).await?,
+    )))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -43,7 +65,7 @@ pub(crate) struct ItemBody {
 /// Declare a product and version ({product, version, location?, exposed?}); returns the new alerts
 #[utoipa::path(post, path = "/structures/{id}/inventory", tag = "watch",
     params(("id" = i64, Path, description = "The structure's id")),
-    responses((status = 201, description = "Declare a product and version ({product, version, location?, exposed?}); returns the new alerts")))]
+    responses((status = 201, description = "Declare a product and version ({product, version, location?, exposed?}); returns the new alerts", body = NewInventoryItem)))]
 pub(crate) async fn api_inventory_add(
     State(st): State<AppState>,
     Api(a): Api,
@@ -66,7 +88,10 @@ pub(crate) async fn api_inventory_add(
         .await?;
     Ok((
         StatusCode::CREATED,
-        Json(json!({ "item": item, "new_alerts": alerts })),
+        Json(NewInventoryItem {
+            item,
+            new_alerts: alerts,
+        }),
     )
         .into_response())
 }
@@ -88,7 +113,7 @@ pub(crate) async fn api_inventory_remove(
 #[utoipa::path(post, path = "/structures/{id}/inventory/import", tag = "watch",
     request_body(content((String = "text/csv"), (Object = "application/json")), description = "A CSV inventory (product, version[, location, exposed]) or a CycloneDX JSON SBOM"),
     params(("id" = i64, Path, description = "The structure's id")),
-    responses((status = 200, description = "Import an inventory: CSV (product, version[, location, exposed]) or a CycloneDX JSON SBOM (request body: the file); all or nothing, 422 with per-line errors")))]
+    responses((status = 200, description = "Import an inventory: CSV (product, version[, location, exposed]) or a CycloneDX JSON SBOM (request body: the file); all or nothing, 422 with per-line errors", body = w::ImportReport)))]
 pub(crate) async fn api_inventory_import(
     State(st): State<AppState>,
     Api(a): Api,
@@ -111,28 +136,28 @@ pub(crate) async fn api_inventory_import(
 
 /// Alerts in scope, highest priority first (?structure, ?ght, ?region, ?open=1)
 #[utoipa::path(get, path = "/alerts", tag = "watch",
-    responses((status = 200, description = "Alerts in scope, highest priority first (?structure, ?ght, ?region, ?open=1)")))]
+    responses((status = 200, description = "Alerts in scope, highest priority first (?structure, ?ght, ?region, ?open=1)", body = Items<Alert>)))]
 pub(crate) async fn api_alerts(
     State(st): State<AppState>,
     Api(a): Api,
     Query(q): Query<AlertQuery>,
-) -> AppResult<Json<serde_json::Value>> {
-    Ok(Json(
-        json!({ "items": st.store.list_alerts(&a.actor, &q.filter()).await? }),
-    ))
+) -> AppResult<Json<Items<Alert>>> {
+    Ok(Json(Items::of(
+        st.store.list_alerts(&a.actor, &q.filter()).await?,
+    )))
 }
 
 /// One alert with its advisory
 #[utoipa::path(get, path = "/alerts/{id}", tag = "watch",
     params(("id" = i64, Path, description = "The alert's id")),
-    responses((status = 200, description = "One alert with its advisory")))]
+    responses((status = 200, description = "One alert with its advisory", body = AlertDetail)))]
 pub(crate) async fn api_alert(
     State(st): State<AppState>,
     Api(a): Api,
     Path(id): Path<i64>,
-) -> AppResult<Json<serde_json::Value>> {
-    let (al, adv) = st.store.get_alert(&a.actor, id).await?;
-    Ok(Json(json!({ "alert": al, "advisory": adv })))
+) -> AppResult<Json<AlertDetail>> {
+    let (alert, advisory) = st.store.get_alert(&a.actor, id).await?;
+    Ok(Json(AlertDetail { alert, advisory }))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -145,7 +170,7 @@ pub(crate) struct TriageBody {
 /// Triage an alert ({status: new|acknowledged|fixed|not_affected, reason})
 #[utoipa::path(post, path = "/alerts/{id}/triage", tag = "watch",
     params(("id" = i64, Path, description = "The alert's id")),
-    responses((status = 200, description = "Triage an alert ({status: new|acknowledged|fixed|not_affected, reason})")))]
+    responses((status = 200, description = "Triage an alert ({status: new|acknowledged|fixed|not_affected, reason})", body = Alert)))]
 pub(crate) async fn api_triage(
     State(st): State<AppState>,
     Api(a): Api,
@@ -161,7 +186,7 @@ pub(crate) async fn api_triage(
 
 /// Weekly bulletin (?structure or ?region, ?week=YYYY-Www)
 #[utoipa::path(get, path = "/watch/bulletin", tag = "watch",
-    responses((status = 200, description = "Weekly bulletin (?structure or ?region, ?week=YYYY-Www)")))]
+    responses((status = 200, description = "Weekly bulletin (?structure or ?region, ?week=YYYY-Www)", body = w::Bulletin)))]
 pub(crate) async fn api_bulletin(
     State(st): State<AppState>,
     Api(a): Api,
@@ -176,12 +201,12 @@ pub(crate) async fn api_bulletin(
 
 /// Freshness of the advisory sources
 #[utoipa::path(get, path = "/watch/sources", tag = "watch",
-    responses((status = 200, description = "Freshness of the advisory sources")))]
+    responses((status = 200, description = "Freshness of the advisory sources", body = Sources)))]
 pub(crate) async fn api_sources(
     State(st): State<AppState>,
     Api(a): Api,
-) -> AppResult<Json<serde_json::Value>> {
-    let sources = st.store.watch_sources(&a.actor).await?;
-    let stale = sources.iter().any(|s| s.stale);
-    Ok(Json(json!({ "items": sources, "any_stale": stale })))
+) -> AppResult<Json<Sources>> {
+    let items = st.store.watch_sources(&a.actor).await?;
+    let any_stale = items.iter().any(|s| s.stale);
+    Ok(Json(Sources { items, any_stale }))
 }

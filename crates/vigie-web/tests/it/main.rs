@@ -8,4 +8,5 @@ mod exposure;
 mod login;
 mod matrix;
 mod oidc;
+mod openapi;
 mod pages;

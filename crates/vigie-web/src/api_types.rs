@@ -1,0 +1,40 @@
+//! The shapes the API answers with, shared by every slice: a list, a page of a list, the id of
+//! what was created. Each derives its schema for the OpenAPI document.
+
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// A list.
+#[derive(Serialize, ToSchema)]
+pub struct Items<T: ToSchema> {
+    pub items: Vec<T>,
+}
+
+impl<T: ToSchema> Items<T> {
+    pub fn of(items: Vec<T>) -> Items<T> {
+        Items { items }
+    }
+}
+
+/// A page of a longer list.
+#[derive(Serialize, ToSchema)]
+pub struct Page<T: ToSchema> {
+    pub items: Vec<T>,
+    /// How many there are in all.
+    pub total: i64,
+    pub page: i64,
+    pub per_page: i64,
+}
+
+/// A list and its total, for searches without pages (the audit log).
+#[derive(Serialize, ToSchema)]
+pub struct Found<T: ToSchema> {
+    pub items: Vec<T>,
+    pub total: i64,
+}
+
+/// What was created.
+#[derive(Serialize, ToSchema)]
+pub struct Created {
+    pub id: i64,
+}
