@@ -31,7 +31,11 @@ if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
 fi
 pg_isready -h 127.0.0.1 -p 5432
 
-step "format and lints"
+step "format, lints and the shape of the code"
+# No module of a crate imports another that imports it back, and no core module imports an
+# engine (scripts/module-rules.toml); the check proves it still finds a planted cycle.
+python3 scripts/check-module-cycles.py --self-test
+python3 scripts/check-module-cycles.py
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 

@@ -422,3 +422,6 @@ watch-place-form = Form
 watch-place-file = File
 watch-place-line = Line { $line }
 watch-place-component = Component { $index } ({ $name } { $version })
+surveillance-by_severity = Open findings by severity
+surveillance-severity = Severity
+surveillance-report_tlp = share with the structure and those who support it, no further.

@@ -422,3 +422,6 @@ watch-place-form = Formulaire
 watch-place-file = Fichier
 watch-place-line = Ligne { $line }
 watch-place-component = Composant { $index } ({ $name } { $version })
+surveillance-by_severity = Constats ouverts par criticité
+surveillance-severity = Criticité
+surveillance-report_tlp = à partager avec la structure et ceux qui l’accompagnent, pas au-delà.

@@ -5,7 +5,6 @@
 
 pub(crate) mod api;
 pub(crate) mod pages;
-pub mod pdf;
 pub(crate) mod report;
 
 use askama::Template;

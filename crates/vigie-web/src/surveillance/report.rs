@@ -14,8 +14,24 @@ use crate::error::AppResult;
 use crate::i18n::{Lang, Tr};
 use crate::ui::{page, render, Ctx};
 use crate::AppState;
+use vigie_report::chart::{Chart, Orientation, Table};
+use vigie_report::pdf::{Document, Tlp};
 use vigie_store::registry::Structure;
 use vigie_store::surveillance::{Finding, Observation, Scan};
+
+/// The open findings by severity, as a chart (with its table beside it).
+fn severity_chart(tr: &Tr, d: &ReportData) -> Chart {
+    Chart::bars(
+        &tr.t("surveillance-by_severity"),
+        &tr.t("surveillance-severity"),
+        &tr.t("surveillance-findings"),
+        Orientation::Horizontal,
+        d.counts
+            .iter()
+            .map(|(sev, n)| (tr.k("severity", sev), *n as f64)),
+    )
+    .with_decimals(0)
+}
 
 /// Everything the exposure report shows.
 struct ReportData {
@@ -95,6 +111,8 @@ struct ReportPage {
     plan: Vec<(String, String, String, Vec<String>)>,
     en: bool,
     generated: i64,
+    /// The open findings by severity, as an SVG chart (its table is the one under it).
+    chart: String,
 }
 
 fn summary_text(tr: &Tr, d: &ReportData) -> String {
@@ -132,9 +150,11 @@ pub(crate) async fn report(
     page!(a, {
         let d = report_data(&st, &a, id).await?;
         let en = a.lang == Lang::En;
+        let tr = a.tr();
         render(&ReportPage {
             ctx: Ctx::of(&a),
-            summary: summary_text(&a.tr(), &d),
+            chart: severity_chart(&tr, &d).svg(tr),
+            summary: summary_text(&tr, &d),
             plan: plan(&d.open, en),
             d,
             en,
@@ -152,72 +172,89 @@ pub(crate) async fn report_pdf(
         let d = report_data(&st, &a, id).await?;
         let tr = a.tr();
         let en = a.lang == Lang::En;
-        let mut doc = super::pdf::Doc::new();
-        doc.title(&format!(
-            "{} — {}",
-            tr.t("surveillance-report_title"),
-            d.s.name
-        ));
-        doc.text(&format!(
-            "FINESS {} · {} · {}",
-            d.s.finess_et,
-            tr.region_name(&d.s.region_code),
-            tr.datetime(chrono::Utc::now().timestamp())
-        ));
-        doc.heading(&tr.t("surveillance-summary"));
-        doc.text(&summary_text(&tr, &d));
-        for (sev, n) in &d.counts {
-            doc.text(&format!("{} : {n}", tr.k("severity", sev)));
-        }
-        doc.heading(&tr.t("surveillance-systems"));
-        if d.systems.is_empty() {
-            doc.text(&tr.t("surveillance-no_systems"));
-        }
-        for o in &d.systems {
-            doc.text(&format!(
-                "{}:{}  {}  {} {}",
-                o.address,
-                o.port,
-                o.service,
-                o.product.as_deref().unwrap_or(""),
-                o.version.as_deref().unwrap_or("")
+        let mut doc = Document::new(
+            tr,
+            &format!("{} — {}", tr.t("surveillance-report_title"), d.s.name),
+        );
+        // A structure's exposure is not for the public: shared with the structure and those who
+        // support it (TLP:AMBER).
+        doc.tlp(Tlp::Amber)
+            .author("Vigie")
+            .subject(&tr.t("surveillance-report_title"))
+            .subtitle(&format!(
+                "FINESS {} · {} · {}",
+                d.s.finess_et,
+                tr.region_name(&d.s.region_code),
+                tr.datetime(chrono::Utc::now().timestamp())
             ));
+        doc.heading(1, &tr.t("surveillance-summary"))
+            .paragraph(&summary_text(&tr, &d));
+        let chart = severity_chart(&tr, &d);
+        doc.chart(&chart).table(&chart.table(tr));
+        doc.heading(1, &tr.t("surveillance-systems"));
+        if d.systems.is_empty() {
+            doc.paragraph(&tr.t("surveillance-no_systems"));
+        } else {
+            doc.table(&Table {
+                caption: tr.t("surveillance-systems"),
+                header: vec![
+                    tr.t("surveillance-system"),
+                    tr.t("surveillance-service"),
+                    tr.t("surveillance-product"),
+                ],
+                rows: d
+                    .systems
+                    .iter()
+                    .map(|o| {
+                        vec![
+                            format!("{}:{}", o.address, o.port),
+                            o.service.clone(),
+                            format!(
+                                "{} {}",
+                                o.product.as_deref().unwrap_or(""),
+                                o.version.as_deref().unwrap_or("")
+                            )
+                            .trim()
+                            .to_string(),
+                        ]
+                    })
+                    .collect(),
+                numeric: vec![false, false, false],
+            });
         }
-        doc.heading(&tr.t("surveillance-findings"));
+        doc.heading(1, &tr.t("surveillance-findings"));
         if d.open.is_empty() {
-            doc.text(&tr.t("surveillance-no_findings"));
+            doc.paragraph(&tr.t("surveillance-no_findings"));
         }
         for (sev, group) in &d.groups {
-            doc.subheading(&tr.k("severity", sev));
+            doc.heading(2, &tr.k("severity", sev));
             for f in group {
-                doc.bold(&format!(
+                doc.strong(&format!(
                     "{} ({}:{})",
                     if en { &f.title_en } else { &f.title_fr },
                     f.address,
                     f.port
                 ));
-                doc.text(&format!(
-                    "{} : {}",
-                    tr.t("surveillance-evidence"),
-                    f.evidence
-                ));
-                doc.text(&format!(
-                    "{} : {}",
-                    tr.t("surveillance-advice"),
-                    if en { &f.advice_en } else { &f.advice_fr }
-                ));
+                doc.bullets([
+                    format!("{} {}", tr.label("surveillance-evidence"), f.evidence),
+                    format!(
+                        "{} {}",
+                        tr.label("surveillance-advice"),
+                        if en { &f.advice_en } else { &f.advice_fr }
+                    ),
+                ]);
             }
         }
-        doc.heading(&tr.t("surveillance-plan"));
+        doc.heading(1, &tr.t("surveillance-plan"));
         for (i, (sev, kind, advice, systems)) in plan(&d.open, en).iter().enumerate() {
-            doc.bold(&format!(
+            doc.strong(&format!(
                 "{}. [{}] {} — {}",
                 i + 1,
                 tr.k("severity", sev),
                 tr.k("finding", kind),
                 systems.join(", ")
             ));
-            doc.text(advice);
+            doc.paragraph(advice);
         }
         let bytes = doc.finish();
         Ok((

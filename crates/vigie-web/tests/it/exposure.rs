@@ -134,6 +134,8 @@ async fn exposure_pages_show_findings_report_and_who_exposes_what() {
             "Cartographie des systèmes exposés",
             "Plan de remédiation priorisé",
             "1 constat critique",
+            "TLP:AMBER",
+            "id=\"chart-severity\"",
             "Redis sans authentification",
             "6379",
         ] {
@@ -162,9 +164,23 @@ async fn exposure_pages_show_findings_report_and_who_exposes_what() {
             .expect("pdftotext (poppler-utils)");
         assert!(out.status.success());
         let shown = String::from_utf8(out.stdout).unwrap();
-        for part in ["CH DE FLEYRIAT", "Redis sans authentification", "6379"] {
+        // Its marking on every page, page numbers, the chart of findings by severity with its
+        // table.
+        for part in [
+            "CH DE FLEYRIAT",
+            "Redis sans authentification",
+            "6379",
+            "TLP:AMBER",
+            "page 1 /",
+            "Constats ouverts par criticité",
+        ] {
             assert!(shown.contains(part), "the PDF lacks {part}: {shown}");
         }
+        let pages = shown.matches('\u{c}').count().max(1);
+        assert!(
+            shown.matches("TLP:AMBER").count() >= pages,
+            "the marking is not on every page ({pages} pages): {shown}"
+        );
 
         // Who exposes what: the structure admin sees its structure only; the CERT sees both.
         let ov = text("/exposure".into()).await;
