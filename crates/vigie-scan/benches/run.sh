@@ -1,6 +1,6 @@
 #!/bin/sh
 # Benchmark vigie-scan against nmap on the network-namespace lab. Needs root, iproute2, nmap
-# and the lab packages (tests/lab/install.sh). Not part of `cargo test`.
+# and the lab packages (tests/it/lab/install.sh). Not part of `cargo test`.
 #
 # Each run builds a fresh lab and measures, in one go: the connect and SYN scans of all ports of
 # the six hosts, the floor of any connect() scan (examples/connect_floor.rs), identification,
@@ -18,8 +18,8 @@ dir=${VIGIE_BENCH_DIR:-$target/vigie-scan-bench}
 mkdir -p "$dir"
 i=1
 while [ "$i" -le "$RUNS" ]; do
-    VIGIE_BENCH_OUT="$dir/run-$i.md" cargo test --release -p vigie-scan --test bench_lab -- \
-        --ignored --nocapture bench_against_nmap
+    VIGIE_BENCH_OUT="$dir/run-$i.md" cargo test --release -p vigie-scan --test it -- \
+        --ignored --nocapture bench_lab::bench_against_nmap
     i=$((i + 1))
 done
 echo "runs written to $dir/run-*.md"

@@ -1,4 +1,4 @@
-//! Test helper for the network-namespace lab (`tests/lab.rs`): small
+//! Test helper for the network-namespace lab (`tests/it/lab/`): small
 //! wire-faithful responders for services that cannot run here (RDP X.224,
 //! a FortiGate-like SSL VPN portal, an OWA page, DICOM, HL7 MLLP, a MySQL
 //! greeting), a listener that counts connections (to prove the scanner never

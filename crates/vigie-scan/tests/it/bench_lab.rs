@@ -1,9 +1,8 @@
 //! Benchmark against nmap on the namespace lab, in one run. Not a timed test:
 //! ignored by default, run by `benches/run.sh` (release build, root, nmap).
 //! Writes the figures to BENCHMARKS.md (or $VIGIE_BENCH_OUT).
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod lab;
+use crate::lab;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;

@@ -5,7 +5,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed unwrap is a failed test
 
-mod common;
+use crate::common;
 
 use std::collections::{HashMap, HashSet};
 use vigie_intel::ingest::match_cve;

@@ -1,10 +1,9 @@
 //! End-to-end test in a network-namespace lab with real services.
-//! Needs root and iproute2 (and the packages of tests/lab/packages.txt); it
+//! Needs root and iproute2 (and the packages of tests/it/lab/packages.txt); it
 //! says why it skips elsewhere. The scanner runs INSIDE the lab's client
 //! namespace, which has no default route and no link to the root namespace.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod lab;
+use crate::lab;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -37,7 +36,7 @@ fn lab_end_to_end() {
     }
     if lab::pg_bin().is_none() {
         eprintln!(
-            "SKIPPED lab_end_to_end: PostgreSQL server binaries missing (tests/lab/install.sh)"
+            "SKIPPED lab_end_to_end: PostgreSQL server binaries missing (tests/it/lab/install.sh)"
         );
         return;
     }

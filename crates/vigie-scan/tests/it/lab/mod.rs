@@ -42,7 +42,7 @@ pub fn skip_reason(need: &[&str]) -> Option<String> {
     for b in need {
         if !Path::new(b).exists() {
             return Some(format!(
-                "{b} missing: run crates/vigie-scan/tests/lab/install.sh"
+                "{b} missing: run crates/vigie-scan/tests/it/lab/install.sh"
             ));
         }
     }
@@ -519,7 +519,7 @@ http {{\n access_log off;\n default_type text/html;\n client_body_temp_path {ds}
             ],
         )?;
     } else {
-        eprintln!("lab: {STORESCP} missing (tests/lab/install.sh installs dcmtk): a responder answers on 104");
+        eprintln!("lab: {STORESCP} missing (tests/it/lab/install.sh installs dcmtk): a responder answers on 104");
         lab.spawn("h6", &[responder, "dicom", &format!("{ip6}:104")])?;
     }
     lab.spawn(

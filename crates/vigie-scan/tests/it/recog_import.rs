@@ -1,6 +1,5 @@
 //! Imports the Rapid7 Recog fingerprints (BSD-2) kept beside the repository in
 //! shared/data/recog (or $VIGIE_RECOG_DIR) and runs their `<example>` self-tests.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::PathBuf;
 

@@ -3,9 +3,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed unwrap is a failed test
 
-use std::collections::{HashMap, HashSet};
-mod common;
+use crate::common;
 use common::load;
+use std::collections::{HashMap, HashSet};
 use vigie_intel::ingest::match_cve;
 use vigie_intel::matching::{Decision, InventoryItem, Matcher, ProductRef};
 use vigie_intel::Catalog;

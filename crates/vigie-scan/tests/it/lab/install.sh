@@ -1,6 +1,6 @@
 #!/bin/sh
 # Installs the Debian packages the vigie-scan lab tests and benchmark need
-# (tests/lab/packages.txt). Run as root. The packages' own daemons are kept
+# (tests/it/lab/packages.txt). Run as root. The packages' own daemons are kept
 # from starting system-wide: the lab starts its own instances inside network
 # namespaces.
 set -eu
