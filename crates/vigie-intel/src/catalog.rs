@@ -271,14 +271,14 @@ impl Catalog {
                     _ => return Err(bad(&format!("cpe `{cpe}` must be part:vendor:product"))),
                 };
                 push(&mut c.by_cpe, cpe_key(&vendor, &product), i);
-                if let Some(k) = crate::product::raw_open_key(&vendor, &product) {
-                    let k = crate::product::eol_aliases().canonical(&k).to_string();
+                if let Some(k) = crate::names::raw_open_key(&vendor, &product) {
+                    let k = crate::names::eol_aliases().canonical(&k).to_string();
                     push(&mut c.by_open, k, i);
                 }
             }
             for n in &p.cve {
-                if let Some(k) = crate::product::raw_open_key(&n.vendor, &n.product) {
-                    let k = crate::product::eol_aliases().canonical(&k).to_string();
+                if let Some(k) = crate::names::raw_open_key(&n.vendor, &n.product) {
+                    let k = crate::names::eol_aliases().canonical(&k).to_string();
                     push(&mut c.by_open, k, i);
                 }
                 push2(

@@ -8,6 +8,7 @@ pub mod ingest;
 pub mod inventory;
 pub mod matching;
 pub mod model;
+pub mod names;
 pub mod parse;
 pub mod product;
 pub mod scan;

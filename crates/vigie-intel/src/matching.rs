@@ -55,25 +55,7 @@ impl<'de> Deserialize<'de> for Sources {
     }
 }
 
-/// How an inventory item names its product.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ProductRef {
-    /// A catalogue product id (`fortios`).
-    Catalog(String),
-    /// A CPE 2.3 name or URI (`cpe:2.3:a:apache:http_server:2.4.58:*:...`).
-    Cpe(String),
-    /// A canonical product key as [`crate::product::resolve`] returns it (catalogue id or open
-    /// key `vendor:product`); any other text is resolved like an inventory row.
-    Key(String),
-    /// A free vendor + product pair (as an SBOM or a form gives it).
-    Named {
-        /// Vendor.
-        vendor: String,
-        /// Product.
-        product: String,
-    },
-}
+pub use crate::product::ProductRef;
 
 /// One piece of software a structure runs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

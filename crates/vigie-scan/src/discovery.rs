@@ -10,7 +10,6 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-use crate::liveness::GivenUp;
 use crate::net::{Attempt, DialError, Dialer, Spare};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
@@ -652,6 +651,16 @@ pub async fn connect_scan_with(
         refused,
         given_up: hosts.report(),
     }
+}
+
+/// A port scan stopped early for an address that answered nothing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GivenUp {
+    /// Attempts that got no answer before the scan gave up on the address.
+    pub silent_attempts: u32,
+    /// Ports of the request never tried on it.
+    pub ports_not_probed: usize,
+    pub detail: String,
 }
 
 #[cfg(test)]

@@ -68,17 +68,9 @@ pub enum HostState {
     Down,
 }
 
-/// A port scan stopped early for an address that answered nothing.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct GivenUp {
-    /// Attempts that got no answer before the scan gave up on the address.
-    pub silent_attempts: u32,
-    /// Ports of the request never tried on it.
-    pub ports_not_probed: usize,
-    pub detail: String,
-}
-
 /// What the scan concluded about one target.
+pub use crate::discovery::GivenUp;
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HostStatus {
     pub ip: IpAddr,

@@ -11,10 +11,10 @@ use std::time::{Duration, Instant};
 
 use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 
+use crate::discovery::GivenUp;
 use crate::discovery::{
     connect_scan_with, Discovery, DiscoveryOptions, HostHints, PortResult, PortState,
 };
-use crate::liveness::GivenUp;
 use crate::net::Dialer;
 
 type Answers = Mutex<HashMap<(Ipv4Addr, u16), (PortState, Duration)>>;
