@@ -489,9 +489,11 @@ impl Layout {
             let open: Vec<usize> = (0..n).filter(|i| !fixed[*i]).collect();
             let open_natural: f32 = open.iter().map(|i| natural[*i]).sum();
             let mut changed = false;
+            // A column that fits in an equal share of the free width keeps its natural width
+            // (an address, a count): only the wide columns wrap, in proportion to their text.
+            let equal = free / open.len().max(1) as f32;
             for i in &open {
-                let share = free * natural[*i] / open_natural.max(1.0);
-                if natural[*i] <= share {
+                if natural[*i] <= equal {
                     widths[*i] = natural[*i];
                     fixed[*i] = true;
                     changed = true;

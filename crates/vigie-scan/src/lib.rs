@@ -7,6 +7,7 @@ pub mod liveness;
 pub mod medical;
 pub mod net;
 pub mod output;
+pub mod platform;
 pub mod ports;
 pub mod probe;
 pub mod rules;

@@ -301,6 +301,14 @@ surveillance-summary_urgent = { $critical ->
     } come first: see the remediation plan.
 surveillance-system = System
 surveillance-systems = Map of exposed systems
+surveillance-unscanned = Addresses not scanned by the last scan
+surveillance-unscanned-intro = These declared addresses did not have their ports scanned: no finding about them is taken as fixed by this scan.
+surveillance-unscanned-why = Why
+surveillance-unscanned-detail = Detail (as the scanner noted it)
+surveillance-unscanned-down = Judged down: no answer to the liveness probes
+surveillance-unscanned-given_up = Scan given up early: no answer to the first attempts
+surveillance-unscanned-refused = Refused: never scanned by the platform
+surveillance-unscanned-unresolved = Name not resolved
 surveillance-triage_note = Triage note
 surveillance-tls_facts = Certificate and versions accepted
 surveillance-type = Type

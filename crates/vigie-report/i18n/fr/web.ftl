@@ -301,6 +301,14 @@ surveillance-summary_urgent = À traiter en priorité : { $critical ->
     } ; voir le plan de remédiation.
 surveillance-system = Système
 surveillance-systems = Cartographie des systèmes exposés
+surveillance-unscanned = Adresses non analysées lors de la dernière analyse
+surveillance-unscanned-intro = Ces adresses déclarées n'ont pas eu leurs ports analysés : aucune anomalie qui les concerne n'est considérée comme corrigée par cette analyse.
+surveillance-unscanned-why = Motif
+surveillance-unscanned-detail = Détail (tel que noté par le scanner)
+surveillance-unscanned-down = Jugée hors ligne : aucune réponse aux sondes de présence
+surveillance-unscanned-given_up = Analyse abandonnée tôt : aucune réponse aux premières tentatives
+surveillance-unscanned-refused = Refusée : jamais analysée par la plateforme
+surveillance-unscanned-unresolved = Nom non résolu
 surveillance-triage_note = Note de prise en compte
 surveillance-tls_facts = Certificat et versions acceptées
 surveillance-type = Type

@@ -31,9 +31,9 @@ pub use figures::ExposureFigures;
 pub use jobs::{scan_job_key, ScanStructure};
 pub(crate) use tables::TABLES;
 pub use types::{
-    finding_key, severity_rank, ExposureCount, Finding, NewFinding, NewObservation, Observation,
-    Reconciliation, Scan, ScanAsset, ScanDiff, ScanJob, ScanOutcome, Setting, SurveillanceStatus,
-    DEFAULT_INTERVAL_HOURS, OPEN_STATUSES,
+    finding_key, severity_rank, Excluded, ExposureCount, Finding, NewFinding, NewObservation,
+    Observation, Reconciliation, Scan, ScanAsset, ScanDiff, ScanJob, ScanOutcome, ScopeSummary,
+    Setting, SurveillanceStatus, DEFAULT_INTERVAL_HOURS, OPEN_STATUSES,
 };
 
 /// Job kind that runs one scan.

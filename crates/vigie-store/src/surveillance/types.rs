@@ -67,6 +67,44 @@ pub struct Scan {
     pub error: Option<String>,
 }
 
+impl Scan {
+    /// What the scan's scope snapshot says of the addresses it did not scan: refused by the
+    /// address policy, judged down, given up early (an unreadable snapshot reads as empty).
+    pub fn scope_summary(&self) -> ScopeSummary {
+        serde_json::from_str(&self.scope).unwrap_or_default()
+    }
+}
+
+/// The parts of a scan's scope snapshot a reader is shown.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+pub struct ScopeSummary {
+    /// Addresses scanned (or to be scanned).
+    #[serde(default)]
+    pub targets: Vec<String>,
+    /// Addresses the platform never scans, with the reason.
+    #[serde(default)]
+    pub refused: Vec<Excluded>,
+    /// Addresses judged down before their ports were scanned.
+    #[serde(default)]
+    pub down: Vec<Excluded>,
+    /// Addresses whose port scan was given up early.
+    #[serde(default)]
+    pub given_up: Vec<Excluded>,
+    /// Declared names that did not resolve, with the resolver's answer.
+    #[serde(default)]
+    pub unresolved: std::collections::BTreeMap<String, String>,
+}
+
+/// An address left out of a scan, and why.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+pub struct Excluded {
+    pub address: String,
+    #[serde(default)]
+    pub reason: String,
+    #[serde(default)]
+    pub detail: String,
+}
+
 pub(crate) const SCAN_COLUMNS: &str = "sc.id, sc.structure_id, sc.origin, sc.requested_by, sc.requested_by_user_id, sc.status, \
      sc.created_at, sc.started_at, sc.finished_at, sc.scope, sc.ports, sc.targets_count, sc.open_ports_count, \
      sc.findings_count, sc.new_count, sc.fixed_count, sc.error";

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use vigie_domain::role::{Permission, Scope};
 use vigie_store::registry::Structure;
 use vigie_store::surveillance::{
-    ExposureCount, Finding, Observation, Scan, ScanDiff, SurveillanceStatus,
+    ExposureCount, Finding, Observation, Scan, ScanDiff, ScopeSummary, SurveillanceStatus,
 };
 
 use crate::auth::Page;
@@ -49,6 +49,8 @@ struct ExposurePage {
     open: Vec<(String, Vec<Finding>)>,
     fixed: Vec<Finding>,
     last_scan: Option<Scan>,
+    /// What the last scan left out: refused, judged down, given up, unresolved.
+    unscanned: ScopeSummary,
     systems: Vec<Observation>,
     scans: Vec<Scan>,
     diff: Option<ScanDiff>,
@@ -95,6 +97,10 @@ pub(crate) async fn exposure(
             status,
             open: by_severity(&open),
             fixed,
+            unscanned: last_scan
+                .as_ref()
+                .map(Scan::scope_summary)
+                .unwrap_or_default(),
             last_scan,
             systems,
             scans,

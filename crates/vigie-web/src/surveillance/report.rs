@@ -17,7 +17,7 @@ use crate::AppState;
 use vigie_report::chart::{Chart, Orientation, Table};
 use vigie_report::pdf::{Document, Tlp};
 use vigie_store::registry::Structure;
-use vigie_store::surveillance::{Finding, Observation, Scan};
+use vigie_store::surveillance::{Finding, Observation, Scan, ScopeSummary};
 
 /// The open findings by severity, as a chart (with its table beside it).
 fn severity_chart(tr: &Tr, d: &ReportData) -> Chart {
@@ -113,6 +113,49 @@ struct ReportPage {
     generated: i64,
     /// The open findings by severity, as an SVG chart (its table is the one under it).
     chart: String,
+    /// What the last scan left out (address, why, detail).
+    unscanned: Vec<Vec<String>>,
+}
+
+/// The addresses the last scan did not scan, and why: judged down, given up early, refused by
+/// the address policy, names unresolved (address, why, the scanner's detail).
+pub(crate) fn unscanned_rows(tr: &Tr, last_scan: Option<&Scan>) -> Vec<Vec<String>> {
+    let u: ScopeSummary = last_scan.map(Scan::scope_summary).unwrap_or_default();
+    let mut rows = Vec::new();
+    for x in &u.down {
+        let detail = if x.detail.is_empty() {
+            x.reason.clone()
+        } else {
+            format!("{}: {}", x.reason, x.detail)
+        };
+        rows.push(vec![
+            x.address.clone(),
+            tr.t("surveillance-unscanned-down"),
+            detail,
+        ]);
+    }
+    for x in &u.given_up {
+        rows.push(vec![
+            x.address.clone(),
+            tr.t("surveillance-unscanned-given_up"),
+            x.detail.clone(),
+        ]);
+    }
+    for x in &u.refused {
+        rows.push(vec![
+            x.address.clone(),
+            tr.t("surveillance-unscanned-refused"),
+            x.reason.clone(),
+        ]);
+    }
+    for (name, why) in &u.unresolved {
+        rows.push(vec![
+            name.clone(),
+            tr.t("surveillance-unscanned-unresolved"),
+            why.clone(),
+        ]);
+    }
+    rows
 }
 
 fn summary_text(tr: &Tr, d: &ReportData) -> String {
@@ -156,6 +199,7 @@ pub(crate) async fn report(
             chart: severity_chart(&tr, &d).svg(tr),
             summary: summary_text(&tr, &d),
             plan: plan(&d.open, en),
+            unscanned: unscanned_rows(&tr, d.last_scan.as_ref()),
             d,
             en,
             generated: chrono::Utc::now().timestamp(),
@@ -221,6 +265,21 @@ pub(crate) async fn report_pdf(
                     .collect(),
                 numeric: vec![false, false, false],
             });
+        }
+        let unscanned = unscanned_rows(&tr, d.last_scan.as_ref());
+        if !unscanned.is_empty() {
+            doc.heading(2, &tr.t("surveillance-unscanned"))
+                .paragraph(&tr.t("surveillance-unscanned-intro"))
+                .table(&Table {
+                    caption: tr.t("surveillance-unscanned"),
+                    header: vec![
+                        tr.t("surveillance-address"),
+                        tr.t("surveillance-unscanned-why"),
+                        tr.t("surveillance-unscanned-detail"),
+                    ],
+                    rows: unscanned,
+                    numeric: vec![false, false, false],
+                });
         }
         doc.heading(1, &tr.t("surveillance-findings"));
         if d.open.is_empty() {

@@ -30,7 +30,16 @@ async fn exposure_pages_show_findings_report_and_who_exposes_what() {
                 &system(),
                 second,
                 &vigie_store::surveillance::ScanOutcome {
-                    scope: serde_json::json!({}),
+                    // What the scan left out, as `vigie_scan::platform` writes it.
+                    scope: serde_json::json!({
+                        "targets": [address.clone(), "185.99.0.7", "185.99.0.8"],
+                        "down": [{"address": "185.99.0.7", "reason": "no-response",
+                                  "detail": "no answer to 5 probes in 1.0 s"}],
+                        "given_up": [{"address": "185.99.0.8",
+                                      "detail": "no answer to its first 32 attempts"}],
+                        "refused": [{"address": "10.0.0.4",
+                                     "reason": "private address (RFC 1918): not reachable from the internet"}],
+                    }),
                     software: Vec::new(),
                     covered_addresses: vec![address.clone()],
                     covered_ports: vec![3389, 6379],
@@ -100,6 +109,24 @@ async fn exposure_pages_show_findings_report_and_who_exposes_what() {
             "off by default"
         );
         assert!(page.contains("Vérifier maintenant"));
+        // The addresses the last scan did not scan, and why: none of their findings is taken
+        // as fixed.
+        let unscanned = page
+            .split("id=\"unscanned\"")
+            .nth(1)
+            .and_then(|t| t.split("</table>").next())
+            .unwrap_or_else(|| panic!("no table of unscanned addresses: {page}"));
+        for part in [
+            "185.99.0.7",
+            "Jugée hors ligne",
+            "no answer to 5 probes",
+            "185.99.0.8",
+            "Analyse abandonnée tôt",
+            "10.0.0.4",
+            "Refusée",
+        ] {
+            assert!(unscanned.contains(part), "unscanned table lacks {part}");
+        }
         assert!(
             !page.contains("sv-enabled"),
             "a structure admin does not manage surveillance"
@@ -138,6 +165,8 @@ async fn exposure_pages_show_findings_report_and_who_exposes_what() {
             "id=\"chart-severity\"",
             "Redis sans authentification",
             "6379",
+            "Adresses non analysées",
+            "185.99.0.7",
         ] {
             assert!(report.contains(part), "report lacks {part}");
         }
@@ -173,6 +202,10 @@ async fn exposure_pages_show_findings_report_and_who_exposes_what() {
             "TLP:AMBER",
             "page 1 /",
             "Constats ouverts par criticité",
+            "Adresses non analysées",
+            "Jugée hors ligne",
+            // An address is never broken across lines: its column keeps its width.
+            "185.99.0.8",
         ] {
             assert!(shown.contains(part), "the PDF lacks {part}: {shown}");
         }
