@@ -166,9 +166,16 @@ fn read_exclusions(args: &ScanArgs) -> anyhow::Result<Exclusions> {
     Ok(x)
 }
 
+/// `vigie scan`: scans, then writes the result in the asked format.
 pub async fn run(args: ScanArgs) -> anyhow::Result<()> {
+    let result = execute(&args).await?;
+    emit(&args, &render(&args, &result))
+}
+
+/// Runs the scan the arguments describe (every target through the scope rules).
+pub async fn execute(args: &ScanArgs) -> anyhow::Result<crate::scan::ScanResult> {
     let argv: Vec<String> = std::env::args().collect();
-    let specs = read_targets(&args, &argv)?;
+    let specs = read_targets(args, &argv)?;
     if specs.is_empty() {
         bail!("no target: name addresses, ranges (10.0.0.1-16, 10.0.0.0/24), names, or -iL FILE");
     }
@@ -179,7 +186,7 @@ pub async fn run(args: ScanArgs) -> anyhow::Result<()> {
             "the targets expand to {known} addresses, more than --max-addresses {max}: narrow them, or raise the limit"
         );
     }
-    let exclusions = read_exclusions(&args)?;
+    let exclusions = read_exclusions(args)?;
     let assets: Vec<DeclaredAsset> = specs
         .iter()
         .map(|t| DeclaredAsset::new(t.to_string()))
@@ -260,13 +267,21 @@ pub async fn run(args: ScanArgs) -> anyhow::Result<()> {
     if args.syn && !crate::syn::available() {
         eprintln!("vigie scan: --syn needs root (raw sockets); using the connect scan");
     }
-    let result = scan(Arc::new(scope), req, Arc::new(rules)).await;
+    Ok(scan(Arc::new(scope), req, Arc::new(rules)).await)
+}
+
+/// The result in the format `-o` asks for.
+pub fn render(args: &ScanArgs, result: &crate::scan::ScanResult) -> String {
     let cmdline = std::env::args().collect::<Vec<_>>().join(" ");
-    let text = match args.output {
-        OutputFormat::Json => crate::output::to_json_lines(&result),
-        OutputFormat::NmapXml => crate::output::to_nmap_xml(&result, &cmdline),
-        OutputFormat::Text => text_report(&result),
-    };
+    match args.output {
+        OutputFormat::Json => crate::output::to_json_lines(result),
+        OutputFormat::NmapXml => crate::output::to_nmap_xml(result, &cmdline),
+        OutputFormat::Text => text_report(result),
+    }
+}
+
+/// Writes `text` where `--out-file` says, or to standard output.
+pub fn emit(args: &ScanArgs, text: &str) -> anyhow::Result<()> {
     match &args.out_file {
         Some(p) => std::fs::write(p, text).with_context(|| format!("writing {}", p.display()))?,
         None => {

@@ -52,6 +52,11 @@ pub struct Surveillance {
     /// host: a structure that declares them gets nothing scanned, unless this is true. Private,
     /// link-local and shared address space are refused whatever this says.
     pub allow_loopback: bool,
+    /// Decide first which declared addresses are up (a few common ports, ICMP echo where the
+    /// system allows it) and scan only their ports (default true). False scans every declared
+    /// address as if up, as nmap's `-Pn` does: for a structure whose firewall drops everything
+    /// but an unusual port.
+    pub liveness: bool,
 }
 
 impl Default for Surveillance {
@@ -65,6 +70,7 @@ impl Default for Surveillance {
             max_addresses: 1024,
             spread_secs: 3600,
             allow_loopback: false,
+            liveness: true,
         }
     }
 }

@@ -1,12 +1,12 @@
 //! `vigie`: one binary for every role of a deployment.
 
+mod accounts;
 mod backup_crypt;
 mod config;
 mod demo;
 mod notify;
 mod surveillance;
-#[path = "watch.rs"]
-mod vuln_watch;
+mod watch;
 mod worker;
 
 use std::io::{BufReader, IsTerminal, Read, Write};
@@ -14,7 +14,6 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 use clap::{Parser, Subcommand};
-use tokio::sync::watch;
 use vigie_domain::role::Role;
 use vigie_store::accounts::NewUser;
 use vigie_store::{Actor, ConnectConfig, Store};
@@ -101,14 +100,15 @@ enum Command {
         #[arg(long)]
         url: Option<String>,
     },
-    /// Exposure scanner, standalone (no server, no database).
-    Scan(vigie_scan::cli::ScanArgs),
+    /// Exposure scanner, standalone (no server, no database); with --advisories DIR, what the
+    /// advisories say of each service it identified.
+    Scan(watch::scan::ScanCommand),
     /// Vulnerability watch on files, standalone.
     #[command(subcommand)]
     Intel(vigie_intel::cli::IntelCommand),
     /// Vulnerability watch against the database: ingest advisories, source freshness, bulletins.
     #[command(subcommand)]
-    Watch(vuln_watch::WatchCommand),
+    Watch(watch::WatchCommand),
 }
 
 #[derive(Subcommand)]
@@ -287,8 +287,11 @@ fn redact(url: &str) -> String {
     }
 }
 
-fn shutdown_channel() -> (watch::Sender<bool>, watch::Receiver<bool>) {
-    let (tx, rx) = watch::channel(false);
+fn shutdown_channel() -> (
+    tokio::sync::watch::Sender<bool>,
+    tokio::sync::watch::Receiver<bool>,
+) {
+    let (tx, rx) = tokio::sync::watch::channel(false);
     let tx2 = tx.clone();
     tokio::spawn(async move {
         let ctrl_c = tokio::signal::ctrl_c();
@@ -308,6 +311,18 @@ fn shutdown_channel() -> (watch::Sender<bool>, watch::Receiver<bool>) {
         let _ = tx2.send(true);
     });
     (tx, rx)
+}
+
+/// Every kind of job this build runs, and what the scheduler queues, engine by engine: each
+/// registers its own.
+fn jobs(cfg: &Config) -> anyhow::Result<std::sync::Arc<worker::Registry>> {
+    let mut r = worker::Registry::default();
+    accounts::register_jobs(&mut r);
+    notify::register_jobs(&mut r, notify::Notifier::from_config(cfg)?);
+    surveillance::register_jobs(&mut r);
+    watch::register_jobs(&mut r);
+    worker::system::register_jobs(&mut r);
+    Ok(std::sync::Arc::new(r))
 }
 
 fn generated_password() -> String {
@@ -362,11 +377,17 @@ async fn run_server(
     let (_tx, rx) = shutdown_channel();
     let state = vigie_web::AppState::new(store.clone(), cfg.web());
     let mut tasks = tokio::task::JoinSet::new();
-    tasks.spawn(worker::scheduler(store.clone(), cfg.clone(), rx.clone()));
+    let registry = jobs(&cfg)?;
+    tasks.spawn(worker::scheduler(
+        store.clone(),
+        cfg.clone(),
+        registry.clone(),
+        rx.clone(),
+    ));
     if with_worker {
         let (s, c, r) = (store.clone(), cfg.clone(), rx.clone());
         tasks.spawn(async move {
-            if let Err(e) = worker::run(s, c, r).await {
+            if let Err(e) = worker::run(s, c, registry, r).await {
                 tracing::error!(error = %e, "worker stopped");
             }
         });
@@ -505,7 +526,7 @@ fn said(e: &anyhow::Error) -> String {
 async fn run(cli: Cli) -> anyhow::Result<()> {
     // Standalone engines need no configuration nor database.
     match cli.command {
-        Command::Scan(args) => return vigie_scan::cli::run(args).await,
+        Command::Scan(cmd) => return watch::scan::run(cmd).await,
         Command::Intel(cmd) => {
             return tokio::task::spawn_blocking(move || vigie_intel::cli::run(cmd)).await?
         }
@@ -529,7 +550,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     );
                 }
                 println!("{}", s.activity.summary());
-                banner = Some(demo::credentials_text(&listen));
+                banner = Some(demo::credentials_text(&listen, &s.credentials));
             }
             bootstrap_admin(&store, &cfg).await?;
             run_server(store, cfg, &listen, true, banner).await
@@ -545,7 +566,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let store = open(&cfg).await?;
             require_secret_key(&cfg, &store)?;
             let (_tx, rx) = shutdown_channel();
-            worker::run(store, cfg, rx).await
+            let registry = jobs(&cfg)?;
+            worker::run(store, cfg, registry, rx).await
         }
         Command::Migrate => {
             let store = Store::connect(&ConnectConfig {
@@ -652,7 +674,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Watch(cmd) => {
             let store = open(&cfg).await?;
-            vuln_watch::command(&store, cmd).await
+            watch::command(&store, cmd).await
         }
         Command::Demo => {
             let store = open(&cfg).await?;
@@ -667,7 +689,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 println!("The demo region is already there.");
             }
             println!("{}", s.activity.summary());
-            println!("{}", demo::credentials_text(&cfg.http.listen));
+            println!(
+                "{}",
+                demo::credentials_text(&cfg.http.listen, &s.credentials)
+            );
             Ok(())
         }
         Command::Healthcheck { url } => {
@@ -781,5 +806,28 @@ async fn admin(store: &Store, system: &Actor, cmd: AdminCommand) -> anyhow::Resu
             }
             Ok(())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use vigie_store::jobs::JobSpec;
+
+    /// Every engine's kinds are in the worker's registry, and the names are the store's.
+    #[test]
+    fn the_worker_runs_every_kind_of_this_build() {
+        let cfg = crate::config::Config::load_with(None, &[]).unwrap();
+        let kinds = super::jobs(&cfg).unwrap().kinds();
+        for k in [
+            vigie_store::accounts::jobs::PurgeSessions::NAME,
+            vigie_store::notify::jobs::Deliver::NAME,
+            vigie_store::surveillance::jobs::ScanStructure::NAME,
+            vigie_store::watch::jobs::Ingest::NAME,
+            vigie_store::watch::jobs::Bulletin::NAME,
+            crate::worker::system::Sleep::NAME,
+        ] {
+            assert!(kinds.contains(&k), "{k} missing from {kinds:?}");
+        }
+        assert_eq!(kinds.len(), 6, "{kinds:?}");
     }
 }

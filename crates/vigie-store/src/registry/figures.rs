@@ -30,6 +30,15 @@ impl Store {
         q.fetch_all(&self.pool).await
     }
 
+    /// How many structures in scope are real (not demo data): the demo is never loaded beside
+    /// them.
+    pub async fn count_real_structures(&self, actor: &Actor) -> Result<i64, StoreError> {
+        actor.require(Permission::ReadStructures)?;
+        let mut q = Sql::new("SELECT COUNT(*) FROM structures s WHERE s.is_demo = 0 AND ");
+        actor.scope_structures(&mut q, "s");
+        q.scalar(&self.pool).await
+    }
+
     pub async fn coverage(&self, actor: &Actor) -> Result<Coverage, StoreError> {
         actor.require(Permission::ReadStructures)?;
         // SUM is NUMERIC on PostgreSQL: cast to a 64-bit integer so both backends decode alike.

@@ -272,6 +272,27 @@ pub fn sign(secret: &str, ts: i64, body: &str) -> String {
     format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
 }
 
+/// The outbox's delivery job, with the transports of the configuration.
+pub fn register_jobs(r: &mut crate::worker::Registry, notifier: Notifier) {
+    let notifier = std::sync::Arc::new(notifier);
+    r.register(
+        move |ctx: std::sync::Arc<crate::worker::Ctx>,
+              p: vigie_store::notify::Deliver,
+              job: vigie_store::jobs::Job| {
+            let notifier = notifier.clone();
+            async move {
+                notifier
+                    .deliver(
+                        &ctx.store,
+                        p.notification_id,
+                        job.attempts >= job.max_attempts,
+                    )
+                    .await
+            }
+        },
+    );
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,16 +9,15 @@
 //! refused and listed in the scan's scope snapshot. The engine is given a scope of exactly the
 //! accepted addresses, and refuses any other connection on its own (hard deny list included).
 
-use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::Context;
-use vigie_scan::scope::{DeclaredAsset, NameResolver, Scope, SystemResolver};
-use vigie_scan::{DiscoveryMethod, PortSet, RateLimits, RuleSet, ScanRequest};
+use vigie_scan::platform::{PlatformOptions, PlatformRun, PlatformScan};
+use vigie_scan::scope::{NameResolver, SystemResolver};
+use vigie_scan::RateLimits;
 use vigie_store::jobs::Job;
-use vigie_store::surveillance::{NewFinding, NewObservation, ScanJob, ScanOutcome};
+use vigie_store::surveillance::{NewFinding, NewObservation, ScanJob, ScanOutcome, ScanStructure};
 use vigie_store::watch::ScannedSoftware;
 use vigie_store::{Actor, Store};
 
@@ -65,6 +64,21 @@ pub fn platform_refusal(ip: IpAddr, allow_loopback: bool) -> Option<&'static str
     }
 }
 
+/// The surveillance's job: one scan of one structure.
+pub fn register_jobs(r: &mut crate::worker::Registry) {
+    r.register(
+        |ctx: Arc<crate::worker::Ctx>, p: ScanStructure, job: Job| async move {
+            run_scan_job(&ctx.store, &ctx.cfg, &job, p.scan_id).await
+        },
+    );
+    // Scans only where an operator turned surveillance on; one pending per structure.
+    r.every_tick("surveillance", |ctx: Arc<crate::worker::Ctx>| async move {
+        if let Err(e) = schedule(&ctx.store, &ctx.cfg).await {
+            tracing::warn!(error = %e, "scheduler: cannot queue surveillance scans");
+        }
+    });
+}
+
 /// Runs the job: start the scan, scan, store. A scan that cannot run for a reason retrying will
 /// not change (nothing declared, nothing public) is recorded as failed with that reason and the
 /// job ends; database errors make the job fail and the queue retry it.
@@ -72,12 +86,8 @@ pub async fn run_scan_job(
     store: &Store,
     cfg: &Config,
     job: &Job,
-    payload: &serde_json::Value,
+    scan_id: i64,
 ) -> anyhow::Result<()> {
-    let scan_id = payload
-        .get("scan_id")
-        .and_then(|v| v.as_i64())
-        .context("payload: scan_id missing")?;
     let actor = Actor::system("surveillance");
     let Some(sj) = store.start_scan(&actor, scan_id).await? else {
         tracing::info!(scan = scan_id, "scan already finished; nothing to do");
@@ -123,163 +133,42 @@ pub async fn run_scan_job(
     }
 }
 
-/// Builds the scope, runs the engine and turns its result into what the store keeps.
+/// Builds the scope, runs the engine (`vigie_scan::platform`: the rules of a platform scan) and
+/// turns its result into what the store keeps.
 pub async fn execute(
     cfg: &Config,
     sj: &ScanJob,
     resolver: &dyn NameResolver,
 ) -> Result<ScanOutcome, (String, serde_json::Value)> {
     let sc = &cfg.surveillance;
-    let assets: Vec<DeclaredAsset> = sj
-        .assets
-        .iter()
-        .map(|a| DeclaredAsset::new(a.value.clone()))
-        .collect();
-    let declared: Vec<&str> = sj.assets.iter().map(|a| a.value.as_str()).collect();
-    if assets.is_empty() {
-        return Err((
-            "no scannable asset: the structure has declared no domain or IP range outside demo data, \
-             so nothing was scanned (declare its internet-facing assets first)"
-                .into(),
-            serde_json::json!({ "declared": declared }),
-        ));
-    }
-    let built = match Scope::build(&assets, resolver).await {
-        Ok(s) => s,
-        Err(e) => {
-            return Err((
-                format!("invalid declared asset: {e}"),
-                serde_json::json!({ "declared": declared }),
-            ))
-        }
+    let declared: Vec<String> = sj.assets.iter().map(|a| a.value.clone()).collect();
+    let options = PlatformOptions {
+        max_addresses: sc.max_addresses,
+        ports: sc.ports.clone(),
+        limits: RateLimits {
+            global_per_sec: sc.rate_per_sec,
+            per_target_per_sec: sc.rate_per_target,
+        },
+        concurrency: sc.concurrency,
+        timeout: Duration::from_millis(sc.timeout_ms),
+        liveness: sc.liveness,
     };
-    // Every address of the declared scope (bounded), then the platform's own refusals.
-    let candidates = built.addresses(sc.max_addresses.saturating_add(1));
-    let truncated = candidates.len() > sc.max_addresses;
-    let mut targets: Vec<IpAddr> = Vec::new();
-    let mut refused: Vec<serde_json::Value> = Vec::new();
-    for ip in candidates.into_iter().take(sc.max_addresses) {
-        match platform_refusal(ip, sc.allow_loopback) {
-            Some(why) => {
-                refused.push(serde_json::json!({ "address": ip.to_string(), "reason": why }))
-            }
-            None => targets.push(ip),
-        }
+    let allow_loopback = sc.allow_loopback;
+    let refusal = move |ip: IpAddr| platform_refusal(ip, allow_loopback).map(str::to_string);
+    let run = PlatformScan {
+        declared: &declared,
+        options: &options,
+        refusal: &refusal,
     }
-    let mut names: BTreeMap<IpAddr, String> = BTreeMap::new();
-    for (name, res) in &built.resolved {
-        for a in &res.addrs {
-            if targets.contains(a) {
-                names.entry(*a).or_insert_with(|| name.clone());
-            }
-        }
-    }
-    let ports = PortSet::parse(&sc.ports).unwrap_or(PortSet::Health);
-    let port_list: Vec<i64> = ports.ports().into_iter().map(i64::from).collect();
-    let mut snapshot = serde_json::json!({
-        "declared": declared,
-        "targets": targets.iter().map(|t| t.to_string()).collect::<Vec<_>>(),
-        "names": names.iter().map(|(k, v)| (k.to_string(), v.clone())).collect::<BTreeMap<_, _>>(),
-        "refused": refused.clone(),
-        "unresolved": built.unresolved,
-        "truncated_at": truncated.then_some(sc.max_addresses),
-        "ports": sc.ports,
-    });
-    if targets.is_empty() {
-        return Err((
-            "nothing to scan: no declared asset gives a public address (names unresolved, or \
-             addresses refused: see the scope)"
-                .into(),
-            snapshot,
-        ));
-    }
-    let rules = match RuleSet::builtin() {
-        Ok(r) => Arc::new(r),
-        Err(e) => return Err((format!("fingerprint rules: {e}"), snapshot)),
-    };
-    let mut result = match run_engine(sc, &targets, &ports, &names, rules.clone()).await {
-        Ok(r) => r,
-        Err(e) => return Err((e, snapshot)),
-    };
-    // Names read from certificates that fall inside the declared domains: resolved, and their
-    // new public addresses scanned too, once (names outside the declared domains never are).
-    let found = discovered_names(&result.services, &built);
-    let mut extended = built.clone();
-    let mut added: Vec<IpAddr> = Vec::new();
-    for n in &found {
-        if !matches!(extended.add_discovered_name(n, resolver).await, Ok(true)) {
-            continue;
-        }
-        let Some(res) = extended.resolved.get(n.as_str()) else {
-            continue;
-        };
-        for a in &res.addrs {
-            if targets.contains(a) || added.contains(a) {
-                continue;
-            }
-            if targets.len() + added.len() >= sc.max_addresses {
-                break;
-            }
-            match platform_refusal(*a, sc.allow_loopback) {
-                Some(why) => refused.push(
-                    serde_json::json!({ "address": a.to_string(), "reason": why, "name": n }),
-                ),
-                None => {
-                    added.push(*a);
-                    names.entry(*a).or_insert_with(|| n.clone());
-                }
-            }
-        }
-    }
-    if !added.is_empty() {
-        match run_engine(sc, &added, &ports, &names, rules).await {
-            Ok(more) => {
-                result.open_ports.extend(more.open_ports);
-                result.closed_count += more.closed_count;
-                result.filtered_count += more.filtered_count;
-                result.services.extend(more.services);
-                result.findings.extend(more.findings);
-                result.refused.extend(more.refused);
-            }
-            Err(e) => return Err((e, snapshot)),
-        }
-        targets.extend(added.iter().copied());
-    }
-    if let Some(o) = snapshot.as_object_mut() {
-        o.insert(
-            "targets".into(),
-            serde_json::to_value(targets.iter().map(|t| t.to_string()).collect::<Vec<_>>())
-                .unwrap_or_default(),
-        );
-        o.insert(
-            "names".into(),
-            serde_json::to_value(
-                names
-                    .iter()
-                    .map(|(k, v)| (k.to_string(), v.clone()))
-                    .collect::<BTreeMap<_, _>>(),
-            )
-            .unwrap_or_default(),
-        );
-        o.insert("refused".into(), serde_json::Value::Array(refused.clone()));
-        o.insert(
-            "stats".into(),
-            serde_json::to_value(&result.stats).unwrap_or_default(),
-        );
-        o.insert(
-            "discovered_names".into(),
-            serde_json::to_value(&found).unwrap_or_default(),
-        );
-        o.insert(
-            "discovered_addresses".into(),
-            serde_json::to_value(added.iter().map(|a| a.to_string()).collect::<Vec<_>>())
-                .unwrap_or_default(),
-        );
-        o.insert(
-            "engine_refused".into(),
-            serde_json::to_value(&result.refused).unwrap_or_default(),
-        );
-    }
+    .run(resolver)
+    .await
+    .map_err(|n| (n.reason, n.snapshot))?;
+    Ok(outcome(run))
+}
+
+/// The engine's result in the store's terms.
+fn outcome(run: PlatformRun) -> ScanOutcome {
+    let result = run.result;
     let text = |v: serde_json::Value| v.as_str().unwrap_or_default().to_string();
     let findings: Vec<NewFinding> = result
         .findings
@@ -350,20 +239,6 @@ pub async fn execute(
             });
         }
     }
-    // A scan that got no answer at all (every port filtered: the network, not the structure)
-    // verifies nothing: no finding is marked fixed by it.
-    let answered = !result.open_ports.is_empty() || result.closed_count > 0;
-    let covered_addresses = if answered {
-        targets.iter().map(|t| t.to_string()).collect()
-    } else {
-        if let Some(o) = snapshot.as_object_mut() {
-            o.insert(
-                "note".into(),
-                "no address answered on any port: nothing is considered fixed by this scan".into(),
-            );
-        }
-        Vec::new()
-    };
     let software = result
         .services
         .iter()
@@ -380,68 +255,14 @@ pub async fn execute(
             })
         })
         .collect();
-    Ok(ScanOutcome {
-        scope: snapshot,
-        covered_addresses,
-        covered_ports: port_list,
+    ScanOutcome {
+        scope: run.snapshot,
+        covered_addresses: run.covered_addresses,
+        covered_ports: run.covered_ports.into_iter().map(i64::from).collect(),
         observations,
         findings,
         software,
-    })
-}
-
-/// Runs the engine over `targets`, with a scope of exactly those addresses: the engine refuses
-/// any other connection on its own (hard deny list included).
-async fn run_engine(
-    sc: &crate::config::Surveillance,
-    targets: &[IpAddr],
-    ports: &PortSet,
-    names: &BTreeMap<IpAddr, String>,
-    rules: Arc<RuleSet>,
-) -> Result<vigie_scan::ScanResult, String> {
-    let scope = Scope::from_networks(targets.iter().map(|t| t.to_string()))
-        .map_err(|e| format!("scope: {e}"))?;
-    let mut req = ScanRequest {
-        targets: targets.to_vec(),
-        ports: ports.clone(),
-        limits: RateLimits {
-            global_per_sec: sc.rate_per_sec,
-            per_target_per_sec: sc.rate_per_target,
-        },
-        method: DiscoveryMethod::Connect,
-        identify: true,
-        probe_concurrency: 16,
-        names: names.clone(),
-        ..Default::default()
-    };
-    req.discovery.max_concurrency = sc.concurrency.max(1);
-    req.discovery.initial_concurrency = req
-        .discovery
-        .initial_concurrency
-        .min(req.discovery.max_concurrency);
-    req.discovery.max_timeout = Duration::from_millis(sc.timeout_ms.max(10));
-    req.discovery.min_timeout = req.discovery.min_timeout.min(req.discovery.max_timeout);
-    Ok(vigie_scan::scan(Arc::new(scope), req, rules).await)
-}
-
-/// Names in the leaf certificates' subject alternative names that fall inside the declared
-/// domains (wildcards reduced to their base), normalised, sorted, once each.
-pub fn discovered_names(services: &[vigie_scan::Service], declared: &Scope) -> Vec<String> {
-    let mut out: Vec<String> = services
-        .iter()
-        .filter_map(|s| s.tls.as_ref())
-        .filter_map(|t| t.chain.first())
-        .flat_map(|c| c.sans.iter())
-        .map(|n| {
-            vigie_scan::scope::normalize_name(n)
-                .trim_start_matches("*.")
-                .to_string()
-        })
-        .filter(|n| declared.name_in_scope(n))
-        .collect();
-    out.sort();
-    out.dedup();
-    out
+    }
 }
 
 /// Scheduler tick: queue the scans that are due (surveillance on, interval elapsed, none
@@ -523,7 +344,7 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            super::discovered_names(&[svc.clone(), svc], &declared),
+            vigie_scan::platform::discovered_names(&[svc.clone(), svc], &declared),
             vec![
                 "portail.ch-test.fr".to_string(),
                 "rdv.ch-test.fr".to_string()

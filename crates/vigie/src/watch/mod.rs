@@ -2,16 +2,21 @@
 //! `vigie watch ...` commands, which work against the database (the standalone `vigie intel ...`
 //! works on files only). Parsing is `vigie-intel`'s, storage and matching `vigie_store::watch`'s.
 
+pub mod scan;
+
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 use clap::Subcommand;
+use std::sync::Arc;
 use vigie_intel::Corpus;
 use vigie_store::watch::IngestReport;
+
+use vigie_store::jobs::Job;
+use vigie_store::watch::jobs::{Bulletin, Ingest};
 use vigie_store::{Actor, Store};
 
-/// Job kind that queues the weekly bulletins (`{"week": "2026-W47"}`, default: last week).
-pub const BULLETIN_JOB: &str = "watch.bulletin";
+use crate::worker::Ctx;
 
 /// Largest document fetched from a URL.
 const MAX_DOWNLOAD: usize = 512 * 1024 * 1024;
@@ -195,14 +200,26 @@ fn print_report(r: &IngestReport) {
     }
 }
 
-/// The `watch.ingest` job: `{"path": ...}` or `{"url": ...}`.
-pub async fn ingest_job(store: &Store, payload: &serde_json::Value) -> anyhow::Result<()> {
+/// The watch's jobs: ingesting a document, queueing the weekly bulletins.
+pub fn register_jobs(r: &mut crate::worker::Registry) {
+    r.register(
+        |ctx: Arc<Ctx>, p: Ingest, _job: Job| async move { ingest_job(&ctx.store, &p).await },
+    );
+    r.register(|ctx: Arc<Ctx>, p: Bulletin, _job: Job| async move {
+        bulletin_job(&ctx.store, &p).await
+    });
+    r.every_tick("watch", |ctx: Arc<Ctx>| async move {
+        schedule(&ctx.store).await
+    });
+}
+
+/// The `watch.ingest` job: a file, a folder or a URL.
+async fn ingest_job(store: &Store, job: &Ingest) -> anyhow::Result<()> {
     let actor = Actor::system("job:watch.ingest");
-    let target = payload
-        .get("path")
-        .or_else(|| payload.get("url"))
-        .and_then(|v| v.as_str())
-        .context("payload: path or url missing")?;
+    let target = match job {
+        Ingest::Path(p) => p,
+        Ingest::Url(u) => u,
+    };
     let reports = ingest(store, &actor, target).await?;
     for r in &reports {
         tracing::info!(
@@ -215,10 +232,11 @@ pub async fn ingest_job(store: &Store, payload: &serde_json::Value) -> anyhow::R
 }
 
 /// The `watch.bulletin` job.
-pub async fn bulletin_job(store: &Store, payload: &serde_json::Value) -> anyhow::Result<()> {
+async fn bulletin_job(store: &Store, job: &Bulletin) -> anyhow::Result<()> {
     let actor = Actor::system("job:watch.bulletin");
-    let week = payload.get("week").and_then(|v| v.as_str());
-    let n = store.watch_queue_bulletins(&actor, week).await?;
+    let n = store
+        .watch_queue_bulletins(&actor, job.week.as_deref())
+        .await?;
     tracing::info!(notifications = n, "weekly bulletins queued");
     Ok(())
 }
@@ -227,21 +245,12 @@ pub async fn bulletin_job(store: &Store, payload: &serde_json::Value) -> anyhow:
 /// dedup key holds one pending copy; once it ran, the next tick queues the following week's).
 /// The job builds the bulletin of the week that just ended; notification dedup keys name the
 /// ISO week, so a bulletin is never sent twice.
-pub async fn schedule(store: &Store) {
+async fn schedule(store: &Store) {
     let Ok((_, monday, _)) = vigie_store::watch::iso_week(None) else {
         return;
     };
     let run_at = monday + 7 * 86_400 + 6 * 3600;
-    if let Err(e) = store
-        .enqueue(
-            BULLETIN_JOB,
-            &serde_json::json!({}),
-            Some(BULLETIN_JOB),
-            Some(run_at),
-            3,
-        )
-        .await
-    {
+    if let Err(e) = store.enqueue_job(&Bulletin::default(), Some(run_at)).await {
         tracing::warn!(error = %e, "scheduler: cannot queue the weekly bulletin");
     }
 }
@@ -253,24 +262,17 @@ pub async fn command(store: &Store, cmd: WatchCommand) -> anyhow::Result<()> {
         WatchCommand::Ingest { targets, queue } => {
             for t in targets {
                 if queue {
-                    let key = if t.starts_with("http") { "url" } else { "path" };
-                    let target = if key == "path" {
-                        std::fs::canonicalize(&t)
-                            .with_context(|| format!("{t}: no such file or folder"))?
-                            .display()
-                            .to_string()
+                    let job = if t.starts_with("http") {
+                        Ingest::Url(t.clone())
                     } else {
-                        t.clone()
-                    };
-                    let id = store
-                        .enqueue(
-                            vigie_store::watch::INGEST_JOB,
-                            &serde_json::json!({ key: target }),
-                            None,
-                            None,
-                            3,
+                        Ingest::Path(
+                            std::fs::canonicalize(&t)
+                                .with_context(|| format!("{t}: no such file or folder"))?
+                                .display()
+                                .to_string(),
                         )
-                        .await?;
+                    };
+                    let id = store.enqueue_job(&job, None).await?;
                     println!("{t}: job {id} queued");
                     continue;
                 }

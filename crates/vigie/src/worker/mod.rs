@@ -1,72 +1,26 @@
 //! The worker: takes jobs from the queue and runs them, renewing its lease while a job runs so
 //! that a job is taken again only when its worker is really gone. And the scheduler, which queues
-//! housekeeping. Both are wiring: the queue's rules are in `vigie_store::jobs`.
+//! housekeeping. Both are wiring: the queue's rules are in `vigie_store::jobs`, the kinds of job
+//! and their handlers in [`registry`], each engine registering its own.
 
+pub mod registry;
+pub mod system;
+
+use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::Context;
 use tokio::sync::watch;
-use vigie_store::jobs::Job;
 use vigie_store::Store;
 
 use crate::config::Config;
-use crate::notify::Notifier;
+pub use registry::{Ctx, Registry};
 
-/// Job kinds this build runs.
-pub const KINDS: &[&str] = &[
-    "maintenance.purge_sessions",
-    "system.sleep",
-    vigie_store::notify::DELIVER_JOB,
-    vigie_store::surveillance::SCAN_JOB,
-    vigie_store::watch::INGEST_JOB,
-    crate::vuln_watch::BULLETIN_JOB,
-];
+/// Stops the renewal of a job's lease when the job ends, whichever way it ends.
+struct RenewGuard(tokio::task::JoinHandle<()>);
 
-/// What a job handler has at hand.
-pub struct Ctx {
-    pub store: Store,
-    pub cfg: Config,
-    pub notifier: Notifier,
-}
-
-async fn run_job(ctx: &Ctx, job: &Job) -> anyhow::Result<()> {
-    let store = &ctx.store;
-    let payload: serde_json::Value =
-        serde_json::from_str(&job.payload).context("payload is not JSON")?;
-    match job.kind.as_str() {
-        vigie_store::notify::DELIVER_JOB => {
-            let id = payload
-                .get("notification_id")
-                .and_then(|v| v.as_i64())
-                .context("payload: notification_id missing")?;
-            ctx.notifier
-                .deliver(store, id, job.attempts >= job.max_attempts)
-                .await
-        }
-        vigie_store::surveillance::SCAN_JOB => {
-            crate::surveillance::run_scan_job(store, &ctx.cfg, job, &payload).await
-        }
-        vigie_store::watch::INGEST_JOB => crate::vuln_watch::ingest_job(store, &payload).await,
-        crate::vuln_watch::BULLETIN_JOB => crate::vuln_watch::bulletin_job(store, &payload).await,
-        "maintenance.purge_sessions" => {
-            let n = store.purge_expired_sessions().await?;
-            tracing::info!(purged = n, "expired sessions purged");
-            Ok(())
-        }
-        // A job that only waits: used to check the queue end to end (leases, kills, retries).
-        "system.sleep" => {
-            let secs = payload
-                .get("secs")
-                .and_then(|v| v.as_u64())
-                .unwrap_or(1)
-                .min(3600);
-            tokio::time::sleep(Duration::from_secs(secs)).await;
-            if payload.get("fail").and_then(|v| v.as_bool()) == Some(true) {
-                anyhow::bail!("asked to fail");
-            }
-            Ok(())
-        }
-        other => anyhow::bail!("no handler for job kind {other:?}"),
+impl Drop for RenewGuard {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 
@@ -74,12 +28,13 @@ async fn run_job(ctx: &Ctx, job: &Job) -> anyhow::Result<()> {
 pub async fn run(
     store: Store,
     cfg: Config,
+    registry: Arc<Registry>,
     mut shutdown: watch::Receiver<bool>,
 ) -> anyhow::Result<()> {
     let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "host".into());
-    let ctx = std::sync::Arc::new(Ctx {
+    let kinds = registry.kinds();
+    let ctx = Arc::new(Ctx {
         store: store.clone(),
-        notifier: Notifier::from_config(&cfg)?,
         cfg: cfg.clone(),
     });
     let mut handles = Vec::new();
@@ -114,16 +69,18 @@ pub async fn run(
         let mut stop = shutdown.clone();
         let wake = wake.clone();
         let ctx = ctx.clone();
+        let registry = registry.clone();
+        let kinds = kinds.clone();
         handles.push(tokio::spawn(async move {
             tracing::info!(worker = %id, "worker started");
             loop {
                 if *stop.borrow() {
                     break;
                 }
-                match store.claim_job(&id, KINDS, lease).await {
+                match store.claim_job(&id, &kinds, lease).await {
                     Ok(Some(job)) => {
                         tracing::info!(worker = %id, job = job.id, kind = %job.kind, attempt = job.attempts, "job started");
-                        let renew = {
+                        let _renew = RenewGuard({
                             let store = store.clone();
                             let id = id.clone();
                             let job_id = job.id;
@@ -135,18 +92,19 @@ pub async fn run(
                                     }
                                 }
                             })
-                        };
-                        let r = run_job(&ctx, &job).await;
-                        renew.abort();
+                        });
+                        let (job_id, job_kind) = (job.id, job.kind.clone());
+                        let r = registry.run(ctx.clone(), job).await;
+                        drop(_renew);
                         let done = match r {
-                            Ok(()) => store.complete_job(job.id, &id).await.map(|_| ()),
+                            Ok(()) => store.complete_job(job_id, &id).await.map(|_| ()),
                             Err(e) => {
-                                tracing::warn!(worker = %id, job = job.id, error = %e, "job failed");
-                                store.fail_job(job.id, &id, &format!("{e:#}")).await
+                                tracing::warn!(worker = %id, job = job_id, kind = %job_kind, error = %e, "job failed");
+                                store.fail_job(job_id, &id, &format!("{e:#}")).await
                             }
                         };
                         if let Err(e) = done {
-                            tracing::error!(worker = %id, job = job.id, error = %e, "cannot record the job's end");
+                            tracing::error!(worker = %id, job = job_id, error = %e, "cannot record the job's end");
                         }
                     }
                     Ok(None) => {
@@ -172,31 +130,22 @@ pub async fn run(
     Ok(())
 }
 
-/// Queues housekeeping at each tick. Idempotent (dedup keys), so several schedulers may run.
-pub async fn scheduler(store: Store, cfg: Config, mut shutdown: watch::Receiver<bool>) {
+/// Runs every engine's tick (see [`Registry::every_tick`]) at each `[scheduler] tick_secs`.
+pub async fn scheduler(
+    store: Store,
+    cfg: Config,
+    registry: Arc<Registry>,
+    mut shutdown: watch::Receiver<bool>,
+) {
     if !cfg.scheduler.enabled {
         return;
     }
+    let tick_secs = cfg.scheduler.tick_secs.max(5);
+    let ctx = Arc::new(Ctx { store, cfg });
     loop {
-        if let Err(e) = store
-            .enqueue(
-                "maintenance.purge_sessions",
-                &serde_json::json!({}),
-                Some("maintenance.purge_sessions"),
-                None,
-                3,
-            )
-            .await
-        {
-            tracing::warn!(error = %e, "scheduler: cannot queue housekeeping");
-        }
-        // Scans only where an operator turned surveillance on; one pending per structure.
-        if let Err(e) = crate::surveillance::schedule(&store, &cfg).await {
-            tracing::warn!(error = %e, "scheduler: cannot queue surveillance scans");
-        }
-        crate::vuln_watch::schedule(&store).await;
+        registry.tick(ctx.clone()).await;
         tokio::select! {
-            _ = tokio::time::sleep(Duration::from_secs(cfg.scheduler.tick_secs.max(5))) => {}
+            _ = tokio::time::sleep(Duration::from_secs(tick_secs)) => {}
             _ = shutdown.changed() => return,
         }
     }

@@ -1,7 +1,5 @@
 //! The binary itself: worker processes that die, backups that restore, configuration errors.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -72,6 +70,83 @@ async fn a_job_survives_its_worker_being_killed() {
             db.name
         );
         assert_ne!(job.locked_by, None);
+        db.cleanup().await;
+    }
+}
+
+/// A job whose handler panics: the worker survives, the run is recorded as failed with the
+/// panic's message, its lease is no longer renewed, and the queue retries it with its backoff
+/// until the last attempt leaves it `failed`.
+#[tokio::test]
+async fn a_panicking_job_fails_with_its_message_and_is_retried() {
+    let mut dbs = vec![testing::sqlite().await];
+    if let Some(pg) = testing::postgres().await {
+        dbs.push(pg);
+    }
+    for db in dbs {
+        let id = db
+            .store
+            .enqueue(
+                "system.sleep",
+                &serde_json::json!({ "secs": 0, "panic": true }),
+                None,
+                None,
+                2,
+            )
+            .await
+            .unwrap();
+        let mut worker = vigie(&db.url)
+            .args(["worker"])
+            .env("VIGIE_WORKER_LEASE_SECS", "5")
+            .env("VIGIE_WORKER_POLL_MS", "100")
+            .env("VIGIE_WORKER_CONCURRENCY", "1")
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
+        // First run: back in the queue for a retry, with the panic's message.
+        let start = Instant::now();
+        let job = loop {
+            let job = db.store.get_job(id).await.unwrap();
+            if job.attempts == 1 && job.status == "queued" {
+                break job;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(30),
+                "{}: the panicking job is not back in the queue: {job:?}",
+                db.name
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        };
+        assert_eq!(
+            job.last_error.as_deref(),
+            Some("the job panicked: asked to panic"),
+            "{}",
+            db.name
+        );
+        assert_eq!(
+            (job.locked_by.as_deref(), job.lease_until),
+            (None, None),
+            "{}: the lease is released, not renewed",
+            db.name
+        );
+        // Retried after the backoff (10 s), by the same worker which survived the panic.
+        wait_for(&db.store, id, "failed", Duration::from_secs(40)).await;
+        assert!(
+            worker.try_wait().unwrap().is_none(),
+            "{}: the worker died",
+            db.name
+        );
+        worker.kill().unwrap();
+        worker.wait().unwrap();
+        let job = db.store.get_job(id).await.unwrap();
+        assert_eq!(job.attempts, 2, "{}", db.name);
+        assert_eq!(
+            job.last_error.as_deref(),
+            Some("the job panicked: asked to panic")
+        );
+        // Nothing renews the lease of a job that ended: it stays cleared.
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        assert_eq!(db.store.get_job(id).await.unwrap().lease_until, None);
         db.cleanup().await;
     }
 }
@@ -254,6 +329,7 @@ async fn the_secret_key_is_created_on_sqlite_and_required_on_postgres() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    let creds = crate::common::demo_credentials(&String::from_utf8_lossy(&out.stdout));
     let key = dir.path().join("data/secret.key");
     let text = std::fs::read_to_string(&key).unwrap();
     assert_eq!(text.trim().len(), 64);
@@ -279,7 +355,7 @@ async fn the_secret_key_is_created_on_sqlite_and_required_on_postgres() {
         .unwrap();
     assert_eq!(
         u.totp_secret.as_deref(),
-        Some("KRSXG5CTMVRXEZLUKRSXG5CTMVRXEZLU")
+        creds["cert@vigie.example"].1.as_deref()
     );
     store.close().await;
 

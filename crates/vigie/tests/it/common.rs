@@ -1,7 +1,5 @@
 //! Helpers shared by the binary's integration tests (each test file uses some of them).
 
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
 use std::process::Child;
 
 use reqwest::{redirect, Client, StatusCode};
@@ -108,4 +106,25 @@ pub async fn read_http_request(
         .collect();
     let body = String::from_utf8_lossy(&buf[head_end..]).to_string();
     Some((headers, body))
+}
+
+/// The demo accounts' credentials as `vigie demo` or `vigie up --demo` print them once, when the
+/// demo is created: e-mail → (password, TOTP secret for the accounts with a second factor).
+pub fn demo_credentials(out: &str) -> std::collections::HashMap<String, (String, Option<String>)> {
+    let mut creds = std::collections::HashMap::new();
+    for line in out.lines() {
+        let w: Vec<&str> = line.split_whitespace().collect();
+        if w.len() >= 4 && w[2] == "password" && w[0].ends_with("@vigie.example") {
+            let totp = w
+                .windows(3)
+                .find(|x| x[0] == "TOTP" && x[1] == "secret")
+                .map(|x| x[2].to_string());
+            creds.insert(w[0].to_string(), (w[3].to_string(), totp));
+        }
+    }
+    assert!(
+        creds.len() >= 8,
+        "the demo's credentials are not in its output:\n{out}"
+    );
+    creds
 }

@@ -2,15 +2,11 @@
 //! seen by the demo accounts within their scope only, counted on the dashboard, and seeded once
 //! (running the command again duplicates nothing). Both backends, the real binary and server.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{free_port, page, sign_in, Kill};
+use crate::common::{free_port, page, sign_in, Kill};
 use reqwest::{redirect, Client, StatusCode};
 use vigie_domain::role::{Role, Scope};
 use vigie_store::testing;
@@ -133,6 +129,8 @@ async fn the_demo_shows_findings_and_alerts_within_each_scope() {
     for db in testing::all().await {
         let first = demo(&db.url);
         assert!(first.contains("612 structures"), "{}: {first}", db.name);
+        let creds = crate::common::demo_credentials(&first);
+        let pw = |email: &str| creds[email].0.clone();
         assert!(
             first.contains("Demo activity: 40 demo scans"),
             "{}: {first}",
@@ -178,6 +176,8 @@ async fn the_demo_shows_findings_and_alerts_within_each_scope() {
             "{}: {again}",
             db.name
         );
+        // The credentials were printed once, when they were generated.
+        assert!(!again.contains(" password "), "{}: {again}", db.name);
         assert_eq!(
             db.store.exposure_figures(&system).await.unwrap(),
             national,
@@ -221,7 +221,12 @@ async fn the_demo_shows_findings_and_alerts_within_each_scope() {
         }
 
         // The GHT 1 officer: the exposure and the alerts of GHT 1, not of GHT 2.
-        let ght1 = sign_in(&base, "rssi.ght1@vigie.example", "demo-ght1-2026").await;
+        let ght1 = sign_in(
+            &base,
+            "rssi.ght1@vigie.example",
+            &pw("rssi.ght1@vigie.example"),
+        )
+        .await;
         let (st, html) = page(&ght1, &format!("{base}/exposure")).await;
         assert_eq!(st, StatusCode::OK, "{}", db.name);
         assert!(
@@ -283,8 +288,8 @@ async fn the_demo_shows_findings_and_alerts_within_each_scope() {
         let cert = sign_in_totp(
             &base,
             "cert@vigie.example",
-            "demo-cert-2026",
-            "KRSXG5CTMVRXEZLUKRSXG5CTMVRXEZLU",
+            &pw("cert@vigie.example"),
+            creds["cert@vigie.example"].1.as_deref().unwrap(),
         )
         .await;
         let (st, html) = page(&cert, &format!("{base}/")).await;
@@ -295,7 +300,12 @@ async fn the_demo_shows_findings_and_alerts_within_each_scope() {
         assert_eq!(figure(&html, "count-alerts-kev"), alerts.kev);
 
         // A structure member of GHT 1's hospital sees their own structure, nothing of GHT 2.
-        let member = sign_in(&base, "membre.ch@vigie.example", "demo-member-2026").await;
+        let member = sign_in(
+            &base,
+            "membre.ch@vigie.example",
+            &pw("membre.ch@vigie.example"),
+        )
+        .await;
         let (st, html) = page(&member, &format!("{base}/structures/{ght1_sid}/exposure")).await;
         assert_eq!(st, StatusCode::OK, "{}", db.name);
         assert!(html.contains("192.0.2."));
@@ -312,7 +322,12 @@ async fn the_demo_shows_findings_and_alerts_within_each_scope() {
             );
         }
         // The GHT 2 officer sees GHT 2, not GHT 1.
-        let ght2 = sign_in(&base, "rssi.ght2@vigie.example", "demo-ght2-2026").await;
+        let ght2 = sign_in(
+            &base,
+            "rssi.ght2@vigie.example",
+            &pw("rssi.ght2@vigie.example"),
+        )
+        .await;
         let (_, html) = page(&ght2, &format!("{base}/exposure")).await;
         assert!(
             html.contains(GHT2_HOSPITAL) && !html.contains(GHT1_HOSPITAL),

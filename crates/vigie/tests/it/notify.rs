@@ -2,10 +2,6 @@
 //! (aiosmtpd from PyPI, on a loopback port, writing what it receives to a Maildir) and webhooks
 //! to receivers on loopback that check the documented HMAC signature.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
-
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -19,7 +15,7 @@ use vigie_domain::structure::ContactRole;
 use vigie_store::notify::{Audience, NewNotification, WebhookScope};
 use vigie_store::{testing, Actor};
 
-const FINESS_SMALL: &[u8] = include_bytes!("../../vigie-store/tests/data/finess-small.csv");
+const FINESS_SMALL: &[u8] = include_bytes!("../../../vigie-store/tests/data/finess-small.csv");
 
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
@@ -111,7 +107,8 @@ async fn receiver(status: u16) -> (u16, mpsc::UnboundedReceiver<Hit>) {
             };
             let tx = tx.clone();
             tokio::spawn(async move {
-                let Some((headers, body)) = common::read_http_request(&mut sock).await else {
+                let Some((headers, body)) = crate::common::read_http_request(&mut sock).await
+                else {
                     return;
                 };
                 let _ = tx.send(Hit { headers, body });
@@ -347,4 +344,129 @@ async fn an_unreachable_smtp_server_is_retried_and_says_why() {
         "the delivery is queued again with its error: {jobs:?}"
     );
     db.cleanup().await;
+}
+
+/// A mail as its reader sees it, decoded by Python's standard `email` package (a real MIME
+/// parser): recipient, subject, plain-text body.
+fn read_mail(raw: &str) -> (String, String, String) {
+    let mut child = Command::new("python3")
+        .args([
+            "-c",
+            "import email, email.policy, json, sys\n\
+             m = email.message_from_bytes(sys.stdin.buffer.read(), policy=email.policy.default)\n\
+             print(json.dumps([str(m['to']), str(m['subject']), m.get_body(('plain',)).get_content()]))",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(raw.as_bytes())
+            .unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "python could not read the mail");
+    let v: (String, String, String) = serde_json::from_slice(&out.stdout).unwrap();
+    v
+}
+
+/// Every e-mail goes out in its recipient's language: the same alert reaches a structure
+/// administrator whose account speaks English in English and one whose account speaks French in
+/// French, read at the SMTP server.
+#[tokio::test]
+async fn each_recipient_reads_the_alert_in_the_language_of_their_account() {
+    let smtp = start_smtp();
+    let mut dbs = vec![testing::sqlite().await];
+    if let Some(pg) = testing::postgres().await {
+        dbs.push(pg);
+    }
+    for db in dbs {
+        let s = &db.store;
+        let sys = Actor::system("test");
+        s.import_finess(&sys, FINESS_SMALL).await.unwrap();
+        let ch = s
+            .find_structure_by_finess(&sys, "010000024")
+            .await
+            .unwrap()
+            .id;
+        let english = format!("it-{}@fleyriat.test", db.name);
+        let french = format!("dsi-{}@fleyriat.test", db.name);
+        for (email, locale) in [(&english, "en"), (&french, "fr")] {
+            s.create_user(
+                &sys,
+                &vigie_store::accounts::NewUser {
+                    email: email.clone(),
+                    display_name: "Admin".into(),
+                    role: vigie_domain::role::Role::StructureAdmin,
+                    region_code: None,
+                    ght_id: None,
+                    structure_ids: vec![ch],
+                    password: Some("a long enough passphrase 42".into()),
+                    locale: locale.into(),
+                    must_change_password: false,
+                },
+            )
+            .await
+            .unwrap();
+        }
+        let alert = AlertEvent {
+            alert_id: 7,
+            structure_id: ch,
+            kind: "vuln".into(),
+            ref_id: "CVE-2024-21762".into(),
+            product: "fortios".into(),
+            version: "7.0.12".into(),
+            kev: true,
+            ..Default::default()
+        };
+        let n = NewNotification::new(
+            Audience::Structure(ch),
+            &alert,
+            Some(format!("/structures/{ch}")),
+            format!("watch.alert.lang:{}", db.name),
+        )
+        .unwrap();
+        let ids = s.queue_notification(&n).await.unwrap();
+        assert_eq!(ids.len(), 2, "{}: one e-mail per administrator", db.name);
+        let mut w = worker(&db.url, smtp.port);
+        let start = Instant::now();
+        let got = loop {
+            let got: Vec<_> = mails(smtp.maildir.path())
+                .iter()
+                .map(|m| read_mail(m))
+                .filter(|(to, _, _)| to == &english || to == &french)
+                .collect();
+            if got.len() == 2 {
+                break got;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(60),
+                "{}: mails still missing: {got:?}",
+                db.name
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        };
+        w.kill().unwrap();
+        w.wait().unwrap();
+        let (_, subject_en, body_en) = got.iter().find(|(to, _, _)| to == &english).unwrap();
+        let (_, subject_fr, body_fr) = got.iter().find(|(to, _, _)| to == &french).unwrap();
+        assert!(
+            subject_en.starts_with("[Vigie] Actively exploited vulnerability CVE-2024-21762"),
+            "{subject_en}"
+        );
+        assert!(body_en.starts_with("Hello,"), "{body_en}");
+        assert!(!body_en.contains("Bonjour"), "{body_en}");
+        assert!(subject_fr.contains("CVE-2024-21762"), "{subject_fr}");
+        assert!(
+            !subject_fr.contains("Actively exploited"),
+            "the French administrator got English: {subject_fr}"
+        );
+        assert!(body_fr.starts_with("Bonjour"), "{body_fr}");
+        db.cleanup().await;
+    }
 }

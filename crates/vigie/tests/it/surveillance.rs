@@ -4,8 +4,6 @@
 //! turns on `[surveillance] allow_loopback`; without it the scan is refused with a clear error.
 //! A listener on another loopback address, outside the declared /32, must see no connection.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -17,7 +15,7 @@ use vigie_domain::structure::{AssetKind, ContactRole};
 use vigie_store::testing::{self, TestDb};
 use vigie_store::{Actor, Store};
 
-const FINESS_SMALL: &[u8] = include_bytes!("../../vigie-store/tests/data/finess-small.csv");
+const FINESS_SMALL: &[u8] = include_bytes!("../../../vigie-store/tests/data/finess-small.csv");
 
 fn system() -> Actor {
     Actor::system("test")

@@ -5,16 +5,12 @@
 //! webhook arrives, the alert is on the structure's page for its user and not on another
 //! structure's page.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::{free_port, page, sign_in, Kill};
+use crate::common::{free_port, page, sign_in, Kill};
 use hmac::{Hmac, Mac};
 use reqwest::{Client, StatusCode};
 use sha2::Sha256;
@@ -95,7 +91,8 @@ async fn webhook_receiver() -> (u16, Arc<Mutex<Vec<Hook>>>) {
             };
             let store = store.clone();
             tokio::spawn(async move {
-                let Some((headers, body)) = common::read_http_request(&mut sock).await else {
+                let Some((headers, body)) = crate::common::read_http_request(&mut sock).await
+                else {
                     return;
                 };
                 store.lock().unwrap().push(Hook { headers, body });
@@ -162,7 +159,7 @@ async fn a_kev_entry_reaches_the_structure_that_runs_the_product_by_mail_webhook
     let (hook_port, hooks) = webhook_receiver().await;
 
     // The demo region, a token for the administrator of its support hospital.
-    run(&url, &["demo"]);
+    let creds = crate::common::demo_credentials(&run(&url, &["demo"]));
     let store = Store::connect(&ConnectConfig {
         url: url.clone(),
         max_connections: 2,
@@ -378,7 +375,12 @@ async fn a_kev_entry_reaches_the_structure_that_runs_the_product_by_mail_webhook
     assert!((0..300).contains(&age), "fresh timestamp");
 
     // The alert is on the structure's page for its user...
-    let ch = sign_in(&base, "admin.ch@vigie.example", "demo-chadmin-2026").await;
+    let ch = sign_in(
+        &base,
+        "admin.ch@vigie.example",
+        &creds["admin.ch@vigie.example"].0,
+    )
+    .await;
     let (st, html) = page(&ch, &format!("{base}/structures/{mine}")).await;
     assert_eq!(st, StatusCode::OK);
     assert!(
@@ -392,7 +394,12 @@ async fn a_kev_entry_reaches_the_structure_that_runs_the_product_by_mail_webhook
         "another structure does not exist for it"
     );
     // ... and not on another structure's page, for someone who sees both.
-    let g = sign_in(&base, "rssi.ght1@vigie.example", "demo-ght1-2026").await;
+    let g = sign_in(
+        &base,
+        "rssi.ght1@vigie.example",
+        &creds["rssi.ght1@vigie.example"].0,
+    )
+    .await;
     let (st, html) = page(&g, &format!("{base}/structures/{other}")).await;
     assert_eq!(st, StatusCode::OK);
     assert!(
