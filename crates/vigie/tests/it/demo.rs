@@ -338,3 +338,69 @@ async fn the_demo_shows_findings_and_alerts_within_each_scope() {
         db.cleanup().await;
     }
 }
+
+/// The demo never loads beside real data: on a database with a real account, or a real
+/// structure, `vigie demo` is refused, says why, and adds nothing (no demo account with
+/// credentials anyone could read in the output).
+#[tokio::test]
+async fn the_demo_is_refused_on_a_database_that_holds_real_accounts_or_structures() {
+    for db in testing::all().await {
+        let system = Actor::system("test");
+        // A real administrator.
+        db.store
+            .create_user(
+                &system,
+                &vigie_store::accounts::NewUser {
+                    email: "rssi@chu-real.fr".into(),
+                    display_name: "RSSI".into(),
+                    role: Role::Admin,
+                    region_code: None,
+                    ght_id: None,
+                    structure_ids: vec![],
+                    password: Some("a long enough passphrase 42".into()),
+                    locale: "fr".into(),
+                    must_change_password: false,
+                },
+            )
+            .await
+            .unwrap();
+        let out = vigie(&db.url).arg("demo").output().unwrap();
+        assert!(!out.status.success(), "{}", db.name);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("the demo is refused") && err.contains("rssi@chu-real.fr"),
+            "{}: {err}",
+            db.name
+        );
+        assert!(!String::from_utf8_lossy(&out.stdout).contains(" password "));
+        let users = db.store.list_users(&system).await.unwrap();
+        assert_eq!(users.len(), 1, "{}: nothing added", db.name);
+        assert!(db
+            .store
+            .list_ghts(&system, Some("53"))
+            .await
+            .unwrap()
+            .is_empty());
+        db.cleanup().await;
+    }
+    // A real structure (from a FINESS extract), no account.
+    for db in testing::all().await {
+        let system = Actor::system("test");
+        db.store
+            .import_finess(
+                &system,
+                &include_bytes!("../../../vigie-store/tests/data/finess-small.csv")[..],
+            )
+            .await
+            .unwrap();
+        let out = vigie(&db.url).arg("demo").output().unwrap();
+        assert!(!out.status.success(), "{}", db.name);
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("structure(s) that are not demo data"),
+            "{}",
+            db.name
+        );
+        assert!(db.store.list_users(&system).await.unwrap().is_empty());
+        db.cleanup().await;
+    }
+}
