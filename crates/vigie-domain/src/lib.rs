@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+pub mod address_policy;
 pub mod events;
 pub mod extract;
 pub mod finess;

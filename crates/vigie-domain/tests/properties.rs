@@ -124,3 +124,6 @@ proptest! {
         prop_assert_eq!(parse_asset(AssetKind::IpRange, &net), Ok(net.clone()));
     }
 }
+
+/// The address policy against a reference table written from the IANA registries.
+mod address_policy;
