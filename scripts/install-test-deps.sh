@@ -55,3 +55,14 @@ if ! python3 -c 'import openapi_spec_validator' 2>/dev/null; then
     echo "install-test-deps: installing openapi-spec-validator (PyPI)" >&2
     python3 -m pip install --quiet --disable-pip-version-check 'openapi-spec-validator==0.7.2'
 fi
+
+# Real validators of the incident exports (vigie-incidents' tests run them on the documents):
+# stix2 (parses STIX 2.1 with allow_custom=False, checks the patterns), stix2-validator (the
+# STIX 2.1 JSON schemas and the specification's rules; 3.2.0 because the packages of 3.3.x ship
+# without the schemas) and pymisp (MISPEvent().load), from PyPI, pinned.
+if ! python3 -c 'import stix2, stix2validator, pymisp' 2>/dev/null \
+    || [ ! -d "$(python3 -c 'import os, stix2validator; print(os.path.dirname(stix2validator.__file__))' 2>/dev/null)/schemas-2.1" ]; then
+    echo "install-test-deps: installing stix2, stix2-validator and pymisp (PyPI)" >&2
+    python3 -m pip install --quiet --disable-pip-version-check \
+        'stix2==3.0.2' 'stix2-validator==3.2.0' 'pymisp==2.5.34.4'
+fi
