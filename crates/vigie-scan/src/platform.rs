@@ -287,6 +287,20 @@ pub fn covered(targets: &[IpAddr], result: &ScanResult) -> Vec<String> {
         .collect()
 }
 
+/// The platform's address policy for the scanner (`vigie_domain::address_policy`, shared with
+/// the webhooks): why it never scans `ip`, or `None`. Only public unicast addresses pass; IPv6
+/// forms that embed an IPv4 address are judged by it (NAT64, 6to4, IPv4-mapped) or refused
+/// (IPv4-compatible, Teredo, local-use NAT64). Loopback, the platform's own host, passes only
+/// when `allow_loopback` (a setting for tests).
+pub fn refusal(ip: IpAddr, allow_loopback: bool) -> Option<String> {
+    use vigie_domain::address_policy::{is_public_unicast, AddressClass};
+    match is_public_unicast(ip) {
+        Ok(()) => None,
+        Err(r) if allow_loopback && r.class == AddressClass::Loopback && r.via.is_none() => None,
+        Err(r) => Some(format!("{r}: never scanned by the platform")),
+    }
+}
+
 /// Adds the second pass's result to the first.
 fn merge(result: &mut ScanResult, more: ScanResult) {
     result.open_ports.extend(more.open_ports);
@@ -377,6 +391,44 @@ mod tests {
             rtt_us: None,
         });
         assert_eq!(covered(&targets, &result), vec!["127.0.0.1".to_string()]);
+    }
+
+    /// Issue 13, finding 8: the IPv6 forms that embed an IPv4 address, and the special blocks,
+    /// were accepted as scannable assets.
+    #[test]
+    fn only_public_unicast_addresses_are_scanned() {
+        let r = |s: &str, lo: bool| refusal(s.parse().expect("address"), lo);
+        assert!(r("127.0.0.1", false).is_some());
+        assert!(r("127.0.0.1", true).is_none());
+        assert!(r("::1", false).is_some());
+        assert!(r("::1", true).is_none());
+        for a in [
+            "::ffff:127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "100.64.0.1",
+            "fd00::1",
+            "fe80::1",
+            "0.0.0.0",
+            "255.255.255.255",
+            "224.0.0.1",
+            "64:ff9b::a9fe:a9fe",
+            "64:ff9b:1::1",
+            "2002:a9fe:a9fe::1",
+            "::7f00:1",
+            "fec0::1",
+            "2001::1",
+            "198.18.0.1",
+            "192.0.0.1",
+        ] {
+            assert!(r(a, true).is_some(), "{a} must be refused");
+        }
+        assert!(r("185.10.20.1", false).is_none());
+        assert!(r("2a01:4f8::1", false).is_none());
+        // The NAT64 form of a public address routes to it: judged by it.
+        assert!(r("64:ff9b::b90a:1401", false).is_none());
     }
 
     /// The second pass's hosts and counters are merged, so that its down addresses are known.

@@ -23,47 +23,6 @@ use vigie_store::{Actor, Store};
 
 use crate::config::Config;
 
-/// Why the platform refuses to scan an address a structure declared, whatever the engine allows.
-pub fn platform_refusal(ip: IpAddr, allow_loopback: bool) -> Option<&'static str> {
-    match ip {
-        IpAddr::V4(a) => {
-            let o = a.octets();
-            if a.is_loopback() {
-                (!allow_loopback)
-                    .then_some("loopback address: the platform's own host is never scanned")
-            } else if a.is_private() {
-                Some("private address (RFC 1918): not reachable from the internet")
-            } else if a.is_link_local() {
-                Some("link-local address")
-            } else if o[0] == 100 && (o[1] & 0xc0) == 64 {
-                Some("shared address space (RFC 6598)")
-            } else if a.is_unspecified() || a.is_broadcast() || a.is_multicast() || o[0] >= 240 {
-                Some("not a host address")
-            } else {
-                None
-            }
-        }
-        IpAddr::V6(a) => {
-            if let Some(v4) = a.to_ipv4_mapped() {
-                return platform_refusal(IpAddr::V4(v4), allow_loopback);
-            }
-            let s0 = a.segments()[0];
-            if a.is_loopback() {
-                (!allow_loopback)
-                    .then_some("loopback address: the platform's own host is never scanned")
-            } else if (s0 & 0xfe00) == 0xfc00 {
-                Some("unique local address (fc00::/7): not reachable from the internet")
-            } else if (s0 & 0xffc0) == 0xfe80 {
-                Some("link-local address")
-            } else if a.is_unspecified() || a.is_multicast() {
-                Some("not a host address")
-            } else {
-                None
-            }
-        }
-    }
-}
-
 /// The surveillance's job: one scan of one structure.
 pub fn register_jobs(r: &mut crate::worker::Registry) {
     r.register(
@@ -154,7 +113,7 @@ pub async fn execute(
         liveness: sc.liveness,
     };
     let allow_loopback = sc.allow_loopback;
-    let refusal = move |ip: IpAddr| platform_refusal(ip, allow_loopback).map(str::to_string);
+    let refusal = move |ip: IpAddr| vigie_scan::platform::refusal(ip, allow_loopback);
     let run = PlatformScan {
         declared: &declared,
         options: &options,
@@ -281,7 +240,6 @@ pub async fn schedule(store: &Store, cfg: &Config) -> anyhow::Result<usize> {
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
-    use super::platform_refusal;
 
     fn job(assets: &[(&str, &str)]) -> vigie_store::surveillance::ScanJob {
         vigie_store::surveillance::ScanJob {
@@ -532,30 +490,5 @@ mod tests {
         let (err, scope) = super::execute(&cfg, &j, &resolver).await.unwrap_err();
         assert!(err.starts_with("nothing to scan"), "{err}");
         assert_eq!(scope["targets"], serde_json::json!([]));
-    }
-
-    #[test]
-    fn only_public_addresses_are_scanned() {
-        let r = |s: &str, lo: bool| platform_refusal(s.parse().unwrap(), lo);
-        assert!(r("127.0.0.1", false).is_some());
-        assert!(r("127.0.0.1", true).is_none());
-        assert!(r("::1", false).is_some());
-        assert!(r("::ffff:127.0.0.1", false).is_some());
-        for a in [
-            "10.1.2.3",
-            "172.16.0.1",
-            "192.168.1.1",
-            "169.254.169.254",
-            "100.64.0.1",
-            "fd00::1",
-            "fe80::1",
-            "0.0.0.0",
-            "255.255.255.255",
-            "224.0.0.1",
-        ] {
-            assert!(r(a, true).is_some(), "{a} must be refused");
-        }
-        assert!(r("185.10.20.1", false).is_none());
-        assert!(r("2a01:4f8::1", false).is_none());
     }
 }
