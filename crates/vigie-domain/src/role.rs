@@ -66,6 +66,13 @@ pub enum Permission {
     ManageIntel,
     /// Attach webhooks to a territory and see what was sent (within scope).
     ManageNotifications,
+    /// See the incidents of the structures in scope (drafts only within the structure; TLP:RED
+    /// and TLP:AMBER+STRICT content only for the people named on the case).
+    ReadIncidents,
+    /// Declare incidents for structures in scope, complete the declaration, converse on the case.
+    DeclareIncidents,
+    /// Handle incidents as an analyst: triage, assign, change the status, record the alert chain.
+    HandleIncidents,
 }
 
 pub const ALL_ROLES: [Role; 7] = [
@@ -155,6 +162,9 @@ impl Role {
                     | TriageAlerts
                     | ManageIntel
                     | ManageNotifications
+                    | ReadIncidents
+                    | DeclareIncidents
+                    | HandleIncidents
             ),
             Role::RegionalAnalyst => matches!(
                 p,
@@ -171,6 +181,9 @@ impl Role {
                     | WriteInventory
                     | TriageAlerts
                     | ManageNotifications
+                    | ReadIncidents
+                    | DeclareIncidents
+                    | HandleIncidents
             ),
             Role::GhtOfficer => matches!(
                 p,
@@ -184,6 +197,8 @@ impl Role {
                     | WriteInventory
                     | TriageAlerts
                     | ManageNotifications
+                    | ReadIncidents
+                    | DeclareIncidents
             ),
             Role::StructureAdmin => matches!(
                 p,
@@ -198,9 +213,14 @@ impl Role {
                     | WriteInventory
                     | TriageAlerts
                     | ManageNotifications
+                    | ReadIncidents
+                    | DeclareIncidents
             ),
             Role::StructureMember => {
-                matches!(p, ReadStructures | ReadExposure | ReadVulnerabilities)
+                matches!(
+                    p,
+                    ReadStructures | ReadExposure | ReadVulnerabilities | ReadIncidents
+                )
             }
             Role::Auditor => matches!(
                 p,
@@ -210,6 +230,7 @@ impl Role {
                     | ReadMetrics
                     | ReadExposure
                     | ReadVulnerabilities
+                    | ReadIncidents
             ),
         }
     }

@@ -168,5 +168,8 @@ pub fn permission_name(p: Permission) -> &'static str {
         Permission::TriageAlerts => "triage alerts",
         Permission::ManageIntel => "manage advisory sources",
         Permission::ManageNotifications => "manage notifications",
+        Permission::ReadIncidents => "read incidents",
+        Permission::DeclareIncidents => "declare incidents",
+        Permission::HandleIncidents => "handle incidents",
     }
 }

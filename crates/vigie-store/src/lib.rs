@@ -17,6 +17,7 @@ pub mod testing;
 
 // The engine slices, each using the core and the slices before it (surveillance feeds the watch).
 pub mod accounts;
+pub mod incidents;
 pub mod registry;
 pub mod surveillance;
 pub mod watch;
@@ -37,6 +38,7 @@ const ARCHIVED: &[&[archive::Table]] = &[
     notify::TABLES,
     surveillance::TABLES,
     watch::TABLES,
+    incidents::TABLES,
     archive::TABLES,
 ];
 

@@ -50,6 +50,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0006_notification_lang.sql"),
         postgres: include_str!("../migrations/postgres/0006_notification_lang.sql"),
     },
+    Migration {
+        version: 10,
+        name: "incidents",
+        sqlite: include_str!("../migrations/sqlite/0010_incidents.sql"),
+        postgres: include_str!("../migrations/postgres/0010_incidents.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

@@ -53,6 +53,29 @@ db-url-invalid = The database URL is wrong ({ $detail }).
 db-url-scheme = The database URL must start with sqlite: or postgres: (it starts with “{ $scheme }”).
 secrets-key-malformed = The secret key must be 32 bytes, written as 64 hexadecimal digits or in base64 (to make one: openssl rand -hex 32).
 
+## Incidents
+
+incidents-assignee-invalid = Account { $id } cannot be given this incident: it takes an analyst whose scope covers the structure.
+incidents-date-in-future = The date of the field “{ $field }” is in the future.
+incidents-date-nonexistent = “{ $value }” (field “{ $field }”) does not exist in the { $zone } time zone: the clocks went forward one hour at that moment.
+incidents-date-unreadable = “{ $value }” (field “{ $field }”) is not a date and time: write YYYY-MM-DDTHH:MM, for example 2026-03-02T07:40.
+incidents-detected-before-occurred = The detection (field “{ $field }”) cannot come before the incident occurred.
+incidents-email-invalid = “{ $value }” (field “{ $field }”) is not a valid e-mail address.
+incidents-field-required = The field “{ $field }” is required.
+incidents-field-too-long = The field “{ $field }” must not exceed { $max } characters.
+incidents-not-draft = This declaration is no longer a draft ({ $status }): it cannot be changed any more; add a note instead.
+incidents-note-invalid = Write the note, in { $max } characters at most.
+incidents-notification-not-owed = The incident does not owe the notification “{ $rule }”.
+incidents-observable-duplicate = The observable “{ $value }” is already recorded on this incident.
+incidents-observable-invalid = “{ $value }” is not a valid { $kind } ({ $reason }).
+incidents-person-invalid = “{ $value }” names no active account that may see this structure's incidents.
+incidents-source-unknown = Number { $id } (field “{ $field }”) names no finding or alert of this structure.
+incidents-status-move-invalid = An incident in status “{ $from }” cannot move to status “{ $to }”.
+incidents-still-draft = This incident is still a draft: it is handled once the declaration is submitted.
+incidents-time-zone-unknown = “{ $value }” (field “{ $field }”) is not a known time zone (for example Europe/Paris, America/Cayenne).
+incidents-type-origin-mismatch = The type “{ $type }” (field “{ $field }”) does not match the origin “{ $origin }”.
+incidents-value-unknown = “{ $value }” is not an accepted value for the field “{ $field }”.
+
 ## Notifications
 
 notify-webhook-events-invalid = “{ $value }” is not a list of events: give prefixes separated by commas, such as watch.alert,scan.finding.

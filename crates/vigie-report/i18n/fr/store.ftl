@@ -53,6 +53,29 @@ db-url-invalid = L’adresse de la base de données est incorrecte ({ $detail })
 db-url-scheme = L’adresse de la base de données doit commencer par sqlite: ou postgres: (elle commence par « { $scheme } »).
 secrets-key-malformed = La clé secrète doit faire 32 octets, écrits en 64 chiffres hexadécimaux ou en base64 (pour en créer une : openssl rand -hex 32).
 
+## Incidents
+
+incidents-assignee-invalid = Le compte n° { $id } ne peut pas se voir confier cet incident : il faut un analyste dont le périmètre couvre la structure.
+incidents-date-in-future = La date du champ « { $field } » est dans le futur.
+incidents-date-nonexistent = « { $value } » (champ « { $field } ») n’existe pas dans le fuseau { $zone } : les horloges ont avancé d’une heure à ce moment-là.
+incidents-date-unreadable = « { $value } » (champ « { $field } ») n’est pas une date et une heure : écrivez AAAA-MM-JJTHH:MM, par exemple 2026-03-02T07:40.
+incidents-detected-before-occurred = La détection (champ « { $field } ») ne peut pas précéder la survenue de l’incident.
+incidents-email-invalid = « { $value } » (champ « { $field } ») n’est pas une adresse électronique valide.
+incidents-field-required = Le champ « { $field } » est obligatoire.
+incidents-field-too-long = Le champ « { $field } » ne doit pas dépasser { $max } caractères.
+incidents-not-draft = Cette déclaration n’est plus un brouillon ({ $status }) : elle ne se modifie plus, complétez-la par une note.
+incidents-note-invalid = Écrivez la note, en { $max } caractères au plus.
+incidents-notification-not-owed = L’incident ne doit pas la notification « { $rule } ».
+incidents-observable-duplicate = L’observable « { $value } » est déjà enregistré sur cet incident.
+incidents-observable-invalid = « { $value } » n’est pas une valeur de type { $kind } ({ $reason }).
+incidents-person-invalid = « { $value } » ne désigne aucun compte actif pouvant voir les incidents de cette structure.
+incidents-source-unknown = Le n° { $id } (champ « { $field } ») ne désigne aucun constat ni alerte de cette structure.
+incidents-status-move-invalid = Un incident au statut « { $from } » ne peut pas passer au statut « { $to } ».
+incidents-still-draft = Cet incident est encore un brouillon : il sera traité une fois la déclaration envoyée.
+incidents-time-zone-unknown = « { $value } » (champ « { $field } ») n’est pas un fuseau horaire connu (par exemple Europe/Paris, America/Cayenne).
+incidents-type-origin-mismatch = Le type « { $type } » (champ « { $field } ») ne correspond pas à l’origine « { $origin } ».
+incidents-value-unknown = « { $value } » n’est pas une valeur admise pour le champ « { $field } ».
+
 ## Notifications
 
 notify-webhook-events-invalid = « { $value } » n’est pas une liste d’événements : indiquez des préfixes séparés par des virgules, par exemple watch.alert,scan.finding.

@@ -201,6 +201,28 @@ impl Sql {
         }
     }
 
+    /// Appends another statement's text and values, its `$n` placeholders renumbered after
+    /// this one's (a WHERE clause built once, used after select-lists that bind values too).
+    pub fn push_sql(&mut self, tail: &Sql) -> &mut Sql {
+        use std::fmt::Write;
+        let offset = self.args.len();
+        let mut chars = tail.text.chars().peekable();
+        while let Some(c) = chars.next() {
+            if c != '$' || !chars.peek().is_some_and(char::is_ascii_digit) {
+                self.text.push(c);
+                continue;
+            }
+            let mut n = 0usize;
+            while let Some(d) = chars.peek().and_then(|d| d.to_digit(10)) {
+                n = n * 10 + d as usize;
+                chars.next();
+            }
+            let _ = write!(self.text, "${}", n + offset);
+        }
+        self.args.extend(tail.args.iter().cloned());
+        self
+    }
+
     /// Binds without writing a placeholder: for statements written with explicit `$n`.
     pub fn arg(mut self, v: impl Into<Val>) -> Sql {
         self.args.push(v.into());
@@ -406,6 +428,21 @@ mod tests {
             "INSERT INTO t (a, b, c) VALUES ($1,$2,7),($3,$4,7),($5,$6,7) ON CONFLICT DO NOTHING"
         );
         assert_eq!(rows_text(Backend::Postgres, "H", "(?)", 0, "T"), "HT");
+    }
+
+    #[test]
+    fn appended_statements_are_renumbered() {
+        let mut head = Sql::new("SELECT ");
+        head.bind(7i64).push(" AS x");
+        let mut tail = Sql::new(" FROM t WHERE a = ");
+        tail.bind("a").push(" AND b = ").bind(2i64);
+        head.push_sql(&tail).push(" LIMIT ").bind(1i64);
+        assert_eq!(
+            head.text(),
+            "SELECT $1 AS x FROM t WHERE a = $2 AND b = $3 LIMIT $4"
+        );
+        assert_eq!(head.values().len(), 4);
+        assert_eq!(head.values()[1], Val::from("a"));
     }
 
     #[test]

@@ -108,6 +108,7 @@ fn keys_used(src: &Path) -> BTreeSet<String> {
         "accounts-",
         "surveillance-",
         "watch-",
+        "incidents-",
         "notify-",
         "archive-",
         "migrate-",

@@ -13,6 +13,7 @@ mod cache;
 mod db;
 mod errors;
 mod import_bulk;
+mod incidents;
 mod jobs;
 mod notify;
 mod registry;

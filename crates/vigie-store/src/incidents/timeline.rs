@@ -1,0 +1,27 @@
+//! The timeline: one event per thing that happened on the case, written in the transaction
+//! that made it happen.
+
+use crate::actor::Actor;
+use crate::db::{now, Sql};
+use crate::error::StoreError;
+
+pub(crate) async fn add_event(
+    conn: &mut sqlx::AnyConnection,
+    actor: &Actor,
+    incident_id: i64,
+    kind: &str,
+    detail: serde_json::Value,
+) -> Result<(), StoreError> {
+    Sql::new(
+        "INSERT INTO incident_events (incident_id, at, actor, actor_user_id, kind, detail) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .arg(incident_id)
+    .arg(now())
+    .arg(actor.label.as_str())
+    .arg(actor.user_id)
+    .arg(kind)
+    .arg(detail.to_string())
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,914 @@
+//! Incidents, storage side, on SQLite and on PostgreSQL: a declaration saved as a draft and
+//! submitted, its clocks, need to know (scope, drafts, TLP:RED for the people named on the case
+//! only), case handling with its timeline and audit, and the queue (filters, overdue first, 50 a
+//! page).
+
+use vigie_domain::role::Role;
+use vigie_store::audit::AuditQuery;
+use vigie_store::incidents::{Declaration, QueueQuery, Triage};
+use vigie_store::testing::{self, TestDb};
+use vigie_store::{Actor, Store, StoreError};
+
+use crate::{id_of, seeded, system, user};
+
+const FLEYRIAT: &str = "010000024"; // region 84, GHT-01-AIN
+const APHP: &str = "750100125"; // region 11, GHT-75-01
+
+async fn account(
+    s: &Store,
+    email: &str,
+    role: Role,
+    region: Option<&str>,
+    ght: Option<i64>,
+    structures: Vec<i64>,
+) -> Actor {
+    let id = s
+        .create_user(&system(), &user(email, role, region, ght, structures))
+        .await
+        .unwrap();
+    s.actor_for_user(id, None).await.unwrap()
+}
+
+fn ago(secs: i64) -> String {
+    chrono::DateTime::from_timestamp(chrono::Utc::now().timestamp() - secs, 0)
+        .unwrap()
+        .to_rfc3339()
+}
+
+fn declaration(title: &str) -> Declaration {
+    Declaration {
+        title: title.into(),
+        description: "Serveurs chiffrés".into(),
+        detected_at: ago(3600),
+        origin: "malicious".into(),
+        incident_type: "ransomware".into(),
+        care_impact: "degraded_mode".into(),
+        personal_data: true,
+        data_confidentiality: true,
+        ..Declaration::default()
+    }
+}
+
+fn problem_key(e: &StoreError) -> (&'static str, String) {
+    let p = e
+        .problem()
+        .unwrap_or_else(|| panic!("not a problem: {e:?}"));
+    (
+        p.key,
+        p.get("field").map(|f| f.to_string()).unwrap_or_default(),
+    )
+}
+
+struct World {
+    fleyriat: i64,
+    aphp: i64,
+    admin: Actor,
+    member_other: Actor,
+    cert: Actor,
+    region84: Actor,
+    region11: Actor,
+    ght_ain: Actor,
+    ght_paris: Actor,
+    auditor: Actor,
+}
+
+async fn world(db: &TestDb) -> World {
+    seeded(db).await;
+    let s = &db.store;
+    let fleyriat = id_of(s, FLEYRIAT).await;
+    let aphp = id_of(s, APHP).await;
+    let ght = |id| async move {
+        s.find_structure_by_finess(&system(), id)
+            .await
+            .unwrap()
+            .ght_id
+    };
+    let (ght_ain, ght_paris) = (ght(FLEYRIAT).await, ght(APHP).await);
+    World {
+        fleyriat,
+        aphp,
+        admin: account(
+            s,
+            "rssi@fleyriat.example",
+            Role::StructureAdmin,
+            None,
+            None,
+            vec![fleyriat],
+        )
+        .await,
+        member_other: account(
+            s,
+            "member@aphp.example",
+            Role::StructureMember,
+            None,
+            None,
+            vec![aphp],
+        )
+        .await,
+        cert: account(
+            s,
+            "analyst@cert.example",
+            Role::CertAnalyst,
+            None,
+            None,
+            vec![],
+        )
+        .await,
+        region84: account(
+            s,
+            "analyst@ara.example",
+            Role::RegionalAnalyst,
+            Some("84"),
+            None,
+            vec![],
+        )
+        .await,
+        region11: account(
+            s,
+            "analyst@idf.example",
+            Role::RegionalAnalyst,
+            Some("11"),
+            None,
+            vec![],
+        )
+        .await,
+        ght_ain: account(
+            s,
+            "rssi@ght-ain.example",
+            Role::GhtOfficer,
+            None,
+            ght_ain,
+            vec![],
+        )
+        .await,
+        ght_paris: account(
+            s,
+            "rssi@aphp-ght.example",
+            Role::GhtOfficer,
+            None,
+            ght_paris,
+            vec![],
+        )
+        .await,
+        auditor: account(
+            s,
+            "audit@example.example",
+            Role::Auditor,
+            None,
+            None,
+            vec![],
+        )
+        .await,
+    }
+}
+
+async fn count_incidents(s: &Store) -> i64 {
+    s.incident_queue(
+        &system(),
+        &QueueQuery {
+            status: Some("all".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
+    .total
+}
+
+#[tokio::test]
+async fn a_draft_is_the_structures_until_submitted_then_its_clocks_run() {
+    for db in testing::all().await {
+        let w = world(&db).await;
+        let s = &db.store;
+        let id = s
+            .create_incident(&w.admin, w.fleyriat, &declaration("Rançongiciel"))
+            .await
+            .unwrap();
+
+        // A draft: the structure sees it, nobody else does (not even the CERT).
+        let case = s.get_incident_case(&w.admin, id).await.unwrap();
+        assert_eq!(case.incident.status, "draft");
+        assert!(case.named, "the author is named on the case");
+        for other in [&w.cert, &w.region84, &w.ght_ain] {
+            assert!(
+                matches!(
+                    s.get_incident_case(other, id).await,
+                    Err(StoreError::NotFound)
+                ),
+                "{}",
+                other.label
+            );
+        }
+        assert_eq!(
+            s.incident_queue(&w.cert, &QueueQuery::default())
+                .await
+                .unwrap()
+                .total,
+            0
+        );
+        // Its clocks are already computed: the declaration due at once, the CNIL's 72 h.
+        let rules: Vec<_> = case.clocks.iter().map(|c| c.rule_id.as_str()).collect();
+        assert_eq!(rules, ["csp-declaration", "gdpr-cnil"]);
+        assert_eq!(
+            case.clocks[0].status_at(chrono::Utc::now().timestamp()),
+            "due"
+        );
+        let detected = case.incident.detected_at;
+        assert_eq!(case.clocks[1].deadline, detected + 72 * 3600);
+        assert_eq!(case.incident.next_deadline, Some(detected + 72 * 3600));
+
+        // Completing the draft recomputes the clocks: an OSE (essential) and significant.
+        let mut d = declaration("Rançongiciel, PACS");
+        d.significant = true;
+        s.set_incident_designations(
+            &w.region84,
+            w.fleyriat,
+            &vigie_store::incidents::Designations {
+                nis2_entity: Some("essential".into()),
+                data_controller: true,
+            },
+        )
+        .await
+        .unwrap();
+        s.update_incident_draft(&w.admin, id, &d).await.unwrap();
+        let case = s.get_incident_case(&w.admin, id).await.unwrap();
+        assert_eq!(case.clocks.len(), 5);
+        assert_eq!(
+            case.incident.next_deadline,
+            Some(detected + 24 * 3600),
+            "the NIS 2 early warning comes first"
+        );
+
+        s.submit_incident(&w.admin, id).await.unwrap();
+        let case = s.get_incident_case(&w.cert, id).await.unwrap();
+        assert_eq!(case.incident.status, "submitted");
+        assert!(!case.named);
+        let csp = case
+            .clocks
+            .iter()
+            .find(|c| c.rule_id == "csp-declaration")
+            .unwrap();
+        assert_eq!(
+            csp.done_at, case.incident.declared_at,
+            "submitting makes the declaration"
+        );
+        let kinds: Vec<_> = case.events.iter().map(|e| e.kind.as_str()).collect();
+        assert_eq!(kinds, ["created", "updated", "submitted"]);
+        // A submitted declaration no longer changes as a draft.
+        let e = s.update_incident_draft(&w.admin, id, &d).await.unwrap_err();
+        assert_eq!(problem_key(&e).0, "incidents-not-draft");
+        // Every write is audited.
+        let (audit, _) = s
+            .audit_search(
+                &system(),
+                &AuditQuery {
+                    text: Some("incident.".into()),
+                    limit: 100,
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        let actions: Vec<_> = audit.iter().rev().map(|a| a.action.as_str()).collect();
+        assert_eq!(
+            actions,
+            [
+                "incident.create",
+                "incident.designations",
+                "incident.update",
+                "incident.submit"
+            ]
+        );
+        db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn a_wrong_field_is_named_and_nothing_is_stored() {
+    for db in testing::all().await {
+        let w = world(&db).await;
+        let s = &db.store;
+        type Change = Box<dyn Fn(&mut Declaration)>;
+        let cases: Vec<(Change, &str, &str)> = vec![
+            (
+                Box::new(|d| d.title = "  ".into()),
+                "incidents-field-required",
+                "title",
+            ),
+            (
+                Box::new(|d| d.detected_at = String::new()),
+                "incidents-field-required",
+                "detected_at",
+            ),
+            (
+                Box::new(|d| d.detected_at = "hier soir".into()),
+                "incidents-date-unreadable",
+                "detected_at",
+            ),
+            (
+                Box::new(|d| d.detected_at = "2026-03-29T02:30".into()),
+                "incidents-date-nonexistent",
+                "detected_at",
+            ),
+            (
+                Box::new(|d| d.detected_at = ago(-86_400)),
+                "incidents-date-in-future",
+                "detected_at",
+            ),
+            (
+                Box::new(|d| d.occurred_at = ago(60)),
+                "incidents-detected-before-occurred",
+                "detected_at",
+            ),
+            (
+                Box::new(|d| d.time_zone = "Mars/Olympus".into()),
+                "incidents-time-zone-unknown",
+                "time_zone",
+            ),
+            (
+                Box::new(|d| d.incident_type = "telecom_loss".into()),
+                "incidents-type-origin-mismatch",
+                "incident_type",
+            ),
+            (
+                Box::new(|d| d.care_impact = "a bit".into()),
+                "incidents-value-unknown",
+                "care_impact",
+            ),
+            (
+                Box::new(|d| d.tlp = "purple".into()),
+                "incidents-value-unknown",
+                "tlp",
+            ),
+            (
+                Box::new(|d| d.declarant_email = "nobody".into()),
+                "incidents-email-invalid",
+                "declarant_email",
+            ),
+            (
+                Box::new(|d| d.title = "x".repeat(201)),
+                "incidents-field-too-long",
+                "title",
+            ),
+            (
+                Box::new(|d| d.source_finding_id = Some(424242)),
+                "incidents-source-unknown",
+                "source_finding_id",
+            ),
+        ];
+        for (change, key, field) in cases {
+            let mut d = declaration("Incident");
+            change(&mut d);
+            let e = s
+                .create_incident(&w.admin, w.fleyriat, &d)
+                .await
+                .unwrap_err();
+            assert_eq!(problem_key(&e), (key, field.to_string()), "{}", db.name);
+        }
+        assert_eq!(count_incidents(s).await, 0, "nothing stored");
+        // A wall-clock time in the repeated autumn hour is read (the earlier one), in Paris.
+        let mut d = declaration("Heure d'hiver");
+        d.detected_at = "2025-10-26T02:30".into();
+        let id = s.create_incident(&w.admin, w.fleyriat, &d).await.unwrap();
+        let case = s.get_incident_case(&w.admin, id).await.unwrap();
+        assert_eq!(
+            case.incident.detected_at, 1_761_438_600,
+            "02:30 CEST = 00:30 UTC"
+        );
+        // Out of scope, or without the permission: refused before anything is checked.
+        assert!(matches!(
+            s.create_incident(&w.admin, w.aphp, &declaration("x")).await,
+            Err(StoreError::NotFound)
+        ));
+        assert!(matches!(
+            s.create_incident(&w.auditor, w.fleyriat, &declaration("x"))
+                .await,
+            Err(StoreError::Forbidden(_))
+        ));
+        db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn an_incident_is_seen_by_its_structure_ght_region_and_the_cert_only() {
+    for db in testing::all().await {
+        let w = world(&db).await;
+        let s = &db.store;
+        let id = s
+            .create_incident(&w.admin, w.fleyriat, &declaration("Hameçonnage"))
+            .await
+            .unwrap();
+        s.submit_incident(&w.admin, id).await.unwrap();
+        for yes in [&w.admin, &w.cert, &w.region84, &w.ght_ain, &w.auditor] {
+            assert!(
+                s.get_incident_case(yes, id).await.is_ok(),
+                "{} should see it ({})",
+                yes.label,
+                db.name
+            );
+            assert_eq!(
+                s.incident_queue(yes, &QueueQuery::default())
+                    .await
+                    .unwrap()
+                    .total,
+                1,
+                "{}",
+                yes.label
+            );
+        }
+        for no in [&w.region11, &w.ght_paris, &w.member_other] {
+            assert!(
+                matches!(s.get_incident_case(no, id).await, Err(StoreError::NotFound)),
+                "{} must not see it",
+                no.label
+            );
+            assert_eq!(
+                s.incident_queue(no, &QueueQuery::default())
+                    .await
+                    .unwrap()
+                    .total,
+                0,
+                "{}",
+                no.label
+            );
+            assert!(matches!(
+                s.add_incident_note(no, id, "hello", false).await,
+                Err(StoreError::NotFound | StoreError::Forbidden(_))
+            ));
+            assert!(matches!(
+                s.incident_for_export(no, id).await,
+                Err(StoreError::NotFound)
+            ));
+        }
+        // Another region's analyst cannot act on it either, even knowing its number.
+        assert!(matches!(
+            s.triage_incident(
+                &w.region11,
+                id,
+                &Triage {
+                    incident_type: "phishing".into(),
+                    severity: "low".into(),
+                    major: false
+                }
+            )
+            .await,
+            Err(StoreError::NotFound)
+        ));
+        assert!(matches!(
+            s.structure_incidents(&w.region11, w.fleyriat).await,
+            Err(StoreError::NotFound)
+        ));
+        // The auditor reads and never writes; a structure member cannot handle.
+        assert!(matches!(
+            s.set_incident_status(&w.auditor, id, "closed").await,
+            Err(StoreError::Forbidden(_))
+        ));
+        assert!(matches!(
+            s.triage_incident(&w.admin, id, &Triage::default()).await,
+            Err(StoreError::Forbidden(_))
+        ));
+        let mine = s.structure_incidents(&w.admin, w.fleyriat).await.unwrap();
+        assert_eq!((mine.rows.len(), mine.open), (1, 1));
+        db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn tlp_red_content_is_for_the_people_named_on_the_case_only() {
+    for db in testing::all().await {
+        let w = world(&db).await;
+        let s = &db.store;
+        let mut d = declaration("Fuite de données patients");
+        d.tlp = "red".into();
+        let id = s.create_incident(&w.admin, w.fleyriat, &d).await.unwrap();
+        s.submit_incident(&w.admin, id).await.unwrap();
+        // The CERT knows the declaration exists (the law sends it there) but not its content.
+        for not_named in [&w.cert, &w.region84, &w.ght_ain, &w.auditor] {
+            assert!(
+                matches!(
+                    s.get_incident_case(not_named, id).await,
+                    Err(StoreError::NotFound)
+                ),
+                "{}",
+                not_named.label
+            );
+            assert!(matches!(
+                s.incident_for_export(not_named, id).await,
+                Err(StoreError::NotFound)
+            ));
+            assert!(matches!(
+                s.add_incident_note(not_named, id, "x", false).await,
+                Err(StoreError::NotFound | StoreError::Forbidden(_))
+            ));
+        }
+        let q = s
+            .incident_queue(&w.cert, &QueueQuery::default())
+            .await
+            .unwrap();
+        assert_eq!(q.total, 1);
+        assert_eq!(
+            (q.rows[0].restricted, q.rows[0].title.as_str()),
+            (1, ""),
+            "no title for the unnamed"
+        );
+        assert_eq!(
+            s.incident_queue(&w.auditor, &QueueQuery::default())
+                .await
+                .unwrap()
+                .total,
+            0
+        );
+        assert_eq!(
+            s.incident_queue(&w.ght_ain, &QueueQuery::default())
+                .await
+                .unwrap()
+                .total,
+            0
+        );
+        // The structure names the CERT's analyst on the case: from now on they see it.
+        s.name_on_incident(&w.admin, id, "Analyst@CERT.example")
+            .await
+            .unwrap();
+        let case = s.get_incident_case(&w.cert, id).await.unwrap();
+        assert!(case.named);
+        assert_eq!(case.incident.title, "Fuite de données patients");
+        let q = s
+            .incident_queue(&w.cert, &QueueQuery::default())
+            .await
+            .unwrap();
+        assert_eq!(q.rows[0].restricted, 0);
+        // A person not named cannot name anyone; someone out of scope cannot be named.
+        assert!(matches!(
+            s.name_on_incident(&w.region84, id, "rssi@ght-ain.example")
+                .await,
+            Err(StoreError::NotFound)
+        ));
+        let e = s
+            .name_on_incident(&w.admin, id, "analyst@idf.example")
+            .await
+            .unwrap_err();
+        assert_eq!(problem_key(&e).0, "incidents-person-invalid");
+
+        // On an AMBER incident, a RED observable is hidden from those not named.
+        let amber = s
+            .create_incident(&w.admin, w.fleyriat, &declaration("Compte VPN"))
+            .await
+            .unwrap();
+        s.submit_incident(&w.admin, amber).await.unwrap();
+        s.add_incident_observable(&w.admin, amber, "ip", "192.0.2.7", "red", true, "C2")
+            .await
+            .unwrap();
+        s.add_incident_observable(&w.admin, amber, "domain", "Evil.Example", "green", true, "")
+            .await
+            .unwrap();
+        let e = s
+            .add_incident_observable(&w.admin, amber, "ip", "999.1.1.1", "amber", true, "")
+            .await
+            .unwrap_err();
+        assert_eq!(problem_key(&e).0, "incidents-observable-invalid");
+        let e = s
+            .add_incident_observable(&w.admin, amber, "domain", "evil.example", "amber", true, "")
+            .await
+            .unwrap_err();
+        assert_eq!(problem_key(&e).0, "incidents-observable-duplicate");
+        let seen = s.get_incident_case(&w.region84, amber).await.unwrap();
+        assert_eq!(
+            seen.observables
+                .iter()
+                .map(|o| o.value.as_str())
+                .collect::<Vec<_>>(),
+            ["evil.example"]
+        );
+        assert_eq!(seen.hidden_observables, 1);
+        let export = s.incident_for_export(&w.region84, amber).await.unwrap();
+        assert_eq!(export.observables.len(), 1);
+        assert_eq!(
+            s.incident_for_export(&w.admin, amber)
+                .await
+                .unwrap()
+                .observables
+                .len(),
+            2
+        );
+        db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn case_handling_triage_assignment_status_notes_and_notifications() {
+    for db in testing::all().await {
+        let w = world(&db).await;
+        let s = &db.store;
+        let id = s
+            .create_incident(&w.admin, w.fleyriat, &declaration("Rançongiciel"))
+            .await
+            .unwrap();
+        let e = s
+            .triage_incident(
+                &w.region84,
+                id,
+                &Triage {
+                    incident_type: "ransomware".into(),
+                    severity: "high".into(),
+                    major: true,
+                },
+            )
+            .await;
+        assert!(
+            matches!(e, Err(StoreError::NotFound)),
+            "a draft is not the region's yet"
+        );
+        s.submit_incident(&w.admin, id).await.unwrap();
+
+        s.triage_incident(
+            &w.region84,
+            id,
+            &Triage {
+                incident_type: "data_leak".into(),
+                severity: "high".into(),
+                major: true,
+            },
+        )
+        .await
+        .unwrap();
+        let e = s
+            .triage_incident(
+                &w.region84,
+                id,
+                &Triage {
+                    incident_type: "data_leak".into(),
+                    severity: "huge".into(),
+                    major: true,
+                },
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(
+            problem_key(&e),
+            ("incidents-value-unknown", "severity".into())
+        );
+        s.assign_incident(&w.cert, id, w.region84.user_id)
+            .await
+            .unwrap();
+        let e = s
+            .assign_incident(&w.cert, id, w.admin.user_id)
+            .await
+            .unwrap_err();
+        assert_eq!(
+            problem_key(&e).0,
+            "incidents-assignee-invalid",
+            "a structure admin does not handle cases"
+        );
+        let e = s
+            .assign_incident(&w.cert, id, w.region11.user_id)
+            .await
+            .unwrap_err();
+        assert_eq!(
+            problem_key(&e).0,
+            "incidents-assignee-invalid",
+            "another region's analyst does not see it"
+        );
+        let e = s
+            .set_incident_status(&w.region84, id, "draft")
+            .await
+            .unwrap_err();
+        assert_eq!(problem_key(&e).0, "incidents-status-move-invalid");
+        s.set_incident_status(&w.region84, id, "contained")
+            .await
+            .unwrap();
+
+        s.add_incident_note(&w.admin, id, "Les sauvegardes sont intactes.", false)
+            .await
+            .unwrap();
+        s.add_incident_note(&w.region84, id, "Piste : prestataire.", true)
+            .await
+            .unwrap();
+        assert!(matches!(
+            s.add_incident_note(&w.admin, id, "interne ?", true).await,
+            Err(StoreError::Forbidden(_))
+        ));
+        let e = s
+            .add_incident_note(&w.admin, id, "   ", false)
+            .await
+            .unwrap_err();
+        assert_eq!(problem_key(&e).0, "incidents-note-invalid");
+
+        s.record_incident_notification(&w.admin, id, "gdpr-cnil", "")
+            .await
+            .unwrap();
+        let e = s
+            .record_incident_notification(&w.admin, id, "nis2-notification", "")
+            .await
+            .unwrap_err();
+        assert_eq!(
+            problem_key(&e).0,
+            "incidents-notification-not-owed",
+            "not an essential entity"
+        );
+
+        let analyst = s.get_incident_case(&w.region84, id).await.unwrap();
+        let inc = &analyst.incident;
+        assert_eq!(
+            (
+                inc.status.as_str(),
+                inc.state.as_str(),
+                inc.severity.as_deref(),
+                inc.major
+            ),
+            ("contained", "contained", Some("high"), 1)
+        );
+        assert_eq!(inc.incident_type, "data_leak");
+        assert!(inc.triaged_at.is_some() && inc.contained_at.is_some());
+        assert_eq!(inc.assignee_user_id, w.region84.user_id);
+        assert!(analyst.named, "the assignee is named on the case");
+        assert_eq!(analyst.notes.len(), 2);
+        assert_eq!(inc.next_deadline, None, "every clock is met");
+        let structure = s.get_incident_case(&w.admin, id).await.unwrap();
+        assert_eq!(
+            structure.notes.len(),
+            1,
+            "internal notes stay with the analysts"
+        );
+        let kinds: Vec<_> = analyst.events.iter().map(|e| e.kind.as_str()).collect();
+        assert_eq!(
+            kinds,
+            [
+                "created",
+                "submitted",
+                "triaged",
+                "assigned",
+                "status",
+                "note",
+                "note",
+                "notification"
+            ]
+        );
+
+        s.set_incident_status(&w.cert, id, "closed").await.unwrap();
+        assert_eq!(
+            s.incident_queue(&w.cert, &QueueQuery::default())
+                .await
+                .unwrap()
+                .total,
+            0,
+            "closed cases leave the queue"
+        );
+        assert_eq!(
+            s.incident_queue(
+                &w.cert,
+                &QueueQuery {
+                    status: Some("closed".into()),
+                    ..Default::default()
+                }
+            )
+            .await
+            .unwrap()
+            .total,
+            1
+        );
+        let (audit, _) = s
+            .audit_search(
+                &system(),
+                &AuditQuery {
+                    text: Some("incident.".into()),
+                    limit: 100,
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            audit.len(),
+            9,
+            "one audit entry per successful write: {:?}",
+            audit.iter().map(|a| &a.action).collect::<Vec<_>>()
+        );
+        db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn the_queue_puts_overdue_first_filters_and_pages_by_fifty() {
+    for db in testing::all().await {
+        let w = world(&db).await;
+        let s = &db.store;
+        let mut fresh = Vec::new();
+        for n in 0..53 {
+            let mut d = declaration(&format!("Incident {n}"));
+            d.personal_data = false;
+            let id = s.create_incident(&w.admin, w.fleyriat, &d).await.unwrap();
+            s.submit_incident(&w.admin, id).await.unwrap();
+            fresh.push(id);
+        }
+        // Detected four and five days ago with personal data breached: the CNIL's 72 h passed.
+        let mut late = Vec::new();
+        for days in [4, 5] {
+            let mut d = declaration(&format!("Détecté il y a {days} jours"));
+            d.detected_at = ago(days * 86_400);
+            let id = s.create_incident(&w.admin, w.fleyriat, &d).await.unwrap();
+            s.submit_incident(&w.admin, id).await.unwrap();
+            late.push(id);
+        }
+        let p1 = s
+            .incident_queue(&w.cert, &QueueQuery::default())
+            .await
+            .unwrap();
+        assert_eq!((p1.total, p1.pages, p1.rows.len()), (55, 2, 50));
+        assert_eq!(p1.rows[0].id, late[1], "the most overdue first");
+        assert_eq!(p1.rows[1].id, late[0]);
+        assert_eq!((p1.rows[0].overdue, p1.rows[2].overdue), (1, 0));
+        assert_eq!(p1.rows[2].id, *fresh.last().unwrap(), "then the newest");
+        let p2 = s
+            .incident_queue(
+                &w.cert,
+                &QueueQuery {
+                    page: Some(2),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(p2.rows.len(), 5);
+        assert_eq!(p2.rows.last().unwrap().id, fresh[0]);
+        let overdue = s
+            .incident_queue(
+                &w.region84,
+                &QueueQuery {
+                    overdue: Some(true),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            overdue.rows.iter().map(|r| r.id).collect::<Vec<_>>(),
+            [late[1], late[0]]
+        );
+        s.triage_incident(
+            &w.cert,
+            late[0],
+            &Triage {
+                incident_type: "ransomware".into(),
+                severity: "critical".into(),
+                major: false,
+            },
+        )
+        .await
+        .unwrap();
+        let crit = s
+            .incident_queue(
+                &w.cert,
+                &QueueQuery {
+                    severity: Some("critical".into()),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            crit.rows.iter().map(|r| r.id).collect::<Vec<_>>(),
+            [late[0]]
+        );
+        let triaged = s
+            .incident_queue(
+                &w.cert,
+                &QueueQuery {
+                    status: Some("triaged".into()),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(triaged.total, 1);
+        assert_eq!(
+            s.incident_queue(
+                &w.cert,
+                &QueueQuery {
+                    region: Some("11".into()),
+                    ..Default::default()
+                }
+            )
+            .await
+            .unwrap()
+            .total,
+            0
+        );
+        let e = s
+            .incident_queue(
+                &w.cert,
+                &QueueQuery {
+                    status: Some("lost".into()),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(
+            problem_key(&e),
+            ("incidents-value-unknown", "status".into())
+        );
+        let mine = s.structure_incidents(&w.admin, w.fleyriat).await.unwrap();
+        assert_eq!((mine.open, mine.overdue, mine.rows.len()), (55, 2, 20));
+        db.cleanup().await;
+    }
+}
