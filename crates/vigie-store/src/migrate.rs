@@ -50,6 +50,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0006_notification_lang.sql"),
         postgres: include_str!("../migrations/postgres/0006_notification_lang.sql"),
     },
+    Migration {
+        version: 8,
+        name: "auth_failures",
+        sqlite: include_str!("../migrations/sqlite/0008_auth_failures.sql"),
+        postgres: include_str!("../migrations/postgres/0008_auth_failures.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.
