@@ -126,7 +126,7 @@ impl Role {
     pub fn requires_mfa(self) -> bool {
         matches!(
             self,
-            Role::Admin | Role::CertAnalyst | Role::RegionalAnalyst
+            Role::Admin | Role::CertAnalyst | Role::RegionalAnalyst | Role::Auditor
         )
     }
 
@@ -326,6 +326,8 @@ mod tests {
         assert!(Role::CertAnalyst.requires_mfa());
         assert!(Role::RegionalAnalyst.requires_mfa());
         assert!(Role::Admin.requires_mfa());
+        // The national auditor reads every structure's exposure and the whole audit log.
+        assert!(Role::Auditor.requires_mfa());
         assert!(!Role::StructureMember.requires_mfa());
     }
 }

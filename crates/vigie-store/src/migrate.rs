@@ -51,6 +51,12 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0006_notification_lang.sql"),
     },
     Migration {
+        version: 8,
+        name: "auth_failures",
+        sqlite: include_str!("../migrations/sqlite/0008_auth_failures.sql"),
+        postgres: include_str!("../migrations/postgres/0008_auth_failures.sql"),
+    },
+    Migration {
         version: 10,
         name: "incidents",
         sqlite: include_str!("../migrations/sqlite/0010_incidents.sql"),

@@ -3,7 +3,7 @@
 //! factor see nothing until it is passed.
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Mutex;
 
 use axum::extract::{ConnectInfo, FromRequestParts};
@@ -48,21 +48,131 @@ pub enum AuthFail {
     Internal(String),
 }
 
-pub fn client_ip(parts: &Parts, trust_proxy: bool) -> Option<String> {
-    if trust_proxy {
-        if let Some(ip) = parts
-            .headers
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
-        {
-            return Some(ip.trim().to_string());
+/// An address or a network (`10.0.0.0/8`, `2001:db8::/32`, `127.0.0.1`): a reverse proxy
+/// whose `X-Forwarded-For` is believed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ProxyNet {
+    addr: IpAddr,
+    prefix: u8,
+}
+
+impl ProxyNet {
+    /// Parses `address` or `address/prefix`.
+    pub fn parse(s: &str) -> Result<ProxyNet, String> {
+        let s = s.trim();
+        let (a, p) = match s.split_once('/') {
+            Some((a, p)) => (a, Some(p)),
+            None => (s, None),
+        };
+        let addr: IpAddr = a
+            .parse()
+            .map_err(|_| format!("{s:?} is not an IP address or network"))?;
+        let max = if addr.is_ipv4() { 32 } else { 128 };
+        let prefix = match p {
+            Some(p) => p
+                .parse::<u8>()
+                .ok()
+                .filter(|p| *p <= max)
+                .ok_or_else(|| format!("{s:?}: the prefix length must be 0 to {max}"))?,
+            None => max,
+        };
+        Ok(ProxyNet { addr, prefix })
+    }
+
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        let ip = canonical(ip);
+        match (self.addr, ip) {
+            (IpAddr::V4(n), IpAddr::V4(a)) => {
+                let mask = u32::MAX
+                    .checked_shl(32 - u32::from(self.prefix))
+                    .unwrap_or(0);
+                u32::from(n) & mask == u32::from(a) & mask
+            }
+            (IpAddr::V6(n), IpAddr::V6(a)) => {
+                let mask = u128::MAX
+                    .checked_shl(128 - u32::from(self.prefix))
+                    .unwrap_or(0);
+                u128::from(n) & mask == u128::from(a) & mask
+            }
+            _ => false,
         }
     }
-    parts
+}
+
+/// The proxies believed when `trust_proxy` is on and no list is configured: one on this machine.
+pub fn default_trusted_proxies() -> Vec<ProxyNet> {
+    vec![
+        ProxyNet {
+            addr: IpAddr::V4(std::net::Ipv4Addr::LOCALHOST),
+            prefix: 8,
+        },
+        ProxyNet {
+            addr: IpAddr::V6(std::net::Ipv6Addr::LOCALHOST),
+            prefix: 128,
+        },
+    ]
+}
+
+/// An IPv4 address carried in IPv6 (`::ffff:a.b.c.d`) as the IPv4 address it is.
+fn canonical(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => v6
+            .to_ipv4_mapped()
+            .map(IpAddr::V4)
+            .unwrap_or(IpAddr::V6(v6)),
+        v4 => v4,
+    }
+}
+
+/// The client's address. Without `trust_proxy`, the peer of the connection. With it, and only
+/// when the peer is one of the trusted proxies, `X-Forwarded-For` is read from the right (each
+/// proxy appends the address it saw): the right-most address that is not a trusted proxy is the
+/// client; what is left of it was typed by the client and is ignored. A value that is not an
+/// address stops the walk at the last trusted hop.
+pub fn client_ip(parts: &Parts, trust_proxy: bool, trusted: &[ProxyNet]) -> Option<IpAddr> {
+    let peer = parts
         .extensions
         .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
+        .map(|c| canonical(c.0.ip()))?;
+    if !trust_proxy {
+        return Some(peer);
+    }
+    let is_trusted = |ip: IpAddr| trusted.iter().any(|n| n.contains(ip));
+    if !is_trusted(peer) {
+        return Some(peer);
+    }
+    let hops: Vec<&str> = parts
+        .headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .collect();
+    let mut client = peer;
+    for hop in hops.iter().rev() {
+        let Ok(ip) = hop.parse::<IpAddr>().map(canonical) else {
+            break;
+        };
+        client = ip;
+        if !is_trusted(ip) {
+            break;
+        }
+    }
+    Some(client)
+}
+
+/// What an address counts as for the throttle and the lockout: an IPv4 address itself, an IPv6
+/// address its /64 (one subscriber's network: rotating addresses inside it changes nothing).
+pub fn source_key(ip: &str) -> String {
+    match ip.parse::<IpAddr>() {
+        Ok(IpAddr::V6(v6)) => {
+            let net = u128::from(v6) & (u128::MAX << 64);
+            format!("{}/64", std::net::Ipv6Addr::from(net))
+        }
+        Ok(IpAddr::V4(v4)) => v4.to_string(),
+        Err(_) => "unknown".into(),
+    }
 }
 
 /// The caller's address (`unknown` when the server was not started with connection info).
@@ -72,7 +182,9 @@ impl FromRequestParts<AppState> for ClientIp {
     type Rejection = std::convert::Infallible;
     async fn from_request_parts(parts: &mut Parts, st: &AppState) -> Result<Self, Self::Rejection> {
         Ok(ClientIp(
-            client_ip(parts, st.config.trust_proxy).unwrap_or_else(|| "unknown".into()),
+            client_ip(parts, st.config.trust_proxy, &st.config.trusted_proxies)
+                .map(|ip| ip.to_string())
+                .unwrap_or_else(|| "unknown".into()),
         ))
     }
 }
@@ -92,7 +204,8 @@ pub fn needs_mfa(role: vigie_domain::role::Role, totp_enabled: bool) -> bool {
 }
 
 async fn resolve(parts: &mut Parts, st: &AppState) -> Result<Authed, AuthFail> {
-    let ip = client_ip(parts, st.config.trust_proxy);
+    let ip = client_ip(parts, st.config.trust_proxy, &st.config.trusted_proxies)
+        .map(|ip| ip.to_string());
     let internal = |e: vigie_store::StoreError| AuthFail::Internal(e.to_string());
     if let Some(tok) = parts
         .headers
@@ -262,7 +375,8 @@ pub fn check_totp(totp: &TOTP, code: &str, now: u64) -> Option<i64> {
         .map(|s| s as i64)
 }
 
-/// Attempts per source address per minute, before any password is checked.
+/// Attempts per source per minute, before any secret is checked (a password, a second-factor
+/// code, the current password): callers key it by [`source_key`].
 #[derive(Default)]
 pub struct Throttle {
     hits: Mutex<HashMap<String, (u32, i64)>>,

@@ -24,6 +24,9 @@ pub enum AppError {
     Conflict(String),
     #[error("too many requests")]
     TooManyRequests,
+    /// A request body over the route's limit (bytes).
+    #[error("request body over {0} bytes")]
+    TooLarge(u64),
     #[error("internal error")]
     Internal(String),
 }
@@ -58,6 +61,7 @@ impl AppError {
             AppError::BadRequest(_) | AppError::Invalid(_) => StatusCode::BAD_REQUEST,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+            AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -69,6 +73,7 @@ impl AppError {
             AppError::Forbidden => tr.t("common-forbidden"),
             AppError::Unauthorized => tr.t("common-unauthorized"),
             AppError::TooManyRequests => tr.t("common-too_many_requests"),
+            AppError::TooLarge(limit) => tr.t_arg("common-too_large", "limit", size(tr, *limit)),
             AppError::Internal(_) => tr.t("common-internal_error"),
             AppError::Invalid(p) => tr.problem(p),
             AppError::BadRequest(m) | AppError::Conflict(m) => m.clone(),
@@ -87,6 +92,16 @@ impl AppError {
     }
 }
 
+/// A size in the reader's language (`16 Kio`, `2 Mio`; `16 KiB`, `2 MiB`).
+fn size(tr: &Tr, bytes: u64) -> String {
+    const MIB: u64 = 1024 * 1024;
+    if bytes >= MIB {
+        format!("{} {}", bytes.div_ceil(MIB), tr.pick("Mio", "MiB"))
+    } else {
+        format!("{} {}", bytes.div_ceil(1024), tr.pick("Kio", "KiB"))
+    }
+}
+
 pub fn operation_id() -> String {
     use rand::Rng;
     format!("{:016x}", rand::thread_rng().gen::<u64>())
@@ -101,6 +116,11 @@ impl IntoResponse for AppError {
         let mut body =
             serde_json::json!({ "error": self.message(&Tr::new(Lang::En)), "operation": op });
         if let AppError::Invalid(p) = &self {
+            body["problem"] = serde_json::json!(p);
+        }
+        if let AppError::TooLarge(limit) = &self {
+            let p = vigie_domain::problem::Problem::new("common-too_large")
+                .arg("limit", i64::try_from(*limit).unwrap_or(i64::MAX));
             body["problem"] = serde_json::json!(p);
         }
         (self.status(), axum::Json(body)).into_response()

@@ -45,8 +45,10 @@ pub struct WebConfig {
     pub lockout_secs: i64,
     /// Login attempts per source address per minute.
     pub login_attempts_per_minute: u32,
-    /// Trust `X-Forwarded-For` (only behind a reverse proxy that sets it).
+    /// Trust `X-Forwarded-For` (only behind a reverse proxy that sets it), and only from these
+    /// proxies (the right-most address that is not one of them is the client's).
     pub trust_proxy: bool,
+    pub trusted_proxies: Vec<auth::ProxyNet>,
     /// Bearer token for `/metrics`; without one, metrics are off.
     pub metrics_token: Option<String>,
     /// Sign-in through an OpenID Connect provider, when configured.
@@ -63,6 +65,7 @@ impl Default for WebConfig {
             lockout_secs: 15 * 60,
             login_attempts_per_minute: 30,
             trust_proxy: false,
+            trusted_proxies: auth::default_trusted_proxies(),
             metrics_token: None,
             oidc: None,
         }
@@ -138,6 +141,13 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             security::csrf,
         ))
+        // Bodies are bounded before anything reads them, the CSRF check included (the limits are
+        // ours, per route: axum's default one is off).
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            security::body_limit,
+        ))
+        .layer(axum::extract::DefaultBodyLimit::disable())
         .layer(middleware::from_fn_with_state(state.clone(), count))
         .layer(middleware::from_fn_with_state(
             state.clone(),

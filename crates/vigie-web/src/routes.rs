@@ -93,6 +93,7 @@ pub struct Routes {
     pages: Router<AppState>,
     api: OpenApiRouter<AppState>,
     list: Vec<RouteInfo>,
+    body_limits: Vec<BodyLimit>,
     nav: Vec<NavItem>,
     sections: Vec<StructureSection>,
     panels: Vec<DashboardPanel>,
@@ -126,6 +127,7 @@ impl Routes {
             pages: Router::new(),
             api: OpenApiRouter::new(),
             list: Vec::new(),
+            body_limits: Vec::new(),
             nav: Vec::new(),
             sections: Vec::new(),
             panels: Vec::new(),
@@ -183,6 +185,14 @@ impl Routes {
         self
     }
 
+    /// A route that takes a body larger than [`crate::security::DEFAULT_BODY_BYTES`] (an upload):
+    /// its own explicit limit, in bytes, checked before anything is read. `path` is the full path
+    /// (`/api/v1/imports/finess`, `{name}` for a parameter); the method is POST or PUT.
+    pub fn body_limit(mut self, path: &'static str, bytes: u64) -> Routes {
+        self.body_limits.push(BodyLimit { path, bytes });
+        self
+    }
+
     pub fn nav(mut self, item: NavItem) -> Routes {
         self.nav.push(item);
         self
@@ -227,6 +237,11 @@ impl Routes {
         sections.sort_by_key(|s| s.order);
         let mut panels = self.panels;
         panels.sort_by_key(|p| p.order);
+        let public_posts = list
+            .iter()
+            .filter(|r| r.public && r.method != "GET")
+            .map(|r| r.path.clone())
+            .collect();
         Built {
             router: self.pages.nest(API_PREFIX, api_router),
             openapi,
@@ -235,9 +250,18 @@ impl Routes {
                 nav,
                 sections,
                 panels,
+                body_limits: self.body_limits,
+                public_posts,
             }),
         }
     }
+}
+
+/// The explicit body limit of an upload route.
+#[derive(Clone, Copy, Debug)]
+pub struct BodyLimit {
+    pub path: &'static str,
+    pub bytes: u64,
 }
 
 /// The composed parts that pages read at each request.
@@ -245,6 +269,28 @@ pub struct Parts {
     pub nav: Vec<NavItem>,
     pub sections: Vec<StructureSection>,
     pub panels: Vec<DashboardPanel>,
+    /// The upload routes and their limits.
+    pub body_limits: Vec<BodyLimit>,
+    /// The routes that take a body from anyone (sign-in, language, sign-out).
+    pub public_posts: Vec<String>,
+}
+
+/// Whether a request path matches a route's path (`{name}` matches one segment).
+pub fn path_matches(pattern: &str, path: &str) -> bool {
+    let mut p = pattern.split('/');
+    let mut q = path.split('/');
+    loop {
+        match (p.next(), q.next()) {
+            (None, None) => return true,
+            (Some(a), Some(b)) => {
+                let param = a.starts_with('{') && a.ends_with('}');
+                if !(a == b || param && !b.is_empty()) {
+                    return false;
+                }
+            }
+            _ => return false,
+        }
+    }
 }
 
 /// The registry, built: the router (without state nor middleware), the OpenAPI document as the
@@ -271,6 +317,8 @@ pub fn parts() -> Arc<Parts> {
             nav: Vec::new(),
             sections: Vec::new(),
             panels: Vec::new(),
+            body_limits: Vec::new(),
+            public_posts: Vec::new(),
         })
     })
 }
@@ -287,5 +335,43 @@ mod tests {
         }
         assert!(list.iter().any(|r| r.path == "/api/v1/me" && r.api));
         assert!(list.iter().any(|r| r.path == "/login" && r.public));
+    }
+
+    #[test]
+    fn paths_match_their_patterns() {
+        use super::path_matches;
+        assert!(path_matches(
+            "/api/v1/imports/finess",
+            "/api/v1/imports/finess"
+        ));
+        assert!(path_matches(
+            "/structures/{id}/inventory/import",
+            "/structures/12/inventory/import"
+        ));
+        assert!(!path_matches(
+            "/structures/{id}/inventory/import",
+            "/structures//inventory/import"
+        ));
+        assert!(!path_matches(
+            "/structures/{id}",
+            "/structures/12/inventory"
+        ));
+        assert!(!path_matches("/import/finess", "/import/finess/"));
+    }
+
+    /// Every explicit body limit names a route that exists.
+    #[test]
+    fn body_limits_name_routes() {
+        let built = crate::registry_routes().build();
+        for l in &built.parts.body_limits {
+            assert!(
+                built
+                    .list
+                    .iter()
+                    .any(|r| r.path == l.path && r.method != "GET"),
+                "{l:?} names no route"
+            );
+        }
+        assert!(!built.parts.body_limits.is_empty());
     }
 }

@@ -120,6 +120,21 @@ macro_rules! page {
 }
 pub(crate) use page;
 
+/// An error page for a caller not (yet) known: no navigation, the language of the request.
+pub fn error_page(lang: Lang, e: AppError) -> Response {
+    let op = e.log();
+    let page = ErrorPage {
+        ctx: Ctx::anonymous(lang, String::new()),
+        status: e.status().as_u16(),
+        message: e.message(&Tr { lang }),
+        operation: op,
+    };
+    match page.render() {
+        Ok(html) => (e.status(), Html(html)).into_response(),
+        Err(_) => e.status().into_response(),
+    }
+}
+
 /// The page of an address that exists nowhere.
 pub async fn not_found(headers: HeaderMap) -> Response {
     let lang = request_lang(&headers);
@@ -161,25 +176,50 @@ pub fn region_options(selected: &str) -> Vec<Opt> {
         .collect()
 }
 
-/// A spreadsheet cell that would otherwise run as a formula, neutralised.
+/// A spreadsheet cell that would otherwise run as a formula, neutralised: a text starting with
+/// `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading apostrophe (OWASP's advice), and
+/// so does one whose first such character only follows spaces. A plain number (`-4.5`) is left as
+/// it is: a spreadsheet reads it as the number, never as a formula.
 pub fn safe_cell(s: &str) -> String {
-    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+    let risky = |c: char| matches!(c, '=' | '+' | '-' | '@' | '\t' | '\r');
+    let first = s.trim_start_matches(' ').chars().next();
+    let number = !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | 'e' | 'E'))
+        && s.parse::<f64>().is_ok();
+    if first.is_some_and(risky) && !number {
         format!("'{s}")
     } else {
         s.to_string()
     }
 }
 
+/// A CSV writer that neutralises every cell it writes ([`safe_cell`]): no export can forget one.
+pub struct CsvWriter(csv::Writer<Vec<u8>>);
+
+impl CsvWriter {
+    pub fn write_record<I, T>(&mut self, record: I) -> csv::Result<()>
+    where
+        I: IntoIterator<Item = T>,
+        T: AsRef<str>,
+    {
+        self.0
+            .write_record(record.into_iter().map(|c| safe_cell(c.as_ref())))
+    }
+}
+
 /// A semicolon-separated CSV writer, as French spreadsheets read them.
-pub fn csv_writer() -> csv::Writer<Vec<u8>> {
-    csv::WriterBuilder::new()
-        .delimiter(b';')
-        .from_writer(Vec::new())
+pub fn csv_writer() -> CsvWriter {
+    CsvWriter(
+        csv::WriterBuilder::new()
+            .delimiter(b';')
+            .from_writer(Vec::new()),
+    )
 }
 
 /// The bytes of a finished CSV writer.
-pub fn csv_bytes(w: csv::Writer<Vec<u8>>) -> Result<Vec<u8>, AppError> {
-    w.into_inner()
+pub fn csv_bytes(w: CsvWriter) -> Result<Vec<u8>, AppError> {
+    w.0.into_inner()
         .map_err(|e| AppError::Internal(e.to_string()))
 }
 
@@ -200,19 +240,39 @@ pub fn csv_response(name: &str, body: Vec<u8>) -> Response {
         .into_response()
 }
 
-/// The `file` field of a multipart form.
-pub async fn uploaded_file(mut mp: Multipart) -> Result<bytes::Bytes, AppError> {
-    while let Some(field) = mp
-        .next_field()
-        .await
-        .map_err(|e| AppError::BadRequest(format!("upload: {e}")))?
-    {
+/// A multipart error as the user should read it: over the route's limit (`limit` bytes), a 413
+/// saying the limit in their language; else what was wrong with the form.
+pub fn upload_error(e: axum::extract::multipart::MultipartError, limit: u64) -> AppError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        AppError::TooLarge(limit)
+    } else {
+        AppError::BadRequest(format!("upload: {}", e.body_text()))
+    }
+}
+
+/// The `file` field of a multipart form, of at most `limit` bytes (the route's body limit).
+pub async fn uploaded_file(mut mp: Multipart, limit: u64) -> Result<bytes::Bytes, AppError> {
+    while let Some(field) = mp.next_field().await.map_err(|e| upload_error(e, limit))? {
         if field.name() == Some("file") {
-            return field
-                .bytes()
-                .await
-                .map_err(|e| AppError::BadRequest(format!("upload: {e}")));
+            return field.bytes().await.map_err(|e| upload_error(e, limit));
         }
     }
     Err(AppError::BadRequest("upload: no file field".into()))
+}
+
+/// A raw request body (an API upload), read only once the caller's rights were checked, cut at
+/// `limit` bytes.
+pub async fn read_body(body: axum::body::Body, limit: u64) -> Result<bytes::Bytes, AppError> {
+    axum::body::to_bytes(body, usize::try_from(limit).unwrap_or(usize::MAX))
+        .await
+        .map_err(|e| {
+            let mut src: Option<&(dyn std::error::Error + 'static)> = Some(&e);
+            while let Some(s) = src {
+                if s.is::<http_body_util::LengthLimitError>() {
+                    return AppError::TooLarge(limit);
+                }
+                src = s.source();
+            }
+            AppError::BadRequest(format!("upload: {e}"))
+        })
 }

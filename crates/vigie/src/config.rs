@@ -137,6 +137,9 @@ pub struct Http {
     pub listen: String,
     pub public_url: String,
     pub trust_proxy: bool,
+    /// The reverse proxies whose `X-Forwarded-For` is believed (addresses or networks); empty:
+    /// a proxy on this machine (127.0.0.0/8, ::1).
+    pub trusted_proxies: Vec<String>,
     pub metrics_token: Option<String>,
 }
 
@@ -312,6 +315,7 @@ impl Default for Http {
             listen: "127.0.0.1:8080".into(),
             public_url: "http://127.0.0.1:8080".into(),
             trust_proxy: false,
+            trusted_proxies: Vec::new(),
             metrics_token: None,
         }
     }
@@ -444,6 +448,7 @@ impl Config {
             .with_context(|| {
                 format!("http.listen: {:?} is not an address:port", self.http.listen)
             })?;
+        self.trusted_proxies()?;
         if !(self.http.public_url.starts_with("http://")
             || self.http.public_url.starts_with("https://"))
         {
@@ -468,6 +473,21 @@ impl Config {
         Ok(())
     }
 
+    /// The trusted proxies, parsed (the default ones when none is given).
+    fn trusted_proxies(&self) -> anyhow::Result<Vec<vigie_web::auth::ProxyNet>> {
+        if self.http.trusted_proxies.is_empty() {
+            return Ok(vigie_web::auth::default_trusted_proxies());
+        }
+        self.http
+            .trusted_proxies
+            .iter()
+            .map(|p| {
+                vigie_web::auth::ProxyNet::parse(p)
+                    .map_err(|e| anyhow::anyhow!("http.trusted_proxies: {e}"))
+            })
+            .collect()
+    }
+
     pub fn web(&self) -> vigie_web::WebConfig {
         vigie_web::WebConfig {
             public_url: self.http.public_url.clone(),
@@ -477,6 +497,9 @@ impl Config {
             lockout_secs: self.security.lockout_minutes * 60,
             login_attempts_per_minute: self.security.login_attempts_per_minute,
             trust_proxy: self.http.trust_proxy,
+            trusted_proxies: self
+                .trusted_proxies()
+                .unwrap_or_else(|_| vigie_web::auth::default_trusted_proxies()),
             metrics_token: self.http.metrics_token.clone(),
             oidc: self
                 .oidc

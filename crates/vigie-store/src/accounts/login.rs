@@ -3,6 +3,7 @@
 
 use vigie_domain::role::Permission;
 
+use crate::accounts::limiter::{bounded, MAX_EMAIL_CHARS};
 use crate::accounts::passwords::{check_password_policy, hash_password};
 use crate::accounts::types::{LoginUser, LOGIN_COLUMNS};
 use crate::actor::Actor;
@@ -39,7 +40,9 @@ impl Store {
         Ok(u)
     }
 
-    /// Records a login attempt in the audit log (success or failure, with the reason).
+    /// Records a login attempt in the audit log (success or failure, with the reason). What a
+    /// stranger typed as an e-mail is kept to [`MAX_EMAIL_CHARS`] characters (with an ellipsis
+    /// marker): the log is append-only, and an anonymous form must not be able to fill it.
     pub async fn audit_login(
         &self,
         email: &str,
@@ -48,7 +51,9 @@ impl Store {
         ok: bool,
         reason: &str,
     ) -> Result<(), StoreError> {
-        let actor = Actor::own_account(user_id, &email.trim().to_lowercase(), ip);
+        let label = bounded(&email.trim().to_lowercase(), MAX_EMAIL_CHARS);
+        let ip = ip.map(|i| bounded(&i, 64));
+        let actor = Actor::own_account(user_id, &label, ip);
         let mut ev = Event::new(
             "auth.login",
             "user",
@@ -61,32 +66,9 @@ impl Store {
         record(&self.pool, &actor, ev).await
     }
 
-    /// Counts a failed login; locks the account for `lock_secs` at `max_failures`.
-    pub async fn login_failed(
-        &self,
-        user_id: i64,
-        max_failures: i64,
-        lock_secs: i64,
-    ) -> Result<bool, StoreError> {
-        let at = now();
-        let failures = Sql::new(
-            "UPDATE users SET failed_logins = failed_logins + 1, updated_at = $1 WHERE id = $2 RETURNING failed_logins",
-        )
-        .arg(at)
-        .arg(user_id)
-        .scalar(&self.pool)
-        .await?;
-        if failures >= max_failures {
-            Sql::new("UPDATE users SET locked_until = $1, failed_logins = 0 WHERE id = $2")
-                .arg(at + lock_secs)
-                .arg(user_id)
-                .execute(&self.pool)
-                .await?;
-            return Ok(true);
-        }
-        Ok(false)
-    }
-
+    /// Clears the per-account counters of older versions (`users.failed_logins`,
+    /// `locked_until`) after a right password: failures now live in `auth_failures`
+    /// ([`crate::accounts::limiter`]).
     pub async fn login_succeeded(&self, user_id: i64) -> Result<(), StoreError> {
         Sql::new("UPDATE users SET failed_logins = 0, locked_until = 0 WHERE id = $1")
             .arg(user_id)
@@ -106,7 +88,9 @@ impl Store {
         Ok(n == 1)
     }
 
-    /// Stores a TOTP secret for the user (enrolment pending until confirmed).
+    /// Stores a TOTP secret for the user (enrolment pending until confirmed). Removing it (an
+    /// administrator's reset of the second factor) also ends every session of the account: a
+    /// session opened with the old factor must not outlive it.
     pub async fn set_totp(
         &self,
         actor: &Actor,
@@ -127,6 +111,12 @@ impl Store {
             .await?;
         if n == 0 {
             return Err(StoreError::NotFound);
+        }
+        if secret.is_none() {
+            Sql::new("DELETE FROM sessions WHERE user_id = $1")
+                .arg(user_id)
+                .execute(&mut *tx)
+                .await?;
         }
         let action = match (secret.is_some(), enabled) {
             (true, true) => "user.mfa_enabled",

@@ -3,6 +3,7 @@
 //! provisions.
 
 pub mod jobs;
+pub mod limiter;
 mod login;
 mod oidc;
 pub mod passwords;
@@ -12,6 +13,7 @@ mod tokens;
 mod types;
 mod users;
 
+pub use limiter::{bounded, login_subject, mfa_subject, Lockout, ANY_SOURCE, MAX_EMAIL_CHARS};
 pub(crate) use login::seal_clear_secrets;
 pub use passwords::{
     check_password_policy, hash_password, random_token, token_hash, verify_password,

@@ -167,10 +167,12 @@ impl Store {
         Ok(())
     }
 
+    /// Removes the expired sessions, and the sign-in failures that count no more.
     pub async fn purge_expired_sessions(&self) -> Result<u64, StoreError> {
-        Sql::new("DELETE FROM sessions WHERE expires_at <= $1")
+        let n = Sql::new("DELETE FROM sessions WHERE expires_at <= $1")
             .arg(now())
             .execute(&self.pool)
-            .await
+            .await?;
+        Ok(n + self.purge_auth_failures().await?)
     }
 }

@@ -85,18 +85,6 @@ async fn accounts_passwords_lockout_sessions_and_tokens() {
             "wrong",
             u.password_hash.as_deref().unwrap()
         ));
-        for i in 1..=5 {
-            let locked = s.login_failed(id, 5, 900).await.unwrap();
-            assert_eq!(locked, i == 5);
-        }
-        assert!(
-            s.login_user("alice@cert.example")
-                .await
-                .unwrap()
-                .unwrap()
-                .locked_until
-                > vigie_store::db::now()
-        );
 
         let (tok, csrf) = s.create_session(id, false, 3600, None, None).await.unwrap();
         let sess = s.get_session(&tok, 3600).await.unwrap().unwrap();
@@ -211,6 +199,167 @@ async fn totp_seeds_and_webhook_keys_are_stored_encrypted() {
             .with_secret_key(vigie_store::secrets::SecretKey::generate());
         let err = other.login_user_by_id(id).await.unwrap_err().to_string();
         assert!(err.contains("cannot be decrypted"), "{err}");
+        db.cleanup().await;
+    }
+}
+
+/// The one limiter of typed secrets: failures per name and address (a stranger locks only their
+/// own address out, and a name that matches no account locks alike), per account for the second
+/// factor (every address), per session (it ends at the limit); forgotten after a success or once
+/// the window is over.
+#[tokio::test]
+async fn secret_limiter_counts_per_subject_source_and_session() {
+    use vigie_store::accounts::{login_subject, mfa_subject, Lockout, ANY_SOURCE};
+    for db in testing::all().await {
+        let s = &db.store;
+        let l = Lockout {
+            max_failures: 5,
+            lock_secs: 900,
+        };
+        for subject in [
+            login_subject("known@x.example"),
+            login_subject("nobody@x.example"),
+        ] {
+            for i in 1..=5 {
+                assert_eq!(
+                    s.auth_failed(&subject, "192.0.2.1", l).await.unwrap(),
+                    i == 5
+                );
+            }
+            assert!(s
+                .auth_locked_until(&subject, "192.0.2.1")
+                .await
+                .unwrap()
+                .is_some());
+            // Another address is not locked out: nobody can keep an account locked for everyone.
+            assert!(s
+                .auth_locked_until(&subject, "192.0.2.2")
+                .await
+                .unwrap()
+                .is_none());
+            // A success does not lift a running lock.
+            s.auth_succeeded(&subject, "192.0.2.1").await.unwrap();
+            assert!(s
+                .auth_locked_until(&subject, "192.0.2.1")
+                .await
+                .unwrap()
+                .is_some());
+        }
+        // Failures below the limit are forgotten after a success.
+        let subject = login_subject("Carol@X.example ");
+        assert_eq!(subject, login_subject("carol@x.example"));
+        for _ in 0..4 {
+            assert!(!s.auth_failed(&subject, "192.0.2.1", l).await.unwrap());
+        }
+        s.auth_succeeded(&subject, "192.0.2.1").await.unwrap();
+        for _ in 0..4 {
+            assert!(!s.auth_failed(&subject, "192.0.2.1", l).await.unwrap());
+        }
+        // The second factor locks for every address.
+        for i in 1..=5 {
+            assert_eq!(
+                s.auth_failed(&mfa_subject(7), ANY_SOURCE, l).await.unwrap(),
+                i == 5
+            );
+        }
+        assert!(s
+            .auth_locked_until(&mfa_subject(7), "198.51.100.9")
+            .await
+            .unwrap()
+            .is_some());
+        assert!(s
+            .auth_locked_until(&mfa_subject(8), ANY_SOURCE)
+            .await
+            .unwrap()
+            .is_none());
+        // A session ends at its limit of wrong secrets.
+        let uid = s
+            .create_user(
+                &system(),
+                &user("sess@x.example", Role::StructureMember, None, None, vec![]),
+            )
+            .await
+            .unwrap();
+        let (tok, _) = s
+            .create_session(uid, false, 3600, None, None)
+            .await
+            .unwrap();
+        assert!(!s.session_secret_failed(&tok, 3).await.unwrap());
+        assert!(!s.session_secret_failed(&tok, 3).await.unwrap());
+        assert!(s.session_secret_failed(&tok, 3).await.unwrap());
+        assert!(s.get_session(&tok, 3600).await.unwrap().is_none());
+        // An unknown session counts as ended.
+        assert!(s.session_secret_failed("forged", 3).await.unwrap());
+        db.cleanup().await;
+    }
+}
+
+/// Resetting a user's second factor, and setting their password, end their open sessions.
+#[tokio::test]
+async fn mfa_reset_and_new_password_end_sessions() {
+    for db in testing::all().await {
+        let s = &db.store;
+        let uid = s
+            .create_user(
+                &system(),
+                &NewUser {
+                    password: Some("correct horse battery".into()),
+                    ..user("mfa@x.example", Role::CertAnalyst, None, None, vec![])
+                },
+            )
+            .await
+            .unwrap();
+        s.set_totp(&system(), uid, Some("JBSWY3DPEHPK3PXP"), true)
+            .await
+            .unwrap();
+        let (tok, _) = s.create_session(uid, true, 3600, None, None).await.unwrap();
+        assert!(s.get_session(&tok, 3600).await.unwrap().is_some());
+        s.set_totp(&system(), uid, None, false).await.unwrap();
+        assert!(
+            s.get_session(&tok, 3600).await.unwrap().is_none(),
+            "{}: a session survived the reset of the second factor",
+            db.name
+        );
+        assert!(s.resolve_session(&tok, 3600, None).await.unwrap().is_none());
+        let (tok, _) = s.create_session(uid, true, 3600, None, None).await.unwrap();
+        s.set_password(&system(), uid, "another long password", true)
+            .await
+            .unwrap();
+        assert!(s.get_session(&tok, 3600).await.unwrap().is_none());
+        db.cleanup().await;
+    }
+}
+
+/// An anonymous sign-in cannot write megabytes into the append-only log: what was typed as an
+/// e-mail is kept to 254 characters and an ellipsis.
+#[tokio::test]
+async fn audit_login_bounds_what_a_stranger_typed() {
+    for db in testing::all().await {
+        let s = &db.store;
+        let typed = format!("{}@x.example", "a".repeat(2_000_000));
+        s.audit_login(
+            &typed,
+            None,
+            Some("192.0.2.1".into()),
+            false,
+            "unknown_user",
+        )
+        .await
+        .unwrap();
+        let (rows, _) = s
+            .audit_search(
+                &system(),
+                &vigie_store::audit::AuditQuery {
+                    action: Some("auth.login".into()),
+                    limit: 5,
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        let actor = &rows[0].actor;
+        assert_eq!(actor.chars().count(), 255, "{}", db.name);
+        assert!(actor.ends_with('…'));
         db.cleanup().await;
     }
 }

@@ -2,16 +2,18 @@
 
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::http::header;
+use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use serde::Deserialize;
 use vigie_domain::role::Permission;
 use vigie_store::accounts::ApiToken;
 
-use crate::auth::{Authed, Page};
+use vigie_store::accounts::login_subject;
+
+use crate::auth::{source_key, Authed, ClientIp, Page};
 use crate::error::AppError;
-use crate::security::SESSION_COOKIE;
+use crate::security::{cookie, SESSION_COOKIE};
 use crate::ui::{page, render, set_cookie, Ctx};
 use crate::AppState;
 
@@ -58,27 +60,93 @@ pub(crate) struct PasswordForm {
     new: String,
 }
 
+/// The password change. The current password is a secret typed like the sign-in form's: the same
+/// throttle of the address, the same lock of the account's name for that address, and each wrong
+/// one counts in the session, which ends at the limit (a stolen cookie cannot try passwords).
 pub(crate) async fn account_password(
     State(st): State<AppState>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
     Page(a): Page,
     Form(f): Form<PasswordForm>,
 ) -> Response {
+    let session_token = cookie(&headers, SESSION_COOKIE).map(str::to_string);
     page!(a, {
+        let source = source_key(&ip);
+        let subject = login_subject(&a.email);
+        let refuse =
+            |key: &'static str| account_page(&st, &a, None, None, Some(a.tr().t(key).to_string()));
+        if !st.throttle.allow(
+            &source,
+            st.config.login_attempts_per_minute,
+            vigie_store::db::now(),
+        ) {
+            return refuse("login-throttled").await;
+        }
+        if st
+            .store
+            .auth_locked_until(&subject, &source)
+            .await?
+            .is_some()
+        {
+            let _ = st
+                .store
+                .audit_login(
+                    &a.email,
+                    Some(a.user_id),
+                    Some(ip.clone()),
+                    false,
+                    "current_password_locked",
+                )
+                .await;
+            return refuse("login-locked").await;
+        }
         let u = st.store.login_user_by_id(a.user_id).await?;
         if !u
             .password_hash
             .as_deref()
             .is_some_and(|h| vigie_store::accounts::verify_password(&f.current, h))
         {
-            return account_page(
-                &st,
-                &a,
-                None,
-                None,
-                Some(a.tr().t("login-failed").to_string()),
-            )
+            let locked = st
+                .store
+                .auth_failed(&subject, &source, crate::accounts::login::lockout(&st))
+                .await?;
+            let _ = st
+                .store
+                .audit_login(
+                    &a.email,
+                    Some(a.user_id),
+                    Some(ip.clone()),
+                    false,
+                    "current_password_wrong",
+                )
+                .await;
+            let ended = match &session_token {
+                Some(t) => {
+                    st.store
+                        .session_secret_failed(t, st.config.max_login_failures)
+                        .await?
+                }
+                None => false,
+            };
+            if ended {
+                return Ok((
+                    [(
+                        header::SET_COOKIE,
+                        set_cookie(&st, SESSION_COOKIE, "", 0, true),
+                    )],
+                    Redirect::to("/login"),
+                )
+                    .into_response());
+            }
+            return refuse(if locked {
+                "login-locked"
+            } else {
+                "login-failed"
+            })
             .await;
         }
+        st.store.auth_succeeded(&subject, &source).await?;
         match st
             .store
             .set_password(&a.actor, a.user_id, &f.new, false)

@@ -9,7 +9,13 @@ use axum::Form;
 use serde::Deserialize;
 use vigie_domain::role::Role;
 
-use crate::auth::{check_totp, new_totp_secret, request_lang, totp_for, ClientIp, PendingMfa};
+use vigie_store::accounts::{
+    bounded, login_subject, mfa_subject, Lockout, ANY_SOURCE, MAX_EMAIL_CHARS,
+};
+
+use crate::auth::{
+    check_totp, new_totp_secret, request_lang, source_key, totp_for, ClientIp, PendingMfa,
+};
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::security::{cookie, CSRF_COOKIE, LANG_COOKIE, SESSION_COOKIE};
@@ -69,6 +75,17 @@ pub(crate) struct LoginForm {
     password: String,
 }
 
+/// The lockout of every secret a person types (see `vigie_store::accounts::limiter`).
+pub(crate) fn lockout(st: &AppState) -> Lockout {
+    Lockout {
+        max_failures: st.config.max_login_failures,
+        lock_secs: st.config.lockout_secs,
+    }
+}
+
+/// The password form. In order: the throttle of the address (attempts a minute, whatever the
+/// name), the lock of this name for this address, then the password. A name that matches no
+/// account goes through the same steps, the same counts and the same answers as one that does.
 pub(crate) async fn login(
     State(st): State<AppState>,
     headers: HeaderMap,
@@ -77,10 +94,12 @@ pub(crate) async fn login(
 ) -> Response {
     use std::sync::atomic::Ordering;
     let now = vigie_store::db::now();
-    let email = f.email.trim().to_lowercase();
+    // What a stranger typed is kept, logged and echoed to a sane length only.
+    let email = bounded(&f.email.trim().to_lowercase(), MAX_EMAIL_CHARS);
+    let source = source_key(&ip);
     if !st
         .throttle
-        .allow(&ip, st.config.login_attempts_per_minute, now)
+        .allow(&source, st.config.login_attempts_per_minute, now)
     {
         let _ = st
             .store
@@ -94,6 +113,11 @@ pub(crate) async fn login(
             StatusCode::TOO_MANY_REQUESTS,
         );
     }
+    let subject = login_subject(&email);
+    let locked = match st.store.auth_locked_until(&subject, &source).await {
+        Ok(l) => l.is_some(),
+        Err(e) => return AppError::from(e).into_response(),
+    };
     let user = match st.store.login_user(&email).await {
         Ok(u) => u,
         Err(e) => return AppError::from(e).into_response(),
@@ -112,45 +136,46 @@ pub(crate) async fn login(
             login_page(&st, &headers, Some(msg), email, StatusCode::UNAUTHORIZED)
         }
     };
-    let Some(u) = user else {
-        // Same work as a real check, so that timing does not reveal which e-mails exist.
-        let _ = vigie_store::accounts::verify_password(&f.password, "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0jRzKqCwtTnNrqmAvvXz0QvB2VpJxnQn0X3VtTfsVQU");
-        return fail("unknown_user", None, "login-failed").await;
-    };
-    if u.locked_until > now {
-        return fail("locked", Some(u.id), "login-locked").await;
+    let uid = user.as_ref().map(|u| u.id);
+    if locked {
+        return fail("locked", uid, "login-locked").await;
     }
-    let ok = u
-        .password_hash
-        .as_deref()
-        .is_some_and(|h| vigie_store::accounts::verify_password(&f.password, h));
-    if !ok || u.disabled == 1 {
-        let locked = if u.disabled == 0 {
-            st.store
-                .login_failed(u.id, st.config.max_login_failures, st.config.lockout_secs)
-                .await
-                .unwrap_or(false)
-        } else {
+    let ok = match &user {
+        Some(u) => {
+            u.password_hash
+                .as_deref()
+                .is_some_and(|h| vigie_store::accounts::verify_password(&f.password, h))
+                && u.disabled == 0
+        }
+        None => {
+            // Same work as a real check, so that timing does not reveal which e-mails exist.
+            let _ = vigie_store::accounts::verify_password(&f.password, "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0jRzKqCwtTnNrqmAvvXz0QvB2VpJxnQn0X3VtTfsVQU");
             false
+        }
+    };
+    let Some(u) = user.clone().filter(|_| ok) else {
+        let now_locked = match st.store.auth_failed(&subject, &source, lockout(&st)).await {
+            Ok(l) => l,
+            Err(e) => return AppError::from(e).into_response(),
         };
-        let reason = if u.disabled == 1 {
-            "disabled"
+        let reason = match &user {
+            None => "unknown_user",
+            Some(u) if u.disabled == 1 => "disabled",
+            Some(_) if now_locked => "bad_password_locked",
+            Some(_) => "bad_password",
+        };
+        let msg = if now_locked {
+            "login-locked"
         } else {
-            "bad_password"
+            "login-failed"
         };
-        return fail(
-            reason,
-            Some(u.id),
-            if locked {
-                "login-locked"
-            } else {
-                "login-failed"
-            },
-        )
-        .await;
-    }
+        return fail(reason, uid, msg).await;
+    };
     let role: Role = u.role.parse().unwrap_or(Role::StructureMember);
     let mfa = crate::auth::needs_mfa(role, u.totp_enabled == 1);
+    if let Err(e) = st.store.auth_succeeded(&subject, &source).await {
+        return AppError::from(e).into_response();
+    }
     if let Err(e) = st.store.login_succeeded(u.id).await {
         return AppError::from(e).into_response();
     }
@@ -200,7 +225,8 @@ pub(crate) async fn login(
 struct TotpPage {
     ctx: Ctx,
     setup: bool,
-    failed: bool,
+    /// The message key of a refusal.
+    error: Option<&'static str>,
     action: &'static str,
     secret: String,
     qr_svg: String,
@@ -210,7 +236,7 @@ pub(crate) async fn totp_form(p: PendingMfa) -> Response {
     let page = TotpPage {
         ctx: Ctx::anonymous(p.lang, p.csrf),
         setup: false,
-        failed: false,
+        error: None,
         action: "/login/totp",
         secret: String::new(),
         qr_svg: String::new(),
@@ -223,11 +249,105 @@ pub(crate) struct CodeForm {
     code: String,
 }
 
+/// What the limiter says before a second-factor code is checked.
+enum Gate {
+    Open,
+    Throttled,
+    Locked,
+}
+
+/// The throttle of the address, then the lock of the account's second factor.
+async fn mfa_gate(st: &AppState, user_id: i64, source: &str) -> Result<Gate, AppError> {
+    let now = vigie_store::db::now();
+    if !st
+        .throttle
+        .allow(source, st.config.login_attempts_per_minute, now)
+    {
+        return Ok(Gate::Throttled);
+    }
+    if st
+        .store
+        .auth_locked_until(&mfa_subject(user_id), ANY_SOURCE)
+        .await?
+        .is_some()
+    {
+        return Ok(Gate::Locked);
+    }
+    Ok(Gate::Open)
+}
+
+/// A wrong code: counted for the account (all addresses) and for the session, which ends at the
+/// limit. Returns (the account's second factor is now locked, the session ended).
+async fn mfa_failed(st: &AppState, p: &PendingMfa) -> Result<(bool, bool), AppError> {
+    let locked = st
+        .store
+        .auth_failed(&mfa_subject(p.user_id), ANY_SOURCE, lockout(st))
+        .await?;
+    let ended = st
+        .store
+        .session_secret_failed(&p.session_token, st.config.max_login_failures)
+        .await?;
+    Ok((locked, ended))
+}
+
+/// The session ended after too many wrong secrets: its cookie goes, and the password is asked
+/// again (which has its own limits).
+fn session_ended(st: &AppState) -> Response {
+    (
+        [(
+            header::SET_COOKIE,
+            set_cookie(st, SESSION_COOKIE, "", 0, true),
+        )],
+        Redirect::to("/login"),
+    )
+        .into_response()
+}
+
 pub(crate) async fn totp_submit(
     State(st): State<AppState>,
+    ClientIp(ip): ClientIp,
     p: PendingMfa,
     Form(f): Form<CodeForm>,
 ) -> Response {
+    let source = source_key(&ip);
+    let audit = |ok: bool, reason: &'static str| {
+        let st = st.clone();
+        let email = p.email.clone();
+        let ip = ip.clone();
+        let uid = p.user_id;
+        async move {
+            let _ = st
+                .store
+                .audit_login(&email, Some(uid), Some(ip), ok, reason)
+                .await;
+        }
+    };
+    let refused = |status: StatusCode, key: &'static str| {
+        let page = TotpPage {
+            ctx: Ctx::anonymous(p.lang, p.csrf.clone()),
+            setup: false,
+            error: Some(key),
+            action: "/login/totp",
+            secret: String::new(),
+            qr_svg: String::new(),
+        };
+        match page.render() {
+            Ok(h) => (status, Html(h)).into_response(),
+            Err(e) => AppError::from(e).into_response(),
+        }
+    };
+    match mfa_gate(&st, p.user_id, &source).await {
+        Ok(Gate::Open) => {}
+        Ok(Gate::Throttled) => {
+            audit(false, "mfa_throttled").await;
+            return refused(StatusCode::TOO_MANY_REQUESTS, "totp-throttled");
+        }
+        Ok(Gate::Locked) => {
+            audit(false, "mfa_locked").await;
+            return refused(StatusCode::UNAUTHORIZED, "totp-locked");
+        }
+        Err(e) => return e.into_response(),
+    }
     let r = async {
         let u = st.store.login_user_by_id(p.user_id).await?;
         let secret = u
@@ -245,35 +365,43 @@ pub(crate) async fn totp_submit(
     .await;
     match r {
         Ok(true) => {
+            if let Err(e) = st
+                .store
+                .auth_succeeded(&mfa_subject(p.user_id), ANY_SOURCE)
+                .await
+            {
+                return AppError::from(e).into_response();
+            }
             if let Err(e) = st.store.session_mfa_passed(&p.session_token).await {
                 return AppError::from(e).into_response();
             }
             st.metrics
                 .logins_ok
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let _ = st
-                .store
-                .audit_login(&p.email, Some(p.user_id), None, true, "mfa_ok")
-                .await;
+            audit(true, "mfa_ok").await;
             Redirect::to("/").into_response()
         }
         Ok(false) => {
-            let _ = st
-                .store
-                .audit_login(&p.email, Some(p.user_id), None, false, "mfa_bad_code")
-                .await;
-            let page = TotpPage {
-                ctx: Ctx::anonymous(p.lang, p.csrf),
-                setup: false,
-                failed: true,
-                action: "/login/totp",
-                secret: String::new(),
-                qr_svg: String::new(),
+            let (locked, ended) = match mfa_failed(&st, &p).await {
+                Ok(x) => x,
+                Err(e) => return e.into_response(),
             };
-            match page.render() {
-                Ok(h) => (StatusCode::UNAUTHORIZED, Html(h)).into_response(),
-                Err(e) => AppError::from(e).into_response(),
+            audit(
+                false,
+                if locked {
+                    "mfa_bad_code_locked"
+                } else {
+                    "mfa_bad_code"
+                },
+            )
+            .await;
+            if ended {
+                return session_ended(&st);
             }
+            refused(
+                StatusCode::UNAUTHORIZED,
+                if locked { "totp-locked" } else { "totp-failed" },
+            )
         }
         Err(e) => e.into_response(),
     }
@@ -310,7 +438,7 @@ pub(crate) async fn totp_setup_form(State(st): State<AppState>, p: PendingMfa) -
         let page = TotpPage {
             ctx: Ctx::anonymous(p.lang, p.csrf.clone()),
             setup: true,
-            failed: false,
+            error: None,
             action: "/login/totp/setup",
             qr_svg: qr_svg(&totp.get_url()),
             secret,
@@ -323,9 +451,11 @@ pub(crate) async fn totp_setup_form(State(st): State<AppState>, p: PendingMfa) -
 
 pub(crate) async fn totp_setup_submit(
     State(st): State<AppState>,
+    ClientIp(ip): ClientIp,
     p: PendingMfa,
     Form(f): Form<CodeForm>,
 ) -> Response {
+    let source = source_key(&ip);
     let r = async {
         let u = st.store.login_user_by_id(p.user_id).await?;
         if u.totp_enabled == 1 {
@@ -333,25 +463,54 @@ pub(crate) async fn totp_setup_submit(
         }
         let secret = u.totp_secret.ok_or(AppError::Forbidden)?;
         let totp = totp_for(&secret, &u.email)?;
+        let page = |key: &'static str| TotpPage {
+            ctx: Ctx::anonymous(p.lang, p.csrf.clone()),
+            setup: true,
+            error: Some(key),
+            action: "/login/totp/setup",
+            qr_svg: qr_svg(&totp.get_url()),
+            secret: secret.clone(),
+        };
+        match mfa_gate(&st, u.id, &source).await? {
+            Gate::Open => {}
+            Gate::Throttled => {
+                let html = page("totp-throttled").render()?;
+                return Ok((StatusCode::TOO_MANY_REQUESTS, Html(html)).into_response());
+            }
+            Gate::Locked => {
+                let html = page("totp-locked").render()?;
+                return Ok((StatusCode::UNAUTHORIZED, Html(html)).into_response());
+            }
+        }
         let now = vigie_store::db::now() as u64;
         match check_totp(&totp, &f.code, now) {
             Some(step) if st.store.consume_totp_step(u.id, step).await? => {
-                let actor = vigie_store::Actor::own_account(Some(u.id), &u.email, None);
+                let actor = vigie_store::Actor::own_account(Some(u.id), &u.email, Some(ip.clone()));
                 st.store.set_totp(&actor, u.id, Some(&secret), true).await?;
                 st.store.consume_totp_step(u.id, step).await?;
+                st.store
+                    .auth_succeeded(&mfa_subject(u.id), ANY_SOURCE)
+                    .await?;
                 st.store.session_mfa_passed(&p.session_token).await?;
                 Ok(Redirect::to("/").into_response())
             }
             _ => {
-                let page = TotpPage {
-                    ctx: Ctx::anonymous(p.lang, p.csrf.clone()),
-                    setup: true,
-                    failed: true,
-                    action: "/login/totp/setup",
-                    qr_svg: qr_svg(&totp.get_url()),
-                    secret,
-                };
-                Ok((StatusCode::UNAUTHORIZED, Html(page.render()?)).into_response())
+                let (locked, ended) = mfa_failed(&st, &p).await?;
+                let _ = st
+                    .store
+                    .audit_login(
+                        &p.email,
+                        Some(p.user_id),
+                        Some(ip.clone()),
+                        false,
+                        "mfa_setup_bad_code",
+                    )
+                    .await;
+                if ended {
+                    return Ok(session_ended(&st));
+                }
+                let key = if locked { "totp-locked" } else { "totp-failed" };
+                Ok((StatusCode::UNAUTHORIZED, Html(page(key).render()?)).into_response())
             }
         }
     }

@@ -14,7 +14,7 @@ use crate::api_types::Found;
 use crate::auth::{Api, Authed, Page};
 use crate::error::{AppError, AppResult};
 use crate::routes::{Fragment, NavItem, Routes};
-use crate::ui::{csv_bytes, csv_response, csv_writer, fragment, page, render, safe_cell, Ctx};
+use crate::ui::{csv_bytes, csv_response, csv_writer, fragment, page, render, Ctx};
 use crate::AppState;
 
 #[derive(Deserialize, Default)]
@@ -102,13 +102,13 @@ pub fn audit_to_csv(entries: &[AuditEntry]) -> Result<Vec<u8>, AppError> {
             e.id.to_string(),
             at,
             e.actor_user_id.map(|i| i.to_string()).unwrap_or_default(),
-            safe_cell(&e.actor),
+            e.actor.clone(),
             e.action.clone(),
             e.target_kind.clone(),
-            safe_cell(&e.target_id),
+            e.target_id.clone(),
             e.success.to_string(),
             e.ip.clone().unwrap_or_default(),
-            safe_cell(&e.detail),
+            e.detail.clone(),
         ])
         .map_err(err)?;
     }

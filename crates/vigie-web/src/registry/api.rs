@@ -2,7 +2,7 @@
 //! designations and declared assets, GHTs, and the imports of the FINESS extract and of GHT
 //! compositions.
 
-use axum::body::Bytes;
+use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -16,7 +16,7 @@ use super::pages::{asset_kind, structures_to_csv, StructureQuery};
 use crate::api_types::{Items, Page};
 use crate::auth::Api;
 use crate::error::{AppError, AppResult};
-use crate::ui::csv_response;
+use crate::ui::{csv_response, read_body};
 use crate::AppState;
 
 /// A region and its health agency.
@@ -256,9 +256,11 @@ pub(crate) async fn get_ght(
 pub(crate) async fn import_finess(
     State(st): State<AppState>,
     Api(a): Api,
-    body: Bytes,
+    body: Body,
 ) -> AppResult<Json<ImportReport>> {
+    // The rights first: nobody else makes the server read tens of megabytes.
     a.actor.require(Permission::ImportRegistry)?;
+    let body = read_body(body, super::FINESS_UPLOAD_BYTES).await?;
     Ok(Json(st.store.import_finess(&a.actor, &body[..]).await?))
 }
 
@@ -269,8 +271,9 @@ pub(crate) async fn import_finess(
 pub(crate) async fn import_ght(
     State(st): State<AppState>,
     Api(a): Api,
-    body: Bytes,
+    body: Body,
 ) -> AppResult<Json<ImportReport>> {
     a.actor.require(Permission::ImportRegistry)?;
+    let body = read_body(body, super::GHT_UPLOAD_BYTES).await?;
     Ok(Json(st.store.import_ght(&a.actor, &body[..]).await?))
 }

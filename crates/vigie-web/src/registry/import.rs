@@ -39,7 +39,12 @@ async fn import_run(
     ght: bool,
 ) -> Result<Response, AppError> {
     a.actor.require(Permission::ImportRegistry)?;
-    let data = uploaded_file(mp).await?;
+    let limit = if ght {
+        super::GHT_UPLOAD_BYTES
+    } else {
+        super::FINESS_UPLOAD_BYTES
+    };
+    let data = uploaded_file(mp, limit).await?;
     let r = if ght {
         st.store.import_ght(&a.actor, &data[..]).await
     } else {

@@ -13,6 +13,11 @@ use vigie_domain::role::Permission;
 
 use crate::routes::{NavItem, Routes};
 
+/// The largest FINESS extract taken (page or API): the national extract is tens of megabytes.
+pub const FINESS_UPLOAD_BYTES: u64 = 128 * 1024 * 1024;
+/// The largest GHT composition taken (a few thousand lines).
+pub const GHT_UPLOAD_BYTES: u64 = 8 * 1024 * 1024;
+
 pub fn routes(r: Routes) -> Routes {
     r.get("/structures", pages::structures)
         .get("/structures.csv", pages::structures_csv)
@@ -40,6 +45,10 @@ pub fn routes(r: Routes) -> Routes {
         .api(routes!(api::get_ght))
         .api(routes!(api::import_finess))
         .api(routes!(api::import_ght))
+        .body_limit("/import/finess", FINESS_UPLOAD_BYTES)
+        .body_limit("/api/v1/imports/finess", FINESS_UPLOAD_BYTES)
+        .body_limit("/import/ght", GHT_UPLOAD_BYTES)
+        .body_limit("/api/v1/imports/ght", GHT_UPLOAD_BYTES)
         .nav(NavItem {
             label: "nav-structures",
             path: "/structures",

@@ -14,9 +14,7 @@ use vigie_store::registry::{Asset, Ght, Structure, StructureFilter, StructureSum
 use crate::auth::Page;
 use crate::error::AppError;
 use crate::i18n::Lang;
-use crate::ui::{
-    csv_bytes, csv_response, csv_writer, page, region_options, render, safe_cell, Ctx, Opt,
-};
+use crate::ui::{csv_bytes, csv_response, csv_writer, page, region_options, render, Ctx, Opt};
 use crate::AppState;
 
 #[derive(Deserialize, Default, Clone)]
@@ -173,13 +171,13 @@ pub fn structures_to_csv(rows: &[StructureSummary]) -> Result<Vec<u8>, AppError>
     for r in rows {
         w.write_record([
             r.finess_et.as_str(),
-            &safe_cell(&r.name),
-            &safe_cell(&r.category_label),
+            r.name.as_str(),
+            r.category_label.as_str(),
             &r.sector,
             &r.legal_family,
             &r.department_code,
             &r.region_code,
-            &safe_cell(r.ght_name.as_deref().unwrap_or("")),
+            r.ght_name.as_deref().unwrap_or(""),
             if r.ose == 1 { "1" } else { "0" },
             if r.esr == 1 { "1" } else { "0" },
             if r.overseas == 1 { "1" } else { "0" },

@@ -5,6 +5,7 @@
 
 mod common;
 mod exposure;
+mod hardening;
 mod login;
 mod matrix;
 mod oidc;
