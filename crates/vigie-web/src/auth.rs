@@ -13,9 +13,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use totp_rs::{Algorithm, Secret, TOTP};
 use vigie_store::Actor;
 
+use crate::cookies::{cookie, LANG_COOKIE, SESSION_COOKIE};
 use crate::error::AppError;
 use crate::i18n::{Lang, Tr};
-use crate::security::{cookie, LANG_COOKIE, SESSION_COOKIE};
 use crate::AppState;
 
 /// A signed-in caller.

@@ -3,6 +3,7 @@
 // The core: shared by every engine slice, never importing one.
 pub mod api_types;
 pub mod auth;
+pub mod cookies;
 pub mod error;
 pub mod home;
 pub mod i18n;

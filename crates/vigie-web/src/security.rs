@@ -8,11 +8,9 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use subtle::ConstantTimeEq;
 
+use crate::cookies::{cookie, CSRF_COOKIE, SESSION_COOKIE};
 use crate::AppState;
 
-pub const SESSION_COOKIE: &str = "vigie_session";
-pub const CSRF_COOKIE: &str = "vigie_csrf";
-pub const LANG_COOKIE: &str = "vigie_lang";
 /// The body limit of the routes open to anyone (sign-in, second factor, language) and of any
 /// request that carries no credential at all: a sign-in form is a few hundred bytes.
 pub const PUBLIC_BODY_BYTES: u64 = 16 * 1024;
@@ -151,18 +149,6 @@ pub async fn headers(State(st): State<AppState>, req: Request, next: Next) -> Re
         );
     }
     res
-}
-
-/// Reads a cookie from the request headers.
-pub fn cookie<'a>(headers: &'a axum::http::HeaderMap, name: &str) -> Option<&'a str> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v)
 }
 
 fn eq(a: &str, b: &str) -> bool {

@@ -12,8 +12,8 @@ use vigie_store::accounts::ApiToken;
 use vigie_store::accounts::login_subject;
 
 use crate::auth::{source_key, Authed, ClientIp, Page};
+use crate::cookies::{cookie, SESSION_COOKIE};
 use crate::error::AppError;
-use crate::security::{cookie, SESSION_COOKIE};
 use crate::ui::{page, render, set_cookie, Ctx};
 use crate::AppState;
 

@@ -16,9 +16,9 @@ use vigie_store::accounts::{
 use crate::auth::{
     check_totp, new_totp_secret, request_lang, source_key, totp_for, ClientIp, PendingMfa,
 };
+use crate::cookies::{cookie, CSRF_COOKIE, LANG_COOKIE, SESSION_COOKIE};
 use crate::error::AppError;
 use crate::i18n::Lang;
-use crate::security::{cookie, CSRF_COOKIE, LANG_COOKIE, SESSION_COOKIE};
 use crate::ui::{render, set_cookie, Ctx};
 use crate::AppState;
 

@@ -41,7 +41,7 @@ use vigie_store::accounts::OidcIdentity;
 use vigie_store::StoreError;
 
 use crate::auth::ClientIp;
-use crate::security::{cookie, SESSION_COOKIE};
+use crate::cookies::{cookie, SESSION_COOKIE};
 use crate::AppState;
 
 /// How long a started sign-in may take at the provider.
