@@ -95,6 +95,11 @@ pub struct Notify {
     pub from: String,
     /// Timeout of one SMTP exchange or webhook call, in seconds.
     pub timeout_secs: u64,
+    /// FOR TESTS ONLY, default false. Webhooks may only point to public internet addresses: a
+    /// loopback, private, link-local (cloud metadata) or otherwise special address, literal or
+    /// resolved, is refused at creation and at each delivery. True lets them through (test
+    /// receivers listen on loopback); logged as a warning at start.
+    pub allow_private_webhooks: bool,
 }
 
 impl std::fmt::Debug for Notify {
@@ -109,6 +114,7 @@ impl std::fmt::Debug for Notify {
             .field("smtp_url", &smtp)
             .field("from", &self.from)
             .field("timeout_secs", &self.timeout_secs)
+            .field("allow_private_webhooks", &self.allow_private_webhooks)
             .finish()
     }
 }
@@ -119,6 +125,7 @@ impl Default for Notify {
             smtp_url: None,
             from: "Vigie <vigie@localhost>".into(),
             timeout_secs: 20,
+            allow_private_webhooks: false,
         }
     }
 }

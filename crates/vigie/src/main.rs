@@ -201,7 +201,7 @@ async fn open(cfg: &Config) -> anyhow::Result<Store> {
         }
         None => store,
     };
-    Ok(store)
+    Ok(store.with_private_webhooks(cfg.notify.allow_private_webhooks))
 }
 
 /// The deployment's secret key: from the configuration, else (SQLite) from `secret.key` beside

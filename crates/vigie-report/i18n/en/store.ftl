@@ -83,7 +83,9 @@ notify-webhook-name-invalid = The webhook’s name is required and may not excee
 notify-webhook-url-credentials = The address “{ $url }” contains credentials: they do not belong in the address, the signature authenticates Vigie.
 notify-webhook-url-malformed = The webhook’s address may contain no spaces and may not exceed { $max } characters.
 notify-webhook-url-no-host = The address “{ $url }” names no server.
-notify-webhook-url-scheme = The address “{ $url }” must start with https:// (or http:// on a private network).
+notify-webhook-url-refused = The address “{ $url }” leads to { $host }, which is not a public internet address ({ $class }): Vigie only calls webhooks on the internet, never its own host or a private network.
+notify-webhook-url-scheme = The address “{ $url }” must start with https:// (or http://).
+notify-webhook-url-unresolved = The name { $host } of the address “{ $url }” does not resolve: check the address (Vigie only calls webhooks whose name resolves to public internet addresses).
 
 ## Registry of structures
 

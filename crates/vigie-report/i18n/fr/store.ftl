@@ -83,7 +83,9 @@ notify-webhook-name-invalid = Le nom du webhook est obligatoire et ne doit pas d
 notify-webhook-url-credentials = L’adresse « { $url } » contient des identifiants : ils n’ont pas leur place dans l’adresse, c’est la signature qui authentifie Vigie.
 notify-webhook-url-malformed = L’adresse du webhook ne doit contenir aucun espace ni dépasser { $max } caractères.
 notify-webhook-url-no-host = L’adresse « { $url } » ne nomme aucun serveur.
-notify-webhook-url-scheme = L’adresse « { $url } » doit commencer par https:// (ou http:// sur un réseau privé).
+notify-webhook-url-refused = L’adresse « { $url } » mène à { $host }, qui n’est pas une adresse publique d’internet ({ $class }) : Vigie n’appelle que des webhooks sur internet, jamais son propre hôte ni un réseau privé.
+notify-webhook-url-scheme = L’adresse « { $url } » doit commencer par https:// (ou http://).
+notify-webhook-url-unresolved = Le nom { $host } de l’adresse « { $url } » ne se résout pas : vérifiez l’adresse (Vigie n’appelle que des webhooks dont le nom mène à des adresses publiques d’internet).
 
 ## Répertoire des structures
 

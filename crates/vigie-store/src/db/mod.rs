@@ -33,6 +33,9 @@ pub struct Store {
     pub(crate) secrets: Option<std::sync::Arc<SecretKey>>,
     /// Per-process caches (sessions, counts, options); see [`crate::cache`].
     pub(crate) caches: std::sync::Arc<crate::cache::Caches>,
+    /// `[notify] allow_private_webhooks`: webhooks may point to loopback and private addresses
+    /// (tests only; see [`crate::notify::validate_webhook_url`]).
+    pub(crate) allow_private_webhooks: bool,
 }
 
 /// Connection settings.
@@ -104,6 +107,7 @@ impl Store {
             backend,
             secrets: None,
             caches: Default::default(),
+            allow_private_webhooks: false,
         })
     }
 
@@ -138,6 +142,19 @@ impl Store {
     /// (library tests only), secrets are stored in clear.
     pub fn with_secret_key(mut self, key: SecretKey) -> Store {
         self.secrets = Some(std::sync::Arc::new(key));
+        self
+    }
+
+    /// FOR TESTS ONLY (`[notify] allow_private_webhooks`): lets webhooks point to loopback and
+    /// private addresses, which are refused otherwise. Logged as a warning when turned on.
+    pub fn with_private_webhooks(mut self, allow: bool) -> Store {
+        if allow && !self.allow_private_webhooks {
+            tracing::warn!(
+                "[notify] allow_private_webhooks is on: webhooks may point to loopback and private \
+                 addresses (tests only)"
+            );
+        }
+        self.allow_private_webhooks = allow;
         self
     }
 

@@ -5,8 +5,12 @@ use vigie_domain::role::Permission;
 use crate::actor::Actor;
 use crate::db::{now, Sql, Store};
 use crate::error::StoreError;
+use crate::notify::destination::redact_delivery_error;
 use crate::notify::queue::queue;
 use crate::notify::types::{NewNotification, Notification, NOTIFICATION_COLUMNS};
+
+/// What a viewer reads in place of a recipient it may not see.
+pub const HIDDEN_RECIPIENT: &str = "…";
 
 impl Store {
     /// [`queue`] in a transaction of its own, for events that have nothing else to commit
@@ -61,7 +65,7 @@ impl Store {
                 "UPDATE notifications SET status = $1, attempts = attempts + 1, last_error = $2 WHERE id = $3",
             )
             .arg(if final_failure { "failed" } else { "retrying" })
-            .arg(e.chars().take(2000).collect::<String>()),
+            .arg(redact_delivery_error(e)),
         };
         q.arg(id).execute(&self.pool).await?;
         Ok(())
@@ -85,6 +89,58 @@ impl Store {
         }
         q.push(" ORDER BY n.id DESC LIMIT ")
             .bind(limit.clamp(1, 1000));
-        q.fetch_all(&self.pool).await
+        let mut rows: Vec<Notification> = q.fetch_all(&self.pool).await?;
+        // Rows recorded by earlier versions kept the client's error with the webhook's address.
+        for n in &mut rows {
+            if let Some(e) = n.last_error.as_mut() {
+                *e = redact_delivery_error(e);
+            }
+        }
+        self.hide_recipients_out_of_sight(actor, &mut rows).await?;
+        Ok(rows)
+    }
+
+    /// A notification's recipients are people and webhooks: the viewer sees a person's address
+    /// only when it may see the person (an account in its scope of users, as `/api/v1/users`
+    /// shows them, or a contact of a structure in its scope), and a webhook's number only when
+    /// it may manage the webhook. The others read [`HIDDEN_RECIPIENT`].
+    async fn hide_recipients_out_of_sight(
+        &self,
+        actor: &Actor,
+        rows: &mut [Notification],
+    ) -> Result<(), StoreError> {
+        if actor.scope == vigie_domain::role::Scope::National || rows.is_empty() {
+            return Ok(());
+        }
+        let mut q = Sql::new("SELECT LOWER(u.email) FROM users u WHERE ");
+        actor.scope_users(&mut q, "u");
+        q.push(" UNION SELECT LOWER(c.email) FROM contacts c JOIN structures s ON s.id = c.structure_id WHERE c.email IS NOT NULL AND ");
+        actor.scope_structures(&mut q, "s");
+        let visible: Vec<(Option<String>,)> = q.fetch_all(&self.pool).await?;
+        let visible: std::collections::HashSet<String> =
+            visible.into_iter().filter_map(|(e,)| e).collect();
+        let hooks: std::collections::HashSet<i64> = if actor.can(Permission::ManageNotifications) {
+            self.list_webhooks(actor)
+                .await?
+                .into_iter()
+                .map(|w| w.id)
+                .collect()
+        } else {
+            Default::default()
+        };
+        for n in rows.iter_mut() {
+            let shown = match n.webhook_id {
+                Some(w) => hooks.contains(&w),
+                None if n.channel == "webhook" => false,
+                None => visible.contains(&n.recipient.to_lowercase()),
+            };
+            if !shown {
+                n.recipient = HIDDEN_RECIPIENT.to_string();
+                if n.channel == "webhook" {
+                    n.webhook_id = None;
+                }
+            }
+        }
+        Ok(())
     }
 }

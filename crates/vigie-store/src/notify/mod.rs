@@ -21,6 +21,7 @@
 //! subject (and bodies), are delivered as they were ([`Notification::is_legacy`]).
 
 mod delivery;
+mod destination;
 pub mod jobs;
 mod queue;
 mod recipients;
@@ -28,12 +29,15 @@ mod tables;
 mod types;
 mod webhooks;
 
+pub use destination::{
+    check_webhook_destination, redact_delivery_error, resolve_webhook_host, validate_webhook_url,
+    DestinationRefusal, WebhookHost, WebhookTarget,
+};
 pub use jobs::Deliver;
 pub use queue::{event_matches, queue, queue_many};
 pub(crate) use tables::TABLES;
 pub use types::{Audience, NewNotification, Notification, OutboxEvent, Webhook, WebhookScope};
 pub(crate) use webhooks::seal_clear_secrets;
-pub use webhooks::validate_webhook_url;
 
 /// Job kind that delivers one notification row.
 pub const DELIVER_JOB: &str = <Deliver as crate::jobs::JobSpec>::NAME;

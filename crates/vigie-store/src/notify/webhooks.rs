@@ -7,35 +7,8 @@ use crate::actor::Actor;
 use crate::audit::{record, Event};
 use crate::db::{now, Sql, Store};
 use crate::error::StoreError;
+use crate::notify::destination::check_webhook_destination;
 use crate::notify::types::{Webhook, WebhookScope};
-
-/// Checks a webhook address: absolute http(s), no credentials in it.
-pub fn validate_webhook_url(url: &str) -> Result<(), StoreError> {
-    let u = url.trim();
-    let rest = u
-        .strip_prefix("https://")
-        .or_else(|| u.strip_prefix("http://"))
-        .ok_or_else(|| {
-            StoreError::Invalid(Problem::new("notify-webhook-url-scheme").arg("url", u))
-        })?;
-    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
-    if host.is_empty() {
-        return Err(StoreError::Invalid(
-            Problem::new("notify-webhook-url-no-host").arg("url", u),
-        ));
-    }
-    if host.contains('@') {
-        return Err(StoreError::Invalid(
-            Problem::new("notify-webhook-url-credentials").arg("url", u),
-        ));
-    }
-    if u.len() > 2000 || u.chars().any(char::is_whitespace) {
-        return Err(StoreError::Invalid(
-            Problem::new("notify-webhook-url-malformed").arg("max", 2000u32),
-        ));
-    }
-    Ok(())
-}
 
 impl Store {
     /// Whether the actor may attach a webhook to (or see the webhooks of) `scope`.
@@ -87,7 +60,7 @@ impl Store {
                 Problem::new("notify-webhook-name-invalid").arg("max", 200u32),
             ));
         }
-        validate_webhook_url(url)?;
+        check_webhook_destination(url, self.allow_private_webhooks).await?;
         let events = if events.trim().is_empty() {
             "*".to_string()
         } else {
@@ -230,19 +203,4 @@ impl Store {
 /// Seals the webhooks' signing keys still stored in clear (see `Store::seal_clear_secrets`).
 pub(crate) async fn seal_clear_secrets(store: &Store) -> Result<u64, StoreError> {
     store.seal_clear_column("webhooks", "id", "secret").await
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn webhook_urls_are_checked() {
-        assert!(validate_webhook_url("https://soc.example.org/hooks/vigie").is_ok());
-        assert!(validate_webhook_url("http://10.0.0.5:8080/x").is_ok());
-        assert!(validate_webhook_url("ftp://x").is_err());
-        assert!(validate_webhook_url("https://user:pw@host/x").is_err());
-        assert!(validate_webhook_url("https:///x").is_err());
-        assert!(validate_webhook_url("https://a b").is_err());
-    }
 }

@@ -11,6 +11,23 @@ use crate::error::StoreError;
 use crate::registry::caches::RegistryCaches;
 use crate::registry::types::Ght;
 
+/// The columns of a GHT as `actor` may see them: its count of structures and its support
+/// structure only over the structures in the actor's scope (a structure's people see their GHT,
+/// not how many others are in it nor which one supports it unless it is theirs).
+fn ght_select(actor: &Actor) -> Sql {
+    let mut q = Sql::new(
+        "SELECT g.id, g.code, g.name, g.region_code, \
+         (SELECT sp.id FROM structures sp WHERE sp.id = g.support_structure_id AND ",
+    );
+    actor.scope_structures(&mut q, "sp");
+    q.push(
+        ") AS support_structure_id, (SELECT COUNT(*) FROM structures s WHERE s.ght_id = g.id AND ",
+    );
+    actor.scope_structures(&mut q, "s");
+    q.push(") AS structure_count FROM ghts g");
+    q
+}
+
 impl Store {
     pub async fn list_ghts(
         &self,
@@ -18,10 +35,8 @@ impl Store {
         region: Option<&str>,
     ) -> Result<Vec<Ght>, StoreError> {
         actor.require(Permission::ReadStructures)?;
-        let mut q = Sql::new(
-            "SELECT g.id, g.code, g.name, g.region_code, g.support_structure_id, \
-             (SELECT COUNT(*) FROM structures s WHERE s.ght_id = g.id) AS structure_count FROM ghts g WHERE ",
-        );
+        let mut q = ght_select(actor);
+        q.push(" WHERE ");
         actor.scope_ghts(&mut q, "g");
         if let Some(r) = region.filter(|r| !r.is_empty()) {
             q.push(" AND g.region_code").push_region_eq(r);
@@ -56,11 +71,8 @@ impl Store {
 
     pub async fn get_ght(&self, actor: &Actor, id: i64) -> Result<Ght, StoreError> {
         actor.require(Permission::ReadStructures)?;
-        let mut q = Sql::new(
-            "SELECT g.id, g.code, g.name, g.region_code, g.support_structure_id, \
-             (SELECT COUNT(*) FROM structures s WHERE s.ght_id = g.id) AS structure_count FROM ghts g WHERE g.id = ",
-        );
-        q.bind(id).push(" AND ");
+        let mut q = ght_select(actor);
+        q.push(" WHERE g.id = ").bind(id).push(" AND ");
         actor.scope_ghts(&mut q, "g");
         q.fetch_one(&self.pool).await
     }

@@ -161,6 +161,8 @@ async fn totp_seeds_and_webhook_keys_are_stored_encrypted() {
         assert_eq!(u.totp_secret.as_deref(), Some("JBSWY3DPEHPK3PXP"));
 
         let (_, secret) = s
+            .clone()
+            .with_private_webhooks(true)
             .create_webhook(
                 &system(),
                 "SOC",

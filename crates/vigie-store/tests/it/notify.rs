@@ -12,7 +12,10 @@ use crate::{actor, id_of, seeded, sqlx_pool, system, user};
 async fn notifications_reach_the_structure_its_ght_and_the_webhooks_of_its_territory_once() {
     use vigie_store::notify::{self, Audience, NewNotification, WebhookScope};
     for db in testing::all().await {
-        let s = &db.store;
+        // The webhooks of this test point to reserved names: the escape hatch of the address
+        // policy lets them be created (nothing is delivered here).
+        let store = db.store.clone().with_private_webhooks(true);
+        let s = &store;
         seeded(&db).await;
         let fleyriat = id_of(s, "010000024").await; // region 84, GHT-01-AIN
         let pitie = id_of(s, "750100125").await; // region 11, GHT-75-01
@@ -462,6 +465,347 @@ async fn notifications_reach_the_structure_its_ght_and_the_webhooks_of_its_terri
             Err(StoreError::NotFound)
         ));
         drop(tx);
+        db.cleanup().await;
+    }
+}
+
+/// Issue 13, item 2: the webhooks a GHT officer pointed at the platform itself, its cloud's
+/// metadata and private networks. Every address class, in every disguise the HTTP client
+/// understands, is refused at creation, and nothing is stored.
+pub const REFUSED_WEBHOOK_URLS: &[&str] = &[
+    // loopback, and the forms the WHATWG parser turns into 127.0.0.1
+    "http://127.0.0.1:9999/x",
+    "http://127.0.0.1:8091/api/v1/me",
+    "http://127.1/x",
+    "http://0x7f000001/x",
+    "http://2130706433/x",
+    "http://0177.0.0.1/x",
+    "http://%31%32%37.0.0.1/x",
+    "http://[::1]:9999/x",
+    // unspecified
+    "http://0.0.0.0:9999/x",
+    "http://0/x",
+    "http://[::]/x",
+    // private, unique-local
+    "http://10.0.0.1/x",
+    "http://172.16.0.1/x",
+    "http://192.168.1.1/x",
+    "http://[fc00::1]/x",
+    "http://[fd12:3456::1]/x",
+    // link-local and the metadata endpoints
+    "http://169.254.1.1/x",
+    "http://169.254.169.254/latest/meta-data/",
+    "http://[fe80::1]/x",
+    "http://[fd00:ec2::254]/x",
+    // shared address space, benchmarking, IETF protocol assignments, multicast, broadcast
+    "http://100.64.0.1/x",
+    "http://198.18.0.1/x",
+    "http://[2001:2::1]/x",
+    "http://192.0.0.1/x",
+    "http://224.0.0.1/x",
+    "http://255.255.255.255/x",
+    "http://240.0.0.1/x",
+    // IPv6 forms that carry an IPv4 address
+    "http://[::ffff:127.0.0.1]/x",
+    "http://[::ffff:169.254.169.254]/x",
+    "http://[64:ff9b::a9fe:a9fe]/x",
+    "http://[64:ff9b::7f00:1]/x",
+    "http://[64:ff9b:1::a00:1]/x",
+    "http://[2002:7f00:1::1]/x",
+    "http://[2002:a9fe:a9fe::1]/x",
+    "http://[::7f00:1]/x",
+    "http://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/x",
+    "http://[fec0::1]/x",
+    // names: localhost resolves (hosts file) to loopback; names under it never resolve anywhere
+    // else; reserved names do not exist
+    "http://localhost:9999/x",
+    "http://LOCALHOST./x",
+    "http://app.localhost/x",
+    "http://a.b.localhost:8091/api/v1/me",
+    "https://soc.example/hook",
+    "https://x.test/hook",
+    "https://x.invalid/hook",
+];
+
+#[tokio::test]
+async fn webhooks_to_addresses_outside_the_policy_are_refused_at_creation() {
+    use vigie_store::notify::WebhookScope;
+    for db in testing::all().await {
+        let s = &db.store;
+        seeded(&db).await;
+        let ght_ain = s
+            .list_ghts(&system(), None)
+            .await
+            .unwrap()
+            .iter()
+            .find(|g| g.code == "GHT-01-AIN")
+            .unwrap()
+            .id;
+        let officer = s
+            .create_user(
+                &system(),
+                &user(
+                    "rssi@ght-ain.example",
+                    Role::GhtOfficer,
+                    None,
+                    Some(ght_ain),
+                    vec![],
+                ),
+            )
+            .await
+            .unwrap();
+        let officer = s.actor_for_user(officer, None).await.unwrap();
+        for url in REFUSED_WEBHOOK_URLS {
+            let got = s
+                .create_webhook(&officer, "probe", url, WebhookScope::Ght(ght_ain), "*")
+                .await;
+            match got {
+                Err(StoreError::Invalid(p)) => assert!(
+                    p.key == "notify-webhook-url-refused"
+                        || p.key == "notify-webhook-url-unresolved",
+                    "[{}] {url}: {p:?}",
+                    db.name
+                ),
+                other => panic!("[{}] {url} not refused: {other:?}", db.name),
+            }
+        }
+        assert!(s.list_webhooks(&officer).await.unwrap().is_empty());
+        // The test-only escape hatch lets the same address through (receivers of the delivery
+        // tests listen on loopback).
+        let open = s.clone().with_private_webhooks(true);
+        open.create_webhook(
+            &officer,
+            "loopback",
+            "http://127.0.0.1:9999/x",
+            WebhookScope::Ght(ght_ain),
+            "*",
+        )
+        .await
+        .unwrap();
+        db.cleanup().await;
+    }
+}
+
+/// Issue 13, item 3: a GHT officer reads the outcome of a national webhook's delivery about a
+/// structure of their GHT: the error says what happened, never the webhook's address (a Slack or
+/// Teams address carries its secret in its path), whether it was recorded now or by an earlier
+/// version.
+#[tokio::test]
+async fn delivery_errors_never_show_a_webhook_address() {
+    use vigie_store::notify::{self, Audience, NewNotification, WebhookScope};
+    const SECRET_URL: &str = "https://hooks.slack.com/services/T000/B000/XXXXsecretXXXX";
+    for db in testing::all().await {
+        let store = db.store.clone().with_private_webhooks(true);
+        let s = &store;
+        seeded(&db).await;
+        let fleyriat = id_of(s, "010000024").await;
+        let ght_ain = s
+            .list_ghts(&system(), None)
+            .await
+            .unwrap()
+            .iter()
+            .find(|g| g.code == "GHT-01-AIN")
+            .unwrap()
+            .id;
+        let (national, _) = s
+            .create_webhook(
+                &system(),
+                "SOC national",
+                SECRET_URL,
+                WebhookScope::National,
+                "*",
+            )
+            .await
+            .unwrap();
+        let officer = s
+            .create_user(
+                &system(),
+                &user(
+                    "rssi@ght-ain.example",
+                    Role::GhtOfficer,
+                    None,
+                    Some(ght_ain),
+                    vec![],
+                ),
+            )
+            .await
+            .unwrap();
+        let officer = s.actor_for_user(officer, None).await.unwrap();
+        // The national webhook is not theirs to read...
+        assert!(s
+            .list_webhooks(&officer)
+            .await
+            .unwrap()
+            .iter()
+            .all(|w| w.id != national.id));
+        let n = NewNotification::new(
+            Audience::Structure(fleyriat),
+            &AlertEvent::default(),
+            None,
+            "k:1".into(),
+        )
+        .unwrap();
+        let pool = sqlx_pool(&db).await;
+        let mut conn = pool.acquire().await.unwrap();
+        let ids = notify::queue(&mut conn, &n).await.unwrap();
+        drop(conn);
+        let hook_row: i64 =
+            sqlx::query_scalar("SELECT id FROM notifications WHERE webhook_id = $1")
+                .bind(national.id)
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+        assert!(ids.contains(&hook_row));
+        // ...nor its address through the outcome of its delivery: recorded now,
+        s.record_delivery(
+            hook_row,
+            Err((
+                &format!("webhook: error sending request for url ({SECRET_URL})"),
+                false,
+            )),
+        )
+        .await
+        .unwrap();
+        let seen = s
+            .list_notifications(&officer, Some(fleyriat), 100)
+            .await
+            .unwrap();
+        let row = seen.iter().find(|r| r.id == hook_row).unwrap();
+        let e = row.last_error.as_deref().unwrap();
+        assert!(
+            !e.contains("hooks.slack.com") && !e.contains("secret"),
+            "{e}"
+        );
+        assert!(e.contains("error sending request"), "{e}");
+        // or by an earlier version, which stored the client's message as it was.
+        sqlx::query("UPDATE notifications SET last_error = $1 WHERE id = $2")
+            .bind(format!(
+                "error sending request for url ({SECRET_URL}?token=abc)"
+            ))
+            .bind(hook_row)
+            .execute(&pool)
+            .await
+            .unwrap();
+        let seen = s.list_notifications(&officer, None, 100).await.unwrap();
+        let e = seen
+            .iter()
+            .find(|r| r.id == hook_row)
+            .unwrap()
+            .last_error
+            .clone()
+            .unwrap();
+        assert!(
+            !e.contains("slack") && !e.contains("token") && !e.contains("T000"),
+            "{e}"
+        );
+        pool.close().await;
+        db.cleanup().await;
+    }
+}
+
+/// Issue 13, item 9: a structure's admin reads the notifications about its structure, but not
+/// the address of a GHT officer it cannot see through `/api/v1/users`, nor the number of a
+/// national webhook; its own address and its structure's contacts stay visible.
+#[tokio::test]
+async fn recipients_out_of_sight_are_hidden() {
+    use vigie_store::notify::{self, Audience, NewNotification, WebhookScope};
+    for db in testing::all().await {
+        let store = db.store.clone().with_private_webhooks(true);
+        let s = &store;
+        seeded(&db).await;
+        let fleyriat = id_of(s, "010000024").await;
+        let ght_ain = s
+            .list_ghts(&system(), None)
+            .await
+            .unwrap()
+            .iter()
+            .find(|g| g.code == "GHT-01-AIN")
+            .unwrap()
+            .id;
+        s.set_contact(
+            &system(),
+            fleyriat,
+            ContactRole::SecurityOfficer,
+            "RSSI",
+            Some("rssi@fleyriat.example"),
+            None,
+        )
+        .await
+        .unwrap();
+        s.create_user(
+            &system(),
+            &user(
+                "officer@ght-ain.example",
+                Role::GhtOfficer,
+                None,
+                Some(ght_ain),
+                vec![],
+            ),
+        )
+        .await
+        .unwrap();
+        let admin = s
+            .create_user(
+                &system(),
+                &user(
+                    "admin@fleyriat.example",
+                    Role::StructureAdmin,
+                    None,
+                    None,
+                    vec![fleyriat],
+                ),
+            )
+            .await
+            .unwrap();
+        let (national, _) = s
+            .create_webhook(
+                &system(),
+                "SOC",
+                "https://soc.example/n",
+                WebhookScope::National,
+                "*",
+            )
+            .await
+            .unwrap();
+        let n = NewNotification::new(
+            Audience::Structure(fleyriat),
+            &AlertEvent::default(),
+            None,
+            "k:9".into(),
+        )
+        .unwrap();
+        let pool = sqlx_pool(&db).await;
+        let mut conn = pool.acquire().await.unwrap();
+        notify::queue(&mut conn, &n).await.unwrap();
+        drop(conn);
+        pool.close().await;
+        let a = s.actor_for_user(admin, None).await.unwrap();
+        let users: Vec<String> = s
+            .list_users(&a)
+            .await
+            .map(|u| u.into_iter().map(|u| u.email).collect())
+            .unwrap_or_default();
+        assert!(!users.contains(&"officer@ght-ain.example".to_string()));
+        let rows = s.list_notifications(&a, Some(fleyriat), 100).await.unwrap();
+        let shown: Vec<&str> = rows.iter().map(|r| r.recipient.as_str()).collect();
+        assert!(
+            !shown.contains(&"officer@ght-ain.example"),
+            "[{}] {shown:?}",
+            db.name
+        );
+        assert!(
+            !shown.contains(&format!("webhook:{}", national.id).as_str()),
+            "{shown:?}"
+        );
+        assert!(rows.iter().all(|r| r.webhook_id.is_none()), "{rows:?}");
+        assert!(shown.contains(&"admin@fleyriat.example"), "{shown:?}");
+        assert!(shown.contains(&"rssi@fleyriat.example"), "{shown:?}");
+        // The national level sees them all.
+        let all = s
+            .list_notifications(&system(), Some(fleyriat), 100)
+            .await
+            .unwrap();
+        assert!(all.iter().any(|r| r.recipient == "officer@ght-ain.example"));
         db.cleanup().await;
     }
 }

@@ -7,7 +7,7 @@ use vigie_store::registry::StructureFilter;
 use vigie_store::testing;
 use vigie_store::{Actor, StoreError};
 
-use crate::{actor, id_of, seeded, system, FINESS_SMALL, GHT_SMALL};
+use crate::{actor, id_of, seeded, system, user, FINESS_SMALL, GHT_SMALL};
 
 #[tokio::test]
 async fn finess_import_reports_rejections_and_is_idempotent() {
@@ -354,6 +354,96 @@ async fn asset_rules_and_demo_marking() {
             .await
             .unwrap();
         assert_eq!(doc.is_demo, 1, "documentation ranges are never scanned");
+        db.cleanup().await;
+    }
+}
+
+/// Issue 13, item 9: the people of a structure see their GHT, not how many other structures it
+/// has nor which one supports it when it is not theirs. The support structure's own people see
+/// it; the GHT's officer and the national level see everything.
+#[tokio::test]
+async fn a_structure_sees_its_ght_counted_over_what_it_may_see() {
+    for db in testing::all().await {
+        let s = &db.store;
+        seeded(&db).await;
+        // GHT-01-AIN: Fleyriat (its support) and a second structure (attached by hand: the small
+        // extract has one structure in the Ain).
+        let pitie = id_of(s, "010000024").await; // the support structure
+        let other = id_of(s, "970300026").await; // the other structure
+        let ain: i64 = sqlx::query_scalar("SELECT id FROM ghts WHERE code = 'GHT-01-AIN'")
+            .fetch_one(&crate::sqlx_pool(&db).await)
+            .await
+            .unwrap();
+        sqlx::query("UPDATE structures SET ght_id = $1 WHERE id = $2")
+            .bind(ain)
+            .bind(other)
+            .execute(&crate::sqlx_pool(&db).await)
+            .await
+            .unwrap();
+        let ght = s
+            .list_ghts(&system(), None)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|g| g.code == "GHT-01-AIN")
+            .unwrap();
+        assert_eq!(
+            (ght.structure_count, ght.support_structure_id),
+            (2, Some(pitie)),
+            "{}",
+            db.name
+        );
+        for (email, role, structure, count, support) in [
+            ("m@other.example", Role::StructureMember, other, 1, None),
+            ("a@other.example", Role::StructureAdmin, other, 1, None),
+            (
+                "a@pitie.example",
+                Role::StructureAdmin,
+                pitie,
+                1,
+                Some(pitie),
+            ),
+        ] {
+            let id = s
+                .create_user(&system(), &user(email, role, None, None, vec![structure]))
+                .await
+                .unwrap();
+            let a = s.actor_for_user(id, None).await.unwrap();
+            let seen = s.list_ghts(&a, None).await.unwrap();
+            assert_eq!(seen.len(), 1, "[{}] {email}", db.name);
+            assert_eq!(
+                (seen[0].structure_count, seen[0].support_structure_id),
+                (count, support),
+                "[{}] {email} lists",
+                db.name
+            );
+            let one = s.get_ght(&a, ght.id).await.unwrap();
+            assert_eq!(
+                (one.structure_count, one.support_structure_id),
+                (count, support),
+                "[{}] {email} reads",
+                db.name
+            );
+        }
+        let officer = s
+            .create_user(
+                &system(),
+                &user(
+                    "o@ght.example",
+                    Role::GhtOfficer,
+                    None,
+                    Some(ght.id),
+                    vec![],
+                ),
+            )
+            .await
+            .unwrap();
+        let o = s.actor_for_user(officer, None).await.unwrap();
+        let g = s.get_ght(&o, ght.id).await.unwrap();
+        assert_eq!(
+            (g.structure_count, g.support_structure_id),
+            (2, Some(pitie))
+        );
         db.cleanup().await;
     }
 }

@@ -9,7 +9,10 @@ use super::common::*;
 
 #[tokio::test]
 async fn api_authorization_matrix() {
-    for db in testing::all().await {
+    for mut db in testing::all().await {
+        // The webhooks created below point to a reserved name: the escape hatch of the address
+        // policy lets them be created (nothing is delivered).
+        db.store = db.store.clone().with_private_webhooks(true);
         let app = spawn_app(&db, Default::default()).await;
         let w = seed(&app.store).await;
         let c = client();
@@ -631,7 +634,9 @@ async fn api_authorization_matrix() {
 
 #[tokio::test]
 async fn pages_authorization_matrix() {
-    for db in testing::all().await {
+    for mut db in testing::all().await {
+        // Webhooks to a reserved name, created through the escape hatch (nothing is delivered).
+        db.store = db.store.clone().with_private_webhooks(true);
         let app = spawn_app(&db, Default::default()).await;
         let w = seed(&app.store).await;
         let mut covered: Vec<(&str, &str)> = Vec::new();

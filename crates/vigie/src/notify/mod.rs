@@ -10,7 +10,16 @@
 //!
 //! A 2xx answer is a delivery. 4xx answers other than 408 and 429 are final (retrying the same
 //! request cannot help); anything else is retried.
+//!
+//! Where a webhook request may go (issue 13, SSRF): the address is parsed as at creation, a
+//! literal address must pass `vigie_domain::address_policy`, and a name is resolved by the
+//! client's own resolver ([`PolicyResolver`]) which checks EVERY address the system resolver
+//! gives and hands the connector only those: the connection goes to a checked address, so a
+//! name rebound to loopback after the check reaches nothing. No proxy, no redirect followed,
+//! timeouts. `[notify] allow_private_webhooks` (tests only) lifts the address checks. The error
+//! recorded never holds the webhook's address (its path may be its secret).
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{anyhow, Context};
@@ -41,6 +50,25 @@ pub struct Notifier {
     from: Mailbox,
     http: reqwest::Client,
     public_url: String,
+    allow_private_webhooks: bool,
+}
+
+/// The webhook client's resolver: the system resolver, then every address checked against the
+/// address policy; the connector only ever sees the checked addresses.
+struct PolicyResolver {
+    allow_private: bool,
+}
+
+impl reqwest::dns::Resolve for PolicyResolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let allow = self.allow_private;
+        let host = name.as_str().to_string();
+        Box::pin(async move {
+            let addrs = vigie_store::notify::resolve_webhook_host(&host, 0, allow).await?;
+            let it: reqwest::dns::Addrs = Box::new(addrs.into_iter());
+            Ok::<_, Box<dyn std::error::Error + Send + Sync>>(it)
+        })
+    }
 }
 
 impl Notifier {
@@ -60,9 +88,21 @@ impl Notifier {
             .from
             .parse()
             .map_err(|e| anyhow!("[notify] from {:?}: {e}", cfg.notify.from))?;
+        let allow_private_webhooks = cfg.notify.allow_private_webhooks;
+        if allow_private_webhooks {
+            tracing::warn!(
+                "[notify] allow_private_webhooks is on: webhooks may reach loopback and private \
+                 addresses (tests only)"
+            );
+        }
         let http = reqwest::Client::builder()
             .timeout(timeout)
+            .connect_timeout(timeout.min(Duration::from_secs(10)))
             .redirect(reqwest::redirect::Policy::none())
+            .no_proxy()
+            .dns_resolver(Arc::new(PolicyResolver {
+                allow_private: allow_private_webhooks,
+            }))
             .user_agent(concat!("Vigie/", env!("CARGO_PKG_VERSION")))
             .build()
             .context("cannot build the webhook HTTP client")?;
@@ -71,6 +111,7 @@ impl Notifier {
             from,
             http,
             public_url: cfg.http.public_url.trim_end_matches('/').to_string(),
+            allow_private_webhooks,
         })
     }
 
@@ -212,6 +253,31 @@ impl Notifier {
     }
 
     async fn post_webhook(&self, n: &Notification, url: &str, secret: &str) -> Outcome {
+        let target =
+            match vigie_store::notify::validate_webhook_url(url, self.allow_private_webhooks) {
+                Ok(t) => t,
+                Err(e) => {
+                    // The stored address no longer passes (a literal address outside the policy,
+                    // a localhost or reserved name): refused before any connection.
+                    let why = match &e {
+                        vigie_store::StoreError::Invalid(p) => p.key.to_string(),
+                        other => other.to_string(),
+                    };
+                    return Outcome::Final(format!("webhook refused: {why}"));
+                }
+            };
+        if let vigie_store::notify::WebhookHost::Ip(ip) = target.host {
+            // A literal address never reaches the resolver: checked here.
+            if let Err(r) = vigie_store::notify::resolve_webhook_host(
+                &ip.to_string(),
+                target.port,
+                self.allow_private_webhooks,
+            )
+            .await
+            {
+                return Outcome::Final(format!("webhook refused: {r}"));
+            }
+        }
         let ts = vigie_store::db::now();
         // A webhook's document is the event's payload with its subject, in French (webhooks
         // feed a territory's shared channels, not one person).
@@ -227,7 +293,7 @@ impl Notifier {
         let signature = sign(secret, ts, &body);
         let r = self
             .http
-            .post(url)
+            .post(target.url)
             .header("content-type", "application/json")
             .header("x-vigie-event", n.event.as_str())
             .header("x-vigie-delivery", n.id.to_string())
@@ -247,8 +313,48 @@ impl Notifier {
                     Outcome::Retry(msg)
                 }
             }
-            Err(e) => Outcome::Retry(format!("webhook: {e}")),
+            Err(e) => {
+                // The policy's refusal travels up the client's error chain.
+                let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&e);
+                while let Some(s) = source {
+                    if let Some(r) = s.downcast_ref::<vigie_store::notify::DestinationRefusal>() {
+                        return match r {
+                            vigie_store::notify::DestinationRefusal::Unresolved => {
+                                Outcome::Retry(format!("webhook: {r}"))
+                            }
+                            _ => Outcome::Final(format!("webhook refused: {r}")),
+                        };
+                    }
+                    source = s.source();
+                }
+                Outcome::Retry(format!("webhook: {}", describe(&e)))
+            }
         }
+    }
+}
+
+/// What went wrong with a request, without its address.
+fn describe(e: &reqwest::Error) -> String {
+    let what = if e.is_timeout() {
+        "timed out"
+    } else if e.is_connect() {
+        "cannot connect"
+    } else if e.is_body() || e.is_decode() {
+        "bad answer"
+    } else {
+        "request failed"
+    };
+    // The innermost cause (e.g. "Connection refused (os error 111)") says why; the outer ones
+    // repeat the URL.
+    let mut inner: Option<String> = None;
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        inner = Some(s.to_string());
+        source = s.source();
+    }
+    match inner {
+        Some(i) => vigie_store::notify::redact_delivery_error(&format!("{what}: {i}")),
+        None => what.to_string(),
     }
 }
 

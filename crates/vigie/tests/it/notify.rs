@@ -123,8 +123,18 @@ async fn receiver(status: u16) -> (u16, mpsc::UnboundedReceiver<Hit>) {
 }
 
 fn worker(url: &str, smtp_port: u16) -> Child {
+    worker_with(url, smtp_port, true)
+}
+
+/// A worker; `allow_private_webhooks` is the test-only escape hatch that lets webhooks reach
+/// the receivers of these tests, on loopback.
+fn worker_with(url: &str, smtp_port: u16, allow_private_webhooks: bool) -> Child {
     Command::new(env!("CARGO_BIN_EXE_vigie"))
         .arg("worker")
+        .env(
+            "VIGIE_NOTIFY_ALLOW_PRIVATE_WEBHOOKS",
+            allow_private_webhooks.to_string(),
+        )
         .env("VIGIE_DATABASE_URL", url)
         .env("VIGIE_LOG", "warn")
         .env("VIGIE_SECURITY_SECRET_KEY", testing::TEST_SECRET_KEY)
@@ -152,7 +162,8 @@ async fn a_worker_delivers_e_mails_and_signed_webhooks_once() {
         dbs.push(pg);
     }
     for db in dbs {
-        let s = &db.store;
+        let store = db.store.clone().with_private_webhooks(true);
+        let s = &store;
         let sys = Actor::system("test");
         s.import_finess(&sys, FINESS_SMALL).await.unwrap();
         let ch = s
@@ -469,4 +480,99 @@ async fn each_recipient_reads_the_alert_in_the_language_of_their_account() {
         assert!(body_fr.starts_with("Bonjour"), "{body_fr}");
         db.cleanup().await;
     }
+}
+
+/// Issue 13, item 2, at delivery: webhooks whose address passed once (created through the
+/// escape hatch here; in life, a name that resolved to a public address and was rebound, or a
+/// row of an earlier version) are refused by a worker without the hatch, for every loopback
+/// form, literal or resolved: the receiver on loopback gets NOTHING, and the rows say why
+/// without the address. The same delivery with the hatch on reaches it.
+#[tokio::test]
+async fn webhooks_to_loopback_are_refused_at_delivery() {
+    let (port, mut hits) = receiver(200).await;
+    let db = testing::sqlite().await;
+    let open = db.store.clone().with_private_webhooks(true);
+    let sys = Actor::system("test");
+    open.import_finess(&sys, FINESS_SMALL).await.unwrap();
+    let ch = open
+        .find_structure_by_finess(&sys, "010000024")
+        .await
+        .unwrap()
+        .id;
+    let urls = [
+        format!("http://127.0.0.1:{port}/literal"),
+        format!("http://127.1:{port}/short"),
+        format!("http://0x7f000001:{port}/hex"),
+        format!("http://[::1]:{port}/v6"),
+        format!("http://[::ffff:127.0.0.1]:{port}/mapped"),
+        format!("http://[::ffff:7f00:1]:{port}/mapped-hex"),
+        format!("http://0.0.0.0:{port}/unspecified"),
+        // a name the system resolver turns into loopback, checked after resolution
+        format!("http://localhost:{port}/name"),
+        format!("http://LOCALHOST.:{port}/name-dot"),
+        format!("http://app.localhost:{port}/sub"),
+    ];
+    for (i, u) in urls.iter().enumerate() {
+        open.create_webhook(&sys, &format!("h{i}"), u, WebhookScope::Structure(ch), "*")
+            .await
+            .unwrap();
+    }
+    let n = NewNotification::new(
+        Audience::Structure(ch),
+        &FindingEvent::default(),
+        None,
+        "refused".into(),
+    )
+    .unwrap();
+    let ids = open.queue_notification(&n).await.unwrap();
+    assert_eq!(ids.len(), urls.len());
+
+    let mut w = worker_with(&db.url, free_port(), false);
+    let start = Instant::now();
+    let rows = loop {
+        let rows = open.list_notifications(&sys, Some(ch), 100).await.unwrap();
+        if rows.iter().all(|n| n.status == "failed") {
+            break rows;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "deliveries not all refused: {rows:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    w.kill().unwrap();
+    w.wait().unwrap();
+    for r in &rows {
+        let e = r.last_error.as_deref().unwrap_or("");
+        assert!(e.starts_with("webhook refused"), "{r:?}");
+        assert!(!e.contains(&port.to_string()) && !e.contains("://"), "{e}");
+        assert_eq!(r.attempts, 1, "refused once, not retried: {r:?}");
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        hits.try_recv().is_err(),
+        "the loopback receiver got a request"
+    );
+
+    // The same delivery, with the escape hatch: it arrives.
+    let again = NewNotification::new(
+        Audience::Structure(ch),
+        &FindingEvent::default(),
+        None,
+        "allowed".into(),
+    )
+    .unwrap();
+    open.queue_notification(&again).await.unwrap();
+    let mut w = worker_with(&db.url, free_port(), true);
+    let hit = tokio::time::timeout(Duration::from_secs(60), hits.recv())
+        .await
+        .expect("with the escape hatch the receiver is reached")
+        .unwrap();
+    assert!(
+        hit.header("x-vigie-event").starts_with("scan.finding"),
+        "{hit:?}"
+    );
+    w.kill().unwrap();
+    w.wait().unwrap();
+    db.cleanup().await;
 }

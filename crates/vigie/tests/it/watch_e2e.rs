@@ -55,6 +55,9 @@ fn vigie(url: &str, env: &[(&str, String)]) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_vigie"));
     c.env("VIGIE_DATABASE_URL", url)
         .env("VIGIE_LOG", "warn")
+        // The webhook receiver listens on loopback: the test-only escape hatch of the address
+        // policy (crates/vigie/tests/notify.rs shows it refused without).
+        .env("VIGIE_NOTIFY_ALLOW_PRIVATE_WEBHOOKS", "true")
         .env_remove("VIGIE_CONFIG");
     for (k, v) in env {
         c.env(k, v);
@@ -194,6 +197,8 @@ async fn a_kev_entry_reaches_the_structure_that_runs_the_product_by_mail_webhook
     );
     let other = ght_structures.iter().find(|s| s.id != mine).unwrap().id;
     let (_, secret) = store
+        .clone()
+        .with_private_webhooks(true)
         .create_webhook(
             &sys,
             "SOC",
