@@ -276,7 +276,7 @@ async fn secret_limiter_counts_per_subject_source_and_session() {
         let uid = s
             .create_user(
                 &system(),
-                &user("sess@x.example", Role::StructureMember, None, None, vec![]),
+                &user("sess@x.example", Role::Auditor, None, None, vec![]),
             )
             .await
             .unwrap();
