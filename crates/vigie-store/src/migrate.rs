@@ -50,6 +50,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0006_notification_lang.sql"),
         postgres: include_str!("../migrations/postgres/0006_notification_lang.sql"),
     },
+    Migration {
+        version: 9,
+        name: "hardening",
+        sqlite: include_str!("../migrations/sqlite/0009_hardening.sql"),
+        postgres: include_str!("../migrations/postgres/0009_hardening.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.
