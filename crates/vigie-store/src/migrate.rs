@@ -57,6 +57,12 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0008_auth_failures.sql"),
     },
     Migration {
+        version: 9,
+        name: "hardening",
+        sqlite: include_str!("../migrations/sqlite/0009_hardening.sql"),
+        postgres: include_str!("../migrations/postgres/0009_hardening.sql"),
+    },
+    Migration {
         version: 10,
         name: "incidents",
         sqlite: include_str!("../migrations/sqlite/0010_incidents.sql"),

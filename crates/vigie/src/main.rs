@@ -94,6 +94,11 @@ enum Command {
         #[arg(long, short)]
         identity: Option<PathBuf>,
     },
+    /// The audit log: `vigie audit verify` walks its hash chain (exit status 1 when broken).
+    Audit {
+        #[arg(value_parser = ["verify"])]
+        action: String,
+    },
     /// Check that a running server answers /healthz (exit status 0 when healthy).
     Healthcheck {
         /// Base URL of the server (defaults to http.listen).
@@ -693,6 +698,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 "{}",
                 demo::credentials_text(&cfg.http.listen, &s.credentials)
             );
+            Ok(())
+        }
+        Command::Audit { .. } => {
+            let r = open(&cfg).await?.verify_audit_chain(&system).await?;
+            println!("{}", r.summary());
+            anyhow::ensure!(r.broken.is_none(), "the audit log's hash chain is broken");
             Ok(())
         }
         Command::Healthcheck { url } => {

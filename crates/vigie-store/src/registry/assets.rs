@@ -1,4 +1,9 @@
 //! The assets a structure declares: the only scope surveillance will ever scan.
+//!
+//! A second pair of eyes (issue 13, item 14): an asset declared by a structure's people or a GHT
+//! officer is *pending* until a regional analyst of its region or a CERT analyst validates it
+//! ([`Store::validate_asset`], audited); only validated assets are ever scanned
+//! (`Store::start_scan`). An asset an analyst declares is validated at once.
 
 use vigie_domain::role::Permission;
 use vigie_domain::structure::AssetKind;
@@ -10,6 +15,16 @@ use crate::error::StoreError;
 use crate::registry::problems::asset_problem;
 use crate::registry::types::Asset;
 
+/// Who validates declared assets: regional and CERT analysts, the administrator and the
+/// platform itself (imports, the demo).
+pub fn may_validate_assets(actor: &Actor) -> bool {
+    use vigie_domain::role::Role;
+    matches!(
+        actor.role,
+        Role::CertAnalyst | Role::RegionalAnalyst | Role::Admin
+    )
+}
+
 impl Store {
     pub async fn list_assets(
         &self,
@@ -19,8 +34,8 @@ impl Store {
         actor.require(Permission::ReadStructures)?;
         Self::ensure_in_scope(&mut *self.pool.acquire().await?, actor, structure_id).await?;
         let mut q = Sql::new(
-            "SELECT a.id, a.structure_id, a.kind, a.value, a.attested_by, a.attested_at, a.is_demo, a.created_at \
-             FROM assets a JOIN structures s ON s.id = a.structure_id WHERE a.structure_id = ",
+            "SELECT a.id, a.structure_id, a.kind, a.value, a.attested_by, a.attested_at, a.is_demo, a.created_at, \
+             a.validated_at, a.validated_by FROM assets a JOIN structures s ON s.id = a.structure_id WHERE a.structure_id = ",
         );
         q.bind(structure_id).push(" AND ");
         actor.scope_structures(&mut q, "s");
@@ -53,9 +68,10 @@ impl Store {
         let is_demo =
             demo_structure == 1 || vigie_domain::structure::is_documentation_or_reserved(&value);
         let at = now();
+        let validated = may_validate_assets(actor);
         let id = Sql::new(
-            "INSERT INTO assets (structure_id, kind, value, attested_by, attested_at, is_demo, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $5) RETURNING id",
+            "INSERT INTO assets (structure_id, kind, value, attested_by, attested_at, is_demo, created_at, validated_at, validated_by) \
+             VALUES ($1, $2, $3, $4, $5, $6, $5, $7, $8) RETURNING id",
         )
         .arg(structure_id)
         .arg(kind.as_str())
@@ -63,6 +79,8 @@ impl Store {
         .arg(attested_by)
         .arg(at)
         .arg(is_demo)
+        .arg(validated.then_some(at))
+        .arg(if validated { actor.user_id } else { None })
         .scalar(&mut *tx)
         .await
         .map_err(|e| match e {
@@ -74,6 +92,7 @@ impl Store {
             actor,
             Event::new("asset.add", "structure", structure_id).detail(serde_json::json!({
                 "asset_id": id, "kind": kind.as_str(), "value": value, "attested_by": attested_by,
+                "validated": validated,
             })),
         )
         .await?;
@@ -87,7 +106,58 @@ impl Store {
             attested_at: at,
             is_demo: is_demo as i64,
             created_at: at,
+            validated_at: validated.then_some(at),
+            validated_by: if validated { actor.user_id } else { None },
         })
+    }
+
+    /// An analyst validates a pending asset of a structure in their scope: from now on it is
+    /// scanned. Audited. Refused to every other role (`Forbidden`); outside the scope,
+    /// `NotFound`. Validating an asset already validated changes nothing.
+    pub async fn validate_asset(
+        &self,
+        actor: &Actor,
+        structure_id: i64,
+        asset_id: i64,
+    ) -> Result<Asset, StoreError> {
+        actor.require(Permission::WriteAssets)?;
+        if !may_validate_assets(actor) {
+            return Err(StoreError::Forbidden(
+                "only a regional or CERT analyst may validate a declared asset",
+            ));
+        }
+        let mut tx = self.begin_write().await?;
+        Self::ensure_in_scope(&mut tx, actor, structure_id).await?;
+        let found: Option<(String, Option<i64>)> =
+            Sql::new("SELECT value, validated_at FROM assets WHERE id = $1 AND structure_id = $2")
+                .arg(asset_id)
+                .arg(structure_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let Some((value, validated_at)) = found else {
+            return Err(StoreError::NotFound);
+        };
+        if validated_at.is_none() {
+            Sql::new("UPDATE assets SET validated_at = $1, validated_by = $2 WHERE id = $3")
+                .arg(now())
+                .arg(actor.user_id)
+                .arg(asset_id)
+                .execute(&mut *tx)
+                .await?;
+            record(
+                &mut *tx,
+                actor,
+                Event::new("asset.validate", "structure", structure_id)
+                    .detail(serde_json::json!({ "asset_id": asset_id, "value": value })),
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        self.list_assets(actor, structure_id)
+            .await?
+            .into_iter()
+            .find(|a| a.id == asset_id)
+            .ok_or(StoreError::NotFound)
     }
 
     pub async fn remove_asset(

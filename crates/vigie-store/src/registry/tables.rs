@@ -75,6 +75,8 @@ pub(crate) const TABLES: &[Table] = &[
             ("attested_at", I),
             ("is_demo", I),
             ("created_at", I),
+            ("validated_at", I),
+            ("validated_by", I),
         ],
     },
 ];

@@ -76,6 +76,19 @@ pub struct Asset {
     pub attested_at: i64,
     pub is_demo: i64,
     pub created_at: i64,
+    /// When a regional or CERT analyst validated it (at once when one of them declared it).
+    /// `None`: pending, never scanned.
+    pub validated_at: Option<i64>,
+    /// Who validated it (`None` with a date: the migration that validated the assets declared
+    /// before validation existed, or the platform itself).
+    pub validated_by: Option<i64>,
+}
+
+impl Asset {
+    /// Waiting for an analyst's validation: not scanned.
+    pub fn is_pending(&self) -> bool {
+        self.validated_at.is_none()
+    }
 }
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]

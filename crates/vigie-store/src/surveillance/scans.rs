@@ -152,7 +152,7 @@ impl Store {
     }
 
     /// The job starts a scan: marks it running and returns the structure's scannable assets
-    /// (declared, not demo, the structure not demo). `None` when the scan is already finished (a
+    /// (declared and validated by an analyst, not demo, the structure not demo). `None` when the scan is already finished (a
     /// job run again after its worker died).
     pub async fn start_scan(
         &self,
@@ -173,7 +173,8 @@ impl Store {
             .await?;
         let assets: Vec<ScanAsset> = Sql::new(
             "SELECT a.kind, a.value FROM assets a JOIN structures s ON s.id = a.structure_id \
-             WHERE a.structure_id = $1 AND a.is_demo = 0 AND s.is_demo = 0 ORDER BY a.kind, a.value",
+             WHERE a.structure_id = $1 AND a.is_demo = 0 AND s.is_demo = 0 \
+             AND a.validated_at IS NOT NULL ORDER BY a.kind, a.value",
         )
         .arg(scan.structure_id)
         .fetch_all(&mut *tx)

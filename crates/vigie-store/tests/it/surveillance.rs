@@ -266,6 +266,72 @@ async fn a_scan_only_sees_declared_assets_that_are_not_demo() {
         s.add_asset(&system(), pitie, AssetKind::IpRange, "185.99.0.0/24", "DSI")
             .await
             .unwrap();
+        // Issue 13, item 14: what a structure declares waits for an analyst; nothing pending is
+        // scanned, and the structure cannot validate its own declarations.
+        let declared = s.list_assets(&admin, fleyriat).await.unwrap();
+        assert!(declared.iter().all(|a| a.is_pending()), "{declared:?}");
+        let scan = s.request_scan(&admin, fleyriat).await.unwrap();
+        let job = s.start_scan(&system(), scan).await.unwrap().unwrap();
+        assert!(
+            job.assets.is_empty(),
+            "[{}] pending assets scanned: {:?}",
+            db.name,
+            job.assets
+        );
+        s.fail_scan(
+            &system(),
+            scan,
+            "no scannable asset",
+            &serde_json::json!({}),
+        )
+        .await
+        .unwrap();
+        for a in &declared {
+            assert!(
+                matches!(
+                    s.validate_asset(&admin, fleyriat, a.id).await,
+                    Err(StoreError::Forbidden(_))
+                ),
+                "a structure admin validated its own asset"
+            );
+        }
+        // A regional analyst of another region does not see the structure.
+        let idf = actor(Role::RegionalAnalyst, Scope::Region("11".into()), None);
+        assert!(matches!(
+            s.validate_asset(&idf, fleyriat, declared[0].id).await,
+            Err(StoreError::NotFound)
+        ));
+        // The regional analyst of its region validates (audited).
+        let ara = actor(Role::RegionalAnalyst, Scope::Region("84".into()), None);
+        for a in &declared {
+            let v = s.validate_asset(&ara, fleyriat, a.id).await.unwrap();
+            assert!(!v.is_pending());
+        }
+        let (audit, _) = s
+            .audit_search(
+                &system(),
+                &vigie_store::audit::AuditQuery {
+                    action: Some("asset.validate".into()),
+                    limit: 10,
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(audit.len(), declared.len(), "[{}]", db.name);
+        // An asset an analyst declares is validated at once.
+        let by_analyst = s
+            .add_asset(
+                &ara,
+                fleyriat,
+                AssetKind::Domain,
+                "portail.ch-fleyriat.fr",
+                "ARS",
+            )
+            .await
+            .unwrap();
+        assert!(!by_analyst.is_pending());
+        s.remove_asset(&ara, fleyriat, by_analyst.id).await.unwrap();
         let scan = s.request_scan(&admin, fleyriat).await.unwrap();
         let job = s.start_scan(&system(), scan).await.unwrap().unwrap();
         assert_eq!(

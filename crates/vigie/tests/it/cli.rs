@@ -468,3 +468,53 @@ async fn encrypted_backups_restore_only_with_their_identity() {
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("--recipient #1"));
 }
+
+/// Issue 13, item 13: `vigie audit verify` says the chain is whole (exit 0), and after a row of
+/// the log is changed behind the application's back it names the row and exits non-zero.
+#[test]
+fn audit_verify_finds_a_changed_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("v.db");
+    let url = format!("sqlite://{}", db.display());
+    let file = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../vigie-store/tests/data/finess-small.csv"
+    );
+    let out = vigie(&url)
+        .args(["import", "finess", file])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let out = vigie(&url).args(["audit", "verify"]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("audit chain intact"), "{text}");
+    // Behind the application's back: the triggers dropped, a row rewritten.
+    let out = Command::new("python3")
+        .arg("-c")
+        .arg(
+            "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); \
+             c.executescript('DROP TRIGGER audit_log_no_update; \
+             UPDATE audit_log SET actor = \"mallory\" WHERE id = (SELECT MAX(id) FROM audit_log);'); \
+             c.commit()",
+        )
+        .arg(&db)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = vigie(&url).args(["audit", "verify"]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        !out.status.success(),
+        "a changed row went unnoticed: {text}"
+    );
+    assert!(text.contains("BROKEN at row"), "{text}");
+}
