@@ -50,6 +50,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0006_notification_lang.sql"),
         postgres: include_str!("../migrations/postgres/0006_notification_lang.sql"),
     },
+    Migration {
+        version: 7,
+        name: "watch_open_products",
+        sqlite: include_str!("../migrations/sqlite/0007_watch_open_products.sql"),
+        postgres: include_str!("../migrations/postgres/0007_watch_open_products.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

@@ -10,3 +10,4 @@ mod matrix;
 mod oidc;
 mod openapi;
 mod pages;
+mod watch;
