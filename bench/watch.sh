@@ -8,8 +8,10 @@
 #
 # 1. Ingest the full CISA KEV catalogue and the endoflife.date data into a fresh SQLite database
 #    (no inventory): target <= 2 s.
-# 2. 40,000 structures (synthetic FINESS extract), 100,000 inventory items over 33 catalogue
-#    products with random versions (3,000 FortiOS among them); then one new advisory
+# 2. 40,000 structures (synthetic FINESS extract), 100,000 inventory items: 80,000 over 33
+#    catalogue products with random versions (3,000 FortiOS among them) and, with the open
+#    product model (issue 18), 20,000 over 40 products outside the catalogue, under their open
+#    keys (`roundcube:webmail`, `_:name`…); then one new advisory
 #    (CVE-2024-55591, FortiOS, real record from ../shared/data) is ingested: the time from the
 #    record to every affected structure alerted (alerts and their notification rows written, in
 #    their transaction), target <= 100 ms, in a new process (cold: its page cache and the
@@ -62,9 +64,15 @@ products = ["fortiproxy", "citrix-netscaler-adc", "citrix-netscaler-gateway", "i
     "telerik-report-server", "ws-ftp-server", "f5-big-ip", "oracle-weblogic", "sharepoint-server"]
 now = int(time.time())
 rows = []
+# Products outside the catalogue (issue 18), under the open keys `product::resolve` gives them.
+open_keys = ["roundcube:webmail", "redhat:keycloak", "pivotal_software:rabbitmq", "_:acme_pacs_gateway",
+    "zabbix:zabbix", "grafana:grafana", "gitlab:gitlab", "jenkins:jenkins", "nextcloud:nextcloud_server",
+    "openvpn:openvpn_access_server"] + ["_:hospital_app_%d" % i for i in range(30)]
 for n in range(100_000):
     if n < 3000:
         p, v = "fortios", random.choice(["7.0.%d" % random.randint(0, 17), "7.2.%d" % random.randint(0, 10), "7.4.%d" % random.randint(0, 7)])
+    elif n >= 80_000:
+        p, v = random.choice(open_keys), "%d.%d.%d" % (random.randint(1, 20), random.randint(0, 9), random.randint(0, 30))
     else:
         p, v = random.choice(products), "%d.%d.%d" % (random.randint(1, 20), random.randint(0, 9), random.randint(0, 30))
     rows.append((ids[n % len(ids)], p, v, "bench-%d" % n, now))
@@ -75,7 +83,8 @@ db.executemany("INSERT OR IGNORE INTO contacts (structure_id, role, name, email,
 db.commit()
 print("inventory:", db.execute("SELECT COUNT(*) FROM watch_inventory").fetchone()[0], "items,",
       db.execute("SELECT COUNT(DISTINCT structure_id) FROM watch_inventory").fetchone()[0], "structures,",
-      db.execute("SELECT COUNT(*) FROM watch_inventory WHERE product = 'fortios'").fetchone()[0], "FortiOS")
+      db.execute("SELECT COUNT(*) FROM watch_inventory WHERE product = 'fortios'").fetchone()[0], "FortiOS,",
+      db.execute("SELECT COUNT(*) FROM watch_inventory WHERE product LIKE '%:%'").fetchone()[0], "outside the catalogue")
 PY
 cp "$work/watch.db" "$work/warm.db"
 # The set-up's writes reach the disk before anything is timed.

@@ -51,6 +51,12 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0006_notification_lang.sql"),
     },
     Migration {
+        version: 7,
+        name: "watch_open_products",
+        sqlite: include_str!("../migrations/sqlite/0007_watch_open_products.sql"),
+        postgres: include_str!("../migrations/postgres/0007_watch_open_products.sql"),
+    },
+    Migration {
         version: 8,
         name: "auth_failures",
         sqlite: include_str!("../migrations/sqlite/0008_auth_failures.sql"),

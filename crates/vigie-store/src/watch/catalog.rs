@@ -16,13 +16,13 @@ pub fn catalog() -> Result<&'static Catalog, StoreError> {
         .map_err(|e| StoreError::Internal(format!("product catalogue: {e}")))
 }
 
-/// Display name of a catalogue product (the id itself when unknown).
-pub fn product_name(id: &str) -> String {
-    catalog()
-        .ok()
-        .and_then(|c| c.get(id))
-        .map(|p| p.name.clone())
-        .unwrap_or_else(|| id.to_string())
+/// Display name of a product key: the catalogue's name, endoflife.date's title, or vendor and
+/// product of an open key (`roundcube:webmail` → `Roundcube Webmail`).
+pub fn product_name(key: &str) -> String {
+    match catalog() {
+        Ok(c) => vigie_intel::product::display_name(c, key),
+        Err(_) => key.to_string(),
+    }
 }
 
 pub(crate) fn sha(s: &str) -> String {

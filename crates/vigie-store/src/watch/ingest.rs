@@ -13,8 +13,8 @@ use crate::actor::Actor;
 use crate::audit::{record, Event};
 use crate::db::{now, Sql, Store};
 use crate::error::StoreError;
-use crate::watch::catalog::{catalog, day_of, sha, today, truncate};
-use crate::watch::matching::{apply_eol, items_of_products, rematch_advisory, Outcome};
+use crate::watch::catalog::{day_of, sha, today, truncate};
+use crate::watch::matching::{index_eol, rematch_advisory, rematch_eol, Outcome};
 use crate::watch::sources::usual_period_days;
 use crate::watch::types::IngestReport;
 
@@ -193,6 +193,8 @@ impl Store {
         file: &str,
     ) -> Result<IngestReport, StoreError> {
         actor.require(Permission::ManageIntel)?;
+        // An index built with other key rules is rebuilt first (once; one query otherwise).
+        self.watch_reindex(actor).await?;
         let mut report = IngestReport {
             file: file.to_string(),
             rejected: corpus.errors.iter().map(|e| e.to_string()).collect(),
@@ -295,15 +297,14 @@ impl Store {
             for id in &rematch {
                 out.add(rematch_advisory(&mut tx, actor, *id, &mut names).await?);
             }
+            // Every changed end-of-life product indexed first, so that each item is evaluated
+            // against all the products its key is linked to.
+            let mut eol_keys = Vec::new();
             for e in &eols {
-                let cat = catalog()?;
-                let products: Vec<String> = cat
-                    .resolve_eol(&e.id)
-                    .into_iter()
-                    .map(str::to_string)
-                    .collect();
-                let items = items_of_products(&mut tx, actor, &products).await?;
-                out.add(apply_eol(&mut tx, e, &items, &mut names).await?);
+                eol_keys.push(index_eol(&mut tx, e).await?);
+            }
+            for keys in &eol_keys {
+                out.add(rematch_eol(&mut tx, actor, keys, &mut names).await?);
             }
             record(
                 &mut *tx,

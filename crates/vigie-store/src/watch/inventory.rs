@@ -6,12 +6,14 @@ use std::collections::HashMap;
 use sqlx::AnyConnection;
 use vigie_domain::problem::Problem;
 use vigie_domain::role::Permission;
+use vigie_intel::product;
 
 use crate::actor::Actor;
 use crate::audit::{record, Event};
 use crate::db::{now, Sql, Store};
 use crate::error::StoreError;
 use crate::watch::catalog::catalog;
+use crate::watch::inventory_files::unresolved_problem;
 use crate::watch::matching::{rematch_item, Outcome};
 use crate::watch::types::{
     ImportReport, InventoryItem, ItemPlace, ItemProblem, NewItem, ScannedInventory,
@@ -104,8 +106,10 @@ impl Store {
         Ok(())
     }
 
-    /// Imports several items at once (CSV lines, SBOM components): all or nothing. `errors` are
-    /// the problems found while reading the file; when there are any, nothing is written.
+    /// Imports the items of a file (CSV lines, SBOM components, as `read_inventory` gives
+    /// them with its report). When the file has errors (`report.errors`: encoding, header,
+    /// lines that cannot be read, items refused here) nothing is written; otherwise every
+    /// ready row is stored (rows `kept`), the incomplete and rejected rows being reported only.
     pub async fn import_inventory(
         &self,
         actor: &Actor,
@@ -140,6 +144,9 @@ impl Store {
             report.alerts_new += out.new_ids.len();
         }
         tx.commit().await?;
+        for r in report.rows.iter_mut().filter(|r| r.status == "ready") {
+            r.status = "kept".into();
+        }
         Ok(report)
     }
 }
@@ -147,8 +154,9 @@ impl Store {
 /// Records in a structure's inventory the software a scan identified (origin `scan`, exposed,
 /// located at `address:port`), inside the scan's transaction, and rematches it: a vulnerable
 /// version seen on the internet is alerted, and a later scan that sees a fixed version closes the
-/// alert. Products the catalogue does not know, or knows ambiguously, are skipped; so are
-/// distribution packages (`OpenSSH_9.2p1 Debian-2+deb12u10`), whose backported fixes the upstream
+/// alert. The scanner's names resolve like declared products (`Apache httpd` → `apache-httpd`;
+/// a product the catalogue does not know is kept under its open key). Distribution packages
+/// (`OpenSSH_9.2p1 Debian-2+deb12u10`) are skipped, since their backported fixes the upstream
 /// version does not show: the scan's own findings still describe them.
 pub(crate) async fn record_scanned_software(
     conn: &mut AnyConnection,
@@ -199,33 +207,29 @@ pub(crate) async fn record_scanned_software(
     Ok(out)
 }
 
-/// Checks and normalises one declared item (the caller says which, when it reports problems).
-fn validate_item(item: &NewItem) -> Result<NewItem, StoreError> {
+/// Checks and normalises one declared item (the caller says which, when it reports problems):
+/// its product resolves to a product key (`vigie_intel::product::resolve`: a catalogue id, or
+/// an open key for a product the catalogue does not know, never a refusal); a version the
+/// declaration carries (a CPE's, a purl's) fills an empty version; a CPE's edition (`fips`)
+/// follows the version, so that the edition stays a line of its own.
+pub(crate) fn validate_item(item: &NewItem) -> Result<NewItem, StoreError> {
     let cat = catalog()?;
-    let p = item.product.trim();
-    let product = if cat.get(p).is_some() {
-        p.to_string()
-    } else {
-        let ids = cat.resolve_name(p);
-        match ids.as_slice() {
-            [one] => (*one).to_string(),
-            [] => {
-                return Err(StoreError::Invalid(
-                    Problem::new("watch-inventory-product-unknown").arg("product", p),
-                ))
-            }
-            many => {
-                return Err(StoreError::Invalid(
-                    Problem::new("watch-inventory-product-ambiguous")
-                        .arg("product", p)
-                        .arg("candidates", many.join(", ")),
-                ))
-            }
-        }
-    };
-    let version = item.version.trim();
+    let r = product::resolve(cat, &item.product)
+        .map_err(|e| StoreError::Invalid(unresolved_problem(&e)))?;
+    let mut version = item.version.trim().to_string();
     if version.is_empty() {
+        version = r.version.clone().unwrap_or_default().trim().to_string();
+    }
+    if version.is_empty() || version == "-" {
         return Err(StoreError::invalid("watch-inventory-version-empty"));
+    }
+    if let Some(e) = r.edition.as_deref().filter(|e| !e.is_empty()) {
+        if !version
+            .to_ascii_lowercase()
+            .contains(&e.to_ascii_lowercase())
+        {
+            version = format!("{version} {e}");
+        }
     }
     if version.chars().count() > 100 || version.chars().any(char::is_control) {
         return Err(StoreError::Invalid(
@@ -246,8 +250,8 @@ fn validate_item(item: &NewItem) -> Result<NewItem, StoreError> {
         ));
     }
     Ok(NewItem {
-        product,
-        version: version.to_string(),
+        product: r.key,
+        version,
         location: location.to_string(),
         origin: item.origin.clone(),
         exposed: item.exposed,

@@ -1,239 +1,210 @@
-//! Reading inventory files: a CSV of products and versions, a CycloneDX JSON SBOM. Each item
-//! keeps where it came from, for the problems reported about it.
+//! Inventory files (a CSV of products and versions, a CycloneDX JSON SBOM), read by
+//! `vigie_intel::inventory`: each row says what was declared and which product key it resolved
+//! to, or why not. Unknown products are kept under their open key. The engine's problems are
+//! turned into message keys here, so that pages word them in the reader's language.
 
 use vigie_domain::problem::Problem;
+use vigie_intel::inventory::{self, RowOutcome};
+use vigie_intel::product::{self, Unresolved};
 
 use crate::error::StoreError;
 use crate::watch::catalog::catalog;
-use crate::watch::types::{ItemPlace, ItemProblem, NewItem};
+use crate::watch::types::{ImportReport, ImportRow, ItemPlace, ItemProblem, NewItem};
 
 /// Items read from a file, each with where it came from.
 pub type PlacedItems = Vec<(ItemPlace, NewItem)>;
 
-/// Reads a CSV inventory: a header line with `product` and `version` columns (and optionally
-/// `location`, `exposed`); `,` or `;` separated. Returns the items with their line numbers and the
-/// per-line errors.
-pub fn parse_inventory_csv(bytes: &[u8]) -> (PlacedItems, Vec<ItemProblem>) {
-    let at = |line: u64| ItemPlace::Line { line };
-    let mut items = Vec::new();
-    let mut errors = Vec::new();
-    let text = String::from_utf8_lossy(bytes);
-    let text = text.trim_start_matches('\u{feff}');
-    let first = text.lines().next().unwrap_or_default();
-    let delim = if first.matches(';').count() > first.matches(',').count() {
-        b';'
-    } else {
-        b','
-    };
-    let mut rd = csv::ReaderBuilder::new()
-        .delimiter(delim)
-        .flexible(true)
-        .trim(csv::Trim::All)
-        .from_reader(text.as_bytes());
-    let headers: Vec<String> = match rd.headers() {
-        Ok(h) => h.iter().map(|s| s.to_lowercase()).collect(),
-        Err(e) => {
-            errors.push(ItemProblem::new(
-                at(1),
-                Problem::new("watch-inventory-header-unreadable").arg("detail", e.to_string()),
-            ));
-            return (items, errors);
+/// The problem of a product that resolves to nothing.
+pub(crate) fn unresolved_problem(e: &Unresolved) -> Problem {
+    match e {
+        Unresolved::Empty => Problem::new("watch-inventory-product-empty"),
+        Unresolved::BadText => Problem::new("watch-inventory-product-invalid").arg("max", 200u32),
+        Unresolved::BadCpe(v) => Problem::new("watch-inventory-product-bad-cpe").arg("value", v),
+        Unresolved::WildcardCpe(v) => {
+            Problem::new("watch-inventory-product-wildcard-cpe").arg("value", v)
         }
-    };
-    let col = |n: &str| headers.iter().position(|h| h == n);
-    let (Some(pc), Some(vc)) = (col("product"), col("version")) else {
-        errors.push(ItemProblem::new(
-            at(1),
-            Problem::new("watch-inventory-header-columns").arg("found", headers.join(", ")),
-        ));
-        return (items, errors);
-    };
-    let (lc, ec) = (col("location"), col("exposed"));
-    for (n, rec) in rd.records().enumerate() {
-        let line = rec
-            .as_ref()
-            .ok()
-            .and_then(|r| r.position())
-            .map_or(n as u64 + 2, |p| p.line());
-        match rec {
-            Err(e) => errors.push(ItemProblem::new(
-                at(line),
-                Problem::new("watch-inventory-line-unreadable").arg("detail", e.to_string()),
-            )),
-            Ok(r) => {
-                if r.iter().all(str::is_empty) {
-                    continue;
-                }
-                let get = |c: Option<usize>| c.and_then(|c| r.get(c)).unwrap_or("").to_string();
-                let exposed = get(ec).to_lowercase();
-                if !["", "0", "1", "yes", "no", "oui", "non", "true", "false"]
-                    .contains(&exposed.as_str())
-                {
-                    errors.push(ItemProblem::new(
-                        at(line),
-                        Problem::new("watch-inventory-exposed-invalid").arg("value", exposed),
-                    ));
-                    continue;
-                }
-                items.push((
-                    at(line),
-                    NewItem {
-                        product: get(Some(pc)),
-                        version: get(Some(vc)),
-                        location: get(lc),
-                        origin: "csv".into(),
-                        exposed: ["1", "yes", "oui", "true"].contains(&exposed.as_str()),
-                    },
-                ));
-            }
-        }
+        Unresolved::BadPurl(v) => Problem::new("watch-inventory-product-bad-purl").arg("value", v),
     }
-    (items, errors)
 }
 
-/// Reads a CycloneDX JSON SBOM: each component (name, version, cpe, purl) is mapped to a catalogue
-/// product by its CPE, then its purl name, then its name. Returns the items, the errors and the
-/// components no catalogue product matches (or several). Fails (`Internal`) only when the product
-/// catalogue cannot be loaded.
-#[allow(clippy::type_complexity)]
-pub fn parse_cyclonedx(
-    bytes: &[u8],
-) -> Result<(PlacedItems, Vec<ItemProblem>, Vec<ItemProblem>), StoreError> {
-    let mut items = Vec::new();
-    let mut errors = Vec::new();
-    let mut unknown = Vec::new();
-    let v: serde_json::Value = match serde_json::from_slice(bytes) {
-        Ok(v) => v,
-        Err(e) => {
-            errors.push(ItemProblem::new(
-                ItemPlace::File,
-                Problem::new("watch-sbom-not-json").arg("detail", e.to_string()),
-            ));
-            return Ok((items, errors, unknown));
-        }
-    };
-    if v.get("bomFormat").and_then(|f| f.as_str()) != Some("CycloneDX") {
-        errors.push(ItemProblem::new(
+/// The note `product::resolve` gives when several catalogue products share a name.
+pub(crate) fn note_problem(key: &str, note: &str) -> Problem {
+    let candidates = note
+        .split_once('(')
+        .and_then(|(_, r)| r.split_once(')'))
+        .map_or("", |(c, _)| c);
+    Problem::new("watch-inventory-product-shared-name")
+        .arg("key", key)
+        .arg("candidates", candidates)
+}
+
+/// `line N: …` → (N, …).
+fn line_of(e: &str) -> Option<(u64, &str)> {
+    let rest = e.strip_prefix("line ")?;
+    let (n, detail) = rest.split_once(": ")?;
+    Some((n.parse().ok()?, detail))
+}
+
+/// A file-level error of the engine (header, format, unreadable line) as a message key.
+fn file_problem(e: &str) -> ItemProblem {
+    if let Some(d) = e.strip_prefix("SBOM: not JSON: ") {
+        return ItemProblem::new(
             ItemPlace::File,
-            Problem::new("watch-sbom-not-cyclonedx"),
-        ));
-        return Ok((items, errors, unknown));
+            Problem::new("watch-sbom-not-json").arg("detail", d),
+        );
     }
-    let cat = catalog()?;
-    let mut comps: Vec<&serde_json::Value> = Vec::new();
-    fn walk<'a>(v: &'a serde_json::Value, out: &mut Vec<&'a serde_json::Value>) {
-        if let Some(list) = v.get("components").and_then(|c| c.as_array()) {
-            for c in list {
-                out.push(c);
-                walk(c, out);
-            }
-        }
+    if e.starts_with("SBOM: bomFormat") {
+        return ItemProblem::new(ItemPlace::File, Problem::new("watch-sbom-not-cyclonedx"));
     }
-    if let Some(m) = v.get("metadata").and_then(|m| m.get("component")) {
-        comps.push(m);
-        walk(m, &mut comps);
-    }
-    walk(&v, &mut comps);
-    for (n, c) in comps.iter().enumerate() {
-        let s = |k: &str| {
-            c.get(k)
-                .and_then(|x| x.as_str())
-                .unwrap_or("")
-                .trim()
-                .to_string()
-        };
-        let (name, version, cpe, purl) = (s("name"), s("version"), s("cpe"), s("purl"));
-        let place = || ItemPlace::Component {
-            index: n + 1,
-            name: name.clone(),
-            version: version.clone(),
-        };
-        if name.is_empty() {
-            errors.push(ItemProblem::new(
-                place(),
-                Problem::new("watch-sbom-component-no-name"),
-            ));
-            continue;
-        }
-        let mut ids: Vec<String> = Vec::new();
-        if !cpe.is_empty() {
-            if let Ok(c) = vigie_intel::Cpe::parse(&cpe) {
-                if let (Some(v), Some(p)) = (c.vendor.as_value(), c.product.as_value()) {
-                    ids = cat
-                        .resolve_cpe(v, p)
-                        .into_iter()
-                        .map(str::to_string)
-                        .collect();
-                }
-            }
-        }
-        if ids.is_empty() && !purl.is_empty() {
-            // pkg:type/namespace/name@version
-            let body = purl.split(['@', '?', '#']).next().unwrap_or("");
-            let mut parts = body.rsplit('/');
-            let pname = parts.next().unwrap_or("");
-            let ns = parts.next().unwrap_or("");
-            if !ns.is_empty() && !ns.starts_with("pkg:") {
-                ids = cat
-                    .resolve_cve(ns, pname)
-                    .into_iter()
-                    .map(str::to_string)
-                    .collect();
-            }
-            if ids.is_empty() {
-                ids = cat
-                    .resolve_name(pname)
-                    .into_iter()
-                    .map(str::to_string)
-                    .collect();
-            }
-        }
-        if ids.is_empty() {
-            let group = s("group");
-            if !group.is_empty() {
-                ids = cat
-                    .resolve_cve(&group, &name)
-                    .into_iter()
-                    .map(str::to_string)
-                    .collect();
-            }
-        }
-        if ids.is_empty() {
-            ids = cat
-                .resolve_name(&name)
-                .into_iter()
-                .map(str::to_string)
-                .collect();
-        }
-        match ids.as_slice() {
-            [] => unknown.push(ItemProblem::new(
-                place(),
-                Problem::new("watch-sbom-component-unknown"),
-            )),
-            [one] => {
-                if version.is_empty() {
-                    errors.push(ItemProblem::new(
-                        place(),
-                        Problem::new("watch-sbom-component-no-version"),
-                    ));
-                    continue;
-                }
-                items.push((
-                    place(),
-                    NewItem {
-                        product: one.clone(),
-                        version,
-                        location: String::new(),
-                        origin: "cyclonedx".into(),
-                        exposed: false,
+    if let Some(rest) = e.strip_prefix("component ") {
+        if let (Some((n, _)), true) = (rest.split_once(' '), e.ends_with(": no name")) {
+            if let Ok(index) = n.parse() {
+                return ItemProblem::new(
+                    ItemPlace::Component {
+                        index,
+                        name: String::new(),
+                        version: String::new(),
                     },
-                ))
+                    Problem::new("watch-sbom-component-no-name"),
+                );
             }
-            many => unknown.push(ItemProblem::new(
-                place(),
-                Problem::new("watch-sbom-component-ambiguous").arg("candidates", many.join(", ")),
-            )),
         }
     }
-    Ok((items, errors, unknown))
+    if let Some((line, d)) = line_of(e) {
+        let at = ItemPlace::Line { line };
+        let p = if let Some(h) = d.strip_prefix("cannot read the header: ") {
+            Problem::new("watch-inventory-header-unreadable").arg("detail", h)
+        } else if let Some(f) = d
+            .strip_prefix("the header must name the columns product and version (found: ")
+            .and_then(|f| f.strip_suffix(')'))
+        {
+            Problem::new("watch-inventory-header-columns").arg("found", f)
+        } else if let Some(v) = d
+            .strip_prefix("exposed ")
+            .and_then(|v| v.strip_suffix(" must be yes/no (oui/non, 1/0)"))
+        {
+            Problem::new("watch-inventory-exposed-invalid").arg("value", v.trim_matches('"'))
+        } else {
+            Problem::new("watch-inventory-line-unreadable").arg("detail", d)
+        };
+        return ItemProblem::new(at, p);
+    }
+    ItemProblem::new(
+        ItemPlace::File,
+        Problem::new("watch-inventory-file-unreadable").arg("detail", e),
+    )
+}
+
+/// Where a row of the engine is: its CSV line, or its component (`component N (name version)`).
+fn place_of(r: &inventory::InventoryRow) -> ItemPlace {
+    if r.origin == "cyclonedx" {
+        let inner = r
+            .label
+            .split_once(" (")
+            .and_then(|(_, x)| x.strip_suffix(')'))
+            .unwrap_or("");
+        let name = inner
+            .strip_suffix(r.version.as_str())
+            .unwrap_or(inner)
+            .trim_end();
+        ItemPlace::Component {
+            index: r.line,
+            name: name.to_string(),
+            version: r.version.clone(),
+        }
+    } else {
+        ItemPlace::Line {
+            line: r.line as u64,
+        }
+    }
+}
+
+/// Reads an inventory file: a CycloneDX JSON SBOM when it starts like JSON, a CSV otherwise
+/// (`vigie_intel::inventory`). Returns the items ready to store, and the report of every row
+/// (what it resolved to, or why it is not stored) and of the file's errors. A file that is not
+/// UTF-8 is refused, naming the line of the first bad byte (nothing is decoded lossily).
+pub fn read_inventory(bytes: &[u8]) -> Result<(PlacedItems, ImportReport), StoreError> {
+    let cat = catalog()?;
+    let mut report = ImportReport::default();
+    if let Err(e) = std::str::from_utf8(bytes) {
+        let at = e.valid_up_to();
+        let line = bytes
+            .get(..at)
+            .map_or(0, |b| b.iter().filter(|c| **c == b'\n').count())
+            + 1;
+        report.errors.push(ItemProblem::new(
+            ItemPlace::Line { line: line as u64 },
+            Problem::new("watch-inventory-not-utf8")
+                .arg("line", line as u64)
+                .arg("offset", at as u64),
+        ));
+        return Ok((Vec::new(), report));
+    }
+    let file = inventory::parse(cat, bytes);
+    report.errors = file
+        .errors
+        .iter()
+        .map(String::as_str)
+        .map(file_problem)
+        .collect();
+    let mut items = Vec::new();
+    for r in &file.rows {
+        let place = place_of(r);
+        let mut row = ImportRow {
+            place: place.clone(),
+            declared: r.declared.clone(),
+            version: r.version.clone(),
+            status: String::new(),
+            key: None,
+            display: None,
+            by: None,
+            note: None,
+            problem: None,
+        };
+        let resolved = match &r.outcome {
+            RowOutcome::Ready { resolved } => {
+                row.status = "ready".into();
+                items.push((
+                    place,
+                    NewItem {
+                        product: resolved.key.clone(),
+                        version: r.version.clone(),
+                        location: r.location.clone(),
+                        origin: r.origin.clone(),
+                        exposed: r.exposed,
+                    },
+                ));
+                Some(resolved)
+            }
+            RowOutcome::Incomplete { resolved, .. } => {
+                row.status = "incomplete".into();
+                row.problem = Some(if r.version.trim().is_empty() {
+                    Problem::new("watch-inventory-version-empty")
+                } else {
+                    Problem::new("watch-inventory-version-invalid").arg("max", 100u32)
+                });
+                Some(resolved)
+            }
+            RowOutcome::Rejected { reason } => {
+                row.status = "rejected".into();
+                row.problem = Some(match product::resolve(cat, &r.declared) {
+                    Err(e) => unresolved_problem(&e),
+                    Ok(_) => {
+                        Problem::new("watch-inventory-product-unresolved").arg("detail", reason)
+                    }
+                });
+                None
+            }
+        };
+        if let Some(res) = resolved {
+            row.key = Some(res.key.clone());
+            row.display = Some(res.display.clone());
+            row.by = serde_json::to_value(res.by)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string));
+            row.note = res.note.as_deref().map(|n| note_problem(&res.key, n));
+        }
+        report.rows.push(row);
+    }
+    Ok((items, report))
 }

@@ -5,9 +5,9 @@
 use std::collections::{HashMap, HashSet};
 
 use sqlx::AnyConnection;
-use vigie_intel::matching::{self, Confidence, Decision, Finding, Matcher, ThreatContext};
+use vigie_intel::matching::{Confidence, Decision, EolFinding, Finding, Matcher, ThreatContext};
 use vigie_intel::model::{Advisory, EolProduct, KevEntry};
-use vigie_intel::Catalog;
+use vigie_intel::{product, Catalog};
 
 use crate::actor::Actor;
 use crate::db::{now, packed, Backend, Sql};
@@ -56,7 +56,8 @@ fn to_intel(items: &[InventoryItem]) -> Vec<vigie_intel::InventoryItem> {
         .iter()
         .map(|i| vigie_intel::InventoryItem {
             structure_id: i.structure_id,
-            product: vigie_intel::ProductRef::Catalog(i.product.clone()),
+            // The stored key (catalogue id or open key) as `product::resolve` gave it.
+            product: vigie_intel::ProductRef::Key(i.product.clone()),
             version: i.version.clone(),
             exposed: i.exposed == 1,
             source: i.origin.clone(),
@@ -65,12 +66,12 @@ fn to_intel(items: &[InventoryItem]) -> Vec<vigie_intel::InventoryItem> {
 }
 
 /// Records of an advisory: its CVE 5 / NVD records and its KEV entry.
-struct Records {
-    advisories: Vec<Advisory>,
-    kev: Option<KevEntry>,
+pub(crate) struct Records {
+    pub(crate) advisories: Vec<Advisory>,
+    pub(crate) kev: Option<KevEntry>,
 }
 
-fn parse_records(rows: Vec<(String, String)>) -> Result<Records, StoreError> {
+pub(crate) fn parse_records(rows: Vec<(String, String)>) -> Result<Records, StoreError> {
     let mut r = Records {
         advisories: Vec::new(),
         kev: None,
@@ -101,16 +102,83 @@ fn evaluate(
     let m = Matcher::new(cat.clone(), to_intel(items));
     let mut f = vigie_intel::ingest::match_cve(&m, &recs.advisories, &ctx);
     if let Some(k) = &recs.kev {
-        if !recs.advisories.iter().any(matching::has_version_data) {
+        // The products only the KEV names (a MITRE `n/a` record, no record at all) go to review;
+        // a record that names the product decides alone (`Corpus::match_all` does the same).
+        let keys = product::kev_uncovered_keys(cat, k, &recs.advisories);
+        if !keys.is_empty() {
             let have: HashSet<usize> = f.iter().map(|x| x.item).collect();
             f.extend(
-                m.match_kev_entry(k, &ctx)
+                m.match_kev_keys(k, &ctx, &keys)
                     .into_iter()
                     .filter(|x| !have.contains(&x.item)),
             );
         }
     }
     f
+}
+
+/// Every product key an advisory's records name (CVE 5 and NVD records, KEV entry): what
+/// `watch_advisory_products` holds. An item is evaluated against the advisory iff its key is
+/// in this set (the engine's invariant).
+pub(crate) fn advisory_key_set(cat: &Catalog, recs: &Records) -> Vec<String> {
+    let mut keys: Vec<String> = recs
+        .advisories
+        .iter()
+        .flat_map(|a| product::advisory_keys(cat, a))
+        .collect();
+    if let Some(k) = &recs.kev {
+        keys.extend(product::kev_keys(cat, k));
+    }
+    keys.sort();
+    keys.dedup();
+    keys
+}
+
+/// Every product key an endoflife.date product may give an end of life to (what
+/// `watch_eol_keys` holds): the open keys of its CPEs (folded as product keys are), of its purls,
+/// of its title (`_:title`) and `eol:slug`; the catalogue products linked to it, and those
+/// without a link of their own whose CPEs it lists. `Matcher::end_of_life` decides from there.
+pub(crate) fn eol_keys(cat: &Catalog, e: &EolProduct) -> Vec<String> {
+    let mut open: Vec<String> = e
+        .cpes
+        .iter()
+        .filter_map(|c| product::cpe_vendor_product(c))
+        .filter_map(|(v, p)| product::raw_open_key(&v, &p))
+        .map(|k| product::eol_aliases().canonical(&k).to_string())
+        .collect();
+    open.extend(
+        e.purls
+            .iter()
+            .filter_map(|p| product::resolve_purl(cat, p).ok())
+            .map(|r| r.key),
+    );
+    let mut keys: Vec<String> = cat
+        .resolve_eol(&e.id)
+        .into_iter()
+        .map(str::to_string)
+        .collect();
+    for p in cat.products().iter().filter(|p| p.eol.is_none()) {
+        let listed = p.cpe.iter().any(|c| {
+            let mut it = c.rsplit(':');
+            match (it.next(), it.next()) {
+                (Some(pr), Some(v)) => product::raw_open_key(v, pr).is_some_and(|k| {
+                    open.iter()
+                        .any(|o| o == product::eol_aliases().canonical(&k))
+                }),
+                _ => false,
+            }
+        });
+        if listed {
+            keys.push(p.id.clone());
+        }
+    }
+    keys.extend(open);
+    keys.push(format!("_:{}", product::norm_part(&e.title)));
+    keys.push(format!("eol:{}", e.id));
+    keys.retain(|k| !k.is_empty() && k != "_:");
+    keys.sort();
+    keys.dedup();
+    keys
 }
 
 /// Why an advisory concerns an item, as the alert pages show it (stored in
@@ -273,20 +341,37 @@ async fn apply_advisory(
     Ok(out)
 }
 
-/// End-of-life alerts of `items` (all of one catalogue product family linked to `eol`).
+/// The endoflife.date product a finding comes from: the one whose keys hold the item's key and
+/// that has the finding's cycle (the engine picks the same one).
+fn eol_of<'e>(f: &EolFinding, eols: &'e [(EolProduct, Vec<String>)]) -> Option<&'e EolProduct> {
+    eols.iter()
+        .filter(|(e, _)| e.releases.iter().any(|r| r.cycle == f.cycle))
+        .find(|(_, keys)| keys.binary_search(&f.product).is_ok())
+        .or_else(|| {
+            eols.iter()
+                .find(|(e, _)| e.releases.iter().any(|r| r.cycle == f.cycle))
+        })
+        .map(|(e, _)| e)
+}
+
+/// End-of-life alerts of `items`, given every endoflife.date product their keys are linked to
+/// (`watch_eol_keys`): their end-of-life alerts that none of these products raises any more
+/// close.
 pub(crate) async fn apply_eol(
     conn: &mut AnyConnection,
-    eol: &EolProduct,
+    eols: &[EolProduct],
     items: &[InventoryItem],
     names: &mut HashMap<i64, String>,
 ) -> Result<Outcome, StoreError> {
     let cat = catalog()?;
     let mut out = Outcome::default();
-    if items.is_empty() {
+    if items.is_empty() || eols.is_empty() {
         return Ok(out);
     }
     let m = Matcher::new(cat.clone(), to_intel(items));
-    let findings = m.end_of_life(std::slice::from_ref(eol), today());
+    let findings = m.end_of_life(eols, today());
+    let keyed: Vec<(EolProduct, Vec<String>)> =
+        eols.iter().map(|e| (e.clone(), eol_keys(cat, e))).collect();
     let mut found = HashSet::new();
     let mut pending = Vec::new();
     let mut fresh = Vec::new();
@@ -335,6 +420,9 @@ pub(crate) async fn apply_eol(
         if !found.insert((item.id, ref_id.clone())) {
             continue;
         }
+        let Some(eol) = eol_of(f, &keyed) else {
+            continue;
+        };
         let when = f
             .eol_date
             .map(|d| format!("depuis le {}", d.format("%d/%m/%Y")))
@@ -439,57 +527,77 @@ pub(crate) async fn items_of_products(
     Ok(items)
 }
 
-/// Re-evaluates one advisory after one of its records changed: refreshes its product index and
-/// matches the inventory items of those products only.
-pub(crate) async fn rematch_advisory(
+/// Writes the product index of one advisory (`watch_advisory_products`) when it changed; returns
+/// the keys it held before.
+pub(crate) async fn index_advisory(
     conn: &mut AnyConnection,
-    actor: &Actor,
     advisory_id: i64,
-    names: &mut HashMap<i64, String>,
-) -> Result<Outcome, StoreError> {
-    let cat = catalog()?;
+    keys: &[String],
+) -> Result<Vec<String>, StoreError> {
+    let old: Vec<String> = Sql::new(
+        "SELECT product FROM watch_advisory_products WHERE advisory_id = $1 ORDER BY product",
+    )
+    .arg(advisory_id)
+    .fetch_all::<(String,), _>(&mut *conn)
+    .await?
+    .into_iter()
+    .map(|r| r.0)
+    .collect();
+    if old.as_slice() != keys {
+        Sql::new("DELETE FROM watch_advisory_products WHERE advisory_id = $1")
+            .arg(advisory_id)
+            .execute(&mut *conn)
+            .await?;
+        for part in keys.chunks(200) {
+            let mut q =
+                Sql::new("INSERT INTO watch_advisory_products (advisory_id, product) VALUES ");
+            for (n, k) in part.iter().enumerate() {
+                if n > 0 {
+                    q.push(", ");
+                }
+                q.push("(")
+                    .bind(advisory_id)
+                    .push(", ")
+                    .bind(k.as_str())
+                    .push(")");
+            }
+            q.positional_for(Backend::of(conn))
+                .execute(&mut *conn)
+                .await?;
+        }
+    }
+    Ok(old)
+}
+
+/// Reads the CVE 5, NVD and KEV records of one advisory.
+pub(crate) async fn advisory_records(
+    conn: &mut AnyConnection,
+    advisory_id: i64,
+) -> Result<Records, StoreError> {
     let rows: Vec<(String, String)> = Sql::new(
         "SELECT source, data FROM watch_records WHERE advisory_id = $1 AND source IN ('cve', 'nvd', 'kev') ORDER BY source",
     )
     .arg(advisory_id)
     .fetch_all(&mut *conn)
     .await?;
-    let recs = parse_records(rows)?;
-    let mut products: Vec<String> = recs
-        .advisories
-        .iter()
-        .flat_map(|a| matching::advisory_products(cat, a))
-        .collect();
-    if let Some(k) = &recs.kev {
-        products.extend(matching::kev_products(cat, k));
-    }
-    products.sort();
-    products.dedup();
-    let old: Vec<(String,)> = Sql::new(
-        "SELECT product FROM watch_advisory_products WHERE advisory_id = $1 ORDER BY product",
-    )
-    .arg(advisory_id)
-    .fetch_all(&mut *conn)
-    .await?;
-    if old.iter().map(|o| &o.0).ne(products.iter()) {
-        Sql::new("DELETE FROM watch_advisory_products WHERE advisory_id = $1")
-            .arg(advisory_id)
-            .execute(&mut *conn)
-            .await?;
-        for p in &products {
-            Sql::new("INSERT INTO watch_advisory_products (advisory_id, product) VALUES ($1, $2)")
-                .arg(advisory_id)
-                .arg(p.as_str())
-                .execute(&mut *conn)
-                .await?;
-        }
-    }
+    parse_records(rows)
+}
+
+/// Matches one advisory (whose index is written) against the inventory items of its keys.
+pub(crate) async fn match_indexed_advisory(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    advisory_id: i64,
+    recs: &Records,
+    keys: &[String],
+    names: &mut HashMap<i64, String>,
+) -> Result<Outcome, StoreError> {
     let info = advisory_info(conn, advisory_id).await?;
-    let items = items_of_products(conn, actor, &products).await?;
+    let items = items_of_products(conn, actor, keys).await?;
     apply_advisory(
         conn,
         &info,
-        &recs,
+        recs,
         &items,
         None,
         (
@@ -501,6 +609,99 @@ pub(crate) async fn rematch_advisory(
     .await
 }
 
+/// Re-evaluates one advisory after one of its records changed: refreshes its product index and
+/// matches the inventory items of those products only.
+pub(crate) async fn rematch_advisory(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    advisory_id: i64,
+    names: &mut HashMap<i64, String>,
+) -> Result<Outcome, StoreError> {
+    let cat = catalog()?;
+    let recs = advisory_records(conn, advisory_id).await?;
+    let keys = advisory_key_set(cat, &recs);
+    index_advisory(conn, advisory_id, &keys).await?;
+    match_indexed_advisory(conn, actor, advisory_id, &recs, &keys, names).await
+}
+
+/// Writes which product keys one endoflife.date product covers (`watch_eol_keys`).
+pub(crate) async fn index_eol(
+    conn: &mut AnyConnection,
+    e: &EolProduct,
+) -> Result<Vec<String>, StoreError> {
+    let keys = eol_keys(catalog()?, e);
+    Sql::new("DELETE FROM watch_eol_keys WHERE slug = $1")
+        .arg(e.id.as_str())
+        .execute(&mut *conn)
+        .await?;
+    for part in keys.chunks(200) {
+        let mut q = Sql::new("INSERT INTO watch_eol_keys (slug, product) VALUES ");
+        for (n, k) in part.iter().enumerate() {
+            if n > 0 {
+                q.push(", ");
+            }
+            q.push("(")
+                .bind(e.id.as_str())
+                .push(", ")
+                .bind(k.as_str())
+                .push(")");
+        }
+        q.positional_for(Backend::of(conn))
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(keys)
+}
+
+/// The stored endoflife.date products linked to any of these product keys.
+pub(crate) async fn eols_of_keys(
+    conn: &mut AnyConnection,
+    keys: &[String],
+) -> Result<Vec<EolProduct>, StoreError> {
+    let mut out: Vec<EolProduct> = Vec::new();
+    for part in keys.chunks(500) {
+        let mut q = Sql::new(
+            "SELECT r.ref_id, r.data FROM watch_records r WHERE r.source = 'eol' AND r.ref_id IN \
+             (SELECT DISTINCT k.slug FROM watch_eol_keys k WHERE k.product IN ",
+        );
+        q.push_in_list(part.iter().map(String::as_str))
+            .push(") ORDER BY r.ref_id");
+        for (slug, data) in q
+            .positional_for(Backend::of(conn))
+            .fetch_all::<(String, String), _>(&mut *conn)
+            .await?
+        {
+            if out.iter().any(|e| e.id == slug) {
+                continue;
+            }
+            out.push(serde_json::from_str(&data).map_err(|e| {
+                StoreError::Internal(format!("stored end-of-life record {slug}: {e}"))
+            })?);
+        }
+    }
+    Ok(out)
+}
+
+/// End-of-life alerts after an endoflife.date product changed (its index written by
+/// [`index_eol`]): the items of its keys are evaluated against every product their keys are
+/// linked to.
+pub(crate) async fn rematch_eol(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    keys: &[String],
+    names: &mut HashMap<i64, String>,
+) -> Result<Outcome, StoreError> {
+    let items = items_of_products(conn, actor, keys).await?;
+    if items.is_empty() {
+        return Ok(Outcome::default());
+    }
+    let mut item_keys: Vec<String> = items.iter().map(|i| i.product.clone()).collect();
+    item_keys.sort();
+    item_keys.dedup();
+    let eols = eols_of_keys(conn, &item_keys).await?;
+    apply_eol(conn, &eols, &items, names).await
+}
+
 /// Matches one inventory item against the advisories of its product and its end-of-life data.
 pub(crate) async fn rematch_item(
     conn: &mut AnyConnection,
@@ -508,7 +709,6 @@ pub(crate) async fn rematch_item(
     close_reason: &str,
     names: &mut HashMap<i64, String>,
 ) -> Result<Outcome, StoreError> {
-    let cat = catalog()?;
     let rows: Vec<(i64, String, String)> = Sql::new(
         "SELECT r.advisory_id, r.source, r.data FROM watch_records r JOIN watch_advisory_products p \
          ON p.advisory_id = r.advisory_id WHERE p.product = $1 AND r.source IN ('cve', 'nvd', 'kev') ORDER BY r.advisory_id",
@@ -564,18 +764,9 @@ pub(crate) async fn rematch_item(
         .await?;
         out.closed += 1;
     }
-    if let Some(slug) = cat.get(&item.product).and_then(|p| p.eol.clone()) {
-        let eol: Option<(String,)> =
-            Sql::new("SELECT data FROM watch_records WHERE source = 'eol' AND ref_id = $1")
-                .arg(slug.as_str())
-                .fetch_optional(&mut *conn)
-                .await?;
-        if let Some((data,)) = eol {
-            let e: EolProduct = serde_json::from_str(&data).map_err(|e| {
-                StoreError::Internal(format!("stored end-of-life record {slug}: {e}"))
-            })?;
-            out.add(apply_eol(conn, &e, items, names).await?);
-        }
+    let eols = eols_of_keys(conn, std::slice::from_ref(&item.product)).await?;
+    if !eols.is_empty() {
+        out.add(apply_eol(conn, &eols, items, names).await?);
     }
     Ok(out)
 }

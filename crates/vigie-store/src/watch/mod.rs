@@ -3,10 +3,16 @@
 //!
 //! Parsing and matching are `vigie-intel`'s; this slice persists what it parses and runs its
 //! matcher on the few inventory items an event concerns (`matching`):
-//! - a new or changed advisory looks up the catalogue products it names
-//!   (`watch_advisory_products`) and matches only the inventory items of those products
-//!   (`watch_inventory(product)` is indexed), never every inventory;
-//! - a new or changed inventory item is matched against the advisories of its product only.
+//! - every product is named by its product key (`vigie_intel::product`): a catalogue id when the
+//!   curated catalogue knows it, an open key (`roundcube:webmail`) otherwise; the catalogue is
+//!   never a gate;
+//! - a new or changed advisory looks up the product keys its records name
+//!   (`watch_advisory_products`, from `product::advisory_keys` and `kev_keys`) and matches only
+//!   the inventory items of those keys (`watch_inventory(product)` is indexed), never every
+//!   inventory; an endoflife.date product likewise (`watch_eol_keys`);
+//! - a new or changed inventory item is matched against the advisories of its key only, and
+//!   the endoflife.date products linked to it;
+//! - the index is rebuilt once when the key rules change (`reindex`).
 //!
 //! Each alert is written, with its notifications (`notify::queue_many`, one batch per advisory,
 //! event `watch.alert.new` carrying a `vigie_domain::events::AlertEvent`) and an audit entry, in
@@ -27,6 +33,7 @@ pub(crate) mod inventory;
 mod inventory_files;
 pub mod jobs;
 mod matching;
+mod reindex;
 mod sources;
 mod tables;
 pub(crate) mod types;
@@ -34,11 +41,12 @@ pub(crate) mod types;
 pub use bulletin::iso_week;
 pub use catalog::{catalog, product_name};
 pub use figures::WatchFigures;
-pub use inventory_files::{parse_cyclonedx, parse_inventory_csv, PlacedItems};
+pub use inventory_files::{read_inventory, PlacedItems};
+pub use reindex::{index_version, reindex_once, ReindexReport};
 pub use sources::usual_period_days;
 pub(crate) use tables::TABLES;
 pub use types::{
-    AdvisoryInfo, Alert, AlertFilter, Bulletin, BulletinFor, ImportReport, IngestReport,
+    AdvisoryInfo, Alert, AlertFilter, Bulletin, BulletinFor, ImportReport, ImportRow, IngestReport,
     InventoryItem, ItemPlace, ItemProblem, NewItem, ScannedInventory, ScannedSoftware,
     SourceFreshness, ORIGINS, STATUSES,
 };

@@ -100,4 +100,14 @@ pub(crate) const TABLES: &[Table] = &[
             ("last_error", S),
         ],
     },
+    Table {
+        name: "watch_eol_keys",
+        has_serial_id: false,
+        columns: &[("slug", S), ("product", S)],
+    },
+    Table {
+        name: "watch_index_state",
+        has_serial_id: false,
+        columns: &[("id", I), ("version", S), ("done_upto", I)],
+    },
 ];

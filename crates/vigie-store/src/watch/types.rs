@@ -34,7 +34,8 @@ pub(crate) const MATCH_COLUMNS: &str =
 /// What a form, a CSV line, an SBOM component or the scanner declares.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewItem {
-    /// Catalogue product id, or a name the catalogue resolves to exactly one product.
+    /// What names the product: a catalogue id, a product key, a name, `vendor|product`, a CPE
+    /// or a purl (`vigie_intel::product::resolve`); stored as the key it resolves to.
     pub product: String,
     pub version: String,
     /// Where it runs or was seen (host, appliance); empty when not said.
@@ -163,11 +164,35 @@ pub struct ImportReport {
     pub added: usize,
     pub updated: usize,
     pub alerts_new: usize,
-    /// Lines (CSV) or components (SBOM) that were refused, with why; nothing is imported when
-    /// there is any.
+    /// Problems of the file (encoding, header, format) and of lines that cannot be read, with
+    /// where; nothing is imported when there is any.
     pub errors: Vec<ItemProblem>,
-    /// SBOM components that no catalogue product matches, or several (reported, not imported).
-    pub unknown: Vec<ItemProblem>,
+    /// Every row (CSV line, SBOM component): what was declared and what it resolved to, or why
+    /// it is not stored.
+    pub rows: Vec<ImportRow>,
+}
+
+/// One row of an imported inventory: "what resolved to what".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct ImportRow {
+    pub place: ItemPlace,
+    /// The product as declared (a name, `vendor|product`, a CPE, a purl, a catalogue id).
+    pub declared: String,
+    pub version: String,
+    /// `kept` (stored), `ready` (would be stored: the file had errors), `incomplete` (the
+    /// product resolved, the row cannot be stored as is) or `rejected` (no product).
+    pub status: String,
+    /// The product key it resolved to: a catalogue id or an open key (`roundcube:webmail`).
+    pub key: Option<String>,
+    /// The product's display name.
+    pub display: Option<String>,
+    /// How it resolved (`catalog-id`, `catalog-name`, `catalog-pair`, `catalog-cpe`,
+    /// `open-name`, `open-cpe`, `purl`, `end-of-life-title`, `unqualified`, `open-key`).
+    pub by: Option<String>,
+    /// Worth knowing about the resolution (several catalogue products share the name).
+    pub note: Option<Problem>,
+    /// Why the row is not stored.
+    pub problem: Option<Problem>,
 }
 
 /// Where a declared item comes from: what a problem about it names.
@@ -266,7 +291,8 @@ pub struct Bulletin {
 /// A product and version the scanner read, and where.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
 pub struct ScannedSoftware {
-    /// The scanner's name for the product (the catalogue knows its scanner names).
+    /// The scanner's name for the product (or a CPE): resolved like a declared product, so a
+    /// product the catalogue does not know is kept under its open key.
     pub product: String,
     pub version: String,
     /// `address:port` where it answered.
@@ -281,7 +307,7 @@ pub struct ScannedSoftware {
 pub struct ScannedInventory {
     /// Items recorded or updated (origin `scan`, exposed on the internet).
     pub recorded: usize,
-    /// What was not recorded, and why (unknown product, distribution package).
+    /// What was not recorded, and why (no product, distribution package).
     pub skipped: Vec<ItemProblem>,
     /// Alerts the recorded items raised.
     pub alerts_new: usize,

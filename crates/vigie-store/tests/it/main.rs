@@ -19,6 +19,7 @@ mod notify;
 mod registry;
 mod surveillance;
 mod watch;
+mod watch_open;
 
 use vigie_domain::role::{Role, Scope};
 use vigie_store::accounts::NewUser;

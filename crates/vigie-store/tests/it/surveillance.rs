@@ -684,19 +684,23 @@ async fn identified_software_feeds_the_vulnerability_watch() {
         let inv = s.list_inventory(&system(), fleyriat).await.unwrap();
         assert_eq!(
             inv.len(),
-            1,
-            "{}: only the catalogued, upstream product: {inv:?}",
+            2,
+            "{}: upstream products, the one outside the catalogue under its open key: {inv:?}",
             db.name
         );
+        let fgt = inv.iter().find(|i| i.product == "fortios").unwrap();
         assert_eq!(
             (
-                inv[0].product.as_str(),
-                inv[0].version.as_str(),
-                inv[0].origin.as_str(),
-                inv[0].location.as_str(),
-                inv[0].exposed
+                fgt.version.as_str(),
+                fgt.origin.as_str(),
+                fgt.location.as_str(),
+                fgt.exposed
             ),
-            ("fortios", "7.0.12", "scan", "185.10.20.1:10443", 1)
+            ("7.0.12", "scan", "185.10.20.1:10443", 1)
+        );
+        assert!(
+            inv.iter().any(|i| i.product == "_:unheard_of_appliance"),
+            "{inv:?}"
         );
         let open = |st: &'static str| AlertFilter {
             structure_id: Some(fleyriat),
@@ -731,6 +735,62 @@ async fn identified_software_feeds_the_vulnerability_watch() {
             "{}",
             db.name
         );
+        db.cleanup().await;
+    }
+}
+
+/// The scan -> watch path of issue 18: the scanner's `Apache httpd 2.4.49` on a structure's
+/// host becomes an `apache-httpd` item through the surveillance's feed, and raises the
+/// known-exploited alerts of the real KEV catalogue: CVE-2021-41773 (only its KEV entry is in
+/// `../shared/data`, no record: product-level review, known exploited) and CVE-2024-38475
+/// (Vulnrichment record, `2.4.59 and earlier`: affected).
+#[tokio::test]
+async fn a_scanned_apache_httpd_raises_its_known_exploited_alerts() {
+    use vigie_store::watch::{AlertFilter, ScannedSoftware};
+    for db in testing::all().await {
+        let s = &db.store;
+        seeded(&db).await;
+        let fleyriat = id_of(s, "010000024").await;
+        let corpus =
+            crate::watch_open::real(&["CVE-2024-38475"], &["CVE-2021-41773", "CVE-2024-38475"]);
+        s.watch_ingest(&system(), &corpus, "httpd").await.unwrap();
+        let mut o = outcome(vec![], vec![]);
+        o.software = vec![ScannedSoftware {
+            product: "Apache httpd".into(),
+            version: "2.4.49".into(),
+            location: "185.10.20.1:443".into(),
+            distro: None,
+        }];
+        let scan = s.request_scan(&system(), fleyriat).await.unwrap();
+        s.start_scan(&system(), scan).await.unwrap().unwrap();
+        s.finish_scan(&system(), scan, &o).await.unwrap();
+
+        let inv = s.list_inventory(&system(), fleyriat).await.unwrap();
+        assert_eq!(
+            inv.iter()
+                .map(|i| (i.product.as_str(), i.version.as_str(), i.origin.as_str()))
+                .collect::<Vec<_>>(),
+            vec![("apache-httpd", "2.4.49", "scan")],
+            "{}",
+            db.name
+        );
+        let alerts = s
+            .list_alerts(
+                &system(),
+                &AlertFilter {
+                    structure_id: Some(fleyriat),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        let of = |cve: &str| alerts.iter().find(|a| a.ref_id == cve);
+        let a41773 = of("CVE-2021-41773").unwrap_or_else(|| panic!("{}: {alerts:?}", db.name));
+        assert_eq!(a41773.decision, "needs-review");
+        assert!(a41773.reason_list().iter().any(|r| r.starts_with("KEV")));
+        let a38475 = of("CVE-2024-38475").unwrap_or_else(|| panic!("{}: {alerts:?}", db.name));
+        assert_eq!(a38475.decision, "affected", "{a38475:?}");
+        assert!(a38475.reason_list().iter().any(|r| r.starts_with("KEV")));
         db.cleanup().await;
     }
 }

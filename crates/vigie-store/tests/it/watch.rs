@@ -424,14 +424,20 @@ async fn a_new_item_is_matched_against_stored_advisories_and_bad_records_never_s
             watch::iso_week(Some("2026-47")),
             Err(StoreError::Invalid(_))
         ));
-        // Unknown products and empty versions are refused with where and why.
-        let e = s
+        // A product the catalogue does not know is kept under its open key (never refused);
+        // an empty version and a product that names nothing are refused with why.
+        let (kept, _) = s
             .add_inventory_item(&system(), a, &item("nginx-plus-turbo", "1.0"))
             .await
+            .unwrap();
+        assert_eq!(kept.product, "_:nginx_plus_turbo");
+        let e = s
+            .add_inventory_item(&system(), a, &item("cpe:2.3:a:*:*:1.0", "1.0"))
+            .await
             .unwrap_err();
-        assert_eq!(
-            e.problem().map(|p| p.key),
-            Some("watch-inventory-product-unknown"),
+        assert!(
+            e.problem()
+                .is_some_and(|p| p.key.starts_with("watch-inventory-product-")),
             "{e}"
         );
         let e = s
@@ -449,23 +455,24 @@ async fn a_new_item_is_matched_against_stored_advisories_and_bad_records_never_s
 
 #[tokio::test]
 async fn csv_and_cyclonedx_imports_report_per_line_problems() {
-    let (items, errors) = watch::parse_inventory_csv(
+    let (items, rep) = watch::read_inventory(
         b"product;version;location;exposed\nfortios;7.0.12;fw1;oui\n\nCitrix ADC;13.1-33.47;;non\nfortios;7.2.1;fw2;maybe\n",
-    );
+    )
+    .unwrap();
     assert_eq!(items.len(), 2);
     assert_eq!(items[0].0, ItemPlace::Line { line: 2 });
     assert!(items[0].1.exposed);
     assert_eq!(
-        errors,
+        rep.errors,
         vec![ItemProblem::new(
             ItemPlace::Line { line: 5 },
             Problem::new("watch-inventory-exposed-invalid").arg("value", "maybe")
         )]
     );
-    let (_, errors) = watch::parse_inventory_csv(b"name,release\nx,1\n");
+    let (_, rep) = watch::read_inventory(b"name,release\nx,1\n").unwrap();
     assert_eq!(
-        errors[0].problem.key, "watch-inventory-header-columns",
-        "{errors:?}"
+        rep.errors[0].problem.key, "watch-inventory-header-columns",
+        "{rep:?}"
     );
 
     let sbom = serde_json::json!({
@@ -473,65 +480,64 @@ async fn csv_and_cyclonedx_imports_report_per_line_problems() {
         "components": [
             {"type": "application", "name": "FortiOS", "version": "7.0.12", "cpe": "cpe:2.3:o:fortinet:fortios:7.0.12:*:*:*:*:*:*:*"},
             {"type": "library", "name": "left-pad", "version": "1.3.0", "purl": "pkg:npm/left-pad@1.3.0"},
-            {"type": "application", "name": "httpd", "version": "2.4.58", "purl": "pkg:generic/apache/httpd@2.4.58"}
+            {"type": "application", "name": "httpd", "version": "2.4.58", "purl": "pkg:generic/apache/httpd@2.4.58"},
+            {"type": "application", "name": "nameless-version"}
         ]
     });
-    let (items, errors, unknown) = watch::parse_cyclonedx(sbom.to_string().as_bytes()).unwrap();
-    assert!(errors.is_empty(), "{errors:?}");
+    let (items, rep) = watch::read_inventory(sbom.to_string().as_bytes()).unwrap();
+    assert!(rep.errors.is_empty(), "{rep:?}");
     assert_eq!(items[0].1.product, "fortios");
-    assert_eq!(unknown.len(), 1, "{unknown:?}");
-    assert!(
-        matches!(&unknown[0].place, ItemPlace::Component { name, .. } if name == "left-pad"),
-        "{unknown:?}"
+    // A component no catalogue product matches is kept under its open key.
+    let pad = rep
+        .rows
+        .iter()
+        .find(|r| matches!(&r.place, ItemPlace::Component { name, .. } if name == "left-pad"))
+        .unwrap();
+    assert_eq!(pad.status, "ready", "{pad:?}");
+    assert!(pad.key.is_some(), "{pad:?}");
+    assert_eq!(items.len(), 3, "{items:?}");
+    let nameless = rep.rows.last().unwrap();
+    assert_eq!(
+        (
+            nameless.status.as_str(),
+            nameless.problem.as_ref().map(|p| p.key)
+        ),
+        ("incomplete", Some("watch-inventory-version-empty"))
     );
-    assert_eq!(unknown[0].problem.key, "watch-sbom-component-unknown");
-    assert!(items.len() >= 2, "{items:?}");
 
     for db in testing::all().await {
         let s = &db.store;
         let (a, _) = seeded(&db).await;
-        let (items, errors) =
-            watch::parse_inventory_csv(b"product,version\nfortios,7.0.12\nnope,1\n");
-        let rep = s
-            .import_inventory(
-                &system(),
-                a,
-                &items,
-                watch::ImportReport {
-                    errors,
-                    ..Default::default()
-                },
-            )
-            .await
-            .unwrap();
+        // A file with an error: nothing is written.
+        let (items, rep) = watch::read_inventory(
+            b"product,version,exposed\nfortios,7.0.12,no\nfortios,7.2.1,maybe\n",
+        )
+        .unwrap();
+        let rep = s.import_inventory(&system(), a, &items, rep).await.unwrap();
         assert_eq!(rep.added, 0, "all or nothing");
         assert_eq!(
             rep.errors,
             vec![ItemProblem::new(
                 ItemPlace::Line { line: 3 },
-                Problem::new("watch-inventory-product-unknown").arg("product", "nope")
+                Problem::new("watch-inventory-exposed-invalid").arg("value", "maybe")
             )]
         );
+        assert_eq!(rep.rows[0].status, "ready", "{rep:?}");
         assert!(s.list_inventory(&system(), a).await.unwrap().is_empty());
-        let (items, errors) = watch::parse_inventory_csv(b"product,version\nfortios,7.0.12\n");
-        let rep = s
-            .import_inventory(
-                &system(),
-                a,
-                &items,
-                watch::ImportReport {
-                    errors,
-                    ..Default::default()
-                },
-            )
-            .await
-            .unwrap();
-        assert_eq!((rep.added, rep.updated), (1, 0), "{rep:?}");
+        let (items, rep) =
+            watch::read_inventory(b"product,version\nfortios,7.0.12\nnope,1\nfortios-x,\n")
+                .unwrap();
+        let rep = s.import_inventory(&system(), a, &items, rep).await.unwrap();
+        assert_eq!((rep.added, rep.updated), (2, 0), "{rep:?}");
+        let status: Vec<&str> = rep.rows.iter().map(|r| r.status.as_str()).collect();
+        assert_eq!(status, ["kept", "kept", "incomplete"], "{rep:?}");
         let inv = s.list_inventory(&system(), a).await.unwrap();
+        let fortios = inv.iter().find(|i| i.product == "fortios").unwrap();
         assert_eq!(
-            (inv[0].origin.as_str(), inv[0].version.as_str()),
+            (fortios.origin.as_str(), fortios.version.as_str()),
             ("csv", "7.0.12")
         );
+        assert!(inv.iter().any(|i| i.product == "_:nope"), "{inv:?}");
         db.cleanup().await;
     }
 }

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use vigie_domain::role::Permission;
 use vigie_store::watch::{self as w, AdvisoryInfo, Alert, InventoryItem, NewItem, SourceFreshness};
 
-use super::pages::{read_inventory, AlertQuery, BulletinQuery};
+use super::pages::{AlertQuery, BulletinQuery};
 use crate::api_types::Items;
 use crate::auth::Api;
 use crate::error::AppResult;
@@ -109,11 +109,11 @@ pub(crate) async fn api_inventory_remove(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Import an inventory: CSV (product, version[, location, exposed]) or a CycloneDX JSON SBOM (request body: the file); all or nothing, 422 with per-line errors
+/// Import an inventory: CSV (product, version[, location, exposed]) or a CycloneDX JSON SBOM (request body: the file; any product, unknown ones under their open key); per row, what resolved to what; the ready rows are stored unless the file has errors (422, nothing stored)
 #[utoipa::path(post, path = "/structures/{id}/inventory/import", tag = "watch",
     request_body(content((String = "text/csv"), (Object = "application/json")), description = "A CSV inventory (product, version[, location, exposed]) or a CycloneDX JSON SBOM"),
     params(("id" = i64, Path, description = "The structure's id")),
-    responses((status = 200, description = "Import an inventory: CSV (product, version[, location, exposed]) or a CycloneDX JSON SBOM (request body: the file); all or nothing, 422 with per-line errors", body = w::ImportReport)))]
+    responses((status = 200, description = "Import an inventory: CSV (product, version[, location, exposed]) or a CycloneDX JSON SBOM (request body: the file; any product, unknown ones under their open key); per row, what resolved to what; the ready rows are stored unless the file has errors (422, nothing stored)", body = w::ImportReport)))]
 pub(crate) async fn api_inventory_import(
     State(st): State<AppState>,
     Api(a): Api,
@@ -121,7 +121,7 @@ pub(crate) async fn api_inventory_import(
     body: Bytes,
 ) -> AppResult<Response> {
     a.actor.require(Permission::WriteInventory)?;
-    let (items, report) = read_inventory(&body)?;
+    let (items, report) = w::read_inventory(&body)?;
     let report = st
         .store
         .import_inventory(&a.actor, id, &items, report)

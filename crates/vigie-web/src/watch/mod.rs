@@ -76,7 +76,6 @@ pub struct StructureWatch {
     pub alerts: Vec<AlertView>,
     pub inventory: Vec<ItemView>,
     pub can_inventory: bool,
-    pub products: Vec<(String, String)>,
 }
 
 #[derive(Template)]
@@ -85,6 +84,8 @@ struct Section {
     ctx: Ctx,
     id: i64,
     watch: StructureWatch,
+    /// The empty inventory form.
+    form: pages::ItemFields,
 }
 
 /// A structure's alerts and inventory, on its page.
@@ -116,19 +117,26 @@ async fn section(st: &AppState, a: &Authed, id: i64) -> Fragment {
             i,
         })
         .collect();
-    let mut products: Vec<(String, String)> = w::catalog()?
-        .products()
-        .iter()
-        .map(|p| (p.id.clone(), p.name.clone()))
-        .collect();
-    products.sort_by_key(|x| x.1.to_lowercase());
+    let can_inventory = a.actor.can(Permission::WriteInventory);
+    let products = if can_inventory {
+        pages::product_suggestions()?
+    } else {
+        Vec::new()
+    };
     fragment(&Section {
         ctx: Ctx::of(a),
         id,
         watch: StructureWatch {
             alerts,
             inventory,
-            can_inventory: a.actor.can(Permission::WriteInventory),
+            can_inventory,
+        },
+        form: pages::ItemFields {
+            structure_id: id,
+            product: String::new(),
+            version: String::new(),
+            location: String::new(),
+            exposed: false,
             products,
         },
     })

@@ -3,19 +3,20 @@
 
 use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use serde::Deserialize;
 use vigie_domain::role::Permission;
 use vigie_store::watch::{
-    self as w, AdvisoryInfo, Alert, AlertFilter, BulletinFor, ImportReport, ItemPlace, ItemProblem,
-    NewItem, SourceFreshness,
+    self as w, AdvisoryInfo, Alert, AlertFilter, BulletinFor, ImportReport, ImportRow, ItemPlace,
+    ItemProblem, NewItem, SourceFreshness,
 };
 
 use crate::auth::Page;
 use crate::error::{AppError, AppResult};
 use crate::i18n::Tr;
-use crate::ui::{page, render, Ctx};
+use crate::ui::{page, render, render_status, Ctx};
 use crate::AppState;
 
 /// An alert as the pages show it.
@@ -38,11 +39,44 @@ impl AlertView {
 #[derive(Deserialize)]
 pub(crate) struct ItemForm {
     product: String,
+    #[serde(default)]
     version: String,
     #[serde(default)]
     location: String,
     #[serde(default)]
     exposed: Option<String>,
+}
+
+/// The fields of the inventory form, as typed (empty on the structure's page).
+pub struct ItemFields {
+    pub structure_id: i64,
+    pub product: String,
+    pub version: String,
+    pub location: String,
+    pub exposed: bool,
+    /// Suggestions of the product field (any name is accepted): (catalogue id, name).
+    pub products: Vec<(String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "watch/item_form.html")]
+struct ItemFormPage {
+    ctx: Ctx,
+    /// Why the item was refused, in the reader's language.
+    error: String,
+    /// What the person typed, sent back.
+    form: ItemFields,
+}
+
+/// The catalogue's products as suggestions of the product field: (id, name), by name.
+pub(crate) fn product_suggestions() -> AppResult<Vec<(String, String)>> {
+    let mut products: Vec<(String, String)> = w::catalog()?
+        .products()
+        .iter()
+        .map(|p| (p.id.clone(), p.name.clone()))
+        .collect();
+    products.sort_by_key(|x| x.1.to_lowercase());
+    Ok(products)
 }
 
 pub(crate) async fn inventory_add(
@@ -52,20 +86,42 @@ pub(crate) async fn inventory_add(
     Form(f): Form<ItemForm>,
 ) -> Response {
     page!(a, {
-        st.store
+        let r = st
+            .store
             .add_inventory_item(
                 &a.actor,
                 id,
                 &NewItem {
-                    product: f.product,
-                    version: f.version,
-                    location: f.location,
+                    product: f.product.clone(),
+                    version: f.version.clone(),
+                    location: f.location.clone(),
                     origin: "form".into(),
                     exposed: f.exposed.is_some(),
                 },
             )
-            .await?;
-        Ok::<_, AppError>(Redirect::to(&format!("/structures/{id}#h-watch")).into_response())
+            .await;
+        match r {
+            Ok(_) => Ok::<_, AppError>(
+                Redirect::to(&format!("/structures/{id}#h-watch")).into_response(),
+            ),
+            // The person's mistake: the form comes back with what they typed.
+            Err(vigie_store::StoreError::Invalid(p)) => render_status(
+                StatusCode::BAD_REQUEST,
+                &ItemFormPage {
+                    ctx: Ctx::of(&a),
+                    error: a.tr().problem(&p),
+                    form: ItemFields {
+                        structure_id: id,
+                        exposed: f.exposed.is_some(),
+                        product: f.product,
+                        version: f.version,
+                        location: f.location,
+                        products: product_suggestions()?,
+                    },
+                },
+            ),
+            Err(e) => Err(e.into()),
+        }
     })
 }
 
@@ -80,43 +136,56 @@ pub(crate) async fn inventory_remove(
     })
 }
 
-/// Reads an uploaded inventory: CycloneDX JSON when it starts like JSON, CSV otherwise.
-pub(crate) fn read_inventory(data: &[u8]) -> AppResult<(w::PlacedItems, ImportReport)> {
-    let head = data
-        .iter()
-        .find(|b| !b.is_ascii_whitespace() && **b != 0xEF && **b != 0xBB && **b != 0xBF);
-    Ok(if head == Some(&b'{') {
-        let (items, errors, unknown) = w::parse_cyclonedx(data)?;
-        (
-            items,
-            ImportReport {
-                errors,
-                unknown,
-                ..Default::default()
-            },
-        )
-    } else {
-        let (items, errors) = w::parse_inventory_csv(data);
-        (
-            items,
-            ImportReport {
-                errors,
-                ..Default::default()
-            },
-        )
-    })
-}
-
 #[derive(Template)]
 #[template(path = "watch/import.html")]
 struct ImportPage {
     ctx: Ctx,
     structure_id: i64,
     report: ImportReport,
-    /// (where, why) of the refused rows, in the reader's language.
+    /// (where, why) of the file's errors, in the reader's language.
     errors: Vec<(String, String)>,
-    /// (where, why) of the components left aside.
-    unknown: Vec<(String, String)>,
+    /// Every row: what resolved to what, in the reader's language.
+    rows: Vec<RowView>,
+}
+
+/// A row of an imported inventory as the report shows it.
+pub(crate) struct RowView {
+    pub place: String,
+    pub declared: String,
+    pub version: String,
+    /// `kept`, `ready`, `incomplete`, `rejected`.
+    pub status: String,
+    pub key: String,
+    pub display: String,
+    /// How the product resolved, in words.
+    pub by: String,
+    /// A note on the resolution, or why the row is not stored.
+    pub why: String,
+}
+
+impl RowView {
+    fn of(tr: &Tr, r: &ImportRow) -> RowView {
+        let why = [r.note.as_ref(), r.problem.as_ref()]
+            .into_iter()
+            .flatten()
+            .map(|p| tr.problem(p))
+            .collect::<Vec<_>>()
+            .join(" ");
+        RowView {
+            place: place(tr, &r.place),
+            declared: r.declared.clone(),
+            version: r.version.clone(),
+            status: r.status.clone(),
+            key: r.key.clone().unwrap_or_default(),
+            display: r.display.clone().unwrap_or_default(),
+            by: r
+                .by
+                .as_deref()
+                .map(|b| tr.k("watch-by", b))
+                .unwrap_or_default(),
+            why,
+        }
+    }
 }
 
 /// Where a row of an inventory is, in words.
@@ -174,19 +243,27 @@ pub(crate) async fn inventory_import(
             }
         }
         let data = data.ok_or_else(|| AppError::BadRequest("upload: no file field".into()))?;
-        let (items, report) = read_inventory(&data)?;
+        let (items, report) = w::read_inventory(&data)?;
         let report = st
             .store
             .import_inventory(&a.actor, id, &items, report)
             .await?;
         let tr = a.tr();
-        render(&ImportPage {
-            ctx: Ctx::of(&a),
-            structure_id: id,
-            errors: worded(&tr, &report.errors),
-            unknown: worded(&tr, &report.unknown),
-            report,
-        })
+        let status = if report.errors.is_empty() {
+            StatusCode::OK
+        } else {
+            StatusCode::UNPROCESSABLE_ENTITY
+        };
+        render_status(
+            status,
+            &ImportPage {
+                ctx: Ctx::of(&a),
+                structure_id: id,
+                errors: worded(&tr, &report.errors),
+                rows: report.rows.iter().map(|r| RowView::of(&tr, r)).collect(),
+                report,
+            },
+        )
     })
 }
 

@@ -11,3 +11,4 @@ mod matrix;
 mod oidc;
 mod openapi;
 mod pages;
+mod watch;

@@ -38,6 +38,7 @@ pub async fn run(
         cfg: cfg.clone(),
     });
     let mut handles = Vec::new();
+    tokio::spawn(vigie_store::watch::reindex_once(store.clone())); // once after deploy (issue 18)
     let wake = std::sync::Arc::new(tokio::sync::Notify::new());
     if store.backend() == vigie_store::Backend::Postgres {
         // LISTEN/NOTIFY wakes idle workers as soon as a job is queued; polling stays as a fallback.
