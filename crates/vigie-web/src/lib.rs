@@ -17,6 +17,7 @@ pub mod ui;
 // routes, navigation, dashboard panels and structure sections to the registry.
 pub mod accounts;
 pub mod audit;
+pub mod incidents;
 pub mod notifications;
 pub mod registry;
 pub mod surveillance;
@@ -121,6 +122,7 @@ pub fn registry_routes() -> routes::Routes {
     let r = registry::routes(r);
     let r = surveillance::routes(r);
     let r = watch::routes(r);
+    let r = incidents::routes(r);
     let r = notifications::routes(r);
     audit::routes(r)
 }

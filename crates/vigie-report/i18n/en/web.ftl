@@ -457,3 +457,156 @@ watch-by-open-key = product key
 surveillance-by_severity = Open findings by severity
 surveillance-severity = Severity
 surveillance-report_tlp = share with the structure and those who support it, no further.
+
+## incidents
+nav-incidents = Incidents
+incidents-title = Security incidents
+incidents-open_count =
+    { $count ->
+        [0] No open incident
+        [one] One open incident
+       *[other] { $count } open incidents
+    }
+incidents-overdue_count =
+    { $count ->
+        [one] one notification overdue
+       *[other] { $count } incidents with a notification overdue
+    }
+incidents-count =
+    { $count ->
+        [0] No incident
+        [one] One incident
+       *[other] { $count } incidents
+    }
+incidents-hidden_observables =
+    { $count ->
+        [one] One observable is for the people named on the case only (TLP:RED or AMBER+STRICT).
+       *[other] { $count } observables are for the people named on the case only (TLP:RED or AMBER+STRICT).
+    }
+incidents-none = No incident.
+incidents-reference = Reference
+incidents-status = Status
+incidents-severity = Severity
+incidents-region = Region
+incidents-structure = Structure
+incidents-declared = Declared
+incidents-next_deadline = Next deadline
+incidents-clock-overdue = overdue
+incidents-clock-due = due
+incidents-clock-late = made late
+incidents-clock-done = made
+incidents-declare = Declare an incident
+incidents-new_title = Declare a security incident
+incidents-edit_title = Complete the declaration
+incidents-form_help = The declaration is saved as a draft: you can complete it, then submit it to CERT Santé and the regional centre. Fields marked * are required.
+incidents-go_to_field = Go to the field to correct
+incidents-section_what = What happened
+incidents-section_when = When
+incidents-section_perimeter = Perimeter
+incidents-section_impacts = Impacts
+incidents-section_notifications = Notifications already made
+incidents-section_declarant = Declarant
+incidents-section_marking = Sharing
+incidents-dates_help = Dates and times in the local time of the zone given (Europe/Paris by default).
+incidents-data_impacts = Data affected
+incidents-tlp_help = TLP:RED and TLP:AMBER+STRICT: only the people named on the case see its content.
+incidents-save_draft = Save the draft
+incidents-field-title = Title
+incidents-field-description = Description
+incidents-field-origin = Origin
+incidents-field-incident_type = Type of incident
+incidents-field-state = State of the incident
+incidents-field-occurred_at = Occurred
+incidents-field-detected_at = Detected
+incidents-field-time_zone = Time zone
+incidents-field-systems = Systems and applications affected
+incidents-field-sites = Sites
+incidents-field-provider = Provider involved
+incidents-field-care_impact = Impact on care
+incidents-field-data_availability = Availability
+incidents-field-data_integrity = Integrity
+incidents-field-data_confidentiality = Confidentiality
+incidents-field-operations_impact = Impact on operations
+incidents-field-significant = May spread to other structures or have regional or national repercussions (significant)
+incidents-field-personal_data = Personal data concerned
+incidents-field-support_requested = Support requested from CERT Santé
+incidents-field-cnil_notified_at = CNIL notified on
+incidents-field-anssi_notified_at = ANSSI notified on
+incidents-field-complaint_filed = Complaint filed
+incidents-field-declarant_name = Name
+incidents-field-declarant_email = E-mail address
+incidents-field-declarant_phone = Phone
+incidents-field-tlp = TLP marking
+incidents-field-pap = PAP marking
+incidents-field-source_finding_id = Exposure finding it started from
+incidents-field-source_alert_id = Vulnerability alert it started from
+incidents-field-severity = Severity
+incidents-field-status = Status
+incidents-field-comment = Comment
+incidents-field-kind = Kind of observable
+incidents-field-rule = Notification
+incidents-field-notified_at = Date of the notification
+incidents-field-nis2_entity = NIS 2 class
+incidents-queue_title = Incident queue
+incidents-filters = Filters
+incidents-any = Any
+incidents-overdue_only = Overdue only
+incidents-filter = Filter
+incidents-restricted = Restricted
+incidents-major = Major
+incidents-pages = Pages
+incidents-previous = Previous
+incidents-next = Next
+incidents-open_cases = Open
+incidents-all_cases = All (closed included)
+incidents-draft = Draft
+incidents-draft_help = This draft is seen by the structure only. Submit it to declare the incident: the health code's declaration "without delay" is then made.
+incidents-complete = Complete the declaration
+incidents-submit = Submit the declaration
+incidents-clocks = Notifications owed
+incidents-notification = Notification
+incidents-authority = To
+incidents-deadline = Deadline
+incidents-legal_reference = Legal reference
+incidents-without_delay = without delay
+incidents-provisional = provisional
+incidents-notification_made = Notification made
+incidents-made_at = on (empty: now)
+incidents-record = Record
+incidents-facts = Declared facts
+incidents-from_finding = From the exposure finding
+incidents-from_alert = From the vulnerability alert
+incidents-export_misp = Download as MISP (JSON)
+incidents-export_stix = Download as STIX 2.1 (JSON)
+incidents-handling = Handling
+incidents-triage = Qualify
+incidents-assign_me = Take the case
+incidents-move_to = Move to
+incidents-change_status = Change the status
+incidents-conversation = Conversation
+incidents-no_notes = No message yet.
+incidents-internal = Internal note (analysts only)
+incidents-note = Message
+incidents-send = Send
+incidents-observables = Observables and indicators of compromise
+incidents-kind = Kind
+incidents-value = Value
+incidents-ioc = Indicator of compromise
+incidents-comment = Comment
+incidents-add = Add
+incidents-people = People named on the case
+incidents-person-declarant = declarant
+incidents-person-assignee = in charge
+incidents-person-named = named
+incidents-name_person = Name (the account's e-mail address)
+incidents-timeline = Timeline
+incidents-event-created = draft created
+incidents-event-updated = declaration completed
+incidents-event-submitted = declaration submitted
+incidents-event-status = status changed
+incidents-event-triaged = qualified
+incidents-event-assigned = assigned
+incidents-event-named = person named
+incidents-event-note = message
+incidents-event-observable = observable added
+incidents-event-notification = notification recorded

@@ -457,3 +457,156 @@ watch-by-open-key = clé de produit
 surveillance-by_severity = Constats ouverts par criticité
 surveillance-severity = Criticité
 surveillance-report_tlp = à partager avec la structure et ceux qui l’accompagnent, pas au-delà.
+
+## incidents
+nav-incidents = Incidents
+incidents-title = Incidents de sécurité
+incidents-open_count =
+    { $count ->
+        [0] Aucun incident en cours
+        [one] Un incident en cours
+       *[other] { $count } incidents en cours
+    }
+incidents-overdue_count =
+    { $count ->
+        [one] une notification en retard
+       *[other] { $count } incidents avec une notification en retard
+    }
+incidents-count =
+    { $count ->
+        [0] Aucun incident
+        [one] Un incident
+       *[other] { $count } incidents
+    }
+incidents-hidden_observables =
+    { $count ->
+        [one] Un observable est réservé aux personnes nommées sur le dossier (TLP:RED ou AMBER+STRICT).
+       *[other] { $count } observables sont réservés aux personnes nommées sur le dossier (TLP:RED ou AMBER+STRICT).
+    }
+incidents-none = Aucun incident.
+incidents-reference = Référence
+incidents-status = Statut
+incidents-severity = Gravité
+incidents-region = Région
+incidents-structure = Structure
+incidents-declared = Déclaré le
+incidents-next_deadline = Prochaine échéance
+incidents-clock-overdue = en retard
+incidents-clock-due = à faire
+incidents-clock-late = faite en retard
+incidents-clock-done = faite
+incidents-declare = Déclarer un incident
+incidents-new_title = Déclarer un incident de sécurité
+incidents-edit_title = Compléter la déclaration
+incidents-form_help = La déclaration est enregistrée comme brouillon : vous pourrez la compléter, puis l’envoyer au CERT Santé et au centre régional. Les champs marqués * sont obligatoires.
+incidents-go_to_field = Aller au champ à corriger
+incidents-section_what = Ce qui s’est passé
+incidents-section_when = Quand
+incidents-section_perimeter = Périmètre
+incidents-section_impacts = Conséquences
+incidents-section_notifications = Notifications déjà faites
+incidents-section_declarant = Déclarant
+incidents-section_marking = Diffusion
+incidents-dates_help = Dates et heures à l’heure locale du fuseau indiqué (par défaut Europe/Paris).
+incidents-data_impacts = Atteinte aux données
+incidents-tlp_help = TLP:RED et TLP:AMBER+STRICT : seules les personnes nommées sur le dossier en voient le contenu.
+incidents-save_draft = Enregistrer le brouillon
+incidents-field-title = Intitulé
+incidents-field-description = Description
+incidents-field-origin = Origine
+incidents-field-incident_type = Type d’incident
+incidents-field-state = État de l’incident
+incidents-field-occurred_at = Survenue
+incidents-field-detected_at = Détection
+incidents-field-time_zone = Fuseau horaire
+incidents-field-systems = Systèmes et applications touchés
+incidents-field-sites = Sites
+incidents-field-provider = Prestataire impliqué
+incidents-field-care_impact = Impact sur les soins
+incidents-field-data_availability = Disponibilité
+incidents-field-data_integrity = Intégrité
+incidents-field-data_confidentiality = Confidentialité
+incidents-field-operations_impact = Impact sur le fonctionnement
+incidents-field-significant = Peut toucher d’autres structures ou avoir un retentissement régional ou national (significatif)
+incidents-field-personal_data = Données personnelles concernées
+incidents-field-support_requested = Accompagnement demandé au CERT Santé
+incidents-field-cnil_notified_at = Notification à la CNIL faite le
+incidents-field-anssi_notified_at = Signalement à l’ANSSI fait le
+incidents-field-complaint_filed = Plainte déposée
+incidents-field-declarant_name = Nom
+incidents-field-declarant_email = Adresse électronique
+incidents-field-declarant_phone = Téléphone
+incidents-field-tlp = Marquage TLP
+incidents-field-pap = Marquage PAP
+incidents-field-source_finding_id = Constat d’exposition d’origine
+incidents-field-source_alert_id = Alerte de vulnérabilité d’origine
+incidents-field-severity = Gravité
+incidents-field-status = Statut
+incidents-field-comment = Commentaire
+incidents-field-kind = Type d’observable
+incidents-field-rule = Notification
+incidents-field-notified_at = Date de la notification
+incidents-field-nis2_entity = Catégorie NIS 2
+incidents-queue_title = File des incidents
+incidents-filters = Filtres
+incidents-any = Toutes
+incidents-overdue_only = En retard seulement
+incidents-filter = Filtrer
+incidents-restricted = Diffusion restreinte
+incidents-major = Majeur
+incidents-pages = Pages
+incidents-previous = Précédente
+incidents-next = Suivante
+incidents-open_cases = En cours
+incidents-all_cases = Tous (y compris clos)
+incidents-draft = Brouillon
+incidents-draft_help = Ce brouillon n’est visible que de la structure. Envoyez-le pour le déclarer : la déclaration « sans délai » du code de la santé publique est alors faite.
+incidents-complete = Compléter la déclaration
+incidents-submit = Envoyer la déclaration
+incidents-clocks = Notifications dues
+incidents-notification = Notification
+incidents-authority = Destinataire
+incidents-deadline = Échéance
+incidents-legal_reference = Texte
+incidents-without_delay = sans délai
+incidents-provisional = provisoire
+incidents-notification_made = Notification faite
+incidents-made_at = le (vide : maintenant)
+incidents-record = Enregistrer
+incidents-facts = Faits déclarés
+incidents-from_finding = Constat d’exposition d’origine
+incidents-from_alert = Alerte de vulnérabilité d’origine
+incidents-export_misp = Télécharger en MISP (JSON)
+incidents-export_stix = Télécharger en STIX 2.1 (JSON)
+incidents-handling = Traitement
+incidents-triage = Qualifier
+incidents-assign_me = Prendre le dossier
+incidents-move_to = Passer au statut
+incidents-change_status = Changer le statut
+incidents-conversation = Échanges
+incidents-no_notes = Aucun échange pour l’instant.
+incidents-internal = Note interne aux analystes
+incidents-note = Message
+incidents-send = Envoyer
+incidents-observables = Observables et indicateurs de compromission
+incidents-kind = Type
+incidents-value = Valeur
+incidents-ioc = Indicateur de compromission
+incidents-comment = Commentaire
+incidents-add = Ajouter
+incidents-people = Personnes nommées sur le dossier
+incidents-person-declarant = déclarant
+incidents-person-assignee = chargé du dossier
+incidents-person-named = nommé
+incidents-name_person = Nommer (adresse électronique du compte)
+incidents-timeline = Chronologie
+incidents-event-created = brouillon créé
+incidents-event-updated = déclaration complétée
+incidents-event-submitted = déclaration envoyée
+incidents-event-status = statut changé
+incidents-event-triaged = qualifié
+incidents-event-assigned = attribué
+incidents-event-named = personne nommée
+incidents-event-note = message
+incidents-event-observable = observable ajouté
+incidents-event-notification = notification enregistrée

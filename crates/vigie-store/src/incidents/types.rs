@@ -209,6 +209,7 @@ impl QueueRow {
 
 /// A queue's filters and page.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct QueueQuery {
     /// One status (`submitted`, `triaged`…); empty: every status but drafts and closed ones
     /// (`all` for every status but drafts).

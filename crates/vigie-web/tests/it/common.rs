@@ -196,6 +196,11 @@ pub fn allowed(r: Role, what: &str) -> bool {
             Admin | CertAnalyst | RegionalAnalyst | GhtOfficer | StructureAdmin
         ),
         "manage_intel" => matches!(r, Admin | CertAnalyst),
+        "declare_incidents" => matches!(
+            r,
+            Admin | CertAnalyst | RegionalAnalyst | GhtOfficer | StructureAdmin
+        ),
+        "handle_incidents" => matches!(r, Admin | CertAnalyst | RegionalAnalyst),
         other => panic!("unknown capability {other}"),
     }
 }
@@ -398,4 +403,41 @@ pub async fn watch_item(store: &Store, structure: i64, location: &str) -> i64 {
         .unwrap()
         .0
         .id
+}
+
+/// An incident of `structure` declared and submitted by the platform (nobody named on it), with
+/// `tlp`; 999 999 for the structure that does not exist.
+pub async fn incident_seed(store: &Store, structure: i64, tlp: &str) -> i64 {
+    if structure == 999_999 {
+        return 999_999;
+    }
+    let id = incident_draft(store, &system(), structure).await;
+    if tlp != "amber" {
+        // Re-marked while still a draft.
+        let d = vigie_store::incidents::Declaration {
+            title: "Incident de la matrice".into(),
+            detected_at: "2026-01-05T09:00".into(),
+            tlp: tlp.into(),
+            ..Default::default()
+        };
+        store
+            .update_incident_draft(&system(), id, &d)
+            .await
+            .unwrap();
+    }
+    store.submit_incident(&system(), id).await.unwrap();
+    id
+}
+
+/// A draft of `structure` saved by `actor`; 999 999 for the structure that does not exist.
+pub async fn incident_draft(store: &Store, actor: &vigie_store::Actor, structure: i64) -> i64 {
+    if structure == 999_999 {
+        return 999_999;
+    }
+    let d = vigie_store::incidents::Declaration {
+        title: "Incident de la matrice".into(),
+        detected_at: "2026-01-05T09:00".into(),
+        ..Default::default()
+    };
+    store.create_incident(actor, structure, &d).await.unwrap()
 }

@@ -583,6 +583,176 @@ async fn api_authorization_matrix() {
                     expect(r, "triage", scoped, ok),
                 );
             }
+
+            // Incidents: every role reads in scope; declaring and handling by role; a TLP:RED
+            // incident is for the people named on it only.
+            check(
+                "GET",
+                "/api/v1/incidents",
+                "/incidents".into(),
+                api(&c, &app, tok, Method::GET, "/api/v1/incidents", None, None).await,
+                ok,
+            );
+            let me_actor = app.store.actor_for_user(me, None).await.unwrap();
+            let drafter = if allowed(r, "declare_incidents") {
+                me_actor.clone()
+            } else {
+                system()
+            };
+            for (id, scoped) in [(inn, true), (out, false)] {
+                let sub = incident_seed(&app.store, id, "amber").await;
+                let author = if scoped { drafter.clone() } else { system() };
+                let draft = incident_draft(&app.store, &author, id).await;
+                let draft2 = incident_draft(&app.store, &author, id).await;
+                let decl = serde_json::json!({ "title": "Déclaré par l'API", "detected_at": "2026-01-05T09:00" });
+                for (m, route, path, body, cap, want) in [
+                    (
+                        "GET",
+                        "/api/v1/structures/{id}/incidents",
+                        format!("/api/v1/structures/{id}/incidents"),
+                        None,
+                        "read",
+                        ok,
+                    ),
+                    (
+                        "POST",
+                        "/api/v1/structures/{id}/incidents",
+                        format!("/api/v1/structures/{id}/incidents"),
+                        Some(decl.clone()),
+                        "declare_incidents",
+                        created,
+                    ),
+                    (
+                        "GET",
+                        "/api/v1/incidents/{id}",
+                        format!("/api/v1/incidents/{sub}"),
+                        None,
+                        "read",
+                        ok,
+                    ),
+                    (
+                        "PUT",
+                        "/api/v1/incidents/{id}",
+                        format!("/api/v1/incidents/{draft}"),
+                        Some(decl.clone()),
+                        "declare_incidents",
+                        none,
+                    ),
+                    (
+                        "POST",
+                        "/api/v1/incidents/{id}/submit",
+                        format!("/api/v1/incidents/{draft2}/submit"),
+                        None,
+                        "declare_incidents",
+                        none,
+                    ),
+                    (
+                        "POST",
+                        "/api/v1/incidents/{id}/triage",
+                        format!("/api/v1/incidents/{sub}/triage"),
+                        Some(
+                            serde_json::json!({ "incident_type": "phishing", "severity": "low", "major": false }),
+                        ),
+                        "handle_incidents",
+                        none,
+                    ),
+                    (
+                        "POST",
+                        "/api/v1/incidents/{id}/status",
+                        format!("/api/v1/incidents/{sub}/status"),
+                        Some(serde_json::json!({ "status": "in_progress" })),
+                        "handle_incidents",
+                        none,
+                    ),
+                    (
+                        "POST",
+                        "/api/v1/incidents/{id}/notes",
+                        format!("/api/v1/incidents/{sub}/notes"),
+                        Some(serde_json::json!({ "body": "Des nouvelles ?" })),
+                        "declare_incidents",
+                        none,
+                    ),
+                    (
+                        "POST",
+                        "/api/v1/incidents/{id}/observables",
+                        format!("/api/v1/incidents/{sub}/observables"),
+                        Some(
+                            serde_json::json!({ "kind": "ip", "value": "192.0.2.66", "tlp": "green", "indicator": true }),
+                        ),
+                        "declare_incidents",
+                        none,
+                    ),
+                    (
+                        "GET",
+                        "/api/v1/incidents/{id}/misp",
+                        format!("/api/v1/incidents/{sub}/misp"),
+                        None,
+                        "read",
+                        ok,
+                    ),
+                    (
+                        "GET",
+                        "/api/v1/incidents/{id}/stix",
+                        format!("/api/v1/incidents/{sub}/stix"),
+                        None,
+                        "read",
+                        ok,
+                    ),
+                ] {
+                    let method = Method::from_bytes(m.as_bytes()).unwrap();
+                    check(
+                        m,
+                        route,
+                        path.clone(),
+                        api(&c, &app, tok, method, &path, body, None).await,
+                        expect(r, cap, scoped, want),
+                    );
+                }
+            }
+            // TLP:RED in scope: not named, not found (its content and its exports); named, seen.
+            let red = incident_seed(&app.store, inn, "red").await;
+            for path in [
+                format!("/api/v1/incidents/{red}"),
+                format!("/api/v1/incidents/{red}/stix"),
+                format!("/api/v1/incidents/{red}/misp"),
+            ] {
+                check(
+                    "GET",
+                    "/api/v1/incidents/{id}",
+                    path.clone(),
+                    api(&c, &app, tok, Method::GET, &path, None, None).await,
+                    StatusCode::NOT_FOUND,
+                );
+            }
+            let note = Some(serde_json::json!({ "body": "x" }));
+            check(
+                "POST",
+                "/api/v1/incidents/{id}/notes",
+                format!("/api/v1/incidents/{red}/notes"),
+                api(
+                    &c,
+                    &app,
+                    tok,
+                    Method::POST,
+                    &format!("/api/v1/incidents/{red}/notes"),
+                    note,
+                    None,
+                )
+                .await,
+                expect(r, "declare_incidents", false, none),
+            );
+            app.store
+                .name_on_incident(&system(), red, &format!("{}@matrix.example", r.as_str()))
+                .await
+                .unwrap();
+            let path = format!("/api/v1/incidents/{red}");
+            check(
+                "GET",
+                "/api/v1/incidents/{id}",
+                path.clone(),
+                api(&c, &app, tok, Method::GET, &path, None, None).await,
+                ok,
+            );
         }
         // Every route of the API is in the matrix, and every one refuses anonymous callers.
         let routes = vigie_web::all_routes();
@@ -1087,6 +1257,205 @@ async fn pages_authorization_matrix() {
                     StatusCode::NOT_FOUND,
                 );
             }
+
+            // Incidents.
+            check(
+                "GET",
+                "/incidents",
+                "/incidents".into(),
+                get("/incidents".into()).await,
+                ok,
+            );
+            let me_actor = app.store.actor_for_user(w.users[&r], None).await.unwrap();
+            let drafter = if allowed(r, "declare_incidents") {
+                me_actor.clone()
+            } else {
+                system()
+            };
+            for (id, scoped) in [(inn, true), (out, false)] {
+                let sub = incident_seed(&app.store, id, "amber").await;
+                let author = if scoped { drafter.clone() } else { system() };
+                let draft = incident_draft(&app.store, &author, id).await;
+                let draft2 = incident_draft(&app.store, &author, id).await;
+                let decl = vec![
+                    ("title", "Déclaré par la page".to_string()),
+                    ("detected_at", "2026-01-05T09:00".to_string()),
+                    ("personal_data", "true".to_string()),
+                ];
+                for (m, route, path, form, cap, want) in [
+                    (
+                        "GET",
+                        "/structures/{id}/incidents/new",
+                        format!("/structures/{id}/incidents/new"),
+                        None,
+                        "declare_incidents",
+                        ok,
+                    ),
+                    (
+                        "POST",
+                        "/structures/{id}/incidents",
+                        format!("/structures/{id}/incidents"),
+                        Some(decl.clone()),
+                        "declare_incidents",
+                        see_other,
+                    ),
+                    (
+                        "GET",
+                        "/incidents/{id}",
+                        format!("/incidents/{sub}"),
+                        None,
+                        "read",
+                        ok,
+                    ),
+                    (
+                        "GET",
+                        "/incidents/{id}/edit",
+                        format!("/incidents/{draft}/edit"),
+                        None,
+                        "declare_incidents",
+                        ok,
+                    ),
+                    (
+                        "POST",
+                        "/incidents/{id}/draft",
+                        format!("/incidents/{draft}/draft"),
+                        Some(decl.clone()),
+                        "declare_incidents",
+                        see_other,
+                    ),
+                    (
+                        "POST",
+                        "/incidents/{id}/submit",
+                        format!("/incidents/{draft2}/submit"),
+                        Some(vec![]),
+                        "declare_incidents",
+                        see_other,
+                    ),
+                    (
+                        "POST",
+                        "/incidents/{id}/triage",
+                        format!("/incidents/{sub}/triage"),
+                        Some(vec![
+                            ("incident_type", "phishing".to_string()),
+                            ("severity", "low".to_string()),
+                        ]),
+                        "handle_incidents",
+                        see_other,
+                    ),
+                    (
+                        "POST",
+                        "/incidents/{id}/assign",
+                        format!("/incidents/{sub}/assign"),
+                        Some(vec![]),
+                        "handle_incidents",
+                        see_other,
+                    ),
+                    (
+                        "POST",
+                        "/incidents/{id}/status",
+                        format!("/incidents/{sub}/status"),
+                        Some(vec![("status", "in_progress".to_string())]),
+                        "handle_incidents",
+                        see_other,
+                    ),
+                    (
+                        "POST",
+                        "/incidents/{id}/notes",
+                        format!("/incidents/{sub}/notes"),
+                        Some(vec![("body", "Bonjour".to_string())]),
+                        "declare_incidents",
+                        see_other,
+                    ),
+                    (
+                        "POST",
+                        "/incidents/{id}/observables",
+                        format!("/incidents/{sub}/observables"),
+                        Some(vec![
+                            ("kind", "domain".to_string()),
+                            ("value", "evil.example".to_string()),
+                            ("tlp", "green".to_string()),
+                        ]),
+                        "declare_incidents",
+                        see_other,
+                    ),
+                    (
+                        "POST",
+                        "/incidents/{id}/notifications",
+                        format!("/incidents/{sub}/notifications"),
+                        Some(vec![("rule", "csp-declaration".to_string())]),
+                        "declare_incidents",
+                        see_other,
+                    ),
+                    (
+                        "GET",
+                        "/incidents/{id}/misp.json",
+                        format!("/incidents/{sub}/misp.json"),
+                        None,
+                        "read",
+                        ok,
+                    ),
+                    (
+                        "GET",
+                        "/incidents/{id}/stix.json",
+                        format!("/incidents/{sub}/stix.json"),
+                        None,
+                        "read",
+                        ok,
+                    ),
+                ] {
+                    let got = match form {
+                        None => get(path.clone()).await,
+                        Some(f) => post(path.clone(), f).await,
+                    };
+                    check(m, route, path, got, expect(r, cap, scoped, want));
+                }
+                // Naming someone: analysts on an incident that needs no named access; others
+                // only once named themselves.
+                let p = format!("/incidents/{sub}/people");
+                let want = if !allowed(r, "declare_incidents") {
+                    StatusCode::FORBIDDEN
+                } else if !scoped {
+                    StatusCode::NOT_FOUND
+                } else if allowed(r, "handle_incidents") {
+                    see_other
+                } else {
+                    StatusCode::FORBIDDEN
+                };
+                let email = format!("{}@matrix.example", r.as_str());
+                check(
+                    "POST",
+                    "/incidents/{id}/people",
+                    p.clone(),
+                    post(p, vec![("email", email)]).await,
+                    want,
+                );
+            }
+            // TLP:RED: its page and its downloads are not found for whoever is not named.
+            let red = incident_seed(&app.store, inn, "red").await;
+            for (route, p) in [
+                ("/incidents/{id}", format!("/incidents/{red}")),
+                (
+                    "/incidents/{id}/misp.json",
+                    format!("/incidents/{red}/misp.json"),
+                ),
+                (
+                    "/incidents/{id}/stix.json",
+                    format!("/incidents/{red}/stix.json"),
+                ),
+            ] {
+                check("GET", route, p.clone(), get(p).await, StatusCode::NOT_FOUND);
+            }
+            app.store
+                .name_on_incident(&system(), red, &format!("{}@matrix.example", r.as_str()))
+                .await
+                .unwrap();
+            check(
+                "GET",
+                "/incidents/{id}",
+                format!("/incidents/{red}"),
+                get(format!("/incidents/{red}")).await,
+                ok,
+            );
             check(
                 "POST",
                 "/lang",

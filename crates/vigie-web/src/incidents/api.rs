@@ -1,0 +1,228 @@
+//! Incidents under `/api/v1`: the queue, a structure's incidents, declaring (a draft, completed,
+//! submitted), one case, triage, status, notes, observables, and the MISP and STIX exports.
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use vigie_store::incidents::{
+    Declaration, IncidentCase, QueuePage, QueueQuery, StructureIncidents, Triage,
+};
+
+use crate::api_types::Created;
+use crate::auth::Api;
+use crate::error::AppResult;
+use crate::AppState;
+
+/// A JSON document of another standard (a MISP event, a STIX bundle).
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(transparent)]
+#[schema(value_type = Object)]
+pub(crate) struct Document(serde_json::Value);
+
+/// The queue: incidents of the caller's scope, overdue first, 50 a page (?status=&severity=&overdue=&region=&page=)
+#[utoipa::path(get, path = "/incidents", tag = "incidents", params(QueueQuery),
+    responses((status = 200, description = "The queue: incidents of the caller's scope, overdue first, 50 a page", body = QueuePage)))]
+pub(crate) async fn api_incident_queue(
+    State(st): State<AppState>,
+    Api(a): Api,
+    Query(q): Query<QueueQuery>,
+) -> AppResult<Json<QueuePage>> {
+    Ok(Json(st.store.incident_queue(&a.actor, &q).await?))
+}
+
+/// A structure's incidents, open first (the latest 20), with the counts of open and overdue ones
+#[utoipa::path(get, path = "/structures/{id}/incidents", tag = "incidents",
+    params(("id" = i64, Path, description = "The structure's id")),
+    responses((status = 200, description = "A structure's incidents, open first, with the counts of open and overdue ones", body = StructureIncidents)))]
+pub(crate) async fn api_structure_incidents(
+    State(st): State<AppState>,
+    Api(a): Api,
+    Path(id): Path<i64>,
+) -> AppResult<Json<StructureIncidents>> {
+    Ok(Json(st.store.structure_incidents(&a.actor, id).await?))
+}
+
+/// Declare an incident of a structure: saved as a draft (submit it with /incidents/{id}/submit)
+#[utoipa::path(post, path = "/structures/{id}/incidents", tag = "incidents",
+    params(("id" = i64, Path, description = "The structure's id")),
+    request_body = Declaration,
+    responses((status = 201, description = "Declare an incident of a structure: saved as a draft", body = Created)))]
+pub(crate) async fn api_declare_incident(
+    State(st): State<AppState>,
+    Api(a): Api,
+    Path(id): Path<i64>,
+    Json(d): Json<Declaration>,
+) -> AppResult<(StatusCode, Json<Created>)> {
+    let id = st.store.create_incident(&a.actor, id, &d).await?;
+    Ok((StatusCode::CREATED, Json(Created { id })))
+}
+
+/// An incident with its clocks, timeline, notes, observables and the people named on it
+#[utoipa::path(get, path = "/incidents/{id}", tag = "incidents",
+    params(("id" = i64, Path, description = "The incident's id")),
+    responses((status = 200, description = "An incident with its clocks, timeline, notes, observables and the people named on it", body = IncidentCase)))]
+pub(crate) async fn api_get_incident(
+    State(st): State<AppState>,
+    Api(a): Api,
+    Path(id): Path<i64>,
+) -> AppResult<Json<IncidentCase>> {
+    Ok(Json(st.store.get_incident_case(&a.actor, id).await?))
+}
+
+/// Complete a draft declaration (every field, as on creation)
+#[utoipa::path(put, path = "/incidents/{id}", tag = "incidents",
+    params(("id" = i64, Path, description = "The incident's id")),
+    request_body = Declaration,
+    responses((status = 204, description = "Complete a draft declaration")))]
+pub(crate) async fn api_update_incident(
+    State(st): State<AppState>,
+    Api(a): Api,
+    Path(id): Path<i64>,
+    Json(d): Json<Declaration>,
+) -> AppResult<StatusCode> {
+    st.store.update_incident_draft(&a.actor, id, &d).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Submit a draft declaration to the CERT and the regional centre
+#[utoipa::path(post, path = "/incidents/{id}/submit", tag = "incidents",
+    params(("id" = i64, Path, description = "The incident's id")),
+    responses((status = 204, description = "Submit a draft declaration to the CERT and the regional centre")))]
+pub(crate) async fn api_submit_incident(
+    State(st): State<AppState>,
+    Api(a): Api,
+    Path(id): Path<i64>,
+) -> AppResult<StatusCode> {
+    st.store.submit_incident(&a.actor, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Qualify an incident (analysts): {"incident_type": "ransomware", "severity": "high", "major": true}
+#[utoipa::path(post, path = "/incidents/{id}/triage", tag = "incidents",
+    params(("id" = i64, Path, description = "The incident's id")),
+    request_body = Triage,
+    responses((status = 204, description = "Qualify an incident (analysts)")))]
+pub(crate) async fn api_triage_incident(
+    State(st): State<AppState>,
+    Api(a): Api,
+    Path(id): Path<i64>,
+    Json(t): Json<Triage>,
+) -> AppResult<StatusCode> {
+    st.store.triage_incident(&a.actor, id, &t).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(crate) struct StatusBody {
+    /// `triaged`, `in_progress`, `contained`, `closed`.
+    status: String,
+}
+
+/// Move an incident to another status (analysts): {"status": "contained"}
+#[utoipa::path(post, path = "/incidents/{id}/status", tag = "incidents",
+    params(("id" = i64, Path, description = "The incident's id")),
+    request_body = StatusBody,
+    responses((status = 204, description = "Move an incident to another status (analysts)")))]
+pub(crate) async fn api_incident_status(
+    State(st): State<AppState>,
+    Api(a): Api,
+    Path(id): Path<i64>,
+    Json(b): Json<StatusBody>,
+) -> AppResult<StatusCode> {
+    st.store
+        .set_incident_status(&a.actor, id, &b.status)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(crate) struct NoteBody {
+    body: String,
+    /// Only for the analysts (not shown to the structure).
+    #[serde(default)]
+    internal: bool,
+}
+
+/// Add a note to the conversation (or, analysts, an internal note): {"body": "...", "internal": false}
+#[utoipa::path(post, path = "/incidents/{id}/notes", tag = "incidents",
+    params(("id" = i64, Path, description = "The incident's id")),
+    request_body = NoteBody,
+    responses((status = 204, description = "Add a note to the conversation (or, analysts, an internal note)")))]
+pub(crate) async fn api_incident_note(
+    State(st): State<AppState>,
+    Api(a): Api,
+    Path(id): Path<i64>,
+    Json(b): Json<NoteBody>,
+) -> AppResult<StatusCode> {
+    st.store
+        .add_incident_note(&a.actor, id, &b.body, b.internal)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(crate) struct ObservableBody {
+    /// `ip`, `domain`, `url`, `email`, `md5`, `sha1`, `sha256`, `filename`.
+    kind: String,
+    value: String,
+    /// TLP 2.0 level (`clear` … `red`); default `amber`.
+    #[serde(default)]
+    tlp: String,
+    /// An indicator of compromise (worth detecting).
+    #[serde(default)]
+    indicator: bool,
+    #[serde(default)]
+    comment: String,
+}
+
+/// Add an observable or indicator of compromise with its TLP
+#[utoipa::path(post, path = "/incidents/{id}/observables", tag = "incidents",
+    params(("id" = i64, Path, description = "The incident's id")),
+    request_body = ObservableBody,
+    responses((status = 204, description = "Add an observable or indicator of compromise with its TLP")))]
+pub(crate) async fn api_incident_observable(
+    State(st): State<AppState>,
+    Api(a): Api,
+    Path(id): Path<i64>,
+    Json(b): Json<ObservableBody>,
+) -> AppResult<StatusCode> {
+    st.store
+        .add_incident_observable(
+            &a.actor,
+            id,
+            &b.kind,
+            &b.value,
+            &b.tlp,
+            b.indicator,
+            &b.comment,
+        )
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The incident as a MISP event (health taxonomy as vigie-health machine tags), with what the caller may see
+#[utoipa::path(get, path = "/incidents/{id}/misp", tag = "incidents",
+    params(("id" = i64, Path, description = "The incident's id")),
+    responses((status = 200, description = "The incident as a MISP event", body = Document)))]
+pub(crate) async fn api_incident_misp(
+    State(st): State<AppState>,
+    Api(a): Api,
+    Path(id): Path<i64>,
+) -> AppResult<Json<Document>> {
+    let inc = st.store.incident_for_export(&a.actor, id).await?;
+    Ok(Json(Document(vigie_incidents::misp::event(&inc))))
+}
+
+/// The incident as a STIX 2.1 bundle (TLP 2.0 markings), with what the caller may see
+#[utoipa::path(get, path = "/incidents/{id}/stix", tag = "incidents",
+    params(("id" = i64, Path, description = "The incident's id")),
+    responses((status = 200, description = "The incident as a STIX 2.1 bundle", body = Document)))]
+pub(crate) async fn api_incident_stix(
+    State(st): State<AppState>,
+    Api(a): Api,
+    Path(id): Path<i64>,
+) -> AppResult<Json<Document>> {
+    let inc = st.store.incident_for_export(&a.actor, id).await?;
+    Ok(Json(Document(vigie_incidents::stix::bundle(&inc))))
+}
