@@ -196,6 +196,7 @@ pub fn allowed(r: Role, what: &str) -> bool {
             Admin | CertAnalyst | RegionalAnalyst | GhtOfficer | StructureAdmin
         ),
         "manage_intel" => matches!(r, Admin | CertAnalyst),
+        "validate_assets" => matches!(r, Admin | CertAnalyst | RegionalAnalyst),
         other => panic!("unknown capability {other}"),
     }
 }
