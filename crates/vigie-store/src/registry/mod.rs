@@ -15,6 +15,7 @@ mod tables;
 mod types;
 mod upsert;
 
+pub use assets::may_validate_assets;
 pub use import::{ImportReport, Rejected};
 pub(crate) use tables::TABLES;
 pub use types::{

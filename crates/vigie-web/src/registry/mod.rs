@@ -28,6 +28,10 @@ pub fn routes(r: Routes) -> Routes {
             "/structures/{id}/assets/{asset}/delete",
             pages::structure_remove_asset,
         )
+        .post(
+            "/structures/{id}/assets/{asset}/validate",
+            pages::structure_validate_asset,
+        )
         .get("/ghts", pages::ghts)
         .get("/import", import::import_form)
         .post("/import/finess", import::import_finess)

@@ -214,6 +214,8 @@ struct StructurePage {
     assets: Vec<Asset>,
     can_write: bool,
     can_assets: bool,
+    /// A regional or CERT analyst: validates pending assets.
+    can_validate: bool,
     /// What the engines show of this structure (exposure, alerts, inventory…), in their order.
     sections: Vec<String>,
 }
@@ -257,6 +259,7 @@ pub(crate) async fn structure(
             assets,
             can_write: a.actor.can(Permission::WriteStructures),
             can_assets: a.actor.can(Permission::WriteAssets),
+            can_validate: vigie_store::registry::may_validate_assets(&a.actor),
         })
     })
 }
@@ -326,6 +329,18 @@ pub(crate) async fn structure_remove_asset(
 ) -> Response {
     page!(a, {
         st.store.remove_asset(&a.actor, id, asset).await?;
+        Ok(Redirect::to(&format!("/structures/{id}")).into_response())
+    })
+}
+
+/// An analyst validates a pending asset (issue 13, item 14): from then on it is scanned.
+pub(crate) async fn structure_validate_asset(
+    State(st): State<AppState>,
+    Page(a): Page,
+    Path((id, asset)): Path<(i64, i64)>,
+) -> Response {
+    page!(a, {
+        st.store.validate_asset(&a.actor, id, asset).await?;
         Ok(Redirect::to(&format!("/structures/{id}")).into_response())
     })
 }

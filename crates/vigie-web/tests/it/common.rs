@@ -201,6 +201,7 @@ pub fn allowed(r: Role, what: &str) -> bool {
             Admin | CertAnalyst | RegionalAnalyst | GhtOfficer | StructureAdmin
         ),
         "handle_incidents" => matches!(r, Admin | CertAnalyst | RegionalAnalyst),
+        "validate_assets" => matches!(r, Admin | CertAnalyst | RegionalAnalyst),
         other => panic!("unknown capability {other}"),
     }
 }

@@ -927,6 +927,16 @@ async fn pages_authorization_matrix() {
                     )
                     .await
                     .unwrap();
+                // Issue 13, item 14: only a regional or CERT analyst (or the administrator)
+                // validates a declared asset.
+                let p = format!("/structures/{id}/assets/{}/validate", target.id);
+                check(
+                    "POST",
+                    "/structures/{id}/assets/{asset}/validate",
+                    p.clone(),
+                    post(p, vec![]).await,
+                    expect(r, "validate_assets", scoped, see_other),
+                );
                 let p = format!("/structures/{id}/assets/{}/delete", target.id);
                 check(
                     "POST",
