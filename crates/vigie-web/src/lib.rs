@@ -6,6 +6,7 @@ pub mod auth;
 pub mod error;
 pub mod home;
 pub mod i18n;
+pub mod limits;
 pub mod openapi;
 pub mod ops;
 pub mod routes;
@@ -145,7 +146,7 @@ pub fn router(state: AppState) -> Router {
         // ours, per route: axum's default one is off).
         .layer(middleware::from_fn_with_state(
             state.clone(),
-            security::body_limit,
+            limits::body_limit,
         ))
         .layer(axum::extract::DefaultBodyLimit::disable())
         .layer(middleware::from_fn_with_state(state.clone(), count))
