@@ -7,6 +7,7 @@ pub mod cookies;
 pub mod error;
 pub mod home;
 pub mod i18n;
+pub mod limits;
 pub mod openapi;
 pub mod ops;
 pub mod routes;
@@ -148,7 +149,7 @@ pub fn router(state: AppState) -> Router {
         // ours, per route: axum's default one is off).
         .layer(middleware::from_fn_with_state(
             state.clone(),
-            security::body_limit,
+            limits::body_limit,
         ))
         .layer(axum::extract::DefaultBodyLimit::disable())
         .layer(middleware::from_fn_with_state(state.clone(), count))
