@@ -222,27 +222,12 @@ pub(crate) async fn inventory_import(
     State(st): State<AppState>,
     Page(a): Page,
     Path(id): Path<i64>,
-    mut mp: Multipart,
+    mp: Multipart,
 ) -> Response {
     page!(a, {
         a.actor.require(Permission::WriteInventory)?;
-        let mut data = None;
-        while let Some(field) = mp
-            .next_field()
-            .await
-            .map_err(|e| AppError::BadRequest(format!("upload: {e}")))?
-        {
-            if field.name() == Some("file") {
-                data = Some(
-                    field
-                        .bytes()
-                        .await
-                        .map_err(|e| AppError::BadRequest(format!("upload: {e}")))?,
-                );
-                break;
-            }
-        }
-        let data = data.ok_or_else(|| AppError::BadRequest("upload: no file field".into()))?;
+        // Over the route's body limit (the default one), a 413 page that says the limit.
+        let data = crate::ui::uploaded_file(mp, crate::security::DEFAULT_BODY_BYTES).await?;
         let (items, report) = w::read_inventory(&data)?;
         let report = st
             .store

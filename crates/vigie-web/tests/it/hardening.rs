@@ -672,6 +672,35 @@ async fn uploads_have_explicit_limits_and_clear_refusals() {
         .await;
         assert!(answer.starts_with("HTTP/1.1 413"), "{answer:.300}");
         assert!(answer.contains("8 Mio"), "{answer}");
+        // An inventory streamed past the default limit on the watch's import page: the same
+        // page (it said "upload: Error parsing `multipart/form-data` request").
+        let mut body =
+            b"--xyz\r\nContent-Disposition: form-data; name=\"file\"; filename=\"i.csv\"\r\n\r\n"
+                .to_vec();
+        body.extend(std::iter::repeat_n(b'x', 2 * 1024 * 1024 + 10));
+        let mut chunked = Vec::new();
+        for chunk in body.chunks(1 << 20) {
+            chunked.extend_from_slice(format!("{:x}\r\n", chunk.len()).as_bytes());
+            chunked.extend_from_slice(chunk);
+            chunked.extend_from_slice(b"\r\n");
+        }
+        chunked.extend_from_slice(b"0\r\n\r\n");
+        let answer = raw(
+            &app,
+            &format!(
+                "POST /structures/{}/inventory/import?csrf={csrf} HTTP/1.1\r\n{cookie}\r\nContent-Type: multipart/form-data; boundary=xyz\r\nTransfer-Encoding: chunked",
+                w.fleyriat
+            ),
+            &chunked,
+            Duration::from_secs(20),
+        )
+        .await;
+        assert!(answer.starts_with("HTTP/1.1 413"), "{answer:.300}");
+        assert!(
+            answer.contains("trop volumineux") && answer.contains("2 Mio"),
+            "{answer:.2000}"
+        );
+        assert!(!answer.contains("multipart"), "{answer:.2000}");
         db.cleanup().await;
     }
 }
