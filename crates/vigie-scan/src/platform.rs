@@ -178,7 +178,7 @@ impl PlatformScan<'_> {
             }
             targets.extend(added.iter().copied());
         }
-        let answered = !result.open_ports.is_empty() || result.closed_count > 0;
+        let answered = any_answered(&result);
         let covered_addresses = covered(&targets, &result);
         if let Some(s) = snapshot.as_object_mut() {
             s.insert(
@@ -267,12 +267,17 @@ impl PlatformScan<'_> {
     }
 }
 
+/// Whether any address answered on any port (open or closed): when none did, the network
+/// failed, not the structure, and the scan proves nothing fixed.
+fn any_answered(result: &ScanResult) -> bool {
+    !result.open_ports.is_empty() || result.closed_count > 0
+}
+
 /// What a scan of `targets` really covered: not the addresses judged down nor those given up
 /// early (their ports were not scanned), and nothing at all when no address answered on any
 /// port (the network, not the structure).
 pub fn covered(targets: &[IpAddr], result: &ScanResult) -> Vec<String> {
-    let answered = !result.open_ports.is_empty() || result.closed_count > 0;
-    if !answered {
+    if !any_answered(result) {
         return Vec::new();
     }
     let unscanned: HashSet<IpAddr> = result
