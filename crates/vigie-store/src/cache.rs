@@ -1,6 +1,6 @@
 //! Per-process caches of what a page view reads again and again and that rarely changes: the
-//! session behind a cookie, the total count of a filtered list of structures, the GHT options of
-//! a scope.
+//! session behind a cookie, the total count of a filtered list of structures and the rows of its
+//! page, the GHT options of a scope.
 //!
 //! Correctness rests on two rules:
 //!

@@ -10,6 +10,8 @@ use crate::cache::{Cache, Domain};
 pub(crate) struct RegistryCaches {
     /// Scoped, filtered count query → number of structures.
     pub(crate) structure_counts: Cache<i64>,
+    /// Scoped, filtered page query → the page's rows (GHT names not yet filled).
+    pub(crate) structure_pages: Cache<Arc<Vec<crate::registry::types::StructureRow>>>,
     /// Scoped GHT options query → the options.
     pub(crate) ght_options: Cache<Arc<Vec<(i64, String)>>>,
     /// Every GHT's name by id (one entry).
@@ -20,6 +22,7 @@ impl Default for RegistryCaches {
     fn default() -> RegistryCaches {
         RegistryCaches {
             structure_counts: Cache::new(Domain::Registry),
+            structure_pages: Cache::new(Domain::Registry),
             ght_options: Cache::new(Domain::Registry),
             ght_names: Cache::new(Domain::Registry),
         }

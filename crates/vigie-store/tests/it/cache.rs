@@ -47,6 +47,12 @@ async fn total(s: &Store, a: &Actor, f: &StructureFilter) -> i64 {
     s.list_structures(a, f).await.unwrap().1
 }
 
+/// The names on the HTML list's page (`list_structure_rows`, whose rows are cached).
+async fn page_names(s: &Store, a: &Actor, f: &StructureFilter) -> Vec<String> {
+    let (rows, _) = s.list_structure_rows(a, f).await.unwrap();
+    rows.into_iter().map(|r| r.name).collect()
+}
+
 /// Set in the process that runs the checks alone.
 const ALONE: &str = "VIGIE_STORE_CACHE_TEST_ALONE";
 
@@ -194,7 +200,13 @@ async fn counts_and_options(db: &TestDb) {
     };
     let before = total(s, &auditor(), &idf).await;
     assert!(before > 0, "{n}");
-    // An import in this process: the next count includes it.
+    let search = StructureFilter {
+        text: Some("cache test".into()),
+        ..idf.clone()
+    };
+    // The page is read (and cached) before the structure exists.
+    assert!(page_names(s, &auditor(), &search).await.is_empty(), "{n}");
+    // An import in this process: the next count includes it, and so does the next page.
     s.upsert_structures(&system(), &[site("750000010", "HOPITAL CACHE TEST")])
         .await
         .unwrap();
@@ -202,6 +214,23 @@ async fn counts_and_options(db: &TestDb) {
         total(s, &auditor(), &idf).await,
         before + 1,
         "{n}: stale count after an import"
+    );
+    assert_eq!(
+        page_names(s, &auditor(), &search).await,
+        ["HOPITAL CACHE TEST"],
+        "{n}: stale page after an import"
+    );
+    // A change of name: the page shows the new one at once.
+    s.upsert_structures(
+        &system(),
+        &[site("750000010", "HOPITAL CACHE TEST RENOMME")],
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        page_names(s, &auditor(), &search).await,
+        ["HOPITAL CACHE TEST RENOMME"],
+        "{n}: stale page after a change of name"
     );
     // A designation: the filtered count follows.
     let ose = StructureFilter {
