@@ -85,8 +85,6 @@ ux-select = Select
 ux-bulk = Handle the ticked alerts
 ux-bulk_submit = Apply to the ticked alerts
 ux-print_hint = To print the list, use the browser's print: filters and buttons are left out.
-watch-alerts-none-selected = Tick at least one alert.
-watch-alerts-too-many = No more than { $max } alerts at once.
 
 ux-findings = All findings
 ux-findings_help = The exposure findings of every structure of your scope. A finding is overdue when it stays open past its treatment delay: 7 days for a critical one, 30 for a high one, 90 for a medium one, 180 for a low one.

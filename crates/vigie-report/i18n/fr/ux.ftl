@@ -85,8 +85,6 @@ ux-select = Sélectionner
 ux-bulk = Traiter les alertes cochées
 ux-bulk_submit = Appliquer aux alertes cochées
 ux-print_hint = Pour imprimer la liste, utilisez l'impression du navigateur : filtres et boutons n'y figurent pas.
-watch-alerts-none-selected = Cochez au moins une alerte.
-watch-alerts-too-many = Pas plus de { $max } alertes à la fois.
 
 ux-findings = Tous les constats
 ux-findings_help = Les constats d'exposition de toutes les structures de votre périmètre. Un constat est en retard quand il reste ouvert au-delà de son délai de traitement : 7 jours pour un critique, 30 pour un élevé, 90 pour un moyen, 180 pour un faible.
