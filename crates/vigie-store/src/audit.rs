@@ -335,6 +335,11 @@ pub struct AuditQuery {
     /// Matches actor, action, target or detail (substring).
     pub text: Option<String>,
     pub action: Option<String>,
+    /// The actions of one family: the part of the action before its first dot (`auth`,
+    /// `watch`…).
+    pub family: Option<String>,
+    /// The person (the actor's label) contains this (case ignored).
+    pub person: Option<String>,
     pub actor_user_id: Option<i64>,
     pub since: Option<i64>,
     pub until: Option<i64>,
@@ -367,6 +372,16 @@ impl Store {
         if let Some(a) = q.action.as_deref().filter(|a| !a.is_empty()) {
             w.push(" AND action = ").bind(a);
         }
+        if let Some(f) = q.family.as_deref().filter(|a| !a.is_empty()) {
+            w.push(" AND action LIKE ")
+                .bind(format!("{}.%", like_escape(f)))
+                .push(" ESCAPE '\\'");
+        }
+        if let Some(p) = q.person.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
+            w.push(" AND LOWER(actor) LIKE ")
+                .bind(format!("%{}%", like_escape(&p.to_lowercase())))
+                .push(" ESCAPE '\\'");
+        }
         if let Some(u) = q.actor_user_id {
             w.push(" AND actor_user_id = ").bind(u);
         }
@@ -392,6 +407,23 @@ impl Store {
             .bind(q.offset.max(0));
         let rows = list.fetch_all(&self.pool).await?;
         Ok((rows, total))
+    }
+
+    /// The families of the actions recorded (`auth`, `watch`…), sorted: what the audit page's
+    /// filter offers.
+    pub async fn audit_families(&self, actor: &Actor) -> Result<Vec<String>, StoreError> {
+        actor.require(Permission::ReadAudit)?;
+        let rows: Vec<(String,)> = Sql::new("SELECT DISTINCT action FROM audit_log")
+            .fetch_all(&self.pool)
+            .await?;
+        let mut f: Vec<String> = rows
+            .into_iter()
+            .map(|(a,)| a.split('.').next().unwrap_or_default().to_string())
+            .filter(|a| !a.is_empty())
+            .collect();
+        f.sort();
+        f.dedup();
+        Ok(f)
     }
 
     /// Walks the audit log's hash chain from its start; the report names the first row that does

@@ -112,10 +112,31 @@ pub async fn csrf(State(st): State<AppState>, req: Request, next: Next) -> Respo
             csrf_refused()
         };
     }
-    let is_form = headers
+    let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+        .unwrap_or("");
+    // An upload's form carries its token as its first field, never in its address.
+    if let Some(boundary) = multipart_boundary(content_type) {
+        let (parts, body) = req.into_parts();
+        let limit = parts
+            .extensions
+            .get::<BodyLimit>()
+            .map_or(DEFAULT_BODY_BYTES, |l| l.0);
+        let bytes =
+            match axum::body::to_bytes(body, usize::try_from(limit).unwrap_or(usize::MAX)).await {
+                Ok(b) => b,
+                Err(_) => return StatusCode::PAYLOAD_TOO_LARGE.into_response(),
+            };
+        return match multipart_token(&bytes, &boundary) {
+            Some(t) if eq(&t, &expected) => {
+                next.run(Request::from_parts(parts, Body::from(bytes)))
+                    .await
+            }
+            _ => csrf_refused(),
+        };
+    }
+    let is_form = content_type.starts_with("application/x-www-form-urlencoded");
     if !is_form {
         return csrf_refused();
     }
@@ -144,6 +165,30 @@ pub async fn csrf(State(st): State<AppState>, req: Request, next: Next) -> Respo
     }
 }
 
+/// The boundary of a `multipart/form-data` body, from its content type.
+fn multipart_boundary(content_type: &str) -> Option<String> {
+    let (kind, params) = content_type.split_once(';')?;
+    if !kind.trim().eq_ignore_ascii_case("multipart/form-data") {
+        return None;
+    }
+    params.split(';').find_map(|p| {
+        let (k, v) = p.trim().split_once('=')?;
+        k.eq_ignore_ascii_case("boundary")
+            .then(|| v.trim_matches('"').to_string())
+            .filter(|b| !b.is_empty() && b.len() <= 200)
+    })
+}
+
+/// The value of the `csrf` field of a multipart body: the field must open the body (its first
+/// part), as the pages' upload forms send it, so that nothing in an uploaded file can pose as it.
+fn multipart_token(body: &[u8], boundary: &str) -> Option<String> {
+    let head = format!("--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n");
+    let rest = body.strip_prefix(head.as_bytes())?;
+    let end = rest.windows(2).position(|w| w == b"\r\n")?;
+    let value = std::str::from_utf8(rest.get(..end)?).ok()?;
+    (value.len() <= 200).then(|| value.to_string())
+}
+
 fn csrf_refused() -> Response {
     (
         StatusCode::FORBIDDEN,
@@ -151,4 +196,24 @@ fn csrf_refused() -> Response {
          Request refused: missing or invalid CSRF token. Reload the page.",
     )
         .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{multipart_boundary, multipart_token};
+
+    #[test]
+    fn an_upload_carries_its_token_as_its_first_field() {
+        let b = multipart_boundary("multipart/form-data; boundary=----x1").unwrap();
+        assert_eq!(b, "----x1");
+        let body = b"------x1\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\ntok123\r\n------x1\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.csv\"\r\n\r\nproduct,version\r\n------x1--\r\n";
+        assert_eq!(multipart_token(body, &b).as_deref(), Some("tok123"));
+        // A token that is not the first field (inside a file, say) is not taken.
+        let late = b"------x1\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.csv\"\r\n\r\n------x1\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\ntok123\r\n------x1--\r\n";
+        assert_eq!(multipart_token(late, &b), None);
+        assert_eq!(
+            multipart_boundary("application/x-www-form-urlencoded"),
+            None
+        );
+    }
 }

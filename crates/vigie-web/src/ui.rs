@@ -40,7 +40,19 @@ impl Ctx {
                 a.path == n.path || (n.path != "/" && a.path.starts_with(&format!("{}/", n.path)))
             })
             .max_by_key(|n| n.path.len())
-            .map(|n| n.path);
+            .map(|n| n.path)
+            // Else the entry of the same section (`/watch/advisories` is under "Alertes",
+            // `/regions` under nothing).
+            .or_else(|| {
+                let section = |p: &str| p.split('/').nth(1).unwrap_or("").to_string();
+                let here = section(&a.path);
+                parts
+                    .nav
+                    .iter()
+                    .filter(|n| (n.shown)(&a.actor))
+                    .find(|n| n.path != "/" && !here.is_empty() && section(n.path) == here)
+                    .map(|n| n.path)
+            });
         Ctx {
             tr: a.tr(),
             email: Some(a.email.clone()),
@@ -275,4 +287,127 @@ pub async fn read_body(body: axum::body::Body, limit: u64) -> Result<bytes::Byte
             }
             AppError::BadRequest(format!("upload: {e}"))
         })
+}
+
+/// The pages of a long list (alerts, advisories, findings): where the reader is, and the list's
+/// filters as a query string for the links to the other pages and to the exports.
+pub struct Pager {
+    pub page: i64,
+    pub pages: i64,
+    pub total: i64,
+    pub per_page: i64,
+    /// The filters, without the page (`q=fortios&open=1`).
+    pub query: String,
+    /// The list's path (`/watch/alerts`).
+    pub path: &'static str,
+}
+
+impl Pager {
+    pub fn new(path: &'static str, query: String, page: i64, per_page: i64, total: i64) -> Pager {
+        let per_page = per_page.clamp(1, 500);
+        Pager {
+            page: page.max(1),
+            pages: ((total + per_page - 1) / per_page).max(1),
+            total,
+            per_page,
+            query,
+            path,
+        }
+    }
+
+    /// Rows to skip for page `page`.
+    pub fn offset(page: i64, per_page: i64) -> i64 {
+        (page.max(1) - 1).saturating_mul(per_page.clamp(1, 500))
+    }
+
+    /// The link to page `n`.
+    pub fn link(&self, n: i64) -> String {
+        if self.query.is_empty() {
+            format!("{}?page={n}", self.path)
+        } else {
+            format!("{}?{}&page={n}", self.path, self.query)
+        }
+    }
+
+    /// The link to the list's export as `format` (`csv`, `json`): every row the filters keep.
+    pub fn export(&self, format: &str) -> String {
+        if self.query.is_empty() {
+            format!("{}?format={format}", self.path)
+        } else {
+            format!("{}?{}&format={format}", self.path, self.query)
+        }
+    }
+}
+
+/// Non-empty filters as a query string.
+pub fn query_string<S: AsRef<str>>(pairs: &[(&str, S)]) -> String {
+    serde_urlencoded::to_string(
+        pairs
+            .iter()
+            .map(|(k, v)| (*k, v.as_ref()))
+            .filter(|(_, v)| !v.trim().is_empty())
+            .collect::<Vec<_>>(),
+    )
+    .unwrap_or_default()
+}
+
+/// An optional id typed in a filter (`""` is none); anything else is the person's mistake.
+pub fn optional_id(name: &str, s: &str) -> Result<Option<i64>, AppError> {
+    match s.trim() {
+        "" => Ok(None),
+        v => v.parse().map(Some).map_err(|_| {
+            AppError::Invalid(
+                vigie_domain::problem::Problem::new("ux-filter-not-a-number")
+                    .arg("field", name)
+                    .arg("value", v),
+            )
+        }),
+    }
+}
+
+/// A checkbox of a filter form (`1`, `on`, `true`).
+pub fn checked(s: &str) -> bool {
+    matches!(s, "1" | "on" | "true")
+}
+
+/// A JSON download of a list's rows.
+pub fn json_download(name: &str, value: &impl serde::Serialize) -> Result<Response, AppError> {
+    let body = serde_json::to_vec_pretty(value).map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/json".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+/// The regions a filter of the viewer's lists may offer: every region for a national scope, the
+/// viewer's own for a regional one, none otherwise (the filter is then not shown).
+pub fn scope_region_options(actor: &vigie_store::Actor, selected: &str) -> Vec<Opt> {
+    use vigie_domain::role::Scope;
+    match &actor.scope {
+        Scope::National => region_options(selected),
+        Scope::Region(r) => region_options(selected)
+            .into_iter()
+            .filter(|o| &o.value == r)
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Options of a select from (value, label) pairs.
+pub fn options(items: impl IntoIterator<Item = (String, String)>, selected: &str) -> Vec<Opt> {
+    items
+        .into_iter()
+        .map(|(value, label)| Opt {
+            selected: value == selected,
+            value,
+            label,
+        })
+        .collect()
 }

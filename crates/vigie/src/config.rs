@@ -100,6 +100,9 @@ pub struct Notify {
     /// resolved, is refused at creation and at each delivery. True lets them through (test
     /// receivers listen on loopback); logged as a warning at start.
     pub allow_private_webhooks: bool,
+    /// Without `smtp_url`, keep e-mails in the outbox (status `kept`, listed on the
+    /// notifications page) instead of recording them as undeliverable. `up --demo` turns it on.
+    pub keep_in_outbox: bool,
 }
 
 impl std::fmt::Debug for Notify {
@@ -115,6 +118,7 @@ impl std::fmt::Debug for Notify {
             .field("from", &self.from)
             .field("timeout_secs", &self.timeout_secs)
             .field("allow_private_webhooks", &self.allow_private_webhooks)
+            .field("keep_in_outbox", &self.keep_in_outbox)
             .finish()
     }
 }
@@ -126,6 +130,7 @@ impl Default for Notify {
             from: "Vigie <vigie@localhost>".into(),
             timeout_secs: 20,
             allow_private_webhooks: false,
+            keep_in_outbox: false,
         }
     }
 }

@@ -397,14 +397,36 @@ async fn run_server(
             }
         });
     }
-    if let Some(b) = demo_banner {
-        println!("{b}");
-    }
-    println!(
+    let listening = format!(
         "Vigie {} listening on http://{addr}/ ({} database)",
         env!("CARGO_PKG_VERSION"),
         store.backend().as_str()
     );
+    if let Some(b) = demo_banner {
+        println!("{b}");
+        // The demo's first jobs (its scans, alerts and notifications) log a screen of lines:
+        // once they are done, the accounts are said again, last, where a newcomer looks.
+        let s = store.clone();
+        let again = format!("{b}\n{listening}");
+        tasks.spawn(async move {
+            for _ in 0..30 {
+                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                let busy = s
+                    .job_counts()
+                    .await
+                    .map(|c| {
+                        c.iter()
+                            .any(|(st, n)| *n > 0 && (st == "queued" || st == "running"))
+                    })
+                    .unwrap_or(false);
+                if !busy {
+                    break;
+                }
+            }
+            println!("{again}");
+        });
+    }
+    println!("{listening}");
     let mut rx2 = rx.clone();
     vigie_web::serve(state, listener, async move {
         let _ = rx2.changed().await;
@@ -542,6 +564,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Scan(_) | Command::Intel(_) => unreachable!("handled above"),
         Command::Up { demo, listen } => {
+            let mut cfg = cfg;
+            // The demo has no mail server: its e-mails wait in the outbox, on the notifications
+            // page, instead of failing one by one on the console.
+            cfg.notify.keep_in_outbox |= demo;
             let store = open(&cfg).await?;
             require_secret_key(&cfg, &store)?;
             let listen = listen.unwrap_or_else(|| cfg.http.listen.clone());

@@ -171,3 +171,7 @@ watch-sbom-not-cyclonedx = This SBOM is not in the CycloneDX format (only Cyclon
 watch-sbom-not-json = This SBOM is not valid JSON ({ $detail }).
 watch-scan-distribution-package = { $product } { $version } is a distribution package ({ $distribution }): its backported fixes are unknown, so it is not added to the inventory.
 watch-week-invalid = “{ $value }” is not a week: write it YYYY-Www, for example 2026-W47.
+
+# Analyst pages (issue 17): bulk triage of an advisory's alerts.
+watch-alerts-none-selected = Tick at least one alert.
+watch-alerts-too-many = No more than { $max } alerts at once.

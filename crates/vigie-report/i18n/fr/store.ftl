@@ -171,3 +171,7 @@ watch-sbom-not-cyclonedx = Ce SBOM n’est pas au format CycloneDX (seul le Cycl
 watch-sbom-not-json = Ce SBOM n’est pas du JSON valide ({ $detail }).
 watch-scan-distribution-package = { $product } { $version } est un paquet de distribution ({ $distribution }) : ses correctifs rétroportés sont inconnus, il n’est pas ajouté à l’inventaire.
 watch-week-invalid = « { $value } » n’est pas une semaine : écrivez-la AAAA-Wss, par exemple 2026-W47.
+
+# Analyst pages (issue 17): bulk triage of an advisory's alerts.
+watch-alerts-none-selected = Cochez au moins une alerte.
+watch-alerts-too-many = Pas plus de { $max } alertes à la fois.

@@ -71,6 +71,18 @@ impl Store {
         Ok(())
     }
 
+    /// Keeps an e-mail in the outbox without sending it (`kept`): the demo, which has no mail
+    /// server, shows its e-mails on the notifications page instead of failing them.
+    pub async fn keep_in_outbox(&self, id: i64) -> Result<(), StoreError> {
+        Sql::new(
+            "UPDATE notifications SET status = 'kept', attempts = attempts + 1, last_error = NULL WHERE id = $1",
+        )
+        .arg(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
     /// Notifications about structures in the actor's scope, newest first (`structure_id` narrows
     /// to one structure). Regional and national notifications are seen by those territories.
     pub async fn list_notifications(

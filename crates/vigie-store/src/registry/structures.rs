@@ -26,23 +26,55 @@ const SUMMARY_COLUMNS: &str =
     s.legal_family, s.department_code, s.region_code, s.ght_id, g.name AS ght_name, s.ose, s.esr, \
     s.overseas, s.is_demo";
 
+/// The words of a search, folded (lower case, no accents), at most eight, each of two
+/// characters or more (a single letter finds everything).
+pub(crate) fn search_words(text: &str) -> Vec<String> {
+    fold(text.trim())
+        .split(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | '(' | ')' | '.' | '/'))
+        .filter(|w| w.chars().count() >= 2)
+        .take(8)
+        .map(str::to_string)
+        .collect()
+}
+
+/// The ORDER BY of a structure list: with a search, the structures whose name starts with the
+/// first word come first, then those whose name holds it, then the rest (found by their town,
+/// number or GHT); by name within each.
+fn structure_order(f: &StructureFilter) -> Sql {
+    let mut o = Sql::new(" ORDER BY ");
+    if let Some(first) = search_words(f.text.as_deref().unwrap_or("")).first() {
+        let e = like_escape(first);
+        o.push("CASE WHEN s.name_search LIKE ")
+            .bind(format!("{e}%"))
+            .push(" ESCAPE '\\' THEN 0 WHEN s.name_search LIKE ")
+            .bind(format!("% {e}%"))
+            .push(" ESCAPE '\\' THEN 1 ELSE 2 END, ");
+    }
+    o.push("s.name_search, s.id");
+    o
+}
+
 impl Store {
     fn structure_where(actor: &Actor, f: &StructureFilter) -> Sql {
         let mut w = Sql::new(" WHERE ");
         actor.scope_structures(&mut w, "s");
-        if let Some(t) = f.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-            let folded = fold(t);
-            if folded.len() == 9 && folded.chars().all(|c| c.is_ascii_alphanumeric()) {
-                w.push(" AND (s.finess_et = ")
-                    .bind(folded.to_uppercase())
-                    .push(" OR s.finess_ej = ")
-                    .bind(folded.to_uppercase())
-                    .push(")");
-            } else {
-                w.push(" AND s.name_search LIKE ")
-                    .bind(format!("%{}%", like_escape(&folded)))
-                    .push(" ESCAPE '\\'");
+        // Every word typed must be found, accents and case ignored, in the name, the town (the
+        // postal line), the FINESS numbers or the GHT's name: "Hennebont", "quimperlé",
+        // "maternité brest", "290000017" all find what a person means.
+        for word in search_words(f.text.as_deref().unwrap_or("")) {
+            let like = format!("%{}%", like_escape(&word));
+            let upper = word.to_ascii_uppercase();
+            w.push(" AND (s.name_search LIKE ")
+                .bind(like.clone())
+                .push(" ESCAPE '\\' OR s.postal_line LIKE ")
+                .bind(format!("%{}%", like_escape(&upper)))
+                .push(" ESCAPE '\\'");
+            if word.len() == 9 && word.chars().all(|c| c.is_ascii_alphanumeric()) {
+                w.push(" OR s.finess_ej = ").bind(upper);
             }
+            w.push(" OR s.ght_id IN (SELECT g2.id FROM ghts g2 WHERE LOWER(g2.name) LIKE ")
+                .bind(like)
+                .push(" ESCAPE '\\'))");
         }
         if let Some(r) = f.region_code.as_deref().filter(|s| !s.is_empty()) {
             w.push(" AND s.region_code").push_region_eq(r);
@@ -193,11 +225,12 @@ impl Store {
         // generic plan of a prepared page query knows them and is reused from the sixth run on.
         // Bound, they made the generic plan look costlier than planning each run anew (a
         // custom plan per page view: planning took a third of PostgreSQL's time per page).
-        q.push(&format!(
-            " ORDER BY s.name_search, s.id LIMIT {per_page} OFFSET {offset}"
-        ));
+        let order = structure_order(f);
+        q.push_sql(&order);
+        q.push(&format!(" LIMIT {per_page} OFFSET {offset}"));
         if offset >= DEFERRED_JOIN_OFFSET {
-            q.push(") ORDER BY s.name_search, s.id");
+            q.push(")");
+            q.push_sql(&order);
         }
         Ok((q, total))
     }
@@ -212,7 +245,7 @@ impl Store {
         let mut q = Self::structure_where(actor, f).prefixed(&format!(
             "SELECT {SUMMARY_COLUMNS} FROM structures s LEFT JOIN ghts g ON g.id = s.ght_id"
         ));
-        q.push(" ORDER BY s.name_search, s.id");
+        q.push_sql(&structure_order(f));
         q.fetch_all(&self.pool).await
     }
 

@@ -20,6 +20,7 @@ mod events;
 mod figures;
 mod findings;
 pub mod jobs;
+mod listing;
 mod reconcile;
 mod scans;
 mod scope;
@@ -29,11 +30,13 @@ mod types;
 
 pub use figures::ExposureFigures;
 pub use jobs::{scan_job_key, ScanStructure};
+pub use listing::finding_status_filter_ok;
 pub(crate) use tables::TABLES;
 pub use types::{
-    finding_key, severity_rank, Excluded, ExposureCount, Finding, NewFinding, NewObservation,
-    Observation, Reconciliation, Scan, ScanAsset, ScanDiff, ScanJob, ScanOutcome, ScopeSummary,
-    Setting, SurveillanceStatus, DEFAULT_INTERVAL_HOURS, OPEN_STATUSES,
+    finding_key, severity_rank, treatment_days, Excluded, ExposureCount, Finding, FindingFilter,
+    FindingRow, FindingSort, NewFinding, NewObservation, Observation, Reconciliation, Scan,
+    ScanAsset, ScanDiff, ScanJob, ScanOutcome, ScopeSummary, Setting, SurveillanceStatus,
+    DEFAULT_INTERVAL_HOURS, OPEN_STATUSES,
 };
 
 /// Job kind that runs one scan.

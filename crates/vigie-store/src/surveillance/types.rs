@@ -290,3 +290,103 @@ pub struct ExposureCount {
     pub severity_rank: i64,
     pub count: i64,
 }
+
+/// Days within which an open finding of this severity is expected to be dealt with, counted from
+/// its first sighting; past them it is overdue. `None` for a finding never overdue (`info`).
+pub fn treatment_days(severity: &str) -> Option<i64> {
+    match severity {
+        "critical" => Some(7),
+        "high" => Some(30),
+        "medium" => Some(90),
+        "low" => Some(180),
+        _ => None,
+    }
+}
+
+/// A finding of the list across the scope, with its structure.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct FindingRow {
+    #[sqlx(flatten)]
+    #[serde(flatten)]
+    pub finding: Finding,
+    pub structure_name: String,
+    pub region_code: String,
+    pub ght_id: Option<i64>,
+}
+
+/// Filter of `Store::search_findings`.
+#[derive(Debug, Clone, Default)]
+pub struct FindingFilter {
+    /// `open` (anything but fixed), `all`, or one status (`new`, `notified`, `acknowledged`,
+    /// `reopened`, `fixed`); open when empty.
+    pub status: Option<String>,
+    /// `critical`, `high`, `medium`, `low` or `info`.
+    pub severity: Option<String>,
+    /// One type (`remote-desktop-exposed`).
+    pub kind: Option<String>,
+    /// First seen at least this many days ago.
+    pub older_than_days: Option<i64>,
+    /// Open past its treatment delay (`treatment_days`).
+    pub overdue: bool,
+    pub region_code: Option<String>,
+    pub ght_id: Option<i64>,
+    pub structure_id: Option<i64>,
+    pub sort: FindingSort,
+    pub limit: Option<i64>,
+    pub offset: i64,
+}
+
+/// The orders of the findings list.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum FindingSort {
+    /// Most severe first (the default).
+    #[default]
+    Severity,
+    /// Seen first the longest ago first.
+    Oldest,
+    Newest,
+    Structure,
+    Kind,
+}
+
+impl FindingSort {
+    pub const ALL: &'static [FindingSort] = &[
+        FindingSort::Severity,
+        FindingSort::Oldest,
+        FindingSort::Newest,
+        FindingSort::Structure,
+        FindingSort::Kind,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FindingSort::Severity => "severity",
+            FindingSort::Oldest => "oldest",
+            FindingSort::Newest => "newest",
+            FindingSort::Structure => "structure",
+            FindingSort::Kind => "kind",
+        }
+    }
+
+    /// The order named `s`, or the default one.
+    pub fn parse(s: &str) -> FindingSort {
+        FindingSort::ALL
+            .iter()
+            .copied()
+            .find(|o| o.as_str() == s)
+            .unwrap_or_default()
+    }
+
+    /// The ORDER BY (a fixed text per order).
+    pub(crate) fn order_by(self) -> &'static str {
+        match self {
+            FindingSort::Severity => {
+                " ORDER BY CASE WHEN f.status = 'fixed' THEN 1 ELSE 0 END, f.severity_rank DESC, f.first_seen_at, f.id"
+            }
+            FindingSort::Oldest => " ORDER BY f.first_seen_at, f.id",
+            FindingSort::Newest => " ORDER BY f.first_seen_at DESC, f.id DESC",
+            FindingSort::Structure => " ORDER BY s.name, s.id, f.severity_rank DESC, f.id",
+            FindingSort::Kind => " ORDER BY f.kind, f.severity_rank DESC, f.id",
+        }
+    }
+}

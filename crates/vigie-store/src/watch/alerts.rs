@@ -10,7 +10,7 @@ use vigie_domain::role::Permission;
 
 use crate::actor::Actor;
 use crate::audit::{record, Event};
-use crate::db::{now, packed, Backend, Sql, Store};
+use crate::db::{like_escape, now, packed, Backend, Sql, Store};
 use crate::error::StoreError;
 use crate::notify::{Audience, NewNotification, OutboxEvent};
 use crate::watch::catalog::product_name;
@@ -313,8 +313,76 @@ pub(crate) async fn close_missing(
     Ok(n)
 }
 
+/// A person's triage checked: a known status, a reason for "not affected", not too long.
+/// Returns the reason trimmed.
+fn triage_reason<'a>(status: &str, reason: &'a str) -> Result<&'a str, StoreError> {
+    if !STATUSES.contains(&status) {
+        return Err(StoreError::Invalid(
+            Problem::new("watch-alert-status-unknown")
+                .arg("value", status)
+                .arg("allowed", STATUSES.join(", ")),
+        ));
+    }
+    let reason = reason.trim();
+    if status == "not_affected" && reason.is_empty() {
+        return Err(StoreError::invalid("watch-alert-reason-required"));
+    }
+    if reason.chars().count() > 2000 {
+        return Err(StoreError::Invalid(
+            Problem::new("watch-alert-reason-too-long").arg("max", 2000u32),
+        ));
+    }
+    Ok(reason)
+}
+
 impl Store {
-    /// Alerts inside the actor's scope, highest priority first.
+    /// The WHERE of an alert list: the actor's scope and the filter, every value bound.
+    fn alert_where(actor: &Actor, f: &AlertFilter) -> Sql {
+        let mut q = Sql::new(" WHERE ");
+        actor.scope_structures(&mut q, "s");
+        if let Some(id) = f.structure_id {
+            q.push(" AND a.structure_id = ").bind(id);
+        }
+        if let Some(g) = f.ght_id {
+            q.push(" AND s.ght_id = ").bind(g);
+        }
+        if let Some(r) = f.region_code.as_deref().filter(|r| !r.is_empty()) {
+            q.push(" AND s.region_code").push_region_eq(r);
+        }
+        if let Some(v) = f.advisory_id {
+            q.push(" AND a.advisory_id = ").bind(v);
+        }
+        if let Some(t) = f.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+            let pat = format!("%{}%", like_escape(&t.to_lowercase()));
+            q.push(" AND (LOWER(a.ref_id) LIKE ")
+                .bind(pat.clone())
+                .push(" ESCAPE '\\' OR LOWER(a.title) LIKE ")
+                .bind(pat)
+                .push(" ESCAPE '\\')");
+        }
+        if let Some(p) = f.product.as_deref().filter(|p| !p.is_empty()) {
+            q.push(" AND a.product = ").bind(p);
+        }
+        if let Some(st) = f.status.as_deref().filter(|s| !s.is_empty()) {
+            q.push(" AND a.status = ").bind(st);
+        }
+        if f.open_only {
+            q.push(" AND a.status IN ('new', 'acknowledged')");
+        }
+        if f.kev_only {
+            q.push(" AND a.advisory_id IN (SELECT id FROM watch_advisories WHERE kev = 1)");
+        }
+        if let Some(t) = f.since {
+            q.push(" AND a.created_at >= ").bind(t);
+        }
+        if let Some(t) = f.until {
+            q.push(" AND a.created_at < ").bind(t);
+        }
+        q
+    }
+
+    /// Alerts inside the actor's scope, in the filter's order (highest priority first by
+    /// default), `limit` of them (500 by default, at most 5000) from `offset`.
     pub async fn list_alerts(
         &self,
         actor: &Actor,
@@ -326,31 +394,42 @@ impl Store {
             Store::ensure_in_scope(&mut conn, actor, id).await?;
         }
         let mut q = Sql::new(&format!(
-            "SELECT {ALERT_COLUMNS} FROM watch_alerts a JOIN structures s ON s.id = a.structure_id WHERE "
+            "SELECT {ALERT_COLUMNS} FROM watch_alerts a JOIN structures s ON s.id = a.structure_id"
         ));
-        actor.scope_structures(&mut q, "s");
-        if let Some(id) = f.structure_id {
-            q.push(" AND a.structure_id = ").bind(id);
-        }
-        if let Some(g) = f.ght_id {
-            q.push(" AND s.ght_id = ").bind(g);
-        }
-        if let Some(r) = &f.region_code {
-            q.push(" AND s.region_code").push_region_eq(r);
-        }
-        if f.open_only {
-            q.push(" AND a.status IN ('new', 'acknowledged')");
-        }
-        if let Some(t) = f.since {
-            q.push(" AND a.created_at >= ").bind(t);
-        }
-        if let Some(t) = f.until {
-            q.push(" AND a.created_at < ").bind(t);
-        }
-        q.push(" ORDER BY CASE WHEN a.status IN ('new', 'acknowledged') THEN 0 ELSE 1 END, a.priority DESC, a.created_at DESC, a.id DESC");
+        q.push_sql(&Self::alert_where(actor, f));
+        q.push(f.sort.order_by());
         q.push(" LIMIT ")
-            .bind(f.limit.unwrap_or(500).clamp(1, 5000));
+            .bind(f.limit.unwrap_or(500).clamp(1, 5000))
+            .push(" OFFSET ")
+            .bind(f.offset.max(0));
         q.fetch_all(&mut *conn).await
+    }
+
+    /// How many alerts of the actor's scope the filter keeps (its limit and offset aside).
+    pub async fn count_alerts(&self, actor: &Actor, f: &AlertFilter) -> Result<i64, StoreError> {
+        actor.require(Permission::ReadVulnerabilities)?;
+        let mut conn = self.pool.acquire().await?;
+        if let Some(id) = f.structure_id {
+            Store::ensure_in_scope(&mut conn, actor, id).await?;
+        }
+        let mut q = Sql::new(
+            "SELECT COUNT(*) FROM watch_alerts a JOIN structures s ON s.id = a.structure_id",
+        );
+        q.push_sql(&Self::alert_where(actor, f));
+        q.scalar(&mut *conn).await
+    }
+
+    /// The products that have alerts in the actor's scope (product keys, sorted): what an alert
+    /// filter may offer.
+    pub async fn alert_products(&self, actor: &Actor) -> Result<Vec<String>, StoreError> {
+        actor.require(Permission::ReadVulnerabilities)?;
+        let mut q = Sql::new(
+            "SELECT DISTINCT a.product FROM watch_alerts a JOIN structures s ON s.id = a.structure_id WHERE ",
+        );
+        actor.scope_structures(&mut q, "s");
+        q.push(" ORDER BY a.product");
+        let rows: Vec<(String,)> = q.fetch_all(&self.pool).await?;
+        Ok(rows.into_iter().map(|(p,)| p).collect())
     }
 
     /// One alert (NotFound outside the scope) and its advisory.
@@ -383,22 +462,7 @@ impl Store {
         reason: &str,
     ) -> Result<Alert, StoreError> {
         actor.require(Permission::TriageAlerts)?;
-        if !STATUSES.contains(&status) {
-            return Err(StoreError::Invalid(
-                Problem::new("watch-alert-status-unknown")
-                    .arg("value", status)
-                    .arg("allowed", STATUSES.join(", ")),
-            ));
-        }
-        let reason = reason.trim();
-        if status == "not_affected" && reason.is_empty() {
-            return Err(StoreError::invalid("watch-alert-reason-required"));
-        }
-        if reason.chars().count() > 2000 {
-            return Err(StoreError::Invalid(
-                Problem::new("watch-alert-reason-too-long").arg("max", 2000u32),
-            ));
-        }
+        let reason = triage_reason(status, reason)?;
         let mut tx = self.begin_write().await?;
         let mut q = Sql::new(
             "SELECT a.status FROM watch_alerts a JOIN structures s ON s.id = a.structure_id WHERE a.id = ",
@@ -427,6 +491,62 @@ impl Store {
         .await?;
         tx.commit().await?;
         Ok(self.get_alert(actor, id).await?.0)
+    }
+
+    /// The same triage for many alerts at once (an advisory's, acknowledged in bulk): one
+    /// transaction, one audit entry per alert changed. Alerts outside the scope, or already in
+    /// that status, are left as they are; returns how many changed.
+    pub async fn triage_alerts(
+        &self,
+        actor: &Actor,
+        ids: &[i64],
+        status: &str,
+        reason: &str,
+    ) -> Result<usize, StoreError> {
+        actor.require(Permission::TriageAlerts)?;
+        let reason = triage_reason(status, reason)?;
+        if ids.is_empty() {
+            return Err(StoreError::invalid("watch-alerts-none-selected"));
+        }
+        if ids.len() > 5000 {
+            return Err(StoreError::Invalid(
+                Problem::new("watch-alerts-too-many").arg("max", 5000u32),
+            ));
+        }
+        let mut tx = self.begin_write().await?;
+        let backend = Backend::of(&tx);
+        let mut q = Sql::new(
+            "SELECT a.id, a.status FROM watch_alerts a JOIN structures s ON s.id = a.structure_id WHERE a.id IN ",
+        );
+        q.push_in_list(ids.iter().copied())
+            .push(" AND a.status <> ");
+        q.bind(status).push(" AND ");
+        actor.scope_structures(&mut q, "s");
+        let rows: Vec<(i64, String)> = q.positional_for(backend).fetch_all(&mut *tx).await?;
+        let at = now();
+        let closed = (status == "fixed" || status == "not_affected").then_some(at);
+        for (id, old) in &rows {
+            Sql::new(
+                "UPDATE watch_alerts SET status = $1, status_reason = $2, auto_closed = 0, closed_at = $3, updated_at = $4 WHERE id = $5",
+            )
+            .arg(status)
+            .arg((!reason.is_empty()).then(|| reason.to_string()))
+            .arg(closed)
+            .arg(at)
+            .arg(*id)
+            .execute(&mut *tx)
+            .await?;
+            record(
+                &mut *tx,
+                actor,
+                Event::new("watch.alert.triage", "watch_alert", *id).detail(
+                    serde_json::json!({ "from": old, "to": status, "reason": reason, "bulk": true }),
+                ),
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(rows.len())
     }
 
     /// Advisories first seen since `since` that concern at least one structure of the scope,

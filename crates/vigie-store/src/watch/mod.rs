@@ -24,6 +24,7 @@
 //! The surveillance feeds it the software its scans identify (`inventory::record_scanned_software`);
 //! the watch never reads the surveillance.
 
+mod advisories;
 mod alerts;
 mod bulletin;
 mod catalog;
@@ -45,10 +46,11 @@ pub use inventory_files::{read_inventory, PlacedItems};
 pub use reindex::{index_version, reindex_once, ReindexReport};
 pub use sources::usual_period_days;
 pub(crate) use tables::TABLES;
+pub use types::priority_level;
 pub use types::{
-    AdvisoryInfo, Alert, AlertFilter, Bulletin, BulletinFor, ImportReport, ImportRow, IngestReport,
-    InventoryItem, ItemPlace, ItemProblem, NewItem, ScannedInventory, ScannedSoftware,
-    SourceFreshness, ORIGINS, STATUSES,
+    AdvisoryFilter, AdvisoryInfo, AdvisorySummary, Alert, AlertFilter, AlertSort, Bulletin,
+    BulletinFor, ImportReport, ImportRow, IngestReport, InventoryItem, ItemPlace, ItemProblem,
+    NewItem, ScannedInventory, ScannedSoftware, SourceFreshness, ORIGINS, STATUSES,
 };
 
 /// Job kind that ingests a file, a folder or a URL (`{"path": ..}` or `{"url": ..}`).

@@ -52,6 +52,8 @@ pub struct Alert {
     pub id: i64,
     pub structure_id: i64,
     pub structure_name: String,
+    /// The structure's region (INSEE code).
+    pub region_code: String,
     pub inventory_id: Option<i64>,
     pub advisory_id: Option<i64>,
     pub kind: String,
@@ -72,7 +74,7 @@ pub struct Alert {
     pub closed_at: Option<i64>,
 }
 
-pub(crate) const ALERT_COLUMNS: &str = "a.id, a.structure_id, s.name AS structure_name, a.inventory_id, a.advisory_id, a.kind, a.ref_id, a.product, \
+pub(crate) const ALERT_COLUMNS: &str = "a.id, a.structure_id, s.name AS structure_name, s.region_code, a.inventory_id, a.advisory_id, a.kind, a.ref_id, a.product, \
      a.version, a.title, a.priority, a.reasons, a.decision, a.match_source, a.confidence, a.status, a.status_reason, \
      a.auto_closed, a.created_at, a.updated_at, a.closed_at";
 
@@ -113,6 +115,14 @@ impl AdvisoryInfo {
     }
     pub fn epss(&self) -> Option<f32> {
         self.epss_e5.map(|e| e as f32 / 100_000.0)
+    }
+    /// The CVSS score, for formatting (`7.5`).
+    pub fn cvss_score(&self) -> Option<f64> {
+        self.cvss_x10.map(|c| c as f64 / 10.0)
+    }
+    /// The EPSS probability in percent (`94.3`).
+    pub fn epss_percent(&self) -> Option<f64> {
+        self.epss_e5.map(|e| e as f64 / 1_000.0)
     }
     pub fn certfr_refs(&self) -> Vec<String> {
         self.certfr
@@ -263,6 +273,107 @@ pub struct AlertFilter {
     /// Created strictly before.
     pub until: Option<i64>,
     pub limit: Option<i64>,
+    /// Rows skipped before the first one returned (pagination).
+    pub offset: i64,
+    /// The alerts of one advisory.
+    pub advisory_id: Option<i64>,
+    /// The reference (a CVE id) or the title contains this (case ignored).
+    pub text: Option<String>,
+    /// One product key (`fortios`).
+    pub product: Option<String>,
+    /// One status (`new`, `acknowledged`, `fixed`, `not_affected`).
+    pub status: Option<String>,
+    /// Only alerts of advisories in CISA's catalogue of known exploited vulnerabilities.
+    pub kev_only: bool,
+    pub sort: AlertSort,
+}
+
+/// The orders of an alert list.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum AlertSort {
+    /// Open first, highest priority first (the default).
+    #[default]
+    Priority,
+    Newest,
+    Oldest,
+    Structure,
+    Reference,
+    Status,
+}
+
+impl AlertSort {
+    pub const ALL: &'static [AlertSort] = &[
+        AlertSort::Priority,
+        AlertSort::Newest,
+        AlertSort::Oldest,
+        AlertSort::Structure,
+        AlertSort::Reference,
+        AlertSort::Status,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AlertSort::Priority => "priority",
+            AlertSort::Newest => "newest",
+            AlertSort::Oldest => "oldest",
+            AlertSort::Structure => "structure",
+            AlertSort::Reference => "reference",
+            AlertSort::Status => "status",
+        }
+    }
+
+    /// The order named `s`, or the default one.
+    pub fn parse(s: &str) -> AlertSort {
+        AlertSort::ALL
+            .iter()
+            .copied()
+            .find(|o| o.as_str() == s)
+            .unwrap_or_default()
+    }
+
+    /// The ORDER BY of the list (a fixed text per order: nothing from outside is written in).
+    pub(crate) fn order_by(self) -> &'static str {
+        match self {
+            AlertSort::Priority => " ORDER BY CASE WHEN a.status IN ('new', 'acknowledged') THEN 0 ELSE 1 END, a.priority DESC, a.created_at DESC, a.id DESC",
+            AlertSort::Newest => " ORDER BY a.created_at DESC, a.id DESC",
+            AlertSort::Oldest => " ORDER BY a.created_at, a.id",
+            AlertSort::Structure => " ORDER BY s.name, s.id, a.priority DESC, a.id DESC",
+            AlertSort::Reference => " ORDER BY a.ref_id, s.name, a.id",
+            AlertSort::Status => " ORDER BY CASE a.status WHEN 'new' THEN 0 WHEN 'acknowledged' THEN 1 WHEN 'not_affected' THEN 2 ELSE 3 END, a.priority DESC, a.id DESC",
+        }
+    }
+}
+
+/// An advisory that concerns structures of the viewer's scope, with how many.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct AdvisorySummary {
+    #[sqlx(flatten)]
+    #[serde(flatten)]
+    pub info: AdvisoryInfo,
+    /// Structures of the scope with an alert of this advisory.
+    pub structures: i64,
+    /// Regions of these structures.
+    pub regions: i64,
+    /// Alerts still open (new or acknowledged), of which not yet acknowledged (`new`).
+    pub open_alerts: i64,
+    pub new_alerts: i64,
+    pub alerts: i64,
+    /// When its latest alert in the scope was raised.
+    pub last_alert_at: i64,
+}
+
+/// Filter of `Store::list_advisories`.
+#[derive(Debug, Clone, Default)]
+pub struct AdvisoryFilter {
+    /// The reference (CVE id), the title or a product key contains this (case ignored).
+    pub text: Option<String>,
+    pub kev_only: bool,
+    /// Only advisories with an open alert in the scope.
+    pub open_only: bool,
+    pub region_code: Option<String>,
+    pub ght_id: Option<i64>,
+    pub limit: Option<i64>,
+    pub offset: i64,
 }
 
 /// Whom a bulletin is for.
@@ -311,4 +422,20 @@ pub struct ScannedInventory {
     pub skipped: Vec<ItemProblem>,
     /// Alerts the recorded items raised.
     pub alerts_new: usize,
+}
+
+/// An alert's priority in words a person reads, from its score (`kev·10000 + CERT-FR alert·1000
+/// + EPSS bucket·100 + CVSS bucket·10 + exposed`): `urgent` (exploited), `high` (a CERT-FR
+/// alert, or CVSS 7 and above), `medium` (CVSS 4 and above, an end of support), `low`.
+pub fn priority_level(priority: i64) -> &'static str {
+    let cvss = (priority % 100) / 10;
+    if priority >= 10_000 {
+        "urgent"
+    } else if priority >= 1_000 || cvss >= 7 {
+        "high"
+    } else if cvss >= 4 {
+        "medium"
+    } else {
+        "low"
+    }
 }

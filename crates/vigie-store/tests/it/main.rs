@@ -18,6 +18,7 @@ mod jobs;
 mod notify;
 mod registry;
 mod surveillance;
+mod ux;
 mod watch;
 mod watch_open;
 

@@ -14,7 +14,10 @@ use crate::api_types::Found;
 use crate::auth::{Api, Authed, Page};
 use crate::error::{AppError, AppResult};
 use crate::routes::{Fragment, NavItem, Routes};
-use crate::ui::{csv_bytes, csv_response, csv_writer, fragment, page, render, Ctx};
+use crate::ui::{
+    csv_bytes, csv_response, csv_writer, fragment, options, page, query_string, render, Ctx, Opt,
+    Pager,
+};
 use crate::AppState;
 
 #[derive(Deserialize, Default)]
@@ -25,6 +28,17 @@ pub struct AuditParams {
     pub action: String,
     #[serde(default)]
     pub failures: Option<String>,
+    /// The family of actions (`auth`, `watch`…).
+    #[serde(default)]
+    pub family: String,
+    /// Part of the person's name or e-mail.
+    #[serde(default)]
+    pub person: String,
+    /// The period, as days (`2026-12-01`), both included.
+    #[serde(default)]
+    pub from: String,
+    #[serde(default)]
+    pub to: String,
     #[serde(default)]
     pub page: Option<i64>,
     #[serde(default)]
@@ -34,9 +48,19 @@ pub struct AuditParams {
 impl AuditParams {
     pub fn query(&self, default_limit: i64) -> AuditQuery {
         let limit = self.limit.unwrap_or(default_limit).clamp(1, 100_000);
+        let day = |d: &str| {
+            chrono::NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d")
+                .ok()
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+                .map(|t| t.and_utc().timestamp())
+        };
         AuditQuery {
             text: Some(self.q.clone()),
             action: Some(self.action.clone()),
+            family: Some(self.family.clone()),
+            person: Some(self.person.clone()),
+            since: day(&self.from),
+            until: day(&self.to).map(|t| t + 86_400),
             failures_only: self.failures.as_deref() == Some("1"),
             limit,
             offset: (self.page.unwrap_or(1).max(1) - 1) * limit,
@@ -45,17 +69,55 @@ impl AuditParams {
     }
 }
 
+/// An entry as the page shows it: its action and its details in words.
+pub(crate) struct EntryView {
+    pub e: AuditEntry,
+    /// The action in words (its code when the catalogue does not name it).
+    pub action: String,
+    /// The details as `name: value` pairs.
+    pub details: Vec<(String, String)>,
+}
+
+impl EntryView {
+    fn of(tr: &crate::i18n::Tr, e: AuditEntry) -> EntryView {
+        let key = format!("ux-audit-{}", e.action.replace('.', "-"));
+        let action = if tr.has(&key) {
+            tr.t(&key)
+        } else {
+            e.action.clone()
+        };
+        let details = match serde_json::from_str::<serde_json::Value>(&e.detail) {
+            Ok(serde_json::Value::Object(m)) => m
+                .into_iter()
+                .filter(|(_, v)| !v.is_null() && v.as_str() != Some(""))
+                .map(|(k, v)| {
+                    let v = match v {
+                        serde_json::Value::String(s) => s,
+                        other => other.to_string(),
+                    };
+                    (k, v)
+                })
+                .collect(),
+            _ if e.detail.is_empty() || e.detail == "{}" => Vec::new(),
+            _ => vec![(String::new(), e.detail.clone())],
+        };
+        EntryView { e, action, details }
+    }
+}
+
 #[derive(Template)]
 #[template(path = "audit/audit.html")]
 struct AuditPage {
     ctx: Ctx,
-    entries: Vec<AuditEntry>,
-    total: i64,
-    q: String,
-    action: String,
+    entries: Vec<EntryView>,
+    p: AuditParams,
     failures: bool,
+    families: Vec<Opt>,
     query: String,
+    pager: Pager,
 }
+
+const AUDIT_PER_PAGE: i64 = 50;
 
 pub(crate) async fn page_audit(
     State(st): State<AppState>,
@@ -63,17 +125,44 @@ pub(crate) async fn page_audit(
     Query(p): Query<AuditParams>,
 ) -> Response {
     page!(a, {
-        let (entries, total) = st.store.audit_search(&a.actor, &p.query(100)).await?;
-        let query =
-            serde_urlencoded::to_string([("q", &p.q), ("action", &p.action)]).unwrap_or_default();
+        let (entries, total) = st
+            .store
+            .audit_search(&a.actor, &p.query(AUDIT_PER_PAGE))
+            .await?;
+        let tr = a.tr();
+        let failures = p.failures.as_deref().unwrap_or("").to_string();
+        let query = query_string(&[
+            ("q", &p.q),
+            ("action", &p.action),
+            ("family", &p.family),
+            ("person", &p.person),
+            ("from", &p.from),
+            ("to", &p.to),
+            ("failures", &failures),
+        ]);
+        let families = st.store.audit_families(&a.actor).await?;
+        let families = options(
+            families.into_iter().map(|f| {
+                let key = format!("ux-audit_family-{f}");
+                let label = if tr.has(&key) { tr.t(&key) } else { f.clone() };
+                (f, label)
+            }),
+            p.family.trim(),
+        );
         render(&AuditPage {
             ctx: Ctx::of(&a),
-            entries,
-            total,
+            entries: entries.into_iter().map(|e| EntryView::of(&tr, e)).collect(),
             failures: p.failures.as_deref() == Some("1"),
-            q: p.q,
-            action: p.action,
+            families,
+            pager: Pager::new(
+                "/audit",
+                query.clone(),
+                p.page.unwrap_or(1),
+                AUDIT_PER_PAGE,
+                total,
+            ),
             query,
+            p,
         })
     })
 }

@@ -186,6 +186,15 @@ impl NotificationsPage {
         self.ctx.tr.datetime(at)
     }
 
+    /// Why a delivery failed, in the reader's language when the worker's reason is a known one.
+    fn failure(&self, e: &str) -> String {
+        if e.starts_with("no SMTP server configured") {
+            self.ctx.tr.t("ux-no_smtp")
+        } else {
+            e.to_string()
+        }
+    }
+
     /// A row's subject: as it was written (rows of older versions), else its event's, in the
     /// reader's language.
     fn subject(&self, n: &Notification) -> String {

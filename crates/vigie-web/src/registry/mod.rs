@@ -33,6 +33,8 @@ pub fn routes(r: Routes) -> Routes {
             pages::structure_validate_asset,
         )
         .get("/ghts", pages::ghts)
+        .get("/ghts/{id}", pages::ght)
+        .get("/regions", pages::regions)
         .get("/import", import::import_form)
         .post("/import/finess", import::import_finess)
         .post("/import/ght", import::import_ght)

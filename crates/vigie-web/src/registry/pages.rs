@@ -361,3 +361,68 @@ pub(crate) async fn ghts(State(st): State<AppState>, Page(a): Page) -> Response 
         })
     })
 }
+
+/// A region as its page lists it: its name, its health agency, its structures in the scope.
+pub(crate) struct RegionLine {
+    pub code: &'static str,
+    pub name: &'static str,
+    pub ars: &'static str,
+    pub structures: i64,
+}
+
+#[derive(Template)]
+#[template(path = "registry/regions.html")]
+struct RegionsPage {
+    ctx: Ctx,
+    regions: Vec<RegionLine>,
+}
+
+/// The regions of the viewer's scope side by side, each leading to its structures, advisories
+/// and findings.
+pub(crate) async fn regions(State(st): State<AppState>, Page(a): Page) -> Response {
+    page!(a, {
+        let counts: std::collections::HashMap<String, i64> = st
+            .store
+            .structure_breakdown(&a.actor, vigie_store::registry::Breakdown::Region)
+            .await?
+            .into_iter()
+            .collect();
+        let regions = vigie_domain::geo::regions()
+            .iter()
+            .filter_map(|r| {
+                counts.get(r.code).map(|n| RegionLine {
+                    code: r.code,
+                    name: r.name,
+                    ars: r.ars,
+                    structures: *n,
+                })
+            })
+            .collect();
+        render(&RegionsPage {
+            ctx: Ctx::of(&a),
+            regions,
+        })
+    })
+}
+
+#[derive(Template)]
+#[template(path = "registry/ght.html")]
+struct GhtPage {
+    ctx: Ctx,
+    g: Ght,
+}
+
+/// One GHT: what it is and where its structures, alerts and findings are.
+pub(crate) async fn ght(
+    State(st): State<AppState>,
+    Page(a): Page,
+    axum::extract::Path(id): axum::extract::Path<i64>,
+) -> Response {
+    page!(a, {
+        let g = st.store.get_ght(&a.actor, id).await?;
+        render(&GhtPage {
+            ctx: Ctx::of(&a),
+            g,
+        })
+    })
+}

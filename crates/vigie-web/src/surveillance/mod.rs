@@ -4,6 +4,7 @@
 //! `vigie_store::surveillance`, which checks the role and the scope.
 
 pub(crate) mod api;
+pub(crate) mod findings;
 pub(crate) mod pages;
 pub(crate) mod report;
 
@@ -21,6 +22,7 @@ pub use pages::SEVERITIES;
 
 pub fn routes(r: Routes) -> Routes {
     r.get("/exposure", pages::overview)
+        .get("/exposure/findings", findings::findings)
         .post("/exposure/surveillance", pages::region_surveillance)
         .get("/structures/{id}/exposure", pages::exposure)
         .post("/structures/{id}/exposure/scan", pages::request_scan)

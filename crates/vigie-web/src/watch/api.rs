@@ -143,7 +143,7 @@ pub(crate) async fn api_alerts(
     Query(q): Query<AlertQuery>,
 ) -> AppResult<Json<Items<Alert>>> {
     Ok(Json(Items::of(
-        st.store.list_alerts(&a.actor, &q.filter()).await?,
+        st.store.list_alerts(&a.actor, &q.filter()?).await?,
     )))
 }
 

@@ -4,6 +4,7 @@
 //! Every operation goes through `vigie_store::watch`, which checks the role and confines it to
 //! the caller's scope.
 
+pub(crate) mod advisories;
 pub(crate) mod api;
 pub(crate) mod pages;
 
@@ -29,6 +30,12 @@ pub fn routes(r: Routes) -> Routes {
         .get("/watch/alerts", pages::alerts)
         .get("/watch/alerts/{id}", pages::alert)
         .post("/watch/alerts/{id}/triage", pages::alert_triage)
+        .get("/watch/advisories", advisories::advisories)
+        .get("/watch/advisories/{reference}", advisories::advisory)
+        .post(
+            "/watch/advisories/{reference}/triage",
+            advisories::advisory_triage,
+        )
         .get("/watch/bulletin", pages::bulletin)
         .get("/watch/sources", pages::sources)
         .api(routes!(api::api_inventory, api::api_inventory_add))

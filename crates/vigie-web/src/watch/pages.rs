@@ -9,14 +9,17 @@ use axum::Form;
 use serde::Deserialize;
 use vigie_domain::role::Permission;
 use vigie_store::watch::{
-    self as w, AdvisoryInfo, Alert, AlertFilter, BulletinFor, ImportReport, ImportRow, ItemPlace,
-    ItemProblem, NewItem, SourceFreshness,
+    self as w, AdvisoryInfo, Alert, AlertFilter, AlertSort, BulletinFor, ImportReport, ImportRow,
+    ItemPlace, ItemProblem, NewItem, SourceFreshness,
 };
 
 use crate::auth::Page;
 use crate::error::{AppError, AppResult};
 use crate::i18n::Tr;
-use crate::ui::{page, render, render_status, Ctx};
+use crate::ui::{
+    checked, csv_bytes, csv_response, csv_writer, json_download, optional_id, options, page,
+    query_string, render, render_status, scope_region_options, Ctx, Opt, Pager,
+};
 use crate::AppState;
 
 /// An alert as the pages show it.
@@ -24,6 +27,8 @@ pub struct AlertView {
     pub a: Alert,
     pub product_name: String,
     pub reasons: Vec<String>,
+    /// The priority in words' key (`urgent`, `high`, `medium`, `low`).
+    pub level: &'static str,
 }
 
 impl AlertView {
@@ -31,9 +36,86 @@ impl AlertView {
         AlertView {
             product_name: w::product_name(&a.product),
             reasons: a.reason_list(),
+            level: w::priority_level(a.priority),
             a,
         }
     }
+}
+
+/// The sources an alert's match came from (`cve-cna,kev`), in words.
+pub(crate) fn sources_worded(tr: &Tr, match_source: &str) -> String {
+    match_source
+        .split(',')
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            let key = format!("ux-source-{s}");
+            if tr.has(&key) {
+                tr.t(&key)
+            } else {
+                s.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Why an alert was raised, as sentences in the reader's language: which version the sources
+/// say is concerned and how sure, then the advisory's facts (known exploitation, CERT-FR, EPSS,
+/// CVSS) and the exposure, worded like the notifications.
+pub(crate) fn reasons_worded(tr: &Tr, a: &Alert, adv: Option<&AdvisoryInfo>) -> Vec<String> {
+    let product = w::product_name(&a.product);
+    let first = if a.kind == "eol" {
+        tr.t_args(
+            "ux-reason-eol",
+            &[
+                ("product", product.as_str().into()),
+                ("version", a.version.as_str().into()),
+            ],
+        )
+    } else {
+        tr.t_args(
+            if a.decision == "needs-review" {
+                "ux-reason-review"
+            } else {
+                "ux-reason-match"
+            },
+            &[
+                ("product", product.as_str().into()),
+                ("version", a.version.as_str().into()),
+                ("sources", sources_worded(tr, &a.match_source).into()),
+                ("confidence", tr.k("confidence", &a.confidence).into()),
+            ],
+        )
+    };
+    let exposed = a
+        .reason_list()
+        .iter()
+        .any(|r| r.starts_with("exposé sur internet"));
+    let event = vigie_domain::events::AlertEvent {
+        alert_id: a.id,
+        structure_id: a.structure_id,
+        structure_name: a.structure_name.clone(),
+        kind: a.kind.clone(),
+        ref_id: a.ref_id.clone(),
+        product: a.product.clone(),
+        product_name: product.clone(),
+        version: a.version.clone(),
+        priority: a.priority,
+        decision: a.decision.clone(),
+        kev: adv.is_some_and(|v| v.kev == 1),
+        exposed,
+        title: String::new(),
+        match_reason: first,
+        kev_date: adv.and_then(|v| v.kev_date.clone()),
+        certfr: adv.map(|v| v.certfr_refs()).unwrap_or_default(),
+        certfr_alert: adv.is_some_and(|v| v.certfr_alert == 1),
+        epss: adv.and_then(|v| v.epss_percent()).map(|e| e / 100.0),
+        cvss: adv.and_then(|v| v.cvss_score()),
+        eol_date: None,
+        eol_cycle: None,
+        reasons: Vec::new(),
+    };
+    vigie_report::email::alert_reasons(*tr, &event)
 }
 
 #[derive(Deserialize)]
@@ -252,23 +334,75 @@ pub(crate) async fn inventory_import(
     })
 }
 
+/// The filters of an alert list, as its form sends them (every field a string: an empty select
+/// sends an empty value).
 #[derive(Deserialize, Default)]
 pub(crate) struct AlertQuery {
-    pub(crate) structure: Option<i64>,
-    pub(crate) ght: Option<i64>,
-    pub(crate) region: Option<String>,
-    pub(crate) open: Option<String>,
+    #[serde(default)]
+    pub(crate) structure: String,
+    #[serde(default)]
+    pub(crate) ght: String,
+    #[serde(default)]
+    pub(crate) region: String,
+    #[serde(default)]
+    pub(crate) open: String,
+    /// A CVE id or words of the title.
+    #[serde(default)]
+    pub(crate) q: String,
+    #[serde(default)]
+    pub(crate) product: String,
+    #[serde(default)]
+    pub(crate) status: String,
+    #[serde(default)]
+    pub(crate) kev: String,
+    #[serde(default)]
+    pub(crate) sort: String,
+    #[serde(default)]
+    pub(crate) page: Option<i64>,
+    /// `csv` or `json`: every alert the filters keep, as a file.
+    #[serde(default)]
+    pub(crate) format: String,
 }
 
+/// Alerts per page of the list.
+const ALERTS_PER_PAGE: i64 = 50;
+
 impl AlertQuery {
-    pub(crate) fn filter(&self) -> AlertFilter {
-        AlertFilter {
-            structure_id: self.structure,
-            ght_id: self.ght,
-            region_code: self.region.clone().filter(|r| !r.is_empty()),
-            open_only: matches!(self.open.as_deref(), Some("1" | "true" | "on")),
-            ..Default::default()
+    pub(crate) fn filter(&self) -> AppResult<AlertFilter> {
+        let status = self.status.trim();
+        if !status.is_empty() && !w::STATUSES.contains(&status) {
+            return Err(AppError::Invalid(
+                vigie_domain::problem::Problem::new("watch-alert-status-unknown")
+                    .arg("value", status)
+                    .arg("allowed", w::STATUSES.join(", ")),
+            ));
         }
+        Ok(AlertFilter {
+            structure_id: optional_id("structure", &self.structure)?,
+            ght_id: optional_id("ght", &self.ght)?,
+            region_code: Some(self.region.trim().to_string()).filter(|r| !r.is_empty()),
+            open_only: checked(&self.open),
+            text: Some(self.q.trim().to_string()).filter(|t| !t.is_empty()),
+            product: Some(self.product.trim().to_string()).filter(|t| !t.is_empty()),
+            status: Some(status.to_string()).filter(|t| !t.is_empty()),
+            kev_only: checked(&self.kev),
+            sort: AlertSort::parse(&self.sort),
+            ..Default::default()
+        })
+    }
+
+    fn query_string(&self) -> String {
+        query_string(&[
+            ("q", &self.q),
+            ("product", &self.product),
+            ("status", &self.status),
+            ("structure", &self.structure),
+            ("ght", &self.ght),
+            ("region", &self.region),
+            ("open", &self.open),
+            ("kev", &self.kev),
+            ("sort", &self.sort),
+        ])
     }
 }
 
@@ -277,8 +411,16 @@ impl AlertQuery {
 struct AlertsPage {
     ctx: Ctx,
     alerts: Vec<AlertView>,
+    q: AlertQuery,
     open_only: bool,
+    kev_only: bool,
     can_sources: bool,
+    products: Vec<Opt>,
+    statuses: Vec<Opt>,
+    regions: Vec<Opt>,
+    ghts: Vec<Opt>,
+    sorts: Vec<Opt>,
+    pager: Pager,
 }
 
 pub(crate) async fn alerts(
@@ -287,24 +429,156 @@ pub(crate) async fn alerts(
     Query(q): Query<AlertQuery>,
 ) -> Response {
     page!(a, {
-        let f = q.filter();
+        let mut f = q.filter()?;
+        let tr = a.tr();
+        if q.format == "csv" || q.format == "json" {
+            f.limit = Some(5000);
+            let alerts = st.store.list_alerts(&a.actor, &f).await?;
+            return if q.format == "json" {
+                json_download("alertes.json", &alerts)
+            } else {
+                alerts_csv(&tr, &alerts)
+            };
+        }
+        let page = q.page.unwrap_or(1).max(1);
+        f.limit = Some(ALERTS_PER_PAGE);
+        f.offset = Pager::offset(page, ALERTS_PER_PAGE);
+        let total = st.store.count_alerts(&a.actor, &f).await?;
         let alerts = st.store.list_alerts(&a.actor, &f).await?;
+        let products = st
+            .store
+            .alert_products(&a.actor)
+            .await?
+            .into_iter()
+            .map(|p| (w::product_name(&p), p))
+            .map(|(name, p)| (p, name));
+        let ghts = st
+            .store
+            .ght_options(&a.actor)
+            .await?
+            .into_iter()
+            .map(|(id, name)| (id.to_string(), name));
         render(&AlertsPage {
             ctx: Ctx::of(&a),
             alerts: alerts.into_iter().map(AlertView::of).collect(),
             open_only: f.open_only,
+            kev_only: f.kev_only,
             can_sources: a.actor.can(Permission::ManageIntel),
+            products: options(products, q.product.trim()),
+            statuses: options(
+                w::STATUSES
+                    .iter()
+                    .map(|s| (s.to_string(), tr.k("watch-status", s))),
+                q.status.trim(),
+            ),
+            regions: scope_region_options(&a.actor, q.region.trim()),
+            ghts: options(ghts, q.ght.trim()),
+            sorts: options(
+                AlertSort::ALL
+                    .iter()
+                    .map(|o| (o.as_str().to_string(), tr.k("ux-alert_sort", o.as_str()))),
+                f.sort.as_str(),
+            ),
+            pager: Pager::new(
+                "/watch/alerts",
+                q.query_string(),
+                page,
+                ALERTS_PER_PAGE,
+                total,
+            ),
+            q,
         })
     })
+}
+
+/// The alerts as a CSV file for a spreadsheet, with the reader's words.
+pub(crate) fn alerts_csv(tr: &Tr, alerts: &[Alert]) -> AppResult<Response> {
+    let mut out = csv_writer();
+    let header = [
+        "watch-priority",
+        "watch-structure",
+        "ux-region",
+        "watch-alert",
+        "watch-product",
+        "watch-version",
+        "watch-decision",
+        "watch-status",
+        "watch-created",
+    ]
+    .map(|k| tr.t(k));
+    out.write_record(header)
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    for al in alerts {
+        out.write_record([
+            tr.k("ux-priority", w::priority_level(al.priority)),
+            al.structure_name.clone(),
+            tr.region_name(&al.region_code).to_string(),
+            al.ref_id.clone(),
+            w::product_name(&al.product),
+            al.version.clone(),
+            tr.k("watch-decision", &al.decision),
+            tr.k("watch-status", &al.status),
+            tr.date(al.created_at),
+        ])
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    }
+    Ok(csv_response("alertes.csv", csv_bytes(out)?))
 }
 
 #[derive(Template)]
 #[template(path = "watch/alert.html")]
 struct AlertPage {
     ctx: Ctx,
+    /// Where the match comes from, in words.
+    sources: String,
     v: AlertView,
     adv: Option<AdvisoryInfo>,
     can_triage: bool,
+    /// Why a triage was refused, in the reader's language, and what was typed.
+    error: String,
+    status_options: Vec<Opt>,
+    reason: String,
+}
+
+/// The alert's page; `form` is a refused triage (why, and the status and reason typed).
+async fn alert_page(
+    st: &AppState,
+    a: &crate::auth::Authed,
+    id: i64,
+    form: Option<(String, String, String)>,
+) -> AppResult<AlertPage> {
+    let (al, adv) = st.store.get_alert(&a.actor, id).await?;
+    let tr = a.tr();
+    let reasons = reasons_worded(&tr, &al, adv.as_ref());
+    let sources = sources_worded(&tr, &al.match_source);
+    let mut v = AlertView::of(al);
+    v.reasons = reasons;
+    let (error, status, reason) = form.unwrap_or_default();
+    Ok(AlertPage {
+        ctx: Ctx::of(a),
+        sources,
+        v,
+        adv,
+        can_triage: a.actor.can(Permission::TriageAlerts),
+        status_options: triage_options(&tr, &status),
+        error,
+        reason,
+    })
+}
+
+/// The statuses a triage form offers, the one typed (else "acknowledged") selected.
+pub(crate) fn triage_options(tr: &Tr, selected: &str) -> Vec<Opt> {
+    let selected = if selected.is_empty() {
+        "acknowledged"
+    } else {
+        selected
+    };
+    options(
+        ["acknowledged", "fixed", "not_affected", "new"]
+            .iter()
+            .map(|s| (s.to_string(), tr.k("watch-status", s))),
+        selected,
+    )
 }
 
 pub(crate) async fn alert(
@@ -312,19 +586,12 @@ pub(crate) async fn alert(
     Page(a): Page,
     Path(id): Path<i64>,
 ) -> Response {
-    page!(a, {
-        let (al, adv) = st.store.get_alert(&a.actor, id).await?;
-        render(&AlertPage {
-            ctx: Ctx::of(&a),
-            v: AlertView::of(al),
-            adv,
-            can_triage: a.actor.can(Permission::TriageAlerts),
-        })
-    })
+    page!(a, render(&alert_page(&st, &a, id, None).await?))
 }
 
 #[derive(Deserialize)]
 pub(crate) struct TriageForm {
+    #[serde(default)]
     status: String,
     #[serde(default)]
     reason: String,
@@ -337,10 +604,23 @@ pub(crate) async fn alert_triage(
     Form(f): Form<TriageForm>,
 ) -> Response {
     page!(a, {
-        st.store
+        match st
+            .store
             .triage_alert(&a.actor, id, &f.status, &f.reason)
-            .await?;
-        Ok::<_, AppError>(Redirect::to(&format!("/watch/alerts/{id}")).into_response())
+            .await
+        {
+            Ok(_) => {
+                Ok::<_, AppError>(Redirect::to(&format!("/watch/alerts/{id}")).into_response())
+            }
+            // The person's mistake: the page again, the error beside the reason, what was typed
+            // kept.
+            Err(vigie_store::StoreError::Invalid(p)) => {
+                let error = a.tr().problem(&p);
+                let page = alert_page(&st, &a, id, Some((error, f.status, f.reason))).await?;
+                render_status(StatusCode::BAD_REQUEST, &page)
+            }
+            Err(e) => Err(e.into()),
+        }
     })
 }
 

@@ -11,4 +11,5 @@ mod matrix;
 mod oidc;
 mod openapi;
 mod pages;
+mod ux;
 mod watch;

@@ -51,6 +51,8 @@ pub struct Notifier {
     http: reqwest::Client,
     public_url: String,
     allow_private_webhooks: bool,
+    /// Without an SMTP server, keep e-mails in the outbox (the demo).
+    keep_in_outbox: bool,
 }
 
 /// The webhook client's resolver: the system resolver, then every address checked against the
@@ -112,6 +114,7 @@ impl Notifier {
             http,
             public_url: cfg.http.public_url.trim_end_matches('/').to_string(),
             allow_private_webhooks,
+            keep_in_outbox: cfg.notify.keep_in_outbox,
         })
     }
 
@@ -126,6 +129,14 @@ impl Notifier {
             return Ok(());
         }
         let outcome = match n.channel.as_str() {
+            "email" if self.smtp.is_none() && self.keep_in_outbox => {
+                store.keep_in_outbox(id).await?;
+                tracing::debug!(
+                    notification = id,
+                    "e-mail kept in the outbox (no SMTP server)"
+                );
+                return Ok(());
+            }
             "email" => self.send_email(&n).await,
             "webhook" => match hook {
                 Some((_, _, false)) => Outcome::Final("webhook disabled".into()),

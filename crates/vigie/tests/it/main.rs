@@ -13,4 +13,5 @@ mod e2e;
 mod notify;
 mod scan_advisories;
 mod surveillance;
+mod ux_browser;
 mod watch_e2e;

@@ -151,6 +151,22 @@ pub struct Server {
 }
 
 pub async fn start_vigie(dir: &Path) -> Result<Server> {
+    start_vigie_in(dir, dir).await
+}
+
+/// The demo with its vulnerability watch alive: started from a folder whose `../shared/data` is
+/// the project's public data set (its CVE records and the CISA KEV catalogue), as a newcomer
+/// running `vigie up --demo` from a clone beside it.
+pub async fn start_vigie_with_intel(dir: &Path) -> Result<Server> {
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared");
+    let run = dir.join("run");
+    std::fs::create_dir_all(&run)?;
+    std::os::unix::fs::symlink(&data, dir.join("shared"))
+        .with_context(|| format!("cannot link {}", data.display()))?;
+    start_vigie_in(dir, &run).await
+}
+
+async fn start_vigie_in(dir: &Path, workdir: &Path) -> Result<Server> {
     let port = free_port()?;
     let listen = format!("127.0.0.1:{port}");
     let base = format!("http://{listen}");
@@ -162,7 +178,7 @@ pub async fn start_vigie(dir: &Path) -> Result<Server> {
             cmd.env_remove(k);
         }
     }
-    cmd.current_dir(dir)
+    cmd.current_dir(workdir)
         .env(
             "VIGIE_DATABASE_URL",
             format!("sqlite://{}", dir.join("vigie.db").display()),

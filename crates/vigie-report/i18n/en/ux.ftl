@@ -1,0 +1,155 @@
+# Analyst pages (issue 17): views by advisory, the findings list, filters, pages, exports.
+
+ux-pages = Pages of the list
+ux-page = Page
+ux-previous = Previous page
+ux-next = Next page
+ux-export_csv = Export as CSV
+ux-export_json = Export as JSON
+ux-all = All
+ux-region = Region
+ux-ght = GHT
+ux-sort = Sort by
+ux-filter = Filter
+ux-open_only = Open ones only
+ux-kev_only = Exploited vulnerabilities only
+ux-filter-not-a-number = The filter “{ $field }” expects a number, not “{ $value }”.
+ux-filter-unknown-value = The filter “{ $field }” does not know the value “{ $value }”.
+
+ux-priority-urgent = Urgent (exploited)
+ux-priority-high = High
+ux-priority-medium = Medium
+ux-priority-low = Low
+
+ux-alert_text = CVE or title
+ux-alerts_count = { $count ->
+    [0] No alert
+    [one] { $count } alert
+   *[other] { $count } alerts
+}
+ux-alert_sort-priority = Priority
+ux-alert_sort-newest = Newest
+ux-alert_sort-oldest = Oldest
+ux-alert_sort-structure = Structure
+ux-alert_sort-reference = Reference
+ux-alert_sort-status = Status
+
+ux-advisories = Advisories concerning your territory
+ux-advisories_help = Security advisories (CVEs) that affect at least one structure of your scope: actively exploited vulnerabilities first, then the most recent.
+ux-advisory_text = CVE, product or title
+ux-advisories_count = { $count ->
+    [0] No advisory
+    [one] { $count } advisory
+   *[other] { $count } advisories
+}
+ux-no_advisories = No advisory concerns your scope with these filters.
+ux-title = Title
+ux-exploitation = Exploitation
+ux-kev_short = Actively exploited
+ux-kev_since = in CISA's catalogue since
+ux-kev_no = No known exploitation (not in CISA's KEV catalogue)
+ux-certfr = CERT-FR
+ux-certfr_alert = CERT-FR alert
+ux-cvss = CVSS score
+ux-epss = Exploitation probability (EPSS)
+ux-structures = Structures
+ux-regions = Regions
+ux-open_alerts = Open alerts
+ux-last_alert = Latest alert
+ux-what_it_is = What it is
+ux-products = Products concerned
+ux-cve_org = Record on cve.org
+ux-concerned = Structures concerned in your scope
+ux-structures_count = { $count ->
+    [0] no structure
+    [one] { $count } structure
+   *[other] { $count } structures
+}
+ux-regions_count = { $count ->
+    [0] no region
+    [one] { $count } region
+   *[other] { $count } regions
+}
+ux-open_alerts_count = { $count ->
+    [0] no open alert
+    [one] { $count } open alert
+   *[other] { $count } open alerts
+}
+ux-bulk_done = { $count ->
+    [0] No alert changed status.
+    [one] { $count } alert changed status.
+   *[other] { $count } alerts changed status.
+}
+ux-no_structure_concerned = No structure of your scope runs an affected version.
+ux-select = Select
+ux-bulk = Handle the ticked alerts
+ux-bulk_submit = Apply to the ticked alerts
+ux-print_hint = To print the list, use the browser's print: filters and buttons are left out.
+
+ux-findings = All findings
+ux-findings_help = The exposure findings of every structure of your scope. A finding is overdue when it stays open past its treatment delay: 7 days for a critical one, 30 for a high one, 90 for a medium one, 180 for a low one.
+ux-severity = Severity
+ux-kind = Type
+ux-age_days = First seen at least (days ago)
+ux-overdue_only = Overdue findings only
+ux-overdue = Overdue
+ux-findings_count = { $count ->
+    [0] No finding
+    [one] { $count } finding
+   *[other] { $count } findings
+}
+ux-no_findings = No finding matches these filters.
+ux-finding = Finding
+ux-address = Address and port
+ux-first_seen = First seen
+ux-last_seen = Last seen
+ux-fstatus-open = open
+ux-fstatus-all = all
+ux-finding_sort-severity = Severity
+ux-finding_sort-oldest = Oldest
+ux-finding_sort-newest = Newest
+ux-finding_sort-structure = Structure
+ux-finding_sort-kind = Kind
+
+ux-advisory_page = Every structure concerned by this advisory
+ux-reason-match = { $product } { $version } is among the affected versions according to { $sources } (confidence { $confidence }).
+ux-reason-review = { $product } { $version } may be affected according to { $sources }: to be checked (confidence { $confidence }).
+ux-reason-eol = { $product } { $version } no longer gets security fixes from its vendor.
+ux-source-cve-cna = the vendor's CVE record
+ux-source-cisa-adp = CISA's CVE enrichment
+ux-source-nvd = the NVD
+ux-source-kev = CISA's KEV catalogue
+ux-source-cert-fr = CERT-FR
+ux-source-end-of-life = endoflife.date
+ux-source-epss = EPSS
+ux-confirm_remove = Remove “{ $what }”? This cannot be undone.
+ux-confirm_remove_button = Yes, remove
+ux-regions_title = Regions
+ux-agency = Regional health agency
+ux-see = See
+ux-advisories_short = Advisories
+ux-alerts_short = Open alerts
+ux-findings_short = Findings
+ux-support = Support hospital
+ux-support_link = The support hospital's page
+notifications-status-kept = Kept in the outbox (demo: no mail server)
+ux-no_smtp = no mail server is configured (setting [notify] smtp_url)
+ux-audit_family = Family of actions
+ux-audit_person = Person
+ux-audit_from = From
+ux-audit_to = To
+ux-audit_count = { $count ->
+    [0] No entry
+    [one] { $count } entry
+   *[other] { $count } entries
+}
+ux-audit_family-auth = Sign-ins
+ux-audit_family-user = Accounts
+ux-audit_family-watch = Vulnerability watch
+ux-audit_family-finding = Exposure findings
+ux-audit_family-scan = Scans
+ux-audit_family-registry = Registry
+ux-audit_family-incident = Incidents
+ux-audit-auth-login = Sign-in
+ux-audit-watch-alert-triage = Alert follow-up
+ux-audit-finding-acknowledge = Finding acknowledged

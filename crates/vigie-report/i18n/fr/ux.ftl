@@ -1,0 +1,155 @@
+# Pages d'analyste (issue 17) : vues par avis, liste des constats, filtres, pages, exports.
+
+ux-pages = Pages de la liste
+ux-page = Page
+ux-previous = Page précédente
+ux-next = Page suivante
+ux-export_csv = Exporter en CSV
+ux-export_json = Exporter en JSON
+ux-all = Toutes
+ux-region = Région
+ux-ght = GHT
+ux-sort = Trier par
+ux-filter = Filtrer
+ux-open_only = Seulement les ouvertes
+ux-kev_only = Seulement les vulnérabilités exploitées
+ux-filter-not-a-number = Le filtre « { $field } » attend un nombre, pas « { $value } ».
+ux-filter-unknown-value = Le filtre « { $field } » ne connaît pas la valeur « { $value } ».
+
+ux-priority-urgent = Urgente (exploitée)
+ux-priority-high = Haute
+ux-priority-medium = Moyenne
+ux-priority-low = Basse
+
+ux-alert_text = CVE ou titre
+ux-alerts_count = { $count ->
+    [0] Aucune alerte
+    [one] { $count } alerte
+   *[other] { $count } alertes
+}
+ux-alert_sort-priority = Priorité
+ux-alert_sort-newest = Plus récentes
+ux-alert_sort-oldest = Plus anciennes
+ux-alert_sort-structure = Structure
+ux-alert_sort-reference = Référence
+ux-alert_sort-status = Statut
+
+ux-advisories = Avis concernant votre territoire
+ux-advisories_help = Les avis de sécurité (CVE) qui touchent au moins une structure de votre périmètre : les vulnérabilités exploitées activement d'abord, puis les plus récentes.
+ux-advisory_text = CVE, produit ou titre
+ux-advisories_count = { $count ->
+    [0] Aucun avis
+    [one] { $count } avis
+   *[other] { $count } avis
+}
+ux-no_advisories = Aucun avis ne concerne votre périmètre avec ces filtres.
+ux-title = Titre
+ux-exploitation = Exploitation
+ux-kev_short = Exploitée activement
+ux-kev_since = au catalogue CISA depuis le
+ux-kev_no = Pas d'exploitation connue (absente du catalogue CISA KEV)
+ux-certfr = CERT-FR
+ux-certfr_alert = Alerte CERT-FR
+ux-cvss = Score CVSS
+ux-epss = Probabilité d'exploitation (EPSS)
+ux-structures = Structures
+ux-regions = Régions
+ux-open_alerts = Alertes ouvertes
+ux-last_alert = Dernière alerte
+ux-what_it_is = De quoi s'agit-il
+ux-products = Produits concernés
+ux-cve_org = Fiche sur cve.org
+ux-concerned = Structures concernées dans votre périmètre
+ux-structures_count = { $count ->
+    [0] aucune structure
+    [one] { $count } structure
+   *[other] { $count } structures
+}
+ux-regions_count = { $count ->
+    [0] aucune région
+    [one] { $count } région
+   *[other] { $count } régions
+}
+ux-open_alerts_count = { $count ->
+    [0] aucune alerte ouverte
+    [one] { $count } alerte ouverte
+   *[other] { $count } alertes ouvertes
+}
+ux-bulk_done = { $count ->
+    [0] Aucune alerte n'a changé de statut.
+    [one] { $count } alerte a changé de statut.
+   *[other] { $count } alertes ont changé de statut.
+}
+ux-no_structure_concerned = Aucune structure de votre périmètre n'utilise une version concernée.
+ux-select = Sélectionner
+ux-bulk = Traiter les alertes cochées
+ux-bulk_submit = Appliquer aux alertes cochées
+ux-print_hint = Pour imprimer la liste, utilisez l'impression du navigateur : filtres et boutons n'y figurent pas.
+
+ux-findings = Tous les constats
+ux-findings_help = Les constats d'exposition de toutes les structures de votre périmètre. Un constat est en retard quand il reste ouvert au-delà de son délai de traitement : 7 jours pour un critique, 30 pour un élevé, 90 pour un moyen, 180 pour un faible.
+ux-severity = Criticité
+ux-kind = Type
+ux-age_days = Vu pour la première fois il y a au moins (jours)
+ux-overdue_only = Seulement les constats en retard
+ux-overdue = En retard
+ux-findings_count = { $count ->
+    [0] Aucun constat
+    [one] { $count } constat
+   *[other] { $count } constats
+}
+ux-no_findings = Aucun constat ne correspond à ces filtres.
+ux-finding = Constat
+ux-address = Adresse et port
+ux-first_seen = Vu la première fois
+ux-last_seen = Vu la dernière fois
+ux-fstatus-open = ouverts
+ux-fstatus-all = tous
+ux-finding_sort-severity = Criticité
+ux-finding_sort-oldest = Plus anciens
+ux-finding_sort-newest = Plus récents
+ux-finding_sort-structure = Structure
+ux-finding_sort-kind = Type
+
+ux-advisory_page = Toutes les structures concernées par cet avis
+ux-reason-match = { $product } { $version } fait partie des versions concernées selon { $sources } (fiabilité { $confidence }).
+ux-reason-review = { $product } { $version } est peut-être concerné selon { $sources } : à vérifier (fiabilité { $confidence }).
+ux-reason-eol = { $product } { $version } n'a plus de correctifs de sécurité de son éditeur.
+ux-source-cve-cna = la fiche CVE de l'éditeur
+ux-source-cisa-adp = l'enrichissement CVE de la CISA
+ux-source-nvd = la base NVD
+ux-source-kev = le catalogue KEV de la CISA
+ux-source-cert-fr = le CERT-FR
+ux-source-end-of-life = endoflife.date
+ux-source-epss = EPSS
+ux-confirm_remove = Retirer « { $what } » ? Cette action est définitive.
+ux-confirm_remove_button = Oui, retirer
+ux-regions_title = Régions
+ux-agency = Agence régionale de santé
+ux-see = Voir
+ux-advisories_short = Avis
+ux-alerts_short = Alertes ouvertes
+ux-findings_short = Constats
+ux-support = Établissement support
+ux-support_link = Page de l'établissement support
+notifications-status-kept = Gardé dans la boîte d'envoi (démonstration : aucun serveur de courriel)
+ux-no_smtp = aucun serveur de courriel n'est configuré (réglage [notify] smtp_url)
+ux-audit_family = Famille d'actions
+ux-audit_person = Personne
+ux-audit_from = Du
+ux-audit_to = Au
+ux-audit_count = { $count ->
+    [0] Aucune entrée
+    [one] { $count } entrée
+   *[other] { $count } entrées
+}
+ux-audit_family-auth = Connexions
+ux-audit_family-user = Comptes
+ux-audit_family-watch = Veille des vulnérabilités
+ux-audit_family-finding = Constats d'exposition
+ux-audit_family-scan = Analyses
+ux-audit_family-registry = Répertoire
+ux-audit_family-incident = Incidents
+ux-audit-auth-login = Connexion
+ux-audit-watch-alert-triage = Suivi d'une alerte
+ux-audit-finding-acknowledge = Prise en compte d'un constat
