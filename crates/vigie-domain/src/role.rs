@@ -73,6 +73,11 @@ pub enum Permission {
     DeclareIncidents,
     /// Handle incidents as an analyst: triage, assign, change the status, record the alert chain.
     HandleIncidents,
+    /// See maturity diagnostics, action plans and the region's view of them (within scope).
+    ReadDiagnostics,
+    /// Take diagnostics (alone or with the structure), finish and sign them off, and keep the
+    /// structures' action plans (within scope).
+    WriteDiagnostics,
 }
 
 pub const ALL_ROLES: [Role; 7] = [
@@ -165,6 +170,8 @@ impl Role {
                     | ReadIncidents
                     | DeclareIncidents
                     | HandleIncidents
+                    | ReadDiagnostics
+                    | WriteDiagnostics
             ),
             Role::RegionalAnalyst => matches!(
                 p,
@@ -184,6 +191,8 @@ impl Role {
                     | ReadIncidents
                     | DeclareIncidents
                     | HandleIncidents
+                    | ReadDiagnostics
+                    | WriteDiagnostics
             ),
             Role::GhtOfficer => matches!(
                 p,
@@ -199,6 +208,8 @@ impl Role {
                     | ManageNotifications
                     | ReadIncidents
                     | DeclareIncidents
+                    | ReadDiagnostics
+                    | WriteDiagnostics
             ),
             Role::StructureAdmin => matches!(
                 p,
@@ -215,11 +226,17 @@ impl Role {
                     | ManageNotifications
                     | ReadIncidents
                     | DeclareIncidents
+                    | ReadDiagnostics
+                    | WriteDiagnostics
             ),
             Role::StructureMember => {
                 matches!(
                     p,
-                    ReadStructures | ReadExposure | ReadVulnerabilities | ReadIncidents
+                    ReadStructures
+                        | ReadExposure
+                        | ReadVulnerabilities
+                        | ReadIncidents
+                        | ReadDiagnostics
                 )
             }
             Role::Auditor => matches!(
@@ -231,6 +248,7 @@ impl Role {
                     | ReadExposure
                     | ReadVulnerabilities
                     | ReadIncidents
+                    | ReadDiagnostics
             ),
         }
     }

@@ -171,5 +171,7 @@ pub fn permission_name(p: Permission) -> &'static str {
         Permission::ReadIncidents => "read incidents",
         Permission::DeclareIncidents => "declare incidents",
         Permission::HandleIncidents => "handle incidents",
+        Permission::ReadDiagnostics => "read diagnostics",
+        Permission::WriteDiagnostics => "take diagnostics and keep action plans",
     }
 }

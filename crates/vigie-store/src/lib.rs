@@ -17,6 +17,7 @@ pub mod testing;
 
 // The engine slices, each using the core and the slices before it (surveillance feeds the watch).
 pub mod accounts;
+pub mod diagnostics;
 pub mod incidents;
 pub mod registry;
 pub mod surveillance;
@@ -39,6 +40,7 @@ const ARCHIVED: &[&[archive::Table]] = &[
     surveillance::TABLES,
     watch::TABLES,
     incidents::TABLES,
+    diagnostics::TABLES,
     archive::TABLES,
 ];
 

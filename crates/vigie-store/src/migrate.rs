@@ -74,6 +74,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0010_incidents.sql"),
         postgres: include_str!("../migrations/postgres/0010_incidents.sql"),
     },
+    Migration {
+        version: 12,
+        name: "diagnostics",
+        sqlite: include_str!("../migrations/sqlite/0012_diagnostics.sql"),
+        postgres: include_str!("../migrations/postgres/0012_diagnostics.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

@@ -18,6 +18,7 @@ pub mod ui;
 // routes, navigation, dashboard panels and structure sections to the registry.
 pub mod accounts;
 pub mod audit;
+pub mod diagnostics;
 pub mod incidents;
 pub mod notifications;
 pub mod registry;
@@ -124,6 +125,7 @@ pub fn registry_routes() -> routes::Routes {
     let r = surveillance::routes(r);
     let r = watch::routes(r);
     let r = incidents::routes(r);
+    let r = diagnostics::routes(r);
     let r = notifications::routes(r);
     audit::routes(r)
 }

@@ -11,6 +11,7 @@ mod archive;
 mod audit;
 mod cache;
 mod db;
+mod diagnostics;
 mod errors;
 mod import_bulk;
 mod incidents;

@@ -1,0 +1,87 @@
+//! The diagnostics' tables, for backups.
+
+use crate::archive::{Table, Ty::I, Ty::S};
+
+/// In restore order (answers, scores and measures refer to `diagnostics`; plans to structures).
+pub(crate) const TABLES: &[Table] = &[
+    Table {
+        name: "diagnostics",
+        has_serial_id: true,
+        columns: &[
+            ("id", I),
+            ("structure_id", I),
+            ("questionnaire_id", S),
+            ("questionnaire_version", I),
+            ("status", S),
+            ("assisted", I),
+            ("started_by", S),
+            ("started_by_user_id", I),
+            ("started_at", I),
+            ("updated_at", I),
+            ("finished_by", S),
+            ("finished_by_user_id", I),
+            ("finished_at", I),
+            ("signed_off_by", S),
+            ("signed_off_by_user_id", I),
+            ("signed_off_at", I),
+            ("sign_off_note", S),
+            ("score_x100", I),
+            ("previous_score_x100", I),
+            ("latest", I),
+        ],
+    },
+    Table {
+        name: "diagnostic_answers",
+        has_serial_id: false,
+        columns: &[
+            ("diagnostic_id", I),
+            ("question_id", S),
+            ("answer", S),
+            ("comment", S),
+            ("answered_by", S),
+            ("answered_at", I),
+        ],
+    },
+    Table {
+        name: "diagnostic_theme_scores",
+        has_serial_id: false,
+        columns: &[("diagnostic_id", I), ("theme_id", S), ("score_x100", I)],
+    },
+    Table {
+        name: "diagnostic_measures",
+        has_serial_id: false,
+        columns: &[
+            ("diagnostic_id", I),
+            ("rank", I),
+            ("recommendation_id", S),
+            ("priority", I),
+            ("effort", S),
+            ("value_x10", I),
+            ("question_id", S),
+            ("latest", I),
+        ],
+    },
+    Table {
+        name: "plan_actions",
+        has_serial_id: true,
+        columns: &[
+            ("id", I),
+            ("structure_id", I),
+            ("title", S),
+            ("detail", S),
+            ("owner", S),
+            ("due_on", I),
+            ("status", S),
+            ("evidence", S),
+            ("source_kind", S),
+            ("source_id", I),
+            ("source_ref", S),
+            ("auto_closed", I),
+            ("closed_note", S),
+            ("closed_at", I),
+            ("created_by", S),
+            ("created_at", I),
+            ("updated_at", I),
+        ],
+    },
+];
