@@ -171,3 +171,10 @@ watch-sbom-not-cyclonedx = This SBOM is not in the CycloneDX format (only Cyclon
 watch-sbom-not-json = This SBOM is not valid JSON ({ $detail }).
 watch-scan-distribution-package = { $product } { $version } is a distribution package ({ $distribution }): its backported fixes are unknown, so it is not added to the inventory.
 watch-week-invalid = “{ $value }” is not a week: write it YYYY-Www, for example 2026-W47.
+
+# Incidents (issue 14, second part): attachments refused.
+incidents-attachment-empty = The file is empty.
+incidents-attachment-too-large = The file is larger than allowed ({ $max_mib } MiB).
+incidents-attachment-name = The name “{ $name }” is not a plain file name (no folder, no “..”, no control character).
+incidents-attachment-type = This type of file is not accepted: only PDF, PNG, JPEG, GIF images and text files are (the type is read from the content, not the name).
+incidents-attachment-extension = The name ends in .{ $extension } but the content is a { $detected } file: rename it or send the right file.

@@ -171,3 +171,10 @@ watch-sbom-not-cyclonedx = Ce SBOM n’est pas au format CycloneDX (seul le Cycl
 watch-sbom-not-json = Ce SBOM n’est pas du JSON valide ({ $detail }).
 watch-scan-distribution-package = { $product } { $version } est un paquet de distribution ({ $distribution }) : ses correctifs rétroportés sont inconnus, il n’est pas ajouté à l’inventaire.
 watch-week-invalid = « { $value } » n’est pas une semaine : écrivez-la AAAA-Wss, par exemple 2026-W47.
+
+# Incidents (issue 14, second part): attachments refused.
+incidents-attachment-empty = Le fichier est vide.
+incidents-attachment-too-large = Le fichier dépasse la taille autorisée ({ $max_mib } Mio).
+incidents-attachment-name = Le nom « { $name } » n'est pas un simple nom de fichier (pas de dossier, de « .. » ni de caractère de contrôle).
+incidents-attachment-type = Ce type de fichier n'est pas accepté : seuls les PDF, images PNG, JPEG, GIF et fichiers texte le sont (le type est lu dans le contenu, pas dans le nom).
+incidents-attachment-extension = Le nom se termine par .{ $extension } mais le contenu est un fichier { $detected } : renommez-le ou envoyez le bon fichier.
