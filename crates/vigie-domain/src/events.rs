@@ -18,6 +18,43 @@ pub const ALERT_NEW: &str = "watch.alert.new";
 /// Event kind of a weekly vulnerability bulletin.
 pub const BULLETIN: &str = "watch.bulletin";
 
+/// Event kind of the reminder that a regulatory notification an incident owes is due soon.
+pub const INCIDENT_DEADLINE: &str = "incidents.deadline.reminder";
+
+/// The payload of [`INCIDENT_DEADLINE`]: a notification an incident owes (to the CNIL, ANSSI,
+/// the regional health agency…) whose deadline comes, told to its structure before the deadline.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct IncidentDeadlineEvent {
+    pub incident_id: i64,
+    /// The case's reference (`INC-2026-000042`).
+    pub reference: String,
+    #[serde(default)]
+    pub structure_id: i64,
+    /// The structure's name (named `structure` on the wire).
+    #[serde(rename = "structure", default)]
+    pub structure_name: String,
+    /// The incident's title; empty when it is TLP:RED or TLP:AMBER+STRICT (its content is for the
+    /// people named on the case, not for every recipient of its structure).
+    #[serde(default)]
+    pub title: String,
+    /// The incident's TLP (`amber`, `red`…).
+    pub tlp: String,
+    /// The rule of `vigie-incidents`' `rules.toml` (`gdpr-cnil`, `nis2-early-warning`…).
+    pub rule_id: String,
+    /// Who is to be notified (`cnil`, `anssi`, `cert_sante`).
+    pub authority: String,
+    #[serde(default)]
+    pub label_fr: String,
+    #[serde(default)]
+    pub label_en: String,
+    pub legal_reference: String,
+    /// The deadline, unix seconds (UTC).
+    pub deadline: i64,
+    /// The deadline may still move (its start is not final yet).
+    #[serde(default)]
+    pub provisional: bool,
+}
+
 /// The payload of [`FINDING_NEW`]: an exposure a scan found (or found again) on a structure.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct FindingEvent {

@@ -210,6 +210,20 @@ pub fn clocks(rules: &Rules, facts: &ClockFacts) -> Vec<Clock> {
     out
 }
 
+/// The shortest and longest notice a reminder gives before a deadline.
+pub const REMINDER_MIN: Duration = Duration::hours(1);
+pub const REMINDER_MAX: Duration = Duration::hours(24);
+
+/// When the reminder of a clock running from `starts_at` to `deadline` is due: a quarter of the
+/// clock's span before its deadline, at least [`REMINDER_MIN`] and at most [`REMINDER_MAX`]
+/// before it (a 24 h early warning is recalled 6 h ahead, a 72 h notification 18 h ahead, a
+/// one-month final report a day ahead), never before the clock started.
+pub fn reminder_at(starts_at: DateTime<Utc>, deadline: DateTime<Utc>) -> DateTime<Utc> {
+    let span = deadline - starts_at;
+    let notice = (span / 4).clamp(REMINDER_MIN, REMINDER_MAX);
+    (deadline - notice).max(starts_at)
+}
+
 /// The deadline `delay` after `start`.
 pub fn deadline_after(start: DateTime<Utc>, delay: Delay) -> DateTime<Utc> {
     match delay {

@@ -13,7 +13,8 @@
 use askama::Template;
 use serde::de::DeserializeOwned;
 use vigie_domain::events::{
-    AlertEvent, BulletinEvent, FindingEvent, ALERT_NEW, BULLETIN, FINDING_NEW,
+    AlertEvent, BulletinEvent, FindingEvent, IncidentDeadlineEvent, ALERT_NEW, BULLETIN,
+    FINDING_NEW, INCIDENT_DEADLINE,
 };
 
 use crate::i18n::{Lang, Tr};
@@ -41,6 +42,7 @@ pub fn render(
         FINDING_NEW => finding(tr, &parse(event_kind, payload)?, base),
         ALERT_NEW => alert(tr, &parse(event_kind, payload)?, base),
         BULLETIN => bulletin(tr, &parse(event_kind, payload)?, base),
+        INCIDENT_DEADLINE => incident_deadline(tr, &parse(event_kind, payload)?, base),
         _ => None,
     }
 }
@@ -467,6 +469,78 @@ fn bulletin(tr: Tr, b: &BulletinEvent, base: &str) -> Option<Email> {
     v.email(tr, subject)
 }
 
+// ------------------------------------------------------------------ incident deadlines
+
+struct DeadlineView {
+    intro: String,
+    notification: String,
+    deadline: String,
+    provisional: bool,
+    legal_reference: String,
+    incident: String,
+    restricted: String,
+    link: String,
+}
+
+bodies!(
+    DeadlineView,
+    DeadlineText,
+    "email/incident_deadline.txt",
+    DeadlineHtml,
+    "email/incident_deadline.html"
+);
+
+/// The reminder that a notification an incident owes is due soon. A restricted incident's
+/// payload has no title: the e-mail names the case by its reference only.
+fn incident_deadline(tr: Tr, d: &IncidentDeadlineEvent, base: &str) -> Option<Email> {
+    let (own, other) = match tr.lang {
+        Lang::Fr => (&d.label_fr, &d.label_en),
+        Lang::En => (&d.label_en, &d.label_fr),
+    };
+    let notification = first_nonempty(&[own, other, &d.rule_id]).to_string();
+    let deadline = tr.datetime(d.deadline);
+    let subject = tr.t_args(
+        "email-incident-deadline-subject",
+        &[
+            ("reference", d.reference.as_str().into()),
+            ("what", notification.as_str().into()),
+            ("deadline", deadline.as_str().into()),
+            ("structure", d.structure_name.as_str().into()),
+        ],
+    );
+    let incident = if d.title.trim().is_empty() {
+        d.reference.clone()
+    } else {
+        format!("{} — {}", d.reference, truncate(&d.title, 200))
+    };
+    let restricted = if d.title.trim().is_empty() {
+        tr.t_arg(
+            "email-incident-deadline-restricted",
+            "tlp",
+            format!("TLP:{}", d.tlp.to_uppercase()),
+        )
+    } else {
+        String::new()
+    };
+    let v = DeadlineView {
+        intro: tr.t_args(
+            "email-incident-deadline-intro",
+            &[
+                ("reference", d.reference.as_str().into()),
+                ("structure", d.structure_name.as_str().into()),
+            ],
+        ),
+        notification,
+        deadline,
+        provisional: d.provisional,
+        legal_reference: d.legal_reference.clone(),
+        incident,
+        restricted,
+        link: absolute(base, &format!("/incidents/{}", d.incident_id)),
+    };
+    v.email(tr, subject)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -811,5 +885,55 @@ mod tests {
             ),
             None
         );
+    }
+
+    /// The reminder of a deadline reads in each language, its deadline in Paris time; a
+    /// restricted incident is named by its reference only, and the HTML escapes the payload.
+    #[test]
+    fn incident_deadline_reminders_in_both_languages() {
+        let p = json!({
+            "incident_id": 42, "reference": "INC-2026-000042", "structure_id": 7,
+            "structure": "CH <b>d'Auray</b>", "title": "Rançongiciel sur le PACS", "tlp": "amber",
+            "rule_id": "gdpr-cnil", "authority": "cnil",
+            "label_fr": "RGPD : notification de la violation de données à la CNIL",
+            "label_en": "GDPR: personal data breach notification to the CNIL",
+            "legal_reference": "RGPD art. 33", "deadline": 1_796_626_800i64, "provisional": false
+        });
+        let fr = render(INCIDENT_DEADLINE, &p, Lang::Fr, BASE).expect("fr");
+        assert!(
+            fr.subject
+                .starts_with("[Vigie] INC-2026-000042 : RGPD : notification"),
+            "{}",
+            fr.subject
+        );
+        assert!(fr.subject.contains("échéance le"), "{}", fr.subject);
+        assert!(fr.text.starts_with("Bonjour"), "{}", fr.text);
+        assert!(fr.text.contains("Rançongiciel sur le PACS"), "{}", fr.text);
+        assert!(
+            fr.text.contains("https://vigie.example/incidents/42"),
+            "{}",
+            fr.text
+        );
+        assert!(
+            fr.html.contains("CH &#60;b&#62;d&#39;Auray&#60;/b&#62;"),
+            "{}",
+            fr.html
+        );
+        assert!(!fr.html.contains("<b>d'Auray</b>"), "{}", fr.html);
+        let en = render(INCIDENT_DEADLINE, &p, Lang::En, BASE).expect("en");
+        assert!(
+            en.subject
+                .starts_with("[Vigie] INC-2026-000042: GDPR: personal data breach notification"),
+            "{}",
+            en.subject
+        );
+        assert!(en.text.starts_with("Hello,"), "{}", en.text);
+        assert!(!en.text.contains("Bonjour"), "{}", en.text);
+        let mut red = p.clone();
+        red["title"] = json!("");
+        red["tlp"] = json!("red");
+        let r = render(INCIDENT_DEADLINE, &red, Lang::En, BASE).expect("red");
+        assert!(r.text.contains("marked TLP:RED"), "{}", r.text);
+        assert!(!r.text.contains("Rançongiciel"), "{}", r.text);
     }
 }

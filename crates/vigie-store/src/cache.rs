@@ -38,12 +38,15 @@ const MAX_ENTRIES: usize = 4096;
 static AUTH_GEN: AtomicU64 = AtomicU64::new(1);
 /// Generation of the registry (`structures`, `ghts`, `user_structures`, `users`).
 static REGISTRY_GEN: AtomicU64 = AtomicU64::new(1);
+/// Generation of the incidents (`incidents` and the `incident_*` tables).
+static INCIDENTS_GEN: AtomicU64 = AtomicU64::new(1);
 
 /// Which generation a cache follows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Domain {
     Auth,
     Registry,
+    Incidents,
 }
 
 impl Domain {
@@ -51,6 +54,7 @@ impl Domain {
         match self {
             Domain::Auth => &AUTH_GEN,
             Domain::Registry => &REGISTRY_GEN,
+            Domain::Incidents => &INCIDENTS_GEN,
         }
     }
 
@@ -68,6 +72,11 @@ pub fn auth_changed() {
 /// Structures, GHTs or memberships changed (call after the commit).
 pub fn registry_changed() {
     REGISTRY_GEN.fetch_add(1, Ordering::AcqRel);
+}
+
+/// Incidents or the tables about them changed (call after the commit).
+pub fn incidents_changed() {
+    INCIDENTS_GEN.fetch_add(1, Ordering::AcqRel);
 }
 
 /// Looks at a statement about to run (and again once it has run): a write to a table that a
@@ -91,6 +100,7 @@ pub(crate) fn note_statement(text: &str) {
     } else if head("WITH ") || head("REPLACE ") || head("INSERT ") {
         auth_changed();
         registry_changed();
+        incidents_changed();
         return;
     } else {
         return;
@@ -116,6 +126,7 @@ pub(crate) fn note_statement(text: &str) {
             registry_changed();
         }
         "structures" | "ghts" | "user_structures" => registry_changed(),
+        t if t.starts_with("incident") => incidents_changed(),
         _ => {}
     }
 }

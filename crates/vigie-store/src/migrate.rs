@@ -80,11 +80,18 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0012_diagnostics.sql"),
         postgres: include_str!("../migrations/postgres/0012_diagnostics.sql"),
     },
+    Migration {
+        version: 13,
+        name: "incidents_reminders_attachments",
+        sqlite: include_str!("../migrations/sqlite/0013_incidents_reminders_attachments.sql"),
+        postgres: include_str!("../migrations/postgres/0013_incidents_reminders_attachments.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.
 pub fn latest_version() -> i64 {
-    MIGRATIONS.last().map(|m| m.version).unwrap_or(0)
+    // The largest, wherever it sits in the list (branches append theirs in merge order).
+    MIGRATIONS.iter().map(|m| m.version).max().unwrap_or(0)
 }
 
 impl Store {

@@ -70,6 +70,12 @@ impl SecretKey {
 
     /// Encrypts `clear` for column `column`.
     pub fn seal(&self, column: &str, clear: &str) -> String {
+        self.seal_bytes(column, clear.as_bytes())
+    }
+
+    /// Encrypts bytes (an attachment's content) under associated data `aad` (the column, and
+    /// for an attachment its uuid, so that a sealed content cannot be moved to another row).
+    pub fn seal_bytes(&self, aad: &str, clear: &[u8]) -> String {
         let cipher = XChaCha20Poly1305::new((&self.0).into());
         let mut nonce = [0u8; 24];
         rand::thread_rng().fill_bytes(&mut nonce);
@@ -78,8 +84,8 @@ impl SecretKey {
             .encrypt(
                 XNonce::from_slice(&nonce),
                 Payload {
-                    msg: clear.as_bytes(),
-                    aad: column.as_bytes(),
+                    msg: clear,
+                    aad: aad.as_bytes(),
                 },
             )
             .unwrap_or_default();
@@ -96,30 +102,44 @@ impl SecretKey {
         let Some(b64) = stored.strip_prefix(PREFIX) else {
             return Ok(stored.to_string());
         };
-        let undecryptable = || {
-            StoreError::Internal(format!(
-                "{column}: a stored secret cannot be decrypted with this deployment's secret key \
-                 (was the database restored without its key, or do several nodes use different keys?)"
-            ))
-        };
+        let clear = self.open_sealed(column, b64)?;
+        String::from_utf8(clear).map_err(|_| undecryptable(column))
+    }
+
+    /// Decrypts bytes sealed by [`SecretKey::seal_bytes`] under `aad`; anything not sealed, or
+    /// sealed under another key or other associated data, is an error.
+    pub fn open_bytes(&self, aad: &str, stored: &str) -> Result<Vec<u8>, StoreError> {
+        let b64 = stored
+            .strip_prefix(PREFIX)
+            .ok_or_else(|| undecryptable(aad))?;
+        self.open_sealed(aad, b64)
+    }
+
+    fn open_sealed(&self, aad: &str, b64: &str) -> Result<Vec<u8>, StoreError> {
         let raw = base64::engine::general_purpose::STANDARD
             .decode(b64)
-            .map_err(|_| undecryptable())?;
+            .map_err(|_| undecryptable(aad))?;
         if raw.len() < 24 + 16 {
-            return Err(undecryptable());
+            return Err(undecryptable(aad));
         }
         let cipher = XChaCha20Poly1305::new((&self.0).into());
-        let clear = cipher
+        cipher
             .decrypt(
                 XNonce::from_slice(&raw[..24]),
                 Payload {
                     msg: &raw[24..],
-                    aad: column.as_bytes(),
+                    aad: aad.as_bytes(),
                 },
             )
-            .map_err(|_| undecryptable())?;
-        String::from_utf8(clear).map_err(|_| undecryptable())
+            .map_err(|_| undecryptable(aad))
     }
+}
+
+fn undecryptable(column: &str) -> StoreError {
+    StoreError::Internal(format!(
+        "{column}: a stored secret cannot be decrypted with this deployment's secret key \
+         (was the database restored without its key, or do several nodes use different keys?)"
+    ))
 }
 
 /// Whether a stored value is sealed.
@@ -146,6 +166,27 @@ mod tests {
         tampered.push('A');
         assert!(k.open("totp_secret", &tampered).is_err());
         assert_eq!(k.open("totp_secret", "CLEAR").unwrap(), "CLEAR");
+    }
+
+    #[test]
+    fn sealed_bytes_open_only_under_their_key_and_associated_data() {
+        let k = SecretKey::generate();
+        let content = b"%PDF-1.7\n\x00\xff binary";
+        let s = k.seal_bytes("incident_attachments.content:u1", content);
+        assert!(is_sealed(&s));
+        assert_eq!(
+            k.open_bytes("incident_attachments.content:u1", &s).unwrap(),
+            content
+        );
+        assert!(k.open_bytes("incident_attachments.content:u2", &s).is_err());
+        assert!(SecretKey::generate()
+            .open_bytes("incident_attachments.content:u1", &s)
+            .is_err());
+        assert!(
+            k.open_bytes("incident_attachments.content:u1", "clear")
+                .is_err(),
+            "never read in clear"
+        );
     }
 
     #[test]

@@ -461,3 +461,28 @@ fn wall_times_typed_in_a_form() {
     ));
     assert!(vigie_incidents::clock::parse_tz("Mars/Olympus").is_none());
 }
+
+/// Reminders come a quarter of the clock's span before its deadline, between one hour and one
+/// day ahead: the 24 h early warning 6 h ahead, the 72 h notifications 18 h ahead, the one-month
+/// final report a day ahead, a very short clock at its start.
+#[test]
+fn reminders_come_before_each_deadline() {
+    use vigie_incidents::clock::reminder_at;
+    let start = paris("2026-03-10T09:00");
+    let cases = [
+        (paris("2026-03-11T09:00"), "2026-03-11T03:00"),
+        (paris("2026-03-13T09:00"), "2026-03-12T15:00"),
+        (paris("2026-04-10T09:00"), "2026-04-09T09:00"),
+        (paris("2026-03-10T12:00"), "2026-03-10T11:00"),
+        (paris("2026-03-10T09:30"), "2026-03-10T09:00"),
+    ];
+    for (deadline, expected) in cases {
+        let at = reminder_at(start, deadline).with_timezone(&REFERENCE_TZ);
+        assert_eq!(
+            at.format("%Y-%m-%dT%H:%M").to_string(),
+            expected,
+            "deadline {}",
+            local(deadline)
+        );
+    }
+}

@@ -177,6 +177,15 @@ impl Store {
         }
     }
 
+    /// The deployment's key, for contents that are never stored in clear (attachments).
+    pub(crate) fn sealing_key(&self) -> Result<&SecretKey, StoreError> {
+        self.secrets.as_deref().ok_or_else(|| {
+            StoreError::Internal(
+                "no secret key is configured: attachments are stored only encrypted".into(),
+            )
+        })
+    }
+
     /// Seals in place the values of `table.column` still stored in clear (written before
     /// encryption existed, or restored from such a backup); `id` is the table's key. Returns how
     /// many were sealed. Each slice names its own secret columns (see `Store::seal_clear_secrets`

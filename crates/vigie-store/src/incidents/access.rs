@@ -13,6 +13,13 @@ use crate::incidents::types::{IncidentRow, INCIDENT_COLUMNS};
 /// TLP levels whose content needs named access, as stored.
 pub(crate) const NAMED_TLPS: &str = "('red', 'amber+strict')";
 
+/// Whether content marked with stored TLP `tlp` needs named access (an unreadable one does).
+pub(crate) fn needs_named(tlp: &str) -> bool {
+    tlp.parse::<vigie_incidents::marking::Tlp>()
+        .map(vigie_incidents::marking::Tlp::needs_named_access)
+        .unwrap_or(true)
+}
+
 /// Appends ` AND <incident i of structure s exists for the actor>` (scope and drafts).
 pub(crate) fn push_visible(q: &mut Sql, actor: &Actor) {
     q.push(" AND ");

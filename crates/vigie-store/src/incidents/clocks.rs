@@ -50,14 +50,20 @@ pub(crate) async fn refresh(
     inc: &IncidentRow,
 ) -> Result<(), StoreError> {
     let d = designations(&mut *conn, inc.structure_id).await?;
-    let recorded: Vec<(String, Option<i64>)> =
-        Sql::new("SELECT rule_id, done_at FROM incident_clocks WHERE incident_id = $1")
-            .arg(inc.id)
-            .fetch_all(&mut *conn)
-            .await?;
+    let recorded: Vec<(String, Option<i64>, i64, Option<i64>)> = Sql::new(
+        "SELECT rule_id, done_at, deadline, reminded_at FROM incident_clocks WHERE incident_id = $1",
+    )
+    .arg(inc.id)
+    .fetch_all(&mut *conn)
+    .await?;
+    // A reminder already queued stays recorded while its clock keeps the same deadline.
+    let reminded: BTreeMap<(String, i64), i64> = recorded
+        .iter()
+        .filter_map(|(r, _, deadline, at)| at.map(|at| ((r.clone(), *deadline), at)))
+        .collect();
     let mut made: BTreeMap<String, DateTime<Utc>> = recorded
         .into_iter()
-        .filter_map(|(r, d)| d.map(|d| (r, instant(d))))
+        .filter_map(|(r, d, _, _)| d.map(|d| (r, instant(d))))
         .collect();
     if let Some(t) = inc.cnil_notified_at {
         made.entry("gdpr-cnil".into()).or_insert(instant(t));
@@ -105,7 +111,7 @@ pub(crate) async fn refresh(
         }
         Sql::new(
             "INSERT INTO incident_clocks (incident_id, rule_id, authority, legal_reference, starts_at, deadline, \
-             without_delay, provisional, done_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+             without_delay, provisional, done_at, reminded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         )
         .arg(inc.id)
         .arg(c.rule_id.as_str())
@@ -116,6 +122,7 @@ pub(crate) async fn refresh(
         .arg(c.without_delay)
         .arg(c.provisional)
         .arg(done)
+        .arg(reminded.get(&(c.rule_id.clone(), deadline)).copied())
         .execute(&mut *conn)
         .await?;
     }

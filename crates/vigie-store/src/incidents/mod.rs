@@ -14,14 +14,21 @@
 //!   its GHT officer, its region's centre, the CERT); a draft only for the structure and its
 //!   author; the content of a TLP:RED or AMBER+STRICT incident, and observables so marked, only
 //!   for the people named on the case. Anything else is `NotFound`.
+//! * **Reminders** (`reminders`, job `jobs::Reminders`): before each deadline, the structure is
+//!   told through the notification outbox, once per clock and deadline.
+//! * **Attachments** (`attachments`): checked by the engine (size, name, type by content),
+//!   sealed with the deployment's key, served with the case's need to know; audited.
 //! * **Reads** (`read`): one case, the queues (filters, overdue first, 50 a page), a structure's
 //!   incidents, an incident for the MISP and STIX exports.
 
 mod access;
+mod attachments;
 mod case;
 mod clocks;
 mod declare;
+pub mod jobs;
 mod read;
+mod reminders;
 mod tables;
 mod timeline;
 mod types;
@@ -29,7 +36,7 @@ mod types;
 pub use case::MAX_NOTE;
 pub(crate) use tables::TABLES;
 pub use types::{
-    reference, ClockRow, Declaration, Designations, EventRow, IncidentCase, IncidentRow, NoteRow,
-    ObservableRow, PersonRow, QueuePage, QueueQuery, QueueRow, StructureIncidents, Triage,
-    PAGE_SIZE,
+    reference, AttachmentFile, AttachmentRow, ClockRow, Declaration, Designations, EventRow,
+    IncidentCase, IncidentFigures, IncidentRow, NoteRow, ObservableRow, PersonRow, QueuePage,
+    QueueQuery, QueueRow, StructureIncidents, Triage, PAGE_SIZE,
 };

@@ -4,21 +4,35 @@
 use chrono::{DateTime, Utc};
 use vigie_domain::role::Permission;
 use vigie_incidents::incident::{Incident, Observable, StructureRef};
-use vigie_incidents::marking::{Pap, Tlp};
+use vigie_incidents::marking::Pap;
 use vigie_incidents::taxonomy::{DataImpact, Severity};
 
 use crate::actor::Actor;
 use crate::db::{now, Sql, Store};
 use crate::error::StoreError;
-use crate::incidents::access::{push_named_expr, push_visible, NAMED_TLPS};
+use crate::incidents::access::{needs_named, push_named_expr, push_visible, NAMED_TLPS};
 use crate::incidents::types::{
-    ClockRow, EventRow, IncidentCase, NoteRow, ObservableRow, PersonRow, QueuePage, QueueQuery,
-    QueueRow, StructureIncidents, PAGE_SIZE,
+    AttachmentRow, ClockRow, EventRow, IncidentCase, IncidentFigures, NoteRow, ObservableRow,
+    PersonRow, QueuePage, QueueQuery, QueueRow, StructureIncidents, PAGE_SIZE,
 };
 
 const QUEUE_COLUMNS: &str = "i.id, i.structure_id, s.name AS structure_name, s.region_code, i.status, i.title, \
      i.incident_type, i.severity, i.major, i.tlp, i.care_impact, i.declared_at, i.detected_at, i.next_deadline, \
      i.assignee_user_id, i.created_at";
+
+/// The incidents' per-process caches (see `cache`).
+pub(crate) struct IncidentCaches {
+    /// Scoped, filtered count of a queue → (number of incidents, registry generation read).
+    queue_counts: crate::cache::Cache<(i64, u64)>,
+}
+
+impl Default for IncidentCaches {
+    fn default() -> IncidentCaches {
+        IncidentCaches {
+            queue_counts: crate::cache::Cache::new(crate::cache::Domain::Incidents),
+        }
+    }
+}
 
 impl Store {
     /// Incident `id` with its clocks, timeline, notes (internal ones for analysts only),
@@ -59,14 +73,17 @@ impl Store {
         .arg(id)
         .fetch_all(&mut *conn)
         .await?;
-        let (observables, hidden): (Vec<_>, Vec<_>) = all.into_iter().partition(|o| {
-            named
-                || !o
-                    .tlp
-                    .parse::<Tlp>()
-                    .map(Tlp::needs_named_access)
-                    .unwrap_or(true)
-        });
+        let (observables, hidden): (Vec<_>, Vec<_>) =
+            all.into_iter().partition(|o| named || !needs_named(&o.tlp));
+        let all: Vec<AttachmentRow> = Sql::new(
+            "SELECT id, name, media_type, size, sha256, tlp, created_by, created_at \
+             FROM incident_attachments WHERE incident_id = $1 ORDER BY id",
+        )
+        .arg(id)
+        .fetch_all(&mut *conn)
+        .await?;
+        let (attachments, hidden_files): (Vec<_>, Vec<_>) =
+            all.into_iter().partition(|a| named || !needs_named(&a.tlp));
         let people: Vec<PersonRow> = Sql::new(
             "SELECT p.user_id, u.display_name, u.email, p.role, p.added_at FROM incident_people p \
              JOIN users u ON u.id = p.user_id WHERE p.incident_id = $1 ORDER BY p.id",
@@ -84,6 +101,8 @@ impl Store {
             people,
             named,
             hidden_observables: hidden.len() as i64,
+            attachments,
+            hidden_attachments: hidden_files.len() as i64,
         })
     }
 
@@ -91,6 +110,13 @@ impl Store {
     /// first (the most overdue first), then the newest declarations; 50 a page. A restricted
     /// incident (TLP:RED or AMBER+STRICT) appears to an analyst not named on it without its
     /// title, and not at all to anyone else who is not named.
+    ///
+    /// Read in at most three short statements that each follow an index and stop after the
+    /// page, whatever the number of incidents: the overdue ones in deadline order
+    /// (`incidents(next_deadline, id)`), then, when the page goes past them, the others newest
+    /// first (`incidents(id)`), then whom of the page's restricted incidents the reader is named
+    /// on. The total of a filter is counted once per process and kept while no incident (nor
+    /// structure) was written here, at most `cache::TTL` (see `cache`): the scope is in its key.
     pub async fn incident_queue(
         &self,
         actor: &Actor,
@@ -98,7 +124,12 @@ impl Store {
     ) -> Result<QueuePage, StoreError> {
         actor.require(Permission::ReadIncidents)?;
         let at = now();
-        let mut w = Sql::new(" FROM incidents i JOIN structures s ON s.id = i.structure_id WHERE i.status <> 'draft'");
+        // `CROSS JOIN`: SQLite then reads the incidents first, along the index that gives the
+        // page's order, and looks each one's structure up (a region's structures first would
+        // sort all their incidents for one page).
+        let mut w = Sql::new(
+            " FROM incidents i CROSS JOIN structures s WHERE s.id = i.structure_id AND i.status <> 'draft'",
+        );
         push_visible(&mut w, actor);
         if !actor.can(Permission::HandleIncidents) {
             w.push(" AND (i.tlp NOT IN ").push(NAMED_TLPS).push(" OR ");
@@ -136,38 +167,86 @@ impl Store {
             })?;
             w.push(" AND i.severity_rank = ").bind(sev as i64 + 1);
         }
-        if f.overdue == Some(true) {
-            w.push(" AND i.next_deadline < ").bind(at);
-        }
         if let Some(r) = f.region.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
             w.push(" AND s.region_code").push_region_eq(r);
         }
-        let total = w.prefixed("SELECT COUNT(*)").scalar(&self.pool).await?;
+        let overdue_only = f.overdue == Some(true);
+        let total = if overdue_only {
+            let mut c = w.prefixed("SELECT COUNT(*)");
+            c.push(" AND i.next_deadline < ").bind(at);
+            c.scalar(&self.pool).await?
+        } else {
+            let count = w.prefixed("SELECT COUNT(*)");
+            let registry = crate::cache::Domain::Registry.generation();
+            self.caches
+                .get::<IncidentCaches>()
+                .queue_counts
+                .get_or_load(
+                    &count.cache_key(),
+                    |v: &(i64, u64)| v.1 == crate::cache::Domain::Registry.generation(),
+                    || async { count.scalar(&self.pool).await.map(|n| Some((n, registry))) },
+                )
+                .await?
+                .map(|v| v.0)
+                .unwrap_or(0)
+        };
         let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
         let page = f.page.unwrap_or(1).clamp(1, pages);
-        let mut q = Sql::new(&format!("SELECT {QUEUE_COLUMNS}, "));
-        q.push("CAST(CASE WHEN i.tlp IN ")
-            .push(NAMED_TLPS)
-            .push(" AND ");
-        push_named_expr(&mut q, actor);
-        q.push(
-            " = 0 THEN 1 ELSE 0 END AS BIGINT) AS restricted, CAST(CASE WHEN i.next_deadline < ",
-        )
-        .bind(at)
-        .push(" THEN 1 ELSE 0 END AS BIGINT) AS overdue");
-        q.push_sql(&w);
-        q.push(" ORDER BY CASE WHEN i.next_deadline < ")
+        let offset = (page - 1) * PAGE_SIZE;
+        let columns = format!("SELECT {QUEUE_COLUMNS}, CAST(0 AS BIGINT) AS restricted, ");
+        // The overdue ones, as far as this page reaches.
+        let mut q = w.prefixed("");
+        q.push(" AND i.next_deadline < ")
             .bind(at)
-            .push(" THEN 0 ELSE 1 END, CASE WHEN i.next_deadline < ")
-            .bind(at)
-            .push(" THEN i.next_deadline ELSE 0 END, i.id DESC LIMIT ")
-            .push(&PAGE_SIZE.to_string())
-            .push(" OFFSET ")
-            .push(&((page - 1) * PAGE_SIZE).to_string());
-        let mut rows: Vec<QueueRow> = q.fetch_all(&self.pool).await?;
-        for r in &mut rows {
-            if r.restricted == 1 {
-                r.title.clear();
+            .push(" ORDER BY i.next_deadline, i.id DESC LIMIT ")
+            .push(&(offset + PAGE_SIZE).to_string());
+        let overdue: Vec<QueueRow> = q
+            .prefixed(&format!("{columns}CAST(1 AS BIGINT) AS overdue"))
+            .fetch_all(&self.pool)
+            .await?;
+        let seen = overdue.len() as i64;
+        let mut rows: Vec<QueueRow> = overdue
+            .into_iter()
+            .skip(usize::try_from(offset).unwrap_or(usize::MAX))
+            .collect();
+        if !overdue_only && seen < offset + PAGE_SIZE {
+            // All the overdue ones were read: the page goes on with the others, newest first.
+            let mut q = w.prefixed("");
+            q.push(" AND (i.next_deadline IS NULL OR i.next_deadline >= ")
+                .bind(at)
+                .push(") ORDER BY i.id DESC LIMIT ")
+                .push(&(PAGE_SIZE - rows.len() as i64).to_string())
+                .push(" OFFSET ")
+                .push(&(offset - seen).max(0).to_string());
+            let more: Vec<QueueRow> = q
+                .prefixed(&format!("{columns}CAST(0 AS BIGINT) AS overdue"))
+                .fetch_all(&self.pool)
+                .await?;
+            rows.extend(more);
+        }
+        // Which of the page's restricted incidents the reader is not named on.
+        let restricted: Vec<i64> = rows
+            .iter()
+            .filter(|r| needs_named(&r.tlp))
+            .map(|r| r.id)
+            .collect();
+        if !restricted.is_empty() {
+            let named: std::collections::HashSet<i64> = match actor.user_id {
+                None => restricted.iter().copied().collect(),
+                Some(me) => {
+                    let mut q =
+                        Sql::new("SELECT incident_id FROM incident_people WHERE user_id = ");
+                    q.bind(me).push(" AND incident_id IN ");
+                    q.push_in_list(restricted.iter().copied());
+                    let ids: Vec<(i64,)> = q.fetch_all(&self.pool).await?;
+                    ids.into_iter().map(|r| r.0).collect()
+                }
+            };
+            for r in &mut rows {
+                if needs_named(&r.tlp) && !named.contains(&r.id) {
+                    r.restricted = 1;
+                    r.title.clear();
+                }
             }
         }
         Ok(QueuePage {
@@ -175,6 +254,37 @@ impl Store {
             total,
             page,
             pages,
+        })
+    }
+
+    /// The dashboard's incident figures within the actor's scope: open cases, those with an
+    /// overdue deadline, those awaiting triage, the major ones. Restricted cases (TLP:RED,
+    /// AMBER+STRICT) count for an analyst, and for anyone else only when named on them.
+    pub async fn incident_figures(&self, actor: &Actor) -> Result<IncidentFigures, StoreError> {
+        actor.require(Permission::ReadIncidents)?;
+        let at = now();
+        let mut q = Sql::new(
+            "SELECT CAST(COUNT(*) AS BIGINT), \
+             CAST(COALESCE(SUM(CASE WHEN i.next_deadline < $1 THEN 1 ELSE 0 END), 0) AS BIGINT), \
+             CAST(COALESCE(SUM(CASE WHEN i.status = 'submitted' THEN 1 ELSE 0 END), 0) AS BIGINT), \
+             CAST(COALESCE(SUM(i.major), 0) AS BIGINT) \
+             FROM incidents i CROSS JOIN structures s WHERE s.id = i.structure_id \
+             AND i.status IN ('submitted', 'triaged', 'in_progress', 'contained')",
+        )
+        .arg(at);
+        push_visible(&mut q, actor);
+        if !actor.can(Permission::HandleIncidents) {
+            q.push(" AND (i.tlp NOT IN ").push(NAMED_TLPS).push(" OR ");
+            push_named_expr(&mut q, actor);
+            q.push(" = 1)");
+        }
+        let (open, overdue, untriaged, major): (i64, i64, i64, i64) =
+            q.fetch_one(&self.pool).await?;
+        Ok(IncidentFigures {
+            open,
+            overdue,
+            untriaged,
+            major,
         })
     }
 

@@ -174,6 +174,41 @@ pub struct IncidentCase {
     pub named: bool,
     /// Observables the reader may not see (their TLP needs named access).
     pub hidden_observables: i64,
+    /// Files attached to the case that the reader may see (never their content).
+    pub attachments: Vec<AttachmentRow>,
+    /// Attachments the reader may not see (their TLP needs named access).
+    pub hidden_attachments: i64,
+}
+
+/// The dashboard's incident figures (see `Store::incident_figures`).
+#[derive(Debug, Clone, Copy, Default, Serialize, utoipa::ToSchema)]
+pub struct IncidentFigures {
+    pub open: i64,
+    pub overdue: i64,
+    pub untriaged: i64,
+    pub major: i64,
+}
+
+/// A file attached to a case, without its content.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct AttachmentRow {
+    pub id: i64,
+    pub name: String,
+    pub media_type: String,
+    pub size: i64,
+    /// SHA-256 of the content, hexadecimal.
+    pub sha256: String,
+    pub tlp: String,
+    pub created_by: String,
+    pub created_at: i64,
+}
+
+/// An attachment's content, opened for a reader allowed to download it.
+#[derive(Debug, Clone)]
+pub struct AttachmentFile {
+    pub name: String,
+    pub media_type: String,
+    pub content: Vec<u8>,
 }
 
 /// One row of a queue. A restricted incident (TLP:RED or AMBER+STRICT, reader not named) shows

@@ -912,3 +912,286 @@ async fn the_queue_puts_overdue_first_filters_and_pages_by_fifty() {
         db.cleanup().await;
     }
 }
+
+/// Reminders before the deadlines (issue 14, item 2): a clock whose reminder time has come is
+/// told to its structure once (a second run, at once or later, queues nothing), a clock still far
+/// from its deadline waits, a draft and a closed case remind nobody, a deadline already past is
+/// not "reminded" after the fact, a TLP:RED case's reminder carries no title, and the reminders
+/// stay inside the scope of whoever runs them.
+#[tokio::test]
+async fn reminders_go_once_before_each_deadline() {
+    for db in testing::all().await {
+        let w = world(&db).await;
+        let s = &db.store;
+        let now = chrono::Utc::now().timestamp();
+        let submitted = |title: &'static str, detected_ago: i64, tlp: &'static str| {
+            let (s, admin, fleyriat) = (s, w.admin.clone(), w.fleyriat);
+            async move {
+                let mut d = declaration(title);
+                d.detected_at = ago(detected_ago);
+                d.tlp = tlp.into();
+                let id = s.create_incident(&admin, fleyriat, &d).await.unwrap();
+                s.submit_incident(&admin, id).await.unwrap();
+                id
+            }
+        };
+        // The CNIL's 72 h: detected 60 h ago, due in 12 h (reminded 18 h ahead: now).
+        let soon = submitted("Fuite de données", 60 * 3600, "amber").await;
+        let red = submitted("Compte VPN compromis", 60 * 3600, "red").await;
+        // Detected an hour ago: due in 71 h, reminded in 53 h.
+        let later = submitted("Hameçonnage", 3600, "amber").await;
+        // Detected four days ago: already overdue, never reminded.
+        let late = submitted("Rançongiciel", 4 * 86_400, "amber").await;
+        let mut d = declaration("Brouillon");
+        d.detected_at = ago(60 * 3600);
+        let draft = s.create_incident(&w.admin, w.fleyriat, &d).await.unwrap();
+
+        // Another region's analyst runs nothing of this structure's.
+        assert_eq!(
+            s.queue_incident_reminders(&w.region11, now).await.unwrap(),
+            0
+        );
+        // A structure's administrator does not run reminders at all.
+        assert!(matches!(
+            s.queue_incident_reminders(&w.admin, now).await,
+            Err(StoreError::Forbidden(_))
+        ));
+        assert_eq!(s.queue_incident_reminders(&system(), now).await.unwrap(), 2);
+        assert_eq!(
+            s.queue_incident_reminders(&system(), now + 60)
+                .await
+                .unwrap(),
+            0,
+            "not twice"
+        );
+        let outbox = s.list_notifications(&system(), None, 100).await.unwrap();
+        let reminders: Vec<_> = outbox
+            .iter()
+            .filter(|n| n.event == "incidents.deadline.reminder")
+            .collect();
+        let to_admin: Vec<_> = reminders
+            .iter()
+            .filter(|n| n.recipient == "rssi@fleyriat.example")
+            .collect();
+        assert_eq!(to_admin.len(), 2, "{reminders:?}");
+        for n in &to_admin {
+            let p: serde_json::Value = serde_json::from_str(&n.payload).unwrap();
+            assert_eq!(p["rule_id"], "gdpr-cnil");
+            let id = p["incident_id"].as_i64().unwrap();
+            assert!(id == soon || id == red, "{p}");
+            assert_eq!(n.link.as_deref(), Some(format!("/incidents/{id}").as_str()));
+            if id == red {
+                assert_eq!(p["title"], "", "a TLP:RED title stays on the case");
+                assert_eq!(p["tlp"], "red");
+            } else {
+                assert_eq!(p["title"], "Fuite de données");
+            }
+        }
+        for id in [later, late, draft] {
+            assert!(
+                !reminders
+                    .iter()
+                    .any(|n| n.payload.contains(&format!("\"incident_id\":{id},"))),
+                "incident {id} was reminded"
+            );
+        }
+        let case = s.get_incident_case(&w.admin, soon).await.unwrap();
+        assert!(case.events.iter().any(|e| e.kind == "reminder"));
+
+        // 53 h later the other one's time has come, and only its.
+        assert_eq!(
+            s.queue_incident_reminders(&system(), now + 54 * 3600)
+                .await
+                .unwrap(),
+            1
+        );
+        assert_eq!(
+            s.queue_incident_reminders(&system(), now + 55 * 3600)
+                .await
+                .unwrap(),
+            0
+        );
+        db.cleanup().await;
+    }
+}
+
+/// Attachments (issue 14, item 3): a file checked by its content is stored sealed (its bytes
+/// appear nowhere in the database) and read back whole by those who see the case; another
+/// tenant, someone not named on a TLP:RED case or on a RED attachment, and a reader who names
+/// another case's attachment get `NotFound`; an empty, oversized, disguised or path-traversal
+/// file is refused with its reason and nothing is stored; adding and downloading are audited.
+#[tokio::test]
+async fn attachments_are_checked_sealed_and_served_on_a_need_to_know_basis() {
+    for db in testing::all().await {
+        let w = world(&db).await;
+        let s = &db.store;
+        let id = s
+            .create_incident(&w.admin, w.fleyriat, &declaration("Rançongiciel"))
+            .await
+            .unwrap();
+        s.submit_incident(&w.admin, id).await.unwrap();
+        let pdf = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\nMOT-TEMOIN-SECRET\n%%EOF\n";
+        let a1 = s
+            .add_incident_attachment(&w.admin, id, "note de rançon.pdf", "", pdf)
+            .await
+            .unwrap();
+        // Stored sealed: the marker is nowhere in the table.
+        let pool = crate::sqlx_pool(&db).await;
+        let stored: Vec<(String,)> = sqlx::query_as("SELECT content FROM incident_attachments")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+        assert_eq!(stored.len(), 1);
+        assert!(stored[0].0.starts_with("enc:v1:"));
+        assert!(!stored[0].0.contains("MOT-TEMOIN"));
+        for reader in [&w.admin, &w.cert, &w.region84, &w.ght_ain] {
+            let f = s.get_incident_attachment(reader, id, a1).await.unwrap();
+            assert_eq!(
+                (f.name.as_str(), f.media_type.as_str(), f.content.as_slice()),
+                ("note de rançon.pdf", "application/pdf", &pdf[..]),
+                "{}",
+                reader.label
+            );
+        }
+        let case = s.get_incident_case(&w.cert, id).await.unwrap();
+        assert_eq!(case.attachments.len(), 1);
+        assert_eq!(case.attachments[0].tlp, "amber", "the incident's marking");
+        assert_eq!(case.attachments[0].size, pdf.len() as i64);
+        assert!(case.events.iter().any(|e| e.kind == "attachment"));
+        // Other tenants: another structure's member, another region, another GHT.
+        for outsider in [&w.member_other, &w.region11, &w.ght_paris] {
+            assert!(
+                matches!(
+                    s.get_incident_attachment(outsider, id, a1).await,
+                    Err(StoreError::NotFound)
+                ),
+                "{}",
+                outsider.label
+            );
+            assert!(matches!(
+                s.add_incident_attachment(outsider, id, "x.txt", "", b"x")
+                    .await,
+                Err(StoreError::NotFound | StoreError::Forbidden(_))
+            ));
+        }
+        // An auditor reads but never writes.
+        assert!(matches!(
+            s.add_incident_attachment(&w.auditor, id, "x.txt", "", b"x")
+                .await,
+            Err(StoreError::Forbidden(_))
+        ));
+        // A RED attachment on an AMBER case: for the people named only.
+        let red = s
+            .add_incident_attachment(
+                &w.admin,
+                id,
+                "journal.log",
+                "red",
+                b"10:02 vpn login admin\n",
+            )
+            .await
+            .unwrap();
+        assert!(matches!(
+            s.get_incident_attachment(&w.cert, id, red).await,
+            Err(StoreError::NotFound)
+        ));
+        let seen = s.get_incident_case(&w.cert, id).await.unwrap();
+        assert_eq!((seen.attachments.len(), seen.hidden_attachments), (1, 1));
+        assert_eq!(
+            s.get_incident_attachment(&w.admin, id, red)
+                .await
+                .unwrap()
+                .media_type,
+            "text/plain; charset=utf-8"
+        );
+        // An attachment asked through another incident is not found.
+        let other = s
+            .create_incident(&w.admin, w.fleyriat, &declaration("Autre"))
+            .await
+            .unwrap();
+        assert!(matches!(
+            s.get_incident_attachment(&w.admin, other, a1).await,
+            Err(StoreError::NotFound)
+        ));
+        // A TLP:RED case: its attachments are for the people named on it only.
+        let mut d = declaration("Fuite");
+        d.tlp = "red".into();
+        let secret = s.create_incident(&w.admin, w.fleyriat, &d).await.unwrap();
+        s.submit_incident(&w.admin, secret).await.unwrap();
+        let a3 = s
+            .add_incident_attachment(
+                &w.admin,
+                secret,
+                "capture.png",
+                "",
+                b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR",
+            )
+            .await
+            .unwrap();
+        for not_named in [&w.cert, &w.region84, &w.ght_ain] {
+            assert!(matches!(
+                s.get_incident_attachment(not_named, secret, a3).await,
+                Err(StoreError::NotFound)
+            ));
+        }
+        // Refused, nothing stored.
+        let big = vec![b'a'; vigie_incidents::attachment::MAX_SIZE + 1];
+        for (name, content, key) in [
+            ("vide.txt", &b""[..], "incidents-attachment-empty"),
+            ("gros.txt", &big[..], "incidents-attachment-too-large"),
+            (
+                "rapport.pdf",
+                &b"MZ\x90\0\x03\0\0\0This program cannot be run"[..],
+                "incidents-attachment-type",
+            ),
+            (
+                "capture.pdf",
+                &b"\x89PNG\r\n\x1a\n\0\0"[..],
+                "incidents-attachment-extension",
+            ),
+            (
+                "../../etc/passwd",
+                &b"root:x:0:0"[..],
+                "incidents-attachment-name",
+            ),
+            (
+                "..\\..\\boot.ini",
+                &b"[boot]"[..],
+                "incidents-attachment-name",
+            ),
+        ] {
+            let e = s
+                .add_incident_attachment(&w.admin, id, name, "", content)
+                .await
+                .unwrap_err();
+            assert_eq!(problem_key(&e), (key, "file".to_string()), "{name}");
+        }
+        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM incident_attachments")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(count, 3);
+        pool.close().await;
+        let (audit, _) = s
+            .audit_search(
+                &system(),
+                &AuditQuery {
+                    text: Some("incident.attachment".into()),
+                    limit: 100,
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        let adds = audit
+            .iter()
+            .filter(|a| a.action == "incident.attachment.add")
+            .count();
+        let downloads = audit
+            .iter()
+            .filter(|a| a.action == "incident.attachment.download")
+            .count();
+        assert_eq!((adds, downloads), (3, 5));
+        db.cleanup().await;
+    }
+}

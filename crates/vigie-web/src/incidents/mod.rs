@@ -5,7 +5,9 @@
 //! through `vigie_store::incidents`, which checks the role, the scope and the need to know.
 
 pub(crate) mod api;
+pub(crate) mod attachments;
 pub(crate) mod pages;
+pub(crate) mod report;
 
 use askama::Template;
 use utoipa_axum::routes;
@@ -34,6 +36,14 @@ pub fn routes(r: Routes) -> Routes {
         .post("/incidents/{id}/notifications", pages::notification)
         .get("/incidents/{id}/misp.json", pages::misp)
         .get("/incidents/{id}/stix.json", pages::stix)
+        .get("/incidents/{id}/report", report::report)
+        .get("/incidents/{id}/report.pdf", report::report_pdf)
+        .post("/incidents/{id}/attachments", attachments::upload)
+        .body_limit("/incidents/{id}/attachments", attachments::UPLOAD_LIMIT)
+        .get(
+            "/incidents/{id}/attachments/{attachment}",
+            attachments::download,
+        )
         .api(routes!(api::api_incident_queue))
         .api(routes!(
             api::api_structure_incidents,
@@ -54,6 +64,23 @@ pub fn routes(r: Routes) -> Routes {
             shown: |a| a.can(Permission::ReadIncidents),
         })
         .section(crate::section!(20, section))
+        .panel(crate::panel!(30, panel))
+}
+
+#[derive(Template)]
+#[template(path = "incidents/panel.html")]
+struct Panel {
+    ctx: Ctx,
+    f: vigie_store::incidents::IncidentFigures,
+}
+
+/// The dashboard's incidents: open, overdue, awaiting triage, major (within the reader's scope).
+async fn panel(st: &AppState, a: &Authed) -> Fragment {
+    if !a.actor.can(Permission::ReadIncidents) {
+        return Ok(None);
+    }
+    let f = st.store.incident_figures(&a.actor).await?;
+    fragment(&Panel { ctx: Ctx::of(a), f })
 }
 
 #[derive(Template)]

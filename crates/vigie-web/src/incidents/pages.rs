@@ -299,7 +299,7 @@ pub(crate) struct ClockView {
     pub rule_id: String,
 }
 
-fn clock_views(tr: &Tr, clocks: &[ClockRow], now: i64) -> Vec<ClockView> {
+pub(crate) fn clock_views(tr: &Tr, clocks: &[ClockRow], now: i64) -> Vec<ClockView> {
     clocks
         .iter()
         .map(|c| {
@@ -350,9 +350,12 @@ struct ShowPage {
     open_rules: Vec<Opt>,
     /// A mistake in one of the page's forms, said in the reader's language.
     err: String,
+    /// A refused attachment's reason, shown beside the file field.
+    attach_err: String,
+    attach_max_mib: usize,
 }
 
-fn label_of<T: std::str::FromStr>(v: &str, f: impl Fn(&T) -> &'static str) -> String {
+pub(crate) fn label_of<T: std::str::FromStr>(v: &str, f: impl Fn(&T) -> &'static str) -> String {
     v.parse::<T>()
         .map(|x| f(&x).to_string())
         .unwrap_or_else(|_| v.to_string())
@@ -416,7 +419,15 @@ async fn show_page(
                 selected: false,
             })
             .collect(),
-        err: error.map(|p| problem_text(&tr, p)).unwrap_or_default(),
+        err: error
+            .filter(|p| p.get("field").map(|f| f.to_string()).as_deref() != Some("file"))
+            .map(|p| problem_text(&tr, p))
+            .unwrap_or_default(),
+        attach_err: error
+            .filter(|p| p.get("field").map(|f| f.to_string()).as_deref() == Some("file"))
+            .map(|p| problem_text(&tr, p))
+            .unwrap_or_default(),
+        attach_max_mib: vigie_incidents::attachment::MAX_SIZE / (1024 * 1024),
         c,
     };
     if error.is_some() {
@@ -436,7 +447,7 @@ pub(crate) async fn show(
 }
 
 /// After an action on an incident: back to its page, or the page again with the mistake.
-async fn after(
+pub(crate) async fn after(
     st: &AppState,
     a: &Authed,
     id: i64,

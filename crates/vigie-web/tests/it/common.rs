@@ -430,6 +430,18 @@ pub async fn incident_seed(store: &Store, structure: i64, tlp: &str) -> i64 {
     id
 }
 
+/// A text file attached to incident `incident` by the platform; 999 999 for the incident that
+/// does not exist.
+pub async fn incident_attachment(store: &Store, incident: i64) -> i64 {
+    if incident == 999_999 {
+        return 999_999;
+    }
+    store
+        .add_incident_attachment(&system(), incident, "matrice.txt", "", b"matrice\n")
+        .await
+        .unwrap()
+}
+
 /// A draft of `structure` saved by `actor`; 999 999 for the structure that does not exist.
 pub async fn incident_draft(store: &Store, actor: &vigie_store::Actor, structure: i64) -> i64 {
     if structure == 999_999 {

@@ -6,6 +6,7 @@
 mod common;
 mod exposure;
 mod hardening;
+mod incidents;
 mod login;
 mod matrix;
 mod oidc;

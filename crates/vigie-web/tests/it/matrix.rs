@@ -1368,6 +1368,7 @@ async fn pages_authorization_matrix() {
             };
             for (id, scoped) in [(inn, true), (out, false)] {
                 let sub = incident_seed(&app.store, id, "amber").await;
+                let file = incident_attachment(&app.store, sub).await;
                 let author = if scoped { drafter.clone() } else { system() };
                 let draft = incident_draft(&app.store, &author, id).await;
                 let draft2 = incident_draft(&app.store, &author, id).await;
@@ -1496,6 +1497,30 @@ async fn pages_authorization_matrix() {
                         "read",
                         ok,
                     ),
+                    (
+                        "GET",
+                        "/incidents/{id}/report",
+                        format!("/incidents/{sub}/report"),
+                        None,
+                        "read",
+                        ok,
+                    ),
+                    (
+                        "GET",
+                        "/incidents/{id}/report.pdf",
+                        format!("/incidents/{sub}/report.pdf"),
+                        None,
+                        "read",
+                        ok,
+                    ),
+                    (
+                        "GET",
+                        "/incidents/{id}/attachments/{attachment}",
+                        format!("/incidents/{sub}/attachments/{file}"),
+                        None,
+                        "read",
+                        ok,
+                    ),
                 ] {
                     let got = match form {
                         None => get(path.clone()).await,
@@ -1503,6 +1528,29 @@ async fn pages_authorization_matrix() {
                     };
                     check(m, route, path, got, expect(r, cap, scoped, want));
                 }
+                // Attaching a file (a multipart form, its CSRF token in the query).
+                let form = reqwest::multipart::Form::new().part(
+                    "file",
+                    reqwest::multipart::Part::bytes(b"journal de la matrice\n".to_vec())
+                        .file_name("journal.txt"),
+                );
+                let got = c
+                    .post(format!(
+                        "{}/incidents/{sub}/attachments?csrf={csrf}",
+                        app.base
+                    ))
+                    .multipart(form)
+                    .send()
+                    .await
+                    .unwrap()
+                    .status();
+                check(
+                    "POST",
+                    "/incidents/{id}/attachments",
+                    format!("/incidents/{sub}/attachments"),
+                    got,
+                    expect(r, "declare_incidents", scoped, see_other),
+                );
                 // Naming someone: analysts on an incident that needs no named access; others
                 // only once named themselves.
                 let p = format!("/incidents/{sub}/people");
@@ -1526,8 +1574,18 @@ async fn pages_authorization_matrix() {
             }
             // TLP:RED: its page and its downloads are not found for whoever is not named.
             let red = incident_seed(&app.store, inn, "red").await;
+            let red_file = incident_attachment(&app.store, red).await;
             for (route, p) in [
                 ("/incidents/{id}", format!("/incidents/{red}")),
+                ("/incidents/{id}/report", format!("/incidents/{red}/report")),
+                (
+                    "/incidents/{id}/report.pdf",
+                    format!("/incidents/{red}/report.pdf"),
+                ),
+                (
+                    "/incidents/{id}/attachments/{attachment}",
+                    format!("/incidents/{red}/attachments/{red_file}"),
+                ),
                 (
                     "/incidents/{id}/misp.json",
                     format!("/incidents/{red}/misp.json"),
