@@ -18,6 +18,7 @@ pub mod testing;
 // The engine slices, each using the core and the slices before it (surveillance feeds the watch).
 pub mod accounts;
 pub mod incidents;
+pub mod observatory;
 pub mod registry;
 pub mod surveillance;
 pub mod watch;
@@ -39,6 +40,7 @@ const ARCHIVED: &[&[archive::Table]] = &[
     surveillance::TABLES,
     watch::TABLES,
     incidents::TABLES,
+    observatory::TABLES,
     archive::TABLES,
 ];
 

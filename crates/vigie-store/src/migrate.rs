@@ -74,6 +74,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0010_incidents.sql"),
         postgres: include_str!("../migrations/postgres/0010_incidents.sql"),
     },
+    Migration {
+        version: 11,
+        name: "observatory",
+        sqlite: include_str!("../migrations/sqlite/0011_observatory.sql"),
+        postgres: include_str!("../migrations/postgres/0011_observatory.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

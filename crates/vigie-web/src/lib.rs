@@ -20,6 +20,7 @@ pub mod accounts;
 pub mod audit;
 pub mod incidents;
 pub mod notifications;
+pub mod observatory;
 pub mod registry;
 pub mod surveillance;
 pub mod watch;
@@ -124,6 +125,7 @@ pub fn registry_routes() -> routes::Routes {
     let r = surveillance::routes(r);
     let r = watch::routes(r);
     let r = incidents::routes(r);
+    let r = observatory::routes(r);
     let r = notifications::routes(r);
     audit::routes(r)
 }

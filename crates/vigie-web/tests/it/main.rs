@@ -8,6 +8,7 @@ mod exposure;
 mod hardening;
 mod login;
 mod matrix;
+mod observatory;
 mod oidc;
 mod openapi;
 mod pages;
