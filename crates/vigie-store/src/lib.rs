@@ -19,6 +19,7 @@ pub mod testing;
 pub mod accounts;
 pub mod diagnostics;
 pub mod incidents;
+pub mod observatory;
 pub mod registry;
 pub mod surveillance;
 pub mod watch;
@@ -41,6 +42,7 @@ const ARCHIVED: &[&[archive::Table]] = &[
     watch::TABLES,
     incidents::TABLES,
     diagnostics::TABLES,
+    observatory::TABLES,
     archive::TABLES,
 ];
 

@@ -75,6 +75,12 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0010_incidents.sql"),
     },
     Migration {
+        version: 11,
+        name: "observatory",
+        sqlite: include_str!("../migrations/sqlite/0011_observatory.sql"),
+        postgres: include_str!("../migrations/postgres/0011_observatory.sql"),
+    },
+    Migration {
         version: 12,
         name: "diagnostics",
         sqlite: include_str!("../migrations/sqlite/0012_diagnostics.sql"),

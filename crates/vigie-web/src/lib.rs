@@ -21,6 +21,7 @@ pub mod audit;
 pub mod diagnostics;
 pub mod incidents;
 pub mod notifications;
+pub mod observatory;
 pub mod registry;
 pub mod surveillance;
 pub mod watch;
@@ -126,6 +127,7 @@ pub fn registry_routes() -> routes::Routes {
     let r = watch::routes(r);
     let r = incidents::routes(r);
     let r = diagnostics::routes(r);
+    let r = observatory::routes(r);
     let r = notifications::routes(r);
     audit::routes(r)
 }

@@ -5,6 +5,7 @@ mod backup_crypt;
 mod config;
 mod demo;
 mod notify;
+mod observatory;
 mod surveillance;
 mod watch;
 mod worker;
@@ -114,6 +115,9 @@ enum Command {
     /// Vulnerability watch against the database: ingest advisories, source freshness, bulletins.
     #[command(subcommand)]
     Watch(watch::WatchCommand),
+    /// The observatory of incidents: `--from … --to … [--region …] --format json|html|pdf`, or
+    /// `import FILE [--skip-bad-rows]` for past declarations.
+    Observatory(observatory::ObservatoryCommand),
 }
 
 #[derive(Subcommand)]
@@ -706,6 +710,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Watch(cmd) => {
             let store = open(&cfg).await?;
             watch::command(&store, cmd).await
+        }
+        Command::Observatory(cmd) => {
+            let store = open(&cfg).await?;
+            observatory::command(&store, cmd).await
         }
         Command::Demo => {
             let store = open(&cfg).await?;

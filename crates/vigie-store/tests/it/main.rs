@@ -17,6 +17,7 @@ mod import_bulk;
 mod incidents;
 mod jobs;
 mod notify;
+mod observatory;
 mod registry;
 mod surveillance;
 mod ux;

@@ -202,6 +202,11 @@ pub fn allowed(r: Role, what: &str) -> bool {
         ),
         "handle_incidents" => matches!(r, Admin | CertAnalyst | RegionalAnalyst),
         "validate_assets" => matches!(r, Admin | CertAnalyst | RegionalAnalyst),
+        "observatory" => matches!(
+            r,
+            Admin | CertAnalyst | RegionalAnalyst | GhtOfficer | Auditor
+        ),
+        "import_history" => matches!(r, Admin | CertAnalyst),
         other => panic!("unknown capability {other}"),
     }
 }

@@ -9,6 +9,7 @@ mod hardening;
 mod incidents;
 mod login;
 mod matrix;
+mod observatory;
 mod oidc;
 mod openapi;
 mod pages;

@@ -1608,6 +1608,58 @@ async fn pages_authorization_matrix() {
                 get(format!("/incidents/{red}")).await,
                 ok,
             );
+            // The observatory (issue 15): France, a region or a GHT in scope; another
+            // region's or GHT's is not there; only the CERT imports past declarations.
+            for route in [
+                "/observatory",
+                "/observatory/report.pdf",
+                "/observatory/opendata.csv",
+                "/observatory/data.json",
+            ] {
+                check(
+                    "GET",
+                    route,
+                    format!("{route}?year=2023"),
+                    get(format!("{route}?year=2023")).await,
+                    expect(r, "observatory", true, ok),
+                );
+                let elsewhere = match r {
+                    Role::RegionalAnalyst => Some("region:84".to_string()),
+                    Role::GhtOfficer => Some(format!("ght:{}", w.ght_paris)),
+                    _ => None,
+                };
+                if let Some(t) = elsewhere {
+                    let p = format!("{route}?year=2023&territory={t}");
+                    check("GET", route, p.clone(), get(p).await, StatusCode::NOT_FOUND);
+                }
+            }
+            check(
+                "GET",
+                "/observatory/import",
+                "/observatory/import".into(),
+                get("/observatory/import".into()).await,
+                expect(r, "import_history", true, ok),
+            );
+            let history = format!(
+                "id,declared_at,region,structure_kind,origin,type,care_impact,no_operations_impact,support_requested,major\nM-{r},2022-03-01T10:00:00+01:00,11,hospital,malicious,phishing,no,yes,no,no\n"
+            );
+            let got = c
+                .post(format!("{}/observatory/import?csrf={csrf}", app.base))
+                .multipart(reqwest::multipart::Form::new().part(
+                    "file",
+                    reqwest::multipart::Part::bytes(history.into_bytes()).file_name("h.csv"),
+                ))
+                .send()
+                .await
+                .unwrap()
+                .status();
+            check(
+                "POST",
+                "/observatory/import",
+                "/observatory/import".into(),
+                got,
+                expect(r, "import_history", true, ok),
+            );
             check(
                 "POST",
                 "/lang",

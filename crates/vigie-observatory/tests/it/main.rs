@@ -1,0 +1,3 @@
+//! The observatory engine's properties.
+
+mod opendata;
