@@ -153,3 +153,53 @@ ux-audit_family-incident = Incidents
 ux-audit-auth-login = Sign-in
 ux-audit-watch-alert-triage = Alert follow-up
 ux-audit-finding-acknowledge = Finding acknowledged
+
+# Dashboard figures with their plural.
+ux-fig-structures = { $count ->
+    [one] Structure followed
+   *[other] Structures followed
+}
+ux-fig-with_assets = { $count ->
+    [one] Structure that declared assets
+   *[other] Structures that declared assets
+}
+ux-fig-with_rssi = { $count ->
+    [one] Structure with a security officer
+   *[other] Structures with a security officer
+}
+ux-fig-ose = { $count ->
+    [one] Operator of essential services
+   *[other] Operators of essential services
+}
+ux-fig-findings_open = { $count ->
+    [one] Open exposure finding
+   *[other] Open exposure findings
+}
+ux-fig-findings_critical = { $count ->
+    [one] Critical finding
+   *[other] Critical findings
+}
+ux-fig-findings_high = { $count ->
+    [one] High-severity finding
+   *[other] High-severity findings
+}
+ux-fig-findings_medium = { $count ->
+    [one] Medium-severity finding
+   *[other] Medium-severity findings
+}
+ux-fig-findings_low = { $count ->
+    [one] Low or informational finding
+   *[other] Low or informational findings
+}
+ux-fig-exposed_structures = { $count ->
+    [one] Structure with an open finding
+   *[other] Structures with an open finding
+}
+ux-fig-alerts_open = { $count ->
+    [one] Open vulnerability alert
+   *[other] Open vulnerability alerts
+}
+ux-fig-alerts_kev = { $count ->
+    [one] Alert on an actively exploited vulnerability (KEV)
+   *[other] Alerts on an actively exploited vulnerability (KEV)
+}

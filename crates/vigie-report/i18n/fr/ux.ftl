@@ -153,3 +153,53 @@ ux-audit_family-incident = Incidents
 ux-audit-auth-login = Connexion
 ux-audit-watch-alert-triage = Suivi d'une alerte
 ux-audit-finding-acknowledge = Prise en compte d'un constat
+
+# Dashboard figures with their plural.
+ux-fig-structures = { $count ->
+    [one] Structure suivie
+   *[other] Structures suivies
+}
+ux-fig-with_assets = { $count ->
+    [one] Structure ayant déclaré des actifs
+   *[other] Structures ayant déclaré des actifs
+}
+ux-fig-with_rssi = { $count ->
+    [one] Structure avec un RSSI renseigné
+   *[other] Structures avec un RSSI renseigné
+}
+ux-fig-ose = { $count ->
+    [one] Opérateur de services essentiels
+   *[other] Opérateurs de services essentiels
+}
+ux-fig-findings_open = { $count ->
+    [one] Constat d'exposition ouvert
+   *[other] Constats d'exposition ouverts
+}
+ux-fig-findings_critical = { $count ->
+    [one] Constat critique
+   *[other] Constats critiques
+}
+ux-fig-findings_high = { $count ->
+    [one] Constat de sévérité haute
+   *[other] Constats de sévérité haute
+}
+ux-fig-findings_medium = { $count ->
+    [one] Constat de sévérité moyenne
+   *[other] Constats de sévérité moyenne
+}
+ux-fig-findings_low = { $count ->
+    [one] Constat faible ou informatif
+   *[other] Constats faibles ou informatifs
+}
+ux-fig-exposed_structures = { $count ->
+    [one] Structure ayant un constat ouvert
+   *[other] Structures ayant un constat ouvert
+}
+ux-fig-alerts_open = { $count ->
+    [one] Alerte de vulnérabilité ouverte
+   *[other] Alertes de vulnérabilité ouvertes
+}
+ux-fig-alerts_kev = { $count ->
+    [one] Alerte sur une vulnérabilité activement exploitée (KEV)
+   *[other] Alertes sur une vulnérabilité activement exploitée (KEV)
+}

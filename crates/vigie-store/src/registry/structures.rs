@@ -37,18 +37,21 @@ pub(crate) fn search_words(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// The ORDER BY of a structure list: with a search, the structures whose name starts with the
-/// first word come first, then those whose name holds it, then the rest (found by their town,
-/// number or GHT); by name within each.
+/// The ORDER BY of a structure list: with a search, the structures whose name holds all that
+/// was typed come first, then those whose name starts with the first word, then those whose
+/// name holds it, then the rest (found by their town, number or GHT); by name within each.
 fn structure_order(f: &StructureFilter) -> Sql {
     let mut o = Sql::new(" ORDER BY ");
-    if let Some(first) = search_words(f.text.as_deref().unwrap_or("")).first() {
+    let words = search_words(f.text.as_deref().unwrap_or(""));
+    if let Some(first) = words.first() {
         let e = like_escape(first);
         o.push("CASE WHEN s.name_search LIKE ")
-            .bind(format!("{e}%"))
+            .bind(format!("%{}%", like_escape(&words.join(" "))))
             .push(" ESCAPE '\\' THEN 0 WHEN s.name_search LIKE ")
+            .bind(format!("{e}%"))
+            .push(" ESCAPE '\\' THEN 1 WHEN s.name_search LIKE ")
             .bind(format!("% {e}%"))
-            .push(" ESCAPE '\\' THEN 1 ELSE 2 END, ");
+            .push(" ESCAPE '\\' THEN 2 ELSE 3 END, ");
     }
     o.push("s.name_search, s.id");
     o

@@ -421,6 +421,13 @@ async fn structures_are_found_by_any_word_of_name_town_number_or_ght() {
                 "E.H.P.A.D. EDMAR LAMA DE CAYENNE"
             ]
         );
+        // Ranked: a name holding all that was typed, in that order, comes before one that
+        // holds the words elsewhere (the EHPAD's long name, its town).
+        let ranked = names("hospitalier de cayenne").await;
+        assert_eq!(
+            ranked.first().map(String::as_str),
+            Some("CENTRE HOSPITALIER DE CAYENNE")
+        );
         assert!(names("%").await.len() > 1, "a lone sign is no filter");
         assert!(names("zzzzzzzzz").await.is_empty());
     }

@@ -14,7 +14,9 @@ use vigie_store::registry::{Asset, Ght, Structure, StructureFilter, StructureSum
 use crate::auth::Page;
 use crate::error::AppError;
 use crate::i18n::Lang;
-use crate::ui::{csv_bytes, csv_response, csv_writer, page, region_options, render, Ctx, Opt};
+use crate::ui::{
+    csv_bytes, csv_response, csv_writer, page, render, scope_region_options, Ctx, Opt,
+};
 use crate::AppState;
 
 #[derive(Deserialize, Default, Clone)]
@@ -126,7 +128,7 @@ pub(crate) async fn structures(
             page: f.page.max(1),
             pages: ((total + per_page - 1) / per_page).max(1),
             query: q.query_string(),
-            regions: region_options(&q.region),
+            regions: scope_region_options(&a.actor, &q.region),
             ght_options: ghts
                 .into_iter()
                 .map(|(id, name)| Opt {
