@@ -235,6 +235,22 @@ pub fn csv_bytes(w: CsvWriter) -> Result<Vec<u8>, AppError> {
         .map_err(|e| AppError::Internal(e.to_string()))
 }
 
+/// A PDF written by `vigie_report::pdf`, shown by the browser's reader, saved as `name`.
+pub fn pdf_response(name: &str, bytes: Vec<u8>) -> Response {
+    (
+        StatusCode::OK,
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("inline; filename=\"{name}\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
 /// A CSV download (UTF-8 with its byte order mark, so that spreadsheets read the accents).
 pub fn csv_response(name: &str, body: Vec<u8>) -> Response {
     let mut bytes = vec![0xEF, 0xBB, 0xBF];

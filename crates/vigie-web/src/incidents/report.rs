@@ -7,8 +7,7 @@
 
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::http::{header, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use vigie_incidents::marking::Tlp;
 use vigie_incidents::taxonomy::{
     CareImpact, CaseStatus, IncidentState, IncidentType, OperationsImpact, Origin, Severity,
@@ -367,18 +366,9 @@ pub(crate) async fn report_pdf(
 ) -> Response {
     page!(a, {
         let d = report_data(&st, &a, id).await?;
-        let bytes = pdf(a.tr(), &d);
-        Ok((
-            StatusCode::OK,
-            [
-                (header::CONTENT_TYPE, "application/pdf".to_string()),
-                (
-                    header::CONTENT_DISPOSITION,
-                    format!("attachment; filename=\"{}.pdf\"", d.c.reference),
-                ),
-            ],
-            bytes,
-        )
-            .into_response())
+        Ok(crate::ui::pdf_response(
+            &format!("{}.pdf", d.c.reference),
+            pdf(a.tr(), &d),
+        ))
     })
 }

@@ -5,8 +5,7 @@ use std::collections::BTreeMap;
 
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::http::{header, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 
 use super::pages::{by_severity, SEVERITIES};
 use crate::auth::{Authed, Page};
@@ -315,18 +314,9 @@ pub(crate) async fn report_pdf(
             ));
             doc.paragraph(advice);
         }
-        let bytes = doc.finish();
-        Ok((
-            StatusCode::OK,
-            [
-                (header::CONTENT_TYPE, "application/pdf".to_string()),
-                (
-                    header::CONTENT_DISPOSITION,
-                    format!("inline; filename=\"exposition-{}.pdf\"", d.s.finess_et),
-                ),
-            ],
-            bytes,
-        )
-            .into_response())
+        Ok(crate::ui::pdf_response(
+            &format!("exposition-{}.pdf", d.s.finess_et),
+            doc.finish(),
+        ))
     })
 }

@@ -5,6 +5,7 @@
 //! generator is seeded: the same demo every time.
 
 mod data;
+mod incidents;
 mod registry;
 mod surveillance;
 mod watch;
@@ -44,6 +45,7 @@ pub struct Activity {
     pub inventory_items: usize,
     pub advisories: usize,
     pub alerts: usize,
+    pub incidents: usize,
     /// Why no advisory was ingested, when none was.
     pub note: Option<String>,
 }
@@ -55,6 +57,9 @@ impl Activity {
             "Demo activity: {} demo scans with {} findings (nothing scanned), {} inventory items, {} advisories ingested, {} alerts.",
             self.scans, self.findings, self.inventory_items, self.advisories, self.alerts
         );
+        if self.incidents > 0 {
+            s.push_str(&format!(" {} demo incidents declared.", self.incidents));
+        }
         if let Some(n) = &self.note {
             s.push(' ');
             s.push_str(n);
@@ -117,15 +122,20 @@ async fn seed_activity(
     intel: Option<&Path>,
 ) -> anyhow::Result<Activity> {
     let mut act = Activity::default();
+    let mut ids = Vec::new();
     for (i, p) in active_structures(planned).into_iter().enumerate() {
         let s = store
             .find_structure_by_finess(actor, &p.input.finess_et)
             .await?;
+        ids.push(s.id);
         if surveillance::seed_scan(store, actor, i, s.id, &mut act).await? {
             watch::seed_inventory(store, actor, i, s.id, &mut act).await?;
         }
     }
     watch::seed_advisories(store, actor, intel, &mut act).await?;
+    // Incidents of several structures: the demo accounts' hospital first.
+    ids.truncate(5);
+    incidents::seed_incidents(store, actor, &ids, &mut act).await?;
     Ok(act)
 }
 

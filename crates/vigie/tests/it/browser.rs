@@ -121,6 +121,11 @@ async fn scenarios(p: &Page<'_>, extract: &SmallExtract, extract_path: &Path) ->
     step("(d) a GHT officer does not see another GHT", async {
         ght_officer_sees_only_its_ght(p).await
     })
+    .await?;
+    step(
+        "(e) a structure declares an incident, the CERT triages, assigns and handles it",
+        async { structure_declares_cert_handles(p).await },
+    )
     .await
 }
 
@@ -528,6 +533,164 @@ async fn ght_officer_sees_only_its_ght(p: &Page<'_>) -> Result<()> {
     Ok(())
 }
 
+// ---------- (e) ----------
+
+/// The structure administrator of the demo's first hospital (no second factor for this role).
+fn structure_admin() -> (String, String) {
+    (
+        "admin.ch@vigie.example".into(),
+        credential("admin.ch@vigie.example").0,
+    )
+}
+
+async fn sign_out_and_in(p: &Page<'_>, email: &str, password: &str) -> Result<()> {
+    p.click("form[action='/logout'] button").await?;
+    p.wait_path("/login").await?;
+    p.type_into("#email", email).await?;
+    p.type_into("#password", password).await?;
+    p.click("#login-submit").await?;
+    Ok(())
+}
+
+async fn structure_declares_cert_handles(p: &Page<'_>) -> Result<()> {
+    let (email, password) = structure_admin();
+    sign_out_and_in(p, &email, &password).await?;
+    p.wait_path("/").await?;
+    // The dashboard counts the structure's incidents (the demo declared some).
+    let open = p.text("#count-incidents-open").await?;
+    ensure!(
+        open.trim().parse::<i64>().is_ok_and(|n| n > 0),
+        "open incidents on the structure's dashboard: {open:?}"
+    );
+    p.shot("13-dashboard-structure-incidents").await?;
+
+    // Its structure's page offers the declaration.
+    p.click("nav a[href='/structures']").await?;
+    p.wait_path("/structures").await?;
+    p.click("table tbody tr td a").await?;
+    p.el("#structure-name").await?;
+    p.click("#declare-incident").await?;
+    p.el("#incident-form").await?;
+    p.type_into("#f-title", "Rançongiciel e2e sur le PACS")
+        .await?;
+    p.type_into(
+        "#f-description",
+        "Images chiffrées, note de rançon sur les postes de radiologie.",
+    )
+    .await?;
+    // Detected yesterday (a day and two hours ago, written as Paris wall-clock time).
+    let detected = (chrono::Utc::now() - chrono::Duration::hours(26))
+        .format("%Y-%m-%dT%H:%M")
+        .to_string();
+    p.c.execute(
+        "document.getElementById('f-detected_at').value = arguments[0];",
+        vec![serde_json::Value::String(detected)],
+    )
+    .await?;
+    p.el("#f-origin")
+        .await?
+        .select_by_value("malicious")
+        .await?;
+    p.el("#f-incident_type")
+        .await?
+        .select_by_value("ransomware")
+        .await?;
+    p.el("#f-care_impact")
+        .await?
+        .select_by_value("degraded_mode")
+        .await?;
+    // Patients' records were read: personal data, confidentiality lost.
+    p.click("input[name=personal_data]").await?;
+    p.click("input[name=data_confidentiality]").await?;
+    p.shot("14-declaration-form").await?;
+    p.click("#save-draft").await?;
+    p.el("#incident-status").await?;
+    ensure_eq(
+        &p.text("#incident-status").await?,
+        "Brouillon",
+        "a saved draft",
+    )?;
+    let case = p.path().await?;
+    ensure!(case.starts_with("/incidents/"), "the draft's page: {case}");
+    // Its clocks already run: the CNIL's 72 hours for personal data.
+    let clocks = p.text("#clocks").await?;
+    ensure!(
+        clocks.contains("CNIL"),
+        "the CNIL's clock should show: {clocks:?}"
+    );
+    p.click("#submit-declaration").await?;
+    p.wait_path(&case).await?;
+    ensure_eq(&p.text("#incident-status").await?, "Déclaré", "submitted")?;
+    let title = p.text("#incident-title").await?;
+    let reference = title
+        .split(" — ")
+        .next()
+        .context("the case's title has its reference")?
+        .to_string();
+    p.shot("15-declared").await?;
+
+    // The CERT's analyst finds it in the queue, triages it, takes it and answers.
+    let (cert_email, cert_password, cert_totp) = cert();
+    sign_out_and_in(p, &cert_email, &cert_password).await?;
+    p.wait_path("/login/totp").await?;
+    // A code is taken once: wait for the window after the one scenario (a) used.
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?;
+    tokio::time::sleep(Duration::from_secs(31 - now.as_secs() % 30)).await;
+    let code = fresh_totp(&cert_totp, &cert_email).await?;
+    p.type_into("#code", &code).await?;
+    p.click("#totp-submit").await?;
+    p.wait_path("/").await?;
+    p.click("nav a[href='/incidents']").await?;
+    p.wait_path("/incidents").await?;
+    let queue = p.body_text().await?;
+    ensure!(
+        queue.contains(&reference) && queue.contains("Rançongiciel e2e sur le PACS"),
+        "the queue should list {reference}: {queue:?}"
+    );
+    p.shot("16-cert-queue").await?;
+    p.click(&format!("a[href='{case}']")).await?;
+    p.wait_path(&case).await?;
+    p.el("#t-sev").await?.select_by_value("high").await?;
+    p.click("#triage-form button[type=submit]").await?;
+    p.wait_path(&case).await?;
+    ensure_eq(&p.text("#incident-status").await?, "Qualifié", "triaged")?;
+    p.click("#assign-me").await?;
+    p.wait_path(&case).await?;
+    let people = p.text("#people").await?;
+    ensure!(
+        people.contains(&cert_email),
+        "the analyst is named on the case once assigned: {people:?}"
+    );
+    p.el("#s-status")
+        .await?
+        .select_by_value("in_progress")
+        .await?;
+    p.click("form[action$='/status'] button").await?;
+    p.wait_path(&case).await?;
+    ensure_eq(
+        &p.text("#incident-status").await?,
+        "En traitement",
+        "handled",
+    )?;
+    p.type_into(
+        "#note-body",
+        "Le CERT vous rappelle : isolez les modalités touchées.",
+    )
+    .await?;
+    p.click("form[action$='/notes'] button").await?;
+    p.wait_path(&case).await?;
+    let timeline = p.text("#timeline").await?;
+    for e in ["qualifié", "attribué", "statut changé", "message"] {
+        ensure!(
+            timeline.contains(e),
+            "the timeline lacks {e:?}: {timeline:?}"
+        );
+    }
+    no_raw_keys(p).await?;
+    p.shot("17-cert-handles").await?;
+    Ok(())
+}
+
 // ---------- checks ----------
 
 fn ensure_eq(got: &str, want: &str, what: &str) -> Result<()> {
@@ -572,6 +735,7 @@ const KEY_PREFIXES: &[&str] = &[
     "family",
     "ghts",
     "import",
+    "incidents",
     "login",
     "nav",
     "role",

@@ -386,6 +386,36 @@ fn read_mail(raw: &str) -> (String, String, String) {
     v
 }
 
+/// Fleyriat, imported from the small extract: its id.
+async fn fleyriat(s: &vigie_store::Store) -> i64 {
+    let sys = Actor::system("test");
+    s.import_finess(&sys, FINESS_SMALL).await.unwrap();
+    s.find_structure_by_finess(&sys, "010000024")
+        .await
+        .unwrap()
+        .id
+}
+
+/// A structure administrator of `ch` whose account speaks `locale`: its id.
+async fn admin_of(s: &vigie_store::Store, ch: i64, email: &str, locale: &str) -> i64 {
+    s.create_user(
+        &Actor::system("test"),
+        &vigie_store::accounts::NewUser {
+            email: email.to_string(),
+            display_name: "Admin".into(),
+            role: vigie_domain::role::Role::StructureAdmin,
+            region_code: None,
+            ght_id: None,
+            structure_ids: vec![ch],
+            password: Some("a long enough passphrase 42".into()),
+            locale: locale.into(),
+            must_change_password: false,
+        },
+    )
+    .await
+    .unwrap()
+}
+
 /// Every e-mail goes out in its recipient's language: the same alert reaches a structure
 /// administrator whose account speaks English in English and one whose account speaks French in
 /// French, read at the SMTP server.
@@ -398,33 +428,11 @@ async fn each_recipient_reads_the_alert_in_the_language_of_their_account() {
     }
     for db in dbs {
         let s = &db.store;
-        let sys = Actor::system("test");
-        s.import_finess(&sys, FINESS_SMALL).await.unwrap();
-        let ch = s
-            .find_structure_by_finess(&sys, "010000024")
-            .await
-            .unwrap()
-            .id;
         let english = format!("it-{}@fleyriat.test", db.name);
         let french = format!("dsi-{}@fleyriat.test", db.name);
-        for (email, locale) in [(&english, "en"), (&french, "fr")] {
-            s.create_user(
-                &sys,
-                &vigie_store::accounts::NewUser {
-                    email: email.clone(),
-                    display_name: "Admin".into(),
-                    role: vigie_domain::role::Role::StructureAdmin,
-                    region_code: None,
-                    ght_id: None,
-                    structure_ids: vec![ch],
-                    password: Some("a long enough passphrase 42".into()),
-                    locale: locale.into(),
-                    must_change_password: false,
-                },
-            )
-            .await
-            .unwrap();
-        }
+        let ch = fleyriat(s).await;
+        admin_of(s, ch, &english, "en").await;
+        admin_of(s, ch, &french, "fr").await;
         let alert = AlertEvent {
             alert_id: 7,
             structure_id: ch,
@@ -575,4 +583,100 @@ async fn webhooks_to_loopback_are_refused_at_delivery() {
     w.kill().unwrap();
     w.wait().unwrap();
     db.cleanup().await;
+}
+
+/// Issue 14: the reminder of a regulatory deadline, run as the scheduler queues it (the typed
+/// `incidents.reminders` job) by a real worker, reaches the structure's administrator at the
+/// SMTP server in the language of their account, names the notification owed and its deadline,
+/// and is not sent again when the job runs again.
+#[tokio::test]
+async fn incident_deadline_reminders_reach_the_structure_once_in_its_language() {
+    let smtp = start_smtp();
+    let mut dbs = vec![testing::sqlite().await];
+    if let Some(pg) = testing::postgres().await {
+        dbs.push(pg);
+    }
+    for db in dbs {
+        let s = &db.store;
+        let english = format!("dpo-{}@fleyriat.test", db.name);
+        let ch = fleyriat(s).await;
+        let uid = admin_of(s, ch, &english, "en").await;
+        let admin = s.actor_for_user(uid, None).await.unwrap();
+        // Personal data breached, detected 60 hours ago: the CNIL's 72 hours end in 12.
+        let detected = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64
+            - 60 * 3600;
+        let d = vigie_store::incidents::Declaration {
+            title: "Patient records exposed".into(),
+            detected_at: chrono::DateTime::from_timestamp(detected, 0)
+                .unwrap()
+                .to_rfc3339(),
+            personal_data: true,
+            data_confidentiality: true,
+            ..Default::default()
+        };
+        let id = s.create_incident(&admin, ch, &d).await.unwrap();
+        s.submit_incident(&admin, id).await.unwrap();
+        let reference = s.get_incident_case(&admin, id).await.unwrap().reference;
+
+        let job = vigie_store::incidents::jobs::Reminders::default();
+        let first = s.enqueue_job(&job, None).await.unwrap();
+        let mut w = worker(&db.url, smtp.port);
+        let start = Instant::now();
+        let got = loop {
+            let got: Vec<_> = mails(smtp.maildir.path())
+                .iter()
+                .map(|m| read_mail(m))
+                .filter(|(to, _, _)| to == &english)
+                .collect();
+            if !got.is_empty() {
+                break got;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(60),
+                "{}: no reminder reached {english}",
+                db.name
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        };
+        let (_, subject, body) = &got[0];
+        assert!(
+            subject.starts_with(&format!(
+                "[Vigie] {reference}: GDPR: personal data breach notification to the CNIL, due "
+            )),
+            "{subject}"
+        );
+        assert!(body.starts_with("Hello,"), "{body}");
+        assert!(body.contains("Patient records exposed"), "{body}");
+        assert!(
+            body.contains(&format!("https://vigie.test/incidents/{id}")),
+            "{body}"
+        );
+        assert!(!body.contains("Bonjour"), "{body}");
+        // The job again (the next tick): it finds nothing more to send.
+        while s.get_job(first).await.unwrap().status != "done" {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let again = s.enqueue_job(&job, None).await.unwrap();
+        let start = Instant::now();
+        while s.get_job(again).await.unwrap().status != "done" {
+            assert!(
+                start.elapsed() < Duration::from_secs(60),
+                "the second run did not end"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        w.kill().unwrap();
+        w.wait().unwrap();
+        let count = mails(smtp.maildir.path())
+            .iter()
+            .map(|m| read_mail(m))
+            .filter(|(to, _, _)| to == &english)
+            .count();
+        assert_eq!(count, 1, "{}: the reminder went once", db.name);
+        db.cleanup().await;
+    }
 }
