@@ -262,12 +262,6 @@ pub struct Observatory {
     pub delays: Delays,
 }
 
-impl Default for Territory {
-    fn default() -> Territory {
-        Territory::France
-    }
-}
-
 /// The keys of a breakdown in a fixed order (the taxonomy's, then anything else the data holds,
 /// such as `unspecified` from imported history), every known key shown even at 0.
 fn parts(known: &[&str], counts: &BTreeMap<String, i64>, total: i64) -> Vec<Part> {

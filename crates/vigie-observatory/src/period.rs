@@ -268,9 +268,10 @@ pub const WEEKDAYS: [Weekday; 7] = [
 
 /// Where an observatory looks: all of France, one region, or one GHT (always within the viewer's
 /// scope, which the store applies as well).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", content = "code", rename_all = "lowercase")]
 pub enum Territory {
+    #[default]
     France,
     /// An INSEE region code of `vigie_domain::geo`.
     Region(String),

@@ -22,8 +22,9 @@ fn rank(mut m: Vec<Vec<f64>>) -> usize {
             if i != r {
                 let f = m[i][c] / m[r][c];
                 if f != 0.0 {
-                    for k in c..cols {
-                        m[i][k] -= f * m[r][k];
+                    let pivot = m[r].clone();
+                    for (x, p) in m[i].iter_mut().zip(&pivot).skip(c) {
+                        *x -= f * p;
                     }
                 }
             }

@@ -189,7 +189,7 @@ impl Store {
 
         let hours = statement(
             b,
-            &f,
+            f,
             &format!("SELECT {hour} AS k, {FLAGS} FROM {{table}}{{where}} GROUP BY {hour}"),
             &format!("k, {FLAG_SUMS}"),
             "k, n, mal, care, opsn, sup, maj, ran",
@@ -198,7 +198,7 @@ impl Store {
         .clone();
         let types = statement(
             b,
-            &f,
+            f,
             "SELECT t.origin AS o, t.incident_type AS ty, COUNT(*) AS n FROM {table}{where} GROUP BY t.origin, t.incident_type",
             "o, ty, CAST(SUM(n) AS BIGINT) AS n",
             "o, ty, n",
@@ -208,7 +208,7 @@ impl Store {
         let keyed = |column: &str| {
             statement(
                 b,
-                &f,
+                f,
                 &format!("SELECT t.{column} AS k, COUNT(*) AS n FROM {{table}}{{where}} GROUP BY t.{column}"),
                 "k, CAST(SUM(n) AS BIGINT) AS n",
                 "k, n",
@@ -223,7 +223,7 @@ impl Store {
         let delay = |a: &str, b_: &str| {
             statement(
                 b,
-                &f,
+                f,
                 &format!("SELECT (t.{b_} - t.{a}) / 60 AS k, COUNT(*) AS n FROM {{table}}{{where}} AND t.{a} IS NOT NULL AND t.{b_} IS NOT NULL GROUP BY (t.{b_} - t.{a}) / 60"),
                 "k, CAST(SUM(n) AS BIGINT) AS n",
                 "k, n",

@@ -229,6 +229,36 @@ pub(crate) async fn page(
     })
 }
 
+/// A download of the observatory `o`: `disposition` (`inline`, `attachment`), its extension.
+fn download(
+    o: &Observatory,
+    content_type: &str,
+    disposition: &str,
+    ext: &str,
+    body: Vec<u8>,
+) -> Response {
+    let place = match &o.territory {
+        Territory::France => "france".to_string(),
+        Territory::Region(r) => format!("region-{r}"),
+        Territory::Ght(g) => format!("ght-{g}"),
+    };
+    (
+        StatusCode::OK,
+        [
+            (header::CONTENT_TYPE, content_type.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!(
+                    "{disposition}; filename=\"observatoire-{place}-{}.{ext}\"",
+                    o.from
+                ),
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
+
 pub(crate) async fn report_pdf(
     State(st): State<AppState>,
     Page(a): Page,
@@ -236,35 +266,9 @@ pub(crate) async fn report_pdf(
 ) -> Response {
     page!(a, {
         let (o, name, _) = compute(&st.store, &a, &q).await?;
-        let tr = a.tr();
-        let bytes = super::pdf(&tr, &o, &name);
-        Ok::<_, AppError>(
-            (
-                StatusCode::OK,
-                [
-                    (header::CONTENT_TYPE, "application/pdf".to_string()),
-                    (
-                        header::CONTENT_DISPOSITION,
-                        format!(
-                            "inline; filename=\"observatoire-{}-{}.pdf\"",
-                            file_part(&o.territory),
-                            o.from
-                        ),
-                    ),
-                ],
-                bytes,
-            )
-                .into_response(),
-        )
+        let bytes = super::pdf(&a.tr(), &o, &name);
+        Ok::<_, AppError>(download(&o, "application/pdf", "inline", "pdf", bytes))
     })
-}
-
-fn file_part(t: &Territory) -> String {
-    match t {
-        Territory::France => "france".into(),
-        Territory::Region(r) => format!("region-{r}"),
-        Territory::Ght(g) => format!("ght-{g}"),
-    }
 }
 
 pub(crate) async fn opendata(
@@ -274,24 +278,14 @@ pub(crate) async fn opendata(
 ) -> Response {
     page!(a, {
         let (o, _, _) = compute(&st.store, &a, &q).await?;
-        Ok::<_, AppError>(
-            (
-                StatusCode::OK,
-                [
-                    (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-                    (
-                        header::CONTENT_DISPOSITION,
-                        format!(
-                            "attachment; filename=\"observatoire-{}-{}.csv\"",
-                            file_part(&o.territory),
-                            o.from
-                        ),
-                    ),
-                ],
-                vigie_observatory::opendata::csv(&o),
-            )
-                .into_response(),
-        )
+        let csv = vigie_observatory::opendata::csv(&o).into_bytes();
+        Ok::<_, AppError>(download(
+            &o,
+            "text/csv; charset=utf-8",
+            "attachment",
+            "csv",
+            csv,
+        ))
     })
 }
 
