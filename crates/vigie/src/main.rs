@@ -4,6 +4,7 @@ mod accounts;
 mod backup_crypt;
 mod config;
 mod demo;
+mod diagnostics;
 mod notify;
 mod surveillance;
 mod watch;
@@ -326,6 +327,7 @@ fn jobs(cfg: &Config) -> anyhow::Result<std::sync::Arc<worker::Registry>> {
     notify::register_jobs(&mut r, notify::Notifier::from_config(cfg)?);
     surveillance::register_jobs(&mut r);
     watch::register_jobs(&mut r);
+    diagnostics::register_jobs(&mut r);
     worker::system::register_jobs(&mut r);
     Ok(std::sync::Arc::new(r))
 }

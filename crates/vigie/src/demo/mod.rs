@@ -5,6 +5,7 @@
 //! generator is seeded: the same demo every time.
 
 mod data;
+mod diagnostics;
 mod registry;
 mod surveillance;
 mod watch;
@@ -44,6 +45,9 @@ pub struct Activity {
     pub inventory_items: usize,
     pub advisories: usize,
     pub alerts: usize,
+    /// Diagnostics taken (finished or in progress) and plan actions written.
+    pub diagnostics: usize,
+    pub actions: usize,
     /// Why no advisory was ingested, when none was.
     pub note: Option<String>,
 }
@@ -55,6 +59,12 @@ impl Activity {
             "Demo activity: {} demo scans with {} findings (nothing scanned), {} inventory items, {} advisories ingested, {} alerts.",
             self.scans, self.findings, self.inventory_items, self.advisories, self.alerts
         );
+        if self.diagnostics > 0 {
+            s.push_str(&format!(
+                " {} diagnostics with {} plan actions.",
+                self.diagnostics, self.actions
+            ));
+        }
         if let Some(n) = &self.note {
             s.push(' ');
             s.push_str(n);
@@ -126,6 +136,7 @@ async fn seed_activity(
         }
     }
     watch::seed_advisories(store, actor, intel, &mut act).await?;
+    diagnostics::seed(store, actor, planned, &mut act).await?;
     Ok(act)
 }
 
