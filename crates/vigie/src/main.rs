@@ -5,6 +5,7 @@ mod backup_crypt;
 mod config;
 mod demo;
 mod incidents;
+mod diagnostics;
 mod notify;
 mod observatory;
 mod surveillance;
@@ -332,6 +333,7 @@ fn jobs(cfg: &Config) -> anyhow::Result<std::sync::Arc<worker::Registry>> {
     surveillance::register_jobs(&mut r);
     watch::register_jobs(&mut r);
     incidents::register_jobs(&mut r);
+    diagnostics::register_jobs(&mut r);
     worker::system::register_jobs(&mut r);
     Ok(std::sync::Arc::new(r))
 }

@@ -207,6 +207,10 @@ pub fn allowed(r: Role, what: &str) -> bool {
             Admin | CertAnalyst | RegionalAnalyst | GhtOfficer | Auditor
         ),
         "import_history" => matches!(r, Admin | CertAnalyst),
+        "write_diagnostics" => matches!(
+            r,
+            Admin | CertAnalyst | RegionalAnalyst | GhtOfficer | StructureAdmin
+        ),
         other => panic!("unknown capability {other}"),
     }
 }
@@ -458,4 +462,60 @@ pub async fn incident_draft(store: &Store, actor: &vigie_store::Actor, structure
         ..Default::default()
     };
     store.create_incident(actor, structure, &d).await.unwrap()
+}
+
+/// Every question of the newest medico-social questionnaire answered with its lowest choice.
+pub fn diagnostic_answers() -> Vec<vigie_store::diagnostics::AnswerInput> {
+    vigie_diagnostics::Library::builtin()
+        .latest("medico-social")
+        .unwrap()
+        .questions
+        .iter()
+        .map(|q| vigie_store::diagnostics::AnswerInput {
+            question_id: q.id.clone(),
+            answer: q
+                .choices
+                .iter()
+                .min_by(|a, b| a.value.total_cmp(&b.value))
+                .unwrap()
+                .id
+                .clone(),
+            comment: String::new(),
+        })
+        .collect()
+}
+
+/// A diagnostic of `structure` finished a moment ago (any diagnostic left in progress there is
+/// finished first); 999 999 for the structure that does not exist.
+pub async fn diagnostic_seed(store: &Store, structure: i64) -> i64 {
+    if structure == 999_999 {
+        return 999_999;
+    }
+    for d in store
+        .structure_diagnostics(&system(), structure)
+        .await
+        .unwrap()
+    {
+        if d.in_progress() {
+            diagnostic_finish(store, d.id).await;
+        }
+    }
+    let id = store
+        .start_diagnostic(&system(), structure, "medico-social", false)
+        .await
+        .unwrap();
+    diagnostic_finish(store, id).await;
+    id
+}
+
+/// Answers every question of diagnostic `id` and finishes it.
+pub async fn diagnostic_finish(store: &Store, id: i64) {
+    if id == 999_999 {
+        return;
+    }
+    store
+        .save_diagnostic_answers(&system(), id, &diagnostic_answers())
+        .await
+        .unwrap();
+    store.finish_diagnostic(&system(), id).await.unwrap();
 }

@@ -1660,6 +1660,191 @@ async fn pages_authorization_matrix() {
                 got,
                 expect(r, "import_history", true, ok),
             );
+            // Diagnostics and action plans.
+            for (route, path) in [
+                ("/diagnostics", "/diagnostics".to_string()),
+                ("/diagnostics.csv", "/diagnostics.csv".to_string()),
+                ("/diagnostics", "/diagnostics?region=84".to_string()),
+            ] {
+                check("GET", route, path.clone(), get(path).await, ok);
+            }
+            for (id, scoped) in [(inn, true), (out, false)] {
+                let fin = diagnostic_seed(&app.store, id).await;
+                let p = format!("/structures/{id}/diagnostics");
+                check(
+                    "GET",
+                    "/structures/{id}/diagnostics",
+                    p.clone(),
+                    get(p.clone()).await,
+                    expect(r, "read", scoped, ok),
+                );
+                let got = post(p.clone(), vec![("questionnaire", "medico-social".into())]).await;
+                check(
+                    "POST",
+                    "/structures/{id}/diagnostics",
+                    p,
+                    got,
+                    expect(r, "write_diagnostics", scoped, see_other),
+                );
+                let prog = if id == 999_999 {
+                    999_999
+                } else {
+                    match app
+                        .store
+                        .structure_diagnostics(&system(), id)
+                        .await
+                        .unwrap()
+                        .into_iter()
+                        .find(|d| d.in_progress())
+                    {
+                        Some(d) => d.id,
+                        None => app
+                            .store
+                            .start_diagnostic(&system(), id, "medico-social", false)
+                            .await
+                            .unwrap(),
+                    }
+                };
+                for (route, path) in [
+                    ("/diagnostics/{id}", format!("/diagnostics/{prog}")),
+                    (
+                        "/diagnostics/{id}",
+                        format!("/diagnostics/{fin}?theme=summary"),
+                    ),
+                    (
+                        "/diagnostics/{id}/report",
+                        format!("/diagnostics/{fin}/report"),
+                    ),
+                    (
+                        "/diagnostics/{id}/report.pdf",
+                        format!("/diagnostics/{fin}/report.pdf"),
+                    ),
+                    ("/structures/{id}/plan", format!("/structures/{id}/plan")),
+                ] {
+                    check(
+                        "GET",
+                        route,
+                        path.clone(),
+                        get(path).await,
+                        expect(r, "read", scoped, ok),
+                    );
+                }
+                let p = format!("/diagnostics/{prog}/answers");
+                let form = vec![
+                    ("theme", "governance".to_string()),
+                    ("q.gov-referent", "yes".to_string()),
+                    ("c.gov-referent", "Mme Le Goff".to_string()),
+                ];
+                check(
+                    "POST",
+                    "/diagnostics/{id}/answers",
+                    p.clone(),
+                    post(p, form).await,
+                    expect(r, "write_diagnostics", scoped, see_other),
+                );
+                if id != 999_999 {
+                    app.store
+                        .save_diagnostic_answers(&system(), prog, &diagnostic_answers())
+                        .await
+                        .unwrap();
+                }
+                let p = format!("/diagnostics/{prog}/finish");
+                check(
+                    "POST",
+                    "/diagnostics/{id}/finish",
+                    p.clone(),
+                    post(p, vec![]).await,
+                    expect(r, "write_diagnostics", scoped, see_other),
+                );
+                let p = format!("/diagnostics/{fin}/signoff");
+                check(
+                    "POST",
+                    "/diagnostics/{id}/signoff",
+                    p.clone(),
+                    post(p, vec![("note", "Revu".into())]).await,
+                    expect(r, "write_diagnostics", scoped, see_other),
+                );
+                let p = format!("/structures/{id}/plan");
+                check(
+                    "POST",
+                    "/structures/{id}/plan",
+                    p.clone(),
+                    post(p, vec![("title", "Charte informatique".into())]).await,
+                    expect(r, "write_diagnostics", scoped, see_other),
+                );
+                let latest = if id == 999_999 {
+                    999_999
+                } else {
+                    diagnostic_seed(&app.store, id).await
+                };
+                let p = format!("/structures/{id}/plan/from");
+                let form = vec![
+                    ("source", format!("measure:{latest}:rec-backup-setup")),
+                    ("title", "Sauvegarde quotidienne".into()),
+                ];
+                check(
+                    "POST",
+                    "/structures/{id}/plan/from",
+                    p.clone(),
+                    post(p, form).await,
+                    expect(r, "write_diagnostics", scoped, see_other),
+                );
+                let action = if id == 999_999 {
+                    999_999
+                } else {
+                    app.store
+                        .add_plan_action(
+                            &system(),
+                            id,
+                            &vigie_store::diagnostics::NewAction {
+                                title: "Action de la matrice".into(),
+                                ..Default::default()
+                            },
+                        )
+                        .await
+                        .unwrap()
+                };
+                let p = format!("/plan/actions/{action}");
+                check(
+                    "POST",
+                    "/plan/actions/{id}",
+                    p.clone(),
+                    post(
+                        p,
+                        vec![
+                            ("status", "in_progress".into()),
+                            ("owner", "Direction".into()),
+                        ],
+                    )
+                    .await,
+                    expect(r, "write_diagnostics", scoped, see_other),
+                );
+            }
+            // Reached through one's own structure, another structure's diagnostic and action
+            // are not found.
+            if allowed(r, "write_diagnostics") && out != 999_999 {
+                let other = diagnostic_seed(&app.store, out).await;
+                let p = format!("/diagnostics/{other}/signoff");
+                check(
+                    "POST",
+                    "/diagnostics/{id}/signoff",
+                    p.clone(),
+                    post(p, vec![]).await,
+                    StatusCode::NOT_FOUND,
+                );
+                let p = format!("/structures/{inn}/plan/from");
+                let form = vec![
+                    ("source", format!("measure:{other}:rec-backup-setup")),
+                    ("title", "x".into()),
+                ];
+                check(
+                    "POST",
+                    "/structures/{id}/plan/from",
+                    p.clone(),
+                    post(p, form).await,
+                    StatusCode::BAD_REQUEST,
+                );
+            }
             check(
                 "POST",
                 "/lang",

@@ -6,6 +6,7 @@
 
 mod data;
 mod incidents;
+mod diagnostics;
 mod registry;
 mod surveillance;
 mod watch;
@@ -46,6 +47,9 @@ pub struct Activity {
     pub advisories: usize,
     pub alerts: usize,
     pub incidents: usize,
+    /// Diagnostics taken (finished or in progress) and plan actions written.
+    pub diagnostics: usize,
+    pub actions: usize,
     /// Why no advisory was ingested, when none was.
     pub note: Option<String>,
 }
@@ -59,6 +63,12 @@ impl Activity {
         );
         if self.incidents > 0 {
             s.push_str(&format!(" {} demo incidents declared.", self.incidents));
+        }
+        if self.diagnostics > 0 {
+            s.push_str(&format!(
+                " {} diagnostics with {} plan actions.",
+                self.diagnostics, self.actions
+            ));
         }
         if let Some(n) = &self.note {
             s.push(' ');
@@ -136,6 +146,7 @@ async fn seed_activity(
     // Incidents of several structures: the demo accounts' hospital first.
     ids.truncate(5);
     incidents::seed_incidents(store, actor, &ids, &mut act).await?;
+    diagnostics::seed(store, actor, planned, &mut act).await?;
     Ok(act)
 }
 

@@ -5,7 +5,10 @@
 //!     imported structure through the search and opens its page;
 //! (c) switches the pages to English and back to French;
 //! (d) the security officer of GHT 1 sees only GHT 1: its 51 structures, nothing of GHT 2 in
-//!     the search, and GHT 2's structure page answers 404 like a page that does not exist.
+//!     the search, and GHT 2's structure page answers 404 like a page that does not exist;
+//! (e) the hospital's structure administrator takes a maturity diagnostic theme by theme,
+//!     leaves it, resumes it, finishes it, reads its report and puts a measure in the plan; the
+//!     regional analyst then finds it in the region's view, reads the report and signs it off.
 //!
 //! It starts the built `vigie` binary (`up --demo`, fresh SQLite database in a temporary
 //! directory) and Debian's `chromedriver` with `chromium`; both are killed when the test ends,
@@ -125,6 +128,11 @@ async fn scenarios(p: &Page<'_>, extract: &SmallExtract, extract_path: &Path) ->
     step(
         "(e) a structure declares an incident, the CERT triages, assigns and handles it",
         async { structure_declares_cert_handles(p).await },
+    )
+    .await?;
+    step(
+        "(f) a structure admin takes a diagnostic, the regional analyst reviews it",
+        async { diagnostic_taken_then_reviewed(p).await },
     )
     .await
 }
@@ -688,6 +696,224 @@ async fn structure_declares_cert_handles(p: &Page<'_>) -> Result<()> {
     }
     no_raw_keys(p).await?;
     p.shot("17-cert-handles").await?;
+/// Signs out (when signed in) and signs in as `email`, with its second factor when it has one.
+async fn sign_in_as(p: &Page<'_>, email: &str) -> Result<()> {
+    if p.c
+        .find(fantoccini::Locator::Css("form[action='/logout'] button"))
+        .await
+        .is_ok()
+    {
+        p.click("form[action='/logout'] button").await?;
+        p.wait_path("/login").await?;
+    }
+    p.goto("/login").await?;
+    let (password, totp) = credential(email);
+    p.type_into("#email", email).await?;
+    p.type_into("#password", &password).await?;
+    p.click("#login-submit").await?;
+    if !totp.is_empty() {
+        p.wait_path("/login/totp").await?;
+        let code = fresh_totp(&totp, email).await?;
+        p.type_into("#code", &code).await?;
+        p.click("#totp-submit").await?;
+    }
+    p.wait_path("/").await
+}
+
+/// Waits until `old` (an element of the page before a form was sent) is gone.
+async fn wait_stale(old: &fantoccini::elements::Element) -> Result<()> {
+    let start = Instant::now();
+    while old.tag_name().await.is_ok() {
+        if start.elapsed() > crate::e2e::PAGE_TIMEOUT {
+            bail!("the page did not change after sending the form");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    Ok(())
+}
+
+/// Answers every question shown on the theme's page (the second choice: "partly", which calls
+/// for the question's recommendation; "don't know" for the first question of the second theme)
+/// and saves.
+async fn answer_theme(p: &Page<'_>, round: usize) -> Result<()> {
+    let form = p.el("#theme-form").await?;
+    let sets =
+        p.c.find_all(fantoccini::Locator::Css("fieldset.question"))
+            .await?;
+    ensure!(!sets.is_empty(), "a theme without questions");
+    for (k, fs) in sets.iter().enumerate() {
+        let radios = fs
+            .find_all(fantoccini::Locator::Css("input[type=radio]"))
+            .await?;
+        let pick = if round == 1 && k == 0 {
+            fs.find(fantoccini::Locator::Css("input[value=dont_know]"))
+                .await?
+        } else {
+            radios[1.min(radios.len() - 1)].clone()
+        };
+        pick.click().await?;
+    }
+    p.click("#save-theme").await?;
+    wait_stale(&form).await
+}
+
+async fn diagnostic_taken_then_reviewed(p: &Page<'_>) -> Result<()> {
+    sign_in_as(p, "admin.ch@vigie.example").await?;
+    // The administrator's hospital: the only structure of its list.
+    p.goto("/structures").await?;
+    ensure_eq(
+        &p.text("#total").await?,
+        "1",
+        "the structure admin's structures",
+    )?;
+    p.click("table tbody tr td a").await?;
+    p.el("#structure-name").await?;
+    let hospital = p.text("#structure-name").await?;
+    let structure_path = p.path().await?;
+    // Its section says where it stands (the demo diagnosed it twice) and leads to the page.
+    p.el("#latest-diagnostic").await?;
+    p.click("#diagnostics-link").await?;
+    p.wait_path(&format!("{structure_path}/diagnostics"))
+        .await?;
+    let before = p.texts("#diagnostics tbody tr").await?;
+    ensure!(before.len() == 2, "the demo's two diagnostics: {before:?}");
+    p.el("#progress-chart svg").await?;
+    no_raw_keys(p).await?;
+    p.shot("13-diagnostics-history").await?;
+
+    // Start one on the hospitals' questionnaire (offered first for a hospital).
+    let chosen = p
+        .el("#d-questionnaire option:checked")
+        .await?
+        .attr("value")
+        .await?;
+    ensure!(
+        chosen.as_deref() == Some("hospital"),
+        "questionnaire offered: {chosen:?}"
+    );
+    p.click("#start-diagnostic").await?;
+    p.el("#theme-form").await?;
+    let diag_path = p.path().await?;
+    ensure!(
+        diag_path.starts_with("/diagnostics/"),
+        "a new diagnostic: {diag_path}"
+    );
+    let first_theme = p.text("#h-theme").await?;
+    answer_theme(p, 0).await?;
+    p.el("#notice").await?;
+    let second_theme = p.text("#h-theme").await?;
+    ensure!(
+        second_theme != first_theme,
+        "saved and moved on: {second_theme}"
+    );
+    p.shot("14-diagnostic-theme").await?;
+
+    // Leave, come back: it resumes where it was, the first theme's answers kept.
+    p.goto(&format!("{structure_path}/diagnostics")).await?;
+    p.click("#resume a").await?;
+    p.el("#theme-form").await?;
+    ensure_eq(&p.path().await?, &diag_path, "resumed diagnostic")?;
+    let tabs = p.texts("nav.tabs li").await?;
+    ensure!(
+        tabs.first()
+            .is_some_and(|t| t.ends_with("/3") && t.contains(" 3/")),
+        "the first theme's three answers are kept: {tabs:?}"
+    );
+    p.click("nav.tabs li:nth-child(2) a").await?;
+    p.el("#theme-form").await?;
+    for round in 1..40 {
+        if p.c
+            .find(fantoccini::Locator::Css("#h-summary"))
+            .await
+            .is_ok()
+        {
+            break;
+        }
+        answer_theme(p, round).await?;
+    }
+    p.el("#h-summary").await?;
+    no_raw_keys(p).await?;
+    p.shot("15-diagnostic-summary").await?;
+    p.click("#finish-diagnostic").await?;
+    p.el("#report-link").await?;
+    ensure_eq(
+        &p.text("#diagnostic-status").await?,
+        "Terminé",
+        "status once finished",
+    )?;
+    let measures = p.texts("#measures li").await?;
+    ensure!(
+        (1..=6).contains(&measures.len()),
+        "one to six priority measures: {measures:?}"
+    );
+
+    // The report, in plain words, and its PDF link.
+    p.click("#report-link").await?;
+    p.el("#report-title").await?;
+    ensure!(
+        p.text("#report-title").await?.contains(&hospital),
+        "the report names the hospital"
+    );
+    let overall = p.text("#report-overall").await?;
+    ensure!(overall.contains("/ 3"), "overall score: {overall:?}");
+    ensure!(
+        p.texts("#report-measures li").await?.len() == measures.len(),
+        "the report lists the same measures"
+    );
+    p.el("#report-previous").await?;
+    p.el("#report-pdf").await?;
+    no_raw_keys(p).await?;
+    p.shot("16-diagnostic-report").await?;
+
+    // The first measure goes into the plan.
+    p.goto(&format!("{structure_path}/plan")).await?;
+    let actions = p.texts("#actions tbody tr").await?.len();
+    let form = p.el("#sources tr:first-child form").await?;
+    p.click("#sources tr:first-child form button").await?;
+    wait_stale(&form).await?;
+    ensure_eq(
+        &p.texts("#actions tbody tr").await?.len().to_string(),
+        &(actions + 1).to_string(),
+        "actions once the measure is added",
+    )?;
+    p.shot("17-plan").await?;
+
+    // The regional analyst finds it in the region's view, reads it and signs it off.
+    sign_in_as(p, "crr@vigie.example").await?;
+    p.click("nav a[href='/diagnostics']").await?;
+    p.wait_path("/diagnostics").await?;
+    let recent = p.texts("#recent tbody tr").await?;
+    ensure!(
+        recent.first().is_some_and(|r| r.contains(&hospital)),
+        "the newest diagnostic of the region first: {recent:?}"
+    );
+    let diagnosed = p.text("#fig-diagnosed").await?;
+    ensure!(
+        diagnosed.parse::<i64>().is_ok_and(|n| n > 1),
+        "structures diagnosed in the region: {diagnosed:?}"
+    );
+    p.el("#distribution-chart svg").await?;
+    no_raw_keys(p).await?;
+    p.shot("18-region-view").await?;
+    p.click("#recent tbody tr:first-child td:nth-child(4) a")
+        .await?;
+    p.el("#report-title").await?;
+    p.goto(&format!("{diag_path}?theme=summary")).await?;
+    p.type_into("#s-note", "Revu avec l'établissement le jour même")
+        .await?;
+    p.click("#sign-off").await?;
+    p.el("#signed-off").await?;
+    let signed = p.text("#signed-off").await?;
+    ensure!(
+        signed.contains("crr@vigie.example") && signed.contains("Revu avec"),
+        "signed off by the analyst, with the note: {signed:?}"
+    );
+    ensure_eq(
+        &p.text("#diagnostic-status").await?,
+        "Validé",
+        "status once signed off",
+    )?;
+    p.shot("19-signed-off").await?;
     Ok(())
 }
 

@@ -9,6 +9,7 @@ mod browser;
 mod cli;
 mod common;
 mod demo;
+mod diagnostics;
 mod e2e;
 mod notify;
 mod scan_advisories;
