@@ -18,9 +18,12 @@ scripts/install-test-deps.sh
 # The tests that call a real validator (python3 modules) fail rather than skip when it is missing.
 export VIGIE_TEST_STRICT=1
 if [ -x crates/vigie-scan/tests/it/lab/install.sh ]; then crates/vigie-scan/tests/it/lab/install.sh; fi
-if [ -f crates/vigie-web/tests/oidc/package-lock.json ] && [ ! -d crates/vigie-web/tests/oidc/node_modules ]; then
-    (cd crates/vigie-web/tests/oidc && npm ci --no-audit --no-fund --loglevel=error)
-fi
+# The OpenID test provider and axe-core (the accessibility checks of the browser tests).
+for dir in crates/vigie-web/tests/oidc crates/vigie/tests/axe; do
+    if [ -f "$dir/package-lock.json" ] && [ ! -d "$dir/node_modules" ]; then
+        (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+    fi
+done
 
 step "PostgreSQL"
 export VIGIE_TEST_PG_URL="${VIGIE_TEST_PG_URL:-postgres://postgres@127.0.0.1:5432/test}"

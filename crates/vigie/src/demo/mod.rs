@@ -5,8 +5,8 @@
 //! generator is seeded: the same demo every time.
 
 mod data;
-mod incidents;
 mod diagnostics;
+mod incidents;
 mod registry;
 mod surveillance;
 mod watch;

@@ -696,6 +696,9 @@ async fn structure_declares_cert_handles(p: &Page<'_>) -> Result<()> {
     }
     no_raw_keys(p).await?;
     p.shot("17-cert-handles").await?;
+    Ok(())
+}
+
 /// Signs out (when signed in) and signs in as `email`, with its second factor when it has one.
 async fn sign_in_as(p: &Page<'_>, email: &str) -> Result<()> {
     if p.c
