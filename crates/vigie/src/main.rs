@@ -873,10 +873,11 @@ mod tests {
             vigie_store::surveillance::jobs::ScanStructure::NAME,
             vigie_store::watch::jobs::Ingest::NAME,
             vigie_store::watch::jobs::Bulletin::NAME,
+            vigie_store::incidents::jobs::Reminders::NAME,
             crate::worker::system::Sleep::NAME,
         ] {
             assert!(kinds.contains(&k), "{k} missing from {kinds:?}");
         }
-        assert_eq!(kinds.len(), 6, "{kinds:?}");
+        assert_eq!(kinds.len(), 7, "{kinds:?}");
     }
 }
