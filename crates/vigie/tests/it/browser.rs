@@ -626,7 +626,7 @@ async fn structure_declares_cert_handles(p: &Page<'_>) -> Result<()> {
         clocks.contains("CNIL"),
         "the CNIL's clock should show: {clocks:?}"
     );
-    p.click("#submit-declaration").await?;
+    send_and_reload(p, "#submit-declaration").await?;
     p.wait_path(&case).await?;
     ensure_eq(&p.text("#incident-status").await?, "Déclaré", "submitted")?;
     let title = p.text("#incident-title").await?;
@@ -659,10 +659,10 @@ async fn structure_declares_cert_handles(p: &Page<'_>) -> Result<()> {
     p.click(&format!("a[href='{case}']")).await?;
     p.wait_path(&case).await?;
     p.el("#t-sev").await?.select_by_value("high").await?;
-    p.click("#triage-form button[type=submit]").await?;
+    send_and_reload(p, "#triage-form button[type=submit]").await?;
     p.wait_path(&case).await?;
     ensure_eq(&p.text("#incident-status").await?, "Qualifié", "triaged")?;
-    p.click("#assign-me").await?;
+    send_and_reload(p, "#assign-me").await?;
     p.wait_path(&case).await?;
     let people = p.text("#people").await?;
     ensure!(
@@ -673,7 +673,7 @@ async fn structure_declares_cert_handles(p: &Page<'_>) -> Result<()> {
         .await?
         .select_by_value("in_progress")
         .await?;
-    p.click("form[action$='/status'] button").await?;
+    send_and_reload(p, "form[action$='/status'] button").await?;
     p.wait_path(&case).await?;
     ensure_eq(
         &p.text("#incident-status").await?,
@@ -685,7 +685,7 @@ async fn structure_declares_cert_handles(p: &Page<'_>) -> Result<()> {
         "Le CERT vous rappelle : isolez les modalités touchées.",
     )
     .await?;
-    p.click("form[action$='/notes'] button").await?;
+    send_and_reload(p, "form[action$='/notes'] button").await?;
     p.wait_path(&case).await?;
     let timeline = p.text("#timeline").await?;
     for e in ["qualifié", "attribué", "statut changé", "message"] {
@@ -721,6 +721,17 @@ async fn sign_in_as(p: &Page<'_>, email: &str) -> Result<()> {
         p.click("#totp-submit").await?;
     }
     p.wait_path("/").await
+}
+
+/// Clicks the button of a form whose answer is the same page again, and waits for the new page:
+/// waiting for the address alone would read the old page, still there under the same path.
+async fn send_and_reload(p: &Page<'_>, button: &str) -> Result<()> {
+    let old =
+        p.c.find(fantoccini::Locator::Css("html"))
+            .await
+            .context("the page before sending")?;
+    p.click(button).await?;
+    wait_stale(&old).await
 }
 
 /// Waits until `old` (an element of the page before a form was sent) is gone.
