@@ -173,7 +173,7 @@ async fn cert_signs_in_with_password_and_totp(p: &Page<'_>) -> Result<()> {
     no_raw_keys(p).await?;
     p.shot("02-totp").await?;
 
-    let code = fresh_totp(&cert().2, &cert().0).await?;
+    let code = crate::e2e::fresh_totp(&cert().2, &cert().0).await?;
     p.type_into("#code", &code).await?;
     p.click("#totp-submit").await?;
     p.wait_path("/").await?;
@@ -199,16 +199,6 @@ async fn cert_signs_in_with_password_and_totp(p: &Page<'_>) -> Result<()> {
     no_raw_keys(p).await?;
     p.shot("03-dashboard-cert").await?;
     Ok(())
-}
-
-/// A TOTP code that stays valid for a few seconds more (not the last second of its window).
-async fn fresh_totp(secret: &str, account: &str) -> Result<String> {
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?;
-    let left = 30 - now.as_secs() % 30;
-    if left < 3 {
-        tokio::time::sleep(Duration::from_secs(left + 1)).await;
-    }
-    crate::e2e::totp_now(secret, account)
 }
 
 // ---------- (b) ----------
@@ -543,27 +533,8 @@ async fn ght_officer_sees_only_its_ght(p: &Page<'_>) -> Result<()> {
 
 // ---------- (e) ----------
 
-/// The structure administrator of the demo's first hospital (no second factor for this role).
-fn structure_admin() -> (String, String) {
-    (
-        "admin.ch@vigie.example".into(),
-        credential("admin.ch@vigie.example").0,
-    )
-}
-
-async fn sign_out_and_in(p: &Page<'_>, email: &str, password: &str) -> Result<()> {
-    p.click("form[action='/logout'] button").await?;
-    p.wait_path("/login").await?;
-    p.type_into("#email", email).await?;
-    p.type_into("#password", password).await?;
-    p.click("#login-submit").await?;
-    Ok(())
-}
-
 async fn structure_declares_cert_handles(p: &Page<'_>) -> Result<()> {
-    let (email, password) = structure_admin();
-    sign_out_and_in(p, &email, &password).await?;
-    p.wait_path("/").await?;
+    sign_in_as(p, "admin.ch@vigie.example").await?;
     // The dashboard counts the structure's incidents (the demo declared some).
     let open = p.text("#count-incidents-open").await?;
     ensure!(
@@ -638,16 +609,8 @@ async fn structure_declares_cert_handles(p: &Page<'_>) -> Result<()> {
     p.shot("15-declared").await?;
 
     // The CERT's analyst finds it in the queue, triages it, takes it and answers.
-    let (cert_email, cert_password, cert_totp) = cert();
-    sign_out_and_in(p, &cert_email, &cert_password).await?;
-    p.wait_path("/login/totp").await?;
-    // A code is taken once: wait for the window after the one scenario (a) used.
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?;
-    tokio::time::sleep(Duration::from_secs(31 - now.as_secs() % 30)).await;
-    let code = fresh_totp(&cert_totp, &cert_email).await?;
-    p.type_into("#code", &code).await?;
-    p.click("#totp-submit").await?;
-    p.wait_path("/").await?;
+    let cert_email = cert().0;
+    sign_in_as(p, &cert_email).await?;
     p.click("nav a[href='/incidents']").await?;
     p.wait_path("/incidents").await?;
     let queue = p.body_text().await?;
@@ -716,7 +679,7 @@ async fn sign_in_as(p: &Page<'_>, email: &str) -> Result<()> {
     p.click("#login-submit").await?;
     if !totp.is_empty() {
         p.wait_path("/login/totp").await?;
-        let code = fresh_totp(&totp, email).await?;
+        let code = crate::e2e::fresh_totp(&totp, email).await?;
         p.type_into("#code", &code).await?;
         p.click("#totp-submit").await?;
     }

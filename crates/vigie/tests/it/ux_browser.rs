@@ -118,27 +118,7 @@ async fn sign_in(p: &Page<'_>, creds: &Creds, email: &str) -> Result<()> {
     p.click("#login-submit").await?;
     if let Some(secret) = totp {
         p.el("#code").await?;
-        // Not the last seconds of a code's window, and not a window this account already used
-        // (the server refuses a code played twice: a second sign-in within 30 s must wait).
-        static USED: std::sync::Mutex<Vec<(String, u64)>> = std::sync::Mutex::new(Vec::new());
-        loop {
-            let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?;
-            let step = now.as_secs() / 30;
-            let left = 30 - now.as_secs() % 30;
-            let reused = USED
-                .lock()
-                .map(|u| u.iter().any(|(e, s)| e == email && *s == step))
-                .unwrap_or(false);
-            if left < 3 || reused {
-                tokio::time::sleep(Duration::from_secs(left + 1)).await;
-                continue;
-            }
-            if let Ok(mut u) = USED.lock() {
-                u.push((email.to_string(), step));
-            }
-            break;
-        }
-        let code = crate::e2e::totp_now(secret, email)?;
+        let code = crate::e2e::fresh_totp(secret, email).await?;
         p.type_into("#code", &code).await?;
         p.click("#totp-submit").await?;
     }
