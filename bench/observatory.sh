@@ -109,25 +109,9 @@ bench() {
     local pid=$!
     for _ in $(seq 1 600); do curl -sf "http://127.0.0.1:$port/healthz" > /dev/null && break; sleep 0.2; done
     curl -sf "http://127.0.0.1:$port/healthz" > /dev/null || { echo "$name: the server did not start"; tail -5 "$work/serve-$name.log"; return 1; }
-    local jar="$work/jar-$name" csrf secret code
-    csrf=$(curl -s -c "$jar" -b "$jar" "http://127.0.0.1:$port/login" | grep -o 'name="csrf" value="[^"]*"' | head -1 | sed 's/.*value="//;s/"//')
-    curl -s -c "$jar" -b "$jar" -o /dev/null -d "csrf=$csrf&email=crr@vigie.example&password=bench-password-2026" "http://127.0.0.1:$port/login"
-    # The second factor: enrol, with a code computed from the secret the page shows (RFC 6238).
-    local setup
-    setup=$(curl -s -c "$jar" -b "$jar" "http://127.0.0.1:$port/login/totp/setup")
-    secret=$(echo "$setup" | grep -o 'id="totp-secret">[A-Z2-7=]*' | sed 's/.*>//')
-    csrf=$(echo "$setup" | grep -o 'name="csrf" value="[^"]*"' | head -1 | sed 's/.*value="//;s/"//')
-    code=$(python3 - "$secret" <<'PY'
-import base64, hashlib, hmac, struct, sys, time
-s = sys.argv[1]; key = base64.b32decode(s + "=" * (-len(s) % 8))
-h = hmac.new(key, struct.pack(">Q", int(time.time()) // 30), hashlib.sha1).digest()
-o = h[-1] & 15
-print(f"{(struct.unpack('>I', h[o:o+4])[0] & 0x7fffffff) % 1000000:06d}")
-PY
-)
-    curl -s -c "$jar" -b "$jar" -o /dev/null -d "csrf=$csrf&code=$code" "http://127.0.0.1:$port/login/totp/setup"
+    # Signed in through the pages, the second factor enrolled as a person would (signin.py).
     local session path="/observatory?year=2025"
-    session=$(awk '$6=="vigie_session"{print $7}' "$jar")
+    read -r session _ < <(python3 bench/signin.py "http://127.0.0.1:$port" crr@vigie.example bench-password-2026)
     local shown
     shown=$(curl -s -H "Cookie: vigie_session=$session" "http://127.0.0.1:$port$path" | grep -o 'id="kf-declarations"><span class="big">[^<]*' | sed 's/.*>//')
     echo "$name: the regional page shows $shown declarations"

@@ -53,24 +53,9 @@ bench_list() {
         "$VIGIE" serve --listen "127.0.0.1:$port" > "$work/serve-$name.log" 2>&1 &
     local pid=$!
     for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:$port/healthz" > /dev/null && break; sleep 0.2; done
-    local jar="$work/jar-$name"
-    local csrf
-    csrf=$(curl -s -c "$jar" -b "$jar" "http://127.0.0.1:$port/login" | grep -o 'name="csrf" value="[^"]*"' | head -1 | sed 's/.*value="//;s/"//')
-    curl -s -c "$jar" -b "$jar" -o /dev/null -d "csrf=$csrf&email=bench@vigie.example&password=bench-password-2026" "http://127.0.0.1:$port/login"
-    # National roles must have a second factor: enrol one as a person would, from the setup
-    # page's secret (RFC 6238 computed here).
-    local setup secret code
-    setup=$(curl -s -c "$jar" -b "$jar" "http://127.0.0.1:$port/login/totp/setup")
-    secret=$(echo "$setup" | grep -o 'id="totp-secret">[A-Z2-7]*' | sed 's/.*>//')
-    csrf=$(echo "$setup" | grep -o 'name="csrf" value="[^"]*"' | head -1 | sed 's/.*value="//;s/"//')
-    code=$(python3 -c '
-import base64, hashlib, hmac, struct, sys, time
-mac = hmac.new(base64.b32decode(sys.argv[1]), struct.pack(">Q", int(time.time()) // 30), hashlib.sha1).digest()
-o = mac[-1] & 15
-print("%06d" % ((struct.unpack(">I", mac[o:o + 4])[0] & 0x7FFFFFFF) % 1000000))' "$secret")
-    curl -s -c "$jar" -b "$jar" -o /dev/null -d "csrf=$csrf&code=$code" "http://127.0.0.1:$port/login/totp/setup"
+    # Signed in through the pages, the second factor enrolled as a person would (signin.py).
     local session
-    session=$(awk '$6=="vigie_session"{print $7}' "$jar")
+    read -r session _ < <(python3 bench/signin.py "http://127.0.0.1:$port" bench@vigie.example bench-password-2026)
     local path="/structures?region=11&page=3"
     local total
     total=$(curl -s -H "Cookie: vigie_session=$session" "http://127.0.0.1:$port$path" | grep -o 'id="total">[0-9]*' | grep -o '[0-9]*$')
