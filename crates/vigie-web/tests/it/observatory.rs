@@ -27,7 +27,8 @@ async fn upload(
     body: Vec<u8>,
     skip: bool,
 ) -> (StatusCode, String) {
-    let mut form = reqwest::multipart::Form::new();
+    // As the page's form sends it: the token is the first field, never in the address.
+    let mut form = reqwest::multipart::Form::new().text("csrf", csrf.to_string());
     if skip {
         form = form.text("skip_bad_rows", "1");
     }
@@ -36,7 +37,7 @@ async fn upload(
         reqwest::multipart::Part::bytes(body).file_name("history.csv"),
     );
     let res = c
-        .post(format!("{}/observatory/import?csrf={csrf}", app.base))
+        .post(format!("{}/observatory/import", app.base))
         .multipart(form)
         .send()
         .await
@@ -64,6 +65,20 @@ async fn the_2023_figures_show_on_the_page_in_the_pdf_and_in_the_json() {
         let app = spawn_app(&db, Default::default()).await;
         let w = seed(&app.store).await;
         let (c, csrf) = sign_in(&app, &w, Role::CertAnalyst).await;
+        // The import form carries its token as a field, not in its address.
+        let form = c
+            .get(format!("{}/observatory/import", app.base))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            form.contains("action=\"/observatory/import\"") && !form.contains("csrf="),
+            "[{}] {form}",
+            db.name
+        );
         let (status, html) = upload(&c, &app, &csrf, DATASET_2023.to_vec(), false).await;
         assert_eq!(status, StatusCode::OK, "[{}] {html}", db.name);
         assert!(
