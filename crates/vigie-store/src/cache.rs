@@ -5,17 +5,19 @@
 //! Correctness rests on two rules:
 //!
 //! - **Write generations.** Every statement that writes one of the tables a cache reads (`users`,
-//!   `sessions`, `structures`, `ghts`, `user_structures`) bumps a process-wide generation counter
-//!   before and after it runs ([`note_statement`], called by every `Sql` run), and the store
-//!   methods that write those tables inside a transaction bump it again right after the commit
-//!   ([`auth_changed`], [`registry_changed`]). A cached entry remembers the generation that was
-//!   current *before* it was read from the database and is served only while that generation is
-//!   still current: in this process, a logout, a password change, a disabled account or an import
-//!   is seen by the very next request.
+//!   `sessions`, `structures`, `ghts`, `user_structures`, the incidents', the diagnostics')
+//!   bumps a process-wide generation counter before and after it runs ([`note_statement`],
+//!   called by every `Sql` run), and the store methods that write those tables inside a
+//!   transaction bump it again right after the commit ([`auth_changed`], [`registry_changed`],
+//!   [`incidents_changed`], [`diagnostics_changed`]). A cached entry remembers the generation
+//!   that was current *before* it was read from the database and is served only while that
+//!   generation is still current: in this process, a logout, a password change, a disabled
+//!   account or an import is seen by the very next request.
 //! - **A short lifetime.** Writes made by *other* processes (a second `vigie serve` on the same
 //!   PostgreSQL, `vigie admin` or `vigie import` on the command line) cannot bump this process's
 //!   counters, so every entry also expires after [`TTL`]: another process's revocation or import
-//!   is seen here at most [`TTL`] later.
+//!   is seen here at most [`TTL`] later. A dashboard's aggregates, whose reading costs far more
+//!   than a page and which nobody expects to the second, live longer ([`AGGREGATE_TTL`]).
 //!
 //! Scoping is not cached away: a cache key is the full text and bound values of the scoped SQL
 //! that would have run, so two actors share an entry only when they would have run the very same
@@ -31,6 +33,10 @@ use std::time::{Duration, Instant};
 /// late a write made by another process is seen.
 pub const TTL: Duration = Duration::from_secs(2);
 
+/// The lifetime of a dashboard's aggregates ([`Cache::aggregates`]): another process's write is
+/// seen there at most this late (this process's at once, as everywhere).
+pub const AGGREGATE_TTL: Duration = Duration::from_secs(10);
+
 /// Past this many entries a cache is emptied (searches make many distinct keys).
 const MAX_ENTRIES: usize = 4096;
 
@@ -40,6 +46,8 @@ static AUTH_GEN: AtomicU64 = AtomicU64::new(1);
 static REGISTRY_GEN: AtomicU64 = AtomicU64::new(1);
 /// Generation of the incidents (`incidents` and the `incident_*` tables).
 static INCIDENTS_GEN: AtomicU64 = AtomicU64::new(1);
+/// Generation of the diagnostics and action plans (`diagnostic*`, `plan_actions`).
+static DIAGNOSTICS_GEN: AtomicU64 = AtomicU64::new(1);
 
 /// Which generation a cache follows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -47,6 +55,7 @@ pub enum Domain {
     Auth,
     Registry,
     Incidents,
+    Diagnostics,
 }
 
 impl Domain {
@@ -55,6 +64,7 @@ impl Domain {
             Domain::Auth => &AUTH_GEN,
             Domain::Registry => &REGISTRY_GEN,
             Domain::Incidents => &INCIDENTS_GEN,
+            Domain::Diagnostics => &DIAGNOSTICS_GEN,
         }
     }
 
@@ -79,6 +89,11 @@ pub fn incidents_changed() {
     INCIDENTS_GEN.fetch_add(1, Ordering::AcqRel);
 }
 
+/// Diagnostics or action plans changed (call after the commit).
+pub fn diagnostics_changed() {
+    DIAGNOSTICS_GEN.fetch_add(1, Ordering::AcqRel);
+}
+
 /// Looks at a statement about to run (and again once it has run): a write to a table that a
 /// cache reads bumps that cache's generation. A statement whose target cannot be told (a `WITH`
 /// prefix…) bumps both. Two writes are left out on purpose: a new session (no cache holds a
@@ -101,6 +116,7 @@ pub(crate) fn note_statement(text: &str) {
         auth_changed();
         registry_changed();
         incidents_changed();
+        diagnostics_changed();
         return;
     } else {
         return;
@@ -127,6 +143,7 @@ pub(crate) fn note_statement(text: &str) {
         }
         "structures" | "ghts" | "user_structures" => registry_changed(),
         t if t.starts_with("incident") => incidents_changed(),
+        t if t.starts_with("diagnostic") || t == "plan_actions" => diagnostics_changed(),
         _ => {}
     }
 }
@@ -181,6 +198,7 @@ struct Entry<V> {
 /// A map of cached values that follow one [`Domain`]'s generation and the [`TTL`].
 pub struct Cache<V> {
     domain: Domain,
+    ttl: Duration,
     map: Mutex<HashMap<String, Entry<V>>>,
     /// Keys being read from the database now, each with the lock its readers queue on.
     flights: Mutex<HashMap<String, std::sync::Arc<tokio::sync::Mutex<()>>>>,
@@ -211,8 +229,18 @@ impl<V: Clone> Cache<V> {
     pub fn new(domain: Domain) -> Cache<V> {
         Cache {
             domain,
+            ttl: TTL,
             map: Mutex::new(HashMap::new()),
             flights: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// A cache of aggregates that live [`AGGREGATE_TTL`] (renewed ahead of time past half of
+    /// it, like every entry).
+    pub fn aggregates(domain: Domain) -> Cache<V> {
+        Cache {
+            ttl: AGGREGATE_TTL,
+            ..Cache::new(domain)
         }
     }
 
@@ -235,7 +263,7 @@ impl<V: Clone> Cache<V> {
         Fut: std::future::Future<Output = Result<Option<V>, E>>,
     {
         match self.peek(key).filter(|(v, _)| usable(v)) {
-            Some((v, age)) if age < TTL / 2 => return Ok(Some(v)),
+            Some((v, age)) if age < self.ttl / 2 => return Ok(Some(v)),
             Some((v, _)) => {
                 let Some(_flight) = self.try_flight(key) else {
                     return Ok(Some(v));
@@ -272,7 +300,7 @@ impl<V: Clone> Cache<V> {
         let map = self.map.lock().ok()?;
         let e = map.get(key)?;
         let age = e.at.elapsed();
-        (e.generation == current && age < TTL).then(|| (e.value.clone(), age))
+        (e.generation == current && age < self.ttl).then(|| (e.value.clone(), age))
     }
 
     fn gate(&self, key: &str) -> std::sync::Arc<tokio::sync::Mutex<()>> {

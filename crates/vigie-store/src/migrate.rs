@@ -92,6 +92,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0013_incidents_reminders_attachments.sql"),
         postgres: include_str!("../migrations/postgres/0013_incidents_reminders_attachments.sql"),
     },
+    Migration {
+        version: 14,
+        name: "diagnostics_latest",
+        sqlite: include_str!("../migrations/sqlite/0014_diagnostics_latest.sql"),
+        postgres: include_str!("../migrations/postgres/0014_diagnostics_latest.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

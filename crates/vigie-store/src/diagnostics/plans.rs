@@ -275,6 +275,7 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
+        crate::cache::diagnostics_changed();
         Ok(id)
     }
 
@@ -337,6 +338,7 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
+        crate::cache::diagnostics_changed();
         Ok(row.structure_id)
     }
 
@@ -383,6 +385,7 @@ impl Store {
             .await?;
         }
         tx.commit().await?;
+        crate::cache::diagnostics_changed();
         Ok(rows.len() as u64)
     }
 }

@@ -3,9 +3,12 @@
 //! and progress since the previous diagnostic. Everything is counted in SQL over the actor's
 //! scope (and a region the reader picks), from each structure's latest finished diagnostic.
 
-use vigie_domain::role::Permission;
+use std::sync::Arc;
+
+use vigie_domain::role::{Permission, Scope};
 
 use crate::actor::Actor;
+use crate::cache::{Cache, Domain};
 use crate::db::{now, Sql, Store};
 use crate::diagnostics::types::{ActionRow, DiagnosedRow, Overview, ACTION_COLUMNS};
 use crate::error::StoreError;
@@ -32,14 +35,78 @@ fn sum(expr: &str) -> String {
     format!("CAST(COALESCE(SUM({expr}), 0) AS BIGINT)")
 }
 
+/// The overviews, kept per process (see `crate::cache`) under the key of the scope and region
+/// they count, each with the registry generation it was read under: a diagnostic finished, an
+/// action changed or a structure imported in this process is seen by the next view, another
+/// process's within `cache::AGGREGATE_TTL` (counting a nation's costs a few hundred milliseconds,
+/// paid by the one view that renews it while the others are served).
+pub(crate) struct DiagnosticsCaches {
+    overviews: Cache<(Arc<Overview>, u64)>,
+}
+
+impl Default for DiagnosticsCaches {
+    fn default() -> DiagnosticsCaches {
+        DiagnosticsCaches {
+            overviews: Cache::aggregates(Domain::Diagnostics),
+        }
+    }
+}
+
+/// One region's line of the latest diagnostics: region, structures diagnosed, sum of scores,
+/// diagnosed in the last year, the six score buckets, diagnosed twice or more, sum of changes.
+type RegionLine = (
+    String,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+);
+
 impl Store {
     /// The diagnostics view of the actor's scope, optionally of one region.
+    ///
+    /// A dashboard that a whole regional centre keeps open is counted once per scope and
+    /// [`crate::cache::AGGREGATE_TTL`], not at every view (see [`DiagnosticsCaches`]).
     pub async fn diagnostics_overview(
         &self,
         actor: &Actor,
         region: Option<&str>,
     ) -> Result<Overview, StoreError> {
         actor.require(Permission::ReadDiagnostics)?;
+        let mut key = Sql::new("overview");
+        push_scope(&mut key, actor, region);
+        let key = key.cache_key();
+        let registry = Domain::Registry.generation();
+        let v = self
+            .caches
+            .get::<DiagnosticsCaches>()
+            .overviews
+            .get_or_load(
+                &key,
+                |v: &(Arc<Overview>, u64)| v.1 == Domain::Registry.generation(),
+                || async {
+                    let o = self.count_overview(actor, region).await?;
+                    Ok::<_, StoreError>(Some((Arc::new(o), registry)))
+                },
+            )
+            .await?;
+        Ok(v.map(|(o, _)| o.as_ref().clone()).unwrap_or_default())
+    }
+
+    /// Counts the view from the database: five statements, each driven by the structures of the
+    /// scope and each structure's latest diagnostic (`diagnostics_latest_of`).
+    async fn count_overview(
+        &self,
+        actor: &Actor,
+        region: Option<&str>,
+    ) -> Result<Overview, StoreError> {
         let at = now();
         let year_ago = at - 365 * 86_400;
         let mut conn = self.pool.acquire().await?;
@@ -49,14 +116,17 @@ impl Store {
         push_scope(&mut q, actor, region);
         out.structures = q.scalar(&mut *conn).await?;
 
+        // The distribution, the progress and the regions' lines in one pass over the latest
+        // diagnostics, one line per region, summed here.
         let bucket = |lo: i64, hi: i64| {
             sum(&format!(
                 "CASE WHEN d.score_x100 >= {lo} AND d.score_x100 < {hi} THEN 1 ELSE 0 END"
             ))
         };
         let mut q = Sql::new(&format!(
-            "SELECT COUNT(*), {}, {}, {}, {}, {}, {}, {}, {}, {} \
-             FROM diagnostics d JOIN structures s ON s.id = d.structure_id WHERE d.latest = 1",
+            "SELECT s.region_code, COUNT(*), {}, {}, {}, {}, {}, {}, {}, {}, {}, {} \
+             FROM structures s JOIN diagnostics d ON d.structure_id = s.id AND d.latest = 1 WHERE 1=1",
+            sum("d.score_x100"),
             sum(&format!("CASE WHEN d.finished_at >= {year_ago} THEN 1 ELSE 0 END")),
             bucket(0, 50),
             bucket(50, 100),
@@ -68,31 +138,33 @@ impl Store {
             sum("CASE WHEN d.previous_score_x100 IS NOT NULL THEN d.score_x100 - d.previous_score_x100 ELSE 0 END"),
         ));
         push_scope(&mut q, actor, region);
-        #[allow(clippy::type_complexity)]
-        let r: (i64, i64, i64, i64, i64, i64, i64, i64, i64, i64) = q.fetch_one(&mut *conn).await?;
-        out.diagnosed = r.0;
-        out.diagnosed_last_year = r.1;
-        out.distribution = [r.2, r.3, r.4, r.5, r.6, r.7];
-        out.progressed = r.8;
-        out.mean_progress_x100 = if r.8 > 0 { r.9 / r.8 } else { 0 };
-
-        let mut q = Sql::new(&format!(
-            "SELECT s.region_code, COUNT(*), {} FROM diagnostics d JOIN structures s ON s.id = d.structure_id \
-             WHERE d.latest = 1",
-            sum("d.score_x100")
-        ));
-        push_scope(&mut q, actor, region);
         q.push(" GROUP BY s.region_code ORDER BY s.region_code");
-        let rows: Vec<(String, i64, i64)> = q.fetch_all(&mut *conn).await?;
-        out.by_region = rows
+        let lines: Vec<RegionLine> = q.fetch_all(&mut *conn).await?;
+        let mut progress_sum = 0;
+        for l in &lines {
+            out.diagnosed += l.1;
+            out.diagnosed_last_year += l.3;
+            for (i, n) in [l.4, l.5, l.6, l.7, l.8, l.9].into_iter().enumerate() {
+                out.distribution[i] += n;
+            }
+            out.progressed += l.10;
+            progress_sum += l.11;
+        }
+        out.mean_progress_x100 = if out.progressed > 0 {
+            progress_sum / out.progressed
+        } else {
+            0
+        };
+        out.by_region = lines
             .into_iter()
-            .map(|(r, n, total)| (r, n, if n > 0 { total / n } else { 0 }))
+            .map(|l| (l.0, l.1, if l.1 > 0 { l.2 / l.1 } else { 0 }))
             .collect();
 
+        // The measures of the latest diagnostics, by their diagnostic's key.
         let mut q = Sql::new(
-            "SELECT d.questionnaire_id, m.recommendation_id, COUNT(*) AS n FROM diagnostic_measures m \
-             JOIN diagnostics d ON d.id = m.diagnostic_id JOIN structures s ON s.id = d.structure_id \
-             WHERE m.latest = 1",
+            "SELECT d.questionnaire_id, m.recommendation_id, COUNT(*) AS n FROM structures s \
+             JOIN diagnostics d ON d.structure_id = s.id AND d.latest = 1 \
+             JOIN diagnostic_measures m ON m.diagnostic_id = d.id WHERE 1=1",
         );
         push_scope(&mut q, actor, region);
         q.push(
@@ -115,20 +187,32 @@ impl Store {
         out.open_actions = open;
         out.done_actions = done;
 
+        // The nation's: along the index of due days. A region's (or any narrower scope's): from
+        // its structures, each one's open actions (`CROSS JOIN` keeps SQLite to that order; along
+        // the due days it read every overdue action of the country to keep a region's).
+        let from = if matches!(actor.scope, Scope::National) && region.is_none() {
+            "FROM plan_actions a JOIN structures s ON s.id = a.structure_id WHERE 1=1"
+        } else {
+            "FROM structures s CROSS JOIN plan_actions a WHERE a.structure_id = s.id"
+        };
         let mut q = Sql::new(&format!(
-            "SELECT {ACTION_COLUMNS} FROM plan_actions a JOIN structures s ON s.id = a.structure_id \
-             WHERE a.status IN ('todo', 'in_progress') AND a.due_on IS NOT NULL AND a.due_on <= {overdue_before}"
+            "SELECT {ACTION_COLUMNS} {from} \
+             AND a.status IN ('todo', 'in_progress') AND a.due_on IS NOT NULL AND a.due_on <= {overdue_before}"
         ));
         push_scope(&mut q, actor, region);
         q.push(&format!(" ORDER BY a.due_on, a.id LIMIT {LISTED}"));
         out.overdue_rows = q.fetch_all::<ActionRow, _>(&mut *conn).await?;
 
+        // The newest first chosen on the keys alone; the columns (and the count of each
+        // structure's diagnostics) read for those only.
         let mut q = Sql::new(&format!(
-            "SELECT {DIAGNOSED_COLUMNS} FROM diagnostics d JOIN structures s ON s.id = d.structure_id WHERE d.latest = 1"
+            "SELECT {DIAGNOSED_COLUMNS} FROM diagnostics d JOIN structures s ON s.id = d.structure_id \
+             WHERE d.id IN (SELECT d.id FROM structures s JOIN diagnostics d ON d.structure_id = s.id \
+             AND d.latest = 1 WHERE 1=1"
         ));
         push_scope(&mut q, actor, region);
         q.push(&format!(
-            " ORDER BY d.finished_at DESC, d.id DESC LIMIT {LISTED}"
+            " ORDER BY d.finished_at DESC, d.id DESC LIMIT {LISTED}) ORDER BY d.finished_at DESC, d.id DESC"
         ));
         out.recent = q.fetch_all(&mut *conn).await?;
         Ok(out)

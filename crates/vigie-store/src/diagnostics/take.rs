@@ -153,6 +153,7 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
+        crate::cache::diagnostics_changed();
         Ok(id)
     }
 
@@ -257,6 +258,7 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
+        crate::cache::diagnostics_changed();
         Ok(saved)
     }
 
@@ -359,6 +361,7 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
+        crate::cache::diagnostics_changed();
         Ok(())
     }
 
@@ -404,6 +407,7 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
+        crate::cache::diagnostics_changed();
         Ok(())
     }
 
@@ -450,6 +454,7 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
+        crate::cache::diagnostics_changed();
         Ok(())
     }
 

@@ -858,3 +858,60 @@ async fn measures_become_actions_and_the_region_counts_them() {
         db.cleanup().await;
     }
 }
+
+/// The region's view is kept per process (a whole centre keeps it open): a diagnostic finished,
+/// an action changed or a structure moved is still seen by the very next view.
+#[tokio::test]
+async fn the_regions_view_shows_a_write_at_once() {
+    for db in testing::all().await {
+        let s = &db.store;
+        let w = world(&db).await;
+        let before = s.diagnostics_overview(&w.region84, None).await.unwrap();
+        assert_eq!((before.diagnosed, before.open_actions), (0, 0));
+        let id = s
+            .start_diagnostic(&w.admin, w.fleyriat, "medico-social", false)
+            .await
+            .unwrap();
+        s.save_diagnostic_answers(&w.admin, id, &all_answers("medico-social", lowest))
+            .await
+            .unwrap();
+        s.finish_diagnostic(&w.admin, id).await.unwrap();
+        let o = s.diagnostics_overview(&w.region84, None).await.unwrap();
+        assert_eq!(o.diagnosed, 1, "the finished diagnostic is counted at once");
+        assert_eq!(o.recent.len(), 1);
+        assert!(!o.common_measures.is_empty());
+        let national = s
+            .diagnostics_overview(&w.auditor, Some("84"))
+            .await
+            .unwrap();
+        assert_eq!(national.diagnosed, 1);
+
+        let action = s
+            .add_plan_action(
+                &w.admin,
+                w.fleyriat,
+                &NewAction {
+                    title: "Sauvegarde hors ligne".into(),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        let o = s.diagnostics_overview(&w.region84, None).await.unwrap();
+        assert_eq!(o.open_actions, 1, "the new action is counted at once");
+        s.update_plan_action(
+            &w.admin,
+            action,
+            &ActionUpdate {
+                status: "done".into(),
+                evidence: "Sauvegarde testée le 3 décembre".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        let o = s.diagnostics_overview(&w.region84, None).await.unwrap();
+        assert_eq!((o.open_actions, o.done_actions), (0, 1));
+        db.cleanup().await;
+    }
+}
