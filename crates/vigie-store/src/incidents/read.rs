@@ -24,12 +24,16 @@ const QUEUE_COLUMNS: &str = "i.id, i.structure_id, s.name AS structure_name, s.r
 pub(crate) struct IncidentCaches {
     /// Scoped, filtered count of a queue → (number of incidents, registry generation read).
     queue_counts: crate::cache::Cache<(i64, u64)>,
+    /// Scoped, filtered page of a queue, before the reader's restrictions → (rows, registry
+    /// generation read).
+    queue_pages: crate::cache::Cache<(std::sync::Arc<Vec<QueueRow>>, u64)>,
 }
 
 impl Default for IncidentCaches {
     fn default() -> IncidentCaches {
         IncidentCaches {
             queue_counts: crate::cache::Cache::new(crate::cache::Domain::Incidents),
+            queue_pages: crate::cache::Cache::new(crate::cache::Domain::Incidents),
         }
     }
 }
@@ -193,37 +197,29 @@ impl Store {
         let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
         let page = f.page.unwrap_or(1).clamp(1, pages);
         let offset = (page - 1) * PAGE_SIZE;
-        let columns = format!("SELECT {QUEUE_COLUMNS}, CAST(0 AS BIGINT) AS restricted, ");
-        // The overdue ones, as far as this page reaches.
-        let mut q = w.prefixed("");
-        q.push(" AND i.next_deadline < ")
-            .bind(at)
-            .push(" ORDER BY i.next_deadline, i.id DESC LIMIT ")
-            .push(&(offset + PAGE_SIZE).to_string());
-        let overdue: Vec<QueueRow> = q
-            .prefixed(&format!("{columns}CAST(1 AS BIGINT) AS overdue"))
-            .fetch_all(&self.pool)
+        // The page is kept like its count (a queue that a whole CERT keeps open is read once per
+        // change and `cache::TTL`): the key is the scoped, filtered statement and the page, and
+        // the reader's restrictions are applied below, at every view. A case passing its
+        // deadline moves to the overdue ones at most `cache::TTL` late.
+        let mut key = w.prefixed("queue page");
+        key.push(&format!(" PAGE {page} OVERDUE {overdue_only}"));
+        let registry = crate::cache::Domain::Registry.generation();
+        let cached = self
+            .caches
+            .get::<IncidentCaches>()
+            .queue_pages
+            .get_or_load(
+                &key.cache_key(),
+                |v: &(std::sync::Arc<Vec<QueueRow>>, u64)| {
+                    v.1 == crate::cache::Domain::Registry.generation()
+                },
+                || async {
+                    let rows = self.queue_rows(&w, at, offset, overdue_only).await?;
+                    Ok::<_, StoreError>(Some((std::sync::Arc::new(rows), registry)))
+                },
+            )
             .await?;
-        let seen = overdue.len() as i64;
-        let mut rows: Vec<QueueRow> = overdue
-            .into_iter()
-            .skip(usize::try_from(offset).unwrap_or(usize::MAX))
-            .collect();
-        if !overdue_only && seen < offset + PAGE_SIZE {
-            // All the overdue ones were read: the page goes on with the others, newest first.
-            let mut q = w.prefixed("");
-            q.push(" AND (i.next_deadline IS NULL OR i.next_deadline >= ")
-                .bind(at)
-                .push(") ORDER BY i.id DESC LIMIT ")
-                .push(&(PAGE_SIZE - rows.len() as i64).to_string())
-                .push(" OFFSET ")
-                .push(&(offset - seen).max(0).to_string());
-            let more: Vec<QueueRow> = q
-                .prefixed(&format!("{columns}CAST(0 AS BIGINT) AS overdue"))
-                .fetch_all(&self.pool)
-                .await?;
-            rows.extend(more);
-        }
+        let mut rows: Vec<QueueRow> = cached.map(|v| v.0.as_ref().clone()).unwrap_or_default();
         // Which of the page's restricted incidents the reader is not named on.
         let restricted: Vec<i64> = rows
             .iter()
@@ -255,6 +251,49 @@ impl Store {
             page,
             pages,
         })
+    }
+
+    /// The rows of one page of a queue (`w`: its scoped, filtered `FROM … WHERE`): the overdue
+    /// ones as far as the page reaches, then the others newest first.
+    async fn queue_rows(
+        &self,
+        w: &Sql,
+        at: i64,
+        offset: i64,
+        overdue_only: bool,
+    ) -> Result<Vec<QueueRow>, StoreError> {
+        let columns = format!("SELECT {QUEUE_COLUMNS}, CAST(0 AS BIGINT) AS restricted, ");
+        // The overdue ones, as far as this page reaches.
+        let mut q = w.prefixed("");
+        q.push(" AND i.next_deadline < ")
+            .bind(at)
+            .push(" ORDER BY i.next_deadline, i.id DESC LIMIT ")
+            .push(&(offset + PAGE_SIZE).to_string());
+        let overdue: Vec<QueueRow> = q
+            .prefixed(&format!("{columns}CAST(1 AS BIGINT) AS overdue"))
+            .fetch_all(&self.pool)
+            .await?;
+        let seen = overdue.len() as i64;
+        let mut rows: Vec<QueueRow> = overdue
+            .into_iter()
+            .skip(usize::try_from(offset).unwrap_or(usize::MAX))
+            .collect();
+        if !overdue_only && seen < offset + PAGE_SIZE {
+            // All the overdue ones were read: the page goes on with the others, newest first.
+            let mut q = w.prefixed("");
+            q.push(" AND (i.next_deadline IS NULL OR i.next_deadline >= ")
+                .bind(at)
+                .push(") ORDER BY i.id DESC LIMIT ")
+                .push(&(PAGE_SIZE - rows.len() as i64).to_string())
+                .push(" OFFSET ")
+                .push(&(offset - seen).max(0).to_string());
+            let more: Vec<QueueRow> = q
+                .prefixed(&format!("{columns}CAST(0 AS BIGINT) AS overdue"))
+                .fetch_all(&self.pool)
+                .await?;
+            rows.extend(more);
+        }
+        Ok(rows)
     }
 
     /// The dashboard's incident figures within the actor's scope: open cases, those with an

@@ -240,6 +240,13 @@ async fn a_draft_is_the_structures_until_submitted_then_its_clocks_run() {
         );
 
         s.submit_incident(&w.admin, id).await.unwrap();
+        // The queue read (and kept per process) while it was a draft shows it at once.
+        let q = s
+            .incident_queue(&w.cert, &QueueQuery::default())
+            .await
+            .unwrap();
+        assert_eq!(q.total, 1);
+        assert_eq!(q.rows.iter().map(|r| r.id).collect::<Vec<_>>(), [id]);
         let case = s.get_incident_case(&w.cert, id).await.unwrap();
         assert_eq!(case.incident.status, "submitted");
         assert!(!case.named);
