@@ -36,6 +36,41 @@ pub struct Store {
     /// `[notify] allow_private_webhooks`: webhooks may point to loopback and private addresses
     /// (tests only; see [`crate::notify::validate_webhook_url`]).
     pub(crate) allow_private_webhooks: bool,
+    /// This process's turn to write (SQLite): see [`Store::begin_write`].
+    pub(crate) write_turn: std::sync::Arc<tokio::sync::Semaphore>,
+}
+
+/// How long a writer waits for its turn before giving up, as SQLite's `busy_timeout` does.
+const WRITE_TURN_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// A transaction that writes, with this process's turn to write on SQLite (released with it).
+/// Reads and writes go through it like through the transaction (`&mut *tx`).
+pub(crate) struct WriteTx {
+    tx: sqlx::Transaction<'static, sqlx::Any>,
+    _turn: Option<tokio::sync::OwnedSemaphorePermit>,
+}
+
+impl WriteTx {
+    pub(crate) async fn commit(self) -> Result<(), sqlx::Error> {
+        self.tx.commit().await
+    }
+
+    pub(crate) async fn rollback(self) -> Result<(), sqlx::Error> {
+        self.tx.rollback().await
+    }
+}
+
+impl std::ops::Deref for WriteTx {
+    type Target = sqlx::AnyConnection;
+    fn deref(&self) -> &sqlx::AnyConnection {
+        &self.tx
+    }
+}
+
+impl std::ops::DerefMut for WriteTx {
+    fn deref_mut(&mut self) -> &mut sqlx::AnyConnection {
+        &mut self.tx
+    }
 }
 
 /// Connection settings.
@@ -108,19 +143,38 @@ impl Store {
             secrets: None,
             caches: Default::default(),
             allow_private_webhooks: false,
+            write_turn: std::sync::Arc::new(tokio::sync::Semaphore::new(1)),
         })
     }
 
     /// Begins a transaction that will write. On SQLite it takes the write lock at once (`BEGIN
-    /// IMMEDIATE`) and waits for it under the busy timeout: a deferred transaction that read
-    /// first fails at once with "database is locked" when it then writes while another
-    /// connection holds the lock (or has just released it after a rollback).
-    pub(crate) async fn begin_write(
-        &self,
-    ) -> Result<sqlx::Transaction<'static, sqlx::Any>, StoreError> {
+    /// IMMEDIATE`): a deferred transaction that read first fails at once with "database is
+    /// locked" when it then writes while another connection holds the lock (or has just
+    /// released it after a rollback).
+    ///
+    /// And on SQLite the writers of this process first queue for their turn, in order, before
+    /// they take a connection: SQLite lets one writer in at a time and makes the others retry
+    /// after sleeps that grow to 100 ms, so that under a few concurrent writers the unlucky one
+    /// waited a second while the lock was free most of the time (a declaration's p99 was 963 ms
+    /// for a p50 of 6 ms). Writers of other processes still meet the busy timeout. A writer that
+    /// waits more than 10 s for its turn gets the error of a pool that has no connection to give.
+    pub(crate) async fn begin_write(&self) -> Result<WriteTx, StoreError> {
         Ok(match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => self.pool.begin().await?,
+            Backend::Sqlite => {
+                let turn =
+                    tokio::time::timeout(WRITE_TURN_WAIT, self.write_turn.clone().acquire_owned())
+                        .await
+                        .map_err(|_| StoreError::Db(sqlx::Error::PoolTimedOut))?
+                        .map_err(|_| StoreError::Db(sqlx::Error::PoolTimedOut))?;
+                WriteTx {
+                    tx: self.pool.begin_with("BEGIN IMMEDIATE").await?,
+                    _turn: Some(turn),
+                }
+            }
+            Backend::Postgres => WriteTx {
+                tx: self.pool.begin().await?,
+                _turn: None,
+            },
         })
     }
 

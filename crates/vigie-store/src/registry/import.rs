@@ -61,7 +61,7 @@ impl Writer {
     fn start(
         store: &Store,
         actor: &Actor,
-        bulk: Option<(sqlx::Transaction<'static, sqlx::Any>, Vec<String>)>,
+        bulk: Option<(crate::db::WriteTx, Vec<String>)>,
     ) -> Writer {
         let (send, mut recv) = tokio::sync::mpsc::channel::<ToWriter>(1);
         let store = store.clone();
@@ -292,7 +292,7 @@ impl Store {
     /// build them again before the commit. `None` otherwise (batched import).
     async fn begin_first_import(
         &self,
-    ) -> Result<Option<(sqlx::Transaction<'static, sqlx::Any>, Vec<String>)>, StoreError> {
+    ) -> Result<Option<(crate::db::WriteTx, Vec<String>)>, StoreError> {
         if self.backend != crate::db::Backend::Sqlite {
             return Ok(None);
         }
