@@ -135,7 +135,7 @@ struct ObsPage {
     territories: Vec<Opt>,
     err_field: String,
     err: String,
-    v: Option<View>,
+    v: Option<std::sync::Arc<View>>,
     query: String,
     can_import: bool,
 }
@@ -222,7 +222,7 @@ pub(crate) async fn page(
                     .map(|t| t.name.as_str());
                 let name = territory_name(&tr, &o.territory, ght);
                 p.territories = territory_options(&tr, &options, &o.territory);
-                p.v = Some(View::new(&tr, &o, &name));
+                p.v = Some(View::drawn(&tr, &o, &name));
                 render(&p)
             }
         }

@@ -2,6 +2,9 @@
 //! with its table and its text alternative), the delays, the method. The page, the PDF and the
 //! command line's HTML are made from this one view.
 
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
 use vigie_incidents::taxonomy::{
     CareImpact, IncidentState, IncidentType, OperationsImpact, Origin,
 };
@@ -120,7 +123,56 @@ fn bars(tr: &Tr, id: &str, title: &str, cat: &str, what: &str, parts: &[Part]) -
     )
 }
 
+/// Views drawn lately, each with what it was drawn from: a page that a regional centre keeps
+/// open is drawn (a dozen charts) once per change of its figures, not at every view.
+///
+/// The memo is keyed by content: a view is served again only to a request whose language,
+/// territory name and figures (`Observatory`, compared whole) are those it was drawn from, so
+/// that it can never show one reader what another's scope counted, and it needs no invalidation.
+/// The figures themselves come from the store, which scopes and caches them.
+struct Drawn {
+    lang: &'static str,
+    name: String,
+    figures: Observatory,
+    view: Arc<View>,
+    at: Instant,
+}
+
+/// How many views are kept, and for how long.
+const DRAWN_KEPT: usize = 32;
+const DRAWN_FOR: Duration = Duration::from_secs(600);
+
+static DRAWN: Mutex<Vec<Drawn>> = Mutex::new(Vec::new());
+
 impl View {
+    /// [`View::new`], or the same view drawn lately from the same figures.
+    pub fn drawn(tr: &Tr, o: &Observatory, territory_name: &str) -> Arc<View> {
+        let lang = tr.code();
+        if let Ok(mut memo) = DRAWN.lock() {
+            memo.retain(|d| d.at.elapsed() < DRAWN_FOR);
+            if let Some(d) = memo
+                .iter()
+                .find(|d| d.lang == lang && d.name == territory_name && d.figures == *o)
+            {
+                return d.view.clone();
+            }
+        }
+        let view = Arc::new(View::new(tr, o, territory_name));
+        if let Ok(mut memo) = DRAWN.lock() {
+            if memo.len() >= DRAWN_KEPT {
+                memo.remove(0);
+            }
+            memo.push(Drawn {
+                lang,
+                name: territory_name.to_string(),
+                figures: o.clone(),
+                view: view.clone(),
+                at: Instant::now(),
+            });
+        }
+        view
+    }
+
     pub fn new(tr: &Tr, o: &Observatory, territory_name: &str) -> View {
         let k = &o.key;
         let day = |s: &str| {
