@@ -1,7 +1,8 @@
 //! The dashboards' charts (issue 17), on SQLite and PostgreSQL: each chart is an SVG image
 //! (`role="img"`, sized by its `viewBox`) with its text alternative and its data table; the CERT
 //! sees the regions side by side and their map, a regional analyst the GHTs of its region and the
-//! map of its departments, never another region's; the regions' and a GHT's pages have theirs.
+//! map of its departments, never another region's; a GHT officer the structures of its GHT; the
+//! regions' and a GHT's pages have theirs.
 
 use reqwest::{Client, StatusCode};
 use vigie_domain::role::Role;
@@ -103,6 +104,18 @@ async fn dashboard_charts_of_the_cert_and_of_a_regional_analyst() {
         assert!(members.contains(&pitie.name), "{members}");
         let (st, _) = text(&c, format!("{}/ghts/{}", app.base, w.ght_ain)).await;
         assert_eq!(st, StatusCode::NOT_FOUND);
+
+        // A GHT officer: the structures of its GHT side by side, no map, nothing of another GHT.
+        let (c, _) = sign_in(&app, &w, Role::GhtOfficer).await;
+        let (st, home) = text(&c, format!("{}/", app.base)).await;
+        assert_eq!(st, StatusCode::OK);
+        let fleyriat = app
+            .store
+            .get_structure(&system(), w.fleyriat)
+            .await
+            .unwrap();
+        assert!(chart(&home, "chart-territories").contains(&fleyriat.name));
+        assert!(!home.contains("fig-chart-map") && !home.contains(&pitie.name));
         db.cleanup().await;
     }
 }
