@@ -12,6 +12,36 @@ use crate::error::AppError;
 use crate::i18n::{Lang, Tr};
 use crate::AppState;
 
+/// Weeks of the dashboards' trends (the charts' titles say 12).
+pub const TREND_WEEKS: usize = 12;
+
+/// A chart as a page shows it (`{% call ui::chart(ctx, c) %}` in `components/ui.html`): the
+/// SVG (sized by its `viewBox`, `role="img"`), its text alternative and its data table, all in
+/// the reader's language. Colour is never the only signal: the drawing carries values, hatches
+/// and names, and the table says every number.
+pub struct ChartBlock {
+    /// The chart's id in the page (the SVG's ids and `fig-…`, `alt-…`, `data-…` derive from it).
+    pub id: String,
+    pub title: String,
+    pub svg: String,
+    pub description: String,
+    pub table: vigie_report::chart::Table,
+}
+
+impl ChartBlock {
+    /// The chart with the id `id` and whole numbers.
+    pub fn of(tr: Tr, id: &str, chart: vigie_report::chart::Chart) -> ChartBlock {
+        let chart = chart.with_id(id).with_decimals(0);
+        ChartBlock {
+            id: chart.dom_id(),
+            title: chart.title.clone(),
+            svg: chart.svg(tr),
+            description: chart.description(tr),
+            table: chart.table(tr),
+        }
+    }
+}
+
 /// An entry of the navigation as a page shows it.
 pub struct NavLink {
     pub label: &'static str,

@@ -203,3 +203,35 @@ ux-fig-alerts_kev = { $count ->
     [one] Alert on an actively exploited vulnerability (KEV)
    *[other] Alerts on an actively exploited vulnerability (KEV)
 }
+
+# Charts of the dashboards and of the regions' and GHTs' pages
+ux-chart_alt = Description of the chart
+ux-chart_data = See the chart's data
+ux-chart_findings = Open findings
+ux-chart_alerts = Open alerts
+ux-chart_open = Open findings and alerts
+ux-chart_severity = Severity
+ux-chart_priority = Priority
+ux-chart_kind = Finding type
+ux-chart_week = Date
+ux-chart_structure = Structure
+ux-chart_ght = GHT
+ux-chart_department = Department
+ux-chart_no_ght = Outside any GHT
+ux-chart_charts = At a glance
+ux-chart_territories = Territories side by side
+ux-chart_findings_by_severity = Open findings by severity
+ux-chart_findings_by_kind = Most frequent open finding types
+ux-chart_findings_trend = Open findings over the last 12 weeks
+ux-chart_findings_trend_summary = Number of open findings at each date, week by week up to today. A finding fixed then seen again counts as open while it was fixed.
+ux-chart_alerts_by_level = Open alerts by priority
+ux-chart_alerts_trend = Open alerts over the last 12 weeks
+ux-chart_alerts_trend_summary = Number of open alerts at each date, week by week up to today. An alert closed then reopened counts as open while it was closed.
+ux-chart_regions = Open findings and alerts by region
+ux-chart_regions_map = Map of open findings by region
+ux-chart_departments = Open findings and alerts by department
+ux-chart_ghts = Open findings and alerts by GHT
+ux-chart_departments_map = Map of open findings by department
+ux-chart_departments_map_summary = Only the departments of your territory are coloured.
+ux-chart_members = Open findings and alerts by structure
+ux-chart_territories_summary = The territories with the most open findings come first.

@@ -203,3 +203,35 @@ ux-fig-alerts_kev = { $count ->
     [one] Alerte sur une vulnérabilité activement exploitée (KEV)
    *[other] Alertes sur une vulnérabilité activement exploitée (KEV)
 }
+
+# Charts of the dashboards and of the regions' and GHTs' pages
+ux-chart_alt = Description du graphique
+ux-chart_data = Voir les données du graphique
+ux-chart_findings = Constats ouverts
+ux-chart_alerts = Alertes ouvertes
+ux-chart_open = Constats et alertes ouverts
+ux-chart_severity = Sévérité
+ux-chart_priority = Priorité
+ux-chart_kind = Type de constat
+ux-chart_week = Date
+ux-chart_structure = Structure
+ux-chart_ght = GHT
+ux-chart_department = Département
+ux-chart_no_ght = Hors GHT
+ux-chart_charts = En images
+ux-chart_territories = Les territoires côte à côte
+ux-chart_findings_by_severity = Constats ouverts par sévérité
+ux-chart_findings_by_kind = Types de constats ouverts les plus fréquents
+ux-chart_findings_trend = Constats ouverts sur les 12 dernières semaines
+ux-chart_findings_trend_summary = Nombre de constats ouverts à chaque date, de semaine en semaine jusqu'à aujourd'hui. Un constat corrigé puis revu compte comme ouvert pendant le temps de sa correction.
+ux-chart_alerts_by_level = Alertes ouvertes par priorité
+ux-chart_alerts_trend = Alertes ouvertes sur les 12 dernières semaines
+ux-chart_alerts_trend_summary = Nombre d'alertes ouvertes à chaque date, de semaine en semaine jusqu'à aujourd'hui. Une alerte close puis rouverte compte comme ouverte pendant le temps où elle était close.
+ux-chart_regions = Constats et alertes ouverts par région
+ux-chart_regions_map = Carte des constats ouverts par région
+ux-chart_departments = Constats et alertes ouverts par département
+ux-chart_ghts = Constats et alertes ouverts par GHT
+ux-chart_departments_map = Carte des constats ouverts par département
+ux-chart_departments_map_summary = Seuls les départements de votre territoire sont colorés.
+ux-chart_members = Constats et alertes ouverts par structure
+ux-chart_territories_summary = Les territoires ayant le plus de constats ouverts viennent en premier.

@@ -19,6 +19,7 @@ use crate::secrets::{is_sealed, SecretKey};
 mod backend;
 mod sql;
 mod text;
+pub mod trend;
 
 pub use backend::Backend;
 pub use sql::{packed, rows_text, Prepared, Sql, Val};

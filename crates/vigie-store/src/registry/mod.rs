@@ -12,12 +12,14 @@ pub mod import;
 mod problems;
 mod structures;
 mod tables;
+mod territories;
 mod types;
 mod upsert;
 
 pub use assets::may_validate_assets;
 pub use import::{ImportReport, Rejected};
 pub(crate) use tables::TABLES;
+pub use territories::{LoadBy, OpenLoad, LOAD_ROWS};
 pub use types::{
     Asset, Breakdown, Contact, Coverage, Ght, Structure, StructureFilter, StructureInput,
     StructureRow, StructureSummary, UpsertCounts,

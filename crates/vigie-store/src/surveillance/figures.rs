@@ -1,10 +1,12 @@
-//! Dashboard figures of the surveillance: the open findings of the actor's scope, by severity.
+//! Dashboard figures of the surveillance: the open findings of the actor's scope, by severity, by
+//! kind, and week by week.
 
 use serde::Serialize;
 use vigie_domain::role::Permission;
 
 use crate::actor::Actor;
-use crate::db::{Sql, Store};
+use crate::db::trend::{open_at_columns, weekly};
+use crate::db::{now, Sql, Store};
 use crate::error::StoreError;
 
 /// Open (not fixed) findings of the scope, by severity.
@@ -54,5 +56,48 @@ impl Store {
         let (n,): (i64,) = q.fetch_one(&self.pool).await?;
         out.structures = n;
         Ok(out)
+    }
+
+    /// Open findings of the actor's scope by kind, the most frequent first (then by kind), at
+    /// most `limit` kinds (1 to 50).
+    pub async fn open_findings_by_kind(
+        &self,
+        actor: &Actor,
+        limit: i64,
+    ) -> Result<Vec<(String, i64)>, StoreError> {
+        actor.require(Permission::ReadExposure)?;
+        let mut q = Sql::new(
+            "SELECT f.kind, COUNT(*) AS n FROM scan_findings f JOIN structures s ON s.id = f.structure_id \
+             WHERE f.status <> 'fixed' AND ",
+        );
+        actor.scope_structures(&mut q, "s");
+        q.push(&format!(
+            " GROUP BY f.kind ORDER BY n DESC, f.kind LIMIT {}",
+            limit.clamp(1, 50)
+        ));
+        q.fetch_all(&self.pool).await
+    }
+
+    /// How many findings of the actor's scope were open at the end of each of the last `weeks`
+    /// weeks (1 to 52), oldest first, the last point being now: `(unix seconds, count)`.
+    ///
+    /// Read from each finding's first sighting and the time it was fixed, in one statement. A
+    /// finding fixed then seen again has lost the time of its fix (it is open again): it counts
+    /// as open over the weeks it was fixed.
+    pub async fn open_findings_trend(
+        &self,
+        actor: &Actor,
+        weeks: usize,
+    ) -> Result<Vec<(i64, i64)>, StoreError> {
+        actor.require(Permission::ReadExposure)?;
+        let instants = weekly(now(), weeks.clamp(1, 52));
+        let first = instants.first().copied().unwrap_or_default();
+        let mut q = Sql::new(&format!(
+            "SELECT {} FROM scan_findings f JOIN structures s ON s.id = f.structure_id \
+             WHERE (f.fixed_at IS NULL OR f.fixed_at > {first}) AND ",
+            open_at_columns(&instants, "f.first_seen_at", "f.fixed_at")
+        ));
+        actor.scope_structures(&mut q, "s");
+        self.open_at(&q, &instants).await
     }
 }

@@ -41,7 +41,7 @@ pub(crate) mod types;
 
 pub use bulletin::iso_week;
 pub use catalog::{catalog, product_name};
-pub use figures::WatchFigures;
+pub use figures::{AlertLevels, WatchFigures};
 pub use inventory_files::{read_inventory, PlacedItems};
 pub use reindex::{index_version, reindex_once, ReindexReport};
 pub use sources::usual_period_days;

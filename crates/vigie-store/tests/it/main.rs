@@ -10,6 +10,7 @@ mod accounts;
 mod archive;
 mod audit;
 mod cache;
+mod dashboard;
 mod db;
 mod diagnostics;
 mod errors;

@@ -1,13 +1,17 @@
 //! The registry's panels of the dashboard: how many structures the scope holds and how well they
-//! are known (declared assets, security officer), then the scope's main breakdown and its sectors.
+//! are known (declared assets, security officer), then its territories side by side (regions
+//! and their map for national roles, GHTs and the map of departments for a region, the
+//! structures of a GHT), the scope's main breakdown and its sectors.
 
 use askama::Template;
 use vigie_domain::role::Scope;
-use vigie_store::registry::{Breakdown, Coverage, StructureFilter};
+use vigie_report::chart::MapLevel;
+use vigie_store::registry::{Breakdown, Coverage, LoadBy, StructureFilter};
 
+use super::charts;
 use crate::auth::Authed;
 use crate::routes::Fragment;
-use crate::ui::{fragment, Ctx};
+use crate::ui::{fragment, ChartBlock, Ctx};
 use crate::AppState;
 
 #[derive(Template)]
@@ -38,6 +42,42 @@ struct BreakdownPanel {
     /// structure roles.
     breakdown_title: &'static str,
     breakdown: Vec<(String, i64, String)>,
+    /// The territories side by side and their map.
+    charts: Vec<ChartBlock>,
+}
+
+/// The scope's territories side by side: the regions and their map for national roles, the
+/// GHTs and the map of the region's departments for a region, the structures of a GHT.
+async fn territory_charts(st: &AppState, a: &Authed) -> crate::error::AppResult<Vec<ChartBlock>> {
+    let tr = a.tr();
+    let load = |by| st.store.open_load(&a.actor, by, None);
+    Ok(match &a.actor.scope {
+        Scope::National => {
+            let regions = load(LoadBy::Region).await?;
+            vec![
+                charts::side_by_side(tr, "chart-territories", LoadBy::Region, &regions),
+                charts::map(tr, "chart-map", MapLevel::Regions, &regions),
+            ]
+        }
+        Scope::Region(_) => {
+            let (ghts, departments) =
+                tokio::try_join!(load(LoadBy::Ght), load(LoadBy::Department))?;
+            vec![
+                charts::side_by_side(tr, "chart-territories", LoadBy::Ght, &ghts),
+                charts::map(tr, "chart-map", MapLevel::Departments, &departments),
+            ]
+        }
+        Scope::Ght(_) => {
+            let members = load(LoadBy::Structure).await?;
+            vec![charts::side_by_side(
+                tr,
+                "chart-territories",
+                LoadBy::Structure,
+                &members,
+            )]
+        }
+        Scope::Structures { .. } | Scope::Nothing => Vec::new(),
+    })
 }
 
 pub(crate) async fn breakdown(st: &AppState, a: &Authed) -> Fragment {
@@ -106,10 +146,12 @@ pub(crate) async fn breakdown(st: &AppState, a: &Authed) -> Fragment {
                 .collect(),
         ),
     };
+    let charts = territory_charts(st, a).await?;
     fragment(&BreakdownPanel {
         ctx: Ctx::of(a),
         by_sector,
         breakdown_title,
         breakdown,
+        charts,
     })
 }

@@ -4,6 +4,7 @@
 //! which checks the role and confines it to the caller's scope.
 
 pub(crate) mod api;
+pub(crate) mod charts;
 pub(crate) mod dashboard;
 pub(crate) mod import;
 pub(crate) mod pages;

@@ -9,13 +9,15 @@ use axum::Form;
 use serde::Deserialize;
 use vigie_domain::role::Permission;
 use vigie_domain::structure::{AssetKind, ContactRole};
-use vigie_store::registry::{Asset, Ght, Structure, StructureFilter, StructureSummary};
+use vigie_report::chart::MapLevel;
+use vigie_store::registry::{Asset, Ght, LoadBy, Structure, StructureFilter, StructureSummary};
 
+use super::charts;
 use crate::auth::Page;
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::ui::{
-    csv_bytes, csv_response, csv_writer, page, render, scope_region_options, Ctx, Opt,
+    csv_bytes, csv_response, csv_writer, page, render, scope_region_options, ChartBlock, Ctx, Opt,
 };
 use crate::AppState;
 
@@ -364,12 +366,15 @@ pub(crate) async fn ghts(State(st): State<AppState>, Page(a): Page) -> Response 
     })
 }
 
-/// A region as its page lists it: its name, its health agency, its structures in the scope.
+/// A region as its page lists it: its name, its health agency, its structures, open findings
+/// and open alerts in the scope.
 pub(crate) struct RegionLine {
     pub code: &'static str,
     pub name: &'static str,
     pub ars: &'static str,
     pub structures: i64,
+    pub findings: i64,
+    pub alerts: i64,
 }
 
 #[derive(Template)]
@@ -377,32 +382,40 @@ pub(crate) struct RegionLine {
 struct RegionsPage {
     ctx: Ctx,
     regions: Vec<RegionLine>,
+    charts: Vec<ChartBlock>,
 }
 
-/// The regions of the viewer's scope side by side, each leading to its structures, advisories
-/// and findings.
+/// The regions of the viewer's scope side by side (a chart of their open findings and alerts,
+/// their map, their table), each leading to its structures, advisories and findings.
 pub(crate) async fn regions(State(st): State<AppState>, Page(a): Page) -> Response {
     page!(a, {
-        let counts: std::collections::HashMap<String, i64> = st
-            .store
-            .structure_breakdown(&a.actor, vigie_store::registry::Breakdown::Region)
-            .await?
-            .into_iter()
-            .collect();
+        let load = st.store.open_load(&a.actor, LoadBy::Region, None).await?;
         let regions = vigie_domain::geo::regions()
             .iter()
             .filter_map(|r| {
-                counts.get(r.code).map(|n| RegionLine {
+                load.iter().find(|l| l.key == r.code).map(|l| RegionLine {
                     code: r.code,
                     name: r.name,
                     ars: r.ars,
-                    structures: *n,
+                    structures: l.structures,
+                    findings: l.findings,
+                    alerts: l.alerts,
                 })
             })
             .collect();
+        let tr = a.tr();
+        let charts = if load.is_empty() {
+            Vec::new()
+        } else {
+            vec![
+                charts::side_by_side(tr, "chart-territories", LoadBy::Region, &load),
+                charts::map(tr, "chart-map", MapLevel::Regions, &load),
+            ]
+        };
         render(&RegionsPage {
             ctx: Ctx::of(&a),
             regions,
+            charts,
         })
     })
 }
@@ -412,6 +425,8 @@ pub(crate) async fn regions(State(st): State<AppState>, Page(a): Page) -> Respon
 struct GhtPage {
     ctx: Ctx,
     g: Ght,
+    /// Its structures side by side, by open findings.
+    charts: Vec<ChartBlock>,
 }
 
 /// One GHT: what it is and where its structures, alerts and findings are.
@@ -422,9 +437,24 @@ pub(crate) async fn ght(
 ) -> Response {
     page!(a, {
         let g = st.store.get_ght(&a.actor, id).await?;
+        let members = st
+            .store
+            .open_load(&a.actor, LoadBy::Structure, Some(g.id))
+            .await?;
+        let charts = if members.is_empty() {
+            Vec::new()
+        } else {
+            vec![charts::side_by_side(
+                a.tr(),
+                "chart-members",
+                LoadBy::Structure,
+                &members,
+            )]
+        };
         render(&GhtPage {
             ctx: Ctx::of(&a),
             g,
+            charts,
         })
     })
 }

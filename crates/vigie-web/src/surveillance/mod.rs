@@ -11,11 +11,13 @@ pub(crate) mod report;
 use askama::Template;
 use utoipa_axum::routes;
 use vigie_domain::role::Permission;
+use vigie_report::chart::{Chart, Orientation, Series};
 use vigie_store::surveillance::ExposureFigures;
 
 use crate::auth::Authed;
+use crate::i18n::Tr;
 use crate::routes::{Fragment, NavItem, Routes};
-use crate::ui::{fragment, Ctx};
+use crate::ui::{fragment, ChartBlock, Ctx, TREND_WEEKS};
 use crate::AppState;
 
 pub use pages::SEVERITIES;
@@ -61,15 +63,80 @@ pub fn routes(r: Routes) -> Routes {
 struct Panel {
     ctx: Ctx,
     e: ExposureFigures,
+    charts: Vec<ChartBlock>,
 }
 
-/// The dashboard's exposure figures, for those who read the exposure.
+/// Finding types shown in the dashboard's chart, at most.
+const TOP_KINDS: i64 = 8;
+
+/// The open findings by severity, by type (the most frequent) and week by week.
+fn charts(
+    tr: Tr,
+    e: &ExposureFigures,
+    kinds: &[(String, i64)],
+    trend: Vec<(i64, i64)>,
+) -> Vec<ChartBlock> {
+    let counts = [e.critical, e.high, e.medium, e.low, e.info];
+    let mut out = vec![ChartBlock::of(
+        tr,
+        "chart-findings-severity",
+        Chart::bars(
+            &tr.t("ux-chart_findings_by_severity"),
+            &tr.t("ux-chart_severity"),
+            &tr.t("ux-chart_findings"),
+            Orientation::Horizontal,
+            SEVERITIES
+                .iter()
+                .zip(counts)
+                .map(|(sev, n)| (tr.k("severity", sev), n as f64)),
+        ),
+    )];
+    if !kinds.is_empty() {
+        out.push(ChartBlock::of(
+            tr,
+            "chart-findings-kind",
+            Chart::bars(
+                &tr.t("ux-chart_findings_by_kind"),
+                &tr.t("ux-chart_kind"),
+                &tr.t("ux-chart_findings"),
+                Orientation::Horizontal,
+                kinds.iter().map(|(k, n)| (tr.k("finding", k), *n as f64)),
+            ),
+        ));
+    }
+    out.push(ChartBlock::of(
+        tr,
+        "chart-findings-trend",
+        Chart::lines(
+            &tr.t("ux-chart_findings_trend"),
+            &tr.t("ux-chart_week"),
+            &tr.t("ux-chart_findings"),
+            vec![Series {
+                name: tr.t("ux-chart_findings"),
+                points: trend.into_iter().map(|(t, n)| (t, n as f64)).collect(),
+            }],
+        )
+        .with_summary(&tr.t("ux-chart_findings_trend_summary")),
+    ));
+    out
+}
+
+/// The dashboard's exposure figures and charts, for those who read the exposure.
 async fn panel(st: &AppState, a: &Authed) -> Fragment {
     if !a.actor.can(Permission::ReadExposure) {
         return Ok(None);
     }
-    let e = st.store.exposure_figures(&a.actor).await?;
-    fragment(&Panel { ctx: Ctx::of(a), e })
+    let (e, kinds, trend) = tokio::try_join!(
+        st.store.exposure_figures(&a.actor),
+        st.store.open_findings_by_kind(&a.actor, TOP_KINDS),
+        st.store.open_findings_trend(&a.actor, TREND_WEEKS),
+    )?;
+    let charts = charts(a.tr(), &e, &kinds, trend);
+    fragment(&Panel {
+        ctx: Ctx::of(a),
+        e,
+        charts,
+    })
 }
 
 #[derive(Template)]

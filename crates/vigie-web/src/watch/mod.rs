@@ -11,12 +11,14 @@ pub(crate) mod pages;
 use askama::Template;
 use utoipa_axum::routes;
 use vigie_domain::role::Permission;
-use vigie_store::watch::WatchFigures;
+use vigie_report::chart::{Chart, Orientation, Series};
 use vigie_store::watch::{self as w, AlertFilter, InventoryItem};
+use vigie_store::watch::{AlertLevels, WatchFigures};
 
 use crate::auth::Authed;
+use crate::i18n::Tr;
 use crate::routes::{Fragment, NavItem, Routes};
-use crate::ui::{fragment, Ctx};
+use crate::ui::{fragment, ChartBlock, Ctx, TREND_WEEKS};
 use crate::AppState;
 use pages::AlertView;
 
@@ -61,15 +63,59 @@ pub fn routes(r: Routes) -> Routes {
 struct Panel {
     ctx: Ctx,
     w: WatchFigures,
+    charts: Vec<ChartBlock>,
 }
 
-/// The dashboard's alert figures, for those who read the vulnerability watch.
+/// The open alerts by priority level and week by week.
+fn charts(tr: Tr, levels: &AlertLevels, trend: Vec<(i64, i64)>) -> Vec<ChartBlock> {
+    vec![
+        ChartBlock::of(
+            tr,
+            "chart-alerts-level",
+            Chart::bars(
+                &tr.t("ux-chart_alerts_by_level"),
+                &tr.t("ux-chart_priority"),
+                &tr.t("ux-chart_alerts"),
+                Orientation::Horizontal,
+                levels
+                    .levels()
+                    .into_iter()
+                    .map(|(level, n)| (tr.k("ux-priority", level), n as f64)),
+            ),
+        ),
+        ChartBlock::of(
+            tr,
+            "chart-alerts-trend",
+            Chart::lines(
+                &tr.t("ux-chart_alerts_trend"),
+                &tr.t("ux-chart_week"),
+                &tr.t("ux-chart_alerts"),
+                vec![Series {
+                    name: tr.t("ux-chart_alerts"),
+                    points: trend.into_iter().map(|(t, n)| (t, n as f64)).collect(),
+                }],
+            )
+            .with_summary(&tr.t("ux-chart_alerts_trend_summary")),
+        ),
+    ]
+}
+
+/// The dashboard's alert figures and charts, for those who read the vulnerability watch.
 async fn panel(st: &AppState, a: &Authed) -> Fragment {
     if !a.actor.can(Permission::ReadVulnerabilities) {
         return Ok(None);
     }
-    let w = st.store.watch_figures(&a.actor).await?;
-    fragment(&Panel { ctx: Ctx::of(a), w })
+    let (w, levels, trend) = tokio::try_join!(
+        st.store.watch_figures(&a.actor),
+        st.store.open_alerts_by_level(&a.actor),
+        st.store.open_alerts_trend(&a.actor, TREND_WEEKS),
+    )?;
+    let charts = charts(a.tr(), &levels, trend);
+    fragment(&Panel {
+        ctx: Ctx::of(a),
+        w,
+        charts,
+    })
 }
 
 /// An inventory item as the pages show it.
