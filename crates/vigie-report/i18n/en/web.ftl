@@ -137,6 +137,7 @@ users-disable = Disable
 users-enable = Enable
 users-reset_mfa = Reset the second factor
 users-created = User created.
+users-email-taken = An account with the address “{ $email }” already exists.
 users-account = Account
 users-edit = Role and scope
 users-save = Save

@@ -137,6 +137,7 @@ users-disable = Désactiver
 users-enable = Réactiver
 users-reset_mfa = Réinitialiser le second facteur
 users-created = Utilisateur créé.
+users-email-taken = Un compte existe déjà avec l’adresse « { $email } ».
 users-account = Compte
 users-edit = Rôle et périmètre
 users-save = Enregistrer

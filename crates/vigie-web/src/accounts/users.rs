@@ -9,12 +9,11 @@ use serde::Deserialize;
 use vigie_domain::problem::Problem;
 use vigie_domain::role::{Permission, Role, ScopeKind, ALL_ROLES};
 use vigie_store::accounts::{User, UserAccess};
-use vigie_store::registry::Ght;
 use vigie_store::StoreError;
 
 use crate::auth::{Authed, Page};
 use crate::error::AppError;
-use crate::ui::{page, region_options, render_status, scope_region_options, Ctx, Opt};
+use crate::ui::{page, render_status, scope_region_options, Ctx, Opt};
 use crate::AppState;
 
 #[derive(Template)]
@@ -23,18 +22,31 @@ struct UsersPage {
     ctx: Ctx,
     users: Vec<User>,
     can_manage: bool,
-    roles: Vec<&'static str>,
+    /// The creation form, as typed (the password is never sent back).
+    form: NewUserForm,
+    roles: Vec<Opt>,
     regions: Vec<Opt>,
-    ghts: Vec<Ght>,
+    ghts: Vec<Opt>,
     message: Option<String>,
-    error: Option<String>,
+    /// A refusal of the creation form, with the field it is about (empty: the top).
+    error: Option<(&'static str, String)>,
+}
+
+impl UsersPage {
+    fn error_for(&self, field: &str) -> Option<&str> {
+        self.error
+            .as_ref()
+            .filter(|(f, _)| *f == field)
+            .map(|(_, m)| m.as_str())
+    }
 }
 
 async fn users_page(
     st: &AppState,
     a: &Authed,
+    form: NewUserForm,
     message: Option<String>,
-    error: Option<String>,
+    error: Option<(&'static str, String)>,
 ) -> Result<Response, AppError> {
     let users = st.store.list_users(&a.actor).await?;
     let can_manage = a.actor.can(Permission::ManageUsers);
@@ -48,13 +60,25 @@ async fn users_page(
     } else {
         StatusCode::OK
     };
+    let tr = a.tr();
     let page = UsersPage {
         ctx: Ctx::of(a),
         users,
         can_manage,
-        roles: grantable_roles(a),
-        regions: region_options(""),
-        ghts,
+        roles: grantable_roles(a)
+            .into_iter()
+            .map(|r| Opt {
+                value: r.to_string(),
+                label: tr.role(r).to_string(),
+                selected: r == form.role,
+            })
+            .collect(),
+        regions: scope_region_options(&a.actor, &form.region),
+        ghts: crate::ui::options(
+            ghts.iter().map(|g| (g.id.to_string(), g.name.clone())),
+            &form.ght,
+        ),
+        form,
         message,
         error,
     };
@@ -62,13 +86,19 @@ async fn users_page(
 }
 
 pub(crate) async fn users(State(st): State<AppState>, Page(a): Page) -> Response {
-    page!(a, users_page(&st, &a, None, None).await)
+    page!(
+        a,
+        users_page(&st, &a, NewUserForm::default(), None, None).await
+    )
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 pub(crate) struct NewUserForm {
+    #[serde(default)]
     email: String,
+    #[serde(default)]
     display_name: String,
+    #[serde(default)]
     role: String,
     #[serde(default)]
     region: String,
@@ -76,7 +106,18 @@ pub(crate) struct NewUserForm {
     ght: String,
     #[serde(default)]
     structures: String,
+    #[serde(default)]
     password: String,
+}
+
+/// Which field of the creation form a refusal is about.
+fn new_user_field(key: &str) -> &'static str {
+    match key {
+        "accounts-email-invalid" | "users-email-taken" => "email",
+        "accounts-display-name-invalid" => "display_name",
+        "accounts-password-too-short" | "accounts-password-too-long" => "password",
+        k => access_field(k),
+    }
 }
 
 pub(crate) async fn users_create(
@@ -85,51 +126,63 @@ pub(crate) async fn users_create(
     Form(f): Form<NewUserForm>,
 ) -> Response {
     page!(a, {
+        a.actor.require(Permission::ManageUsers)?;
         let r = async {
             let role: Role = f
                 .role
                 .parse()
-                .map_err(|e: vigie_domain::role::UnknownRole| {
-                    AppError::BadRequest(e.to_string())
-                })?;
-            let mut structure_ids = Vec::new();
-            for finess in f
-                .structures
-                .split([',', ' ', ';'])
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-            {
-                let s = st
-                    .store
-                    .find_structure_by_finess(&a.actor, finess)
-                    .await
-                    .map_err(|_| AppError::BadRequest(format!("structure {finess} not found")))?;
-                structure_ids.push(s.id);
-            }
+                .map_err(|_| StoreError::Invalid(Problem::new("users-role-unknown")))?;
             let nu = vigie_store::accounts::NewUser {
                 email: f.email.clone(),
                 display_name: f.display_name.clone(),
                 role,
-                region_code: Some(f.region.clone()).filter(|r| !r.is_empty()),
+                region_code: Some(f.region.trim().to_string()).filter(|r| !r.is_empty()),
                 ght_id: f.ght.trim().parse().ok(),
-                structure_ids,
+                structure_ids: structures_of(&st, &a, &f.structures).await?,
                 password: Some(f.password.clone()),
                 locale: "fr".into(),
                 must_change_password: true,
             };
-            st.store
-                .create_user(&a.actor, &nu)
-                .await
-                .map_err(AppError::from)
+            st.store.create_user(&a.actor, &nu).await
         }
         .await;
+        let tr = a.tr();
         match r {
-            Ok(_) => users_page(&st, &a, Some(a.tr().t("users-created").to_string()), None).await,
-            Err(e @ (AppError::BadRequest(_) | AppError::Conflict(_) | AppError::Invalid(_))) => {
-                let m = e.message(&a.tr());
-                users_page(&st, &a, None, Some(m)).await
+            Ok(_) => {
+                let m = Some(tr.t("users-created").to_string());
+                users_page(&st, &a, NewUserForm::default(), m, None).await
             }
-            Err(e) => Err(e),
+            Err(StoreError::Invalid(p)) => {
+                let e = (new_user_field(p.key), tr.problem(&p));
+                users_page(
+                    &st,
+                    &a,
+                    NewUserForm {
+                        password: String::new(),
+                        ..f
+                    },
+                    None,
+                    Some(e),
+                )
+                .await
+            }
+            Err(StoreError::Conflict(_)) => {
+                let p =
+                    Problem::new("users-email-taken").arg("email", f.email.trim().to_lowercase());
+                let e = ("email", tr.problem(&p));
+                users_page(
+                    &st,
+                    &a,
+                    NewUserForm {
+                        password: String::new(),
+                        ..f
+                    },
+                    None,
+                    Some(e),
+                )
+                .await
+            }
+            Err(e) => Err(e.into()),
         }
     })
 }

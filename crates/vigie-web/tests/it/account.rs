@@ -264,6 +264,59 @@ async fn users_page_edits_role_and_scope_keeping_input_and_resets_password() {
             "its structure, by FINESS: {html}"
         );
         assert!(html.contains("id=\"user-last-sign-in\""));
+        // The creation form too: each refusal beside its field, what was typed kept (never the
+        // password), in the viewer's language.
+        let users_url = format!("{}/users", app.base);
+        let typed = |email: &'static str, structures: &'static str, password: &'static str| {
+            vec![
+                ("csrf", csrf.clone()),
+                ("email", email.to_string()),
+                ("display_name", "Jeanne Martin".to_string()),
+                ("role", "structure_admin".to_string()),
+                ("region", String::new()),
+                ("ght", String::new()),
+                ("structures", structures.to_string()),
+                ("password", password.to_string()),
+            ]
+        };
+        for (form, field, words) in [
+            (
+                typed("not-an-address", "010000024", "a long enough password"),
+                "err-email",
+                "adresse électronique",
+            ),
+            (
+                typed(
+                    "structure_member@matrix.example",
+                    "010000024",
+                    "a long enough password",
+                ),
+                "err-email",
+                "existe déjà",
+            ),
+            (
+                typed("jeanne@matrix.example", "010000024", "short"),
+                "err-password",
+                "12",
+            ),
+            (
+                typed("jeanne@matrix.example", "", "a long enough password"),
+                "err-structures",
+                "au moins une structure",
+            ),
+        ] {
+            let res = c.post(users_url.clone()).form(&form).send().await.unwrap();
+            assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+            let html = res.text().await.unwrap();
+            assert!(html.contains(&format!("id=\"{field}\"")), "{field}: {html}");
+            assert!(html.contains(words), "{field}: {words} in {html}");
+            assert!(html.contains("value=\"Jeanne Martin\""));
+            assert!(html.contains("<option value=\"structure_admin\" selected>"));
+            assert!(
+                !html.contains("a long enough password"),
+                "the password is not sent back"
+            );
+        }
         // A regional role without its region: beside the region, what was typed kept.
         let (st, html) = post(
             &c,
