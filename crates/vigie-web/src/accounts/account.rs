@@ -21,7 +21,6 @@ use crate::AppState;
 
 /// A refusal shown beside the field it is about (`field` is the field's name, or empty for the
 /// top of the page).
-#[derive(Default)]
 struct FieldError {
     field: &'static str,
     message: String,
