@@ -80,6 +80,33 @@ pub enum Permission {
     WriteDiagnostics,
 }
 
+/// Every permission, to compare what two roles may do.
+pub const ALL_PERMISSIONS: [Permission; 23] = [
+    Permission::ReadStructures,
+    Permission::WriteStructures,
+    Permission::WriteAssets,
+    Permission::ImportRegistry,
+    Permission::ReadUsers,
+    Permission::ManageUsers,
+    Permission::ReadAudit,
+    Permission::OwnTokens,
+    Permission::ReadMetrics,
+    Permission::ReadExposure,
+    Permission::RequestScan,
+    Permission::ManageSurveillance,
+    Permission::TriageFindings,
+    Permission::ReadVulnerabilities,
+    Permission::WriteInventory,
+    Permission::TriageAlerts,
+    Permission::ManageIntel,
+    Permission::ManageNotifications,
+    Permission::ReadIncidents,
+    Permission::DeclareIncidents,
+    Permission::HandleIncidents,
+    Permission::ReadDiagnostics,
+    Permission::WriteDiagnostics,
+];
+
 pub const ALL_ROLES: [Role; 7] = [
     Role::Admin,
     Role::CertAnalyst,
@@ -133,6 +160,16 @@ impl Role {
             self,
             Role::Admin | Role::CertAnalyst | Role::RegionalAnalyst | Role::Auditor
         )
+    }
+
+    /// Whether an account of this role may give `other` to someone: only a role that may do
+    /// nothing this one may not, bound to a territory no wider than this one's. (The territory
+    /// itself is checked by the store against the giver's scope.)
+    pub fn may_grant(self, other: Role) -> bool {
+        ALL_PERMISSIONS
+            .iter()
+            .all(|p| !other.can(*p) || self.can(*p))
+            && other.scope_kind().breadth() <= self.scope_kind().breadth()
     }
 
     /// The kind of scope this role must be given.
@@ -295,6 +332,18 @@ pub enum ScopeKind {
     Structures,
 }
 
+impl ScopeKind {
+    /// How wide a territory of this kind is: national 3, region 2, GHT 1, structures 0.
+    pub fn breadth(self) -> u8 {
+        match self {
+            ScopeKind::National => 3,
+            ScopeKind::Region => 2,
+            ScopeKind::Ght => 1,
+            ScopeKind::Structures => 0,
+        }
+    }
+}
+
 /// How far a user sees. Resolved at login from the user's role and attachments.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Scope {
@@ -337,6 +386,58 @@ mod tests {
         assert!(Role::Auditor.can(Permission::ReadAudit));
         assert!(!Role::CertAnalyst.can(Permission::ManageUsers));
         assert!(!Role::CertAnalyst.can(Permission::ReadAudit));
+    }
+
+    #[test]
+    fn all_permissions_lists_each_permission_once() {
+        // The match is exhaustive: a new permission fails to compile here until it is listed.
+        fn ordinal(p: Permission) -> usize {
+            use Permission::*;
+            match p {
+                ReadStructures => 0,
+                WriteStructures => 1,
+                WriteAssets => 2,
+                ImportRegistry => 3,
+                ReadUsers => 4,
+                ManageUsers => 5,
+                ReadAudit => 6,
+                OwnTokens => 7,
+                ReadMetrics => 8,
+                ReadExposure => 9,
+                RequestScan => 10,
+                ManageSurveillance => 11,
+                TriageFindings => 12,
+                ReadVulnerabilities => 13,
+                WriteInventory => 14,
+                TriageAlerts => 15,
+                ManageIntel => 16,
+                ManageNotifications => 17,
+                ReadIncidents => 18,
+                DeclareIncidents => 19,
+                HandleIncidents => 20,
+                ReadDiagnostics => 21,
+                WriteDiagnostics => 22,
+            }
+        }
+        let mut seen: Vec<usize> = ALL_PERMISSIONS.iter().map(|p| ordinal(*p)).collect();
+        seen.sort_unstable();
+        assert_eq!(seen, (0..ALL_PERMISSIONS.len()).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn a_role_grants_only_what_it_may_do_itself_within_its_breadth() {
+        for r in ALL_ROLES {
+            assert!(Role::Admin.may_grant(r), "{r}");
+            assert!(r.may_grant(r), "{r}");
+        }
+        assert!(!Role::CertAnalyst.may_grant(Role::Admin));
+        assert!(!Role::RegionalAnalyst.may_grant(Role::CertAnalyst));
+        assert!(!Role::GhtOfficer.may_grant(Role::RegionalAnalyst));
+        assert!(!Role::StructureAdmin.may_grant(Role::GhtOfficer));
+        assert!(Role::StructureAdmin.may_grant(Role::StructureMember));
+        assert!(!Role::StructureMember.may_grant(Role::StructureAdmin));
+        // The auditor reads the audit log, which no analyst does.
+        assert!(!Role::CertAnalyst.may_grant(Role::Auditor));
     }
 
     #[test]

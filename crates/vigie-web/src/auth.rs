@@ -189,8 +189,9 @@ impl FromRequestParts<AppState> for ClientIp {
     }
 }
 
-/// The language of a request: the explicit choice (the switch's cookie), else French. The browser's
-/// preference is not followed: Vigie's users are French, and a French hospital's computer set to
+/// The language of a request before sign-in: the explicit choice (the switch's cookie), else
+/// French (once signed in, the account's stored language wins). The browser's preference is not
+/// followed: Vigie's users are French, and a French hospital's computer set to
 /// English must not change what the team sees.
 pub fn request_lang(headers: &axum::http::HeaderMap) -> Lang {
     cookie(headers, LANG_COOKIE)
@@ -251,9 +252,10 @@ async fn resolve(parts: &mut Parts, st: &AppState) -> Result<Authed, AuthFail> {
     if s.must_change_password && !parts.uri.path().starts_with("/account/password") {
         return Err(AuthFail::MustChangePassword);
     }
-    let lang = cookie(&parts.headers, LANG_COOKIE)
-        .and_then(Lang::parse)
-        .or_else(|| Lang::parse(&s.locale))
+    // A signed-in account speaks its own language ("Mon compte", or the switch, which stores
+    // it), on every device and in its e-mails alike; the cookie only for an unreadable value.
+    let lang = Lang::parse(&s.locale)
+        .or_else(|| cookie(&parts.headers, LANG_COOKIE).and_then(Lang::parse))
         .unwrap_or_default();
     Ok(Authed {
         email: s.email,

@@ -5,10 +5,14 @@
 ## Accounts
 
 accounts-cannot-disable-self = You cannot disable your own account.
+accounts-cannot-change-own-access = You cannot change your own role or scope.
 accounts-display-name-invalid = The display name is required and may not exceed { $max } characters.
 accounts-email-invalid = “{ $value }” is not a valid e-mail address.
 accounts-ght-unknown = GHT no. { $id } does not exist.
+accounts-grant-outside-scope = The role “{ $role }” with this scope goes beyond your own scope.
 accounts-locale-unknown = The language “{ $value }” is not offered: choose fr or en.
+accounts-mfa-required = The role “{ $role }” requires a second factor: it cannot be turned off.
+accounts-oidc-no-password = This account signs in through its identity provider: it has no Vigie password.
 accounts-oidc-ght-unknown = The GHT “{ $code }” given by the identity provider is unknown to Vigie.
 accounts-password-too-long = The password may not exceed { $max } characters.
 accounts-password-too-short =
@@ -17,11 +21,14 @@ accounts-password-too-short =
        *[other] this one has { $count }.
     }
 accounts-region-unknown = “{ $value }” is not a region code.
+accounts-reset-own-password = Change your own password from “My account”.
+accounts-role-above-own = You cannot give or change the role “{ $role }”: it is above your own.
 accounts-role-needs-ght = The role “{ $role }” requires a GHT.
 accounts-role-needs-region = The role “{ $role }” requires a region.
 accounts-role-needs-structure = The role “{ $role }” requires at least one structure.
 accounts-structure-unknown = Structure no. { $id } does not exist.
 accounts-token-name-invalid = The token’s name is required and may not exceed { $max } characters.
+accounts-totp-offer-invalid = This second-factor key was not offered by Vigie to this account: start again.
 
 ## Backups and migrations
 

@@ -5,10 +5,14 @@
 ## Comptes
 
 accounts-cannot-disable-self = Vous ne pouvez pas désactiver votre propre compte.
+accounts-cannot-change-own-access = Vous ne pouvez pas changer votre propre rôle ni votre propre périmètre.
 accounts-display-name-invalid = Le nom affiché est obligatoire et ne doit pas dépasser { $max } caractères.
 accounts-email-invalid = « { $value } » n’est pas une adresse électronique valide.
 accounts-ght-unknown = Le GHT n° { $id } n’existe pas.
+accounts-grant-outside-scope = Le rôle « { $role } » avec ce périmètre dépasse votre propre périmètre.
 accounts-locale-unknown = La langue « { $value } » n’est pas proposée : choisissez fr ou en.
+accounts-mfa-required = Le rôle « { $role } » exige un second facteur : il ne peut pas être désactivé.
+accounts-oidc-no-password = Ce compte se connecte par son fournisseur d’identité : il n’a pas de mot de passe Vigie.
 accounts-oidc-ght-unknown = Le GHT « { $code } » indiqué par le fournisseur d’identité est inconnu de Vigie.
 accounts-password-too-long = Le mot de passe ne doit pas dépasser { $max } caractères.
 accounts-password-too-short =
@@ -17,11 +21,14 @@ accounts-password-too-short =
        *[other] celui-ci en compte { $count }.
     }
 accounts-region-unknown = « { $value } » n’est pas un code de région.
+accounts-reset-own-password = Changez votre propre mot de passe depuis « Mon compte ».
+accounts-role-above-own = Vous ne pouvez pas attribuer ni modifier le rôle « { $role } » : il dépasse le vôtre.
 accounts-role-needs-ght = Le rôle « { $role } » exige un GHT.
 accounts-role-needs-region = Le rôle « { $role } » exige une région.
 accounts-role-needs-structure = Le rôle « { $role } » exige au moins une structure.
 accounts-structure-unknown = La structure n° { $id } n’existe pas.
 accounts-token-name-invalid = Le nom du jeton est obligatoire et ne doit pas dépasser { $max } caractères.
+accounts-totp-offer-invalid = Cette clé de second facteur n’a pas été proposée par Vigie à ce compte : recommencez.
 
 ## Sauvegardes et migrations
 

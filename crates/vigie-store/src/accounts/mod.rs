@@ -5,6 +5,7 @@
 pub mod jobs;
 pub mod limiter;
 mod login;
+mod manage;
 mod oidc;
 pub mod passwords;
 mod sessions;
@@ -19,4 +20,6 @@ pub use passwords::{
     check_password_policy, hash_password, random_token, token_hash, verify_password,
 };
 pub(crate) use tables::TABLES;
-pub use types::{ApiToken, LoginUser, NewUser, OidcIdentity, SessionInfo, SessionUser, User};
+pub use types::{
+    ApiToken, LoginUser, NewUser, OidcIdentity, SessionInfo, SessionUser, User, UserAccess,
+};

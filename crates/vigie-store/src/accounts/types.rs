@@ -60,6 +60,17 @@ pub struct NewUser {
     pub must_change_password: bool,
 }
 
+/// The role of an account and its territory, as an administrator edits them.
+#[derive(Debug, Clone)]
+pub struct UserAccess {
+    pub role: Role,
+    pub region_code: Option<String>,
+    pub ght_id: Option<i64>,
+    /// Memberships, for the roles bound to structures (ignored for the others, whose memberships
+    /// the edit removes).
+    pub structure_ids: Vec<i64>,
+}
+
 /// An identity asserted by an OpenID Connect provider, with the role its claims map to.
 #[derive(Debug, Clone)]
 pub struct OidcIdentity {

@@ -51,6 +51,110 @@ fn locale_unknown(locale: &str) -> StoreError {
     StoreError::Invalid(Problem::new("accounts-locale-unknown").arg("value", locale))
 }
 
+/// What an administrator may give, at creation and at an edit alike: a role that may do nothing
+/// the giver may not ([`Role::may_grant`]), with the attachment that role needs, inside the
+/// giver's own scope (a national role only from a national scope, a region only the giver's
+/// own). Returns the region (in the table's form) and the GHT to store. The GHT and the
+/// structures are checked against the giver's scope in the transaction that writes them
+/// ([`check_ght_in_scope`], [`check_structure_in_scope`]).
+pub(crate) fn check_grant(
+    actor: &Actor,
+    role: Role,
+    region: Option<&str>,
+    ght: Option<i64>,
+    structure_ids: &[i64],
+) -> Result<(Option<String>, Option<i64>), StoreError> {
+    if !actor.role.may_grant(role) {
+        return Err(StoreError::Invalid(
+            Problem::new("accounts-role-above-own").arg("role", role.as_str()),
+        ));
+    }
+    let outside = || {
+        StoreError::Invalid(Problem::new("accounts-grant-outside-scope").arg("role", role.as_str()))
+    };
+    match role.scope_kind() {
+        ScopeKind::National => {
+            if actor.scope != Scope::National {
+                return Err(outside());
+            }
+            Ok((None, None))
+        }
+        ScopeKind::Region => {
+            let r = region
+                .map(str::trim)
+                .filter(|r| !r.is_empty())
+                .ok_or_else(|| {
+                    StoreError::Invalid(
+                        Problem::new("accounts-role-needs-region").arg("role", role.as_str()),
+                    )
+                })?;
+            // stored as the table writes it: every scope check compares with that form
+            let Some(region) = vigie_domain::geo::region(r) else {
+                return Err(StoreError::Invalid(
+                    Problem::new("accounts-region-unknown").arg("value", r),
+                ));
+            };
+            match &actor.scope {
+                Scope::National => {}
+                Scope::Region(own)
+                    if vigie_domain::geo::region(own).map(|o| o.code) == Some(region.code) => {}
+                _ => return Err(outside()),
+            }
+            Ok((Some(region.code.to_string()), None))
+        }
+        ScopeKind::Ght => {
+            let g = ght.ok_or_else(|| {
+                StoreError::Invalid(
+                    Problem::new("accounts-role-needs-ght").arg("role", role.as_str()),
+                )
+            })?;
+            Ok((None, Some(g)))
+        }
+        ScopeKind::Structures => {
+            if structure_ids.is_empty() {
+                return Err(StoreError::Invalid(
+                    Problem::new("accounts-role-needs-structure").arg("role", role.as_str()),
+                ));
+            }
+            Ok((None, None))
+        }
+    }
+}
+
+/// A GHT given to an account must be one the giver sees.
+pub(crate) async fn check_ght_in_scope(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    actor: &Actor,
+    ght: i64,
+) -> Result<(), StoreError> {
+    let mut q = Sql::new("SELECT COUNT(*) FROM ghts g WHERE g.id = ");
+    q.bind(ght).push(" AND ");
+    actor.scope_ghts(&mut q, "g");
+    if q.scalar(&mut **tx).await? != 1 {
+        return Err(StoreError::Invalid(
+            Problem::new("accounts-ght-unknown").arg("id", ght),
+        ));
+    }
+    Ok(())
+}
+
+/// A structure given to an account must be one the giver sees.
+pub(crate) async fn check_structure_in_scope(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    actor: &Actor,
+    structure: i64,
+) -> Result<(), StoreError> {
+    let mut q = Sql::new("SELECT COUNT(*) FROM structures s WHERE s.id = ");
+    q.bind(structure).push(" AND ");
+    actor.scope_structures(&mut q, "s");
+    if q.scalar(&mut **tx).await? != 1 {
+        return Err(StoreError::Invalid(
+            Problem::new("accounts-structure-unknown").arg("id", structure),
+        ));
+    }
+    Ok(())
+}
+
 impl Store {
     /// Builds the actor of a signed-in user: role and scope come from the database, never from
     /// the request.
@@ -93,39 +197,13 @@ impl Store {
         if !matches!(nu.locale.as_str(), "fr" | "en") {
             return Err(locale_unknown(&nu.locale));
         }
-        let (region, ght) = match nu.role.scope_kind() {
-            ScopeKind::National => (None, None),
-            ScopeKind::Region => {
-                let r = nu.region_code.clone().ok_or_else(|| {
-                    StoreError::Invalid(
-                        Problem::new("accounts-role-needs-region").arg("role", nu.role.as_str()),
-                    )
-                })?;
-                // stored as the table writes it: every scope check compares with that form
-                let Some(region) = vigie_domain::geo::region(&r) else {
-                    return Err(StoreError::Invalid(
-                        Problem::new("accounts-region-unknown").arg("value", r),
-                    ));
-                };
-                (Some(region.code.to_string()), None)
-            }
-            ScopeKind::Ght => {
-                let g = nu.ght_id.ok_or_else(|| {
-                    StoreError::Invalid(
-                        Problem::new("accounts-role-needs-ght").arg("role", nu.role.as_str()),
-                    )
-                })?;
-                (None, Some(g))
-            }
-            ScopeKind::Structures => {
-                if nu.structure_ids.is_empty() {
-                    return Err(StoreError::Invalid(
-                        Problem::new("accounts-role-needs-structure").arg("role", nu.role.as_str()),
-                    ));
-                }
-                (None, None)
-            }
-        };
+        let (region, ght) = check_grant(
+            actor,
+            nu.role,
+            nu.region_code.as_deref(),
+            nu.ght_id,
+            &nu.structure_ids,
+        )?;
         let hash = match &nu.password {
             Some(p) => {
                 check_password_policy(p)?;
@@ -135,14 +213,7 @@ impl Store {
         };
         let mut tx = self.begin_write().await?;
         if let Some(g) = ght {
-            let mut q = Sql::new("SELECT COUNT(*) FROM ghts g WHERE g.id = ");
-            q.bind(g).push(" AND ");
-            actor.scope_ghts(&mut q, "g");
-            if q.scalar(&mut *tx).await? != 1 {
-                return Err(StoreError::Invalid(
-                    Problem::new("accounts-ght-unknown").arg("id", g),
-                ));
-            }
+            check_ght_in_scope(&mut tx, actor, g).await?;
         }
         let at = now();
         let id = Sql::new(
@@ -165,14 +236,7 @@ impl Store {
             e => e,
         })?;
         for sid in &nu.structure_ids {
-            let mut q = Sql::new("SELECT COUNT(*) FROM structures s WHERE s.id = ");
-            q.bind(*sid).push(" AND ");
-            actor.scope_structures(&mut q, "s");
-            if q.scalar(&mut *tx).await? != 1 {
-                return Err(StoreError::Invalid(
-                    Problem::new("accounts-structure-unknown").arg("id", *sid),
-                ));
-            }
+            check_structure_in_scope(&mut tx, actor, *sid).await?;
             Sql::new("INSERT INTO user_structures (user_id, structure_id) VALUES ($1, $2)")
                 .arg(id)
                 .arg(*sid)

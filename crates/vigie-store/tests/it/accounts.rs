@@ -365,3 +365,360 @@ async fn audit_login_bounds_what_a_stranger_typed() {
         db.cleanup().await;
     }
 }
+
+fn access(
+    role: Role,
+    region: Option<&str>,
+    ght: Option<i64>,
+    structures: Vec<i64>,
+) -> vigie_store::accounts::UserAccess {
+    vigie_store::accounts::UserAccess {
+        role,
+        region_code: region.map(Into::into),
+        ght_id: ght,
+        structure_ids: structures,
+    }
+}
+
+/// An administrator edits only the accounts of its scope (`NotFound` beyond, like a missing
+/// one), gives nothing above its own scope or role, and never its own role; a change is audited
+/// with what it replaced and seen by the account's very next request.
+#[tokio::test]
+async fn editing_an_account_keeps_to_scope_and_role_and_takes_effect_at_once() {
+    for db in testing::all().await {
+        crate::seeded(&db).await;
+        let s = &db.store;
+        let pitie = crate::id_of(s, "750100125").await; // Île-de-France (11)
+        let fleyriat = crate::id_of(s, "010000024").await; // Auvergne-Rhône-Alpes (84)
+        let ghts = s.list_ghts(&system(), None).await.unwrap();
+        let ght_ain = ghts.iter().find(|g| g.code == "GHT-01-AIN").unwrap().id;
+        let ght_paris = ghts.iter().find(|g| g.code == "GHT-75-01").unwrap().id;
+        let member = s
+            .create_user(
+                &system(),
+                &user(
+                    "m@x.example",
+                    Role::StructureMember,
+                    None,
+                    None,
+                    vec![fleyriat],
+                ),
+            )
+            .await
+            .unwrap();
+        let paris = s
+            .create_user(
+                &system(),
+                &user(
+                    "p@x.example",
+                    Role::StructureMember,
+                    None,
+                    None,
+                    vec![pitie],
+                ),
+            )
+            .await
+            .unwrap();
+        // The rules hold for any scope: an administrator bound to region 84.
+        let regional_admin = actor(Role::Admin, Scope::Region("84".into()), Some(999_999));
+        assert!(matches!(
+            s.update_user_access(
+                &regional_admin,
+                paris,
+                &access(Role::StructureAdmin, None, None, vec![pitie])
+            )
+            .await,
+            Err(StoreError::NotFound)
+        ));
+        assert!(matches!(
+            s.reset_password(&regional_admin, paris).await,
+            Err(StoreError::NotFound)
+        ));
+        for (a, key) in [
+            (
+                access(Role::CertAnalyst, None, None, vec![]),
+                "accounts-grant-outside-scope",
+            ),
+            (
+                access(Role::RegionalAnalyst, Some("11"), None, vec![]),
+                "accounts-grant-outside-scope",
+            ),
+            (
+                access(Role::GhtOfficer, None, Some(ght_paris), vec![]),
+                "accounts-ght-unknown",
+            ),
+            (
+                access(Role::StructureAdmin, None, None, vec![pitie]),
+                "accounts-structure-unknown",
+            ),
+            (
+                access(Role::RegionalAnalyst, None, None, vec![]),
+                "accounts-role-needs-region",
+            ),
+        ] {
+            let err = s
+                .update_user_access(&regional_admin, member, &a)
+                .await
+                .unwrap_err();
+            assert_eq!(
+                err.problem().map(|p| p.key),
+                Some(key),
+                "{}: {a:?}",
+                db.name
+            );
+        }
+        // The same rules at creation.
+        let err = s
+            .create_user(
+                &regional_admin,
+                &user("n@x.example", Role::CertAnalyst, None, None, vec![]),
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(
+            err.problem().map(|p| p.key),
+            Some("accounts-grant-outside-scope")
+        );
+        // Above one's role: only administrators manage accounts, and none changes its own.
+        let cert = actor(Role::CertAnalyst, Scope::National, Some(999_998));
+        assert!(matches!(
+            s.update_user_access(
+                &cert,
+                member,
+                &access(Role::CertAnalyst, None, None, vec![])
+            )
+            .await,
+            Err(StoreError::Forbidden(_))
+        ));
+        let admin = actor(Role::Admin, Scope::National, Some(member));
+        let err = s
+            .update_user_access(&admin, member, &access(Role::Admin, None, None, vec![]))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            err.problem().map(|p| p.key),
+            Some("accounts-cannot-change-own-access")
+        );
+        // Nothing of the refused edits was written.
+        let u = s.get_user(&system(), member).await.unwrap();
+        assert_eq!(u.role, "structure_member");
+        assert_eq!(s.user_structure_ids(member).await.unwrap(), vec![fleyriat]);
+
+        // A change inside the scope, seen by the account's next request (its cached session).
+        let (tok, _) = s
+            .create_session(member, true, 3600, None, None)
+            .await
+            .unwrap();
+        let before = s.resolve_session(&tok, 3600, None).await.unwrap().unwrap();
+        assert_eq!(before.role, Role::StructureMember);
+        s.update_user_access(
+            &regional_admin,
+            member,
+            &access(Role::GhtOfficer, None, Some(ght_ain), vec![]),
+        )
+        .await
+        .unwrap();
+        let after = s.resolve_session(&tok, 3600, None).await.unwrap().unwrap();
+        assert_eq!(after.role, Role::GhtOfficer, "{}", db.name);
+        assert_eq!(after.actor.scope, Scope::Ght(ght_ain));
+        assert!(after.mfa_passed, "a role without a required factor");
+        assert!(
+            s.user_structure_ids(member).await.unwrap().is_empty(),
+            "memberships go with a role bound to a GHT"
+        );
+        // A role that requires a second factor the account has not set up: enrol first.
+        s.update_user_access(
+            &system(),
+            member,
+            &access(Role::RegionalAnalyst, Some("84"), None, vec![]),
+        )
+        .await
+        .unwrap();
+        let after = s.resolve_session(&tok, 3600, None).await.unwrap().unwrap();
+        assert_eq!(after.role, Role::RegionalAnalyst);
+        assert_eq!(after.actor.scope, Scope::Region("84".into()));
+        assert!(!after.mfa_passed, "{}: the new role must enrol", db.name);
+
+        // Each change is audited with what it replaced.
+        let pool = sqlx_pool(&db).await;
+        let rows: Vec<(String, String)> = sqlx::query_as(
+            "SELECT actor, detail FROM audit_log WHERE action = 'user.update' AND target_id = $1 ORDER BY id",
+        )
+        .bind(member.to_string())
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+        assert_eq!(rows.len(), 2, "{}: {rows:?}", db.name);
+        let d: serde_json::Value = serde_json::from_str(&rows[0].1).unwrap();
+        assert_eq!(d["before"]["role"], "structure_member");
+        assert_eq!(d["before"]["structures"], serde_json::json!([fleyriat]));
+        assert_eq!(d["after"]["role"], "ght_officer");
+        assert_eq!(d["after"]["ght"], ght_ain);
+        assert_eq!(rows[0].0, "admin@test");
+        pool.close().await;
+        db.cleanup().await;
+    }
+}
+
+/// A reset password is random, shown once, must be changed at the next sign-in; the old one no
+/// longer works and the account's sessions end. Last sign-in is the last completed one.
+#[tokio::test]
+async fn password_reset_replaces_the_old_one_and_ends_sessions() {
+    for db in testing::all().await {
+        let s = &db.store;
+        let uid = s
+            .create_user(
+                &system(),
+                &NewUser {
+                    password: Some("correct horse battery".into()),
+                    ..user("reset@x.example", Role::Auditor, None, None, vec![])
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(s.last_sign_in(&system(), uid).await.unwrap(), None);
+        s.audit_login(
+            "reset@x.example",
+            Some(uid),
+            None,
+            true,
+            "password_ok_mfa_pending",
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            s.last_sign_in(&system(), uid).await.unwrap(),
+            None,
+            "a sign-in waiting for its second factor is not one"
+        );
+        s.audit_login("reset@x.example", Some(uid), None, true, "mfa_ok")
+            .await
+            .unwrap();
+        assert!(s.last_sign_in(&system(), uid).await.unwrap().is_some());
+
+        let (tok, _) = s.create_session(uid, true, 3600, None, None).await.unwrap();
+        let cert = actor(Role::CertAnalyst, Scope::National, Some(999_998));
+        assert!(matches!(
+            s.reset_password(&cert, uid).await,
+            Err(StoreError::Forbidden(_))
+        ));
+        let own = actor(Role::Admin, Scope::National, Some(uid));
+        assert_eq!(
+            s.reset_password(&own, uid)
+                .await
+                .unwrap_err()
+                .problem()
+                .map(|p| p.key),
+            Some("accounts-reset-own-password")
+        );
+        let fresh = s.reset_password(&system(), uid).await.unwrap();
+        assert!(fresh.chars().count() >= 12, "{fresh}");
+        let u = s.login_user("reset@x.example").await.unwrap().unwrap();
+        let hash = u.password_hash.unwrap();
+        assert!(!vigie_store::accounts::verify_password(
+            "correct horse battery",
+            &hash
+        ));
+        assert!(vigie_store::accounts::verify_password(&fresh, &hash));
+        assert_eq!(u.must_change_password, 1);
+        assert!(s.resolve_session(&tok, 3600, None).await.unwrap().is_none());
+        assert_ne!(fresh, s.reset_password(&system(), uid).await.unwrap());
+        let pool = sqlx_pool(&db).await;
+        let (n,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'user.password_reset' AND target_id = $1",
+        )
+        .bind(uid.to_string())
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        assert_eq!(n, 2);
+        pool.close().await;
+        db.cleanup().await;
+    }
+}
+
+/// One's own second factor: a new seed replaces the old one and ends the other sessions; it is
+/// turned off only by the roles that do not require it; a seed offered to one account does not
+/// open for another.
+#[tokio::test]
+async fn own_second_factor_renewed_or_turned_off_by_role() {
+    for db in testing::all().await {
+        let s = &db.store;
+        let uid = s
+            .create_user(
+                &system(),
+                &user("own@x.example", Role::Auditor, None, None, vec![]),
+            )
+            .await
+            .unwrap();
+        let other = s
+            .create_user(
+                &system(),
+                &user("other@x.example", Role::Auditor, None, None, vec![]),
+            )
+            .await
+            .unwrap();
+        let offer = s.seal_totp_offer(uid, "JBSWY3DPEHPK3PXP");
+        assert!(!offer.contains("JBSWY3DPEHPK3PXP"));
+        assert_eq!(s.open_totp_offer(uid, &offer).unwrap(), "JBSWY3DPEHPK3PXP");
+        assert!(s.open_totp_offer(other, &offer).is_err());
+        assert!(s.open_totp_offer(uid, "JBSWY3DPEHPK3PXP").is_err());
+
+        let me = s.actor_for_user(uid, None).await.unwrap();
+        let (keep, _) = s.create_session(uid, true, 3600, None, None).await.unwrap();
+        let (elsewhere, _) = s.create_session(uid, true, 3600, None, None).await.unwrap();
+        s.renew_own_totp(&me, "JBSWY3DPEHPK3PXP", Some(&keep))
+            .await
+            .unwrap();
+        assert!(s
+            .resolve_session(&keep, 3600, None)
+            .await
+            .unwrap()
+            .is_some());
+        assert!(s
+            .resolve_session(&elsewhere, 3600, None)
+            .await
+            .unwrap()
+            .is_none());
+        let u = s.login_user_by_id(uid).await.unwrap();
+        assert_eq!(u.totp_enabled, 1);
+        assert_eq!(u.totp_secret.as_deref(), Some("JBSWY3DPEHPK3PXP"));
+        // The auditor's role requires its second factor.
+        assert_eq!(
+            s.disable_own_totp(&me)
+                .await
+                .unwrap_err()
+                .problem()
+                .map(|p| p.key),
+            Some("accounts-mfa-required")
+        );
+        assert_eq!(s.login_user_by_id(uid).await.unwrap().totp_enabled, 1);
+        // A structure member may turn it off.
+        let sid = {
+            crate::seeded(&db).await;
+            crate::id_of(s, "750100125").await
+        };
+        s.update_user_access(
+            &system(),
+            uid,
+            &access(Role::StructureMember, None, None, vec![sid]),
+        )
+        .await
+        .unwrap();
+        let me = s.actor_for_user(uid, None).await.unwrap();
+        s.disable_own_totp(&me).await.unwrap();
+        let u = s.login_user_by_id(uid).await.unwrap();
+        assert_eq!((u.totp_enabled, u.totp_secret), (0, None));
+        let pool = sqlx_pool(&db).await;
+        let (n,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM audit_log WHERE action IN ('user.mfa_renewed', 'user.mfa_disabled') AND target_id = $1",
+        )
+        .bind(uid.to_string())
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        assert_eq!(n, 2);
+        pool.close().await;
+        db.cleanup().await;
+    }
+}

@@ -407,7 +407,7 @@ pub(crate) async fn totp_submit(
     }
 }
 
-fn qr_svg(url: &str) -> String {
+pub(crate) fn qr_svg(url: &str) -> String {
     qrcode::QrCode::new(url.as_bytes())
         .map(|c| {
             c.render::<qrcode::render::svg::Color>()

@@ -1138,6 +1138,81 @@ async fn pages_authorization_matrix() {
                     expect(r, "manage_users", true, see_other),
                 );
             }
+            // One account's page: one's own always; the administrator's only to the national
+            // readers of accounts (it is in no region). Its forms: administrators only.
+            let me = w.users[&r];
+            let admin = w.users[&Role::Admin];
+            check(
+                "GET",
+                "/users/{id}",
+                format!("/users/{me}"),
+                get(format!("/users/{me}")).await,
+                ok,
+            );
+            check(
+                "GET",
+                "/users/{id}",
+                format!("/users/{admin}"),
+                get(format!("/users/{admin}")).await,
+                expect(r, "read_users", !matches!(r, Role::RegionalAnalyst), ok),
+            );
+            check(
+                "POST",
+                "/users/{id}",
+                format!("/users/{victim}"),
+                post(format!("/users/{victim}"), vec![("role", "auditor".into())]).await,
+                expect(r, "manage_users", true, ok),
+            );
+            check(
+                "POST",
+                "/users/{id}/reset-password",
+                format!("/users/{victim}/reset-password"),
+                post(format!("/users/{victim}/reset-password"), vec![]).await,
+                expect(r, "manage_users", true, ok),
+            );
+            // One's own account: the language; a new second factor (a form without a seed
+            // offered by Vigie is refused); turning it off, refused on the page (200, beside the
+            // form) to the roles that require it.
+            check(
+                "POST",
+                "/account/language",
+                "/account/language".into(),
+                post("/account/language".into(), vec![("lang", "fr".into())]).await,
+                see_other,
+            );
+            check(
+                "GET",
+                "/account/totp",
+                "/account/totp".into(),
+                get("/account/totp".into()).await,
+                ok,
+            );
+            check(
+                "POST",
+                "/account/totp",
+                "/account/totp".into(),
+                post(
+                    "/account/totp".into(),
+                    vec![
+                        ("offer", "x".into()),
+                        ("current", PASSWORD.into()),
+                        ("code", "000000".into()),
+                    ],
+                )
+                .await,
+                StatusCode::BAD_REQUEST,
+            );
+            check(
+                "POST",
+                "/account/totp/disable",
+                "/account/totp/disable".into(),
+                post(
+                    "/account/totp/disable".into(),
+                    vec![("current", PASSWORD.into())],
+                )
+                .await,
+                ok,
+            );
             app.store
                 .create_api_token(&system(), w.users[&r], "to-revoke", None)
                 .await

@@ -261,6 +261,10 @@ async fn pages_in_both_languages_without_missing_messages() {
         "/exposure".into(),
         "/exposure/findings".into(),
         format!("/structures/{}/exposure", w.fleyriat),
+        "/account".into(),
+        "/account/totp".into(),
+        "/users".into(),
+        format!("/users/{}", w.users[&Role::Admin]),
     ];
     let (c, csrf) = sign_in(&app, &w, Role::CertAnalyst).await;
     for lang in ["fr", "en"] {
@@ -300,6 +304,7 @@ fn raw_keys(html: &str) -> Vec<String> {
         "fstatus-",
         "finding-",
         "account-",
+        "users-",
         "import-",
     ];
     let mut text = String::new();
