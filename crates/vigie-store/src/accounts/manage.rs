@@ -14,7 +14,7 @@ use crate::audit::{record, Event};
 use crate::db::{now, Sql, Store};
 use crate::error::StoreError;
 
-type Tx = sqlx::Transaction<'static, sqlx::Any>;
+type Tx = crate::db::WriteTx;
 
 /// The account `id` if the actor's scope holds it (`NotFound` otherwise, like a missing one),
 /// read in the transaction that will change it.

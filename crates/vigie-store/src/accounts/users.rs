@@ -123,7 +123,7 @@ pub(crate) fn check_grant(
 
 /// A GHT given to an account must be one the giver sees.
 pub(crate) async fn check_ght_in_scope(
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    tx: &mut crate::db::WriteTx,
     actor: &Actor,
     ght: i64,
 ) -> Result<(), StoreError> {
@@ -140,7 +140,7 @@ pub(crate) async fn check_ght_in_scope(
 
 /// A structure given to an account must be one the giver sees.
 pub(crate) async fn check_structure_in_scope(
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    tx: &mut crate::db::WriteTx,
     actor: &Actor,
     structure: i64,
 ) -> Result<(), StoreError> {
