@@ -219,6 +219,10 @@ async fn a_draft_is_the_structures_until_submitted_then_its_clocks_run() {
 
         // Completing the draft recomputes the clocks: an OSE (essential) and significant.
         let mut d = declaration("Rançongiciel, PACS");
+        // The same detection time (`declaration` reads the clock: a second may have passed).
+        d.detected_at = chrono::DateTime::from_timestamp(detected, 0)
+            .unwrap()
+            .to_rfc3339();
         d.significant = true;
         s.set_incident_designations(
             &w.region84,
