@@ -173,15 +173,25 @@ impl Store {
         out.common_measures = q.fetch_all(&mut *conn).await?;
 
         let overdue_before = at - 86_400;
+        // The nation's actions are counted without their structures (the index of statuses and
+        // due days holds all it needs); a narrower scope's through its structures.
+        let wide = matches!(actor.scope, Scope::National) && region.is_none();
+        let actions_from = if wide {
+            "FROM plan_actions a WHERE 1=1"
+        } else {
+            "FROM plan_actions a JOIN structures s ON s.id = a.structure_id WHERE 1=1"
+        };
         let mut q = Sql::new(&format!(
-            "SELECT {}, {}, {} FROM plan_actions a JOIN structures s ON s.id = a.structure_id WHERE 1=1",
+            "SELECT {}, {}, {} {actions_from}",
             sum(&format!(
                 "CASE WHEN a.status IN ('todo', 'in_progress') AND a.due_on IS NOT NULL AND a.due_on <= {overdue_before} THEN 1 ELSE 0 END"
             )),
             sum("CASE WHEN a.status IN ('todo', 'in_progress') THEN 1 ELSE 0 END"),
             sum("CASE WHEN a.status = 'done' THEN 1 ELSE 0 END"),
         ));
-        push_scope(&mut q, actor, region);
+        if !wide {
+            push_scope(&mut q, actor, region);
+        }
         let (overdue, open, done): (i64, i64, i64) = q.fetch_one(&mut *conn).await?;
         out.overdue = overdue;
         out.open_actions = open;
@@ -190,7 +200,7 @@ impl Store {
         // The nation's: along the index of due days. A region's (or any narrower scope's): from
         // its structures, each one's open actions (`CROSS JOIN` keeps SQLite to that order; along
         // the due days it read every overdue action of the country to keep a region's).
-        let from = if matches!(actor.scope, Scope::National) && region.is_none() {
+        let from = if wide {
             "FROM plan_actions a JOIN structures s ON s.id = a.structure_id WHERE 1=1"
         } else {
             "FROM structures s CROSS JOIN plan_actions a WHERE a.structure_id = s.id"
