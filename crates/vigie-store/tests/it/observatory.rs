@@ -273,6 +273,17 @@ async fn live_declarations_count_when_declared_and_never_as_drafts() {
                 .declarations,
             2
         );
+        // The counts are kept per process: one more declaration is still seen at once.
+        let id = s
+            .create_incident(&who, aphp, &d("phishing", "none"))
+            .await
+            .unwrap();
+        s.submit_incident(&who, id).await.unwrap();
+        let o = s
+            .observatory(&cert(), &year, &Territory::France)
+            .await
+            .unwrap();
+        assert_eq!(o.key.declarations, 4, "[{}]", db.name);
         db.cleanup().await;
     }
 }
