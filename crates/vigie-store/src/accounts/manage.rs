@@ -87,6 +87,10 @@ impl Store {
         let mut tx = self.begin_write().await?;
         let before = user_in_scope(&mut tx, actor, user_id).await?;
         check_may_change(actor, &before)?;
+        // The identity provider sets these at every sign-in: an edit here would be undone.
+        if before.oidc_issuer.is_some() {
+            return Err(StoreError::invalid("accounts-oidc-managed-access"));
+        }
         if let Some(g) = ght {
             check_ght_in_scope(&mut tx, actor, g).await?;
         }
@@ -116,6 +120,16 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
         }
+        // A new role is not given to tokens made under the old one (a token never passed a
+        // second factor): the account makes new ones.
+        let revoked = if before.role != access.role.as_str() {
+            Sql::new("UPDATE api_tokens SET revoked = 1 WHERE user_id = $1 AND revoked = 0")
+                .arg(user_id)
+                .execute(&mut *tx)
+                .await?
+        } else {
+            0
+        };
         if access.role.requires_mfa() && before.totp_enabled == 0 {
             Sql::new("UPDATE sessions SET mfa_passed = 0 WHERE user_id = $1")
                 .arg(user_id)
@@ -135,6 +149,7 @@ impl Store {
                     "role": access.role.as_str(), "region": region, "ght": ght,
                     "structures": after_structures,
                 },
+                "tokens_revoked": revoked,
             })),
         )
         .await?;
@@ -161,6 +176,11 @@ impl Store {
         if target.oidc_issuer.is_some() {
             return Err(StoreError::invalid("accounts-oidc-no-password"));
         }
+        // One administrator cannot take another's account over (a reset, then signing in as
+        // them): an administrator's password is reset on the command line (`vigie admin`).
+        if target.role() == vigie_domain::role::Role::Admin {
+            return Err(StoreError::invalid("accounts-admin-reset-cli"));
+        }
         Sql::new(
             "UPDATE users SET password_hash = $1, must_change_password = 1, failed_logins = 0, \
              locked_until = 0, updated_at = $2 WHERE id = $3",
@@ -171,6 +191,11 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         Sql::new("DELETE FROM sessions WHERE user_id = $1")
+            .arg(user_id)
+            .execute(&mut *tx)
+            .await?;
+        // A reset is what is done to an account thought taken: its tokens end with its sessions.
+        Sql::new("UPDATE api_tokens SET revoked = 1 WHERE user_id = $1 AND revoked = 0")
             .arg(user_id)
             .execute(&mut *tx)
             .await?;

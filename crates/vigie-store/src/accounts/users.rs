@@ -197,12 +197,21 @@ impl Store {
         if !matches!(nu.locale.as_str(), "fr" | "en") {
             return Err(locale_unknown(&nu.locale));
         }
+        // Memberships belong to the roles scoped to structures only; each once.
+        let structures: Vec<i64> = if nu.role.scope_kind() == ScopeKind::Structures {
+            let mut s = nu.structure_ids.clone();
+            s.sort_unstable();
+            s.dedup();
+            s
+        } else {
+            Vec::new()
+        };
         let (region, ght) = check_grant(
             actor,
             nu.role,
             nu.region_code.as_deref(),
             nu.ght_id,
-            &nu.structure_ids,
+            &structures,
         )?;
         let hash = match &nu.password {
             Some(p) => {
@@ -235,7 +244,7 @@ impl Store {
             StoreError::Conflict(_) => StoreError::Conflict(format!("a user with e-mail {email} already exists")),
             e => e,
         })?;
-        for sid in &nu.structure_ids {
+        for sid in &structures {
             check_structure_in_scope(&mut tx, actor, *sid).await?;
             Sql::new("INSERT INTO user_structures (user_id, structure_id) VALUES ($1, $2)")
                 .arg(id)

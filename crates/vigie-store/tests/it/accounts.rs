@@ -526,7 +526,13 @@ async fn editing_an_account_keeps_to_scope_and_role_and_takes_effect_at_once() {
             s.user_structure_ids(member).await.unwrap().is_empty(),
             "memberships go with a role bound to a GHT"
         );
-        // A role that requires a second factor the account has not set up: enrol first.
+        // A role that requires a second factor the account has not set up: enrol first; and
+        // the tokens made under the old role (which passed no second factor) end.
+        let (_, secret) = s
+            .create_api_token(&system(), member, "ci", None)
+            .await
+            .unwrap();
+        assert_eq!(s.user_for_token(&secret).await.unwrap(), Some(member));
         s.update_user_access(
             &system(),
             member,
@@ -538,6 +544,34 @@ async fn editing_an_account_keeps_to_scope_and_role_and_takes_effect_at_once() {
         assert_eq!(after.role, Role::RegionalAnalyst);
         assert_eq!(after.actor.scope, Scope::Region("84".into()));
         assert!(!after.mfa_passed, "{}: the new role must enrol", db.name);
+        assert_eq!(s.user_for_token(&secret).await.unwrap(), None);
+
+        // An account of the identity provider gets its role and scope from it at each sign-in:
+        // an edit here would be undone, so it is refused.
+        let federated = s
+            .upsert_oidc_user(&vigie_store::accounts::OidcIdentity {
+                issuer: "https://idp.test".into(),
+                subject: "sub-1".into(),
+                email: "fed@x.example".into(),
+                display_name: "Fed".into(),
+                role: Role::Auditor,
+                region_code: None,
+                ght_code: None,
+            })
+            .await
+            .unwrap();
+        assert_eq!(
+            s.update_user_access(
+                &system(),
+                federated,
+                &access(Role::CertAnalyst, None, None, vec![])
+            )
+            .await
+            .unwrap_err()
+            .problem()
+            .map(|p| p.key),
+            Some("accounts-oidc-managed-access")
+        );
 
         // Each change is audited with what it replaced.
         let pool = sqlx_pool(&db).await;
@@ -597,6 +631,11 @@ async fn password_reset_replaces_the_old_one_and_ends_sessions() {
         assert!(s.last_sign_in(&system(), uid).await.unwrap().is_some());
 
         let (tok, _) = s.create_session(uid, true, 3600, None, None).await.unwrap();
+        let (_, secret) = s
+            .create_api_token(&system(), uid, "ci", None)
+            .await
+            .unwrap();
+        assert_eq!(s.user_for_token(&secret).await.unwrap(), Some(uid));
         let cert = actor(Role::CertAnalyst, Scope::National, Some(999_998));
         assert!(matches!(
             s.reset_password(&cert, uid).await,
@@ -622,7 +661,28 @@ async fn password_reset_replaces_the_old_one_and_ends_sessions() {
         assert!(vigie_store::accounts::verify_password(&fresh, &hash));
         assert_eq!(u.must_change_password, 1);
         assert!(s.resolve_session(&tok, 3600, None).await.unwrap().is_none());
+        assert_eq!(
+            s.user_for_token(&secret).await.unwrap(),
+            None,
+            "the account's tokens end with its sessions"
+        );
         assert_ne!(fresh, s.reset_password(&system(), uid).await.unwrap());
+        // One administrator does not take another's account over from the pages.
+        let other_admin = s
+            .create_user(
+                &system(),
+                &user("admin2@x.example", Role::Admin, None, None, vec![]),
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            s.reset_password(&system(), other_admin)
+                .await
+                .unwrap_err()
+                .problem()
+                .map(|p| p.key),
+            Some("accounts-admin-reset-cli")
+        );
         let pool = sqlx_pool(&db).await;
         let (n,): (i64,) = sqlx::query_as(
             "SELECT COUNT(*) FROM audit_log WHERE action = 'user.password_reset' AND target_id = $1",

@@ -120,6 +120,11 @@ async fn check_current_password(
     headers: &HeaderMap,
     current: &str,
 ) -> Result<Current, AppError> {
+    // What asks for the current password (a new password, a new or no second factor) is done
+    // by the person, signed in: never with an API token, which passed no second factor.
+    if a.via_token {
+        return Err(AppError::Forbidden);
+    }
     let source = source_key(ip);
     let subject = login_subject(&a.email);
     if !st.throttle.allow(

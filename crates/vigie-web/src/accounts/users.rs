@@ -428,6 +428,10 @@ pub(crate) async fn user_update(
     Form(f): Form<AccessForm>,
 ) -> Response {
     page!(a, {
+        // Changing another's access or password is done by a person signed in, not a token.
+        if a.via_token {
+            return Err(AppError::Forbidden);
+        }
         a.actor.require(Permission::ManageUsers)?;
         let r = async {
             let role: Role = f
@@ -476,6 +480,10 @@ pub(crate) async fn user_reset_password(
     Path(id): Path<i64>,
 ) -> Response {
     page!(a, {
+        // Changing another's access or password is done by a person signed in, not a token.
+        if a.via_token {
+            return Err(AppError::Forbidden);
+        }
         a.actor.require(Permission::ManageUsers)?;
         match st.store.reset_password(&a.actor, id).await {
             Ok(password) => {

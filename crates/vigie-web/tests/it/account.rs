@@ -441,3 +441,47 @@ async fn users_page_edits_role_and_scope_keeping_input_and_resets_password() {
         db.cleanup().await;
     }
 }
+
+/// What asks for the current password (a new password, a new or no second factor) and what
+/// changes another account's access or password is done by a person signed in: an API token,
+/// which never passed a second factor, is refused even with the right password.
+#[tokio::test]
+async fn an_api_token_cannot_change_a_password_a_second_factor_or_an_account() {
+    for db in testing::all().await {
+        let app = spawn_app(&db, vigie_web::WebConfig::default()).await;
+        let w = seed(&app.store).await;
+        let c = client();
+        for (role, path, form) in [
+            (
+                Role::StructureAdmin,
+                "/account/password".to_string(),
+                vec![("current", PASSWORD), ("new", "a new long passphrase")],
+            ),
+            (
+                Role::StructureAdmin,
+                "/account/totp/disable".to_string(),
+                vec![("current", PASSWORD)],
+            ),
+            (
+                Role::Admin,
+                format!("/users/{}/reset-password", w.users[&Role::Auditor]),
+                vec![],
+            ),
+        ] {
+            let r = c
+                .post(format!("{}{path}", app.base))
+                .bearer_auth(&w.tokens[&role])
+                .form(&form)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(
+                r.status(),
+                StatusCode::FORBIDDEN,
+                "[{}] {role} {path}",
+                db.name
+            );
+        }
+        db.cleanup().await;
+    }
+}
