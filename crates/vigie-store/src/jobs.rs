@@ -158,6 +158,7 @@ impl Store {
              WHERE id = ({}) RETURNING {JOB_COLUMNS}",
             inner.text()
         );
+        let _turn = self.write_turn().await?;
         q.prefixed(&text).fetch_optional(&self.pool).await
     }
 
@@ -168,6 +169,7 @@ impl Store {
         worker: &str,
         lease_secs: i64,
     ) -> Result<bool, StoreError> {
+        let _turn = self.write_turn().await?;
         let n = Sql::new("UPDATE jobs SET lease_until = $1 WHERE id = $2 AND locked_by = $3 AND status = 'running'")
             .arg(now() + lease_secs)
             .arg(job_id)
@@ -178,6 +180,7 @@ impl Store {
     }
 
     pub async fn complete_job(&self, job_id: i64, worker: &str) -> Result<bool, StoreError> {
+        let _turn = self.write_turn().await?;
         let n = Sql::new("UPDATE jobs SET status = 'done', finished_at = $1, lease_until = NULL, last_error = NULL WHERE id = $2 AND locked_by = $3 AND status = 'running'")
             .arg(now())
             .arg(job_id)
@@ -199,6 +202,7 @@ impl Store {
             return Ok(());
         };
         let error: String = error.chars().take(2000).collect();
+        let _turn = self.write_turn().await?;
         if attempts >= max {
             Sql::new("UPDATE jobs SET status = 'failed', finished_at = $1, last_error = $2, lease_until = NULL WHERE id = $3")
                 .arg(at).arg(error).arg(job_id).execute(&self.pool).await?;

@@ -139,6 +139,7 @@ impl Store {
         idle_secs: i64,
     ) -> Result<bool, StoreError> {
         if at - last_seen > 60 {
+            let _turn = self.write_turn().await?;
             // This statement text is what the caches recognise as a slide (see `cache`): keep it.
             Sql::new("UPDATE sessions SET last_seen = $1, expires_at = $2 WHERE id_hash = $3")
                 .arg(at)

@@ -162,14 +162,10 @@ impl Store {
     pub(crate) async fn begin_write(&self) -> Result<WriteTx, StoreError> {
         Ok(match self.backend {
             Backend::Sqlite => {
-                let turn =
-                    tokio::time::timeout(WRITE_TURN_WAIT, self.write_turn.clone().acquire_owned())
-                        .await
-                        .map_err(|_| StoreError::Db(sqlx::Error::PoolTimedOut))?
-                        .map_err(|_| StoreError::Db(sqlx::Error::PoolTimedOut))?;
+                let turn = self.write_turn().await?;
                 WriteTx {
                     tx: self.pool.begin_with("BEGIN IMMEDIATE").await?,
-                    _turn: Some(turn),
+                    _turn: turn,
                 }
             }
             Backend::Postgres => WriteTx {
@@ -177,6 +173,23 @@ impl Store {
                 _turn: None,
             },
         })
+    }
+
+    /// On SQLite, this process's turn to write, for a write made outside [`Store::begin_write`]
+    /// (one statement on the pool, as the worker's job claims): hold it while the statement
+    /// runs, so that it queues with the others rather than meet them in SQLite's busy handler.
+    /// `None` on PostgreSQL, whose writers need no turn.
+    pub(crate) async fn write_turn(
+        &self,
+    ) -> Result<Option<tokio::sync::OwnedSemaphorePermit>, StoreError> {
+        if self.backend != Backend::Sqlite {
+            return Ok(None);
+        }
+        let turn = tokio::time::timeout(WRITE_TURN_WAIT, self.write_turn.clone().acquire_owned())
+            .await
+            .map_err(|_| StoreError::Db(sqlx::Error::PoolTimedOut))?
+            .map_err(|_| StoreError::Db(sqlx::Error::PoolTimedOut))?;
+        Ok(Some(turn))
     }
 
     pub fn backend(&self) -> Backend {

@@ -67,6 +67,7 @@ impl Store {
             .arg(if final_failure { "failed" } else { "retrying" })
             .arg(redact_delivery_error(e)),
         };
+        let _turn = self.write_turn().await?;
         q.arg(id).execute(&self.pool).await?;
         Ok(())
     }
@@ -74,6 +75,7 @@ impl Store {
     /// Keeps an e-mail in the outbox without sending it (`kept`): the demo, which has no mail
     /// server, shows its e-mails on the notifications page instead of failing them.
     pub async fn keep_in_outbox(&self, id: i64) -> Result<(), StoreError> {
+        let _turn = self.write_turn().await?;
         Sql::new(
             "UPDATE notifications SET status = 'kept', attempts = attempts + 1, last_error = NULL WHERE id = $1",
         )
