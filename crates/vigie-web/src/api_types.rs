@@ -38,3 +38,20 @@ pub struct Found<T: ToSchema> {
 pub struct Created {
     pub id: i64,
 }
+
+/// A JSON document whose shape is defined elsewhere: another standard's (a MISP event, a STIX
+/// bundle) or an engine's model (an observatory, a diagnostics overview), described in its own
+/// documentation.
+#[derive(Serialize, ToSchema)]
+#[serde(transparent)]
+#[schema(value_type = Object)]
+pub struct Document(pub serde_json::Value);
+
+impl Document {
+    /// The document of a value that serialises (a failure is the server's, not the caller's).
+    pub fn of<T: Serialize>(v: &T) -> Result<Document, crate::error::AppError> {
+        serde_json::to_value(v)
+            .map(Document)
+            .map_err(|e| crate::error::AppError::Internal(e.to_string()))
+    }
+}

@@ -1,9 +1,10 @@
 //! Diagnostics (issue 16): a structure's maturity diagnostics (taken by the structure alone or
 //! by a regional analyst with it, theme by theme, resumed, finished, signed off), their progress
 //! by theme over time, the printable report (HTML and PDF), the structure's action plan, and the
-//! region's (the nation's) view with its CSV export. Every action goes through
+//! region's (the nation's) view with its CSV export, and their reading through the API. Every action goes through
 //! `vigie_store::diagnostics`, which checks the role and the scope.
 
+pub(crate) mod api;
 pub(crate) mod pages;
 pub(crate) mod plan;
 pub(crate) mod region;
@@ -11,6 +12,7 @@ pub(crate) mod report;
 pub(crate) mod view;
 
 use askama::Template;
+use utoipa_axum::routes;
 use vigie_domain::role::Permission;
 
 use crate::auth::Authed;
@@ -33,6 +35,10 @@ pub fn routes(r: Routes) -> Routes {
         .post("/structures/{id}/plan", plan::add)
         .post("/structures/{id}/plan/from", plan::add_from)
         .post("/plan/actions/{id}", plan::update)
+        .api(routes!(api::api_diagnostics_overview))
+        .api(routes!(api::api_structure_diagnostics))
+        .api(routes!(api::api_get_diagnostic))
+        .api(routes!(api::api_structure_plan))
         .nav(NavItem {
             label: "nav-diagnostics",
             path: "/diagnostics",

@@ -4,21 +4,15 @@
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use vigie_store::incidents::{
     Declaration, IncidentCase, QueuePage, QueueQuery, StructureIncidents, Triage,
 };
 
-use crate::api_types::Created;
+use crate::api_types::{Created, Document};
 use crate::auth::Api;
 use crate::error::AppResult;
 use crate::AppState;
-
-/// A JSON document of another standard (a MISP event, a STIX bundle).
-#[derive(Serialize, utoipa::ToSchema)]
-#[serde(transparent)]
-#[schema(value_type = Object)]
-pub(crate) struct Document(serde_json::Value);
 
 /// The queue: incidents of the caller's scope, overdue first, 50 a page (?status=&severity=&overdue=&region=&page=)
 #[utoipa::path(get, path = "/incidents", tag = "incidents", params(QueueQuery),

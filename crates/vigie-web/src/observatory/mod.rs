@@ -1,12 +1,16 @@
 //! The observatory of incidents (issue 15): the page for a period and a territory in the
 //! viewer's scope (key figures, charts each with its table and text alternative, print style),
-//! the PDF report laid out like the official one, the open-data CSV, the JSON of every figure,
+//! the PDF report laid out like the official one, the open-data CSV, the JSON of every figure
+//! (a download, and `/api/v1/observatory`),
 //! and the CERT's import of past declarations. Everything is counted by
 //! `vigie_store::observatory`, which checks the role, the scope and the territory.
 
+pub(crate) mod api;
 pub(crate) mod pages;
 pub mod report;
 pub mod view;
+
+use utoipa_axum::routes;
 
 use crate::routes::{NavItem, Routes};
 
@@ -21,6 +25,7 @@ pub fn routes(r: Routes) -> Routes {
         .get("/observatory/import", pages::import_form)
         .post("/observatory/import", pages::import)
         .body_limit("/observatory/import", HISTORY_UPLOAD_BYTES)
+        .api(routes!(api::api_observatory))
         .nav(NavItem {
             label: "nav-observatory",
             path: "/observatory",

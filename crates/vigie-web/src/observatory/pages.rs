@@ -20,21 +20,29 @@ use crate::error::AppError;
 use crate::ui::{page, render, render_status, upload_error, Ctx, Opt};
 use crate::AppState;
 
-/// The form of the page, as typed (kept when it is wrong).
-#[derive(Clone, Debug, Default, Deserialize)]
+/// The form of the page, as typed (kept when it is wrong); the API's parameters.
+#[derive(Clone, Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct ObsQuery {
+    /// `year` (the default), `quarter`, `month` or `custom` (then `from` and `to`).
     #[serde(default)]
     kind: String,
+    /// The year (the current one by default).
     #[serde(default)]
     year: String,
+    /// 1 to 4, with `kind=quarter`.
     #[serde(default)]
     quarter: String,
+    /// 1 to 12, with `kind=month`.
     #[serde(default)]
     month: String,
+    /// First day (`YYYY-MM-DD`), with `kind=custom`.
     #[serde(default)]
     from: String,
+    /// Last day, included, with `kind=custom`.
     #[serde(default)]
     to: String,
+    /// `france` (the default), `region:<code>` or `ght:<id>`, within the caller's scope.
     #[serde(default)]
     territory: String,
 }
@@ -108,7 +116,7 @@ pub(crate) fn tlp_of(t: &Territory) -> Tlp {
 }
 
 /// The observatory asked for and the name of its territory.
-async fn compute(
+pub(super) async fn compute(
     store: &Store,
     a: &Authed,
     q: &ObsQuery,

@@ -753,6 +753,78 @@ async fn api_authorization_matrix() {
                 api(&c, &app, tok, Method::GET, &path, None, None).await,
                 ok,
             );
+
+            // Diagnostics (issue 16), read only: every role reads its scope's; another
+            // structure's diagnostics and plan do not exist for it.
+            for path in ["/api/v1/diagnostics", "/api/v1/diagnostics?region=84"] {
+                check(
+                    "GET",
+                    "/api/v1/diagnostics",
+                    path.into(),
+                    api(&c, &app, tok, Method::GET, path, None, None).await,
+                    ok,
+                );
+            }
+            for (id, scoped) in [(inn, true), (out, false)] {
+                let fin = diagnostic_seed(&app.store, id).await;
+                for (route, path) in [
+                    (
+                        "/api/v1/structures/{id}/diagnostics",
+                        format!("/api/v1/structures/{id}/diagnostics"),
+                    ),
+                    (
+                        "/api/v1/diagnostics/{id}",
+                        format!("/api/v1/diagnostics/{fin}"),
+                    ),
+                    (
+                        "/api/v1/structures/{id}/plan",
+                        format!("/api/v1/structures/{id}/plan"),
+                    ),
+                ] {
+                    check(
+                        "GET",
+                        route,
+                        path.clone(),
+                        api(&c, &app, tok, Method::GET, &path, None, None).await,
+                        expect(r, "read", scoped, ok),
+                    );
+                }
+            }
+
+            // The observatory (issue 15): France or the caller's territory; a period that
+            // cannot be read is the caller's mistake.
+            check(
+                "GET",
+                "/api/v1/observatory",
+                "/api/v1/observatory?year=2023".into(),
+                api(
+                    &c,
+                    &app,
+                    tok,
+                    Method::GET,
+                    "/api/v1/observatory?year=2023",
+                    None,
+                    None,
+                )
+                .await,
+                expect(r, "observatory", true, ok),
+            );
+            check(
+                "GET",
+                "/api/v1/observatory",
+                "/api/v1/observatory?kind=month&month=13".into(),
+                api(
+                    &c,
+                    &app,
+                    tok,
+                    Method::GET,
+                    "/api/v1/observatory?kind=month&month=13",
+                    None,
+                    None,
+                )
+                .await,
+                expect(r, "observatory", true, StatusCode::BAD_REQUEST),
+            );
         }
         // Every route of the API is in the matrix, and every one refuses anonymous callers.
         let routes = vigie_web::all_routes();
