@@ -277,3 +277,53 @@ fn templates_and_pages_use_only_known_keys() {
         "only {checked} keys found: the markers are stale"
     );
 }
+
+/// Every action the store writes to the audit log is named in words in both languages on the
+/// audit page (`ux-audit-<action>`): the actions are read from the store's sources, each first
+/// string of an `Event::new(` (a conditional's strings all count).
+#[test]
+fn every_audit_action_has_a_label_in_both_languages() {
+    use vigie_web::i18n::{Lang, Tr};
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../vigie-store/src");
+    let mut dirs = vec![root];
+    let mut actions = std::collections::BTreeSet::new();
+    while let Some(d) = dirs.pop() {
+        for entry in std::fs::read_dir(d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            for part in text.split("Event::new(").skip(1) {
+                // Up to the first argument's end: the action (or the branches that choose it).
+                let head: String = part.chars().take(200).collect();
+                let head = head.split(", \"").next().unwrap_or_default();
+                for (i, piece) in head.split('"').enumerate() {
+                    let is_action = i % 2 == 1
+                        && piece.contains('.')
+                        && piece
+                            .chars()
+                            .all(|c| c.is_ascii_lowercase() || c == '.' || c == '_');
+                    if is_action {
+                        actions.insert(piece.to_string());
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        actions.len() > 40,
+        "only {} actions found: the marker is stale",
+        actions.len()
+    );
+    for a in &actions {
+        let key = format!("ux-audit-{}", a.replace('.', "-"));
+        for lang in [Lang::Fr, Lang::En] {
+            assert!(
+                Tr::new(lang).has(&key),
+                "audit action {a}: {key} missing in {lang}"
+            );
+        }
+    }
+}
