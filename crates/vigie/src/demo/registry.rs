@@ -20,6 +20,29 @@ fn finess(dep: &str, seq: u32) -> anyhow::Result<String> {
     Ok(format!("{first8}{key}"))
 }
 
+/// "de" and a place's name as French writes it: elided before a vowel or a mute h ("d'Auray",
+/// "d'Hennebont"), contracted with the article of a name that has one ("du Faouët", "des
+/// Sables-d'Olonne"), plain otherwise ("de Vannes", "de La Roche-Bernard").
+fn of_place(place: &str) -> String {
+    if let Some(rest) = place.strip_prefix("Le ") {
+        return format!("du {rest}");
+    }
+    if let Some(rest) = place.strip_prefix("Les ") {
+        return format!("des {rest}");
+    }
+    let elided = place.chars().next().is_some_and(|c| {
+        matches!(
+            c.to_lowercase().next().unwrap_or(c),
+            'a' | 'e' | 'i' | 'o' | 'u' | 'y' | 'h' | 'à' | 'â' | 'é' | 'è' | 'ê' | 'î' | 'ô' | 'û'
+        )
+    });
+    if elided {
+        format!("d'{place}")
+    } else {
+        format!("de {place}")
+    }
+}
+
 fn slug(s: &str) -> String {
     let folded = vigie_store::db::fold(s);
     let mut out = String::new();
@@ -93,7 +116,7 @@ pub(super) fn plan() -> anyhow::Result<Vec<Planned>> {
         let main = communes[base];
         add(
             "support",
-            format!("Centre hospitalier de {main}"),
+            format!("Centre hospitalier {}", of_place(main)),
             main,
             ("355", "Centre Hospitalier (C.H.)"),
             "public",
@@ -103,7 +126,7 @@ pub(super) fn plan() -> anyhow::Result<Vec<Planned>> {
         for c in &communes[base + 1..base + 4] {
             add(
                 "hospital",
-                format!("Centre hospitalier de {c}"),
+                format!("Centre hospitalier {}", of_place(c)),
                 c,
                 ("355", "Centre Hospitalier (C.H.)"),
                 "public",
@@ -115,7 +138,11 @@ pub(super) fn plan() -> anyhow::Result<Vec<Planned>> {
             let c = communes[base + i % 4];
             add(
                 "clinic",
-                format!("Clinique Saint-{} de {c}", ["Yves", "Hervé", "Gildas"][i]),
+                format!(
+                    "Clinique Saint-{} {}",
+                    ["Yves", "Hervé", "Gildas"][i],
+                    of_place(c)
+                ),
                 c,
                 ("365", "Etablissement de Soins Pluridisciplinaire"),
                 if i == 2 {
@@ -151,7 +178,7 @@ pub(super) fn plan() -> anyhow::Result<Vec<Planned>> {
             let c = communes[base + i];
             add(
                 "lab",
-                format!("Laboratoire de biologie médicale de {c}"),
+                format!("Laboratoire de biologie médicale {}", of_place(c)),
                 c,
                 ("611", "Laboratoire de Biologie Médicale"),
                 "private_for_profit",
@@ -177,7 +204,7 @@ pub(super) fn plan() -> anyhow::Result<Vec<Planned>> {
             ][i];
             add(
                 "medico",
-                format!("{name} de {c}"),
+                format!("{name} {}", of_place(c)),
                 c,
                 (cat, label),
                 "private_non_profit",
@@ -389,6 +416,22 @@ pub(super) async fn create(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn place_names_take_the_french_elision_and_contractions() {
+        for (place, want) in [
+            ("Auray", "d'Auray"),
+            ("Hennebont", "d'Hennebont"),
+            ("Étel", "d'Étel"),
+            ("Vannes", "de Vannes"),
+            ("Le Faouët", "du Faouët"),
+            ("Les Sables-d'Olonne", "des Sables-d'Olonne"),
+            ("La Roche-Bernard", "de La Roche-Bernard"),
+            ("Saint-Brieuc", "de Saint-Brieuc"),
+        ] {
+            assert_eq!(super::of_place(place), want);
+        }
+    }
+
     #[test]
     fn demo_finess_numbers_are_valid() {
         for seq in [1007u32, 2000, 99999] {
