@@ -39,6 +39,9 @@ const MAIN_PAGES: &[&str] = &[
     "/watch/advisories",
     "/exposure",
     "/exposure/findings",
+    "/incidents",
+    "/diagnostics",
+    "/account",
 ];
 
 fn axe_source() -> Result<String> {
