@@ -21,6 +21,44 @@ pub const BULLETIN: &str = "watch.bulletin";
 /// Event kind of the reminder that a regulatory notification an incident owes is due soon.
 pub const INCIDENT_DEADLINE: &str = "incidents.deadline.reminder";
 
+/// Event kind of a sector-wide alert: from an incident, the structures that run the product it
+/// went through are warned.
+pub const INCIDENT_SECTOR_ALERT: &str = "incidents.sector.alert";
+
+/// The payload of [`INCIDENT_SECTOR_ALERT`], one per structure warned. It names neither the
+/// incident nor the structure it struck: only the product, the versions this structure runs,
+/// the analyst's message and who sends it.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SectorAlertEvent {
+    /// The alert (one alert, many structures).
+    pub alert_id: i64,
+    /// The structure warned.
+    pub structure_id: i64,
+    /// Its name (named `structure` on the wire).
+    #[serde(rename = "structure", default)]
+    pub structure_name: String,
+    /// The catalogue's key of the product (`fortinet:fortios`).
+    pub product: String,
+    /// Its display name (`Fortinet FortiOS`).
+    #[serde(default)]
+    pub product_name: String,
+    /// The versions this structure runs, as its inventory says.
+    #[serde(default)]
+    pub versions: Vec<String>,
+    /// Only the structures where the product is exposed to the internet were warned.
+    #[serde(default)]
+    pub exposed_only: bool,
+    /// An advisory the attack used (`CVE-2024-55591`), or empty.
+    #[serde(default)]
+    pub advisory: String,
+    /// What the analyst asks the structures to do.
+    pub message: String,
+    /// Who sends it: the CERT or a regional centre (`national` or a region's INSEE code).
+    pub territory: String,
+    /// The alert's TLP (`green`, `amber`, `clear`).
+    pub tlp: String,
+}
+
 /// The payload of [`INCIDENT_DEADLINE`]: a notification an incident owes (to the CNIL, ANSSI,
 /// the regional health agency…) whose deadline comes, told to its structure before the deadline.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

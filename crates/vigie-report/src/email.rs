@@ -13,8 +13,8 @@
 use askama::Template;
 use serde::de::DeserializeOwned;
 use vigie_domain::events::{
-    AlertEvent, BulletinEvent, FindingEvent, IncidentDeadlineEvent, ALERT_NEW, BULLETIN,
-    FINDING_NEW, INCIDENT_DEADLINE,
+    AlertEvent, BulletinEvent, FindingEvent, IncidentDeadlineEvent, SectorAlertEvent, ALERT_NEW,
+    BULLETIN, FINDING_NEW, INCIDENT_DEADLINE, INCIDENT_SECTOR_ALERT,
 };
 
 use crate::i18n::{Lang, Tr};
@@ -43,6 +43,7 @@ pub fn render(
         ALERT_NEW => alert(tr, &parse(event_kind, payload)?, base),
         BULLETIN => bulletin(tr, &parse(event_kind, payload)?, base),
         INCIDENT_DEADLINE => incident_deadline(tr, &parse(event_kind, payload)?, base),
+        INCIDENT_SECTOR_ALERT => sector_alert(tr, &parse(event_kind, payload)?, base),
         _ => None,
     }
 }
@@ -541,6 +542,67 @@ fn incident_deadline(tr: Tr, d: &IncidentDeadlineEvent, base: &str) -> Option<Em
     v.email(tr, subject)
 }
 
+// ------------------------------------------------------------------ sector-wide alerts
+
+struct SectorView {
+    intro: String,
+    tlp: String,
+    product: String,
+    versions: String,
+    advisory: String,
+    message: String,
+    exposed: bool,
+    link: String,
+}
+
+bodies!(
+    SectorView,
+    SectorText,
+    "email/sector_alert.txt",
+    SectorHtml,
+    "email/sector_alert.html"
+);
+
+/// A sector-wide alert: the CERT or a regional centre warns a structure that runs a product an
+/// attack went through. It names no victim; the analyst's message is shown as written.
+fn sector_alert(tr: Tr, a: &SectorAlertEvent, base: &str) -> Option<Email> {
+    let product = first_nonempty(&[&a.product_name, &a.product]).to_string();
+    let from = match vigie_domain::geo::region(&a.territory) {
+        Some(r) => tr.t_arg("email-sector-from-region", "region", r.name),
+        None => tr.t("email-sector-from-cert"),
+    };
+    let subject = tr.t_args(
+        "email-sector-subject",
+        &[
+            ("product", product.as_str().into()),
+            ("structure", a.structure_name.as_str().into()),
+        ],
+    );
+    let link = if a.advisory.is_empty() {
+        absolute(base, &format!("/structures/{}", a.structure_id))
+    } else {
+        absolute(base, &format!("/watch/advisories/{}", a.advisory))
+    };
+    let v = SectorView {
+        intro: tr.t_args(
+            "email-sector-intro",
+            &[
+                ("from", from.as_str().into()),
+                ("product", product.as_str().into()),
+                ("structure", a.structure_name.as_str().into()),
+            ],
+        ),
+        tlp: format!("TLP:{}", a.tlp.to_uppercase()),
+        product,
+        versions: a.versions.join(", "),
+        advisory: a.advisory.clone(),
+        message: truncate(&a.message, 4000),
+        exposed: a.exposed_only,
+        link,
+    };
+    v.email(tr, subject)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -885,6 +947,53 @@ mod tests {
             ),
             None
         );
+    }
+
+    /// A sector-wide alert reads in each language, says the product, the structure's versions
+    /// and the advisory, keeps the analyst's words (escaped in HTML) and its TLP marking, and
+    /// names no incident.
+    #[test]
+    fn sector_alerts_in_both_languages() {
+        let p = json!({
+            "alert_id": 3, "structure_id": 9, "structure": "EHPAD <Les Pins>",
+            "product": "fortinet:fortios", "product_name": "Fortinet FortiOS",
+            "versions": ["7.0.12", "7.2.4"], "exposed_only": true, "advisory": "CVE-2024-55591",
+            "message": "Appliquez le correctif <maintenant> et changez les mots de passe VPN.",
+            "territory": "53", "tlp": "amber"
+        });
+        let fr = render(INCIDENT_SECTOR_ALERT, &p, Lang::Fr, BASE).expect("fr");
+        assert_eq!(
+            fr.subject,
+            "[Vigie] Alerte sectorielle : Fortinet FortiOS (EHPAD <Les Pins>)"
+        );
+        for want in [
+            "TLP:AMBER",
+            "Le centre de ressources cyber de la région Bretagne vous alerte",
+            "7.0.12, 7.2.4",
+            "exposé sur internet",
+            "CVE-2024-55591",
+            "Appliquez le correctif <maintenant>",
+            "https://vigie.example/watch/advisories/CVE-2024-55591",
+        ] {
+            assert!(fr.text.contains(want), "{want:?} in {}", fr.text);
+        }
+        assert!(fr.html.contains("&#60;maintenant&#62;"), "{}", fr.html);
+        assert!(!fr.html.contains("<maintenant>"), "{}", fr.html);
+        let national = json!({
+            "alert_id": 4, "structure_id": 9, "structure": "CH", "product": "citrix:netscaler",
+            "versions": ["13.1"], "message": "Vérifiez vos journaux.", "territory": "national",
+            "tlp": "green"
+        });
+        let en = render(INCIDENT_SECTOR_ALERT, &national, Lang::En, BASE).expect("en");
+        for want in [
+            "TLP:GREEN",
+            "The health-sector CERT warns you",
+            "citrix:netscaler",
+            "https://vigie.example/structures/9",
+        ] {
+            assert!(en.text.contains(want), "{want:?} in {}", en.text);
+        }
+        assert!(!en.text.contains("exposed to the internet at your"));
     }
 
     /// The reminder of a deadline reads in each language, its deadline in Paris time; a

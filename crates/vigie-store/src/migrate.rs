@@ -98,6 +98,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0014_diagnostics_latest.sql"),
         postgres: include_str!("../migrations/postgres/0014_diagnostics_latest.sql"),
     },
+    Migration {
+        version: 15,
+        name: "incident_sector_alerts",
+        sqlite: include_str!("../migrations/sqlite/0015_incident_sector_alerts.sql"),
+        postgres: include_str!("../migrations/postgres/0015_incident_sector_alerts.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

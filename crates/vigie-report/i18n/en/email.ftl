@@ -70,3 +70,14 @@ email-bulletin-structures = { $count ->
     }
 email-bulletin-priority = priority { $priority }
 email-bulletin-online = The bulletin online
+email-sector-subject = [Vigie] Sector alert: { $product } ({ $structure })
+email-sector-from-cert = The health-sector CERT
+email-sector-from-region = The regional cyber resource centre of { $region }
+email-sector-intro = { $from } warns you: an attack on a health structure went through { $product }, which { $structure } runs according to its inventory.
+email-sector-product = Product
+email-sector-versions = Your versions
+email-sector-exposed = This product is exposed to the internet at your structure.
+email-sector-advisory = Vulnerability
+email-sector-tlp-note = This message is marked under the TLP protocol: share it only with the people of your structure who need it.
+email-sector-follow = Your structure in Vigie
+email-sector-link = See your structure in Vigie

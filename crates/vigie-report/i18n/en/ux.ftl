@@ -165,6 +165,7 @@ ux-audit-diagnostic-start = Diagnostic started
 ux-audit-ght-import = GHT compositions imported
 ux-audit-ght-upsert = GHT created or updated
 ux-audit-incident-assign = Incident assigned
+ux-audit-incident-sector-alert = Sector alert sent from an incident
 ux-audit-incident-attachment-add = Attachment added to an incident
 ux-audit-incident-attachment-download = Incident attachment downloaded
 ux-audit-incident-create = Incident declaration started (draft)

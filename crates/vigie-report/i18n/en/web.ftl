@@ -618,6 +618,11 @@ incidents-export_stix = Download as STIX 2.1 (JSON)
 incidents-handling = Handling
 incidents-triage = Qualify
 incidents-assign_me = Take the case
+incidents-assignee = Assign to
+incidents-assign = Assign the case
+incidents-assignee-none = Nobody (unassigned)
+incidents-filter-mine = Assigned to me only
+incidents-col-assignee = Assignee
 incidents-move_to = Move to
 incidents-change_status = Change the status
 incidents-conversation = Conversation
@@ -647,3 +652,39 @@ incidents-event-named = person named
 incidents-event-note = message
 incidents-event-observable = observable added
 incidents-event-notification = notification recorded
+incidents-event-attachment = attachment added
+incidents-event-reminder = deadline reminder sent
+incidents-event-sector_alert = sector alert sent
+incidents-sector-title = Sector alert
+incidents-sector-help = Warn the other structures of your scope that run the product the attack went through. The alert names neither the incident nor the structure struck.
+incidents-sector-product = Product
+incidents-sector-product-other = Another product (inventory key, e.g. fortinet:fortios)
+incidents-sector-no-products = This structure's inventory lists no product: type the product's key.
+incidents-sector-exposed_only = Only where it is exposed to the internet
+incidents-sector-preview = See the structures concerned
+incidents-sector-sent = Alerts sent
+incidents-sector-none-sent = No sector alert sent from this case.
+incidents-sector-col-at = Sent on
+incidents-sector-col-product = Product
+incidents-sector-col-structures = Structures
+incidents-sector-col-by = By
+incidents-sector-reach = { $count ->
+        [one] This alert will reach { $count } structure of your scope.
+       *[other] This alert will reach { $count } structures of your scope.
+    }
+incidents-sector-capped = Only the first { $max } structures will be warned: for more, use the watch bulletin.
+incidents-sector-more = … and { $count } more structures.
+incidents-sector-col-structure = Structure
+incidents-sector-col-region = Region
+incidents-sector-col-versions = Versions
+incidents-sector-col-exposed = Exposed
+incidents-sector-message = Message to the structures
+incidents-sector-message-help = What they should check or do. Do not name the structure struck.
+incidents-sector-advisory = Exploited vulnerability (optional, e.g. CVE-2024-55591)
+incidents-sector-tlp = TLP marking
+incidents-sector-send = { $count ->
+        [one] Send the alert to { $count } structure
+       *[other] Send the alert to { $count } structures
+    }
+incidents-sector-nobody-here = No structure of your scope runs this product, according to the inventories.
+incidents-sector-back = Back to the case

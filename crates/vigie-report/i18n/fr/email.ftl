@@ -70,3 +70,14 @@ email-bulletin-structures = { $count ->
     }
 email-bulletin-priority = priorité { $priority }
 email-bulletin-online = Le bulletin en ligne
+email-sector-subject = [Vigie] Alerte sectorielle : { $product } ({ $structure })
+email-sector-from-cert = Le CERT Santé
+email-sector-from-region = Le centre de ressources cyber de la région { $region }
+email-sector-intro = { $from } vous alerte : une attaque contre une structure de santé est passée par { $product }, que { $structure } utilise d'après son inventaire.
+email-sector-product = Produit
+email-sector-versions = Versions chez vous
+email-sector-exposed = Ce produit est exposé sur internet chez vous.
+email-sector-advisory = Vulnérabilité
+email-sector-tlp-note = Ce message est marqué selon le protocole TLP : ne le diffusez qu'aux personnes qui en ont besoin dans votre structure.
+email-sector-follow = Votre structure dans Vigie
+email-sector-link = Voir votre structure dans Vigie

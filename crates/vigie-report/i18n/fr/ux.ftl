@@ -165,6 +165,7 @@ ux-audit-diagnostic-start = Diagnostic commencé
 ux-audit-ght-import = Import des compositions de GHT
 ux-audit-ght-upsert = GHT créé ou mis à jour
 ux-audit-incident-assign = Incident attribué
+ux-audit-incident-sector-alert = Alerte sectorielle envoyée depuis un incident
 ux-audit-incident-attachment-add = Pièce jointe ajoutée à un incident
 ux-audit-incident-attachment-download = Pièce jointe d'un incident téléchargée
 ux-audit-incident-create = Déclaration d'incident commencée (brouillon)

@@ -618,6 +618,11 @@ incidents-export_stix = Télécharger en STIX 2.1 (JSON)
 incidents-handling = Traitement
 incidents-triage = Qualifier
 incidents-assign_me = Prendre le dossier
+incidents-assignee = Confier à
+incidents-assign = Confier le dossier
+incidents-assignee-none = Personne (non assigné)
+incidents-filter-mine = Mes dossiers seulement
+incidents-col-assignee = Chargé du dossier
 incidents-move_to = Passer au statut
 incidents-change_status = Changer le statut
 incidents-conversation = Échanges
@@ -647,3 +652,39 @@ incidents-event-named = personne nommée
 incidents-event-note = message
 incidents-event-observable = observable ajouté
 incidents-event-notification = notification enregistrée
+incidents-event-attachment = pièce jointe ajoutée
+incidents-event-reminder = rappel d'échéance envoyé
+incidents-event-sector_alert = alerte sectorielle envoyée
+incidents-sector-title = Alerte sectorielle
+incidents-sector-help = Prévenez les autres structures de votre périmètre qui utilisent le produit par lequel l'attaque est passée. L'alerte ne nomme ni l'incident ni la structure touchée.
+incidents-sector-product = Produit
+incidents-sector-product-other = Autre produit (clé de l'inventaire, par ex. fortinet:fortios)
+incidents-sector-no-products = L'inventaire de cette structure ne liste aucun produit : saisissez la clé du produit.
+incidents-sector-exposed_only = Seulement là où il est exposé sur internet
+incidents-sector-preview = Voir les structures concernées
+incidents-sector-sent = Alertes envoyées
+incidents-sector-none-sent = Aucune alerte sectorielle envoyée depuis ce dossier.
+incidents-sector-col-at = Envoyée le
+incidents-sector-col-product = Produit
+incidents-sector-col-structures = Structures
+incidents-sector-col-by = Par
+incidents-sector-reach = { $count ->
+        [one] Cette alerte atteindra { $count } structure de votre périmètre.
+       *[other] Cette alerte atteindra { $count } structures de votre périmètre.
+    }
+incidents-sector-capped = Seules les { $max } premières structures seront prévenues : pour plus, passez par le bulletin de veille.
+incidents-sector-more = … et { $count } autres structures.
+incidents-sector-col-structure = Structure
+incidents-sector-col-region = Région
+incidents-sector-col-versions = Versions
+incidents-sector-col-exposed = Exposé
+incidents-sector-message = Message aux structures
+incidents-sector-message-help = Ce qu'elles doivent vérifier ou faire. Ne nommez pas la structure touchée.
+incidents-sector-advisory = Vulnérabilité exploitée (facultatif, par ex. CVE-2024-55591)
+incidents-sector-tlp = Marquage TLP
+incidents-sector-send = { $count ->
+        [one] Envoyer l'alerte à { $count } structure
+       *[other] Envoyer l'alerte à { $count } structures
+    }
+incidents-sector-nobody-here = Aucune structure de votre périmètre n'utilise ce produit d'après les inventaires.
+incidents-sector-back = Retour au dossier

@@ -2,7 +2,7 @@
 //! people named on the case, notifications made, and a structure's designations.
 
 use vigie_domain::problem::Problem;
-use vigie_domain::role::Permission;
+use vigie_domain::role::{Permission, ScopeKind, ALL_ROLES};
 use vigie_incidents::incident::ObservableKind;
 use vigie_incidents::marking::Tlp;
 use vigie_incidents::rules::Rules;
@@ -14,8 +14,8 @@ use crate::db::{now, Sql, Store};
 use crate::error::StoreError;
 use crate::incidents::clocks::refresh;
 use crate::incidents::declare::date;
-use crate::incidents::timeline::add_event;
-use crate::incidents::types::{Designations, IncidentRow, Triage};
+use crate::incidents::timeline::event_and_audit;
+use crate::incidents::types::{Assignee, Designations, IncidentRow, Triage};
 
 /// Longest note kept.
 pub const MAX_NOTE: usize = 10_000;
@@ -58,19 +58,9 @@ impl Store {
             .arg(id)
             .execute(&mut *tx)
             .await?;
-        add_event(&mut tx, actor, id, kind, detail.clone()).await?;
         let (row, _) = Self::visible_incident(&mut tx, actor, id).await?;
         refresh(&mut tx, &row).await?;
-        let mut audit = detail;
-        if let Some(m) = audit.as_object_mut() {
-            m.insert("structure_id".into(), row.structure_id.into());
-        }
-        record(
-            &mut *tx,
-            actor,
-            Event::new(action, "incident", id).detail(audit),
-        )
-        .await?;
+        event_and_audit(&mut tx, actor, id, row.structure_id, kind, action, detail).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -118,6 +108,67 @@ impl Store {
             })
         })
         .await
+    }
+
+    /// The people incident `id` can be assigned to: active accounts whose role may handle
+    /// incidents and whose scope covers its structure (the CERT's analysts, the analysts of its
+    /// region…), by name. Asked by an analyst who may read the case; the same rule as
+    /// [`Store::assign_incident`] checks, so every name offered is accepted.
+    pub async fn incident_assignees(
+        &self,
+        actor: &Actor,
+        id: i64,
+    ) -> Result<Vec<Assignee>, StoreError> {
+        actor.require(Permission::HandleIncidents)?;
+        let mut conn = self.pool.acquire().await?;
+        let (row, _) = Self::visible_incident(&mut conn, actor, id).await?;
+        let (region, ght): (String, Option<i64>) =
+            Sql::new("SELECT region_code, ght_id FROM structures WHERE id = $1")
+                .arg(row.structure_id)
+                .fetch_one(&mut *conn)
+                .await?;
+        // Which roles may handle incidents, by the kind of scope they have: derived from the
+        // roles' grants, so a role given the permission later is offered with its scope's rule.
+        let roles_of = |kind: ScopeKind| -> Vec<&'static str> {
+            ALL_ROLES
+                .iter()
+                .filter(|r| r.can(Permission::HandleIncidents) && r.scope_kind() == kind)
+                .map(|r| r.as_str())
+                .collect()
+        };
+        let mut q = Sql::new(
+            "SELECT u.id AS user_id, u.display_name, u.email, u.role FROM users u WHERE u.disabled = 0 AND (1 = 0",
+        );
+        let national = roles_of(ScopeKind::National);
+        if !national.is_empty() {
+            q.push(" OR u.role IN ").push_in_list(national);
+        }
+        let regional = roles_of(ScopeKind::Region);
+        if !regional.is_empty() {
+            q.push(" OR (u.role IN ")
+                .push_in_list(regional)
+                .push(" AND u.region_code = ")
+                .bind(region)
+                .push(")");
+        }
+        let ght_roles = roles_of(ScopeKind::Ght);
+        if let (false, Some(g)) = (ght_roles.is_empty(), ght) {
+            q.push(" OR (u.role IN ")
+                .push_in_list(ght_roles)
+                .push(" AND u.ght_id = ")
+                .bind(g)
+                .push(")");
+        }
+        let members = roles_of(ScopeKind::Structures);
+        if !members.is_empty() {
+            q.push(" OR (u.role IN ")
+                .push_in_list(members)
+                .push(" AND EXISTS (SELECT 1 FROM user_structures us WHERE us.user_id = u.id AND us.structure_id = ")
+                .bind(row.structure_id)
+                .push("))");
+        }
+        q.push(") ORDER BY u.display_name, u.id LIMIT 500");
+        q.fetch_all(&mut *conn).await
     }
 
     /// Assigns an incident to an analyst (a user who may handle incidents and whose scope

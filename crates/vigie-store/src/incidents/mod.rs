@@ -16,6 +16,9 @@
 //!   for the people named on the case. Anything else is `NotFound`.
 //! * **Reminders** (`reminders`, job `jobs::Reminders`): before each deadline, the structure is
 //!   told through the notification outbox, once per clock and deadline.
+//! * **Sector-wide alerts** (`sector`): from a case, the structures of the analyst's scope that
+//!   run the product it went through (the watch's inventories) are warned through the outbox,
+//!   without the case being named; whom it reached is kept on the case.
 //! * **Attachments** (`attachments`): checked by the engine (size, name, type by content),
 //!   sealed with the deployment's key, served with the case's need to know; audited.
 //! * **Reads** (`read`): one case, the queues (filters, overdue first, 50 a page), a structure's
@@ -29,14 +32,19 @@ mod declare;
 pub mod jobs;
 mod read;
 mod reminders;
+mod sector;
 mod tables;
 mod timeline;
 mod types;
 
 pub use case::MAX_NOTE;
+pub use sector::{
+    SectorAlertDraft, SectorAlertRow, SectorPreview, SectorTarget, SECTOR_MAX_MESSAGE,
+    SECTOR_MAX_TARGETS,
+};
 pub(crate) use tables::TABLES;
 pub use types::{
-    reference, AttachmentFile, AttachmentRow, ClockRow, Declaration, Designations, EventRow,
-    IncidentCase, IncidentFigures, IncidentRow, NoteRow, ObservableRow, PersonRow, QueuePage,
-    QueueQuery, QueueRow, StructureIncidents, Triage, PAGE_SIZE,
+    reference, Assignee, AttachmentFile, AttachmentRow, ClockRow, Declaration, Designations,
+    EventRow, IncidentCase, IncidentFigures, IncidentRow, NoteRow, ObservableRow, PersonRow,
+    QueuePage, QueueQuery, QueueRow, StructureIncidents, Triage, PAGE_SIZE,
 };

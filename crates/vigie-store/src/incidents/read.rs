@@ -18,7 +18,8 @@ use crate::incidents::types::{
 
 const QUEUE_COLUMNS: &str = "i.id, i.structure_id, s.name AS structure_name, s.region_code, i.status, i.title, \
      i.incident_type, i.severity, i.major, i.tlp, i.care_impact, i.declared_at, i.detected_at, i.next_deadline, \
-     i.assignee_user_id, i.created_at";
+     i.assignee_user_id, (SELECT u.display_name FROM users u WHERE u.id = i.assignee_user_id) AS assignee_name, \
+     i.created_at";
 
 /// The incidents' per-process caches (see `cache`).
 pub(crate) struct IncidentCaches {
@@ -27,6 +28,8 @@ pub(crate) struct IncidentCaches {
     /// Scoped, filtered page of a queue, before the reader's restrictions → (rows, registry
     /// generation read).
     queue_pages: crate::cache::Cache<(std::sync::Arc<Vec<QueueRow>>, u64)>,
+    /// A reader and a page's restricted incidents → those of them the reader is named on.
+    named: crate::cache::Cache<std::sync::Arc<std::collections::HashSet<i64>>>,
 }
 
 impl Default for IncidentCaches {
@@ -34,6 +37,7 @@ impl Default for IncidentCaches {
         IncidentCaches {
             queue_counts: crate::cache::Cache::new(crate::cache::Domain::Incidents),
             queue_pages: crate::cache::Cache::new(crate::cache::Domain::Incidents),
+            named: crate::cache::Cache::new(crate::cache::Domain::Incidents),
         }
     }
 }
@@ -174,6 +178,12 @@ impl Store {
         if let Some(r) = f.region.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
             w.push(" AND s.region_code").push_region_eq(r);
         }
+        if f.mine == Some(true) {
+            match actor.user_id {
+                Some(me) => w.push(" AND i.assignee_user_id = ").bind(me),
+                None => w.push(" AND 1 = 0"),
+            };
+        }
         let overdue_only = f.overdue == Some(true);
         let total = if overdue_only {
             let mut c = w.prefixed("SELECT COUNT(*)");
@@ -227,21 +237,37 @@ impl Store {
             .map(|r| r.id)
             .collect();
         if !restricted.is_empty() {
-            let named: std::collections::HashSet<i64> = match actor.user_id {
-                None => restricted.iter().copied().collect(),
+            // Kept like the page, in the incidents' domain: naming or removing someone on a
+            // case here is seen at the next view, from another process within `cache::TTL`.
+            let named: std::sync::Arc<std::collections::HashSet<i64>> = match actor.user_id {
+                None => std::sync::Arc::new(restricted.iter().copied().collect()),
                 Some(me) => {
                     let mut q =
                         Sql::new("SELECT incident_id FROM incident_people WHERE user_id = ");
                     q.bind(me).push(" AND incident_id IN ");
                     q.push_in_list(restricted.iter().copied());
-                    let ids: Vec<(i64,)> = q.fetch_all(&self.pool).await?;
-                    ids.into_iter().map(|r| r.0).collect()
+                    self.caches
+                        .get::<IncidentCaches>()
+                        .named
+                        .get_or_load(
+                            &q.cache_key(),
+                            |_| true,
+                            || async {
+                                let ids: Vec<(i64,)> = q.fetch_all(&self.pool).await?;
+                                Ok::<_, StoreError>(Some(std::sync::Arc::new(
+                                    ids.into_iter().map(|r| r.0).collect(),
+                                )))
+                            },
+                        )
+                        .await?
+                        .unwrap_or_default()
                 }
             };
             for r in &mut rows {
                 if needs_named(&r.tlp) && !named.contains(&r.id) {
                     r.restricted = 1;
                     r.title.clear();
+                    r.assignee_name = None;
                 }
             }
         }

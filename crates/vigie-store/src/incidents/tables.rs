@@ -148,6 +148,29 @@ pub(crate) const TABLES: &[Table] = &[
         ],
     },
     Table {
+        name: "incident_sector_alerts",
+        has_serial_id: true,
+        columns: &[
+            ("id", I),
+            ("incident_id", I),
+            ("product", S),
+            ("exposed_only", I),
+            ("advisory", S),
+            ("message", S),
+            ("tlp", S),
+            ("territory", S),
+            ("structures", I),
+            ("sent_by", S),
+            ("sent_by_user_id", I),
+            ("sent_at", I),
+        ],
+    },
+    Table {
+        name: "incident_sector_alert_targets",
+        has_serial_id: false,
+        columns: &[("alert_id", I), ("structure_id", I), ("versions", S)],
+    },
+    Table {
         name: "incident_designations",
         has_serial_id: false,
         columns: &[

@@ -2,6 +2,7 @@
 //! that made it happen.
 
 use crate::actor::Actor;
+use crate::audit::{record, Event};
 use crate::db::{now, Sql};
 use crate::error::StoreError;
 
@@ -24,4 +25,28 @@ pub(crate) async fn add_event(
     .execute(&mut *conn)
     .await?;
     Ok(())
+}
+
+/// A thing that happened on the case: its timeline event (`kind`, `detail`) and its audit entry
+/// (`action`, the same detail with the incident's structure), in the caller's transaction.
+pub(crate) async fn event_and_audit(
+    conn: &mut sqlx::AnyConnection,
+    actor: &Actor,
+    incident_id: i64,
+    structure_id: i64,
+    kind: &str,
+    action: &'static str,
+    detail: serde_json::Value,
+) -> Result<(), StoreError> {
+    add_event(&mut *conn, actor, incident_id, kind, detail.clone()).await?;
+    let mut audit = detail;
+    if let Some(m) = audit.as_object_mut() {
+        m.insert("structure_id".into(), structure_id.into());
+    }
+    record(
+        &mut *conn,
+        actor,
+        Event::new(action, "incident", incident_id).detail(audit),
+    )
+    .await
 }

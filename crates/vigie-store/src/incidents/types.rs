@@ -149,6 +149,16 @@ pub struct ObservableRow {
     pub created_at: i64,
 }
 
+/// Someone an incident can be assigned to.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct Assignee {
+    pub user_id: i64,
+    pub display_name: String,
+    pub email: String,
+    /// The account's role (`cert_analyst`, `regional_analyst`…).
+    pub role: String,
+}
+
 /// A person named on the case.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct PersonRow {
@@ -230,6 +240,9 @@ pub struct QueueRow {
     pub detected_at: i64,
     pub next_deadline: Option<i64>,
     pub assignee_user_id: Option<i64>,
+    /// The name of the person the case is assigned to (hidden with the title of a restricted
+    /// case the reader is not named on).
+    pub assignee_name: Option<String>,
     pub created_at: i64,
     pub restricted: i64,
     /// Its earliest open deadline has passed.
@@ -259,6 +272,9 @@ pub struct QueueQuery {
     /// Narrow to one region (INSEE code), within the reader's scope.
     #[serde(default)]
     pub region: Option<String>,
+    /// Only the cases assigned to the reader.
+    #[serde(default)]
+    pub mine: Option<bool>,
     /// 1-based page of 50.
     #[serde(default)]
     pub page: Option<i64>,

@@ -606,6 +606,300 @@ async fn tlp_red_content_is_for_the_people_named_on_the_case_only() {
 }
 
 #[tokio::test]
+async fn a_case_is_offered_to_the_analysts_whose_scope_covers_it_and_queued_as_theirs() {
+    for db in testing::all().await {
+        let w = world(&db).await;
+        let s = &db.store;
+        let id = s
+            .create_incident(&w.admin, w.fleyriat, &declaration("Messagerie compromise"))
+            .await
+            .unwrap();
+        s.submit_incident(&w.admin, id).await.unwrap();
+        let offered: Vec<i64> = s
+            .incident_assignees(&w.region84, id)
+            .await
+            .unwrap()
+            .iter()
+            .map(|p| p.user_id)
+            .collect();
+        for (who, expected) in [
+            (&w.cert, true),
+            (&w.region84, true),
+            (&w.region11, false),
+            (&w.admin, false),
+            (&w.ght_ain, false),
+            (&w.auditor, false),
+        ] {
+            assert_eq!(
+                offered.contains(&who.user_id.unwrap()),
+                expected,
+                "{} offered: {offered:?}",
+                who.label
+            );
+        }
+        // Every person offered is accepted by the assignment's own rule.
+        for u in &offered {
+            s.assign_incident(&w.region84, id, Some(*u)).await.unwrap();
+        }
+        // Asked by someone who does not handle cases, or about a case out of one's scope.
+        assert!(matches!(
+            s.incident_assignees(&w.admin, id).await,
+            Err(StoreError::Forbidden(_))
+        ));
+        assert!(matches!(
+            s.incident_assignees(&w.region11, id).await,
+            Err(StoreError::NotFound)
+        ));
+
+        // Given to the region's analyst: in their "mine" queue with their name, not in the CERT's.
+        s.assign_incident(&w.cert, id, w.region84.user_id)
+            .await
+            .unwrap();
+        let mine = |a: &Actor| {
+            let a = a.clone();
+            async move {
+                s.incident_queue(
+                    &a,
+                    &QueueQuery {
+                        mine: Some(true),
+                        ..Default::default()
+                    },
+                )
+                .await
+                .unwrap()
+                .rows
+            }
+        };
+        let rows = mine(&w.region84).await;
+        assert_eq!(rows.iter().map(|r| r.id).collect::<Vec<_>>(), vec![id]);
+        assert!(rows[0].assignee_name.is_some());
+        assert!(mine(&w.cert).await.is_empty());
+        // Taken back by the CERT: the region's "mine" queue is empty at once (same process).
+        s.assign_incident(&w.cert, id, w.cert.user_id)
+            .await
+            .unwrap();
+        assert!(mine(&w.region84).await.is_empty());
+        assert_eq!(mine(&w.cert).await.len(), 1);
+        s.assign_incident(&w.cert, id, None).await.unwrap();
+        assert!(mine(&w.cert).await.is_empty());
+        db.cleanup().await;
+    }
+}
+
+/// A sector-wide alert (issue 14, item 3): from a case, the structures of the analyst's scope
+/// that run the product (their inventories) are warned, the struck structure is not, the
+/// payload names neither the case nor its structure, whom it reached is kept on the case, and a
+/// mistake sends nothing.
+#[tokio::test]
+async fn a_sector_alert_warns_the_structures_that_run_the_product_and_names_no_victim() {
+    use vigie_store::incidents::SectorAlertDraft;
+    use vigie_store::watch::NewItem;
+    for db in testing::all().await {
+        let w = world(&db).await;
+        let s = &db.store;
+        let cayenne = id_of(s, "970300026").await;
+        let cayenne_admin = account(
+            s,
+            "rssi@ch-cayenne.example",
+            Role::StructureAdmin,
+            None,
+            None,
+            vec![cayenne],
+        )
+        .await;
+        let item = |version: &str, exposed: bool| NewItem {
+            product: "fortios".into(),
+            version: version.into(),
+            location: String::new(),
+            origin: "form".into(),
+            exposed,
+        };
+        for (structure, version, exposed) in [
+            (w.fleyriat, "7.0.12", true),
+            (w.aphp, "7.0.12", true),
+            (w.aphp, "7.2.4", false),
+            (cayenne, "7.2.4", false),
+        ] {
+            let mut it = item(version, exposed);
+            it.location = format!("fw-{version}");
+            s.add_inventory_item(&system(), structure, &it)
+                .await
+                .unwrap();
+        }
+        let id = s
+            .create_incident(
+                &w.admin,
+                w.fleyriat,
+                &declaration("Intrusion par le VPN Fortinet"),
+            )
+            .await
+            .unwrap();
+        s.submit_incident(&w.admin, id).await.unwrap();
+        let products = s.sector_alert_products(&w.cert, id).await.unwrap();
+        assert_eq!(products.len(), 1, "{products:?}");
+        let key = products[0].product.clone();
+        assert!(products[0].exposed);
+
+        // Whom it would reach: the others that run it, never the struck structure.
+        let all = s
+            .sector_alert_preview(&w.cert, id, &key, false)
+            .await
+            .unwrap();
+        let mut reached: Vec<i64> = all.targets.iter().map(|t| t.structure_id).collect();
+        reached.sort_unstable();
+        let mut want = vec![w.aphp, cayenne];
+        want.sort_unstable();
+        assert_eq!(reached, want);
+        let aphp = all
+            .targets
+            .iter()
+            .find(|t| t.structure_id == w.aphp)
+            .unwrap();
+        assert_eq!(aphp.versions, vec!["7.0.12", "7.2.4"]);
+        let exposed = s
+            .sector_alert_preview(&w.cert, id, &key, true)
+            .await
+            .unwrap();
+        assert_eq!(
+            exposed
+                .targets
+                .iter()
+                .map(|t| t.structure_id)
+                .collect::<Vec<_>>(),
+            vec![w.aphp]
+        );
+        // The region's analyst: its scope holds none of them; another region does not see the case.
+        let draft = SectorAlertDraft {
+            product: key.clone(),
+            message: "Appliquez le correctif et changez les mots de passe VPN.".into(),
+            ..Default::default()
+        };
+        assert_eq!(
+            problem_key(
+                &s.send_sector_alert(&w.region84, id, &draft)
+                    .await
+                    .unwrap_err()
+            )
+            .0,
+            "incidents-sector-nobody"
+        );
+        assert!(matches!(
+            s.sector_alert_preview(&w.region11, id, &key, false).await,
+            Err(StoreError::NotFound)
+        ));
+        assert!(matches!(
+            s.send_sector_alert(&w.admin, id, &draft).await,
+            Err(StoreError::Forbidden(_))
+        ));
+        // Mistakes say which field, and send nothing.
+        for (bad, key_) in [
+            (
+                SectorAlertDraft {
+                    tlp: "red".into(),
+                    ..draft.clone()
+                },
+                "incidents-sector-tlp-invalid",
+            ),
+            (
+                SectorAlertDraft {
+                    message: "  ".into(),
+                    ..draft.clone()
+                },
+                "incidents-sector-message-invalid",
+            ),
+            (
+                SectorAlertDraft {
+                    advisory: "CVE 2024; DROP".into(),
+                    ..draft.clone()
+                },
+                "incidents-sector-advisory-invalid",
+            ),
+            (
+                SectorAlertDraft {
+                    product: String::new(),
+                    ..draft.clone()
+                },
+                "incidents-sector-product-invalid",
+            ),
+        ] {
+            assert_eq!(
+                problem_key(&s.send_sector_alert(&w.cert, id, &bad).await.unwrap_err()).0,
+                key_
+            );
+        }
+        assert!(s
+            .incident_sector_alerts(&w.cert, id)
+            .await
+            .unwrap()
+            .is_empty());
+
+        let (alert, n) = s
+            .send_sector_alert(
+                &w.cert,
+                id,
+                &SectorAlertDraft {
+                    advisory: "CVE-2024-55591".into(),
+                    ..draft.clone()
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(n, 2);
+        let sent = s.incident_sector_alerts(&w.region84, id).await.unwrap();
+        assert_eq!(sent.len(), 1);
+        assert_eq!((sent[0].id, sent[0].structures), (alert, 2));
+        assert_eq!(sent[0].tlp, "amber", "AMBER unless said otherwise");
+        assert!(matches!(
+            s.incident_sector_alerts(&w.admin, id).await,
+            Err(StoreError::Forbidden(_))
+        ));
+
+        let outbox = s.list_notifications(&system(), None, 200).await.unwrap();
+        let warned: Vec<_> = outbox
+            .iter()
+            .filter(|n| n.event == "incidents.sector.alert")
+            .collect();
+        assert!(
+            warned
+                .iter()
+                .any(|n| n.recipient == "rssi@ch-cayenne.example"),
+            "{warned:?}"
+        );
+        assert!(!warned
+            .iter()
+            .any(|n| n.recipient == "rssi@fleyriat.example"));
+        for n in &warned {
+            let p: serde_json::Value = serde_json::from_str(&n.payload).unwrap();
+            assert_eq!(p["alert_id"], alert);
+            assert_eq!(p["advisory"], "CVE-2024-55591");
+            assert_ne!(p["structure_id"], w.fleyriat);
+            for secret in ["FLEYRIAT", "Fleyriat", "Intrusion par le VPN", "INC-"] {
+                assert!(!n.payload.contains(secret), "{secret} in {}", n.payload);
+            }
+            if p["structure_id"] == cayenne {
+                assert_eq!(p["versions"], serde_json::json!(["7.2.4"]));
+            }
+        }
+        let _ = cayenne_admin;
+        let case = s.get_incident_case(&w.cert, id).await.unwrap();
+        assert!(case.events.iter().any(|e| e.kind == "sector_alert"));
+        let (audit, _) = s
+            .audit_search(
+                &system(),
+                &AuditQuery {
+                    action: Some("incident.sector-alert".into()),
+                    limit: 10,
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(audit.len(), 1);
+        db.cleanup().await;
+    }
+}
+
+#[tokio::test]
 async fn case_handling_triage_assignment_status_notes_and_notifications() {
     for db in testing::all().await {
         let w = world(&db).await;

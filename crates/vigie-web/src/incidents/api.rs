@@ -6,7 +6,8 @@ use axum::http::StatusCode;
 use axum::Json;
 use serde::Deserialize;
 use vigie_store::incidents::{
-    Declaration, IncidentCase, QueuePage, QueueQuery, StructureIncidents, Triage,
+    Assignee, Declaration, IncidentCase, QueuePage, QueueQuery, SectorAlertDraft, SectorAlertRow,
+    SectorPreview, StructureIncidents, Triage,
 };
 
 use crate::api_types::{Created, Document};
@@ -105,6 +106,98 @@ pub(crate) async fn api_triage_incident(
 ) -> AppResult<StatusCode> {
     st.store.triage_incident(&a.actor, id, &t).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The people an incident can be assigned to (analysts): those whose scope covers its structure
+#[utoipa::path(get, path = "/incidents/{id}/assignees", tag = "incidents",
+    params(("id" = i64, Path, description = "The incident's id")),
+    responses((status = 200, description = "The people an incident can be assigned to", body = Vec<Assignee>)))]
+pub(crate) async fn api_incident_assignees(
+    State(st): State<AppState>,
+    Api(a): Api,
+    Path(id): Path<i64>,
+) -> AppResult<Json<Vec<Assignee>>> {
+    Ok(Json(st.store.incident_assignees(&a.actor, id).await?))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(crate) struct AssignBody {
+    /// An account's id from `GET /incidents/{id}/assignees`; `null`: nobody.
+    assignee_user_id: Option<i64>,
+}
+
+/// Assign an incident (analysts): {"assignee_user_id": 12}, or null to unassign
+#[utoipa::path(post, path = "/incidents/{id}/assign", tag = "incidents",
+    params(("id" = i64, Path, description = "The incident's id")),
+    request_body = AssignBody,
+    responses((status = 204, description = "Assign an incident (analysts)")))]
+pub(crate) async fn api_assign_incident(
+    State(st): State<AppState>,
+    Api(a): Api,
+    Path(id): Path<i64>,
+    Json(b): Json<AssignBody>,
+) -> AppResult<StatusCode> {
+    st.store
+        .assign_incident(&a.actor, id, b.assignee_user_id)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The sector-wide alerts sent from an incident (analysts), newest first
+#[utoipa::path(get, path = "/incidents/{id}/sector-alerts", tag = "incidents",
+    params(("id" = i64, Path, description = "The incident's id")),
+    responses((status = 200, description = "The sector-wide alerts sent from an incident", body = Vec<SectorAlertRow>)))]
+pub(crate) async fn api_incident_sector_alerts(
+    State(st): State<AppState>,
+    Api(a): Api,
+    Path(id): Path<i64>,
+) -> AppResult<Json<Vec<SectorAlertRow>>> {
+    Ok(Json(st.store.incident_sector_alerts(&a.actor, id).await?))
+}
+
+/// Send a sector-wide alert from an incident (analysts): every structure of the caller's scope
+/// but the incident's own whose inventory holds the product is warned, without the incident
+/// being named. {"product": "fortinet:fortios", "exposed_only": true, "advisory": "CVE-2024-55591",
+/// "message": "…", "tlp": "amber"}
+#[utoipa::path(post, path = "/incidents/{id}/sector-alerts", tag = "incidents",
+    params(("id" = i64, Path, description = "The incident's id")),
+    request_body = SectorAlertDraft,
+    responses((status = 201, description = "The alert, sent", body = Created)))]
+pub(crate) async fn api_send_sector_alert(
+    State(st): State<AppState>,
+    Api(a): Api,
+    Path(id): Path<i64>,
+    Json(d): Json<SectorAlertDraft>,
+) -> AppResult<(StatusCode, Json<Created>)> {
+    let (id, _) = st.store.send_sector_alert(&a.actor, id, &d).await?;
+    Ok((StatusCode::CREATED, Json(Created { id })))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct PreviewParams {
+    /// The product's inventory key (`fortinet:fortios`).
+    product: String,
+    /// Only the structures where it is exposed to the internet.
+    #[serde(default)]
+    exposed_only: bool,
+}
+
+/// Whom a sector-wide alert on a product would reach, before it is sent (analysts)
+#[utoipa::path(get, path = "/incidents/{id}/sector-alerts/preview", tag = "incidents",
+    params(("id" = i64, Path, description = "The incident's id"), PreviewParams),
+    responses((status = 200, description = "Whom a sector-wide alert would reach", body = SectorPreview)))]
+pub(crate) async fn api_sector_alert_preview(
+    State(st): State<AppState>,
+    Api(a): Api,
+    Path(id): Path<i64>,
+    Query(q): Query<PreviewParams>,
+) -> AppResult<Json<SectorPreview>> {
+    Ok(Json(
+        st.store
+            .sector_alert_preview(&a.actor, id, &q.product, q.exposed_only)
+            .await?,
+    ))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

@@ -8,6 +8,7 @@ pub(crate) mod api;
 pub(crate) mod attachments;
 pub(crate) mod pages;
 pub(crate) mod report;
+pub(crate) mod sector;
 
 use askama::Template;
 use utoipa_axum::routes;
@@ -28,8 +29,10 @@ pub fn routes(r: Routes) -> Routes {
         .post("/incidents/{id}/draft", pages::update_draft)
         .post("/incidents/{id}/submit", pages::submit)
         .post("/incidents/{id}/triage", pages::triage)
-        .post("/incidents/{id}/assign", pages::assign_me)
+        .post("/incidents/{id}/assign", pages::assign)
         .post("/incidents/{id}/status", pages::status)
+        .get("/incidents/{id}/sector", sector::preview)
+        .post("/incidents/{id}/sector", sector::send)
         .post("/incidents/{id}/notes", pages::note)
         .post("/incidents/{id}/observables", pages::observable)
         .post("/incidents/{id}/people", pages::name_person)
@@ -52,6 +55,13 @@ pub fn routes(r: Routes) -> Routes {
         .api(routes!(api::api_get_incident, api::api_update_incident))
         .api(routes!(api::api_submit_incident))
         .api(routes!(api::api_triage_incident))
+        .api(routes!(api::api_incident_assignees))
+        .api(routes!(api::api_assign_incident))
+        .api(routes!(
+            api::api_incident_sector_alerts,
+            api::api_send_sector_alert
+        ))
+        .api(routes!(api::api_sector_alert_preview))
         .api(routes!(api::api_incident_status))
         .api(routes!(api::api_incident_note))
         .api(routes!(api::api_incident_observable))

@@ -353,6 +353,12 @@ struct ShowPage {
     /// A refused attachment's reason, shown beside the file field.
     attach_err: String,
     attach_max_mib: usize,
+    /// Whom an analyst can assign the case to (`none` first).
+    assignees: Vec<Opt>,
+    /// The products the structure runs, to warn the sector about (analysts).
+    sector_products: Vec<Opt>,
+    /// The sector-wide alerts sent from the case (analysts).
+    sector_sent: Vec<vigie_store::incidents::SectorAlertRow>,
 }
 
 pub(crate) fn label_of<T: std::str::FromStr>(v: &str, f: impl Fn(&T) -> &'static str) -> String {
@@ -373,8 +379,70 @@ async fn show_page(
     let now = chrono::Utc::now().timestamp();
     let i = &c.incident;
     let status: Option<CaseStatus> = i.status.parse().ok();
+    // Whom the case can be given to: the analysts whose scope covers it, the current one first
+    // selected.
+    let assignees = if a.actor.can(Permission::HandleIncidents) && i.status != "draft" {
+        let mut v = vec![Opt {
+            value: "none".into(),
+            label: tr.t("incidents-assignee-none"),
+            selected: i.assignee_user_id.is_none(),
+        }];
+        v.extend(
+            st.store
+                .incident_assignees(&a.actor, id)
+                .await?
+                .into_iter()
+                .map(|p| Opt {
+                    value: p.user_id.to_string(),
+                    label: format!(
+                        "{} — {}",
+                        p.display_name,
+                        label_of::<vigie_domain::role::Role>(&p.role, |r| if code == "fr" {
+                            r.label_fr()
+                        } else {
+                            r.label_en()
+                        })
+                    ),
+                    selected: i.assignee_user_id == Some(p.user_id),
+                }),
+        );
+        v
+    } else {
+        Vec::new()
+    };
+    let (sector_products, sector_sent) =
+        if a.actor.can(Permission::HandleIncidents) && i.status != "draft" {
+            let products = st
+                .store
+                .sector_alert_products(&a.actor, id)
+                .await?
+                .into_iter()
+                .map(|p| Opt {
+                    label: format!(
+                        "{} ({}){}",
+                        p.name,
+                        p.versions.join(", "),
+                        if p.exposed {
+                            format!(" — {}", tr.t("incidents-sector-col-exposed"))
+                        } else {
+                            String::new()
+                        }
+                    ),
+                    value: p.product,
+                    selected: false,
+                })
+                .collect();
+            (
+                products,
+                st.store.incident_sector_alerts(&a.actor, id).await?,
+            )
+        } else {
+            (Vec::new(), Vec::new())
+        };
     let page = ShowPage {
         ctx: Ctx::of(a),
+        sector_products,
+        sector_sent,
         clocks: clock_views(&tr, &c.clocks, now),
         status_label: label_of::<CaseStatus>(&i.status, |x| x.label(code)),
         state_label: label_of::<IncidentState>(&i.state, |x| x.label(code)),
@@ -428,6 +496,7 @@ async fn show_page(
             .map(|p| problem_text(&tr, p))
             .unwrap_or_default(),
         attach_max_mib: vigie_incidents::attachment::MAX_SIZE / (1024 * 1024),
+        assignees,
         c,
     };
     if error.is_some() {
@@ -435,6 +504,16 @@ async fn show_page(
     } else {
         render(&page)
     }
+}
+
+/// An incident's page with a mistake made in one of its forms.
+pub(crate) async fn show_with_error(
+    st: &AppState,
+    a: &Authed,
+    id: i64,
+    p: &Problem,
+) -> Result<Response, AppError> {
+    show_page(st, a, id, Some(p)).await
 }
 
 /// An incident's page.
@@ -483,17 +562,35 @@ pub(crate) async fn triage(
     })
 }
 
-/// The analyst takes the case.
-pub(crate) async fn assign_me(
+#[derive(Deserialize, Default)]
+pub(crate) struct AssignForm {
+    /// `me` (or absent): the analyst takes the case; `none`: nobody; else an account's id.
+    #[serde(default)]
+    assignee: Option<String>,
+}
+
+/// The case is assigned: to the analyst who asks, to another person whose scope covers it, or
+/// to nobody.
+pub(crate) async fn assign(
     State(st): State<AppState>,
     Page(a): Page,
     Path(id): Path<i64>,
+    Form(f): Form<AssignForm>,
 ) -> Response {
     page!(a, {
-        let r = st
-            .store
-            .assign_incident(&a.actor, id, Some(a.user_id))
-            .await;
+        let to = match f.assignee.as_deref().map(str::trim) {
+            None | Some("") | Some("me") => Ok(Some(a.user_id)),
+            Some("none") => Ok(None),
+            Some(v) => v.parse::<i64>().map(Some).map_err(|_| {
+                vigie_store::StoreError::Invalid(
+                    Problem::new("incidents-assignee-invalid").arg("id", v),
+                )
+            }),
+        };
+        let r = match to {
+            Ok(to) => st.store.assign_incident(&a.actor, id, to).await,
+            Err(e) => Err(e),
+        };
         after(&st, &a, id, r).await
     })
 }
@@ -666,6 +763,8 @@ pub(crate) struct QueueForm {
     #[serde(default)]
     region: String,
     #[serde(default)]
+    mine: String,
+    #[serde(default)]
     page: Option<i64>,
 }
 
@@ -677,6 +776,7 @@ impl QueueForm {
             severity: some(&self.severity),
             overdue: Some(matches!(self.overdue.as_str(), "1" | "true" | "on")),
             region: some(&self.region),
+            mine: Some(matches!(self.mine.as_str(), "1" | "true" | "on")),
             page: self.page,
         }
     }
@@ -687,6 +787,7 @@ impl QueueForm {
             ("severity", &self.severity),
             ("overdue", &self.overdue),
             ("region", &self.region),
+            ("mine", &self.mine),
         ]
         .into_iter()
         .filter(|(_, v)| !v.is_empty())
@@ -716,6 +817,7 @@ pub(crate) struct QueueView {
     pub overdue: bool,
     pub restricted: bool,
     pub major: bool,
+    pub assignee: String,
 }
 
 #[derive(Template)]
@@ -729,6 +831,8 @@ struct QueuePageView {
     prev: String,
     next: String,
     f_overdue: bool,
+    f_mine: bool,
+    can_handle: bool,
     statuses: Vec<Opt>,
     severities: Vec<Opt>,
     regions: Vec<Opt>,
@@ -758,6 +862,7 @@ pub(crate) fn queue_views(tr: &Tr, p: &QueuePage) -> Vec<QueueView> {
             overdue: r.overdue == 1,
             restricted: r.restricted == 1,
             major: r.major == 1,
+            assignee: r.assignee_name.clone().unwrap_or_default(),
         })
         .collect()
 }
@@ -807,6 +912,8 @@ pub(crate) async fn queue(
             prev: f.link(p.page - 1),
             next: f.link(p.page + 1),
             f_overdue: matches!(f.overdue.as_str(), "1" | "true" | "on"),
+            f_mine: matches!(f.mine.as_str(), "1" | "true" | "on"),
+            can_handle: a.actor.can(Permission::HandleIncidents),
             statuses,
             severities,
             regions: region_options(&f.region),

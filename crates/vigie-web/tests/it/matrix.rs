@@ -657,6 +657,51 @@ async fn api_authorization_matrix() {
                         none,
                     ),
                     (
+                        "GET",
+                        "/api/v1/incidents/{id}/assignees",
+                        format!("/api/v1/incidents/{sub}/assignees"),
+                        None,
+                        "handle_incidents",
+                        ok,
+                    ),
+                    (
+                        "POST",
+                        "/api/v1/incidents/{id}/assign",
+                        format!("/api/v1/incidents/{sub}/assign"),
+                        Some(serde_json::json!({ "assignee_user_id": null })),
+                        "handle_incidents",
+                        none,
+                    ),
+                    (
+                        "GET",
+                        "/api/v1/incidents/{id}/sector-alerts",
+                        format!("/api/v1/incidents/{sub}/sector-alerts"),
+                        None,
+                        "handle_incidents",
+                        ok,
+                    ),
+                    (
+                        "GET",
+                        "/api/v1/incidents/{id}/sector-alerts/preview",
+                        format!(
+                            "/api/v1/incidents/{sub}/sector-alerts/preview?product=nobody:runs"
+                        ),
+                        None,
+                        "handle_incidents",
+                        ok,
+                    ),
+                    // Nobody runs it: past the authorization, refused as a mistake, nothing sent.
+                    (
+                        "POST",
+                        "/api/v1/incidents/{id}/sector-alerts",
+                        format!("/api/v1/incidents/{sub}/sector-alerts"),
+                        Some(
+                            serde_json::json!({ "product": "nobody:runs", "message": "Vérifiez." }),
+                        ),
+                        "handle_incidents",
+                        StatusCode::BAD_REQUEST,
+                    ),
+                    (
                         "POST",
                         "/api/v1/incidents/{id}/status",
                         format!("/api/v1/incidents/{sub}/status"),
@@ -1591,6 +1636,25 @@ async fn pages_authorization_matrix() {
                         Some(vec![]),
                         "handle_incidents",
                         see_other,
+                    ),
+                    (
+                        "GET",
+                        "/incidents/{id}/sector",
+                        format!("/incidents/{sub}/sector?product=nobody:runs"),
+                        None,
+                        "handle_incidents",
+                        ok,
+                    ),
+                    (
+                        "POST",
+                        "/incidents/{id}/sector",
+                        format!("/incidents/{sub}/sector"),
+                        Some(vec![
+                            ("product", "nobody:runs".to_string()),
+                            ("message", "Vérifiez.".to_string()),
+                        ]),
+                        "handle_incidents",
+                        StatusCode::BAD_REQUEST,
                     ),
                     (
                         "POST",

@@ -632,6 +632,27 @@ async fn structure_declares_cert_handles(p: &Page<'_>) -> Result<()> {
         people.contains(&cert_email),
         "the analyst is named on the case once assigned: {people:?}"
     );
+    // Then gives it to the region's analyst, chosen by name among those whose scope covers it.
+    let chosen =
+        p.c.execute(
+            "const s = document.getElementById('a-assignee'); \
+             const o = [...s.options].find(o => o.text.includes(arguments[0])); \
+             if (o) { s.value = o.value; } return o ? o.text : null;",
+            vec![serde_json::Value::String("Analyste CRR Bretagne".into())],
+        )
+        .await?;
+    ensure!(
+        chosen.is_string(),
+        "the regional analyst is offered: {:?}",
+        p.text("#a-assignee").await?
+    );
+    send_and_reload(p, "#assign-form button[type=submit]").await?;
+    p.wait_path(&case).await?;
+    let people = p.text("#people").await?;
+    ensure!(
+        people.contains("crr@vigie.example"),
+        "the regional analyst is named on the case once given it: {people:?}"
+    );
     p.el("#s-status")
         .await?
         .select_by_value("in_progress")
