@@ -305,3 +305,107 @@ fn pdftotext(bytes: &[u8]) -> String {
     assert!(out.status.success());
     String::from_utf8(out.stdout).unwrap()
 }
+
+/// A sector-wide alert through the pages: the case offers the struck structure's products; the
+/// preview lists whom it would reach (not the struck structure); a mistake comes back in French
+/// next to the form, keeping the message typed, and sends nothing; sent, the case lists it.
+#[tokio::test]
+async fn a_sector_alert_is_previewed_then_sent_and_a_mistake_keeps_the_message() {
+    use vigie_store::watch::NewItem;
+    for db in testing::all().await {
+        let app = spawn_app(&db, Default::default()).await;
+        let w = seed(&app.store).await;
+        for (structure, version) in [(w.fleyriat, "7.0.12"), (w.pitie, "7.2.4")] {
+            app.store
+                .add_inventory_item(
+                    &system(),
+                    structure,
+                    &NewItem {
+                        product: "fortios".into(),
+                        version: version.into(),
+                        location: String::new(),
+                        origin: "form".into(),
+                        exposed: true,
+                    },
+                )
+                .await
+                .unwrap();
+        }
+        let id = incident_seed(&app.store, w.fleyriat, "amber").await;
+        let (cert, csrf) = sign_in(&app, &w, Role::CertAnalyst).await;
+        let get = |path: String| {
+            let c = cert.clone();
+            let base = app.base.clone();
+            async move {
+                let r = c.get(format!("{base}{path}")).send().await.unwrap();
+                (r.status(), r.text().await.unwrap())
+            }
+        };
+        let (status, case) = get(format!("/incidents/{id}")).await;
+        assert_eq!(status, StatusCode::OK);
+        let key = case
+            .split("id=\"sa-product\" name=\"product\"><option value=\"")
+            .nth(1)
+            .and_then(|s| s.split('"').next())
+            .unwrap_or_else(|| panic!("no product offered: {case}"))
+            .to_string();
+        assert!(case.contains("Aucune alerte sectorielle envoyée"));
+
+        let (status, preview) = get(format!("/incidents/{id}/sector?product={key}")).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(
+            preview.contains("Cette alerte atteindra 1 structure de votre périmètre."),
+            "{preview}"
+        );
+        assert!(preview.contains(&format!("href=\"/structures/{}\"", w.pitie)));
+        assert!(!preview.contains(&format!("href=\"/structures/{}\"", w.fleyriat)));
+
+        let send = |tlp: &'static str| {
+            let c = cert.clone();
+            let base = app.base.clone();
+            let (csrf, key) = (csrf.clone(), key.clone());
+            async move {
+                let r = c
+                    .post(format!("{base}/incidents/{id}/sector"))
+                    .form(&[
+                        ("csrf", csrf.as_str()),
+                        ("product", key.as_str()),
+                        (
+                            "message",
+                            "Mettez à jour FortiOS <vite> et changez les mots de passe.",
+                        ),
+                        ("tlp", tlp),
+                    ])
+                    .send()
+                    .await
+                    .unwrap();
+                (r.status(), r.text().await.unwrap_or_default())
+            }
+        };
+        let (status, again) = send("red").await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert!(again.contains("id=\"sector-error\""), "{again}");
+        assert!(
+            again.contains("TLP:CLEAR, TLP:GREEN ou TLP:AMBER"),
+            "{again}"
+        );
+        assert!(
+            again.contains("Mettez à jour FortiOS &#60;vite&#62; et changez les mots de passe."),
+            "the message typed is kept: {again}"
+        );
+        assert!(app
+            .store
+            .incident_sector_alerts(&system(), id)
+            .await
+            .unwrap()
+            .is_empty());
+
+        let (status, _) = send("green").await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "back to the case");
+        let (_, case) = get(format!("/incidents/{id}")).await;
+        assert!(case.contains("id=\"sector-alerts\""), "{case}");
+        assert!(case.contains("TLP:GREEN"));
+        assert!(case.contains("alerte sectorielle envoyée"));
+        db.cleanup().await;
+    }
+}
