@@ -31,6 +31,7 @@ accounts-role-needs-structure = The role “{ $role }” requires at least one s
 accounts-structure-unknown = Structure no. { $id } does not exist.
 accounts-token-name-invalid = The token’s name is required and may not exceed { $max } characters.
 accounts-totp-offer-invalid = This second-factor key was not offered by Vigie to this account: start again.
+accounts-totp-offer-expired = This second-factor key was offered more than 15 minutes ago: a new key is offered, scan it again.
 
 ## Backups and migrations
 

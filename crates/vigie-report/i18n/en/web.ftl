@@ -204,6 +204,7 @@ account-totp_title = New authenticator app
 account-totp_help = Scan this QR code in your authenticator app (or type the key), then confirm with your current password and the code it shows.
 account-totp_replaces = It replaces the current app as soon as you confirm; your other sessions end.
 account-totp_code = Code shown by the new app
+account-totp_current_code = Code shown by the current app
 account-totp_confirm = Confirm
 account-totp_cancel = Cancel
 account-totp_renewed = New authenticator app saved. The old one no longer works.

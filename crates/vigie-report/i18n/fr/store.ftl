@@ -31,6 +31,7 @@ accounts-role-needs-structure = Le rôle « { $role } » exige au moins une stru
 accounts-structure-unknown = La structure n° { $id } n’existe pas.
 accounts-token-name-invalid = Le nom du jeton est obligatoire et ne doit pas dépasser { $max } caractères.
 accounts-totp-offer-invalid = Cette clé de second facteur n’a pas été proposée par Vigie à ce compte : recommencez.
+accounts-totp-offer-expired = Cette clé de second facteur a été proposée il y a plus de 15 minutes : une nouvelle clé vous est proposée, scannez-la à nouveau.
 
 ## Sauvegardes et migrations
 

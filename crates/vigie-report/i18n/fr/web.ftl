@@ -204,6 +204,7 @@ account-totp_title = Nouvelle application d’authentification
 account-totp_help = Scannez ce QR code dans votre application d’authentification (ou saisissez la clé), puis confirmez avec votre mot de passe actuel et le code qu’elle affiche.
 account-totp_replaces = Elle remplacera l’application actuelle dès la confirmation ; vos autres sessions seront fermées.
 account-totp_code = Code affiché par la nouvelle application
+account-totp_current_code = Code affiché par l'application actuelle
 account-totp_confirm = Confirmer
 account-totp_cancel = Annuler
 account-totp_renewed = Nouvelle application d’authentification enregistrée. L’ancienne ne fonctionne plus.

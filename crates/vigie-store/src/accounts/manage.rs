@@ -47,6 +47,9 @@ async fn memberships(tx: &mut Tx, user_id: i64) -> Result<Vec<i64>, StoreError> 
     Ok(rows.into_iter().map(|r| r.0).collect())
 }
 
+/// How long a second-factor seed offered to an account may be confirmed (seconds).
+pub const TOTP_OFFER_TTL: i64 = 15 * 60;
+
 /// Associated data of a second-factor seed offered to an account before it is confirmed.
 fn offer_aad(user_id: i64) -> String {
     format!("totp_offer:{user_id}")
@@ -235,23 +238,35 @@ impl Store {
 
     /// Seals a second-factor seed offered to the actor's own account, to be carried by the form
     /// that confirms it: the form cannot bring a seed of its own choosing, nor one offered to
-    /// someone else.
+    /// someone else, nor one offered more than [`TOTP_OFFER_TTL`] seconds ago.
     pub fn seal_totp_offer(&self, user_id: i64, secret: &str) -> String {
-        self.seal(&offer_aad(user_id), secret)
+        self.seal_totp_offer_at(user_id, secret, now())
     }
 
-    /// Opens a seed sealed by [`Store::seal_totp_offer`] for this account.
+    /// [`Store::seal_totp_offer`] as if offered at `at` (unix seconds).
+    pub fn seal_totp_offer_at(&self, user_id: i64, secret: &str, at: i64) -> String {
+        self.seal(&offer_aad(user_id), &format!("{at}:{secret}"))
+    }
+
+    /// Opens a seed sealed by [`Store::seal_totp_offer`] for this account, while it is fresh.
     pub fn open_totp_offer(&self, user_id: i64, sealed: &str) -> Result<String, StoreError> {
         let bad = || StoreError::invalid("accounts-totp-offer-invalid");
-        match &self.secrets {
+        let opened = match &self.secrets {
             Some(k) => {
                 let b = k
                     .open_bytes(&offer_aad(user_id), sealed)
                     .map_err(|_| bad())?;
-                String::from_utf8(b).map_err(|_| bad())
+                String::from_utf8(b).map_err(|_| bad())?
             }
-            None => Ok(sealed.to_string()),
+            None => sealed.to_string(),
+        };
+        let (at, secret) = opened.split_once(':').ok_or_else(bad)?;
+        let at: i64 = at.parse().map_err(|_| bad())?;
+        let age = now() - at;
+        if !(-60..=TOTP_OFFER_TTL).contains(&age) {
+            return Err(StoreError::invalid("accounts-totp-offer-expired"));
         }
+        Ok(secret.to_string())
     }
 
     /// Replaces the actor's own second factor by a new seed that a code already proved (the

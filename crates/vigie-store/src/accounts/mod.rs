@@ -16,6 +16,7 @@ mod users;
 
 pub use limiter::{bounded, login_subject, mfa_subject, Lockout, ANY_SOURCE, MAX_EMAIL_CHARS};
 pub(crate) use login::seal_clear_secrets;
+pub use manage::TOTP_OFFER_TTL;
 pub use passwords::{
     check_password_policy, hash_password, random_token, token_hash, verify_password,
 };

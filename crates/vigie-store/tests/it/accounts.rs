@@ -1,7 +1,7 @@
 //! Accounts: passwords, lock-outs, sessions, API tokens; secrets stored sealed.
 
 use vigie_domain::role::{Role, Scope};
-use vigie_store::accounts::NewUser;
+use vigie_store::accounts::{NewUser, TOTP_OFFER_TTL};
 use vigie_store::testing;
 use vigie_store::StoreError;
 
@@ -723,6 +723,15 @@ async fn own_second_factor_renewed_or_turned_off_by_role() {
         assert_eq!(s.open_totp_offer(uid, &offer).unwrap(), "JBSWY3DPEHPK3PXP");
         assert!(s.open_totp_offer(other, &offer).is_err());
         assert!(s.open_totp_offer(uid, "JBSWY3DPEHPK3PXP").is_err());
+        // An offer left in a page expires: its form cannot confirm it a day later.
+        let now = chrono::Utc::now().timestamp();
+        let old = s.seal_totp_offer_at(uid, "JBSWY3DPEHPK3PXP", now - TOTP_OFFER_TTL - 5);
+        assert!(matches!(
+            s.open_totp_offer(uid, &old),
+            Err(StoreError::Invalid(ref p)) if p.key == "accounts-totp-offer-expired"
+        ));
+        let recent = s.seal_totp_offer_at(uid, "JBSWY3DPEHPK3PXP", now - TOTP_OFFER_TTL + 60);
+        assert_eq!(s.open_totp_offer(uid, &recent).unwrap(), "JBSWY3DPEHPK3PXP");
 
         let me = s.actor_for_user(uid, None).await.unwrap();
         let (keep, _) = s.create_session(uid, true, 3600, None, None).await.unwrap();

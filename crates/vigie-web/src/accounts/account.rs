@@ -328,12 +328,16 @@ pub(crate) struct TotpRenewForm {
     offer: String,
     #[serde(default)]
     current: String,
+    /// A code of the second factor in place, when there is one.
+    #[serde(default)]
+    current_code: String,
     #[serde(default)]
     code: String,
 }
 
-/// Replaces the second factor by the offered seed, once the current password and a code of the
-/// new seed prove both the person and the new app. The account's other sessions end.
+/// Replaces the second factor by the offered seed, once the current password, a code of the
+/// factor in place (when there is one) and a code of the new seed prove the person, the old app
+/// and the new one. The account's other sessions end.
 pub(crate) async fn account_totp_renew(
     State(st): State<AppState>,
     ClientIp(ip): ClientIp,
@@ -344,12 +348,16 @@ pub(crate) async fn account_totp_renew(
     page!(a, {
         let tr = a.tr();
         // The offer is opened first: a form that does not carry one of ours shows a new one.
+        // An expired offer is said as such; any other offer not ours, as not ours.
         let secret = match st.store.open_totp_offer(a.user_id, &f.offer) {
             Ok(s) if totp_for(&s, &a.email).is_ok() => s,
             Ok(_) | Err(vigie_store::StoreError::Invalid(_)) => {
-                let p = vigie_domain::problem::Problem::new("accounts-totp-offer-invalid");
+                let p = match st.store.open_totp_offer(a.user_id, &f.offer) {
+                    Err(vigie_store::StoreError::Invalid(p)) => p,
+                    _ => vigie_domain::problem::Problem::new("accounts-totp-offer-invalid"),
+                };
                 let e = FieldError::on("", tr.problem(&p));
-                return totp_renew_page(&st, &a, new_totp_secret(), f.code.clone(), e).await;
+                return totp_renew_page(&st, &a, new_totp_secret(), String::new(), e).await;
             }
             Err(e) => return Err(e.into()),
         };
@@ -361,8 +369,21 @@ pub(crate) async fn account_totp_renew(
             }
             Current::SessionEnded(r) => return Ok(r),
         }
-        let totp = totp_for(&secret, &a.email)?;
         let now = vigie_store::db::now() as u64;
+        // The second factor in place proves itself too: a stolen session and password alone do
+        // not replace it (the code is used up like a sign-in's).
+        let u = st.store.login_user_by_id(a.user_id).await?;
+        if let (1, Some(old)) = (u.totp_enabled, u.totp_secret.as_deref()) {
+            let proved = match check_totp(&totp_for(old, &a.email)?, &f.current_code, now) {
+                Some(step) => st.store.consume_totp_step(a.user_id, step).await?,
+                None => false,
+            };
+            if !proved {
+                let e = FieldError::on("current_code", tr.t("totp-failed"));
+                return totp_renew_page(&st, &a, secret, f.code.clone(), e).await;
+            }
+        }
+        let totp = totp_for(&secret, &a.email)?;
         let Some(step) = check_totp(&totp, &f.code, now) else {
             let e = FieldError::on("code", tr.t("totp-failed"));
             return totp_renew_page(&st, &a, secret, f.code.clone(), e).await;

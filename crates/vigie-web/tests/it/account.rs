@@ -216,6 +216,55 @@ async fn account_second_factor_renewed_with_password_and_code_and_off_by_role() 
         let u = app.store.login_user_by_id(me).await.unwrap();
         assert_eq!(u.totp_enabled, 1);
         assert_eq!(u.totp_secret.as_deref(), Some(secret.as_str()));
+        // Renewing it again takes a code of the factor in place too: a session and a password
+        // alone do not replace it.
+        let (_, html) = text(&c, format!("{}/account/totp", app.base)).await;
+        assert!(html.contains("name=\"current_code\""), "{html}");
+        let secret2 = between(&html, "id=\"totp-secret\">", "<");
+        let offer2 = between(&html, "name=\"offer\" value=\"", "\"");
+        let totp2 = vigie_web::auth::totp_for(&secret2, email).unwrap();
+        let next_step = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs()
+            + 30;
+        for wrong in ["", "000000"] {
+            let (st, html) = post(
+                &c,
+                url.clone(),
+                &[
+                    ("csrf", &csrf),
+                    ("offer", &offer2),
+                    ("current", PASSWORD),
+                    ("current_code", wrong),
+                    ("code", &totp2.generate_current().unwrap()),
+                ],
+            )
+            .await;
+            assert_eq!(st, StatusCode::BAD_REQUEST);
+            assert!(html.contains("id=\"err-current-code\""), "{html}");
+            assert_eq!(
+                app.store.login_user_by_id(me).await.unwrap().totp_secret,
+                Some(secret.clone())
+            );
+        }
+        let (st, html) = post(
+            &c,
+            url.clone(),
+            &[
+                ("csrf", &csrf),
+                ("offer", &offer2),
+                ("current", PASSWORD),
+                ("current_code", &totp.generate(next_step)),
+                ("code", &totp2.generate_current().unwrap()),
+            ],
+        )
+        .await;
+        assert_eq!(st, StatusCode::OK, "{html}");
+        assert_eq!(
+            app.store.login_user_by_id(me).await.unwrap().totp_secret,
+            Some(secret2.clone())
+        );
         // This role may turn it off, with its password.
         let (_, html) = text(&c, format!("{}/account", app.base)).await;
         assert!(html.contains("/account/totp/disable"));
