@@ -16,8 +16,8 @@
 //!   for the people named on the case. Anything else is `NotFound`.
 //! * **Reminders** (`reminders`, job `jobs::Reminders`): before each deadline, the structure is
 //!   told through the notification outbox, once per clock and deadline.
-//! * **Attachments** (`attachments`): checked by the engine (size, name, type by content),
-//!   sealed with the deployment's key, served with the case's need to know; audited.
+//! * **Attachments** (`attachments`): checked and sealed like every file people give
+//!   (`crate::files`: size, name, type by content; the deployment's key), served with the case's need to know; audited.
 //! * **Reads** (`read`): one case, the queues (filters, overdue first, 50 a page), a structure's
 //!   incidents, an incident for the MISP and STIX exports.
 
@@ -36,7 +36,7 @@ mod types;
 pub use case::MAX_NOTE;
 pub(crate) use tables::TABLES;
 pub use types::{
-    reference, AttachmentFile, AttachmentRow, ClockRow, Declaration, Designations, EventRow,
-    IncidentCase, IncidentFigures, IncidentRow, NoteRow, ObservableRow, PersonRow, QueuePage,
-    QueueQuery, QueueRow, StructureIncidents, Triage, PAGE_SIZE,
+    reference, AttachmentRow, ClockRow, Declaration, Designations, EventRow, IncidentCase,
+    IncidentFigures, IncidentRow, NoteRow, ObservableRow, PersonRow, QueuePage, QueueQuery,
+    QueueRow, StructureIncidents, Triage, PAGE_SIZE,
 };
