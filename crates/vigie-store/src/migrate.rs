@@ -98,6 +98,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0014_diagnostics_latest.sql"),
         postgres: include_str!("../migrations/postgres/0014_diagnostics_latest.sql"),
     },
+    Migration {
+        version: 17,
+        name: "plan_evidence_files",
+        sqlite: include_str!("../migrations/sqlite/0017_plan_evidence_files.sql"),
+        postgres: include_str!("../migrations/postgres/0017_plan_evidence_files.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.
