@@ -167,6 +167,11 @@ async fn evidence_files_on_the_plan_page_are_checked_served_and_scoped() {
         let big = vec![b'a'; vigie_domain::upload::MAX_SIZE + 128 * 1024];
         let r = upload(admin.clone(), action, evidence(&csrf, "", "gros.txt", &big)).await;
         assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
+        assert!(r
+            .text()
+            .await
+            .unwrap()
+            .contains("Envoi trop volumineux : la limite est de"));
         // Without the CSRF token: refused.
         let r = admin
             .post(format!("{}/plan/actions/{action}/evidence", app.base))
