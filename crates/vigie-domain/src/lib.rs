@@ -9,3 +9,4 @@ pub mod ght;
 pub mod problem;
 pub mod role;
 pub mod structure;
+pub mod upload;

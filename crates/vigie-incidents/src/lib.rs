@@ -1,6 +1,5 @@
 #![doc = include_str!("../README.md")]
 
-pub mod attachment;
 pub mod clock;
 pub mod incident;
 pub mod marking;

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod cache;
 pub mod db;
 pub mod error;
+pub mod files;
 pub mod jobs;
 pub mod migrate;
 pub mod notify;

@@ -104,6 +104,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0015_incident_sector_alerts.sql"),
         postgres: include_str!("../migrations/postgres/0015_incident_sector_alerts.sql"),
     },
+    Migration {
+        version: 17,
+        name: "plan_evidence_files",
+        sqlite: include_str!("../migrations/sqlite/0017_plan_evidence_files.sql"),
+        postgres: include_str!("../migrations/postgres/0017_plan_evidence_files.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

@@ -5,6 +5,7 @@ pub mod api_types;
 pub mod auth;
 pub mod cookies;
 pub mod error;
+pub mod files;
 pub mod home;
 pub mod i18n;
 pub mod limits;

@@ -163,6 +163,8 @@ diagnostics-field-evidence = Evidence
 diagnostics-field-note = Sign-off comment
 diagnostics-field-comment = Comment
 diagnostics-field-source = Source
+diagnostics-field-file = File
+diagnostics-field-file_note = What the file shows
 
 # Problems (store)
 diagnostics-too-long = The field "{ $field }" must not exceed { $max } characters.
@@ -183,4 +185,12 @@ diagnostics-date-unreadable = Unreadable date: "{ $value }" (expected: YYYY-MM-D
 diagnostics-source-unknown = This source does not exist, is not this structure's or is already fixed.
 diagnostics-action-duplicate = An open action already comes from this source (#{ $id }).
 diagnostics-value-unknown = Unknown value: "{ $value }".
-diagnostics-evidence-required = Give the evidence it was done (a note: when, who, what was done) to mark the action done.
+diagnostics-evidence-required = Give the evidence it was done (a note: when, who, what was done; or an attached file) to mark the action done.
+diagnostics-evidence-last-file = “{ $name }” is the only evidence of this action marked done: write an evidence note or reopen the action before removing the file.
+
+# Evidence files of a plan's action
+diagnostics-evidence_files = Evidence files
+diagnostics-evidence_add = Attach evidence
+diagnostics-evidence_attach = Attach
+diagnostics-evidence_help = PDF, PNG, JPEG, GIF or text, { $max_mib } MiB at most. The file is encrypted at rest and served only to the people who see the plan.
+diagnostics-evidence_file_meta = { $size } bytes, attached by { $by } on { $date }

@@ -191,9 +191,9 @@ watch-week-invalid = “{ $value }” is not a week: write it YYYY-Www, for exam
 watch-alerts-none-selected = Tick at least one alert.
 watch-alerts-too-many = No more than { $max } alerts at once.
 
-# Incidents (issue 14, second part): attachments refused.
-incidents-attachment-empty = The file is empty.
-incidents-attachment-too-large = The file is larger than allowed ({ $max_mib } MiB).
-incidents-attachment-name = The name “{ $name }” is not a plain file name (no folder, no “..”, no control character).
-incidents-attachment-type = This type of file is not accepted: only PDF, PNG, JPEG, GIF images and text files are (the type is read from the content, not the name).
-incidents-attachment-extension = The name ends in .{ $extension } but the content is a { $detected } file: rename it or send the right file.
+# Files people give (incident attachments, evidence of a plan's action) refused.
+files-empty = The file is empty.
+files-too-large = The file is larger than allowed ({ $max_mib } MiB).
+files-name = The name “{ $name }” is not a plain file name (no folder, no “..”, no control character).
+files-type = This type of file is not accepted: only PDF, PNG, JPEG, GIF images and text files are (the type is read from the content, not the name).
+files-extension = The name ends in .{ $extension } but the content is a { $detected } file: rename it or send the right file.

@@ -163,6 +163,8 @@ diagnostics-field-evidence = Preuve
 diagnostics-field-note = Commentaire de validation
 diagnostics-field-comment = Commentaire
 diagnostics-field-source = Origine
+diagnostics-field-file = Fichier
+diagnostics-field-file_note = Ce que montre le fichier
 
 # Problèmes (store)
 diagnostics-too-long = Le champ « { $field } » ne doit pas dépasser { $max } caractères.
@@ -183,4 +185,12 @@ diagnostics-date-unreadable = Date illisible : « { $value } » (attendu : AAAA-
 diagnostics-source-unknown = Cette origine n'existe pas, n'est pas de cet établissement ou est déjà corrigée.
 diagnostics-action-duplicate = Une action en cours vient déjà de cette origine (n° { $id }).
 diagnostics-value-unknown = Valeur inconnue : « { $value } ».
-diagnostics-evidence-required = Indiquez la preuve de réalisation (une note : date, qui, ce qui a été fait) pour marquer l'action réalisée.
+diagnostics-evidence-required = Indiquez la preuve de réalisation (une note : date, qui, ce qui a été fait ; ou un fichier joint) pour marquer l'action réalisée.
+diagnostics-evidence-last-file = « { $name } » est la seule preuve de cette action réalisée : écrivez une note de preuve ou rouvrez l'action avant de retirer le fichier.
+
+# Preuves en fichiers d'une action du plan
+diagnostics-evidence_files = Fichiers de preuve
+diagnostics-evidence_add = Joindre une preuve
+diagnostics-evidence_attach = Joindre
+diagnostics-evidence_help = PDF, PNG, JPEG, GIF ou texte, { $max_mib } Mio au plus. Le fichier est chiffré au repos et n'est servi qu'aux personnes qui voient le plan.
+diagnostics-evidence_file_meta = { $size } octets, joint par { $by } le { $date }

@@ -191,9 +191,9 @@ watch-week-invalid = « { $value } » n’est pas une semaine : écrivez-la AAAA
 watch-alerts-none-selected = Cochez au moins une alerte.
 watch-alerts-too-many = Pas plus de { $max } alertes à la fois.
 
-# Incidents (issue 14, second part): attachments refused.
-incidents-attachment-empty = Le fichier est vide.
-incidents-attachment-too-large = Le fichier dépasse la taille autorisée ({ $max_mib } Mio).
-incidents-attachment-name = Le nom « { $name } » n'est pas un simple nom de fichier (pas de dossier, de « .. » ni de caractère de contrôle).
-incidents-attachment-type = Ce type de fichier n'est pas accepté : seuls les PDF, images PNG, JPEG, GIF et fichiers texte le sont (le type est lu dans le contenu, pas dans le nom).
-incidents-attachment-extension = Le nom se termine par .{ $extension } mais le contenu est un fichier { $detected } : renommez-le ou envoyez le bon fichier.
+# Files people give (incident attachments, evidence of a plan's action) refused.
+files-empty = Le fichier est vide.
+files-too-large = Le fichier dépasse la taille autorisée ({ $max_mib } Mio).
+files-name = Le nom « { $name } » n'est pas un simple nom de fichier (pas de dossier, de « .. » ni de caractère de contrôle).
+files-type = Ce type de fichier n'est pas accepté : seuls les PDF, images PNG, JPEG, GIF et fichiers texte le sont (le type est lu dans le contenu, pas dans le nom).
+files-extension = Le nom se termine par .{ $extension } mais le contenu est un fichier { $detected } : renommez-le ou envoyez le bon fichier.

@@ -1,8 +1,9 @@
 //! Action plans: a structure's "plan de réduction des vulnérabilités". Actions come from its
 //! diagnostics' priority measures, its open exposure findings, its vulnerability alerts, its
 //! incidents' lessons, or are written by hand; each has an owner, a due day, a status and its
-//! evidence. An action whose finding was verified fixed by a scan, or whose alert was closed,
-//! closes itself and says so ([`Store::reconcile_plan_actions`], run by the scheduler's tick).
+//! evidence (a note, or files: see `evidence`; "done" needs one or the other). An action whose
+//! finding was verified fixed by a scan, or whose alert was closed, closes itself and says so
+//! ([`Store::reconcile_plan_actions`], run by the scheduler's tick).
 
 use vigie_domain::problem::Problem;
 use vigie_domain::role::Permission;
@@ -77,7 +78,7 @@ impl Store {
     }
 
     /// Action `id` if its structure is in scope.
-    async fn visible_action(
+    pub(crate) async fn visible_action(
         conn: &mut sqlx::AnyConnection,
         actor: &Actor,
         id: i64,
@@ -297,15 +298,23 @@ impl Store {
                     .arg("value", status.chars().take(40).collect::<String>()),
             ));
         }
-        if status == "done" && evidence.is_empty() {
-            return Err(StoreError::Invalid(field(
-                "diagnostics-evidence-required",
-                "evidence",
-            )));
-        }
         let at = now();
         let mut tx = self.begin_write().await?;
         let row = Self::visible_action(&mut tx, actor, id).await?;
+        if status == "done" && evidence.is_empty() {
+            // A file given as evidence is evidence too.
+            let files: Option<(i64,)> =
+                Sql::new("SELECT id FROM plan_action_files WHERE action_id = $1 LIMIT 1")
+                    .arg(id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if files.is_none() {
+                return Err(StoreError::Invalid(field(
+                    "diagnostics-evidence-required",
+                    "evidence",
+                )));
+            }
+        }
         let closed = matches!(status, "done" | "cancelled");
         let closed_at = if closed {
             row.closed_at.or(Some(at))

@@ -2,7 +2,8 @@
 
 use crate::archive::{Table, Ty::I, Ty::S};
 
-/// In restore order (answers, scores and measures refer to `diagnostics`; plans to structures).
+/// In restore order (answers, scores and measures refer to `diagnostics`; plans to structures;
+/// evidence files to their action).
 pub(crate) const TABLES: &[Table] = &[
     Table {
         name: "diagnostics",
@@ -82,6 +83,24 @@ pub(crate) const TABLES: &[Table] = &[
             ("created_by", S),
             ("created_at", I),
             ("updated_at", I),
+        ],
+    },
+    Table {
+        name: "plan_action_files",
+        has_serial_id: true,
+        columns: &[
+            ("id", I),
+            ("action_id", I),
+            ("uuid", S),
+            ("name", S),
+            ("note", S),
+            ("media_type", S),
+            ("size", I),
+            ("sha256", S),
+            ("content", S),
+            ("created_by", S),
+            ("created_by_user_id", I),
+            ("created_at", I),
         ],
     },
 ];

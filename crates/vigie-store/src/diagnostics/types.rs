@@ -164,6 +164,22 @@ impl ActionRow {
     }
 }
 
+/// A file given as an action's evidence, without its content.
+#[derive(Clone, Debug, sqlx::FromRow, Serialize)]
+pub struct EvidenceFileRow {
+    pub id: i64,
+    pub action_id: i64,
+    pub name: String,
+    /// What it shows, as the person wrote it (may be empty).
+    pub note: String,
+    pub media_type: String,
+    pub size: i64,
+    /// SHA-256 of the content, hexadecimal.
+    pub sha256: String,
+    pub created_by: String,
+    pub created_at: i64,
+}
+
 /// A new action, as a form sends it.
 #[derive(Clone, Debug, Default, Deserialize)]
 pub struct NewAction {

@@ -1,54 +1,29 @@
-//! Files attached to a case. The engine judges a file (`vigie_incidents::attachment`: size,
-//! plain name, type by content and an extension that agrees with it); the store seals its
-//! content with the deployment's key (never in clear, bound to the attachment's uuid) and
+//! Files attached to a case. A file is judged and sealed as every file people give
+//! ([`crate::files`]: size, plain name, type by content and an extension that agrees with it;
+//! sealed with the deployment's key, never in clear, bound to the attachment's uuid); this slice
 //! serves it only to whoever may read the case's content (its structure's scope, and the people
 //! named on the case when the incident or the attachment is TLP:RED or AMBER+STRICT). Adding and
 //! downloading are audited; adding writes a timeline event that says the type and the size, not
 //! the name (it may say more than the reader of the timeline may know).
 
-use sha2::{Digest, Sha256};
 use vigie_domain::problem::Problem;
 use vigie_domain::role::Permission;
-use vigie_incidents::attachment::{check, Refusal, MAX_SIZE};
 use vigie_incidents::marking::Tlp;
 
 use crate::actor::Actor;
 use crate::audit::{record, Event};
 use crate::db::{now, Sql, Store};
 use crate::error::StoreError;
+use crate::files::FileContent;
 use crate::incidents::access::needs_named;
-use crate::incidents::types::AttachmentFile;
 
-/// The associated data an attachment's content is sealed under.
-fn aad(uuid: &str) -> String {
-    format!("incident_attachments.content:{uuid}")
-}
-
-/// A refusal as the person reads it.
-fn problem(r: Refusal) -> StoreError {
-    StoreError::Invalid(match r {
-        Refusal::Empty => Problem::new("incidents-attachment-empty").arg("field", "file"),
-        Refusal::TooLarge { max, .. } => Problem::new("incidents-attachment-too-large")
-            .arg("field", "file")
-            .arg("max_mib", (max / (1024 * 1024)) as i64),
-        Refusal::BadName(name) => Problem::new("incidents-attachment-name")
-            .arg("field", "file")
-            .arg("name", name),
-        Refusal::TypeNotAllowed => Problem::new("incidents-attachment-type").arg("field", "file"),
-        Refusal::ExtensionMismatch {
-            extension,
-            detected,
-        } => Problem::new("incidents-attachment-extension")
-            .arg("field", "file")
-            .arg("extension", extension)
-            .arg("detected", detected.extensions()[0].to_uppercase()),
-    })
-}
+/// The table of the attachments (and the associated data their content is sealed under).
+const TABLE: &str = "incident_attachments";
 
 impl Store {
     /// Attaches a file to incident `id` with its own TLP (empty: the incident's). Refused with
     /// a problem naming the file (nothing stored) when it is empty, over
-    /// [`vigie_incidents::attachment::MAX_SIZE`], badly named, of a type not allowed, or named
+    /// [`vigie_domain::upload::MAX_SIZE`], badly named, of a type not allowed, or named
     /// as another type than its content. Returns the attachment's id.
     pub async fn add_incident_attachment(
         &self,
@@ -61,7 +36,7 @@ impl Store {
         if !actor.can(Permission::HandleIncidents) {
             actor.require(Permission::DeclareIncidents)?;
         }
-        let accepted = check(name, content).map_err(problem)?;
+        let file = self.seal_file(TABLE, name, content)?;
         let chosen: Option<Tlp> = match tlp.trim() {
             "" => None,
             t => Some(t.parse().map_err(|_| {
@@ -72,36 +47,20 @@ impl Store {
                 )
             })?),
         };
-        let key = self.sealing_key()?;
-        let uuid = {
-            use rand::RngCore;
-            let mut b = [0u8; 16];
-            rand::thread_rng().fill_bytes(&mut b);
-            vigie_incidents::uuid_from_random(b).to_string()
-        };
-        let sha256 = hex::encode(Sha256::digest(content));
-        let sealed = key.seal_bytes(&aad(&uuid), content);
         let mut tx = self.begin_write().await?;
         let (row, _) = Self::visible_incident(&mut tx, actor, id).await?;
         let tlp = chosen.map(|t| t.as_str().to_string()).unwrap_or(row.tlp);
         let at = now();
-        let attachment = Sql::new(
-            "INSERT INTO incident_attachments (incident_id, uuid, name, media_type, size, sha256, tlp, content, \
-             created_by, created_by_user_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
-        )
-        .arg(id)
-        .arg(uuid.as_str())
-        .arg(accepted.name.as_str())
-        .arg(accepted.kind.media_type())
-        .arg(content.len() as i64)
-        .arg(sha256.as_str())
-        .arg(tlp.as_str())
-        .arg(sealed)
-        .arg(actor.label.as_str())
-        .arg(actor.user_id)
-        .arg(at)
-        .scalar(&mut *tx)
-        .await?;
+        let attachment = file
+            .insert(
+                &mut tx,
+                TABLE,
+                ("incident_id", id),
+                ("tlp", tlp.as_str()),
+                actor,
+                at,
+            )
+            .await?;
         Sql::new("UPDATE incidents SET updated_at = $1 WHERE id = $2")
             .arg(at)
             .arg(id)
@@ -109,15 +68,15 @@ impl Store {
             .await?;
         let detail = serde_json::json!({
             "attachment_id": attachment,
-            "media_type": accepted.kind.media_type(),
-            "size": content.len(),
+            "media_type": file.accepted.kind.media_type(),
+            "size": file.size,
             "tlp": tlp,
         });
         crate::incidents::timeline::add_event(&mut tx, actor, id, "attachment", detail.clone())
             .await?;
         let mut audit = detail;
         if let Some(m) = audit.as_object_mut() {
-            m.insert("sha256".into(), sha256.into());
+            m.insert("sha256".into(), file.sha256.into());
             m.insert("structure_id".into(), row.structure_id.into());
         }
         record(
@@ -138,7 +97,7 @@ impl Store {
         actor: &Actor,
         id: i64,
         attachment: i64,
-    ) -> Result<AttachmentFile, StoreError> {
+    ) -> Result<FileContent, StoreError> {
         let mut tx = self.begin_write().await?;
         let (row, named) = Self::visible_incident(&mut tx, actor, id).await?;
         let found: Option<(String, String, String, String, String)> = Sql::new(
@@ -152,12 +111,7 @@ impl Store {
         if needs_named(&tlp) && !named {
             return Err(StoreError::NotFound);
         }
-        let content = self.sealing_key()?.open_bytes(&aad(&uuid), &sealed)?;
-        if content.len() > MAX_SIZE {
-            return Err(StoreError::Internal(format!(
-                "attachment {attachment}: stored content larger than the limit"
-            )));
-        }
+        let content = self.open_file(TABLE, attachment, &uuid, &sealed)?;
         record(
             &mut *tx,
             actor,
@@ -167,7 +121,7 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
-        Ok(AttachmentFile {
+        Ok(FileContent {
             name,
             media_type,
             content,

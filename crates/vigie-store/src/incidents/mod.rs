@@ -19,8 +19,8 @@
 //! * **Sector-wide alerts** (`sector`): from a case, the structures of the analyst's scope that
 //!   run the product it went through (the watch's inventories) are warned through the outbox,
 //!   without the case being named; whom it reached is kept on the case.
-//! * **Attachments** (`attachments`): checked by the engine (size, name, type by content),
-//!   sealed with the deployment's key, served with the case's need to know; audited.
+//! * **Attachments** (`attachments`): checked and sealed like every file people give
+//!   (`crate::files`: size, name, type by content; the deployment's key), served with the case's need to know; audited.
 //! * **Reads** (`read`): one case, the queues (filters, overdue first, 50 a page), a structure's
 //!   incidents, an incident for the MISP and STIX exports.
 
@@ -44,7 +44,7 @@ pub use sector::{
 };
 pub(crate) use tables::TABLES;
 pub use types::{
-    reference, Assignee, AttachmentFile, AttachmentRow, ClockRow, Declaration, Designations,
+    reference, Assignee, AttachmentRow, ClockRow, Declaration, Designations,
     EventRow, IncidentCase, IncidentFigures, IncidentRow, NoteRow, ObservableRow, PersonRow,
     QueuePage, QueueQuery, QueueRow, StructureIncidents, Triage, PAGE_SIZE,
 };

@@ -213,14 +213,6 @@ pub struct AttachmentRow {
     pub created_at: i64,
 }
 
-/// An attachment's content, opened for a reader allowed to download it.
-#[derive(Debug, Clone)]
-pub struct AttachmentFile {
-    pub name: String,
-    pub media_type: String,
-    pub content: Vec<u8>,
-}
-
 /// One row of a queue. A restricted incident (TLP:RED or AMBER+STRICT, reader not named) shows
 /// no title.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]

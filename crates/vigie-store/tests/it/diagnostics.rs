@@ -153,6 +153,20 @@ fn highest(q: &Question) -> String {
         .clone()
 }
 
+/// An action written by hand on `structure`'s plan.
+async fn manual_action(s: &Store, actor: &Actor, structure: i64, title: &str) -> i64 {
+    s.add_plan_action(
+        actor,
+        structure,
+        &NewAction {
+            title: title.into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
+}
+
 async fn audit_actions(s: &Store, kind: &str, target: i64) -> Vec<String> {
     let (rows, _) = s
         .audit_search(
@@ -886,17 +900,7 @@ async fn the_regions_view_shows_a_write_at_once() {
             .unwrap();
         assert_eq!(national.diagnosed, 1);
 
-        let action = s
-            .add_plan_action(
-                &w.admin,
-                w.fleyriat,
-                &NewAction {
-                    title: "Sauvegarde hors ligne".into(),
-                    ..Default::default()
-                },
-            )
-            .await
-            .unwrap();
+        let action = manual_action(s, &w.admin, w.fleyriat, "Sauvegarde hors ligne").await;
         let o = s.diagnostics_overview(&w.region84, None).await.unwrap();
         assert_eq!(o.open_actions, 1, "the new action is counted at once");
         s.update_plan_action(
@@ -912,6 +916,247 @@ async fn the_regions_view_shows_a_write_at_once() {
         .unwrap();
         let o = s.diagnostics_overview(&w.region84, None).await.unwrap();
         assert_eq!((o.open_actions, o.done_actions), (0, 1));
+        db.cleanup().await;
+    }
+}
+
+/// An action's evidence as files: judged by their content like incident attachments, sealed at
+/// rest, read by whoever reads the plan, added and removed by whoever may change the action, out
+/// of scope as if absent; every write and download audited; "done" accepts a file as evidence
+/// and keeps its last one.
+#[tokio::test]
+async fn evidence_files_are_checked_sealed_scoped_and_audited() {
+    for db in testing::all().await {
+        let s = &db.store;
+        let w = world(&db).await;
+        let action = manual_action(s, &w.admin, w.fleyriat, "Sauvegarde hors ligne").await;
+        let pdf = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\nPREUVE-TEMOIN\n%%EOF\n";
+        let f1 = s
+            .add_action_evidence_file(
+                &w.admin,
+                action,
+                "attestation sauvegarde.pdf",
+                "  Attestation du prestataire  ",
+                pdf,
+            )
+            .await
+            .unwrap();
+        // The regional analyst with the structure in scope adds evidence too.
+        let f2 = s
+            .add_action_evidence_file(&w.region84, action, "test.txt", "", b"restauration OK\n")
+            .await
+            .unwrap();
+        // Stored sealed: the marker is nowhere in the table.
+        let pool = crate::sqlx_pool(&db).await;
+        let stored: Vec<(String,)> = sqlx::query_as("SELECT content FROM plan_action_files")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+        assert_eq!(stored.len(), 2);
+        assert!(stored.iter().all(|(c,)| c.starts_with("enc:v1:")));
+        assert!(!stored.iter().any(|(c,)| c.contains("PREUVE-TEMOIN")));
+        // Listed for the plan's readers, in order, with their note trimmed.
+        for reader in [&w.admin, &w.member, &w.region84, &w.auditor] {
+            let files = s.plan_evidence_files(reader, w.fleyriat).await.unwrap();
+            assert_eq!(
+                files
+                    .iter()
+                    .map(|f| (f.id, f.action_id, f.name.as_str(), f.note.as_str()))
+                    .collect::<Vec<_>>(),
+                vec![
+                    (
+                        f1,
+                        action,
+                        "attestation sauvegarde.pdf",
+                        "Attestation du prestataire"
+                    ),
+                    (f2, action, "test.txt", ""),
+                ],
+                "{}",
+                reader.label
+            );
+            let f = s
+                .get_action_evidence_file(reader, action, f1)
+                .await
+                .unwrap();
+            assert_eq!(
+                (f.name.as_str(), f.media_type.as_str(), f.content.as_slice()),
+                ("attestation sauvegarde.pdf", "application/pdf", &pdf[..])
+            );
+        }
+        assert_eq!(
+            s.plan_evidence_files(&w.admin, w.fleyriat).await.unwrap()[0].size,
+            pdf.len() as i64
+        );
+        // Another structure's admin, another region, another GHT: as if absent.
+        for outsider in [&w.other_admin, &w.region11, &w.ght_paris] {
+            assert!(
+                matches!(
+                    s.get_action_evidence_file(outsider, action, f1).await,
+                    Err(StoreError::NotFound)
+                ),
+                "{}",
+                outsider.label
+            );
+            assert!(matches!(
+                s.plan_evidence_files(outsider, w.fleyriat).await,
+                Err(StoreError::NotFound)
+            ));
+            assert!(matches!(
+                s.add_action_evidence_file(outsider, action, "x.txt", "", b"x")
+                    .await,
+                Err(StoreError::NotFound)
+            ));
+            assert!(matches!(
+                s.remove_action_evidence_file(outsider, action, f2).await,
+                Err(StoreError::NotFound)
+            ));
+        }
+        // Readers without the right to change the plan neither add nor remove.
+        for reader in [&w.member, &w.auditor] {
+            assert!(matches!(
+                s.add_action_evidence_file(reader, action, "x.txt", "", b"x")
+                    .await,
+                Err(StoreError::Forbidden(_))
+            ));
+            assert!(matches!(
+                s.remove_action_evidence_file(reader, action, f2).await,
+                Err(StoreError::Forbidden(_))
+            ));
+        }
+        // A file asked through another action is not found.
+        let other_action = manual_action(s, &w.admin, w.fleyriat, "Autre").await;
+        assert!(matches!(
+            s.get_action_evidence_file(&w.admin, other_action, f1).await,
+            Err(StoreError::NotFound)
+        ));
+        assert!(matches!(
+            s.remove_action_evidence_file(&w.admin, other_action, f1)
+                .await,
+            Err(StoreError::NotFound)
+        ));
+        // Refused, each beside its field, nothing stored.
+        let big = vec![b'a'; vigie_domain::upload::MAX_SIZE + 1];
+        let long = "n".repeat(vigie_store::diagnostics::MAX_FILE_NOTE + 1);
+        for (name, note, content, want, field) in [
+            ("vide.txt", "", &b""[..], "files-empty", "file"),
+            ("gros.txt", "", &big[..], "files-too-large", "file"),
+            (
+                "rapport.pdf",
+                "",
+                &b"MZ\x90\0\x03\0\0\0This program cannot be run"[..],
+                "files-type",
+                "file",
+            ),
+            (
+                "capture.pdf",
+                "",
+                &b"\x89PNG\r\n\x1a\n\0\0"[..],
+                "files-extension",
+                "file",
+            ),
+            (
+                "../../etc/passwd",
+                "",
+                &b"root:x:0:0"[..],
+                "files-name",
+                "file",
+            ),
+            ("..\\..\\boot.ini", "", &b"[boot]"[..], "files-name", "file"),
+            (
+                "ok.txt",
+                long.as_str(),
+                &b"ok"[..],
+                "diagnostics-too-long",
+                "file_note",
+            ),
+        ] {
+            let e = s
+                .add_action_evidence_file(&w.admin, action, name, note, content)
+                .await
+                .unwrap_err();
+            assert_eq!(key(&e), want, "{name}");
+            assert_eq!(
+                e.problem()
+                    .and_then(|p| p.get("field"))
+                    .map(|f| f.to_string())
+                    .as_deref(),
+                Some(field),
+                "{name}"
+            );
+        }
+        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM plan_action_files")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(count, 2, "nothing stored by the refusals");
+        // "Done" with no note is accepted when a file is the evidence, and keeps its last file.
+        let done = ActionUpdate {
+            status: "done".into(),
+            ..Default::default()
+        };
+        assert_eq!(
+            key(&s
+                .update_plan_action(&w.admin, other_action, &done)
+                .await
+                .unwrap_err()),
+            "diagnostics-evidence-required"
+        );
+        s.update_plan_action(&w.admin, action, &done).await.unwrap();
+        assert_eq!(
+            s.remove_action_evidence_file(&w.region84, action, f2)
+                .await
+                .unwrap(),
+            w.fleyriat
+        );
+        assert_eq!(
+            key(&s
+                .remove_action_evidence_file(&w.admin, action, f1)
+                .await
+                .unwrap_err()),
+            "diagnostics-evidence-last-file"
+        );
+        assert!(s
+            .get_action_evidence_file(&w.admin, action, f2)
+            .await
+            .is_err());
+        assert_eq!(
+            s.plan_evidence_files(&w.admin, w.fleyriat)
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
+        // Every write and download audited, on the action.
+        let audited = audit_actions(s, "plan_action", action).await;
+        for want in [
+            "plan.evidence.add",
+            "plan.evidence.download",
+            "plan.evidence.remove",
+        ] {
+            assert!(audited.iter().any(|a| a == want), "{want}: {audited:?}");
+        }
+        assert_eq!(
+            audited.iter().filter(|a| *a == "plan.evidence.add").count(),
+            2
+        );
+        // A file moved to another row does not open (sealed to its own uuid).
+        let f3 = s
+            .add_action_evidence_file(&w.admin, other_action, "b.txt", "", b"autre\n")
+            .await
+            .unwrap();
+        sqlx::query(
+            "UPDATE plan_action_files SET content = (SELECT content FROM plan_action_files WHERE id = $1) WHERE id = $2",
+        )
+        .bind(f1)
+        .bind(f3)
+        .execute(&pool)
+        .await
+        .unwrap();
+        assert!(matches!(
+            s.get_action_evidence_file(&w.admin, other_action, f3).await,
+            Err(StoreError::Internal(_))
+        ));
         db.cleanup().await;
     }
 }

@@ -109,6 +109,7 @@ fn keys_used(src: &Path) -> BTreeSet<String> {
         "surveillance-",
         "watch-",
         "incidents-",
+        "files-",
         "notify-",
         "archive-",
         "migrate-",

@@ -1440,30 +1440,22 @@ async fn attachments_are_checked_sealed_and_served_on_a_need_to_know_basis() {
             ));
         }
         // Refused, nothing stored.
-        let big = vec![b'a'; vigie_incidents::attachment::MAX_SIZE + 1];
+        let big = vec![b'a'; vigie_domain::upload::MAX_SIZE + 1];
         for (name, content, key) in [
-            ("vide.txt", &b""[..], "incidents-attachment-empty"),
-            ("gros.txt", &big[..], "incidents-attachment-too-large"),
+            ("vide.txt", &b""[..], "files-empty"),
+            ("gros.txt", &big[..], "files-too-large"),
             (
                 "rapport.pdf",
                 &b"MZ\x90\0\x03\0\0\0This program cannot be run"[..],
-                "incidents-attachment-type",
+                "files-type",
             ),
             (
                 "capture.pdf",
                 &b"\x89PNG\r\n\x1a\n\0\0"[..],
-                "incidents-attachment-extension",
+                "files-extension",
             ),
-            (
-                "../../etc/passwd",
-                &b"root:x:0:0"[..],
-                "incidents-attachment-name",
-            ),
-            (
-                "..\\..\\boot.ini",
-                &b"[boot]"[..],
-                "incidents-attachment-name",
-            ),
+            ("../../etc/passwd", &b"root:x:0:0"[..], "files-name"),
+            ("..\\..\\boot.ini", &b"[boot]"[..], "files-name"),
         ] {
             let e = s
                 .add_incident_attachment(&w.admin, id, name, "", content)

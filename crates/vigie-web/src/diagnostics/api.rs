@@ -1,10 +1,13 @@
 //! Diagnostics under `/api/v1`: the region's (the nation's) overview, a structure's diagnostics,
-//! one diagnostic with its answers and scores, and a structure's action plan. Read only: taking a
-//! diagnostic is done in the pages, theme by theme, by people.
+//! one diagnostic with its answers and scores, and a structure's action plan with its evidence
+//! files (listed, and each downloaded). Read only: taking a diagnostic is done in the pages,
+//! theme by theme, by people.
 
 use axum::extract::{Path, Query, State};
 use axum::Json;
 use serde::Deserialize;
+
+use vigie_store::diagnostics::{ActionRow, EvidenceFileRow};
 
 use crate::api_types::Document;
 use crate::auth::Api;
@@ -61,7 +64,16 @@ pub(crate) async fn api_get_diagnostic(
     Ok(Json(Document::of(&d)?))
 }
 
-/// A structure's action plan: each action with its owner, due day, status, evidence and source
+/// An action of the plan with the files given as its evidence (their content is downloaded at
+/// `/plan/actions/{id}/evidence/{file}`).
+#[derive(serde::Serialize)]
+struct PlanAction {
+    #[serde(flatten)]
+    action: ActionRow,
+    evidence_files: Vec<EvidenceFileRow>,
+}
+
+/// A structure's action plan: each action with its owner, due day, status, evidence (a note and files) and source
 #[utoipa::path(get, path = "/structures/{id}/plan", tag = "diagnostics",
     params(("id" = i64, Path, description = "The structure's id")),
     responses((status = 200, description = "A structure's action plan", body = Document)))]
@@ -71,5 +83,17 @@ pub(crate) async fn api_structure_plan(
     Path(id): Path<i64>,
 ) -> AppResult<Json<Document>> {
     let actions = st.store.plan_actions(&a.actor, id).await?;
+    let files = st.store.plan_evidence_files(&a.actor, id).await?;
+    let actions: Vec<PlanAction> = actions
+        .into_iter()
+        .map(|action| PlanAction {
+            evidence_files: files
+                .iter()
+                .filter(|f| f.action_id == action.id)
+                .cloned()
+                .collect(),
+            action,
+        })
+        .collect();
     Ok(Json(Document::of(&actions)?))
 }

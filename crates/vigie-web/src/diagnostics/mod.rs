@@ -1,10 +1,12 @@
 //! Diagnostics (issue 16): a structure's maturity diagnostics (taken by the structure alone or
 //! by a regional analyst with it, theme by theme, resumed, finished, signed off), their progress
-//! by theme over time, the printable report (HTML and PDF), the structure's action plan, and the
+//! by theme over time, the printable report (HTML and PDF), the structure's action plan (its
+//! actions' evidence as notes and files), and the
 //! region's (the nation's) view with its CSV export, and their reading through the API. Every action goes through
 //! `vigie_store::diagnostics`, which checks the role and the scope.
 
 pub(crate) mod api;
+pub(crate) mod evidence;
 pub(crate) mod pages;
 pub(crate) mod plan;
 pub(crate) mod region;
@@ -35,10 +37,18 @@ pub fn routes(r: Routes) -> Routes {
         .post("/structures/{id}/plan", plan::add)
         .post("/structures/{id}/plan/from", plan::add_from)
         .post("/plan/actions/{id}", plan::update)
+        .post("/plan/actions/{id}/evidence", evidence::upload)
+        .body_limit("/plan/actions/{id}/evidence", crate::files::UPLOAD_LIMIT)
+        .get("/plan/actions/{id}/evidence/{file}", evidence::download)
+        .post(
+            "/plan/actions/{id}/evidence/{file}/delete",
+            evidence::remove,
+        )
         .api(routes!(api::api_diagnostics_overview))
         .api(routes!(api::api_structure_diagnostics))
         .api(routes!(api::api_get_diagnostic))
         .api(routes!(api::api_structure_plan))
+        .api(routes!(evidence::api_action_evidence_file))
         .nav(NavItem {
             label: "nav-diagnostics",
             path: "/diagnostics",

@@ -8,7 +8,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use vigie_domain::problem::Problem;
 use vigie_domain::role::Permission;
-use vigie_store::diagnostics::{ActionRow, ActionUpdate, NewAction, ACTION_STATUSES};
+use vigie_store::diagnostics::{
+    ActionRow, ActionUpdate, EvidenceFileRow, NewAction, ACTION_STATUSES, MAX_FILE_NOTE,
+};
 use vigie_store::registry::Structure;
 use vigie_store::StoreError;
 
@@ -38,6 +40,37 @@ pub(crate) struct ActionView {
     pub open: bool,
     pub overdue: bool,
     pub closed_note: String,
+    /// The files given as its evidence (filled by the plan's page).
+    pub files: Vec<FileView>,
+}
+
+/// A file given as an action's evidence, as the plan lists it.
+pub(crate) struct FileView {
+    pub id: i64,
+    pub name: String,
+    pub note: String,
+    pub media_type: String,
+    /// Its size, who attached it and when, in words.
+    pub meta: String,
+}
+
+impl FileView {
+    fn of(tr: &Tr, f: &EvidenceFileRow) -> FileView {
+        FileView {
+            id: f.id,
+            name: f.name.clone(),
+            note: f.note.clone(),
+            media_type: f.media_type.clone(),
+            meta: tr.t_args(
+                "diagnostics-evidence_file_meta",
+                &[
+                    ("size", tr.int(f.size).into()),
+                    ("by", f.created_by.as_str().into()),
+                    ("date", tr.date(f.created_at).into()),
+                ],
+            ),
+        }
+    }
 }
 
 /// Why an action closed by itself, in words.
@@ -103,6 +136,7 @@ pub(crate) fn action_views(tr: &Tr, rows: &[ActionRow], now: i64) -> Vec<ActionV
                 } else {
                     String::new()
                 },
+                files: Vec::new(),
             }
         })
         .collect()
@@ -133,19 +167,27 @@ struct PlanPage {
     err_field: String,
     /// The action whose update failed, and why.
     err_action: i64,
+    /// What was typed as the note of a file refused (for `err_action`).
+    file_note: String,
+    file_note_max: usize,
+    max_mib: usize,
 }
 
-async fn plan_page(
+/// The plan's page; `err` is a mistake and the action it concerns (0: the new action's form),
+/// `file_note` the note typed with a file refused.
+pub(crate) async fn plan_page(
     st: &AppState,
     a: &Authed,
     id: i64,
     form: NewAction,
     err: Option<(&Problem, i64)>,
+    file_note: String,
     status: StatusCode,
 ) -> Result<Response, AppError> {
     a.actor.require(Permission::ReadDiagnostics)?;
     let s = st.store.get_structure(&a.actor, id).await?;
     let rows = st.store.plan_actions(&a.actor, id).await?;
+    let files = st.store.plan_evidence_files(&a.actor, id).await?;
     let src = st.store.plan_sources(&a.actor, id).await?;
     let tr = a.tr();
     let lang = tr.code();
@@ -207,7 +249,14 @@ async fn plan_page(
             title: t,
         });
     }
-    let actions = action_views(&tr, &rows, now);
+    let mut actions = action_views(&tr, &rows, now);
+    for x in &mut actions {
+        x.files = files
+            .iter()
+            .filter(|f| f.action_id == x.id)
+            .map(|f| FileView::of(&tr, f))
+            .collect();
+    }
     let (err_text, err_field, err_action) = match err {
         Some((p, action)) => (
             problem_text(&tr, p),
@@ -228,6 +277,9 @@ async fn plan_page(
         err: err_text,
         err_field,
         err_action,
+        file_note,
+        file_note_max: MAX_FILE_NOTE,
+        max_mib: crate::files::MAX_MIB,
         s,
     };
     render_status(status, &page)
@@ -241,7 +293,16 @@ pub(crate) async fn show(
 ) -> Response {
     page!(
         a,
-        plan_page(&st, &a, id, NewAction::default(), None, StatusCode::OK).await
+        plan_page(
+            &st,
+            &a,
+            id,
+            NewAction::default(),
+            None,
+            String::new(),
+            StatusCode::OK
+        )
+        .await
     )
 }
 
@@ -257,7 +318,16 @@ pub(crate) async fn add(
             Ok(n) => Ok(Redirect::to(&format!("/structures/{id}/plan#action-{n}")).into_response()),
             Err(StoreError::Invalid(p)) => {
                 f.source_kind.clear();
-                plan_page(&st, &a, id, f, Some((&p, 0)), StatusCode::BAD_REQUEST).await
+                plan_page(
+                    &st,
+                    &a,
+                    id,
+                    f,
+                    Some((&p, 0)),
+                    String::new(),
+                    StatusCode::BAD_REQUEST,
+                )
+                .await
             }
             Err(e) => Err(e.into()),
         }
@@ -311,6 +381,7 @@ pub(crate) async fn add_from(
                     id,
                     NewAction::default(),
                     Some((&p, 0)),
+                    String::new(),
                     StatusCode::BAD_REQUEST,
                 )
                 .await
@@ -340,6 +411,7 @@ pub(crate) async fn update(
                     structure,
                     NewAction::default(),
                     Some((&p, id)),
+                    String::new(),
                     StatusCode::BAD_REQUEST,
                 )
                 .await

@@ -42,7 +42,7 @@ pub fn routes(r: Routes) -> Routes {
         .get("/incidents/{id}/report", report::report)
         .get("/incidents/{id}/report.pdf", report::report_pdf)
         .post("/incidents/{id}/attachments", attachments::upload)
-        .body_limit("/incidents/{id}/attachments", attachments::UPLOAD_LIMIT)
+        .body_limit("/incidents/{id}/attachments", crate::files::UPLOAD_LIMIT)
         .get(
             "/incidents/{id}/attachments/{attachment}",
             attachments::download,

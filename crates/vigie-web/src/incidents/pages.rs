@@ -495,7 +495,7 @@ async fn show_page(
             .filter(|p| p.get("field").map(|f| f.to_string()).as_deref() == Some("file"))
             .map(|p| problem_text(&tr, p))
             .unwrap_or_default(),
-        attach_max_mib: vigie_incidents::attachment::MAX_SIZE / (1024 * 1024),
+        attach_max_mib: crate::files::MAX_MIB,
         assignees,
         c,
     };

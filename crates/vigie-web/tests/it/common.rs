@@ -519,3 +519,53 @@ pub async fn diagnostic_finish(store: &Store, id: i64) {
         .unwrap();
     store.finish_diagnostic(&system(), id).await.unwrap();
 }
+
+/// An action of `structure`'s plan with a text file as its evidence, added by the platform:
+/// (action, file); 999 999 for both when the structure does not exist.
+pub async fn plan_evidence_seed(store: &Store, structure: i64) -> (i64, i64) {
+    if structure == 999_999 {
+        return (999_999, 999_999);
+    }
+    let action = store
+        .add_plan_action(
+            &system(),
+            structure,
+            &vigie_store::diagnostics::NewAction {
+                title: "Preuve de la matrice".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let file = store
+        .add_action_evidence_file(&system(), action, "preuve.txt", "", b"preuve\n")
+        .await
+        .unwrap();
+    (action, file)
+}
+
+/// Sends file `name` with `bytes` as the `file` field of a multipart form (beside the `texts`
+/// fields), its CSRF token in the query; the status answered.
+pub async fn upload_status(
+    c: &Client,
+    url: String,
+    csrf: &str,
+    texts: &[(&'static str, &'static str)],
+    name: &'static str,
+    bytes: &[u8],
+) -> reqwest::StatusCode {
+    let mut form = reqwest::multipart::Form::new();
+    for (k, v) in texts {
+        form = form.text(*k, *v);
+    }
+    let form = form.part(
+        "file",
+        reqwest::multipart::Part::bytes(bytes.to_vec()).file_name(name),
+    );
+    c.post(format!("{url}?csrf={csrf}"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+        .status()
+}

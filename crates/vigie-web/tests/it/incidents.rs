@@ -176,11 +176,11 @@ async fn attachments_over_http_are_checked_served_as_downloads_and_scoped() {
             assert!(beside.contains(says), "{name}: {beside}");
         }
         // Over the limit: the 413 page that says the limit, nothing read, nothing stored.
-        let big = vec![b'a'; vigie_incidents::attachment::MAX_SIZE + 128 * 1024];
+        let big = vec![b'a'; vigie_domain::upload::MAX_SIZE + 128 * 1024];
         let r = upload(admin.clone(), csrf.clone(), amber, file("gros.txt", &big)).await;
         assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
         // Just over the engine's limit but inside the route's room: refused by the store.
-        let over = vec![b'a'; vigie_incidents::attachment::MAX_SIZE + 1];
+        let over = vec![b'a'; vigie_domain::upload::MAX_SIZE + 1];
         let r = upload(admin.clone(), csrf.clone(), amber, file("gros.txt", &over)).await;
         assert_eq!(r.status(), StatusCode::BAD_REQUEST);
         assert!(r

@@ -6,6 +6,7 @@
 mod account;
 mod common;
 mod dashboard;
+mod evidence;
 mod exposure;
 mod hardening;
 mod incidents;

@@ -834,6 +834,16 @@ async fn api_authorization_matrix() {
                         expect(r, "read", scoped, ok),
                     );
                 }
+                // An action's evidence file: another structure's as if absent.
+                let (action, file) = plan_evidence_seed(&app.store, id).await;
+                let path = format!("/api/v1/plan/actions/{action}/evidence/{file}");
+                check(
+                    "GET",
+                    "/api/v1/plan/actions/{id}/evidence/{file}",
+                    path.clone(),
+                    api(&c, &app, tok, Method::GET, &path, None, None).await,
+                    expect(r, "read", scoped, ok),
+                );
             }
 
             // The observatory (issue 15): France or the caller's territory; a period that
@@ -1740,21 +1750,15 @@ async fn pages_authorization_matrix() {
                     check(m, route, path, got, expect(r, cap, scoped, want));
                 }
                 // Attaching a file (a multipart form, its CSRF token in the query).
-                let form = reqwest::multipart::Form::new().part(
-                    "file",
-                    reqwest::multipart::Part::bytes(b"journal de la matrice\n".to_vec())
-                        .file_name("journal.txt"),
-                );
-                let got = c
-                    .post(format!(
-                        "{}/incidents/{sub}/attachments?csrf={csrf}",
-                        app.base
-                    ))
-                    .multipart(form)
-                    .send()
-                    .await
-                    .unwrap()
-                    .status();
+                let got = upload_status(
+                    &c,
+                    format!("{}/incidents/{sub}/attachments", app.base),
+                    &csrf,
+                    &[],
+                    "journal.txt",
+                    b"journal de la matrice\n",
+                )
+                .await;
                 check(
                     "POST",
                     "/incidents/{id}/attachments",
@@ -2030,6 +2034,69 @@ async fn pages_authorization_matrix() {
                     .await,
                     expect(r, "write_diagnostics", scoped, see_other),
                 );
+                // Its evidence as files: downloaded by the plan's readers, added (a multipart
+                // form, its CSRF token in the query) and removed by whoever changes actions.
+                let (action, file) = plan_evidence_seed(&app.store, id).await;
+                let p = format!("/plan/actions/{action}/evidence/{file}");
+                check(
+                    "GET",
+                    "/plan/actions/{id}/evidence/{file}",
+                    p.clone(),
+                    get(p).await,
+                    expect(r, "read", scoped, ok),
+                );
+                let got = upload_status(
+                    &c,
+                    format!("{}/plan/actions/{action}/evidence", app.base),
+                    &csrf,
+                    &[("note", "Attestation")],
+                    "preuve.txt",
+                    b"preuve de la matrice\n",
+                )
+                .await;
+                check(
+                    "POST",
+                    "/plan/actions/{id}/evidence",
+                    format!("/plan/actions/{action}/evidence"),
+                    got,
+                    expect(r, "write_diagnostics", scoped, see_other),
+                );
+                let p = format!("/plan/actions/{action}/evidence/{file}/delete");
+                check(
+                    "POST",
+                    "/plan/actions/{id}/evidence/{file}/delete",
+                    p.clone(),
+                    post(p, vec![]).await,
+                    expect(r, "write_diagnostics", scoped, see_other),
+                );
+            }
+            // Reached through one's own structure, another structure's action's file is not
+            // found, and a file is not reached through another action.
+            if out != 999_999 {
+                let (theirs, their_file) = plan_evidence_seed(&app.store, out).await;
+                let (mine, _) = plan_evidence_seed(&app.store, inn).await;
+                for p in [
+                    format!("/plan/actions/{theirs}/evidence/{their_file}"),
+                    format!("/plan/actions/{mine}/evidence/{their_file}"),
+                ] {
+                    check(
+                        "GET",
+                        "/plan/actions/{id}/evidence/{file}",
+                        p.clone(),
+                        get(p).await,
+                        StatusCode::NOT_FOUND,
+                    );
+                }
+                if allowed(r, "write_diagnostics") {
+                    let p = format!("/plan/actions/{mine}/evidence/{their_file}/delete");
+                    check(
+                        "POST",
+                        "/plan/actions/{id}/evidence/{file}/delete",
+                        p.clone(),
+                        post(p, vec![]).await,
+                        StatusCode::NOT_FOUND,
+                    );
+                }
             }
             // Reached through one's own structure, another structure's diagnostic and action
             // are not found.

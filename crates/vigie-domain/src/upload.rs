@@ -1,4 +1,6 @@
-//! Attachments of a case: what is accepted, judged by the content and never by the name alone.
+//! Files people give the platform (an incident's attachments, the evidence of a plan's action):
+//! what is accepted, judged by the content and never by the name alone. Every slice that takes
+//! a file checks it here, so that the rules are one.
 //!
 //! A file is accepted when its size is within [`MAX_SIZE`], its content is one of the allowed
 //! types ([`Kind`]: PDF, PNG, JPEG, GIF, plain UTF-8 text), recognised by its first bytes (or,
@@ -10,7 +12,7 @@
 
 use serde::Serialize;
 
-/// The largest attachment, in bytes (10 MiB).
+/// The largest file, in bytes (10 MiB).
 pub const MAX_SIZE: usize = 10 * 1024 * 1024;
 /// The longest name kept, in characters.
 pub const MAX_NAME: usize = 200;
@@ -56,7 +58,7 @@ impl Kind {
     }
 }
 
-/// Why an attachment is refused.
+/// Why a file is refused.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum Refusal {
     #[error("the file is empty")]
@@ -113,14 +115,14 @@ pub fn check_name(name: &str) -> Result<String, Refusal> {
     Ok(n.to_string())
 }
 
-/// An accepted attachment: its name and its type.
+/// An accepted file: its name and its type.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Accepted {
     pub name: String,
     pub kind: Kind,
 }
 
-/// Checks an attachment: size, name, type by content, and the name's extension against it.
+/// Checks a file: size, name, type by content, and the name's extension against it.
 pub fn check(name: &str, bytes: &[u8]) -> Result<Accepted, Refusal> {
     if bytes.is_empty() {
         return Err(Refusal::Empty);
