@@ -48,6 +48,9 @@ static REGISTRY_GEN: AtomicU64 = AtomicU64::new(1);
 static INCIDENTS_GEN: AtomicU64 = AtomicU64::new(1);
 /// Generation of the diagnostics and action plans (`diagnostic*`, `plan_actions`).
 static DIAGNOSTICS_GEN: AtomicU64 = AtomicU64::new(1);
+/// Generation of the exposure and the vulnerability watch (`scan*`, `surveillance_*`,
+/// `watch_*`): what the dashboards' figures count.
+static EXPOSURE_GEN: AtomicU64 = AtomicU64::new(1);
 
 /// Which generation a cache follows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -56,6 +59,7 @@ pub enum Domain {
     Registry,
     Incidents,
     Diagnostics,
+    Exposure,
 }
 
 impl Domain {
@@ -65,6 +69,7 @@ impl Domain {
             Domain::Registry => &REGISTRY_GEN,
             Domain::Incidents => &INCIDENTS_GEN,
             Domain::Diagnostics => &DIAGNOSTICS_GEN,
+            Domain::Exposure => &EXPOSURE_GEN,
         }
     }
 
@@ -94,6 +99,11 @@ pub fn diagnostics_changed() {
     DIAGNOSTICS_GEN.fetch_add(1, Ordering::AcqRel);
 }
 
+/// Findings, scans, inventories, advisories or alerts changed.
+pub fn exposure_changed() {
+    EXPOSURE_GEN.fetch_add(1, Ordering::AcqRel);
+}
+
 /// Looks at a statement about to run (and again once it has run): a write to a table that a
 /// cache reads bumps that cache's generation. A statement whose target cannot be told (a `WITH`
 /// prefix…) bumps both. Two writes are left out on purpose: a new session (no cache holds a
@@ -117,6 +127,7 @@ pub(crate) fn note_statement(text: &str) {
         registry_changed();
         incidents_changed();
         diagnostics_changed();
+        exposure_changed();
         return;
     } else {
         return;
@@ -143,7 +154,10 @@ pub(crate) fn note_statement(text: &str) {
         }
         "structures" | "ghts" | "user_structures" => registry_changed(),
         t if t.starts_with("incident") => incidents_changed(),
-        t if t.starts_with("diagnostic") || t == "plan_actions" => diagnostics_changed(),
+        t if t.starts_with("diagnostic") || t.starts_with("plan_action") => diagnostics_changed(),
+        t if t.starts_with("scan") || t.starts_with("surveillance_") || t.starts_with("watch_") => {
+            exposure_changed()
+        }
         _ => {}
     }
 }

@@ -17,6 +17,7 @@ use crate::error::StoreError;
 use crate::secrets::{is_sealed, SecretKey};
 
 mod backend;
+pub(crate) mod figures;
 mod sql;
 mod text;
 pub mod trend;

@@ -44,7 +44,7 @@ pub use sector::{
 };
 pub(crate) use tables::TABLES;
 pub use types::{
-    reference, Assignee, AttachmentRow, ClockRow, Declaration, Designations,
-    EventRow, IncidentCase, IncidentFigures, IncidentRow, NoteRow, ObservableRow, PersonRow,
-    QueuePage, QueueQuery, QueueRow, StructureIncidents, Triage, PAGE_SIZE,
+    reference, Assignee, AttachmentRow, ClockRow, Declaration, Designations, EventRow,
+    IncidentCase, IncidentFigures, IncidentRow, NoteRow, ObservableRow, PersonRow, QueuePage,
+    QueueQuery, QueueRow, StructureIncidents, Triage, PAGE_SIZE,
 };

@@ -95,7 +95,9 @@ impl Store {
         q.push(&format!(
             ") x GROUP BY x.k, x.name ORDER BY 4 DESC, 5 DESC, x.k LIMIT {LOAD_ROWS}"
         ));
-        let rows: Vec<(String, String, i64, i64, i64)> = q.fetch_all(&self.pool).await?;
+        let rows: Vec<(String, String, i64, i64, i64)> = self
+            .figure(&q.cache_key(), || q.fetch_all(&self.pool))
+            .await?;
         Ok(rows
             .into_iter()
             .map(|(key, name, structures, findings, alerts)| OpenLoad {

@@ -5,6 +5,7 @@ use serde::Serialize;
 use vigie_domain::role::Permission;
 
 use crate::actor::Actor;
+use crate::db::figures::scope_key;
 use crate::db::trend::{open_at_columns, weekly};
 use crate::db::{now, Sql, Store};
 use crate::error::StoreError;
@@ -31,31 +32,35 @@ impl Store {
     /// Open findings of the actor's scope by severity.
     pub async fn exposure_figures(&self, actor: &Actor) -> Result<ExposureFigures, StoreError> {
         actor.require(Permission::ReadExposure)?;
-        let mut q = Sql::new(
-            "SELECT f.severity, COUNT(*) FROM scan_findings f JOIN structures s ON s.id = f.structure_id \
-             WHERE f.status <> 'fixed' AND ",
-        );
-        actor.scope_structures(&mut q, "s");
-        q.push(" GROUP BY f.severity");
-        let rows: Vec<(String, i64)> = q.fetch_all(&self.pool).await?;
-        let mut out = ExposureFigures::default();
-        for (severity, n) in rows {
-            match severity.as_str() {
-                "critical" => out.critical += n,
-                "high" => out.high += n,
-                "medium" => out.medium += n,
-                "low" => out.low += n,
-                _ => out.info += n,
+        let key = format!("exposure figures {}", scope_key(actor));
+        self.figure(&key, || async {
+            let mut q = Sql::new(
+                "SELECT f.severity, COUNT(*) FROM scan_findings f JOIN structures s ON s.id = f.structure_id \
+                 WHERE f.status <> 'fixed' AND ",
+            );
+            actor.scope_structures(&mut q, "s");
+            q.push(" GROUP BY f.severity");
+            let rows: Vec<(String, i64)> = q.fetch_all(&self.pool).await?;
+            let mut out = ExposureFigures::default();
+            for (severity, n) in rows {
+                match severity.as_str() {
+                    "critical" => out.critical += n,
+                    "high" => out.high += n,
+                    "medium" => out.medium += n,
+                    "low" => out.low += n,
+                    _ => out.info += n,
+                }
             }
-        }
-        let mut q = Sql::new(
-            "SELECT COUNT(DISTINCT f.structure_id) FROM scan_findings f JOIN structures s ON s.id = f.structure_id \
-             WHERE f.status <> 'fixed' AND ",
-        );
-        actor.scope_structures(&mut q, "s");
-        let (n,): (i64,) = q.fetch_one(&self.pool).await?;
-        out.structures = n;
-        Ok(out)
+            let mut q = Sql::new(
+                "SELECT COUNT(DISTINCT f.structure_id) FROM scan_findings f JOIN structures s ON s.id = f.structure_id \
+                 WHERE f.status <> 'fixed' AND ",
+            );
+            actor.scope_structures(&mut q, "s");
+            let (n,): (i64,) = q.fetch_one(&self.pool).await?;
+            out.structures = n;
+            Ok(out)
+        })
+        .await
     }
 
     /// Open findings of the actor's scope by kind, the most frequent first (then by kind), at
@@ -75,7 +80,8 @@ impl Store {
             " GROUP BY f.kind ORDER BY n DESC, f.kind LIMIT {}",
             limit.clamp(1, 50)
         ));
-        q.fetch_all(&self.pool).await
+        self.figure(&q.cache_key(), || q.fetch_all(&self.pool))
+            .await
     }
 
     /// How many findings of the actor's scope were open at the end of each of the last `weeks`
@@ -98,6 +104,7 @@ impl Store {
             open_at_columns(&instants, "f.first_seen_at", "f.fixed_at")
         ));
         actor.scope_structures(&mut q, "s");
-        self.open_at(&q, &instants).await
+        let key = format!("findings trend {weeks} {}", scope_key(actor));
+        self.figure(&key, || self.open_at(&q, &instants)).await
     }
 }

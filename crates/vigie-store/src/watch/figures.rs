@@ -5,6 +5,7 @@ use serde::Serialize;
 use vigie_domain::role::Permission;
 
 use crate::actor::Actor;
+use crate::db::figures::scope_key;
 use crate::db::trend::{open_at_columns, weekly};
 use crate::db::{now, Sql, Store};
 use crate::error::StoreError;
@@ -54,7 +55,9 @@ impl Store {
              WHERE a.status IN ('new', 'acknowledged') AND ",
         );
         actor.scope_structures(&mut q, "s");
-        let (open, kev): (i64, i64) = q.fetch_one(&self.pool).await?;
+        let (open, kev): (i64, i64) = self
+            .figure(&q.cache_key(), || q.fetch_one(&self.pool))
+            .await?;
         Ok(WatchFigures { open, kev })
     }
 
@@ -69,7 +72,9 @@ impl Store {
         );
         actor.scope_structures(&mut q, "s");
         q.push(" GROUP BY a.priority");
-        let rows: Vec<(i64, i64)> = q.fetch_all(&self.pool).await?;
+        let rows: Vec<(i64, i64)> = self
+            .figure(&q.cache_key(), || q.fetch_all(&self.pool))
+            .await?;
         let mut out = AlertLevels::default();
         for (priority, n) in rows {
             match priority_level(priority) {
@@ -101,6 +106,7 @@ impl Store {
             open_at_columns(&instants, "a.created_at", "a.closed_at")
         ));
         actor.scope_structures(&mut q, "s");
-        self.open_at(&q, &instants).await
+        let key = format!("alerts trend {weeks} {}", scope_key(actor));
+        self.figure(&key, || self.open_at(&q, &instants)).await
     }
 }

@@ -317,6 +317,57 @@ async fn dashboard_figures_by_kind_level_week_and_territory() {
             .await
             .unwrap()
             .is_empty());
+
+        // The figures are kept per scope, yet a change made here shows at the next view: a new
+        // scan's finding, an alert of a new inventory item.
+        let before = (
+            s.exposure_figures(&r11).await.unwrap().total(),
+            s.open_findings_by_kind(&r11, 10).await.unwrap(),
+            s.watch_figures(&r11).await.unwrap().open,
+            s.open_alerts_by_level(&r11).await.unwrap().total(),
+            row(
+                &s.open_load(&system(), LoadBy::Region, None).await.unwrap(),
+                "11",
+            )
+            .findings,
+        );
+        scan(
+            s,
+            pitie,
+            vec![
+                finding("telnet-exposed", 23, "medium"),
+                finding("remote-desktop-exposed", 3389, "high"),
+            ],
+        )
+        .await;
+        s.add_inventory_item(
+            &system(),
+            pitie,
+            &NewItem {
+                product: "fortios".into(),
+                version: "7.0.12".into(),
+                location: "fw-2".into(),
+                origin: "form".into(),
+                exposed: true,
+            },
+        )
+        .await
+        .unwrap();
+        let after = (
+            s.exposure_figures(&r11).await.unwrap().total(),
+            s.open_findings_by_kind(&r11, 10).await.unwrap(),
+            s.watch_figures(&r11).await.unwrap().open,
+            s.open_alerts_by_level(&r11).await.unwrap().total(),
+            row(
+                &s.open_load(&system(), LoadBy::Region, None).await.unwrap(),
+                "11",
+            )
+            .findings,
+        );
+        assert_eq!(after.0, before.0 + 1, "{}", db.name);
+        assert_eq!(after.1.len(), before.1.len() + 1);
+        assert_eq!((after.2, after.3), (before.2 + 1, before.3 + 1));
+        assert_eq!(after.4, before.4 + 1);
         db.cleanup().await;
     }
 }

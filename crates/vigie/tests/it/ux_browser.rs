@@ -44,6 +44,17 @@ const MAIN_PAGES: &[&str] = &[
     "/account",
 ];
 
+/// The `href` of the first element `sel` finds on the page, if any.
+async fn first_href(p: &Page<'_>, sel: &str) -> Result<Option<String>> {
+    let v =
+        p.c.execute(
+            "const a = document.querySelector(arguments[0]); return a ? a.getAttribute('href') : null;",
+            vec![serde_json::Value::String(sel.into())],
+        )
+        .await?;
+    Ok(v.as_str().map(str::to_string))
+}
+
 fn axe_source() -> Result<String> {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("tests/axe/node_modules/axe-core/axe.min.js");
@@ -393,7 +404,29 @@ async fn every_role(p: &Page<'_>, creds: &Creds, axe: &str) -> Result<()> {
             shots.join(format!("dashboard-{name}-1366.png")),
             p.c.screenshot().await?,
         )?;
-        for page in MAIN_PAGES {
+        // The main pages, then what this role reaches from them: the observatory when its
+        // navigation offers it, the first incident of its queue, the first diagnostic of its
+        // overview (its own page and its report).
+        let mut pages: Vec<String> = MAIN_PAGES.iter().map(|s| s.to_string()).collect();
+        p.goto("/").await?;
+        if first_href(p, "header nav a[href='/observatory']")
+            .await?
+            .is_some()
+        {
+            pages.push("/observatory".into());
+        }
+        p.goto("/incidents").await?;
+        p.el("main h1").await?;
+        if let Some(h) = first_href(p, "#queue tbody a[href^='/incidents/']").await? {
+            pages.push(h);
+        }
+        p.goto("/diagnostics").await?;
+        p.el("main h1").await?;
+        if let Some(h) = first_href(p, "main a[href^='/diagnostics/'][href$='/report']").await? {
+            pages.push(h.trim_end_matches("/report").to_string());
+            pages.push(h);
+        }
+        for page in &pages {
             p.goto(page).await?;
             p.el("main h1").await?;
             for v in axe_violations(p, axe).await? {
@@ -401,7 +434,7 @@ async fn every_role(p: &Page<'_>, creds: &Creds, axe: &str) -> Result<()> {
             }
         }
         width(p, 390).await?;
-        for page in MAIN_PAGES {
+        for page in &pages {
             p.goto(page).await?;
             p.el("main h1").await?;
             let (scroll, view) = scroll_width(p).await?;
