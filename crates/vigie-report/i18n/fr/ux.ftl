@@ -294,3 +294,8 @@ ux-chart_departments_map = Carte des constats ouverts par département
 ux-chart_departments_map_summary = Seuls les départements de votre territoire sont colorés.
 ux-chart_members = Constats et alertes ouverts par structure
 ux-chart_territories_summary = Les territoires ayant le plus de constats ouverts viennent en premier.
+
+## Forms of the registry's assets (issue 17)
+ux-asset-kind-unknown = Le type d’actif « { $value } » n’existe pas : choisissez un nom de domaine ou une plage d’adresses IP.
+ux-asset-duplicate = L’actif « { $value } » est déjà déclaré pour cette structure.
+ux-surveillance-interval-not-a-number = L’intervalle doit être un nombre entier d’heures, pas « { $value } ».
