@@ -470,6 +470,19 @@ watch-place-file = File
 watch-place-line = Line { $line }
 watch-place-component = Component { $index } ({ $name } { $version })
 watch-product_help = A catalogue id (suggestions), a product name, “vendor|product”, a CPE or a purl: any product is accepted, even outside the catalogue.
+watch-import_summary = { $imported ->
+        [0] No row imported
+        [one] { $imported } row imported
+       *[other] { $imported } rows imported
+    } out of { $total }{ $skipped ->
+        [0] .
+        [one] ; { $skipped } row could not be (see below).
+       *[other] ; { $skipped } rows could not be (see below).
+    }
+watch-import_skipped = Rows not imported
+watch-import_skipped_help = The other rows are imported and the inventory already stored is kept: fix these rows, then import the file again.
+watch-column = Column
+watch-skip_reason = Reason
 watch-import_rows = Rows of the file
 watch-import_rows_help = For each row: the product declared, what it was recognised as (product name and key) and how, and whether the row is kept.
 watch-row = Row

@@ -470,6 +470,19 @@ watch-place-file = Fichier
 watch-place-line = Ligne { $line }
 watch-place-component = Composant { $index } ({ $name } { $version })
 watch-product_help = Un identifiant du catalogue (suggestions), un nom de produit, « éditeur|produit », un CPE ou un purl : tout produit est accepté, même hors du catalogue.
+watch-import_summary = { $imported ->
+        [0] Aucune ligne importée
+        [one] { $imported } ligne importée
+       *[other] { $imported } lignes importées
+    } sur { $total }{ $skipped ->
+        [0] .
+        [one] {" "}; { $skipped } ligne n’a pas pu l’être (voir ci-dessous).
+       *[other] {" "}; { $skipped } lignes n’ont pas pu l’être (voir ci-dessous).
+    }
+watch-import_skipped = Lignes non importées
+watch-import_skipped_help = Les autres lignes sont importées et l’inventaire déjà enregistré est conservé : corrigez ces lignes puis importez de nouveau le fichier.
+watch-column = Colonne
+watch-skip_reason = Raison
 watch-import_rows = Lignes du fichier
 watch-import_rows_help = Pour chaque ligne : le produit déclaré, ce qu'il a été reconnu être (nom et clé du produit) et comment, et si la ligne est conservée.
 watch-row = Ligne

@@ -226,6 +226,10 @@ struct ImportPage {
     report: ImportReport,
     /// (where, why) of the file's errors, in the reader's language.
     errors: Vec<(String, String)>,
+    /// (where, column, why) of the rows left out, in the reader's language.
+    skipped: Vec<(String, String, String)>,
+    /// How many rows were imported, out of how many.
+    summary: String,
     /// Every row: what resolved to what, in the reader's language.
     rows: Vec<RowView>,
 }
@@ -321,12 +325,33 @@ pub(crate) async fn inventory_import(
         } else {
             StatusCode::UNPROCESSABLE_ENTITY
         };
+        let imported = report.added + report.updated;
+        let summary = tr.t_args(
+            "watch-import_summary",
+            &[
+                ("imported", imported.into()),
+                ("total", (imported + report.skipped.len()).into()),
+                ("skipped", report.skipped.len().into()),
+            ],
+        );
         render_status(
             status,
             &ImportPage {
                 ctx: Ctx::of(&a),
                 structure_id: id,
                 errors: worded(&tr, &report.errors),
+                skipped: report
+                    .skipped
+                    .iter()
+                    .map(|p| {
+                        (
+                            place(&tr, &p.place),
+                            p.column.clone().unwrap_or_default(),
+                            tr.problem(&p.problem),
+                        )
+                    })
+                    .collect(),
+                summary,
                 rows: report.rows.iter().map(|r| RowView::of(&tr, r)).collect(),
                 report,
             },

@@ -1158,16 +1158,17 @@ async fn pages_authorization_matrix() {
                     post(p, vec![]).await,
                     expect(r, "write_inventory", scoped, see_other),
                 );
-                let form = reqwest::multipart::Form::new().part(
-                    "file",
-                    reqwest::multipart::Part::bytes(b"product,version\nfortios,7.4.3\n".to_vec())
+                let form = reqwest::multipart::Form::new()
+                    .text("csrf", csrf.clone())
+                    .part(
+                        "file",
+                        reqwest::multipart::Part::bytes(
+                            b"product,version\nfortios,7.4.3\n".to_vec(),
+                        )
                         .file_name("inventory.csv"),
-                );
+                    );
                 let got = c
-                    .post(format!(
-                        "{}/structures/{id}/inventory/import?csrf={csrf}",
-                        app.base
-                    ))
+                    .post(format!("{}/structures/{id}/inventory/import", app.base))
                     .multipart(form)
                     .send()
                     .await

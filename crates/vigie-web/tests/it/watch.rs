@@ -92,18 +92,39 @@ async fn inventory_form_and_import_report_with_open_products() {
             "{html}"
         );
 
+        // The import form carries its token as its first field, never in its address.
+        let page = c
+            .get(format!("{}/structures/{id}", app.base))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let form = page
+            .split("action=\"/structures/")
+            .find(|f| f.contains("/inventory/import\""))
+            .expect("the import form");
+        assert!(
+            form.contains("enctype=\"multipart/form-data\"")
+                && form
+                    .split("<input")
+                    .nth(1)
+                    .is_some_and(|i| i.contains("name=\"csrf\"")),
+            "{form}"
+        );
+        assert!(!page.contains("import?csrf"), "{page}");
         // An import: every row with what it resolved to.
         let upload = |body: &'static [u8]| {
-            let form = reqwest::multipart::Form::new().part(
-                "file",
-                reqwest::multipart::Part::bytes(body).file_name("inventaire.csv"),
-            );
-            c.post(format!(
-                "{}/structures/{id}/inventory/import?csrf={csrf}",
-                app.base
-            ))
-            .multipart(form)
-            .send()
+            let form = reqwest::multipart::Form::new()
+                .text("csrf", csrf.clone())
+                .part(
+                    "file",
+                    reqwest::multipart::Part::bytes(body).file_name("inventaire.csv"),
+                );
+            c.post(format!("{}/structures/{id}/inventory/import", app.base))
+                .multipart(form)
+                .send()
         };
         let csv: &'static [u8] = b"product,version,location\nRoundcube Webmail,1.6.0,mail\nFortiGate,7.0.12,fw\n,1.0,rien\nAcme Imaging Gateway,,pacs\n";
         let res = upload(csv).await.unwrap();
@@ -136,6 +157,53 @@ async fn inventory_form_and_import_report_with_open_products() {
         ] {
             assert!(html.contains(want), "{}: {want} in {html}", db.name);
         }
+
+        // A bad line among good ones: the good lines are imported, the page says how many, and
+        // lists the others with their line, their column and why, in the reader's language;
+        // what was stored before is kept.
+        lang("fr").await;
+        let before = app.store.list_inventory(&system(), id).await.unwrap();
+        let mixed: &'static [u8] = b"product,version,location,exposed\nfortios,7.2.9,fw-b,oui\nNginx,1.25.3,proxy,peut-etre\nnginx,,web,non\nApache HTTP Server,2.4.58,web,non\n";
+        let res = upload(mixed).await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "{}", db.name);
+        let html = res.text().await.unwrap();
+        assert!(
+            html.contains("2 lignes importées sur 4 ; 2 lignes n’ont pas pu l’être"),
+            "{}: {html}",
+            db.name
+        );
+        let skipped = html
+            .split("id=\"import-skipped\"")
+            .nth(1)
+            .and_then(|t| t.split("</table>").next())
+            .unwrap_or_else(|| panic!("{}: no list of rows left out: {html}", db.name));
+        for want in [
+            "<td>Ligne 3</td><td class=\"mono\">exposed</td>",
+            "« peut-etre »",
+            "<td>Ligne 4</td><td class=\"mono\">version</td>",
+            "La version est vide",
+        ] {
+            assert!(skipped.contains(want), "{}: {want} in {skipped}", db.name);
+        }
+        let inv = app.store.list_inventory(&system(), id).await.unwrap();
+        for b in &before {
+            assert!(
+                inv.iter().any(|i| i.id == b.id && i.version == b.version),
+                "{}: {b:?} lost",
+                db.name
+            );
+        }
+        assert!(inv.iter().any(|i| i.version == "7.2.9" && i.exposed == 1));
+        assert!(inv.iter().any(|i| i.version == "2.4.58"));
+        assert!(!inv.iter().any(|i| i.location == "proxy"));
+        lang("en").await;
+        let html = upload(mixed).await.unwrap().text().await.unwrap();
+        assert!(
+            html.contains("2 rows imported out of 4; 2 rows could not be")
+                && html.contains("<td>Line 3</td><td class=\"mono\">exposed</td>"),
+            "{}: {html}",
+            db.name
+        );
 
         // Latin-1: refused, naming the line, in the reader's language; nothing imported.
         let latin1: &'static [u8] =
