@@ -506,6 +506,9 @@ watch-by-unqualified = name alone, without vendor (outside the catalogue)
 watch-by-open-key = product key
 surveillance-by_severity = Open findings by severity
 surveillance-severity = Severity
+surveillance-kev = Known-exploited vulnerabilities (CISA KEV) of the structure's products
+surveillance-kev_intro = These vulnerabilities of the products the structure runs or exposes are actively exploited by attackers (CISA's KEV catalogue): fix them first, the products exposed on the internet before the others.
+surveillance-no_kev = No known-exploited vulnerability is open on the products the structure declared or the scans saw.
 surveillance-report_tlp = share with the structure and those who support it, no further.
 
 ## incidents

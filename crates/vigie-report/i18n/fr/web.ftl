@@ -506,6 +506,9 @@ watch-by-unqualified = nom seul, sans éditeur (hors catalogue)
 watch-by-open-key = clé de produit
 surveillance-by_severity = Constats ouverts par criticité
 surveillance-severity = Criticité
+surveillance-kev = Vulnérabilités exploitées (CISA KEV) des produits de la structure
+surveillance-kev_intro = Ces vulnérabilités des produits que la structure utilise ou expose sont activement exploitées par des attaquants (catalogue KEV de la CISA) : à corriger en premier, les produits exposés sur Internet d’abord.
+surveillance-no_kev = Aucune vulnérabilité connue comme exploitée n’est ouverte sur les produits déclarés ou vus de la structure.
 surveillance-report_tlp = à partager avec la structure et ceux qui l’accompagnent, pas au-delà.
 
 ## incidents
