@@ -1110,6 +1110,40 @@ async fn pages_authorization_matrix() {
                 get("/watch/sources".into()).await,
                 expect(r, "manage_intel", true, ok),
             );
+            // Feeding advisories from the browser: national roles only. An address off the
+            // allow-list comes back refused (nothing queued, nothing contacted); a document of no
+            // known format too.
+            check(
+                "POST",
+                "/watch/sources/url",
+                "/watch/sources/url".into(),
+                post(
+                    "/watch/sources/url".into(),
+                    vec![("url", "https://feeds.evil.example/kev.json".into())],
+                )
+                .await,
+                expect(r, "manage_intel", true, StatusCode::BAD_REQUEST),
+            );
+            let form = reqwest::multipart::Form::new()
+                .text("csrf", csrf.clone())
+                .part(
+                    "file",
+                    reqwest::multipart::Part::bytes(b"{}".to_vec()).file_name("rien.json"),
+                );
+            let got = c
+                .post(format!("{}/watch/sources/upload", app.base))
+                .multipart(form)
+                .send()
+                .await
+                .unwrap()
+                .status();
+            check(
+                "POST",
+                "/watch/sources/upload",
+                "/watch/sources/upload".into(),
+                got,
+                expect(r, "manage_intel", true, StatusCode::BAD_REQUEST),
+            );
             for (id, alert, scoped) in [(inn, al_in, true), (out, al_out, false)] {
                 check(
                     "GET",
