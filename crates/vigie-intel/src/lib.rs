@@ -4,6 +4,7 @@
 pub mod catalog;
 pub mod cli;
 pub mod cpe;
+pub mod feeds;
 pub mod ingest;
 pub mod inventory;
 pub mod matching;

@@ -59,6 +59,9 @@ pub struct WebConfig {
     pub metrics_token: Option<String>,
     /// Sign-in through an OpenID Connect provider, when configured.
     pub oidc: Option<accounts::oidc::OidcConfig>,
+    /// Where advisories may be fetched from (`[watch]`): the addresses a CERT analyst gives are
+    /// checked against it before a worker fetches them.
+    pub feeds: vigie_store::watch::FeedPolicy,
 }
 
 impl Default for WebConfig {
@@ -74,6 +77,7 @@ impl Default for WebConfig {
             trusted_proxies: auth::default_trusted_proxies(),
             metrics_token: None,
             oidc: None,
+            feeds: vigie_store::watch::FeedPolicy::default(),
         }
     }
 }

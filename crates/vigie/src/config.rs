@@ -20,6 +20,53 @@ pub struct Config {
     pub oidc: Option<Oidc>,
     pub notify: Notify,
     pub surveillance: Surveillance,
+    pub watch: Watch,
+}
+
+/// `[watch]`: where advisories may be fetched from when an address is given (the browser's
+/// "import from an address", `vigie watch ingest URL`, the `watch.ingest` job). Deny by
+/// default: only these hosts are ever contacted, over http(s), redirections included.
+///
+/// ```toml
+/// [watch]
+/// feed_hosts = ["www.cisa.gov", "raw.githubusercontent.com"]   # default: the official feeds
+/// max_download_mib = 256
+/// timeout_secs = 300
+/// ```
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Watch {
+    /// Host names (or addresses) advisories may be downloaded from; from the environment, one
+    /// string separated by commas or spaces.
+    #[serde(deserialize_with = "list")]
+    pub feed_hosts: Vec<String>,
+    /// Largest document downloaded, in MiB.
+    pub max_download_mib: u64,
+    /// Time limit of one download, in seconds.
+    pub timeout_secs: u64,
+}
+
+impl Default for Watch {
+    fn default() -> Self {
+        let p = vigie_intel::feeds::FeedPolicy::default();
+        Watch {
+            feed_hosts: p.hosts,
+            max_download_mib: p.max_bytes / (1024 * 1024),
+            timeout_secs: p.timeout_secs,
+        }
+    }
+}
+
+impl Watch {
+    /// The feed policy these settings make.
+    pub fn feeds(&self) -> vigie_intel::feeds::FeedPolicy {
+        vigie_intel::feeds::FeedPolicy {
+            max_bytes: self.max_download_mib.saturating_mul(1024 * 1024),
+            timeout_secs: self.timeout_secs,
+            ..Default::default()
+        }
+        .with_hosts(&self.feed_hosts)
+    }
 }
 
 /// `[surveillance]`: how the `scan.structure` job scans a structure's declared assets. The
@@ -374,7 +421,7 @@ impl Default for Scheduler {
         }
     }
 }
-const SECTIONS: [&str; 9] = [
+const SECTIONS: [&str; 10] = [
     "database",
     "http",
     "security",
@@ -384,6 +431,7 @@ const SECTIONS: [&str; 9] = [
     "oidc",
     "notify",
     "surveillance",
+    "watch",
 ];
 
 impl Config {
@@ -466,6 +514,9 @@ impl Config {
         {
             bail!("http.public_url: must start with http:// or https://");
         }
+        if self.watch.max_download_mib == 0 || self.watch.timeout_secs == 0 {
+            bail!("watch: max_download_mib and timeout_secs must be at least 1");
+        }
         if self.worker.concurrency == 0 || self.worker.lease_secs < 5 {
             bail!("worker: concurrency must be at least 1 and lease_secs at least 5");
         }
@@ -513,6 +564,7 @@ impl Config {
                 .trusted_proxies()
                 .unwrap_or_else(|_| vigie_web::auth::default_trusted_proxies()),
             metrics_token: self.http.metrics_token.clone(),
+            feeds: self.watch.feeds(),
             oidc: self
                 .oidc
                 .as_ref()
@@ -674,5 +726,32 @@ ght_claim = "ght"
             .unwrap_err()
             .to_string();
         assert!(err.contains("surveillance.ports"), "{err}");
+    }
+
+    /// Advisories are fetched only from the official feeds unless the configuration says
+    /// otherwise; from the environment, the hosts are one list separated by commas.
+    #[test]
+    fn feeds_are_the_official_ones_unless_configured() {
+        let cfg = Config::load_with(None, &vars(&[])).unwrap();
+        let p = cfg.watch.feeds();
+        assert!(p.check("https://www.cisa.gov/kev.json").is_ok());
+        assert!(p.check("http://127.0.0.1/kev.json").is_err());
+        let lo = Config::load_with(
+            None,
+            &vars(&[
+                ("VIGIE_WATCH_FEED_HOSTS", "127.0.0.1, ::1"),
+                ("VIGIE_WATCH_MAX_DOWNLOAD_MIB", "8"),
+            ]),
+        )
+        .unwrap();
+        let p = lo.watch.feeds();
+        assert_eq!(p.hosts, ["127.0.0.1", "::1"]);
+        assert_eq!(p.max_bytes, 8 * 1024 * 1024);
+        assert!(p.check("https://www.cisa.gov/kev.json").is_err());
+        assert_eq!(lo.web().feeds, p);
+        let err = Config::load_with(None, &vars(&[("VIGIE_WATCH_TIMEOUT_SECS", "0")]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("watch"), "{err}");
     }
 }

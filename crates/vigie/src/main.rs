@@ -713,7 +713,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Watch(cmd) => {
             let store = open(&cfg).await?;
-            watch::command(&store, cmd).await
+            watch::command(&store, cmd, &cfg.watch.feeds()).await
         }
         Command::Observatory(cmd) => {
             let store = open(&cfg).await?;

@@ -210,6 +210,8 @@ ux-audit-user-update = Account role or scope changed
 ux-audit-watch-bulletin-queue = Weekly bulletin queued
 ux-audit-watch-ingest = Advisories ingested
 ux-audit-watch-ingest-done = Advisory ingestion finished
+ux-audit-watch-ingest-queue = Advisory ingestion from an address requested
+ux-audit-watch-inventory-import = Inventory imported from a file
 ux-audit-watch-inventory-add = Product added to the inventory
 ux-audit-watch-inventory-remove = Product removed from the inventory
 ux-audit-watch-inventory-update = Inventory updated
@@ -298,3 +300,8 @@ ux-chart_departments_map = Map of open findings by department
 ux-chart_departments_map_summary = Only the departments of your territory are coloured.
 ux-chart_members = Open findings and alerts by structure
 ux-chart_territories_summary = The territories with the most open findings come first.
+
+## Forms of the registry's assets (issue 17)
+ux-asset-kind-unknown = There is no asset type “{ $value }”: choose a domain name or an IP address range.
+ux-asset-duplicate = The asset “{ $value }” is already declared for this structure.
+ux-surveillance-interval-not-a-number = The interval must be a whole number of hours, not “{ $value }”.

@@ -444,6 +444,18 @@ watch-bulletin_help = The weekly bulletin: the alerts of the week and the adviso
 watch-sources = Source freshness
 watch-sources_help = Date of the newest record of each source; a source older than its usual update period is flagged.
 watch-no_sources = No source ingested yet.
+watch-ingest_upload = Import an advisory document
+watch-ingest_upload_help = A CVE JSON 5 record, an NVD 2.0 feed, CISA's KEV catalogue, an EPSS file (CSV), a CERT-FR advisory or an endoflife.date file, of { $max } at most; unchanged records are skipped and alerts follow.
+watch-ingest_file = Document
+watch-ingest_send = Import the document
+watch-ingest_url = Import from an address
+watch-ingest_url_help = The document is downloaded then imported in the background; only the sources the configuration allows are contacted: { $allowed }.
+watch-ingest_url_field = Address (https://…)
+watch-ingest_queue = Download and import
+watch-ingest_queued = Downloading the address is queued (job { $job }): the sources' freshness will update once the import is done.
+watch-ingest_done = “{ $file }” imported. Records new: { $added }; changed: { $changed }; unchanged: { $unchanged }; rejected: { $rejected }. New alerts: { $alerts }.
+watch-ingest_no_file = Choose the document to import.
+watch-ingest_rejected = Rejected records
 watch-source = Source
 watch-last_ingest = Last ingestion
 watch-newest = Newest record
@@ -471,6 +483,19 @@ watch-place-file = File
 watch-place-line = Line { $line }
 watch-place-component = Component { $index } ({ $name } { $version })
 watch-product_help = A catalogue id (suggestions), a product name, “vendor|product”, a CPE or a purl: any product is accepted, even outside the catalogue.
+watch-import_summary = { $imported ->
+        [0] No row imported
+        [one] { $imported } row imported
+       *[other] { $imported } rows imported
+    } out of { $total }{ $skipped ->
+        [0] .
+        [one] ; { $skipped } row could not be (see below).
+       *[other] ; { $skipped } rows could not be (see below).
+    }
+watch-import_skipped = Rows not imported
+watch-import_skipped_help = The other rows are imported and the inventory already stored is kept: fix these rows, then import the file again.
+watch-column = Column
+watch-skip_reason = Reason
 watch-import_rows = Rows of the file
 watch-import_rows_help = For each row: the product declared, what it was recognised as (product name and key) and how, and whether the row is kept.
 watch-row = Row
@@ -494,6 +519,9 @@ watch-by-unqualified = name alone, without vendor (outside the catalogue)
 watch-by-open-key = product key
 surveillance-by_severity = Open findings by severity
 surveillance-severity = Severity
+surveillance-kev = Known-exploited vulnerabilities (CISA KEV) of the structure's products
+surveillance-kev_intro = These vulnerabilities of the products the structure runs or exposes are actively exploited by attackers (CISA's KEV catalogue): fix them first, the products exposed on the internet before the others.
+surveillance-no_kev = No known-exploited vulnerability is open on the products the structure declared or the scans saw.
 surveillance-report_tlp = share with the structure and those who support it, no further.
 
 ## incidents

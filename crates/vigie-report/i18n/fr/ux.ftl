@@ -210,6 +210,8 @@ ux-audit-user-update = Rôle ou périmètre d'un compte modifié
 ux-audit-watch-bulletin-queue = Bulletin hebdomadaire mis en file
 ux-audit-watch-ingest = Avis de sécurité importés
 ux-audit-watch-ingest-done = Import d'avis terminé
+ux-audit-watch-ingest-queue = Import d'avis demandé depuis une adresse
+ux-audit-watch-inventory-import = Inventaire importé d'un fichier
 ux-audit-watch-inventory-add = Produit ajouté à l'inventaire
 ux-audit-watch-inventory-remove = Produit retiré de l'inventaire
 ux-audit-watch-inventory-update = Inventaire mis à jour
@@ -298,3 +300,8 @@ ux-chart_departments_map = Carte des constats ouverts par département
 ux-chart_departments_map_summary = Seuls les départements de votre territoire sont colorés.
 ux-chart_members = Constats et alertes ouverts par structure
 ux-chart_territories_summary = Les territoires ayant le plus de constats ouverts viennent en premier.
+
+## Forms of the registry's assets (issue 17)
+ux-asset-kind-unknown = Le type d’actif « { $value } » n’existe pas : choisissez un nom de domaine ou une plage d’adresses IP.
+ux-asset-duplicate = L’actif « { $value } » est déjà déclaré pour cette structure.
+ux-surveillance-interval-not-a-number = L’intervalle doit être un nombre entier d’heures, pas « { $value } ».

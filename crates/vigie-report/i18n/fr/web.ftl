@@ -444,6 +444,18 @@ watch-bulletin_help = Le bulletin hebdomadaire : les alertes de la semaine et le
 watch-sources = Fraîcheur des sources
 watch-sources_help = Date de la donnée la plus récente de chaque source ; une source plus ancienne que sa période habituelle de mise à jour est signalée.
 watch-no_sources = Aucune source ingérée.
+watch-ingest_upload = Importer un document d’avis
+watch-ingest_upload_help = Un enregistrement CVE JSON 5, un flux NVD 2.0, le catalogue KEV de la CISA, un fichier EPSS (CSV), un avis CERT-FR ou un fichier endoflife.date, de { $max } au plus ; les enregistrements inchangés sont ignorés et les alertes suivent.
+watch-ingest_file = Document
+watch-ingest_send = Importer le document
+watch-ingest_url = Importer depuis une adresse
+watch-ingest_url_help = Le document est téléchargé puis importé en tâche de fond ; seules les sources autorisées par la configuration sont contactées : { $allowed }.
+watch-ingest_url_field = Adresse (https://…)
+watch-ingest_queue = Télécharger et importer
+watch-ingest_queued = Le téléchargement de l’adresse est en file (tâche n° { $job }) : la fraîcheur des sources se mettra à jour une fois l’import fini.
+watch-ingest_done = « { $file } » importé. Enregistrements nouveaux : { $added } ; modifiés : { $changed } ; inchangés : { $unchanged } ; rejetés : { $rejected }. Nouvelles alertes : { $alerts }.
+watch-ingest_no_file = Choisissez le document à importer.
+watch-ingest_rejected = Enregistrements rejetés
 watch-source = Source
 watch-last_ingest = Dernière ingestion
 watch-newest = Donnée la plus récente
@@ -471,6 +483,19 @@ watch-place-file = Fichier
 watch-place-line = Ligne { $line }
 watch-place-component = Composant { $index } ({ $name } { $version })
 watch-product_help = Un identifiant du catalogue (suggestions), un nom de produit, « éditeur|produit », un CPE ou un purl : tout produit est accepté, même hors du catalogue.
+watch-import_summary = { $imported ->
+        [0] Aucune ligne importée
+        [one] { $imported } ligne importée
+       *[other] { $imported } lignes importées
+    } sur { $total }{ $skipped ->
+        [0] .
+        [one] {" "}; { $skipped } ligne n’a pas pu l’être (voir ci-dessous).
+       *[other] {" "}; { $skipped } lignes n’ont pas pu l’être (voir ci-dessous).
+    }
+watch-import_skipped = Lignes non importées
+watch-import_skipped_help = Les autres lignes sont importées et l’inventaire déjà enregistré est conservé : corrigez ces lignes puis importez de nouveau le fichier.
+watch-column = Colonne
+watch-skip_reason = Raison
 watch-import_rows = Lignes du fichier
 watch-import_rows_help = Pour chaque ligne : le produit déclaré, ce qu'il a été reconnu être (nom et clé du produit) et comment, et si la ligne est conservée.
 watch-row = Ligne
@@ -494,6 +519,9 @@ watch-by-unqualified = nom seul, sans éditeur (hors catalogue)
 watch-by-open-key = clé de produit
 surveillance-by_severity = Constats ouverts par criticité
 surveillance-severity = Criticité
+surveillance-kev = Vulnérabilités exploitées (CISA KEV) des produits de la structure
+surveillance-kev_intro = Ces vulnérabilités des produits que la structure utilise ou expose sont activement exploitées par des attaquants (catalogue KEV de la CISA) : à corriger en premier, les produits exposés sur Internet d’abord.
+surveillance-no_kev = Aucune vulnérabilité connue comme exploitée n’est ouverte sur les produits déclarés ou vus de la structure.
 surveillance-report_tlp = à partager avec la structure et ceux qui l’accompagnent, pas au-delà.
 
 ## incidents

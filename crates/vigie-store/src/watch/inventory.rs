@@ -107,9 +107,11 @@ impl Store {
     }
 
     /// Imports the items of a file (CSV lines, SBOM components, as `read_inventory` gives
-    /// them with its report). When the file has errors (`report.errors`: encoding, header,
-    /// lines that cannot be read, items refused here) nothing is written; otherwise every
-    /// ready row is stored (rows `kept`), the incomplete and rejected rows being reported only.
+    /// them with its report). When the file itself is wrong (`report.errors`: encoding, header,
+    /// format) nothing is written. Otherwise every row that can be stored is (rows `kept`, in
+    /// one transaction, each audited, and the import as a whole with its counts), and the rows
+    /// that cannot are left out and listed in `report.skipped` with their line, column and
+    /// reason. Items already in the inventory that the file does not name are left as they are.
     pub async fn import_inventory(
         &self,
         actor: &Actor,
@@ -121,9 +123,18 @@ impl Store {
         let mut valid = Vec::new();
         for (place, it) in items {
             match validate_item(it) {
-                Ok(v) => valid.push(v),
+                Ok(v) => valid.push((place, v)),
                 Err(StoreError::Invalid(p)) => {
-                    report.errors.push(ItemProblem::new(place.clone(), p))
+                    if let Some(r) = report.rows.iter_mut().find(|r| &r.place == place) {
+                        r.status = "rejected".into();
+                        r.problem = Some(p.clone());
+                    }
+                    let column = ItemProblem::column_of(&p);
+                    let problem = ItemProblem::new(place.clone(), p);
+                    report.skipped.push(match column {
+                        Some(c) => problem.in_column(c),
+                        None => problem,
+                    });
                 }
                 Err(e) => return Err(e),
             }
@@ -134,7 +145,7 @@ impl Store {
             return Ok(report);
         }
         let mut names = HashMap::new();
-        for it in &valid {
+        for (_, it) in &valid {
             let (_, out, added) = upsert_item(&mut tx, actor, structure_id, it, &mut names).await?;
             if added {
                 report.added += 1;
@@ -143,7 +154,24 @@ impl Store {
             }
             report.alerts_new += out.new_ids.len();
         }
+        let skipped: Vec<String> = report.skipped.iter().map(|p| p.to_string()).collect();
+        record(
+            &mut *tx,
+            actor,
+            Event::new("watch.inventory.import", "structure", structure_id).detail(
+                serde_json::json!({
+                    "added": report.added, "updated": report.updated,
+                    "alerts_new": report.alerts_new, "skipped": skipped,
+                }),
+            ),
+        )
+        .await?;
         tx.commit().await?;
+        report.skipped.sort_by_key(|p| match p.place {
+            ItemPlace::Line { line } => line,
+            ItemPlace::Component { index, .. } => index as u64,
+            _ => 0,
+        });
         for r in report.rows.iter_mut().filter(|r| r.status == "ready") {
             r.status = "kept".into();
         }

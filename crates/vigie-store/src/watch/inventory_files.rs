@@ -141,12 +141,24 @@ pub fn read_inventory(bytes: &[u8]) -> Result<(PlacedItems, ImportReport), Store
         return Ok((Vec::new(), report));
     }
     let file = inventory::parse(cat, bytes);
-    report.errors = file
-        .errors
-        .iter()
-        .map(String::as_str)
-        .map(file_problem)
-        .collect();
+    // A line after the header that cannot be read is a row left out; the header, the format and
+    // the encoding are the file's.
+    for p in file.errors.iter().map(String::as_str).map(file_problem) {
+        let row = match &p.place {
+            ItemPlace::Line { line } => *line > 1,
+            ItemPlace::Component { .. } => true,
+            _ => false,
+        };
+        if row {
+            let column = ItemProblem::column_of(&p.problem);
+            report.skipped.push(match column {
+                Some(c) => p.in_column(c),
+                None => p,
+            });
+        } else {
+            report.errors.push(p);
+        }
+    }
     let mut items = Vec::new();
     for r in &file.rows {
         let place = place_of(r);
@@ -203,6 +215,16 @@ pub fn read_inventory(bytes: &[u8]) -> Result<(PlacedItems, ImportReport), Store
                 .ok()
                 .and_then(|v| v.as_str().map(str::to_string));
             row.note = res.note.as_deref().map(|n| note_problem(&res.key, n));
+        }
+        if let Some(p) = &row.problem {
+            let column = if row.status == "rejected" {
+                "product"
+            } else {
+                "version"
+            };
+            report
+                .skipped
+                .push(ItemProblem::new(row.place.clone(), p.clone()).in_column(column));
         }
         report.rows.push(row);
     }

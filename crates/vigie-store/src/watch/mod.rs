@@ -54,6 +54,9 @@ pub use types::{
     BulletinFor, ImportReport, ImportRow, IngestReport, InventoryItem, ItemPlace, ItemProblem,
     NewItem, ScannedInventory, ScannedSoftware, SourceFreshness, ORIGINS, STATUSES,
 };
+/// Where advisories may be fetched from (the engine's rules, for the pages that check an
+/// address before a worker fetches it).
+pub use vigie_intel::feeds::{FeedPolicy, Refusal as FeedRefusal};
 
 /// Job kind that ingests a file, a folder or a URL (`{"path": ..}` or `{"url": ..}`).
 pub const INGEST_JOB: &str = <jobs::Ingest as crate::jobs::JobSpec>::NAME;

@@ -174,9 +174,12 @@ pub struct ImportReport {
     pub added: usize,
     pub updated: usize,
     pub alerts_new: usize,
-    /// Problems of the file (encoding, header, format) and of lines that cannot be read, with
-    /// where; nothing is imported when there is any.
+    /// Problems of the file as a whole (encoding, header, format), with where; nothing is
+    /// imported when there is any.
     pub errors: Vec<ItemProblem>,
+    /// The rows not imported (a line that cannot be read, a product or a version refused), each
+    /// with its line, its column and why; the other rows are imported all the same.
+    pub skipped: Vec<ItemProblem>,
     /// Every row (CSV line, SBOM component): what was declared and what it resolved to, or why
     /// it is not stored.
     pub rows: Vec<ImportRow>,
@@ -245,19 +248,44 @@ impl std::fmt::Display for ItemPlace {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct ItemProblem {
     pub place: ItemPlace,
+    /// The column (CSV) or field (SBOM) at fault, when one is: `product`, `version`,
+    /// `location`, `exposed`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub column: Option<String>,
     pub problem: Problem,
 }
 
 impl ItemProblem {
     pub fn new(place: ItemPlace, problem: Problem) -> ItemProblem {
-        ItemProblem { place, problem }
+        ItemProblem {
+            place,
+            column: None,
+            problem,
+        }
+    }
+
+    /// The same problem, naming its column.
+    pub fn in_column(mut self, column: &str) -> ItemProblem {
+        self.column = Some(column.to_string());
+        self
+    }
+
+    /// The column a problem of an item is about, from its message key
+    /// (`watch-inventory-version-empty` → `version`).
+    pub fn column_of(problem: &Problem) -> Option<&'static str> {
+        ["product", "version", "location", "exposed"]
+            .into_iter()
+            .find(|c| problem.key.starts_with(&format!("watch-inventory-{c}-")))
     }
 }
 
 /// `place: key(args)`, for logs (pages render the problem in the reader's language).
 impl std::fmt::Display for ItemProblem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {}", self.place, self.problem)
+        match &self.column {
+            Some(c) => write!(f, "{}, column {c}: {}", self.place, self.problem),
+            None => write!(f, "{}: {}", self.place, self.problem),
+        }
     }
 }
 

@@ -462,12 +462,15 @@ async fn csv_and_cyclonedx_imports_report_per_line_problems() {
     assert_eq!(items.len(), 2);
     assert_eq!(items[0].0, ItemPlace::Line { line: 2 });
     assert!(items[0].1.exposed);
+    // A line that cannot be taken is left out, naming its line and column; the file is fine.
+    assert!(rep.errors.is_empty(), "{rep:?}");
     assert_eq!(
-        rep.errors,
+        rep.skipped,
         vec![ItemProblem::new(
             ItemPlace::Line { line: 5 },
             Problem::new("watch-inventory-exposed-invalid").arg("value", "maybe")
-        )]
+        )
+        .in_column("exposed")]
     );
     let (_, rep) = watch::read_inventory(b"name,release\nx,1\n").unwrap();
     assert_eq!(
@@ -508,29 +511,56 @@ async fn csv_and_cyclonedx_imports_report_per_line_problems() {
     for db in testing::all().await {
         let s = &db.store;
         let (a, _) = seeded(&db).await;
-        // A file with an error: nothing is written.
+        // A file whose header is wrong: nothing is written.
+        let (items, rep) = watch::read_inventory(b"name,release\nfortios,7.0.12\n").unwrap();
+        let rep = s.import_inventory(&system(), a, &items, rep).await.unwrap();
+        assert_eq!(rep.added, 0, "{rep:?}");
+        assert_eq!(rep.errors[0].problem.key, "watch-inventory-header-columns");
+        assert!(s.list_inventory(&system(), a).await.unwrap().is_empty());
+        // A file with a bad line: the good lines are imported, the bad one listed with its line,
+        // its column and why, and the import as a whole is audited.
         let (items, rep) = watch::read_inventory(
             b"product,version,exposed\nfortios,7.0.12,no\nfortios,7.2.1,maybe\n",
         )
         .unwrap();
         let rep = s.import_inventory(&system(), a, &items, rep).await.unwrap();
-        assert_eq!(rep.added, 0, "all or nothing");
+        assert_eq!(rep.added, 1, "the rows it can: {rep:?}");
+        assert!(rep.errors.is_empty(), "{rep:?}");
         assert_eq!(
-            rep.errors,
+            rep.skipped,
             vec![ItemProblem::new(
                 ItemPlace::Line { line: 3 },
                 Problem::new("watch-inventory-exposed-invalid").arg("value", "maybe")
-            )]
+            )
+            .in_column("exposed")]
         );
-        assert_eq!(rep.rows[0].status, "ready", "{rep:?}");
-        assert!(s.list_inventory(&system(), a).await.unwrap().is_empty());
+        assert_eq!(rep.rows[0].status, "kept", "{rep:?}");
+        assert_eq!(s.list_inventory(&system(), a).await.unwrap().len(), 1);
+        let pool = crate::sqlx_pool(&db).await;
+        let (audited,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'watch.inventory.import'",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        pool.close().await;
+        assert_eq!(audited, 1, "{}", db.name);
         let (items, rep) =
             watch::read_inventory(b"product,version\nfortios,7.0.12\nnope,1\nfortios-x,\n")
                 .unwrap();
         let rep = s.import_inventory(&system(), a, &items, rep).await.unwrap();
-        assert_eq!((rep.added, rep.updated), (2, 0), "{rep:?}");
+        // FortiOS was stored by the previous file: updated, not added again.
+        assert_eq!((rep.added, rep.updated), (1, 1), "{rep:?}");
         let status: Vec<&str> = rep.rows.iter().map(|r| r.status.as_str()).collect();
         assert_eq!(status, ["kept", "kept", "incomplete"], "{rep:?}");
+        assert_eq!(
+            rep.skipped
+                .iter()
+                .map(|p| p.to_string())
+                .collect::<Vec<_>>(),
+            ["line 4, column version: watch-inventory-version-empty"],
+            "{rep:?}"
+        );
         let inv = s.list_inventory(&system(), a).await.unwrap();
         let fortios = inv.iter().find(|i| i.product == "fortios").unwrap();
         assert_eq!(

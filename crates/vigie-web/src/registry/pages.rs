@@ -4,6 +4,7 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use serde::Deserialize;
@@ -11,13 +12,15 @@ use vigie_domain::role::Permission;
 use vigie_domain::structure::{AssetKind, ContactRole};
 use vigie_report::chart::MapLevel;
 use vigie_store::registry::{Asset, Ght, LoadBy, Structure, StructureFilter, StructureSummary};
+use vigie_store::StoreError;
 
 use super::charts;
 use crate::auth::Page;
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::ui::{
-    csv_bytes, csv_response, csv_writer, page, render, scope_region_options, ChartBlock, Ctx, Opt,
+    csv_bytes, csv_response, csv_writer, page, render, render_status, scope_region_options,
+    ChartBlock, Ctx, Opt,
 };
 use crate::AppState;
 
@@ -222,6 +225,19 @@ struct StructurePage {
     can_validate: bool,
     /// What the engines show of this structure (exposure, alerts, inventory…), in their order.
     sections: Vec<String>,
+    /// The asset form: empty, or a refused declaration with what was typed and why.
+    asset: AssetFields,
+}
+
+/// The asset form's fields as typed, and why a declaration was refused (in the reader's
+/// language, shown beside the field it is about: `value`, `attested_by` or `kind`).
+#[derive(Default)]
+pub struct AssetFields {
+    pub kind: String,
+    pub value: String,
+    pub attested_by: String,
+    pub error: String,
+    pub error_field: &'static str,
 }
 
 pub(crate) async fn structure(
@@ -229,7 +245,20 @@ pub(crate) async fn structure(
     Page(a): Page,
     Path(id): Path<i64>,
 ) -> Response {
-    page!(a, {
+    page!(
+        a,
+        render(&structure_page(&st, &a, id, AssetFields::default()).await?)
+    )
+}
+
+/// A structure's page, its asset form holding `asset` (a refused declaration, or empty).
+async fn structure_page(
+    st: &AppState,
+    a: &crate::auth::Authed,
+    id: i64,
+    asset: AssetFields,
+) -> Result<StructurePage, AppError> {
+    {
         let s = st.store.get_structure(&a.actor, id).await?;
         let fr = a.lang == Lang::Fr;
         let contacts = st
@@ -251,21 +280,22 @@ pub(crate) async fn structure(
         let assets = st.store.list_assets(&a.actor, id).await?;
         let mut sections = Vec::new();
         for section in &crate::routes::parts().sections {
-            if let Some(html) = (section.render)(&st, &a, id).await? {
+            if let Some(html) = (section.render)(st, a, id).await? {
                 sections.push(html);
             }
         }
-        render(&StructurePage {
+        Ok(StructurePage {
             sections,
-            ctx: Ctx::of(&a),
+            ctx: Ctx::of(a),
             s,
             contacts,
             assets,
             can_write: a.actor.can(Permission::WriteStructures),
             can_assets: a.actor.can(Permission::WriteAssets),
             can_validate: vigie_store::registry::may_validate_assets(&a.actor),
+            asset,
         })
-    })
+    }
 }
 
 #[derive(Deserialize)]
@@ -297,8 +327,11 @@ pub(crate) async fn structure_contact(
 
 #[derive(Deserialize)]
 pub(crate) struct AssetForm {
+    #[serde(default)]
     kind: String,
+    #[serde(default)]
     value: String,
+    #[serde(default)]
     attested_by: String,
 }
 
@@ -319,10 +352,56 @@ pub(crate) async fn structure_add_asset(
     Form(f): Form<AssetForm>,
 ) -> Response {
     page!(a, {
-        st.store
-            .add_asset(&a.actor, id, asset_kind(&f.kind)?, &f.value, &f.attested_by)
-            .await?;
-        Ok(Redirect::to(&format!("/structures/{id}")).into_response())
+        a.actor.require(Permission::WriteAssets)?;
+        let tr = a.tr();
+        // The person's mistakes come back on the structure's page, beside the field, with what
+        // was typed; anything else (scope, rights, the database) is an error page as usual.
+        let refused = match f.kind.parse::<AssetKind>().ok() {
+            None => Some((
+                "kind",
+                tr.problem(
+                    &vigie_domain::problem::Problem::new("ux-asset-kind-unknown")
+                        .arg("value", f.kind.as_str()),
+                ),
+            )),
+            Some(kind) => match st
+                .store
+                .add_asset(&a.actor, id, kind, &f.value, &f.attested_by)
+                .await
+            {
+                Ok(_) => None,
+                Err(StoreError::Invalid(p)) => Some((
+                    if p.key == "registry-asset-attestation-required" {
+                        "attested_by"
+                    } else {
+                        "value"
+                    },
+                    tr.problem(&p),
+                )),
+                // Already declared: said in the reader's words (the API keeps its 409).
+                Err(StoreError::Conflict(_)) => Some((
+                    "value",
+                    tr.t_arg("ux-asset-duplicate", "value", f.value.trim()),
+                )),
+                Err(e) => return Err(e.into()),
+            },
+        };
+        match refused {
+            None => Ok(Redirect::to(&format!("/structures/{id}#h-assets")).into_response()),
+            Some((field, error)) => {
+                let asset = AssetFields {
+                    kind: f.kind,
+                    value: f.value,
+                    attested_by: f.attested_by,
+                    error,
+                    error_field: field,
+                };
+                render_status(
+                    StatusCode::BAD_REQUEST,
+                    &structure_page(&st, &a, id, asset).await?,
+                )
+            }
+        }
     })
 }
 

@@ -2,21 +2,26 @@
 //! systems, scan history and diff, triage, "verify now", surveillance on/off) and the regional
 //! and national view "who exposes what".
 
+use std::borrow::Borrow;
+
 use askama::Template;
 use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use serde::Deserialize;
+use vigie_domain::problem::Problem;
 use vigie_domain::role::{Permission, Scope};
 use vigie_store::registry::Structure;
 use vigie_store::surveillance::{
     ExposureCount, Finding, Observation, Scan, ScanDiff, ScopeSummary, SurveillanceStatus,
 };
+use vigie_store::StoreError;
 
-use crate::auth::Page;
-use crate::error::AppError;
+use crate::auth::{Authed, Page};
+use crate::error::{AppError, AppResult};
 use crate::i18n::Lang;
-use crate::ui::{page, render, Ctx};
+use crate::ui::{page, render, render_status, Ctx};
 use crate::AppState;
 
 /// Severity names, most critical first.
@@ -58,6 +63,60 @@ struct ExposurePage {
     can_scan: bool,
     can_manage: bool,
     can_triage: bool,
+    /// A refused form of the page, with what was typed.
+    form: Refused,
+}
+
+/// A form of the exposure pages refused for the person's mistake: the settings (state and
+/// interval typed) or a finding's acknowledgement (its note), and why, in the reader's language.
+#[derive(Default)]
+pub(crate) struct Refused {
+    /// The settings form: (enabled, interval as typed).
+    pub(crate) settings: Option<(bool, String)>,
+    /// The acknowledgement: (finding id, note as typed).
+    pub(crate) ack: Option<(i64, String)>,
+    pub(crate) error: String,
+}
+
+impl Refused {
+    /// The interval the settings form shows: as typed when refused, else `current`.
+    pub(crate) fn interval(&self, current: impl std::fmt::Display) -> String {
+        self.settings
+            .as_ref()
+            .map_or_else(|| current.to_string(), |(_, i)| i.clone())
+    }
+
+    /// Whether the settings form shows "on": as chosen when refused, else `current`.
+    pub(crate) fn enabled(&self, current: impl Borrow<bool>) -> bool {
+        self.settings
+            .as_ref()
+            .map_or(*current.borrow(), |(e, _)| *e)
+    }
+
+    /// The note typed for `finding` when its acknowledgement was refused.
+    pub(crate) fn note(&self, finding: impl Borrow<i64>) -> &str {
+        match &self.ack {
+            Some((id, n)) if id == finding.borrow() => n,
+            _ => "",
+        }
+    }
+
+    /// Why the acknowledgement of `finding` was refused (empty otherwise).
+    pub(crate) fn ack_error(&self, finding: impl Borrow<i64>) -> &str {
+        match &self.ack {
+            Some((id, _)) if id == finding.borrow() => &self.error,
+            _ => "",
+        }
+    }
+
+    /// Why the settings were refused (empty otherwise).
+    pub(crate) fn settings_error(&self) -> &str {
+        if self.settings.is_some() {
+            &self.error
+        } else {
+            ""
+        }
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -72,7 +131,21 @@ pub(crate) async fn exposure(
     Path(id): Path<i64>,
     Query(q): Query<DiffQuery>,
 ) -> Response {
-    page!(a, {
+    page!(
+        a,
+        render(&exposure_page(&st, &a, id, &q, Refused::default()).await?)
+    )
+}
+
+/// A structure's exposure page, with a refused form (or none).
+async fn exposure_page(
+    st: &AppState,
+    a: &Authed,
+    id: i64,
+    q: &DiffQuery,
+    form: Refused,
+) -> AppResult<ExposurePage> {
+    {
         let s = st.store.get_structure(&a.actor, id).await?;
         let status = st.store.surveillance_status(&a.actor, id).await?;
         let findings = st.store.list_findings(&a.actor, id, false).await?;
@@ -91,8 +164,9 @@ pub(crate) async fn exposure(
             }
             _ => None,
         };
-        render(&ExposurePage {
-            ctx: Ctx::of(&a),
+        Ok(ExposurePage {
+            ctx: Ctx::of(a),
+            form,
             s,
             status,
             open: by_severity(&open),
@@ -110,7 +184,13 @@ pub(crate) async fn exposure(
             can_manage: a.actor.can(Permission::ManageSurveillance),
             can_triage: a.actor.can(Permission::TriageFindings),
         })
-    })
+    }
+}
+
+/// The exposure page again with `form` and a 400, for a refusal that is the person's mistake.
+async fn refused_page(st: &AppState, a: &Authed, id: i64, form: Refused) -> AppResult<Response> {
+    let page = exposure_page(st, a, id, &DiffQuery::default(), form).await?;
+    render_status(StatusCode::BAD_REQUEST, &page)
 }
 
 pub(crate) async fn request_scan(
@@ -134,19 +214,32 @@ pub(crate) struct SurveillanceForm {
     region: String,
 }
 
-fn parse_form(f: &SurveillanceForm) -> Result<(bool, i64), AppError> {
-    let enabled = matches!(f.enabled.as_str(), "1" | "on" | "true");
-    let interval = if f.interval_hours.trim().is_empty() {
-        vigie_store::surveillance::DEFAULT_INTERVAL_HOURS
-    } else {
-        f.interval_hours.trim().parse::<i64>().map_err(|_| {
-            AppError::BadRequest(format!(
-                "interval_hours: {:?} is not a number of hours",
-                f.interval_hours
-            ))
-        })?
-    };
-    Ok((enabled, interval))
+impl SurveillanceForm {
+    fn enabled(&self) -> bool {
+        matches!(self.enabled.as_str(), "1" | "on" | "true")
+    }
+
+    /// The interval typed, in hours (empty: the default); not a number is the person's mistake.
+    fn interval(&self) -> Result<i64, StoreError> {
+        let typed = self.interval_hours.trim();
+        if typed.is_empty() {
+            return Ok(vigie_store::surveillance::DEFAULT_INTERVAL_HOURS);
+        }
+        typed.parse::<i64>().map_err(|_| {
+            StoreError::Invalid(
+                Problem::new("ux-surveillance-interval-not-a-number").arg("value", typed),
+            )
+        })
+    }
+
+    /// What the form gives back when refused.
+    fn refused(&self, error: String) -> Refused {
+        Refused {
+            settings: Some((self.enabled(), self.interval_hours.clone())),
+            ack: None,
+            error,
+        }
+    }
 }
 
 pub(crate) async fn structure_surveillance(
@@ -157,11 +250,21 @@ pub(crate) async fn structure_surveillance(
 ) -> Response {
     page!(a, {
         a.actor.require(Permission::ManageSurveillance)?;
-        let (enabled, interval) = parse_form(&f)?;
-        st.store
-            .set_structure_surveillance(&a.actor, id, enabled, interval)
-            .await?;
-        Ok(Redirect::to(&format!("/structures/{id}/exposure")).into_response())
+        let r = match f.interval() {
+            Ok(interval) => {
+                st.store
+                    .set_structure_surveillance(&a.actor, id, f.enabled(), interval)
+                    .await
+            }
+            Err(e) => Err(e),
+        };
+        match r {
+            Ok(_) => Ok(Redirect::to(&format!("/structures/{id}/exposure#h-surv")).into_response()),
+            Err(StoreError::Invalid(p)) => {
+                refused_page(&st, &a, id, f.refused(a.tr().problem(&p))).await
+            }
+            Err(e) => Err(e.into()),
+        }
     })
 }
 
@@ -172,11 +275,28 @@ pub(crate) async fn region_surveillance(
 ) -> Response {
     page!(a, {
         a.actor.require(Permission::ManageSurveillance)?;
-        let (enabled, interval) = parse_form(&f)?;
-        st.store
-            .set_region_surveillance(&a.actor, f.region.trim(), enabled, interval)
-            .await?;
-        Ok(Redirect::to(&format!("/exposure?region={}", f.region.trim())).into_response())
+        let region = f.region.trim().to_string();
+        let r = match f.interval() {
+            Ok(interval) => {
+                st.store
+                    .set_region_surveillance(&a.actor, &region, f.enabled(), interval)
+                    .await
+            }
+            Err(e) => Err(e),
+        };
+        match r {
+            Ok(_) => Ok(Redirect::to(&format!(
+                "/exposure?{}",
+                crate::ui::query_string(&[("region", region.as_str())])
+            ))
+            .into_response()),
+            Err(StoreError::Invalid(p)) => {
+                let refused = f.refused(a.tr().problem(&p));
+                let page = overview_page(&st, &a, region, refused).await?;
+                render_status(StatusCode::BAD_REQUEST, &page)
+            }
+            Err(e) => Err(e.into()),
+        }
     })
 }
 
@@ -198,10 +318,26 @@ pub(crate) async fn acknowledge(
         if current.structure_id != id {
             return Err(AppError::NotFound);
         }
-        st.store
+        match st
+            .store
             .acknowledge_finding(&a.actor, finding, &f.note)
-            .await?;
-        Ok(Redirect::to(&format!("/structures/{id}/exposure#finding-{finding}")).into_response())
+            .await
+        {
+            Ok(_) => Ok(
+                Redirect::to(&format!("/structures/{id}/exposure#finding-{finding}"))
+                    .into_response(),
+            ),
+            // The page again, the error beside this finding's note, what was typed kept.
+            Err(StoreError::Invalid(p)) => {
+                let refused = Refused {
+                    settings: None,
+                    ack: Some((finding, f.note)),
+                    error: a.tr().problem(&p),
+                };
+                refused_page(&st, &a, id, refused).await
+            }
+            Err(e) => Err(e.into()),
+        }
     })
 }
 
@@ -225,6 +361,8 @@ struct OverviewPage {
     regions: Vec<(String, String)>,
     region_setting: Option<vigie_store::surveillance::Setting>,
     can_manage: bool,
+    /// The region's settings refused, with what was typed.
+    form: Refused,
 }
 
 #[derive(Deserialize, Default)]
@@ -273,6 +411,18 @@ pub(crate) async fn overview(
 ) -> Response {
     page!(a, {
         let region = q.region.unwrap_or_default().trim().to_string();
+        render(&overview_page(&st, &a, region, Refused::default()).await?)
+    })
+}
+
+/// Who exposes what in `region` (or the viewer's whole scope), with a refused settings form.
+async fn overview_page(
+    st: &AppState,
+    a: &Authed,
+    region: String,
+    form: Refused,
+) -> AppResult<OverviewPage> {
+    {
         let counts = st
             .store
             .exposure_overview(&a.actor, Some(region.as_str()).filter(|r| !r.is_empty()))
@@ -293,14 +443,15 @@ pub(crate) async fn overview(
         } else {
             None
         };
-        render(&OverviewPage {
-            ctx: Ctx::of(&a),
+        Ok(OverviewPage {
+            ctx: Ctx::of(a),
             rows: overview_rows(&counts),
             severities: SEVERITIES.iter().map(|s| s.to_string()).collect(),
             region,
             regions,
             region_setting,
             can_manage,
+            form,
         })
-    })
+    }
 }

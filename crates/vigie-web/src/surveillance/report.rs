@@ -13,10 +13,12 @@ use crate::error::AppResult;
 use crate::i18n::{Lang, Tr};
 use crate::ui::{page, render, Ctx};
 use crate::AppState;
+use vigie_domain::role::Permission;
 use vigie_report::chart::{Chart, Orientation, Table};
 use vigie_report::pdf::{Document, Tlp};
 use vigie_store::registry::Structure;
 use vigie_store::surveillance::{Finding, Observation, Scan, ScopeSummary};
+use vigie_store::watch::{self as w, AlertFilter};
 
 /// The open findings by severity, as a chart (with its table beside it).
 fn severity_chart(tr: &Tr, d: &ReportData) -> Chart {
@@ -41,6 +43,89 @@ struct ReportData {
     last_scan: Option<Scan>,
     systems: Vec<Observation>,
     fixed_count: usize,
+    /// The open alerts of known-exploited vulnerabilities (CISA KEV) of the products the
+    /// structure runs or exposes, for those who read the vulnerability watch.
+    kev: Vec<KevRow>,
+}
+
+/// A known-exploited vulnerability of a product of the structure, as the report shows it.
+pub(crate) struct KevRow {
+    pub(crate) alert_id: i64,
+    pub(crate) reference: String,
+    pub(crate) product: String,
+    pub(crate) version: String,
+    /// Seen or declared as exposed on the internet.
+    pub(crate) exposed: bool,
+    /// The priority in words' key (`urgent`, `high`…).
+    pub(crate) level: &'static str,
+    pub(crate) status: String,
+}
+
+/// The structure's open known-exploited alerts, the exposed products first, then by priority.
+async fn kev_rows(st: &AppState, a: &Authed, id: i64) -> AppResult<Vec<KevRow>> {
+    if !a.actor.can(Permission::ReadVulnerabilities) {
+        return Ok(Vec::new());
+    }
+    let alerts = st
+        .store
+        .list_alerts(
+            &a.actor,
+            &AlertFilter {
+                structure_id: Some(id),
+                open_only: true,
+                kev_only: true,
+                limit: Some(500),
+                ..Default::default()
+            },
+        )
+        .await?;
+    let mut rows: Vec<KevRow> = alerts
+        .into_iter()
+        .map(|al| KevRow {
+            exposed: al
+                .reason_list()
+                .iter()
+                .any(|r| r.starts_with("exposé sur internet")),
+            alert_id: al.id,
+            product: w::product_name(&al.product),
+            level: w::priority_level(al.priority),
+            reference: al.ref_id,
+            version: al.version,
+            status: al.status,
+        })
+        .collect();
+    // Stable: the store's order (highest priority first) within each group.
+    rows.sort_by_key(|r| !r.exposed);
+    Ok(rows)
+}
+
+/// The known-exploited vulnerabilities as a table, in the reader's words.
+fn kev_table(tr: &Tr, rows: &[KevRow]) -> Table {
+    Table {
+        caption: tr.t("surveillance-kev"),
+        header: vec![
+            tr.t("watch-alert"),
+            tr.t("watch-product"),
+            tr.t("watch-version"),
+            tr.t("watch-exposed"),
+            tr.t("watch-priority"),
+            tr.t("watch-status"),
+        ],
+        rows: rows
+            .iter()
+            .map(|r| {
+                vec![
+                    r.reference.clone(),
+                    r.product.clone(),
+                    r.version.clone(),
+                    tr.t(if r.exposed { "common-yes" } else { "common-no" }),
+                    tr.k("ux-priority", r.level),
+                    tr.k("watch-status", &r.status),
+                ]
+            })
+            .collect(),
+        numeric: vec![false; 6],
+    }
 }
 
 async fn report_data(st: &AppState, a: &Authed, id: i64) -> AppResult<ReportData> {
@@ -52,6 +137,7 @@ async fn report_data(st: &AppState, a: &Authed, id: i64) -> AppResult<ReportData
         .filter(|f| f.status != "fixed")
         .collect();
     let (last_scan, systems) = st.store.exposed_systems(&a.actor, id).await?;
+    let kev = kev_rows(st, a, id).await?;
     let counts = SEVERITIES
         .iter()
         .map(|s| {
@@ -69,6 +155,7 @@ async fn report_data(st: &AppState, a: &Authed, id: i64) -> AppResult<ReportData
         last_scan,
         systems,
         fixed_count,
+        kev,
     })
 }
 
@@ -219,8 +306,12 @@ pub(crate) async fn report_pdf(
             tr,
             &format!("{} — {}", tr.t("surveillance-report_title"), d.s.name),
         );
-        // A structure's exposure is not for the public: shared with the structure and those who
-        // support it (TLP:AMBER).
+        // A map of a hospital's weaknesses (its exposed systems, what attackers already exploit
+        // on them) must not reach the public nor its attackers, yet the structure must share it
+        // with those who fix it: its IT staff, its provider, its GHT, its regional centre.
+        // TLP:AMBER says exactly that (its organisation and those it must inform, on a need to
+        // know); TLP:RED would forbid handing it to the provider, TLP:GREEN let it circulate in
+        // the whole community. Marked on every page, beside the page number.
         doc.tlp(Tlp::Amber)
             .author("Vigie")
             .subject(&tr.t("surveillance-report_title"))
@@ -279,6 +370,15 @@ pub(crate) async fn report_pdf(
                     rows: unscanned,
                     numeric: vec![false, false, false],
                 });
+        }
+        // The known-exploited vulnerabilities of what the structure runs: what attackers use
+        // today, whether or not the scan saw the product.
+        doc.heading(1, &tr.t("surveillance-kev"));
+        if d.kev.is_empty() {
+            doc.paragraph(&tr.t("surveillance-no_kev"));
+        } else {
+            doc.paragraph(&tr.t("surveillance-kev_intro"))
+                .table(&kev_table(&tr, &d.kev));
         }
         doc.heading(1, &tr.t("surveillance-findings"));
         if d.open.is_empty() {

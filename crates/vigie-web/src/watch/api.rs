@@ -109,11 +109,11 @@ pub(crate) async fn api_inventory_remove(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Import an inventory: CSV (product, version[, location, exposed]) or a CycloneDX JSON SBOM (request body: the file; any product, unknown ones under their open key); per row, what resolved to what; the ready rows are stored unless the file has errors (422, nothing stored)
+/// Import an inventory: CSV (product, version[, location, exposed]) or a CycloneDX JSON SBOM (request body: the file; any product, unknown ones under their open key); per row, what resolved to what; every row that can be stored is, the others are listed in skipped with their line, column and reason; a file wrong as a whole (encoding, header, format) is refused (422, nothing stored)
 #[utoipa::path(post, path = "/structures/{id}/inventory/import", tag = "watch",
     request_body(content((String = "text/csv"), (Object = "application/json")), description = "A CSV inventory (product, version[, location, exposed]) or a CycloneDX JSON SBOM"),
     params(("id" = i64, Path, description = "The structure's id")),
-    responses((status = 200, description = "Import an inventory: CSV (product, version[, location, exposed]) or a CycloneDX JSON SBOM (request body: the file; any product, unknown ones under their open key); per row, what resolved to what; the ready rows are stored unless the file has errors (422, nothing stored)", body = w::ImportReport)))]
+    responses((status = 200, description = "Import an inventory: CSV (product, version[, location, exposed]) or a CycloneDX JSON SBOM (request body: the file; any product, unknown ones under their open key); per row, what resolved to what; every row that can be stored is, the others are listed in skipped with their line, column and reason; a file wrong as a whole (encoding, header, format) is refused (422, nothing stored)", body = w::ImportReport)))]
 pub(crate) async fn api_inventory_import(
     State(st): State<AppState>,
     Api(a): Api,

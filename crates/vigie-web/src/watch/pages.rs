@@ -226,6 +226,10 @@ struct ImportPage {
     report: ImportReport,
     /// (where, why) of the file's errors, in the reader's language.
     errors: Vec<(String, String)>,
+    /// (where, column, why) of the rows left out, in the reader's language.
+    skipped: Vec<(String, String, String)>,
+    /// How many rows were imported, out of how many.
+    summary: String,
     /// Every row: what resolved to what, in the reader's language.
     rows: Vec<RowView>,
 }
@@ -321,12 +325,33 @@ pub(crate) async fn inventory_import(
         } else {
             StatusCode::UNPROCESSABLE_ENTITY
         };
+        let imported = report.added + report.updated;
+        let summary = tr.t_args(
+            "watch-import_summary",
+            &[
+                ("imported", imported.into()),
+                ("total", (imported + report.skipped.len()).into()),
+                ("skipped", report.skipped.len().into()),
+            ],
+        );
         render_status(
             status,
             &ImportPage {
                 ctx: Ctx::of(&a),
                 structure_id: id,
                 errors: worded(&tr, &report.errors),
+                skipped: report
+                    .skipped
+                    .iter()
+                    .map(|p| {
+                        (
+                            place(&tr, &p.place),
+                            p.column.clone().unwrap_or_default(),
+                            tr.problem(&p.problem),
+                        )
+                    })
+                    .collect(),
+                summary,
                 rows: report.rows.iter().map(|r| RowView::of(&tr, r)).collect(),
                 report,
             },
@@ -671,19 +696,176 @@ pub(crate) async fn bulletin(
     })
 }
 
+/// Largest advisory document uploaded from the browser (larger feeds go by address, fetched by
+/// a worker).
+pub(crate) const INGEST_UPLOAD_BYTES: u64 = 64 * 1024 * 1024;
+
 #[derive(Template)]
 #[template(path = "watch/sources.html")]
 struct SourcesPage {
     ctx: Ctx,
     sources: Vec<SourceFreshness>,
+    /// What the last action did, in the reader's language (an upload ingested, a job queued).
+    done: String,
+    /// The records an upload rejected.
+    rejected: Vec<String>,
+    /// Why an upload was refused (beside the file field).
+    upload_error: String,
+    /// The address typed and why it was refused (beside the address field).
+    url: String,
+    url_error: String,
+    /// The hosts the configuration allows, and the upload limit, in words.
+    allowed: String,
+    max: String,
 }
 
-pub(crate) async fn sources(State(st): State<AppState>, Page(a): Page) -> Response {
-    page!(a, {
+impl SourcesPage {
+    async fn of(st: &AppState, a: &crate::auth::Authed) -> AppResult<SourcesPage> {
         let sources = st.store.watch_sources(&a.actor).await?;
-        render(&SourcesPage {
-            ctx: Ctx::of(&a),
+        let tr = a.tr();
+        Ok(SourcesPage {
+            ctx: Ctx::of(a),
             sources,
+            done: String::new(),
+            rejected: Vec::new(),
+            upload_error: String::new(),
+            url: String::new(),
+            url_error: String::new(),
+            allowed: st.config.feeds.hosts.join(", "),
+            max: format!(
+                "{} {}",
+                INGEST_UPLOAD_BYTES / (1024 * 1024),
+                tr.pick("Mio", "MiB")
+            ),
         })
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub(crate) struct SourcesQuery {
+    /// The job just queued (after an address was given).
+    #[serde(default)]
+    queued: String,
+}
+
+pub(crate) async fn sources(
+    State(st): State<AppState>,
+    Page(a): Page,
+    Query(q): Query<SourcesQuery>,
+) -> Response {
+    page!(a, {
+        let mut page = SourcesPage::of(&st, &a).await?;
+        if let Ok(job) = q.queued.trim().parse::<i64>() {
+            page.done = a.tr().t_arg("watch-ingest_queued", "job", job);
+        }
+        render(&page)
+    })
+}
+
+/// A CERT analyst uploads an advisory document: ingested at once, its report on the page; a
+/// document of no known format comes back beside the file field.
+pub(crate) async fn sources_upload(
+    State(st): State<AppState>,
+    Page(a): Page,
+    mut mp: Multipart,
+) -> Response {
+    page!(a, {
+        // Rights first: nobody else's upload is even read.
+        a.actor.require(Permission::ManageIntel)?;
+        let mut file = None;
+        while let Some(field) = mp
+            .next_field()
+            .await
+            .map_err(|e| crate::ui::upload_error(e, INGEST_UPLOAD_BYTES))?
+        {
+            if field.name() == Some("file") {
+                let name = field.file_name().unwrap_or("").to_string();
+                let bytes = field
+                    .bytes()
+                    .await
+                    .map_err(|e| crate::ui::upload_error(e, INGEST_UPLOAD_BYTES))?;
+                file = Some((name, bytes));
+            }
+        }
+        let tr = a.tr();
+        let mut page = SourcesPage::of(&st, &a).await?;
+        let Some((name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
+            page.upload_error = tr.t("watch-ingest_no_file");
+            return render_status(StatusCode::BAD_REQUEST, &page);
+        };
+        match st
+            .store
+            .watch_ingest_upload(&a.actor, &name, bytes.to_vec())
+            .await
+        {
+            Ok(r) => {
+                let mut page = SourcesPage::of(&st, &a).await?;
+                page.done = tr.t_args(
+                    "watch-ingest_done",
+                    &[
+                        ("file", r.file.trim_start_matches("upload:").into()),
+                        ("added", r.added.into()),
+                        ("changed", r.changed.into()),
+                        ("unchanged", r.unchanged.into()),
+                        ("rejected", r.rejected.len().into()),
+                        ("alerts", r.alerts_new.into()),
+                    ],
+                );
+                page.rejected = r.rejected.into_iter().take(50).collect();
+                render(&page)
+            }
+            Err(vigie_store::StoreError::Invalid(p)) => {
+                page.upload_error = tr.problem(&p);
+                render_status(StatusCode::BAD_REQUEST, &page)
+            }
+            Err(e) => Err(e.into()),
+        }
+    })
+}
+
+#[derive(Deserialize)]
+pub(crate) struct FeedForm {
+    #[serde(default)]
+    url: String,
+}
+
+/// The problem of an address the feed policy refuses.
+pub(crate) fn feed_problem(
+    policy: &vigie_store::watch::FeedPolicy,
+    r: &vigie_store::watch::FeedRefusal,
+) -> vigie_domain::problem::Problem {
+    use vigie_domain::problem::Problem;
+    use vigie_store::watch::FeedRefusal;
+    match r {
+        FeedRefusal::Invalid => Problem::new("watch-feed-invalid"),
+        FeedRefusal::Scheme(s) => Problem::new("watch-feed-scheme").arg("scheme", s.as_str()),
+        FeedRefusal::Credentials => Problem::new("watch-feed-credentials"),
+        FeedRefusal::Host(h) => Problem::new("watch-feed-host")
+            .arg("host", h.as_str())
+            .arg("allowed", policy.hosts.join(", ")),
+    }
+}
+
+/// A CERT analyst gives the address of a document: checked against the feed policy (deny by
+/// default), then fetched and ingested by a worker (`watch.ingest`), the request audited.
+pub(crate) async fn sources_url(
+    State(st): State<AppState>,
+    Page(a): Page,
+    Form(f): Form<FeedForm>,
+) -> Response {
+    page!(a, {
+        a.actor.require(Permission::ManageIntel)?;
+        match st.config.feeds.check(&f.url) {
+            Ok(url) => {
+                let job = st.store.watch_queue_ingest(&a.actor, url.as_str()).await?;
+                Ok(Redirect::to(&format!("/watch/sources?queued={job}")).into_response())
+            }
+            Err(r) => {
+                let mut page = SourcesPage::of(&st, &a).await?;
+                page.url_error = a.tr().problem(&feed_problem(&st.config.feeds, &r));
+                page.url = f.url;
+                render_status(StatusCode::BAD_REQUEST, &page)
+            }
+        }
     })
 }

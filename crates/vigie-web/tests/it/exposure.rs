@@ -155,7 +155,28 @@ async fn exposure_pages_show_findings_report_and_who_exposes_what() {
             ("acknowledged", Some("Mot de passe posé lundi"))
         );
 
+        // Fleyriat runs FortiOS 7.0.12, hit by CVE-2024-55591, which CISA lists as exploited:
+        // the report names it among the known-exploited vulnerabilities of its products.
+        watch_alert(&app.store, w.fleyriat).await;
+        let mut kev = vigie_intel::Corpus::default();
+        kev.add_path(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../../shared/data/cisa-kev/known_exploited_vulnerabilities.json"),
+        );
+        app.store
+            .watch_ingest(&system(), &kev, "kev.json")
+            .await
+            .unwrap();
         let report = text(format!("/structures/{}/exposure/report", w.fleyriat)).await;
+        let kev_part = report
+            .split("id=\"kev\"")
+            .nth(1)
+            .and_then(|t| t.split("</table>").next())
+            .unwrap_or_else(|| panic!("no known-exploited table: {report}"));
+        assert!(
+            kev_part.contains("CVE-2024-55591") && kev_part.contains("7.0.12"),
+            "{kev_part}"
+        );
         for part in [
             "Synthèse pour la direction",
             "Cartographie des systèmes exposés",
@@ -194,8 +215,10 @@ async fn exposure_pages_show_findings_report_and_who_exposes_what() {
         assert!(out.status.success());
         let shown = String::from_utf8(out.stdout).unwrap();
         // Its marking on every page, page numbers, the chart of findings by severity with its
-        // table.
+        // table, the known-exploited vulnerabilities of the structure's products.
         for part in [
+            "Vulnérabilités exploitées (CISA KEV)",
+            "CVE-2024-55591",
             "CH DE FLEYRIAT",
             "Redis sans authentification",
             "6379",
@@ -214,6 +237,18 @@ async fn exposure_pages_show_findings_report_and_who_exposes_what() {
             shown.matches("TLP:AMBER").count() >= pages,
             "the marking is not on every page ({pages} pages): {shown}"
         );
+        // Each page says "page n / N", and says it with its marking.
+        for (i, page) in shown
+            .split('\u{c}')
+            .filter(|p| !p.trim().is_empty())
+            .enumerate()
+        {
+            assert!(
+                page.contains(&format!("page {} / {pages}", i + 1)) && page.contains("TLP:AMBER"),
+                "page {} of {pages}: {page}",
+                i + 1
+            );
+        }
 
         // Who exposes what: the structure admin sees its structure only; the CERT sees both.
         let ov = text("/exposure".into()).await;

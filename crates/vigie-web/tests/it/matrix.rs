@@ -1165,6 +1165,40 @@ async fn pages_authorization_matrix() {
                 get("/watch/sources".into()).await,
                 expect(r, "manage_intel", true, ok),
             );
+            // Feeding advisories from the browser: national roles only. An address off the
+            // allow-list comes back refused (nothing queued, nothing contacted); a document of no
+            // known format too.
+            check(
+                "POST",
+                "/watch/sources/url",
+                "/watch/sources/url".into(),
+                post(
+                    "/watch/sources/url".into(),
+                    vec![("url", "https://feeds.evil.example/kev.json".into())],
+                )
+                .await,
+                expect(r, "manage_intel", true, StatusCode::BAD_REQUEST),
+            );
+            let form = reqwest::multipart::Form::new()
+                .text("csrf", csrf.clone())
+                .part(
+                    "file",
+                    reqwest::multipart::Part::bytes(b"{}".to_vec()).file_name("rien.json"),
+                );
+            let got = c
+                .post(format!("{}/watch/sources/upload", app.base))
+                .multipart(form)
+                .send()
+                .await
+                .unwrap()
+                .status();
+            check(
+                "POST",
+                "/watch/sources/upload",
+                "/watch/sources/upload".into(),
+                got,
+                expect(r, "manage_intel", true, StatusCode::BAD_REQUEST),
+            );
             for (id, alert, scoped) in [(inn, al_in, true), (out, al_out, false)] {
                 check(
                     "GET",
@@ -1213,16 +1247,17 @@ async fn pages_authorization_matrix() {
                     post(p, vec![]).await,
                     expect(r, "write_inventory", scoped, see_other),
                 );
-                let form = reqwest::multipart::Form::new().part(
-                    "file",
-                    reqwest::multipart::Part::bytes(b"product,version\nfortios,7.4.3\n".to_vec())
+                let form = reqwest::multipart::Form::new()
+                    .text("csrf", csrf.clone())
+                    .part(
+                        "file",
+                        reqwest::multipart::Part::bytes(
+                            b"product,version\nfortios,7.4.3\n".to_vec(),
+                        )
                         .file_name("inventory.csv"),
-                );
+                    );
                 let got = c
-                    .post(format!(
-                        "{}/structures/{id}/inventory/import?csrf={csrf}",
-                        app.base
-                    ))
+                    .post(format!("{}/structures/{id}/inventory/import", app.base))
                     .multipart(form)
                     .send()
                     .await

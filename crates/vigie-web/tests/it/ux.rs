@@ -338,3 +338,208 @@ fn raw_keys_are_found() {
         vec!["ux-findings_count"]
     );
 }
+
+/// The value of the input `id` of a page.
+fn input_value(html: &str, id: &str) -> String {
+    html.split(&format!("id=\"{id}\""))
+        .nth(1)
+        .and_then(|t| t.split('>').next())
+        .and_then(|t| t.split("value=\"").nth(1))
+        .and_then(|t| t.split('"').next())
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// The asset form and the exposure page's forms, refused for the person's mistake, come back
+/// with the error beside the field, in the reader's language, keeping what was typed — never an
+/// "Erreur 400" page; nothing is stored.
+#[tokio::test]
+async fn refused_asset_and_exposure_forms_keep_what_was_typed() {
+    for db in testing::all().await {
+        let app = spawn_app(&db, vigie_web::WebConfig::default()).await;
+        let w = seed(&app.store).await;
+        let id = w.fleyriat;
+        let (_, finding) = exposure_seed(&app.store, id).await;
+        let (c, csrf) = sign_in(&app, &w, Role::StructureAdmin).await;
+        let post = |path: String, form: Vec<(&'static str, &'static str)>| {
+            let c = c.clone();
+            let csrf = csrf.clone();
+            let base = app.base.clone();
+            async move {
+                let mut f: Vec<(&str, &str)> = vec![("csrf", csrf.as_str())];
+                f.extend(form);
+                let r = c
+                    .post(format!("{base}{path}"))
+                    .form(&f)
+                    .send()
+                    .await
+                    .unwrap();
+                (r.status(), r.text().await.unwrap())
+            }
+        };
+        let assets = || async {
+            app.store
+                .list_assets(&system(), id)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|a| a.value)
+                .collect::<Vec<_>>()
+        };
+        for lang in ["fr", "en"] {
+            set_lang(&c, &app, &csrf, lang).await;
+            // A range too broad: the structure's page again, the error under the value.
+            let (st, html) = post(
+                format!("/structures/{id}/assets"),
+                vec![
+                    ("kind", "ip_range"),
+                    ("value", "185.0.0.0/8"),
+                    ("attested_by", "Directeur des SI"),
+                ],
+            )
+            .await;
+            assert_eq!(st, StatusCode::BAD_REQUEST, "{} {lang}", db.name);
+            assert!(
+                !html.contains("Erreur 400") && !html.contains("Error 400"),
+                "{html}"
+            );
+            let form = html.split("id=\"asset-form\"").nth(1).expect("the form");
+            let want = if lang == "fr" {
+                "La plage « 185.0.0.0/8 » est trop large"
+            } else {
+                "The range “185.0.0.0/8” is too broad"
+            };
+            let value_field = form.split("id=\"a-by\"").next().unwrap_or_default();
+            assert!(
+                value_field.contains(want) && value_field.contains("id=\"a-error\""),
+                "{} {lang}: {form}",
+                db.name
+            );
+            assert_eq!(input_value(&html, "a-value"), "185.0.0.0/8");
+            assert_eq!(input_value(&html, "a-by"), "Directeur des SI");
+            assert!(
+                form.contains("<option value=\"ip_range\" selected>"),
+                "{form}"
+            );
+            // No attestation: the error under "attested by", the value kept.
+            let (st, html) = post(
+                format!("/structures/{id}/assets"),
+                vec![
+                    ("kind", "domain"),
+                    ("value", "ch-fleyriat.fr"),
+                    ("attested_by", " "),
+                ],
+            )
+            .await;
+            assert_eq!(st, StatusCode::BAD_REQUEST);
+            let after_by = html
+                .split("id=\"a-by\"")
+                .nth(1)
+                .and_then(|t| t.split("</div>").next())
+                .unwrap_or_default();
+            assert!(after_by.contains("id=\"a-error\""), "{lang}: {html}");
+            assert_eq!(input_value(&html, "a-value"), "ch-fleyriat.fr");
+            // An unknown kind is said in words too.
+            let (st, html) = post(
+                format!("/structures/{id}/assets"),
+                vec![("kind", "ftp"), ("value", "x.fr"), ("attested_by", "DSI")],
+            )
+            .await;
+            assert_eq!(st, StatusCode::BAD_REQUEST);
+            assert!(
+                html.contains(if lang == "fr" {
+                    "« ftp »"
+                } else {
+                    "“ftp”"
+                }),
+                "{html}"
+            );
+        }
+        assert!(assets().await.is_empty(), "nothing stored");
+        // Declared twice: the second says so in words, next to the value.
+        set_lang(&c, &app, &csrf, "fr").await;
+        let ok = vec![
+            ("kind", "domain"),
+            ("value", "ch-fleyriat.fr"),
+            ("attested_by", "DSI"),
+        ];
+        let (st, _) = post(format!("/structures/{id}/assets"), ok.clone()).await;
+        assert_eq!(st, StatusCode::SEE_OTHER);
+        let (st, html) = post(format!("/structures/{id}/assets"), ok).await;
+        assert_eq!(st, StatusCode::BAD_REQUEST);
+        assert!(
+            html.contains("L’actif « ch-fleyriat.fr » est déjà déclaré"),
+            "{html}"
+        );
+        assert_eq!(assets().await, ["ch-fleyriat.fr"]);
+
+        // A finding acknowledged without a note: the exposure page again, the error beside this
+        // finding's note.
+        let (st, html) = post(
+            format!("/structures/{id}/exposure/findings/{finding}/acknowledge"),
+            vec![("note", "   ")],
+        )
+        .await;
+        assert_eq!(st, StatusCode::BAD_REQUEST, "{}", db.name);
+        let note = html
+            .split(&format!("id=\"note-{finding}\""))
+            .nth(1)
+            .and_then(|t| t.split("</div>").next())
+            .unwrap_or_default();
+        assert!(
+            note.contains("Indiquez ce qui est fait au sujet de ce constat"),
+            "{html}"
+        );
+        let f = app.store.get_finding(&system(), finding).await.unwrap();
+        assert_ne!(f.status, "acknowledged");
+
+        // The surveillance settings with an interval that is not one, by the CERT.
+        let (cert, cert_csrf) = sign_in(&app, &w, Role::CertAnalyst).await;
+        for (typed, want) in [
+            ("toutes les semaines", "pas « toutes les semaines »"),
+            ("0", "Un intervalle de 0 heures n’est pas admis"),
+        ] {
+            let r = cert
+                .post(format!(
+                    "{}/structures/{id}/exposure/surveillance",
+                    app.base
+                ))
+                .form(&[
+                    ("csrf", cert_csrf.as_str()),
+                    ("enabled", "1"),
+                    ("interval_hours", typed),
+                ])
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+            let html = r.text().await.unwrap();
+            let field = html
+                .split("id=\"sv-interval\"")
+                .nth(1)
+                .and_then(|t| t.split("</div>").next())
+                .unwrap_or_default();
+            assert!(field.contains(want), "{typed}: {html}");
+            assert_eq!(input_value(&html, "sv-interval"), typed);
+            let r = cert
+                .post(format!("{}/exposure/surveillance", app.base))
+                .form(&[
+                    ("csrf", cert_csrf.as_str()),
+                    ("region", "84"),
+                    ("enabled", "0"),
+                    ("interval_hours", typed),
+                ])
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+            let html = r.text().await.unwrap();
+            assert!(html.contains(want), "{typed}: {html}");
+            assert_eq!(input_value(&html, "rs-interval"), typed);
+            assert!(html.contains("<option value=\"0\" selected>"), "{html}");
+        }
+        let status = app.store.surveillance_status(&system(), id).await.unwrap();
+        assert!(!status.enabled, "nothing stored");
+        db.cleanup().await;
+    }
+}

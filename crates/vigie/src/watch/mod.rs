@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context};
 use clap::Subcommand;
 use std::sync::Arc;
+use vigie_intel::feeds::FeedPolicy;
 use vigie_intel::Corpus;
 use vigie_store::watch::IngestReport;
 
@@ -17,9 +18,6 @@ use vigie_store::watch::jobs::{Bulletin, Ingest};
 use vigie_store::{Actor, Store};
 
 use crate::worker::Ctx;
-
-/// Largest document fetched from a URL.
-const MAX_DOWNLOAD: usize = 512 * 1024 * 1024;
 
 #[derive(Subcommand)]
 pub enum WatchCommand {
@@ -99,21 +97,21 @@ pub async fn ingest_path(
     Ok(reports)
 }
 
-/// Downloads a document and ingests it.
+/// Downloads a document and ingests it. The address must pass the deployment's feed policy
+/// (`[watch]`: http(s), no credentials, an allowed host), and so must every redirection; the
+/// download stops at the policy's size and time limits. Nothing else is ever contacted.
 pub async fn ingest_url(
     store: &Store,
     actor: &Actor,
     url: &str,
+    policy: &FeedPolicy,
 ) -> anyhow::Result<Vec<IngestReport>> {
-    if !(url.starts_with("https://") || url.starts_with("http://")) {
-        bail!("{url}: only http(s) URLs are fetched");
-    }
-    let name = url
-        .split(['?', '#'])
-        .next()
-        .unwrap_or("")
-        .rsplit('/')
-        .next()
+    let checked = policy
+        .check(url)
+        .map_err(|e| anyhow::anyhow!("{url}: refused: {e}"))?;
+    let name = checked
+        .path_segments()
+        .and_then(|mut s| s.next_back())
         .filter(|n| !n.is_empty())
         .unwrap_or("download.json")
         .chars()
@@ -125,27 +123,17 @@ pub async fn ingest_url(
             }
         })
         .collect::<String>();
-    let client = reqwest::Client::builder()
-        .timeout(std::time::Duration::from_secs(300))
-        .build()?;
-    let mut resp = client
-        .get(url)
-        .send()
-        .await
-        .with_context(|| format!("fetching {url}"))?
-        .error_for_status()
-        .with_context(|| format!("fetching {url}"))?;
-    let mut body = Vec::new();
-    while let Some(chunk) = resp
-        .chunk()
-        .await
-        .with_context(|| format!("reading {url}"))?
+    // A name without a known extension (`/feeds/kev`) is read as JSON.
+    let name = if [".json", ".csv", ".tar.zst"]
+        .iter()
+        .any(|e| name.ends_with(e))
     {
-        body.extend_from_slice(&chunk);
-        if body.len() > MAX_DOWNLOAD {
-            bail!("{url}: larger than {MAX_DOWNLOAD} bytes");
-        }
-    }
+        name
+    } else {
+        format!("{name}.json")
+    };
+    let body = download(&checked, policy).await?;
+    // Read like a file of that name (a `.tar.zst` archive of records included).
     let dir = std::env::temp_dir().join(format!(
         "vigie-watch-{}-{}",
         std::process::id(),
@@ -163,14 +151,57 @@ pub async fn ingest_url(
     Ok(r)
 }
 
-/// Ingests a path or a URL.
+/// The body at `url`, under `policy`: redirections only to addresses it accepts (at most 5),
+/// at most `max_bytes`, within `timeout_secs`.
+pub async fn download(url: &reqwest::Url, policy: &FeedPolicy) -> anyhow::Result<Vec<u8>> {
+    let redirects = policy.clone();
+    let client = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(policy.timeout_secs))
+        .connect_timeout(std::time::Duration::from_secs(policy.timeout_secs.min(30)))
+        .redirect(reqwest::redirect::Policy::custom(move |attempt| {
+            if attempt.previous().len() >= 5 {
+                attempt.error("more than 5 redirections")
+            } else if let Err(e) = redirects.check(attempt.url().as_str()) {
+                let e = format!("redirection refused: {e}");
+                attempt.error(e)
+            } else {
+                attempt.follow()
+            }
+        }))
+        .build()?;
+    let mut resp = client
+        .get(url.clone())
+        .send()
+        .await
+        .with_context(|| format!("fetching {url}"))?
+        .error_for_status()
+        .with_context(|| format!("fetching {url}"))?;
+    if resp.content_length().is_some_and(|n| n > policy.max_bytes) {
+        bail!("{url}: larger than {} bytes", policy.max_bytes);
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = resp
+        .chunk()
+        .await
+        .with_context(|| format!("reading {url}"))?
+    {
+        body.extend_from_slice(&chunk);
+        if body.len() as u64 > policy.max_bytes {
+            bail!("{url}: larger than {} bytes", policy.max_bytes);
+        }
+    }
+    Ok(body)
+}
+
+/// Ingests a path or a URL (fetched under `policy`).
 pub async fn ingest(
     store: &Store,
     actor: &Actor,
     target: &str,
+    policy: &FeedPolicy,
 ) -> anyhow::Result<Vec<IngestReport>> {
-    if target.starts_with("http://") || target.starts_with("https://") {
-        ingest_url(store, actor, target).await
+    if target.contains("://") {
+        ingest_url(store, actor, target, policy).await
     } else {
         ingest_path(store, actor, Path::new(target)).await
     }
@@ -202,9 +233,9 @@ fn print_report(r: &IngestReport) {
 
 /// The watch's jobs: ingesting a document, queueing the weekly bulletins.
 pub fn register_jobs(r: &mut crate::worker::Registry) {
-    r.register(
-        |ctx: Arc<Ctx>, p: Ingest, _job: Job| async move { ingest_job(&ctx.store, &p).await },
-    );
+    r.register(|ctx: Arc<Ctx>, p: Ingest, _job: Job| async move {
+        ingest_job(&ctx.store, &p, &ctx.cfg.watch.feeds()).await
+    });
     r.register(|ctx: Arc<Ctx>, p: Bulletin, _job: Job| async move {
         bulletin_job(&ctx.store, &p).await
     });
@@ -214,13 +245,12 @@ pub fn register_jobs(r: &mut crate::worker::Registry) {
 }
 
 /// The `watch.ingest` job: a file, a folder or a URL.
-async fn ingest_job(store: &Store, job: &Ingest) -> anyhow::Result<()> {
+async fn ingest_job(store: &Store, job: &Ingest, policy: &FeedPolicy) -> anyhow::Result<()> {
     let actor = Actor::system("job:watch.ingest");
-    let target = match job {
-        Ingest::Path(p) => p,
-        Ingest::Url(u) => u,
+    let reports = match job {
+        Ingest::Path(p) => ingest_path(store, &actor, Path::new(p)).await?,
+        Ingest::Url(u) => ingest_url(store, &actor, u, policy).await?,
     };
-    let reports = ingest(store, &actor, target).await?;
     for r in &reports {
         tracing::info!(
             file = %r.file, added = r.added, changed = r.changed, unchanged = r.unchanged,
@@ -256,13 +286,16 @@ async fn schedule(store: &Store) {
 }
 
 /// `vigie watch ...`.
-pub async fn command(store: &Store, cmd: WatchCommand) -> anyhow::Result<()> {
+pub async fn command(store: &Store, cmd: WatchCommand, policy: &FeedPolicy) -> anyhow::Result<()> {
     let actor = Actor::system("cli");
     match cmd {
         WatchCommand::Ingest { targets, queue } => {
             for t in targets {
                 if queue {
-                    let job = if t.starts_with("http") {
+                    let job = if t.contains("://") {
+                        policy
+                            .check(&t)
+                            .map_err(|e| anyhow::anyhow!("{t}: refused: {e}"))?;
                         Ingest::Url(t.clone())
                     } else {
                         Ingest::Path(
@@ -277,7 +310,7 @@ pub async fn command(store: &Store, cmd: WatchCommand) -> anyhow::Result<()> {
                     continue;
                 }
                 let started = std::time::Instant::now();
-                for r in ingest(store, &actor, &t).await? {
+                for r in ingest(store, &actor, &t, policy).await? {
                     print_report(&r);
                 }
                 println!("{t}: done in {:.2} s", started.elapsed().as_secs_f64());
@@ -307,5 +340,147 @@ pub async fn command(store: &Store, cmd: WatchCommand) -> anyhow::Result<()> {
             println!("{n} bulletin notification(s) queued");
             Ok(())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// The KEV catalogue of the project's data set, when it is there.
+    fn kev() -> Option<Vec<u8>> {
+        std::fs::read(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../../shared/data/cisa-kev/known_exploited_vulnerabilities.json"),
+        )
+        .ok()
+    }
+
+    /// A feed server on loopback: `/kev.json` (the catalogue), `/in` (a redirection to it),
+    /// `/out` (a redirection to the same server named `localhost`, a host off the list),
+    /// `/big` (4 KiB), `/slow` (never answers). Counts the requests, and those that named
+    /// `localhost`.
+    async fn feed_server(body: Vec<u8>) -> (u16, Arc<AtomicUsize>, Arc<AtomicUsize>) {
+        let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = l.local_addr().unwrap().port();
+        let (hits, off_list) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+        let (h, o) = (hits.clone(), off_list.clone());
+        let body = Arc::new(body);
+        tokio::spawn(async move {
+            while let Ok((mut s, _)) = l.accept().await {
+                let (h, o, body) = (h.clone(), o.clone(), body.clone());
+                tokio::spawn(async move {
+                    let mut buf = vec![0u8; 4096];
+                    let n = s.read(&mut buf).await.unwrap_or(0);
+                    let req = String::from_utf8_lossy(&buf[..n]).to_string();
+                    h.fetch_add(1, Ordering::SeqCst);
+                    if req.to_ascii_lowercase().contains("host: localhost") {
+                        o.fetch_add(1, Ordering::SeqCst);
+                    }
+                    let path = req.split(' ').nth(1).unwrap_or("/").to_string();
+                    let (head, payload): (String, Vec<u8>) = match path.as_str() {
+                        "/kev.json" => ("200 OK".into(), body.to_vec()),
+                        "/in" => ("302 Found\r\nLocation: /kev.json".into(), Vec::new()),
+                        "/out" => (
+                            format!("302 Found\r\nLocation: http://localhost:{port}/kev.json"),
+                            Vec::new(),
+                        ),
+                        "/big" => ("200 OK".into(), vec![b'x'; 4096]),
+                        "/slow" => {
+                            tokio::time::sleep(std::time::Duration::from_secs(30)).await;
+                            return;
+                        }
+                        _ => ("404 Not Found".into(), Vec::new()),
+                    };
+                    let _ = s
+                        .write_all(
+                            format!(
+                                "HTTP/1.1 {head}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                                payload.len()
+                            )
+                            .as_bytes(),
+                        )
+                        .await;
+                    let _ = s.write_all(&payload).await;
+                });
+            }
+        });
+        (port, hits, off_list)
+    }
+
+    /// Fetching obeys the feed policy: only the allowed hosts (loopback here), redirections
+    /// only to them, the size and time limits; nothing else is ever contacted.
+    #[tokio::test]
+    async fn downloads_stay_on_the_allow_list_and_within_the_limits() {
+        let (port, hits, off_list) = feed_server(b"{\"x\": 1}".to_vec()).await;
+        let policy = FeedPolicy {
+            max_bytes: 1024,
+            timeout_secs: 2,
+            ..Default::default()
+        }
+        .with_hosts(["127.0.0.1"]);
+        let url = |p: &str| reqwest::Url::parse(&format!("http://127.0.0.1:{port}{p}")).unwrap();
+        assert_eq!(
+            download(&url("/kev.json"), &policy).await.unwrap(),
+            b"{\"x\": 1}"
+        );
+        assert_eq!(download(&url("/in"), &policy).await.unwrap(), b"{\"x\": 1}");
+        let e = format!("{:#}", download(&url("/out"), &policy).await.unwrap_err());
+        assert!(e.contains("redirection refused"), "{e}");
+        assert_eq!(
+            off_list.load(Ordering::SeqCst),
+            0,
+            "localhost was contacted"
+        );
+        let e = format!("{:#}", download(&url("/big"), &policy).await.unwrap_err());
+        assert!(e.contains("larger than 1024 bytes"), "{e}");
+        let started = std::time::Instant::now();
+        assert!(download(&url("/slow"), &policy).await.is_err());
+        assert!(started.elapsed().as_secs() < 10, "the time limit holds");
+        let before = hits.load(Ordering::SeqCst);
+        // An address off the list is refused before anything is contacted.
+        let db = vigie_store::testing::sqlite().await;
+        let actor = Actor::system("test");
+        for refused in [
+            format!("http://localhost:{port}/kev.json"),
+            "https://www.cisa.gov/sites/default/files/feeds/known_exploited_vulnerabilities.json"
+                .to_string(),
+            "file:///etc/passwd".to_string(),
+        ] {
+            let e = format!(
+                "{:#}",
+                ingest_url(&db.store, &actor, &refused, &policy)
+                    .await
+                    .unwrap_err()
+            );
+            assert!(e.contains("refused"), "{refused}: {e}");
+        }
+        assert_eq!(hits.load(Ordering::SeqCst), before);
+        db.cleanup().await;
+    }
+
+    /// A document fetched from an allowed address is ingested like a file.
+    #[tokio::test]
+    async fn an_allowed_address_is_ingested() {
+        let Some(doc) = kev() else {
+            eprintln!("skipped: ../shared/data is not there");
+            return;
+        };
+        let (port, _, _) = feed_server(doc).await;
+        let policy = FeedPolicy::default().with_hosts(["127.0.0.1"]);
+        let db = vigie_store::testing::sqlite().await;
+        let actor = Actor::system("test");
+        let url = format!("http://127.0.0.1:{port}/in");
+        let r = ingest_url(&db.store, &actor, &url, &policy).await.unwrap();
+        assert_eq!(r.len(), 1);
+        assert!(r[0].sources.iter().any(|s| s == "kev"), "{r:?}");
+        assert!(r[0].added > 1000, "{r:?}");
+        let sources = db.store.watch_sources(&actor).await.unwrap();
+        assert!(sources
+            .iter()
+            .any(|s| s.source == "kev" && s.records > 1000));
+        db.cleanup().await;
     }
 }
