@@ -15,5 +15,6 @@ mod observatory;
 mod oidc;
 mod openapi;
 mod pages;
+mod search;
 mod ux;
 mod watch;

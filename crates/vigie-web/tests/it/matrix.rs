@@ -925,6 +925,7 @@ async fn pages_authorization_matrix() {
                 ("GET", "/regions"),
                 ("GET", "/account"),
                 ("GET", "/account/password"),
+                ("GET", "/search"),
             ] {
                 check(m, route, route.into(), get(route.into()).await, ok);
             }
