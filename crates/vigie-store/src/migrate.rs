@@ -98,6 +98,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0014_diagnostics_latest.sql"),
         postgres: include_str!("../migrations/postgres/0014_diagnostics_latest.sql"),
     },
+    Migration {
+        version: 19,
+        name: "notifications_people",
+        sqlite: include_str!("../migrations/sqlite/0019_notifications_people.sql"),
+        postgres: include_str!("../migrations/postgres/0019_notifications_people.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

@@ -31,3 +31,39 @@ search-concerns = { $count ->
 }
 search-known_elsewhere = { $ref } est connu de la veille mais ne concerne aucune structure de votre périmètre.
 search-open_advisory = Voir l'avis
+
+inbox-title = Mes notifications
+inbox-intro = Ce que Vigie vous a signalé : nouvelles vulnérabilités exposées, alertes de veille, bulletin hebdomadaire, échéances d'incidents. Les non lues d'abord. Cette liste garde tout, même ce que vous ne recevez plus par e-mail.
+inbox-prefs_link = Choisir ce que je reçois par e-mail
+inbox-counts = { $count ->
+    [0] Aucune notification.
+    [one] { $unread ->
+        [0] 1 notification, lue.
+       *[other] 1 notification, non lue.
+    }
+   *[other] { $count } notifications, dont { $unread ->
+        [0] aucune non lue
+        [one] 1 non lue
+       *[other] { $unread } non lues
+    }.
+}
+inbox-read_all = Tout marquer comme lu
+inbox-empty = Vous n'avez aucune notification pour l'instant.
+inbox-unread = Non lue
+inbox-mark_read = Marquer comme lue
+inbox-bell = { $count ->
+    [0] Mes notifications : aucune non lue
+    [one] Mes notifications : 1 non lue
+   *[other] Mes notifications : { $count } non lues
+}
+inbox-kind-scan_finding = Exposition sur internet
+inbox-kind-watch_alert = Alerte de vulnérabilité
+inbox-kind-watch_bulletin = Bulletin hebdomadaire de veille
+inbox-kind-incidents = Échéance d'un incident
+inbox-kind-other = Autre
+account-email_prefs = Notifications par e-mail
+account-email_prefs_help = Choisissez ce que vous recevez aussi par e-mail. Tout reste dans votre liste de notifications :
+account-email_prefs_legend = Recevoir par e-mail
+account-email_prefs_saved = Vos préférences d'e-mail sont enregistrées.
+notifications-status-skipped = Non envoyé (la personne ne reçoit plus ce type par e-mail)
+ux-audit-user-notification_prefs = Préférences de notification par e-mail modifiées

@@ -8,6 +8,7 @@ mod common;
 mod dashboard;
 mod exposure;
 mod hardening;
+mod inbox;
 mod incidents;
 mod login;
 mod matrix;
