@@ -42,6 +42,8 @@ const MAIN_PAGES: &[&str] = &[
     "/incidents",
     "/diagnostics",
     "/account",
+    "/account/notifications",
+    "/search?q=centre",
 ];
 
 fn axe_source() -> Result<String> {
