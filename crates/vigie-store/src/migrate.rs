@@ -110,6 +110,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0017_plan_evidence_files.sql"),
         postgres: include_str!("../migrations/postgres/0017_plan_evidence_files.sql"),
     },
+    Migration {
+        version: 19,
+        name: "notifications_people",
+        sqlite: include_str!("../migrations/sqlite/0019_notifications_people.sql"),
+        postgres: include_str!("../migrations/postgres/0019_notifications_people.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

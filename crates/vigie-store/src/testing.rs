@@ -146,6 +146,29 @@ async fn drop_stale(conn: &mut sqlx::PgConnection) {
 }
 
 impl TestDb {
+    /// A notification in the own list of account `user_id` (as the outbox writes them, for
+    /// tests of pages that any role reads), named by `key`; its id.
+    pub async fn inbox_row(&self, user_id: i64, key: &str) -> i64 {
+        let _turn = self.store.write_turn().await.expect("write turn");
+        crate::db::Sql::new(
+            "INSERT INTO user_notifications (user_id, event, payload, dedup_key, created_at) \
+             VALUES ($1, 'watch.bulletin', '{}', $2, 1)",
+        )
+        .arg(user_id)
+        .arg(key)
+        .execute(&self.store.pool)
+        .await
+        .expect("an inbox row");
+        crate::db::Sql::new(
+            "SELECT id FROM user_notifications WHERE user_id = $1 AND dedup_key = $2",
+        )
+        .arg(user_id)
+        .arg(key)
+        .scalar(&self.store.pool)
+        .await
+        .expect("its id")
+    }
+
     /// Closes the pool and drops the PostgreSQL database.
     pub async fn cleanup(self) {
         self.store.close().await;

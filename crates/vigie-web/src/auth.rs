@@ -30,6 +30,9 @@ pub struct Authed {
     pub via_token: bool,
     /// The path of the request (the navigation marks the current page).
     pub path: String,
+    /// How many of the person's notifications are unread (the header's count): counted for
+    /// pages only, 0 for the API.
+    pub unread: i64,
 }
 
 impl Authed {
@@ -233,6 +236,7 @@ async fn resolve(parts: &mut Parts, st: &AppState) -> Result<Authed, AuthFail> {
             lang: request_lang(&parts.headers),
             via_token: true,
             path: parts.uri.path().to_string(),
+            unread: 0,
         });
     }
     let tok = cookie(&parts.headers, SESSION_COOKIE).ok_or(AuthFail::Anonymous)?;
@@ -265,6 +269,7 @@ async fn resolve(parts: &mut Parts, st: &AppState) -> Result<Authed, AuthFail> {
         lang,
         via_token: false,
         path: parts.uri.path().to_string(),
+        unread: 0,
     })
 }
 
@@ -275,7 +280,14 @@ impl FromRequestParts<AppState> for Page {
     type Rejection = Response;
     async fn from_request_parts(parts: &mut Parts, st: &AppState) -> Result<Self, Self::Rejection> {
         match resolve(parts, st).await {
-            Ok(a) => Ok(Page(a)),
+            Ok(mut a) => {
+                a.unread = st
+                    .store
+                    .unread_count(&a.actor)
+                    .await
+                    .map_err(|e| AppError::from(e).into_response())?;
+                Ok(Page(a))
+            }
             Err(AuthFail::Anonymous) => Err(Redirect::to("/login").into_response()),
             Err(AuthFail::NeedsMfa) => Err(Redirect::to("/login/totp").into_response()),
             Err(AuthFail::NeedsEnrolment) => Err(Redirect::to("/login/totp/setup").into_response()),

@@ -24,6 +24,7 @@ pub mod incidents;
 pub mod notifications;
 pub mod observatory;
 pub mod registry;
+pub mod search;
 pub mod surveillance;
 pub mod watch;
 
@@ -134,6 +135,7 @@ pub fn registry_routes() -> routes::Routes {
     let r = diagnostics::routes(r);
     let r = observatory::routes(r);
     let r = notifications::routes(r);
+    let r = search::routes(r);
     audit::routes(r)
 }
 

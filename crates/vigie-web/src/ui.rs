@@ -56,6 +56,8 @@ pub struct Ctx {
     pub csrf: String,
     /// The navigation of the viewer's role, built from the route registry.
     pub nav: Vec<NavLink>,
+    /// How many of the viewer's notifications are unread (the header's bell).
+    pub unread: i64,
 }
 
 impl Ctx {
@@ -97,6 +99,7 @@ impl Ctx {
                     current: Some(n.path) == current,
                 })
                 .collect(),
+            unread: a.unread,
         }
     }
 
@@ -106,6 +109,7 @@ impl Ctx {
             email: None,
             csrf,
             nav: Vec::new(),
+            unread: 0,
         }
     }
 }
@@ -456,4 +460,10 @@ pub fn options(items: impl IntoIterator<Item = (String, String)>, selected: &str
             label,
         })
         .collect()
+}
+
+/// The message key naming a kind of notification (`watch.alert` → `inbox-kind-watch_alert`),
+/// in a person's list and in their e-mail preferences.
+pub fn notification_kind_key(kind: &str) -> String {
+    format!("inbox-kind-{}", kind.replace('.', "_"))
 }

@@ -93,6 +93,7 @@ incidents-value-unknown = “{ $value }” is not an accepted value for the fiel
 
 ## Notifications
 
+notify-kind-unknown = “{ $value }” is not a kind of notification: tick among those the page offers.
 notify-webhook-events-invalid = “{ $value }” is not a list of events: give prefixes separated by commas, such as watch.alert,scan.finding.
 notify-webhook-name-invalid = The webhook’s name is required and may not exceed { $max } characters.
 notify-webhook-url-credentials = The address “{ $url }” contains credentials: they do not belong in the address, the signature authenticates Vigie.

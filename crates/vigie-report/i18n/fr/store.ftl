@@ -93,6 +93,7 @@ incidents-value-unknown = « { $value } » n’est pas une valeur admise pour le
 
 ## Notifications
 
+notify-kind-unknown = « { $value } » n’est pas un type de notification : cochez parmi ceux que la page propose.
 notify-webhook-events-invalid = « { $value } » n’est pas une liste d’événements : indiquez des préfixes séparés par des virgules, par exemple watch.alert,scan.finding.
 notify-webhook-name-invalid = Le nom du webhook est obligatoire et ne doit pas dépasser { $max } caractères.
 notify-webhook-url-credentials = L’adresse « { $url } » contient des identifiants : ils n’ont pas leur place dans l’adresse, c’est la signature qui authentifie Vigie.

@@ -275,6 +275,55 @@ impl Store {
         q.fetch_all(&self.pool).await
     }
 
+    /// The accounts of the actor's scope of users (as [`Store::list_users`] sees them) whose
+    /// name or e-mail holds every word of `text`, accents and case ignored: at most `limit`,
+    /// names starting with the first word first, then by name; with how many match in all.
+    /// Nothing without [`Permission::ReadUsers`] (an empty answer, not an error: the header's
+    /// search asks on behalf of every role). The scope is applied in SQL; the words are matched
+    /// here, on the folded text (the accounts of one scope are at most a few thousand short rows).
+    pub async fn search_users(
+        &self,
+        actor: &Actor,
+        text: &str,
+        limit: usize,
+    ) -> Result<(Vec<User>, i64), StoreError> {
+        let words = crate::db::search_words(text);
+        if !actor.can(Permission::ReadUsers) || words.is_empty() {
+            return Ok((Vec::new(), 0));
+        }
+        let mut q = Sql::new("SELECT u.id, u.display_name, u.email FROM users u WHERE ");
+        actor.scope_users(&mut q, "u");
+        let all: Vec<(i64, String, String)> = q.fetch_all(&self.pool).await?;
+        let mut found: Vec<(u8, String, i64)> = all
+            .into_iter()
+            .filter_map(|(id, name, email)| {
+                let name = crate::db::fold(&name);
+                let hay = format!("{name} {}", crate::db::fold(&email));
+                if !words.iter().all(|w| hay.contains(w.as_str())) {
+                    return None;
+                }
+                let rank = u8::from(!name.starts_with(words[0].as_str()));
+                Some((rank, name, id))
+            })
+            .collect();
+        found.sort();
+        let total = found.len() as i64;
+        found.truncate(limit.min(100));
+        let ids: Vec<i64> = found.iter().map(|f| f.2).collect();
+        if ids.is_empty() {
+            return Ok((Vec::new(), total));
+        }
+        let mut q = Sql::new(&format!(
+            "SELECT {USER_COLUMNS} FROM users u WHERE u.id IN "
+        ));
+        q.push_in_list(ids.iter().copied());
+        q.push(" AND ");
+        actor.scope_users(&mut q, "u");
+        let mut rows: Vec<User> = q.fetch_all(&self.pool).await?;
+        rows.sort_by_key(|u| ids.iter().position(|i| *i == u.id));
+        Ok((rows, total))
+    }
+
     pub async fn get_user(&self, actor: &Actor, id: i64) -> Result<User, StoreError> {
         // Everyone may read their own account.
         if actor.user_id != Some(id) {

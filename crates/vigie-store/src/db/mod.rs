@@ -24,7 +24,7 @@ pub mod trend;
 
 pub use backend::Backend;
 pub use sql::{packed, rows_text, Prepared, Sql, Val};
-pub use text::{fold, like_escape};
+pub use text::{fold, like_escape, search_words};
 
 /// The shared handle to the database. Cheap to clone.
 #[derive(Clone, Debug)]

@@ -53,6 +53,17 @@ pub fn like_escape(s: &str) -> String {
     out
 }
 
+/// The words of a search, folded (lower case, no accents), at most eight, each of two
+/// characters or more (a single letter finds everything).
+pub fn search_words(text: &str) -> Vec<String> {
+    fold(text.trim())
+        .split(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | '(' | ')' | '.' | '/'))
+        .filter(|w| w.chars().count() >= 2)
+        .take(8)
+        .map(str::to_string)
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -22,6 +22,7 @@
 
 mod delivery;
 mod destination;
+mod inbox;
 pub mod jobs;
 mod queue;
 mod recipients;
@@ -33,6 +34,7 @@ pub use destination::{
     check_webhook_destination, redact_delivery_error, resolve_webhook_host, validate_webhook_url,
     DestinationRefusal, WebhookHost, WebhookTarget,
 };
+pub use inbox::{kind_of, Inbox, InboxItem, EMAIL_KINDS};
 pub use jobs::Deliver;
 pub use queue::{event_matches, queue, queue_many};
 pub(crate) use tables::TABLES;

@@ -7,6 +7,7 @@ use sqlx::AnyConnection;
 use crate::db::{now, packed, Backend, Sql};
 use crate::error::StoreError;
 use crate::jobs::enqueue_many_in;
+use crate::notify::inbox::write_inbox;
 use crate::notify::jobs::Deliver;
 use crate::notify::recipients::{structure_recipients, territory_recipients, Email};
 use crate::notify::types::{Audience, NewNotification};
@@ -76,10 +77,7 @@ pub async fn queue_many(
     let backend = Backend::of(conn);
     let mut sids: Vec<i64> = ns
         .iter()
-        .filter_map(|n| match n.audience {
-            Audience::Structure(id) => Some(id),
-            _ => None,
-        })
+        .filter_map(NewNotification::structure_id)
         .collect();
     sids.sort_unstable();
     sids.dedup();
@@ -89,12 +87,21 @@ pub async fn queue_many(
     // dedup key is written once, for the first.
     let mut rows: Vec<Row> = Vec::new();
     let mut batch_seen: HashSet<(&str, &'static str, String)> = HashSet::new();
+    // The accounts told of each event, for their in-app list (every kind, whatever their e-mail
+    // preferences): (event index, user id), each account once per dedup key.
+    let mut inbox: Vec<(usize, i64)> = Vec::new();
+    let mut inbox_seen: HashSet<(&str, i64)> = HashSet::new();
     for (i, n) in ns.iter().enumerate() {
-        let (emails, mut hooks) = match &n.audience {
+        let (emails, mut hooks, accounts) = match &n.audience {
             Audience::Structure(id) => known.of(*id).ok_or(StoreError::NotFound)?,
             other => territory_recipients(&mut *conn, other).await?,
         };
         hooks.retain(|(_, events)| event_matches(events, n.event));
+        for uid in accounts {
+            if inbox_seen.insert((n.dedup_key.as_str(), uid)) {
+                inbox.push((i, uid));
+            }
+        }
         let targets = unique_emails(emails)
             .into_iter()
             .map(|(e, lang)| ("email", e, None, lang))
@@ -135,15 +142,11 @@ pub async fn queue_many(
         );
         for (k, (i, channel, recipient, webhook_id, lang)) in part.iter().enumerate() {
             let n = &ns[*i];
-            let structure_id = match n.audience {
-                Audience::Structure(id) => Some(id),
-                _ => None,
-            };
             if k > 0 {
                 q.push(", ");
             }
             q.push("(")
-                .bind(structure_id)
+                .bind(n.structure_id())
                 .push(", ")
                 .bind(n.event)
                 .push(", ")
@@ -202,6 +205,7 @@ pub async fn queue_many(
         }
     }
     enqueue_many_in(&mut *conn, &jobs).await?;
+    write_inbox(&mut *conn, ns, &inbox, at).await?;
     Ok(out)
 }
 

@@ -16,8 +16,9 @@ const IN_CHUNK: usize = 500;
 pub(crate) type Email = (String, Option<String>);
 /// Webhooks to tell: id and event filter.
 type Hooks = Vec<(i64, String)>;
-/// E-mail addresses and webhooks to tell.
-pub(crate) type Recipients = (Vec<Email>, Hooks);
+/// E-mail addresses and webhooks to tell, and the ids of the accounts among them (whose
+/// in-app list keeps the event).
+pub(crate) type Recipients = (Vec<Email>, Hooks, Vec<i64>);
 
 type WebhookTarget = (i64, String, Option<String>, Option<i64>, Option<i64>);
 /// An account to tell: user id, e-mail, language.
@@ -135,6 +136,7 @@ impl StructureRecipients {
         }
         users.sort_by_key(|u| u.0);
         users.dedup_by_key(|u| u.0);
+        let accounts = users.iter().map(|u| u.0).collect();
         emails.extend(
             users
                 .into_iter()
@@ -153,7 +155,7 @@ impl StructureRecipients {
             })
             .map(|(hid, events, ..)| (*hid, events.clone()))
             .collect();
-        Some((emails, hooks))
+        Some((emails, hooks, accounts))
     }
 }
 
@@ -162,11 +164,11 @@ pub(crate) async fn territory_recipients(
     conn: &mut AnyConnection,
     audience: &Audience,
 ) -> Result<Recipients, StoreError> {
-    // E-mail and language of each account.
-    let (users, hooks): (Vec<(String, String)>, Hooks) = match audience {
+    // Id, e-mail and language of each account.
+    let (users, hooks): (Vec<Account>, Hooks) = match audience {
         Audience::Region(code) => (
             Sql::new(
-                "SELECT email, locale FROM users WHERE disabled = 0 AND role = 'regional_analyst' AND region_code = $1 ORDER BY id",
+                "SELECT id, email, locale FROM users WHERE disabled = 0 AND role = 'regional_analyst' AND region_code = $1 ORDER BY id",
             )
             .arg(code.as_str())
             .fetch_all(&mut *conn)
@@ -181,7 +183,7 @@ pub(crate) async fn territory_recipients(
         ),
         Audience::National => (
             Sql::new(
-                "SELECT email, locale FROM users WHERE disabled = 0 AND role = 'cert_analyst' ORDER BY id",
+                "SELECT id, email, locale FROM users WHERE disabled = 0 AND role = 'cert_analyst' ORDER BY id",
             )
             .fetch_all(&mut *conn)
             .await?,
@@ -194,7 +196,11 @@ pub(crate) async fn territory_recipients(
         Audience::Structure(_) => (Vec::new(), Vec::new()),
     };
     Ok((
-        users.into_iter().map(|(e, l)| (e, Some(l))).collect(),
+        users
+            .iter()
+            .map(|(_, e, l)| (e.clone(), Some(l.clone())))
+            .collect(),
         hooks,
+        users.iter().map(|u| u.0).collect(),
     ))
 }

@@ -2,7 +2,8 @@
 
 use crate::archive::{Table, Ty::I, Ty::S};
 
-/// In restore order (notifications refer to webhooks).
+/// In restore order (notifications refer to webhooks; a person's notifications and preferences
+/// to their account, restored before by the accounts' tables).
 pub(crate) const TABLES: &[Table] = &[
     Table {
         name: "webhooks",
@@ -45,5 +46,25 @@ pub(crate) const TABLES: &[Table] = &[
             ("created_at", I),
             ("sent_at", I),
         ],
+    },
+    Table {
+        name: "user_notifications",
+        has_serial_id: true,
+        columns: &[
+            ("id", I),
+            ("user_id", I),
+            ("structure_id", I),
+            ("event", S),
+            ("payload", S),
+            ("link", S),
+            ("dedup_key", S),
+            ("created_at", I),
+            ("read_at", I),
+        ],
+    },
+    Table {
+        name: "notification_prefs",
+        has_serial_id: false,
+        columns: &[("user_id", I), ("kind", S), ("email", I), ("updated_at", I)],
     },
 ];

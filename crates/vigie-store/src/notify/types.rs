@@ -56,6 +56,14 @@ impl NewNotification {
     pub fn dedup_key(&self) -> &str {
         &self.dedup_key
     }
+
+    /// The structure the event is about, if it is about one.
+    pub(crate) fn structure_id(&self) -> Option<i64> {
+        match self.audience {
+            Audience::Structure(id) => Some(id),
+            _ => None,
+        }
+    }
 }
 
 /// One outbox row, as the delivering worker and the pages see it.

@@ -5,7 +5,7 @@ use vigie_domain::structure::Designation;
 
 use crate::actor::Actor;
 use crate::audit::{record, Event};
-use crate::db::{fold, like_escape, now, Sql, Store};
+use crate::db::{like_escape, now, search_words, Sql, Store};
 use crate::error::StoreError;
 use crate::registry::caches::RegistryCaches;
 use crate::registry::types::{Structure, StructureFilter, StructureRow, StructureSummary};
@@ -25,17 +25,6 @@ const SUMMARY_COLUMNS: &str =
     "s.id, s.finess_et, s.name, s.category_code, s.category_label, s.sector, \
     s.legal_family, s.department_code, s.region_code, s.ght_id, g.name AS ght_name, s.ose, s.esr, \
     s.overseas, s.is_demo";
-
-/// The words of a search, folded (lower case, no accents), at most eight, each of two
-/// characters or more (a single letter finds everything).
-pub(crate) fn search_words(text: &str) -> Vec<String> {
-    fold(text.trim())
-        .split(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | '(' | ')' | '.' | '/'))
-        .filter(|w| w.chars().count() >= 2)
-        .take(8)
-        .map(str::to_string)
-        .collect()
-}
 
 /// The ORDER BY of a structure list: with a search, the structures whose name holds all that
 /// was typed come first, then those whose name starts with the first word, then those whose

@@ -791,3 +791,87 @@ async fn own_second_factor_renewed_or_turned_off_by_role() {
         db.cleanup().await;
     }
 }
+
+/// The header's search of people: by any word of the name or the e-mail, accents and case
+/// ignored, within the actor's scope of users (counts included), nothing for a role that reads
+/// no accounts; wildcards are plain characters.
+#[tokio::test]
+async fn people_are_searched_by_name_or_email_within_scope() {
+    for db in testing::all().await {
+        crate::seeded(&db).await;
+        let s = &db.store;
+        let named = |email: &str, name: &str, role: Role, region: Option<&str>| NewUser {
+            display_name: name.into(),
+            ..user(email, role, region, None, vec![])
+        };
+        let helene = s
+            .create_user(
+                &system(),
+                &named(
+                    "h.martin@ars.example",
+                    "Hélène Martin",
+                    Role::RegionalAnalyst,
+                    Some("84"),
+                ),
+            )
+            .await
+            .unwrap();
+        s.create_user(
+            &system(),
+            &named(
+                "marc@crr-idf.example",
+                "Marc Martinez",
+                Role::RegionalAnalyst,
+                Some("11"),
+            ),
+        )
+        .await
+        .unwrap();
+        s.create_user(
+            &system(),
+            &named("cert@cert.example", "Anne Martin", Role::CertAnalyst, None),
+        )
+        .await
+        .unwrap();
+        let national = actor(Role::CertAnalyst, Scope::National, None);
+        let (rows, total) = s.search_users(&national, "HELENE", 10).await.unwrap();
+        assert_eq!((rows.len(), total), (1, 1), "[{}]", db.name);
+        assert_eq!(rows[0].id, helene);
+        // Every word must be found; names starting with the first word come first.
+        let (rows, total) = s.search_users(&national, "martin", 10).await.unwrap();
+        assert_eq!(total, 3, "[{}]", db.name);
+        assert_eq!(rows[0].display_name, "Anne Martin", "by name");
+        let (rows, _) = s.search_users(&national, "ma", 10).await.unwrap();
+        assert_eq!(rows[0].display_name, "Marc Martinez", "[{}]", db.name);
+        let (_, total) = s
+            .search_users(&national, "martin ars.example", 10)
+            .await
+            .unwrap();
+        assert_eq!(total, 1, "[{}]", db.name);
+        // The limit bounds the rows, not the count.
+        let (rows, total) = s.search_users(&national, "martin", 1).await.unwrap();
+        assert_eq!((rows.len(), total), (1, 3), "[{}]", db.name);
+        // A regional analyst of Auvergne-Rhône-Alpes sees its region's accounts only.
+        let regional = actor(
+            Role::RegionalAnalyst,
+            Scope::Region("84".into()),
+            Some(helene),
+        );
+        let (rows, total) = s.search_users(&regional, "martin", 10).await.unwrap();
+        assert_eq!(total, 1, "[{}] {rows:?}", db.name);
+        assert_eq!(rows[0].id, helene);
+        // A role that reads no accounts gets nothing, an empty query nothing, wildcards nothing.
+        let ght = actor(Role::GhtOfficer, Scope::Ght(1), None);
+        assert_eq!(s.search_users(&ght, "martin", 10).await.unwrap().1, 0);
+        assert_eq!(s.search_users(&national, "  ", 10).await.unwrap().1, 0);
+        assert_eq!(s.search_users(&national, "%%", 10).await.unwrap().1, 0);
+        assert_eq!(
+            s.search_users(&national, "' OR 1=1 --", 10)
+                .await
+                .unwrap()
+                .1,
+            0
+        );
+        db.cleanup().await;
+    }
+}

@@ -809,3 +809,148 @@ async fn recipients_out_of_sight_are_hidden() {
         db.cleanup().await;
     }
 }
+
+/// Notifications for people: what the outbox tells an account is kept in its own list (once per
+/// event, unread first, marked read one by one or all at once; nobody reads or marks another's),
+/// whatever its e-mail preferences, which turn e-mails off by kind (audited) and which the
+/// delivering worker asks for (`email_wanted`).
+#[tokio::test]
+async fn people_read_their_own_notifications_and_choose_their_emails() {
+    use vigie_store::notify::{Audience, NewNotification};
+    for db in testing::all().await {
+        let s = &db.store;
+        seeded(&db).await;
+        let fleyriat = id_of(s, "010000024").await;
+        let pitie = id_of(s, "750100125").await;
+        let new_user = |email: &'static str, role: Role, structures: Vec<i64>| async move {
+            s.create_user(&system(), &user(email, role, None, None, structures))
+                .await
+                .unwrap()
+        };
+        let admin = new_user(
+            "admin@fleyriat.example",
+            Role::StructureAdmin,
+            vec![fleyriat],
+        )
+        .await;
+        let other = new_user("admin@pitie.example", Role::StructureAdmin, vec![pitie]).await;
+        let cert = new_user("cert@cert.example", Role::CertAnalyst, vec![]).await;
+        let alert = AlertEvent {
+            alert_id: 1,
+            kind: "vuln".into(),
+            ref_id: "CVE-2024-0001".into(),
+            ..Default::default()
+        };
+        let ev = |audience: Audience, key: &str| {
+            NewNotification::new(audience, &alert, Some("/watch/alerts/1".into()), key.into())
+                .unwrap()
+        };
+        for (audience, key) in [
+            (Audience::Structure(fleyriat), "watch.alert:1"),
+            (Audience::Structure(fleyriat), "watch.alert:2"),
+            (Audience::Structure(pitie), "watch.alert:3"),
+            (Audience::National, "watch.national:1"),
+            (Audience::Structure(fleyriat), "watch.alert:1"), // the same event again: once
+        ] {
+            s.queue_notification(&ev(audience, key)).await.unwrap();
+        }
+        let me = s.actor_for_user(admin, None).await.unwrap();
+        let inbox = s.list_inbox(&me, 50, 0).await.unwrap();
+        assert_eq!((inbox.total, inbox.unread), (2, 2), "[{}]", db.name);
+        assert_eq!(s.unread_count(&me).await.unwrap(), 2);
+        let newest = inbox.items[0].id;
+        assert!(inbox.items.iter().all(|n| n.structure_id == Some(fleyriat)));
+        // Another's notification does not exist for me.
+        let them = s.actor_for_user(other, None).await.unwrap();
+        let theirs = s.list_inbox(&them, 50, 0).await.unwrap();
+        assert_eq!(theirs.total, 1, "[{}]", db.name);
+        assert!(matches!(
+            s.mark_read(&me, theirs.items[0].id).await,
+            Err(StoreError::NotFound)
+        ));
+        assert_eq!(s.unread_count(&them).await.unwrap(), 1);
+        // Read one: the unread one comes first.
+        s.mark_read(&me, newest).await.unwrap();
+        s.mark_read(&me, newest).await.unwrap();
+        let inbox = s.list_inbox(&me, 50, 0).await.unwrap();
+        assert_eq!(inbox.unread, 1);
+        assert!(
+            inbox.items[0].read_at.is_none(),
+            "[{}] unread first",
+            db.name
+        );
+        assert_eq!(inbox.items[1].id, newest);
+        assert_eq!(s.mark_all_read(&me).await.unwrap(), 1);
+        assert_eq!(s.unread_count(&me).await.unwrap(), 0);
+        assert_eq!(s.unread_count(&them).await.unwrap(), 1, "mine only");
+        // The CERT hears of national events.
+        let c = s.actor_for_user(cert, None).await.unwrap();
+        assert_eq!(s.list_inbox(&c, 50, 0).await.unwrap().total, 1);
+
+        // E-mail preferences: every kind on until turned off; by kind; audited once per change.
+        assert!(s.email_prefs(&me).await.unwrap().iter().all(|(_, on)| *on));
+        assert!(s
+            .email_wanted("admin@fleyriat.example", "watch.alert.new")
+            .await
+            .unwrap());
+        let keep: Vec<String> = ["scan.finding", "watch.bulletin", "incidents"]
+            .map(String::from)
+            .to_vec();
+        s.set_email_prefs(&me, &keep).await.unwrap();
+        s.set_email_prefs(&me, &keep).await.unwrap();
+        let prefs = s.email_prefs(&me).await.unwrap();
+        assert_eq!(
+            prefs.iter().filter(|(_, on)| !on).collect::<Vec<_>>(),
+            vec![&("watch.alert", false)]
+        );
+        assert!(!s
+            .email_wanted("Admin@Fleyriat.example", "watch.alert.new")
+            .await
+            .unwrap());
+        assert!(s
+            .email_wanted("admin@fleyriat.example", "scan.finding.new")
+            .await
+            .unwrap());
+        assert!(s
+            .email_wanted("admin@pitie.example", "watch.alert.new")
+            .await
+            .unwrap());
+        assert!(s
+            .email_wanted("rssi@contact.example", "watch.alert.new")
+            .await
+            .unwrap());
+        let pool = sqlx_pool(&db).await;
+        let audited: (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'user.notification_prefs' AND target_id = $1",
+        )
+        .bind(admin.to_string())
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        assert_eq!(audited.0, 1, "[{}] one change, one entry", db.name);
+        let err = s
+            .set_email_prefs(&me, &["watch.alert; DROP TABLE users".into()])
+            .await
+            .unwrap_err();
+        assert_eq!(err.problem().unwrap().key, "notify-kind-unknown");
+        // The in-app list keeps what is no longer e-mailed; the e-mail's row is left unsent.
+        s.queue_notification(&ev(Audience::Structure(fleyriat), "watch.alert:4"))
+            .await
+            .unwrap();
+        assert_eq!(s.unread_count(&me).await.unwrap(), 1, "[{}]", db.name);
+        let (row,): (i64,) = sqlx::query_as(
+            "SELECT id FROM notifications WHERE dedup_key = 'watch.alert:4' AND recipient = 'admin@fleyriat.example'",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        s.skip_delivery(row).await.unwrap();
+        let (status,): (String,) = sqlx::query_as("SELECT status FROM notifications WHERE id = $1")
+            .bind(row)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(status, "skipped");
+        db.cleanup().await;
+    }
+}

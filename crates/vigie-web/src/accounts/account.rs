@@ -1,7 +1,7 @@
 //! "My account": the language, the password, the second factor, the API tokens.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
@@ -47,6 +47,15 @@ struct AccountPage {
     totp_enabled: bool,
     /// The role requires a second factor: it cannot be turned off.
     totp_required: bool,
+    /// Which kinds of notification come by e-mail.
+    email_prefs: Vec<EmailPref>,
+}
+
+/// A kind of notification, whether it comes by e-mail, and the key of its label.
+struct EmailPref {
+    kind: &'static str,
+    on: bool,
+    key: String,
 }
 
 impl AccountPage {
@@ -68,6 +77,17 @@ async fn account_page(
 ) -> Result<Response, AppError> {
     let u = st.store.login_user_by_id(a.user_id).await?;
     let tokens = st.store.list_api_tokens(&a.actor, a.user_id).await?;
+    let email_prefs = st
+        .store
+        .email_prefs(&a.actor)
+        .await?
+        .into_iter()
+        .map(|(kind, on)| EmailPref {
+            kind,
+            on,
+            key: crate::ui::notification_kind_key(kind),
+        })
+        .collect();
     // A refusal comes back as the page itself (200, as it always has for the password form).
     let status = StatusCode::OK;
     let page = AccountPage {
@@ -81,12 +101,25 @@ async fn account_page(
         locale: u.locale,
         totp_enabled: u.totp_enabled == 1,
         totp_required: a.actor.role.requires_mfa(),
+        email_prefs,
     };
     render_status(status, &page)
 }
 
-pub(crate) async fn account(State(st): State<AppState>, Page(a): Page) -> Response {
-    page!(a, account_page(&st, &a, None, None, None).await)
+#[derive(Deserialize, Default)]
+pub(crate) struct AccountQuery {
+    /// What was just saved (`email_prefs`), to say so.
+    #[serde(default)]
+    saved: String,
+}
+
+pub(crate) async fn account(
+    State(st): State<AppState>,
+    Page(a): Page,
+    Query(q): Query<AccountQuery>,
+) -> Response {
+    let message = (q.saved == "email_prefs").then_some("account-email_prefs_saved");
+    page!(a, account_page(&st, &a, None, message, None).await)
 }
 
 /// What checking the current password, typed again to confirm a change, concluded.

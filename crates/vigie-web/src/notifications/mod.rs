@@ -15,6 +15,8 @@ use vigie_store::notify::{Notification, Webhook, WebhookScope};
 
 use utoipa_axum::routes;
 
+mod inbox;
+
 use crate::auth::{Api, Authed, Page};
 use crate::error::{AppError, AppResult};
 use crate::routes::{NavItem, Routes};
@@ -313,6 +315,7 @@ pub async fn page_delete(
 }
 
 pub fn routes(r: Routes) -> Routes {
+    let r = inbox::routes(r);
     r.get("/notifications", notifications_page)
         .post("/notifications/webhooks", page_create)
         .post("/notifications/webhooks/{id}/delete", page_delete)

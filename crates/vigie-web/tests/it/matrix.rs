@@ -980,6 +980,8 @@ async fn pages_authorization_matrix() {
                 ("GET", "/regions"),
                 ("GET", "/account"),
                 ("GET", "/account/password"),
+                ("GET", "/search"),
+                ("GET", "/account/notifications"),
             ] {
                 check(m, route, route.into(), get(route.into()).await, ok);
             }
@@ -1331,6 +1333,45 @@ async fn pages_authorization_matrix() {
                 format!("/users/{victim}/reset-password"),
                 post(format!("/users/{victim}/reset-password"), vec![]).await,
                 expect(r, "manage_users", true, ok),
+            );
+            // One's own notifications: marking one of one's own read, all of them, the e-mail
+            // preferences; someone else's notification does not exist.
+            let key = format!("matrix:{r}");
+            let (mine, theirs) = (
+                db.inbox_row(w.users[&r], &key).await,
+                db.inbox_row(w.victim, &key).await,
+            );
+            check(
+                "POST",
+                "/account/notifications/{id}/read",
+                format!("/account/notifications/{mine}/read"),
+                post(format!("/account/notifications/{mine}/read"), vec![]).await,
+                see_other,
+            );
+            check(
+                "POST",
+                "/account/notifications/{id}/read",
+                format!("/account/notifications/{theirs}/read"),
+                post(format!("/account/notifications/{theirs}/read"), vec![]).await,
+                StatusCode::NOT_FOUND,
+            );
+            check(
+                "POST",
+                "/account/notifications/read-all",
+                "/account/notifications/read-all".into(),
+                post("/account/notifications/read-all".into(), vec![]).await,
+                see_other,
+            );
+            check(
+                "POST",
+                "/account/notifications/email",
+                "/account/notifications/email".into(),
+                post(
+                    "/account/notifications/email".into(),
+                    vec![("kind", "watch.alert".into())],
+                )
+                .await,
+                see_other,
             );
             // One's own account: the language; a new second factor (a form without a seed
             // offered by Vigie is refused); turning it off, refused on the page (200, beside the

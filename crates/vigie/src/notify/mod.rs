@@ -128,6 +128,13 @@ impl Notifier {
         if n.status == "sent" {
             return Ok(());
         }
+        // A person who turned this kind of notification off by e-mail ("Mon compte") is not
+        // sent it: the row says so, and their in-app list has it.
+        if n.channel == "email" && !store.email_wanted(&n.recipient, &n.event).await? {
+            store.skip_delivery(id).await?;
+            tracing::debug!(notification = id, event = %n.event, "e-mail not wanted by its recipient");
+            return Ok(());
+        }
         let outcome = match n.channel.as_str() {
             "email" if self.smtp.is_none() && self.keep_in_outbox => {
                 store.keep_in_outbox(id).await?;

@@ -201,6 +201,30 @@ async fn a_worker_delivers_e_mails_and_signed_webhooks_once() {
         )
         .await
         .unwrap();
+        // The structure's administrator turned vulnerability alerts off by e-mail ("Mon
+        // compte"): the worker does not send them its copy.
+        let quiet = format!("admin-{}@fleyriat.test", db.name);
+        let admin = s
+            .create_user(
+                &sys,
+                &vigie_store::accounts::NewUser {
+                    email: quiet.clone(),
+                    display_name: "Admin".into(),
+                    role: vigie_domain::role::Role::StructureAdmin,
+                    region_code: None,
+                    ght_id: None,
+                    structure_ids: vec![ch],
+                    password: None,
+                    locale: "fr".into(),
+                    must_change_password: false,
+                },
+            )
+            .await
+            .unwrap();
+        let admin = s.actor_for_user(admin, None).await.unwrap();
+        s.set_email_prefs(&admin, &["scan.finding".to_string()])
+            .await
+            .unwrap();
         let alert = AlertEvent {
             alert_id: 1,
             structure_id: ch,
@@ -219,7 +243,7 @@ async fn a_worker_delivers_e_mails_and_signed_webhooks_once() {
         )
         .unwrap();
         let ids = s.queue_notification(&n).await.unwrap();
-        assert_eq!(ids.len(), 3, "{}: one e-mail, two webhooks", db.name);
+        assert_eq!(ids.len(), 4, "{}: two e-mails, two webhooks", db.name);
 
         let mut w = worker(&db.url, smtp.port);
         let start = Instant::now();
@@ -227,7 +251,7 @@ async fn a_worker_delivers_e_mails_and_signed_webhooks_once() {
             let rows: Vec<_> = s.list_notifications(&sys, Some(ch), 10).await.unwrap();
             if rows
                 .iter()
-                .all(|n| n.status == "sent" || n.status == "failed")
+                .all(|n| matches!(n.status.as_str(), "sent" | "failed" | "skipped"))
             {
                 break rows;
             }
@@ -242,7 +266,7 @@ async fn a_worker_delivers_e_mails_and_signed_webhooks_once() {
         w.wait().unwrap();
 
         // The e-mail reached the SMTP server, to the RSSI, with the page's absolute link.
-        let email = rows.iter().find(|n| n.channel == "email").unwrap();
+        let email = rows.iter().find(|n| n.recipient == mailbox).unwrap();
         assert_eq!(
             (email.status.as_str(), email.recipient.as_str()),
             ("sent", mailbox.as_str())
@@ -258,6 +282,12 @@ async fn a_worker_delivers_e_mails_and_signed_webhooks_once() {
         assert!(mail.contains("From: Vigie <vigie@vigie.test>"), "{mail}");
         assert!(mail.contains("text/html"), "{mail}");
         assert!(mail.contains("https://vigie.test/watch/alerts/"), "{mail}");
+        // Nothing to the administrator who turned alerts off; the row says so, and the
+        // administrator's own list has the alert.
+        let skipped = rows.iter().find(|n| n.recipient == quiet).unwrap();
+        assert_eq!(skipped.status, "skipped", "{}", db.name);
+        assert!(!got.iter().any(|m| m.contains(&format!("To: {quiet}"))));
+        assert_eq!(s.unread_count(&admin).await.unwrap(), 1);
 
         // The webhook got the event, signed with its secret.
         let hit = ok_hits.recv().await.unwrap();

@@ -42,6 +42,8 @@ const MAIN_PAGES: &[&str] = &[
     "/incidents",
     "/diagnostics",
     "/account",
+    "/account/notifications",
+    "/search?q=centre",
 ];
 
 /// The `href` of the first element `sel` finds on the page, if any.

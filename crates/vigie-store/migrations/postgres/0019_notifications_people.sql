@@ -1,0 +1,26 @@
+-- Notifications for people (issue 17): what the outbox tells an account is also kept for it,
+-- to read in the application (unread first, marked read one by one or all at once), whatever
+-- its e-mail preferences; and which kinds of notification each account wants by e-mail (a kind
+-- without a row is wanted: e-mail stays on unless the person turned it off).
+CREATE TABLE user_notifications (
+    id BIGSERIAL PRIMARY KEY,
+    user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    structure_id BIGINT REFERENCES structures(id) ON DELETE CASCADE,
+    event TEXT NOT NULL,
+    payload TEXT NOT NULL DEFAULT '{}',
+    link TEXT,
+    dedup_key TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    read_at BIGINT,
+    UNIQUE (user_id, dedup_key)
+);
+-- The header's unread count and the list, unread first.
+CREATE INDEX user_notifications_unread ON user_notifications(user_id, read_at, id);
+
+CREATE TABLE notification_prefs (
+    user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    kind TEXT NOT NULL,
+    email BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL,
+    PRIMARY KEY (user_id, kind)
+);
