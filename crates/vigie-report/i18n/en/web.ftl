@@ -717,3 +717,7 @@ incidents-sector-send = { $count ->
     }
 incidents-sector-nobody-here = No structure of your scope runs this product, according to the inventories.
 incidents-sector-back = Back to the case
+watch-feed-invalid = Give a full address, starting with https:// (or http://).
+watch-feed-scheme = “{ $scheme }:” addresses are not read: only https:// and http:// ones are.
+watch-feed-credentials = The address may hold neither a user name nor a password.
+watch-feed-host = “{ $host }” is not among the sources the configuration allows ([watch] feed_hosts): { $allowed }.

@@ -717,3 +717,7 @@ incidents-sector-send = { $count ->
     }
 incidents-sector-nobody-here = Aucune structure de votre périmètre n'utilise ce produit d'après les inventaires.
 incidents-sector-back = Retour au dossier
+watch-feed-invalid = Indiquez une adresse complète, commençant par https:// (ou http://).
+watch-feed-scheme = Les adresses « { $scheme }: » ne sont pas lues : seules les adresses https:// et http:// le sont.
+watch-feed-credentials = L’adresse ne doit contenir ni identifiant ni mot de passe.
+watch-feed-host = « { $host } » n’est pas parmi les sources autorisées par la configuration ([watch] feed_hosts) : { $allowed }.
