@@ -158,6 +158,13 @@ impl Store {
     }
 
     async fn refresh_step(&self) -> Result<usize, StoreError> {
+        // Nothing stale (most ticks): no write transaction at all.
+        let any: Option<(i64,)> = Sql::new("SELECT day FROM observatory_dirty LIMIT 1")
+            .fetch_optional(&self.pool)
+            .await?;
+        if any.is_none() {
+            return Ok(0);
+        }
         let mut tx = self.begin_write().await?;
         if self.backend == Backend::Postgres {
             Sql::new("LOCK TABLE observatory_dirty IN SHARE ROW EXCLUSIVE MODE")

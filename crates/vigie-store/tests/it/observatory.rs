@@ -284,6 +284,46 @@ async fn live_declarations_count_when_declared_and_never_as_drafts() {
             .await
             .unwrap();
         assert_eq!(o.key.declarations, 4, "[{}]", db.name);
+        assert_eq!(o.key.structures_supported, 0);
+
+        // The CERT records the technical support it gave: twice to Fleyriat, once to the AP-HP,
+        // then takes one back; distinct structures are counted, each change audited.
+        let fley_ids: Vec<(i64,)> = sqlx::query_as(
+            "SELECT id FROM incidents WHERE structure_id = $1 AND status <> 'draft' ORDER BY id",
+        )
+        .bind(fleyriat)
+        .fetch_all(&crate::sqlx_pool(&db).await)
+        .await
+        .unwrap();
+        for (i,) in &fley_ids {
+            s.record_incident_support(&who, *i, true).await.unwrap();
+        }
+        s.record_incident_support(&who, id, true).await.unwrap();
+        let member = actor(Role::StructureMember, Scope::Structures { user_id: 1 }, Some(1));
+        assert!(s.record_incident_support(&member, id, true).await.is_err());
+        let o = s
+            .observatory(&cert(), &year, &Territory::France)
+            .await
+            .unwrap();
+        assert_eq!(o.key.structures_supported, 2, "[{}]", db.name);
+        s.record_incident_support(&who, id, false).await.unwrap();
+        let o = s
+            .observatory(&cert(), &year, &Territory::France)
+            .await
+            .unwrap();
+        assert_eq!(o.key.structures_supported, 1, "[{}]", db.name);
+        let (audit, _) = s
+            .audit_search(
+                &system(),
+                &AuditQuery {
+                    action: Some("incident.support".into()),
+                    limit: 20,
+                    ..AuditQuery::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(audit.len(), fley_ids.len() + 2, "[{}]", db.name);
         db.cleanup().await;
     }
 }

@@ -28,6 +28,7 @@ pub fn routes(r: Routes) -> Routes {
         .post("/incidents/{id}/draft", pages::update_draft)
         .post("/incidents/{id}/submit", pages::submit)
         .post("/incidents/{id}/triage", pages::triage)
+        .post("/incidents/{id}/support", pages::support)
         .post("/incidents/{id}/assign", pages::assign_me)
         .post("/incidents/{id}/status", pages::status)
         .post("/incidents/{id}/notes", pages::note)
