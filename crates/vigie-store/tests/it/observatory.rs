@@ -299,7 +299,11 @@ async fn live_declarations_count_when_declared_and_never_as_drafts() {
             s.record_incident_support(&who, *i, true).await.unwrap();
         }
         s.record_incident_support(&who, id, true).await.unwrap();
-        let member = actor(Role::StructureMember, Scope::Structures { user_id: 1 }, Some(1));
+        let member = actor(
+            Role::StructureMember,
+            Scope::Structures { user_id: 1 },
+            Some(1),
+        );
         assert!(s.record_incident_support(&member, id, true).await.is_err());
         let o = s
             .observatory(&cert(), &year, &Territory::France)

@@ -49,7 +49,10 @@ async fn the_command_line_gives_the_observatory_as_json_html_and_pdf() {
         let year = ["observatory", "--from", "2023-01-01", "--to", "2023-12-31"];
 
         // JSON: every figure, parsed back
-        let json = ok(run(&db.url, &[&year[..], &["--format", "json"]].concat()), "json");
+        let json = ok(
+            run(&db.url, &[&year[..], &["--format", "json"]].concat()),
+            "json",
+        );
         let o: serde_json::Value = serde_json::from_slice(&json).unwrap();
         assert_eq!(o["period_kind"], "year", "[{}]", db.name);
         assert_eq!(o["key"]["declarations"], 581);
@@ -62,14 +65,20 @@ async fn the_command_line_gives_the_observatory_as_json_html_and_pdf() {
         assert_eq!(o["year_over_year"]["key"]["declarations"], 0);
         // a region, and the roll-up refreshed gives the same figures
         let idf = ok(
-            run(&db.url, &[&year[..], &["--region", "11", "--format", "json"]].concat()),
+            run(
+                &db.url,
+                &[&year[..], &["--region", "11", "--format", "json"]].concat(),
+            ),
             "region",
         );
         let r: serde_json::Value = serde_json::from_slice(&idf).unwrap();
         assert_eq!(r["territory"]["code"], "11");
         assert_eq!(r["key"]["declarations"], 120);
         ok(run(&db.url, &["observatory", "refresh"]), "refresh");
-        let again = ok(run(&db.url, &[&year[..], &["--format", "json"]].concat()), "json");
+        let again = ok(
+            run(&db.url, &[&year[..], &["--format", "json"]].concat()),
+            "json",
+        );
         assert_eq!(
             serde_json::from_slice::<serde_json::Value>(&again).unwrap(),
             o,
@@ -78,7 +87,10 @@ async fn the_command_line_gives_the_observatory_as_json_html_and_pdf() {
         );
 
         // HTML: a page
-        let html = ok(run(&db.url, &[&year[..], &["--format", "html"]].concat()), "html");
+        let html = ok(
+            run(&db.url, &[&year[..], &["--format", "html"]].concat()),
+            "html",
+        );
         let html = String::from_utf8(html).unwrap();
         assert!(html.starts_with("<!DOCTYPE html>") || html.starts_with("<!doctype html>"));
         assert!(html.contains("</html>"));
@@ -101,23 +113,58 @@ async fn the_command_line_gives_the_observatory_as_json_html_and_pdf() {
             .expect("pdftotext (scripts/install-test-deps.sh installs poppler-utils)");
         let text = String::from_utf8_lossy(&text.stdout).replace(['\u{a0}', '\u{202f}'], " ");
         for figure in ["581", "50 %", "35 %", "53 %", "165"] {
-            assert!(text.contains(figure), "[{}] {figure} in the PDF:\n{text}", db.name);
+            assert!(
+                text.contains(figure),
+                "[{}] {figure} in the PDF:\n{text}",
+                db.name
+            );
         }
 
         // bad arguments: a clear error, a non-zero exit, nothing on the standard output
         for (args, says) in [
-            (vec!["observatory", "--from", "2023-01-01", "--format", "json"], "give --from and --to"),
-            (vec!["observatory", "--from", "2023-13-01", "--to", "2023-12-31"], "is not a day"),
-            (vec!["observatory", "--from", "2023-05-02", "--to", "2023-05-01"], ""),
+            (
+                vec!["observatory", "--from", "2023-01-01", "--format", "json"],
+                "give --from and --to",
+            ),
+            (
+                vec!["observatory", "--from", "2023-13-01", "--to", "2023-12-31"],
+                "is not a day",
+            ),
+            (
+                vec!["observatory", "--from", "2023-05-02", "--to", "2023-05-01"],
+                "",
+            ),
             (vec!["observatory", "--year", "2023", "--region", "99"], ""),
-            (vec!["observatory", "--year", "2023", "--format", "xml"], "xml"),
-            (vec!["observatory", "--year", "2023", "--region", "11", "--ght", "3"], "cannot be used with"),
+            (
+                vec!["observatory", "--year", "2023", "--format", "xml"],
+                "xml",
+            ),
+            (
+                vec![
+                    "observatory",
+                    "--year",
+                    "2023",
+                    "--region",
+                    "11",
+                    "--ght",
+                    "3",
+                ],
+                "cannot be used with",
+            ),
         ] {
             let out = run(&db.url, &args);
             let err = String::from_utf8_lossy(&out.stderr);
             assert!(!out.status.success(), "[{}] {args:?} succeeded", db.name);
-            assert!(out.stdout.is_empty(), "[{}] {args:?} wrote to stdout", db.name);
-            assert!(!err.trim().is_empty(), "[{}] {args:?} says nothing", db.name);
+            assert!(
+                out.stdout.is_empty(),
+                "[{}] {args:?} wrote to stdout",
+                db.name
+            );
+            assert!(
+                !err.trim().is_empty(),
+                "[{}] {args:?} says nothing",
+                db.name
+            );
             assert!(err.contains(says), "[{}] {args:?}: {err}", db.name);
         }
         db.cleanup().await;
