@@ -8,6 +8,7 @@
 # 40,000 synthetic structures (bench/gen_finess.py, all 18 regions), then 1,000,000 synthetic
 # declarations over ten years (2016-2025) written straight into the incidents table in SQL, in
 # the taxonomy's values (types fitting their origins, impacts, delays), 2 % of them drafts. Then:
+# - `vigie observatory refresh` (what the scheduler's tick does after writes: the roll-up);
 # - `vigie observatory --format json` for the year 2025 in France, the year 2025 in
 #   Île-de-France, and the whole ten years in France: three runs each, wall time of the command
 #   (a new process: connection, the counts, the engine, the JSON);
@@ -46,7 +47,7 @@ g AS MATERIALIZED (SELECT i, 1451606400 + ($rnd % 315532800) AS d, $rnd AS r2, $
 s AS MATERIALIZED (SELECT id, ROW_NUMBER() OVER (ORDER BY id) AS n FROM structures)
 INSERT INTO incidents (uuid, structure_id, status, title, description, occurred_at, detected_at,
     declared_at, state, origin, incident_type, care_impact, operations_impact, support_requested,
-    major, tlp, pap, created_at, updated_at)
+    major, support_given, tlp, pap, created_at, updated_at)
 SELECT 'bench-' || i, s.id, CASE WHEN i % 50 = 0 THEN 'draft' ELSE 'submitted' END,
     'Incident ' || i, 'Synthetic declaration for the benchmark',
     CASE WHEN i % 4 = 0 THEN NULL ELSE d - 3600 - (r2 % 86400) END,
@@ -62,6 +63,7 @@ SELECT 'bench-' || i, s.id, CASE WHEN i % 50 = 0 THEN 'draft' ELSE 'submitted' E
     CASE r3 % 7 WHEN 0 THEN 'degraded_mode' WHEN 1 THEN 'interruption' WHEN 2 THEN 'potential_endangerment' ELSE 'none' END,
     CASE r2 % 5 WHEN 0 THEN 'minor' WHEN 1 THEN 'major' WHEN 2 THEN 'stopped' ELSE 'none' END,
     CASE WHEN r3 % 10 < 3 THEN 1 ELSE 0 END, CASE WHEN r2 % 50 = 0 THEN 1 ELSE 0 END,
+    CASE WHEN r3 % 10 < 3 AND r2 % 5 < 3 THEN 1 ELSE 0 END,
     'amber', 'amber', d - 7200, d
 FROM g JOIN s ON s.n = g.sn;
 SQL
@@ -99,6 +101,13 @@ bench() {
     fi
     t1=$(date +%s)
     echo "$name: $N incidents written in $((t1 - t0)) s"
+    # The roll-up (issue 15): the triggers marked every day written; the scheduler's tick counts
+    # the stale months again, here the command that does the same.
+    local r0 r1
+    r0=$(date +%s.%N)
+    VIGIE_DATABASE_URL="$url" "$VIGIE" observatory refresh
+    r1=$(date +%s.%N)
+    echo "$name: roll-up counted in $(python3 -c "print(f'{$r1-$r0:.1f}')") s (load $(cut -d' ' -f1-3 /proc/loadavg))"
     timed "$name, France, year 2025" env VIGIE_DATABASE_URL="$url" "$VIGIE" observatory --year 2025 --format json
     timed "$name, Île-de-France, year 2025" env VIGIE_DATABASE_URL="$url" "$VIGIE" observatory --year 2025 --region 11 --format json
     [ "${BENCH_TEN_YEARS:-1}" = 0 ] || timed "$name, France, ten years" env VIGIE_DATABASE_URL="$url" "$VIGIE" observatory --from 2016-01-01 --to 2025-12-31 --format json

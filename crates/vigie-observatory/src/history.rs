@@ -17,6 +17,7 @@
 //! | `major` | yes | `yes` / `no` |
 //! | `occurred_at`, `detected_at` | no | times with their offset, for the delays |
 //! | `state` | no | `ongoing`, `contained`, `closed` at declaration |
+//! | `support_given` | no | `yes` / `no` (absent or empty: no): the CERT gave the structure technical support |
 //!
 //! Booleans are also read as `oui`/`non`, `true`/`false`, `1`/`0`. A file with an error in any
 //! row is refused whole, each bad row listed with its line number and the reason, unless the
@@ -49,7 +50,7 @@ pub const REQUIRED: [&str; 10] = [
     "major",
 ];
 /// The columns a file may have.
-pub const OPTIONAL: [&str; 3] = ["occurred_at", "detected_at", "state"];
+pub const OPTIONAL: [&str; 4] = ["occurred_at", "detected_at", "state", "support_given"];
 
 /// A care impact, or the operations impact, given only as yes, without its level.
 pub const UNSPECIFIED: &str = "unspecified";
@@ -79,6 +80,8 @@ pub struct HistoryRow {
     pub operations_impact: String,
     pub support_requested: bool,
     pub major: bool,
+    /// The CERT gave technical support (each such row counts as one structure supported).
+    pub support_given: bool,
 }
 
 /// A row refused: its line and why.
@@ -296,6 +299,10 @@ fn row(
             .map(|s| s.as_str().to_string())
             .map_err(|_| field_problem("observatory-import-bad_value", "state", s))?,
     };
+    let support_given = get_opt(3)
+        .map(|v| boolean("support_given", v))
+        .transpose()?
+        .unwrap_or(false);
     let now = chrono::Utc::now().timestamp() + 300;
     if declared_at > now {
         return Err(field_problem(
@@ -330,6 +337,7 @@ fn row(
         operations_impact,
         support_requested,
         major,
+        support_given,
     })
 }
 

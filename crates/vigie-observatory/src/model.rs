@@ -8,13 +8,13 @@
 
 use std::collections::BTreeMap;
 
-use chrono::Datelike;
+use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 use vigie_incidents::taxonomy::{
     CareImpact, IncidentState, IncidentType, OperationsImpact, Origin,
 };
 
-use crate::period::{local_hour_parts, Period, Territory};
+use crate::period::{local_hour_parts, month_first_day, Period, Territory};
 
 /// Declarations of one local hour (hours since the epoch in Paris time) and how many of them
 /// were malicious, had an impact on care, none on operations, asked for support, were major,
@@ -46,13 +46,31 @@ pub struct TypeCount {
     pub n: i64,
 }
 
-/// Declarations by region and kind of structure, and how many structures declared them
-/// (imported declarations carry no structure: 0).
+/// Declarations by region and kind of structure, how many structures declared them (imported
+/// declarations carry no structure: 0) and how many structures were given technical support
+/// (an imported declaration marked so counts as one).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct PlaceCount {
     pub region: String,
     pub sector: String,
     pub structures: i64,
+    pub supported: i64,
+    pub n: i64,
+}
+
+/// The counts of one local month ([`crate::period::month_index`]), as an hour's (its `hour`
+/// unused), read from the roll-up.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct MonthCount {
+    pub month: i64,
+    pub counts: HourCount,
+}
+
+/// Declarations by day of the week (Monday 0) and hour, Paris time, read from the roll-up.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct WeekHourCount {
+    pub weekday: i64,
+    pub hour: i64,
     pub n: i64,
 }
 
@@ -63,10 +81,14 @@ pub struct DelayCount {
     pub n: i64,
 }
 
-/// What the store counted in SQL for one period and territory.
+/// What the store counted in SQL for one period and territory: the days read from the
+/// declarations by local hour (`hours`), the months read from the roll-up (`months`, and their
+/// days of the week and hours in `week_hours`); every other breakdown sums both.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Grouped {
     pub hours: Vec<HourCount>,
+    pub months: Vec<MonthCount>,
+    pub week_hours: Vec<WeekHourCount>,
     pub types: Vec<TypeCount>,
     pub states: Vec<KeyCount>,
     pub care: Vec<KeyCount>,
@@ -93,6 +115,9 @@ pub struct KeyFigures {
     pub no_operations_impact: i64,
     pub no_operations_impact_share: f64,
     pub support_requests: i64,
+    /// Structures given technical support by the CERT (an imported declaration marked so
+    /// counts as one).
+    pub structures_supported: i64,
     pub major: i64,
     pub ransomware: i64,
 }
@@ -106,10 +131,11 @@ fn share(part: i64, whole: i64) -> f64 {
 }
 
 impl KeyFigures {
-    fn of(h: &HourCount, structures: i64) -> KeyFigures {
+    fn of(h: &HourCount, structures: i64, structures_supported: i64) -> KeyFigures {
         KeyFigures {
             declarations: h.n,
             structures,
+            structures_supported,
             malicious: h.malicious,
             malicious_share: share(h.malicious, h.n),
             care_impact: h.care,
@@ -306,7 +332,16 @@ impl Observatory {
         let mut by_month: BTreeMap<(i32, u32), (i64, i64)> =
             period.months().into_iter().map(|m| (m, (0, 0))).collect();
         let mut by_weekday_hour = vec![vec![0i64; 24]; 7];
-        for h in &g.hours {
+        let mut add_week = |wd: i64, hour: i64, n: i64| {
+            let cell = usize::try_from(wd)
+                .ok()
+                .and_then(|wd| by_weekday_hour.get_mut(wd))
+                .and_then(|row| usize::try_from(hour).ok().and_then(|h| row.get_mut(h)));
+            if let Some(c) = cell {
+                *c += n;
+            }
+        };
+        let mut add = |date: Option<NaiveDate>, h: &HourCount| {
             total.n += h.n;
             total.malicious += h.malicious;
             total.care += h.care;
@@ -314,19 +349,27 @@ impl Observatory {
             total.support += h.support;
             total.major += h.major;
             total.ransomware += h.ransomware;
-            let (date, wd, hour) = local_hour_parts(h.hour);
-            let m = by_month
-                .entry((date.year(), date.month()))
-                .or_insert((0, 0));
-            m.0 += h.n;
-            m.1 += h.malicious;
-            if let Some(row) = by_weekday_hour.get_mut(wd as usize) {
-                if let Some(c) = row.get_mut(hour as usize) {
-                    *c += h.n;
-                }
+            if let Some(date) = date {
+                let m = by_month
+                    .entry((date.year(), date.month()))
+                    .or_insert((0, 0));
+                m.0 += h.n;
+                m.1 += h.malicious;
             }
+        };
+        for h in &g.hours {
+            let (date, wd, hour) = local_hour_parts(h.hour);
+            add(Some(date), h);
+            add_week(i64::from(wd), i64::from(hour), h.n);
+        }
+        for m in &g.months {
+            add(month_first_day(m.month), &m.counts);
+        }
+        for w in &g.week_hours {
+            add_week(w.weekday, w.hour, w.n);
         }
         let structures: i64 = g.places.iter().map(|p| p.structures).sum();
+        let supported: i64 = g.places.iter().map(|p| p.supported).sum();
         let n = total.n;
 
         let mut origins: BTreeMap<String, i64> = BTreeMap::new();
@@ -397,7 +440,7 @@ impl Observatory {
             from: period.from.to_string(),
             to: period.last().to_string(),
             territory,
-            key: KeyFigures::of(&total, structures),
+            key: KeyFigures::of(&total, structures, supported),
             by_origin,
             by_type,
             by_month: by_month
@@ -425,7 +468,7 @@ impl Observatory {
             year_over_year: YearOverYear {
                 from: prev.from.to_string(),
                 to: prev.last().to_string(),
-                key: KeyFigures::of(&g.year_before, 0),
+                key: KeyFigures::of(&g.year_before, 0, 0),
                 change,
             },
             delays: Delays {

@@ -306,6 +306,104 @@ impl Territory {
     }
 }
 
+/// A local month as one integer: `year * 12 + month - 1` (January 2023 is 24276).
+pub fn month_index(year: i32, month: u32) -> i64 {
+    i64::from(year) * 12 + i64::from(month) - 1
+}
+
+/// The first day of a local month given as [`month_index`].
+pub fn month_first_day(index: i64) -> Option<NaiveDate> {
+    let year = i32::try_from(index.div_euclid(12)).ok()?;
+    NaiveDate::from_ymd_opt(year, index.rem_euclid(12) as u32 + 1, 1)
+}
+
+/// A local month's bounds in unix seconds: the local midnights of its first day and of the next
+/// month's.
+pub fn month_bounds(index: i64) -> Option<(i64, i64)> {
+    Some((
+        paris_midnight(month_first_day(index)?),
+        paris_midnight(month_first_day(index + 1)?),
+    ))
+}
+
+/// The local months that UTC day `day` (unix seconds divided by 86,400) meets: one, or two
+/// when a local month starts during it.
+pub fn months_of_utc_day(day: i64) -> Vec<i64> {
+    let local = |t: i64| {
+        chrono::DateTime::from_timestamp(t + offset_at(t), 0)
+            .map(|d| month_index(d.year(), d.month()))
+    };
+    let first = local(day * 86_400);
+    let last = local(day * 86_400 + 86_399);
+    let mut out: Vec<i64> = first.into_iter().chain(last).collect();
+    out.dedup();
+    out
+}
+
+/// How the observatory of a period reads the roll-up (the counts kept per local month and per
+/// local year, see the store's `observatory::rollup`) and the declarations themselves.
+///
+/// A whole local year of the period none of whose months is stale is read from its year's
+/// counts; a whole month that is not stale (and not inside such a year) from its month's; the
+/// rest (a month cut by the period's bounds, a stale month) from the declarations, over
+/// `rest`, ranges of unix seconds. The key figures and the months are always read per month:
+/// `months` lists every whole month that is not stale.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RollupPlan {
+    /// Years (as the [`month_index`] of their January) read from the year's counts.
+    pub years: Vec<i64>,
+    /// Months read from the month's counts for the breakdowns (those not inside `years`).
+    pub months: Vec<i64>,
+    /// Every month read from the roll-up (`months` and the months of `years`), for the key
+    /// figures and the months.
+    pub all_months: Vec<i64>,
+    /// Ranges `[from, to)` of unix seconds counted from the declarations, in order, adjacent
+    /// ones merged.
+    pub rest: Vec<(i64, i64)>,
+}
+
+impl RollupPlan {
+    /// The plan of `[from, to)` (local days) when the months in `stale` may not be read from
+    /// the roll-up.
+    pub fn of(period: &Period, stale: &std::collections::BTreeSet<i64>) -> RollupPlan {
+        let mut plan = RollupPlan::default();
+        let (start, end) = period.bounds();
+        let mut whole: Vec<i64> = Vec::new();
+        for (y, m) in period.months() {
+            let idx = month_index(y, m);
+            let Some((a, b)) = month_bounds(idx) else {
+                continue;
+            };
+            let (a2, b2) = (a.max(start), b.min(end));
+            if a2 >= b2 {
+                continue;
+            }
+            if a2 == a && b2 == b && !stale.contains(&idx) {
+                whole.push(idx);
+            } else {
+                match plan.rest.last_mut() {
+                    Some(last) if last.1 == a2 => last.1 = b2,
+                    _ => plan.rest.push((a2, b2)),
+                }
+            }
+        }
+        let mut i = 0;
+        while i < whole.len() {
+            let idx = whole[i];
+            if idx.rem_euclid(12) == 0 && whole.get(i + 11) == Some(&(idx + 11)) {
+                plan.years.push(idx);
+                plan.all_months.extend(idx..idx + 12);
+                i += 12;
+            } else {
+                plan.months.push(idx);
+                plan.all_months.push(idx);
+                i += 1;
+            }
+        }
+        plan
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -371,6 +469,53 @@ mod tests {
         let t = 1679817600;
         let (d, wd, h) = local_hour_parts((t + offset_at(t)) / 3600);
         assert_eq!((d.to_string().as_str(), wd, h), ("2023-03-26", 6, 10));
+    }
+
+    #[test]
+    fn a_plan_reads_whole_clean_years_and_months_from_the_rollup() {
+        use std::collections::BTreeSet;
+        let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default();
+        let p =
+            Period::custom(day(2016, 1, 1), day(2025, 12, 31)).unwrap_or_else(|e| panic!("{e}"));
+        let plan = RollupPlan::of(&p, &BTreeSet::new());
+        assert_eq!(plan.years.len(), 10);
+        assert!(plan.months.is_empty() && plan.rest.is_empty());
+        assert_eq!(plan.all_months.len(), 120);
+        // a stale month breaks its year into months and a range of declarations
+        let stale: BTreeSet<i64> = [month_index(2020, 5)].into();
+        let plan = RollupPlan::of(&p, &stale);
+        assert_eq!(plan.years.len(), 9);
+        assert_eq!(plan.months.len(), 11);
+        assert_eq!(
+            plan.rest,
+            vec![month_bounds(month_index(2020, 5)).unwrap_or_default()]
+        );
+        // cut months at both ends, the adjacent stale month merged into the first range
+        let p =
+            Period::custom(day(2023, 3, 15), day(2023, 6, 10)).unwrap_or_else(|e| panic!("{e}"));
+        let stale: BTreeSet<i64> = [month_index(2023, 4)].into();
+        let plan = RollupPlan::of(&p, &stale);
+        assert_eq!(plan.months, vec![month_index(2023, 5)]);
+        assert_eq!(
+            plan.rest,
+            vec![
+                (
+                    paris_midnight(day(2023, 3, 15)),
+                    paris_midnight(day(2023, 5, 1))
+                ),
+                (
+                    paris_midnight(day(2023, 6, 1)),
+                    paris_midnight(day(2023, 6, 11))
+                ),
+            ]
+        );
+        // a UTC day meets the local month it starts in, and the next one at a month's turn
+        let d = paris_midnight(day(2023, 7, 1)) / 86_400;
+        assert_eq!(
+            months_of_utc_day(d),
+            vec![month_index(2023, 6), month_index(2023, 7)]
+        );
+        assert_eq!(months_of_utc_day(d + 3), vec![month_index(2023, 7)]);
     }
 
     #[test]

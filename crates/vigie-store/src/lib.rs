@@ -32,7 +32,8 @@ pub use error::StoreError;
 /// Every table an archive carries, slice by slice, in an order that satisfies their references
 /// (a restore writes them in this order; an archive lists them in it). Each slice declares its
 /// own; a test checks that every table of the schema is here but `schema_migrations`,
-/// `sessions` and `auth_failures` (short-lived).
+/// `sessions` and `auth_failures` (short-lived) and the observatory's roll-up (derived, counted
+/// again after a restore).
 const ARCHIVED: &[&[archive::Table]] = &[
     registry::TABLES,
     accounts::TABLES,

@@ -116,6 +116,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0019_notifications_people.sql"),
         postgres: include_str!("../migrations/postgres/0019_notifications_people.sql"),
     },
+    Migration {
+        version: 16,
+        name: "observatory_rollup",
+        sqlite: include_str!("../migrations/sqlite/0016_observatory_rollup.sql"),
+        postgres: include_str!("../migrations/postgres/0016_observatory_rollup.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

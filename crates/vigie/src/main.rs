@@ -334,6 +334,7 @@ fn jobs(cfg: &Config) -> anyhow::Result<std::sync::Arc<worker::Registry>> {
     watch::register_jobs(&mut r);
     incidents::register_jobs(&mut r);
     diagnostics::register_jobs(&mut r);
+    observatory::register_jobs(&mut r);
     worker::system::register_jobs(&mut r);
     Ok(std::sync::Arc::new(r))
 }

@@ -38,6 +38,10 @@ observatory-kf-support = { $count ->
     [one] support request
    *[other] support requests
 }
+observatory-kf-supported = { $count ->
+    [one] structure given technical support
+   *[other] structures given technical support
+}
 observatory-kf-major = { $count ->
     [one] major incident
    *[other] major incidents

@@ -175,6 +175,7 @@ ux-audit-incident-note = Note added to an incident
 ux-audit-incident-notification = Regulatory notification recorded
 ux-audit-incident-observable = Observable added to an incident
 ux-audit-incident-reminder = Deadline reminder sent
+ux-audit-incident-support = Technical support given to the structure (incident)
 ux-audit-incident-status = Incident status changed
 ux-audit-incident-submit = Incident declared
 ux-audit-incident-triage = Incident triaged

@@ -38,6 +38,10 @@ observatory-kf-support = { $count ->
     [one] demande d'accompagnement
    *[other] demandes d'accompagnement
 }
+observatory-kf-supported = { $count ->
+    [one] structure accompagnée techniquement
+   *[other] structures accompagnées techniquement
+}
 observatory-kf-major = { $count ->
     [one] incident majeur
    *[other] incidents majeurs

@@ -175,6 +175,7 @@ ux-audit-incident-note = Note ajoutée à un incident
 ux-audit-incident-notification = Notification réglementaire enregistrée
 ux-audit-incident-observable = Observable ajouté à un incident
 ux-audit-incident-reminder = Rappel d'échéance envoyé
+ux-audit-incident-support = Soutien technique apporté à la structure (incident)
 ux-audit-incident-status = Statut d'un incident changé
 ux-audit-incident-submit = Incident déclaré
 ux-audit-incident-triage = Incident qualifié

@@ -171,6 +171,44 @@ impl Store {
         q.fetch_all(&mut *conn).await
     }
 
+    /// Records that the CERT (or the regional centre handling the case) gave the structure
+    /// technical support on this incident, or takes it back (`given` false). Counted by the
+    /// observatory as "structures given technical support"; a timeline event and an audit
+    /// entry, like every change of the case.
+    pub async fn record_incident_support(
+        &self,
+        actor: &Actor,
+        id: i64,
+        given: bool,
+    ) -> Result<(), StoreError> {
+        actor.require(Permission::HandleIncidents)?;
+        let kind = if given {
+            "support_given"
+        } else {
+            "support_withdrawn"
+        };
+        self.case_write(actor, id, "incident.support", kind, move |conn, row, _| {
+            Box::pin(async move {
+                if row.status == "draft" {
+                    return Err(StoreError::Invalid(Problem::new("incidents-still-draft")));
+                }
+                Sql::new(
+                    "UPDATE incidents SET support_given = $1, \
+                     support_given_at = CASE WHEN $2 = 1 THEN COALESCE(support_given_at, $3) ELSE NULL END \
+                     WHERE id = $4",
+                )
+                .arg(i64::from(given))
+                .arg(i64::from(given))
+                .arg(now())
+                .arg(row.id)
+                .execute(&mut *conn)
+                .await?;
+                Ok(serde_json::json!({ "support_given": given }))
+            })
+        })
+        .await
+    }
+
     /// Assigns an incident to an analyst (a user who may handle incidents and whose scope
     /// covers the structure), who is then named on the case; `None` unassigns.
     pub async fn assign_incident(

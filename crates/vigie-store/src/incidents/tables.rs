@@ -37,6 +37,8 @@ pub(crate) const TABLES: &[Table] = &[
             ("significant", I),
             ("personal_data", I),
             ("support_requested", I),
+            ("support_given", I),
+            ("support_given_at", I),
             ("cnil_notified_at", I),
             ("anssi_notified_at", I),
             ("complaint_filed", I),

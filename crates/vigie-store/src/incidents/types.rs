@@ -39,6 +39,9 @@ pub struct IncidentRow {
     pub significant: i64,
     pub personal_data: i64,
     pub support_requested: i64,
+    /// The CERT (or the regional centre) gave the structure technical support, and when.
+    pub support_given: i64,
+    pub support_given_at: Option<i64>,
     pub cnil_notified_at: Option<i64>,
     pub anssi_notified_at: Option<i64>,
     pub complaint_filed: i64,
@@ -80,7 +83,7 @@ pub(crate) const INCIDENT_COLUMNS: &str = "i.id, i.uuid, i.structure_id, i.statu
      i.declarant_user_id, i.declarant_name, i.declarant_email, i.declarant_phone, i.occurred_at, i.detected_at, \
      i.declared_at, i.time_zone, i.state, i.systems, i.sites, i.provider, i.origin, i.incident_type, i.care_impact, \
      i.data_availability, i.data_integrity, i.data_confidentiality, i.operations_impact, i.significant, \
-     i.personal_data, i.support_requested, i.cnil_notified_at, i.anssi_notified_at, i.complaint_filed, i.tlp, i.pap, \
+     i.personal_data, i.support_requested, i.support_given, i.support_given_at, i.cnil_notified_at, i.anssi_notified_at, i.complaint_filed, i.tlp, i.pap, \
      i.severity, i.major, i.assignee_user_id, i.source_finding_id, i.source_alert_id, i.next_deadline, i.triaged_at, \
      i.contained_at, i.closed_at, i.created_at, i.updated_at, s.name AS structure_name, \
      s.finess_et AS structure_finess, s.region_code";

@@ -21,7 +21,7 @@ pub struct ImportReport {
     pub refused: bool,
 }
 
-/// Rows per statement (17 values each).
+/// Rows per statement (18 values each).
 const CHUNK: usize = 500;
 
 impl Store {
@@ -72,7 +72,8 @@ impl Store {
             let mut q = Sql::new(
                 "INSERT INTO observatory_history (external_id, declared_at, utc_offset, occurred_at, \
                  detected_at, region_code, sector, origin, incident_type, state, care_impact, \
-                 operations_impact, support_requested, major, imported_at, imported_by) VALUES ",
+                 operations_impact, support_requested, major, support_given, imported_at, imported_by) \
+                 VALUES ",
             );
             for (i, r) in chunk.iter().enumerate() {
                 if i > 0 {
@@ -107,6 +108,8 @@ impl Store {
                     .push(", ")
                     .bind(r.major)
                     .push(", ")
+                    .bind(r.support_given)
+                    .push(", ")
                     .bind(at)
                     .push(", ")
                     .bind(actor.label.as_str())
@@ -123,6 +126,11 @@ impl Store {
         .await?;
         tx.commit().await?;
         super::counts::history_changed();
+        // The imported months are counted into the roll-up now rather than at the next tick
+        // (the figures are right either way: stale months are counted from the rows).
+        if let Err(e) = self.refresh_observatory_rollup().await {
+            tracing::warn!(error = %e, "cannot refresh the observatory roll-up after an import");
+        }
         Ok(ImportReport {
             imported,
             errors,

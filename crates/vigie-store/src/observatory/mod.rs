@@ -15,6 +15,7 @@
 mod access;
 mod counts;
 mod history;
+mod rollup;
 mod tables;
 
 pub use access::TerritoryOption;

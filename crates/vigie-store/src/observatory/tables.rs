@@ -21,6 +21,7 @@ pub(crate) const TABLES: &[Table] = &[Table {
         ("operations_impact", S),
         ("support_requested", I),
         ("major", I),
+        ("support_given", I),
         ("imported_at", I),
         ("imported_by", S),
     ],

@@ -150,6 +150,11 @@ async fn every_table_is_archived() {
             if t == "schema_migrations" || t == "sessions" || t == "auth_failures" {
                 continue;
             }
+            // The observatory's roll-up is derived: the triggers of the restored declarations
+            // mark their days, and the roll-up is counted again from them.
+            if t.starts_with("observatory_rollup") || t == "observatory_dirty" {
+                continue;
+            }
             assert!(
                 archived.contains(&t.as_str()),
                 "{}: table {t} is not in the backup archive (each slice's tables::TABLES, listed \

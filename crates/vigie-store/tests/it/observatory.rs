@@ -284,6 +284,50 @@ async fn live_declarations_count_when_declared_and_never_as_drafts() {
             .await
             .unwrap();
         assert_eq!(o.key.declarations, 4, "[{}]", db.name);
+        assert_eq!(o.key.structures_supported, 0);
+
+        // The CERT records the technical support it gave: twice to Fleyriat, once to the AP-HP,
+        // then takes one back; distinct structures are counted, each change audited.
+        let fley_ids: Vec<(i64,)> = sqlx::query_as(
+            "SELECT id FROM incidents WHERE structure_id = $1 AND status <> 'draft' ORDER BY id",
+        )
+        .bind(fleyriat)
+        .fetch_all(&crate::sqlx_pool(&db).await)
+        .await
+        .unwrap();
+        for (i,) in &fley_ids {
+            s.record_incident_support(&who, *i, true).await.unwrap();
+        }
+        s.record_incident_support(&who, id, true).await.unwrap();
+        let member = actor(
+            Role::StructureMember,
+            Scope::Structures { user_id: 1 },
+            Some(1),
+        );
+        assert!(s.record_incident_support(&member, id, true).await.is_err());
+        let o = s
+            .observatory(&cert(), &year, &Territory::France)
+            .await
+            .unwrap();
+        assert_eq!(o.key.structures_supported, 2, "[{}]", db.name);
+        s.record_incident_support(&who, id, false).await.unwrap();
+        let o = s
+            .observatory(&cert(), &year, &Territory::France)
+            .await
+            .unwrap();
+        assert_eq!(o.key.structures_supported, 1, "[{}]", db.name);
+        let (audit, _) = s
+            .audit_search(
+                &system(),
+                &AuditQuery {
+                    action: Some("incident.support".into()),
+                    limit: 20,
+                    ..AuditQuery::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(audit.len(), fley_ids.len() + 2, "[{}]", db.name);
         db.cleanup().await;
     }
 }
@@ -351,6 +395,265 @@ async fn an_import_with_a_bad_row_writes_nothing_unless_told_to_skip() {
             .await
             .unwrap();
         assert_eq!(audit.len(), 1, "one import was written, one audit entry");
+        db.cleanup().await;
+    }
+}
+
+/// Random declarations (drafts among them), written straight in SQL as another process or a
+/// hand-made fix would, and random imported ones.
+async fn random_declarations(
+    pool: &sqlx::AnyPool,
+    rng: &mut rand::rngs::StdRng,
+    structures: &[i64],
+    n: usize,
+    tag: &str,
+) {
+    use rand::Rng;
+    const TYPES: [(&str, &str); 6] = [
+        ("malicious", "ransomware"),
+        ("malicious", "phishing"),
+        ("malicious", "system_compromise"),
+        ("non_malicious", "infrastructure_failure"),
+        ("non_malicious", "telecom_loss"),
+        ("undetermined", "undetermined"),
+    ];
+    const CARE: [&str; 4] = ["none", "degraded_mode", "interruption", "none"];
+    const OPS: [&str; 3] = ["none", "minor", "major"];
+    const STATES: [&str; 3] = ["ongoing", "contained", "closed"];
+    // 2020-01-01 .. 2025-06-30, summer-time changes and month ends included
+    let (lo, hi) = (1_577_833_200i64, 1_751_234_400i64);
+    for i in 0..n {
+        let declared = rng.gen_range(lo..hi);
+        let detected = declared - rng.gen_range(0..20_000);
+        let occurred = if rng.gen_bool(0.3) {
+            None
+        } else {
+            Some(detected - rng.gen_range(0..200_000))
+        };
+        let (origin, ty) = TYPES[rng.gen_range(0..TYPES.len())];
+        let care = CARE[rng.gen_range(0..CARE.len())];
+        let ops = OPS[rng.gen_range(0..OPS.len())];
+        let state = STATES[rng.gen_range(0..STATES.len())];
+        let flags: [i64; 3] = [
+            rng.gen_range(0..2),
+            i64::from(rng.gen_bool(0.1)),
+            rng.gen_range(0..2),
+        ];
+        if rng.gen_bool(0.15) {
+            let region = ["11", "84", "93", "76"][rng.gen_range(0..4)];
+            let sector = ["sanitaire", "medico_social", "other"][rng.gen_range(0..3)];
+            sqlx::query(
+                "INSERT INTO observatory_history (external_id, declared_at, utc_offset, occurred_at, \
+                 detected_at, region_code, sector, origin, incident_type, state, care_impact, \
+                 operations_impact, support_requested, major, support_given, imported_at, imported_by) \
+                 VALUES ($1, $2, 3600, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 0, 'test')",
+            )
+            .bind(format!("{tag}-h{i}"))
+            .bind(declared)
+            .bind(occurred)
+            .bind(detected)
+            .bind(region)
+            .bind(sector)
+            .bind(origin)
+            .bind(ty)
+            .bind(state)
+            .bind(care)
+            .bind(ops)
+            .bind(flags[0])
+            .bind(flags[1])
+            .bind(flags[2])
+            .execute(pool)
+            .await
+            .unwrap();
+            continue;
+        }
+        let draft = rng.gen_bool(0.05);
+        sqlx::query(
+            "INSERT INTO incidents (uuid, structure_id, status, title, occurred_at, detected_at, \
+             declared_at, state, origin, incident_type, care_impact, operations_impact, \
+             support_requested, major, support_given, created_at, updated_at) \
+             VALUES ($1, $2, $3, 'x', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 0, 0)",
+        )
+        .bind(format!("{tag}-{i}"))
+        .bind(structures[rng.gen_range(0..structures.len())])
+        .bind(if draft { "draft" } else { "submitted" })
+        .bind(occurred)
+        .bind(detected)
+        .bind(if draft { None } else { Some(declared) })
+        .bind(state)
+        .bind(origin)
+        .bind(ty)
+        .bind(care)
+        .bind(ops)
+        .bind(flags[0])
+        .bind(flags[1])
+        .bind(flags[2])
+        .execute(pool)
+        .await
+        .unwrap();
+    }
+}
+
+/// Every figure read through the roll-up equals the same figure counted from the declarations,
+/// for random periods (cut months, summer-time changes, years, ten-day spans) and every
+/// territory and viewer: after a refresh, with stale days after writes made behind its back (a
+/// triage, a declaration moved in time, a deletion, a structure moved to another GHT and
+/// region, imported rows), and after the next refresh.
+#[tokio::test]
+async fn the_rollup_always_agrees_with_counting_the_declarations() {
+    use rand::{Rng, SeedableRng};
+    for db in testing::all().await {
+        seeded(&db).await;
+        let s = &db.store;
+        let pool = crate::sqlx_pool(&db).await;
+        let seed: u64 = rand::random();
+        eprintln!("[{}] seed {seed}", db.name);
+        let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+        let structures: Vec<(i64, String, Option<i64>)> =
+            sqlx::query_as("SELECT id, region_code, ght_id FROM structures ORDER BY id")
+                .fetch_all(&pool)
+                .await
+                .unwrap();
+        let ids: Vec<i64> = structures.iter().map(|s| s.0).collect();
+        random_declarations(&pool, &mut rng, &ids, 700, "a").await;
+        assert!(s.refresh_observatory_rollup().await.unwrap() > 0);
+        let dirty: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM observatory_dirty")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(dirty.0, 0, "[{}] the refresh clears its marks", db.name);
+
+        let ghts: Vec<(i64, String)> = structures
+            .iter()
+            .filter_map(|s| s.2.map(|g| (g, s.1.clone())))
+            .collect();
+        let mut viewers: Vec<(Actor, Territory)> = vec![
+            (cert(), Territory::France),
+            (cert(), Territory::Region("11".into())),
+            (cert(), Territory::Region("84".into())),
+            (
+                actor(Role::RegionalAnalyst, Scope::Region("11".into()), None),
+                Territory::France,
+            ),
+        ];
+        for (g, region) in ghts.iter().take(3) {
+            viewers.push((cert(), Territory::Ght(*g)));
+            viewers.push((
+                actor(Role::GhtOfficer, Scope::Ght(*g), None),
+                Territory::France,
+            ));
+            viewers.push((
+                actor(Role::RegionalAnalyst, Scope::Region(region.clone()), None),
+                Territory::Ght(*g),
+            ));
+        }
+        let name = db.name;
+        let compare = |rng: &mut rand::rngs::StdRng, when: &'static str| {
+            let mut periods = vec![
+                Period::custom(
+                    chrono::NaiveDate::from_ymd_opt(2016, 1, 1).unwrap(),
+                    chrono::NaiveDate::from_ymd_opt(2025, 12, 31).unwrap(),
+                )
+                .unwrap(),
+                Period::year(rng.gen_range(2020..=2025)).unwrap(),
+                Period::quarter(rng.gen_range(2020..=2025), rng.gen_range(1..=4)).unwrap(),
+                Period::month(rng.gen_range(2020..=2025), rng.gen_range(1..=12)).unwrap(),
+            ];
+            for _ in 0..4 {
+                let from = chrono::NaiveDate::from_ymd_opt(2019, 6, 1).unwrap()
+                    + chrono::Duration::days(rng.gen_range(0..2000));
+                let last = from + chrono::Duration::days(rng.gen_range(0..1200));
+                periods.push(Period::custom(from, last).unwrap());
+            }
+            let picks: Vec<(Period, (Actor, Territory))> = periods
+                .into_iter()
+                .map(|p| (p, viewers[rng.gen_range(0..viewers.len())].clone()))
+                .chain(
+                    viewers
+                        .iter()
+                        .map(|v| (Period::year(2023).unwrap(), v.clone())),
+                )
+                .collect();
+            async move {
+                for (p, (a, t)) in picks {
+                    let rolled = s.observatory_counted(&a, &p, &t, true).await.unwrap();
+                    let counted = s.observatory_counted(&a, &p, &t, false).await.unwrap();
+                    assert_eq!(
+                        rolled, counted,
+                        "[{name}] {when}: {p:?} {t:?} as {:?}",
+                        a.scope
+                    );
+                }
+            }
+        };
+        compare(&mut rng, "after a refresh").await;
+        // the comparison sees a roll-up that is wrong by one (the roll-up is what was read)
+        let y2023 = Period::year(2023).unwrap();
+        let jan = vigie_observatory::period::month_index(2023, 1);
+        for delta in ["n + 1", "n - 1"] {
+            sqlx::query(&format!(
+                "UPDATE observatory_rollup_months SET n = {delta} WHERE start = {jan}"
+            ))
+            .execute(&pool)
+            .await
+            .unwrap();
+            let rolled = s
+                .observatory_counted(&cert(), &y2023, &Territory::France, true)
+                .await
+                .unwrap();
+            let counted = s
+                .observatory_counted(&cert(), &y2023, &Territory::France, false)
+                .await
+                .unwrap();
+            assert_eq!(rolled == counted, delta == "n - 1", "[{}] {delta}", db.name);
+        }
+
+        // writes behind the roll-up's back
+        sqlx::query(
+            "UPDATE incidents SET incident_type = 'ransomware', origin = 'malicious', support_given = 1 \
+             WHERE id IN (SELECT id FROM incidents WHERE status <> 'draft' ORDER BY id LIMIT 40)",
+        )
+        .execute(&pool)
+        .await
+        .unwrap();
+        sqlx::query(
+            "UPDATE incidents SET declared_at = declared_at - 86400 * 45 WHERE id IN \
+             (SELECT id FROM incidents WHERE status <> 'draft' ORDER BY id DESC LIMIT 30)",
+        )
+        .execute(&pool)
+        .await
+        .unwrap();
+        sqlx::query("DELETE FROM incidents WHERE id IN (SELECT id FROM incidents ORDER BY id LIMIT 10 OFFSET 100)")
+            .execute(&pool)
+            .await
+            .unwrap();
+        sqlx::query("UPDATE incidents SET status = 'submitted', declared_at = detected_at + 600 WHERE status = 'draft'")
+            .execute(&pool)
+            .await
+            .unwrap();
+        let (moved, to_ght, to_region) = (
+            ids[0],
+            ghts.last().unwrap().0,
+            ghts.last().unwrap().1.clone(),
+        );
+        sqlx::query(
+            "UPDATE structures SET ght_id = $1, region_code = $2, sector = 'other' WHERE id = $3",
+        )
+        .bind(to_ght)
+        .bind(to_region)
+        .bind(moved)
+        .execute(&pool)
+        .await
+        .unwrap();
+        random_declarations(&pool, &mut rng, &ids, 120, "b").await;
+        let dirty: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM observatory_dirty")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert!(dirty.0 > 0, "[{}] the writes marked their days", db.name);
+        compare(&mut rng, "with stale days").await;
+        s.refresh_observatory_rollup().await.unwrap();
+        compare(&mut rng, "after the next refresh").await;
         db.cleanup().await;
     }
 }

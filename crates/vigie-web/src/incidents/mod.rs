@@ -29,6 +29,7 @@ pub fn routes(r: Routes) -> Routes {
         .post("/incidents/{id}/draft", pages::update_draft)
         .post("/incidents/{id}/submit", pages::submit)
         .post("/incidents/{id}/triage", pages::triage)
+        .post("/incidents/{id}/support", pages::support)
         .post("/incidents/{id}/assign", pages::assign)
         .post("/incidents/{id}/status", pages::status)
         .get("/incidents/{id}/sector", sector::preview)

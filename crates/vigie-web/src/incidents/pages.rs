@@ -562,6 +562,26 @@ pub(crate) async fn triage(
     })
 }
 
+#[derive(Deserialize)]
+pub(crate) struct SupportForm {
+    #[serde(default)]
+    given: String,
+}
+
+/// The CERT records that it gave the structure technical support (or takes it back).
+pub(crate) async fn support(
+    State(st): State<AppState>,
+    Page(a): Page,
+    Path(id): Path<i64>,
+    Form(f): Form<SupportForm>,
+) -> Response {
+    page!(a, {
+        let given = matches!(f.given.trim(), "1" | "true" | "on");
+        let r = st.store.record_incident_support(&a.actor, id, given).await;
+        after(&st, &a, id, r).await
+    })
+}
+
 #[derive(Deserialize, Default)]
 pub(crate) struct AssignForm {
     /// `me` (or absent): the analyst takes the case; `none`: nobody; else an account's id.

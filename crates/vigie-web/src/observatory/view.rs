@@ -258,6 +258,11 @@ impl View {
                 label: tr.count("observatory-kf-support", k.support_requests),
             },
             Figure {
+                id: "kf-supported",
+                value: tr.int(k.structures_supported),
+                label: tr.count("observatory-kf-supported", k.structures_supported),
+            },
+            Figure {
                 id: "kf-major",
                 value: tr.int(k.major),
                 label: tr.count("observatory-kf-major", k.major),

@@ -1717,6 +1717,14 @@ async fn pages_authorization_matrix() {
                     ),
                     (
                         "POST",
+                        "/incidents/{id}/support",
+                        format!("/incidents/{sub}/support"),
+                        Some(vec![("given", "1".to_string())]),
+                        "handle_incidents",
+                        see_other,
+                    ),
+                    (
+                        "POST",
                         "/incidents/{id}/assign",
                         format!("/incidents/{sub}/assign"),
                         Some(vec![]),

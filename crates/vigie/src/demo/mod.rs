@@ -7,6 +7,7 @@
 mod data;
 mod diagnostics;
 mod incidents;
+mod observatory;
 mod registry;
 mod surveillance;
 mod watch;
@@ -47,6 +48,8 @@ pub struct Activity {
     pub advisories: usize,
     pub alerts: usize,
     pub incidents: usize,
+    /// Past declarations of the demo region imported for the observatory.
+    pub history: usize,
     /// Diagnostics taken (finished or in progress) and plan actions written.
     pub diagnostics: usize,
     pub actions: usize,
@@ -63,6 +66,12 @@ impl Activity {
         );
         if self.incidents > 0 {
             s.push_str(&format!(" {} demo incidents declared.", self.incidents));
+        }
+        if self.history > 0 {
+            s.push_str(&format!(
+                " {} past declarations of the demo region imported for the observatory.",
+                self.history
+            ));
         }
         if self.diagnostics > 0 {
             s.push_str(&format!(
@@ -146,6 +155,7 @@ async fn seed_activity(
     // Incidents of several structures: the demo accounts' hospital first.
     ids.truncate(5);
     incidents::seed_incidents(store, actor, &ids, &mut act).await?;
+    observatory::seed_history(store, actor, &mut act).await?;
     diagnostics::seed(store, actor, planned, &mut act).await?;
     Ok(act)
 }

@@ -1,9 +1,10 @@
 //! `vigie observatory`: the observatory of incidents on the command line (every figure of the
 //! page as JSON, the standalone HTML page or the PDF report), and the import of past
-//! declarations from a CSV.
+//! declarations from a CSV; the scheduler's tick that refreshes the observatory's roll-up.
 
 use std::io::Write;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use anyhow::{bail, Context};
 use chrono::{Datelike, NaiveDate};
@@ -58,6 +59,23 @@ pub enum ObservatoryAction {
         #[arg(long)]
         skip_bad_rows: bool,
     },
+    /// Count again, from the declarations, the months of the roll-up that writes made stale
+    /// (the scheduler does it at each tick; the figures never depend on it, only their speed).
+    Refresh,
+}
+
+/// At each tick of the scheduler, the stale months of the observatory's roll-up are counted
+/// again.
+pub fn register_jobs(r: &mut crate::worker::Registry) {
+    r.every_tick("observatory", |ctx: Arc<crate::worker::Ctx>| async move {
+        match ctx.store.refresh_observatory_rollup().await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(months = n, "observatory roll-up refreshed"),
+            Err(e) => {
+                tracing::warn!(error = %e, "scheduler: cannot refresh the observatory roll-up")
+            }
+        }
+    });
 }
 
 /// The period of `--year` or `--from`/`--to`: a year, a quarter or a month when the days are
@@ -95,6 +113,11 @@ pub async fn command(store: &Store, cmd: ObservatoryCommand) -> anyhow::Result<(
     }) = &cmd.action
     {
         return import(store, &actor, file, *skip_bad_rows).await;
+    }
+    if let Some(ObservatoryAction::Refresh) = &cmd.action {
+        let n = store.refresh_observatory_rollup().await?;
+        println!("{n} month(s) of the observatory counted again");
+        return Ok(());
     }
     let period = period(&cmd)?;
     let territory = match (&cmd.region, cmd.ght) {

@@ -12,6 +12,7 @@ mod demo;
 mod diagnostics;
 mod e2e;
 mod notify;
+mod observatory;
 mod scan_advisories;
 mod surveillance;
 mod ux_browser;
