@@ -53,6 +53,14 @@ impl Actor {
         }
     }
 
+    /// A cache key naming this actor's scope: the scoping SQL it would run (two actors share it
+    /// only when they would read the very same structures).
+    pub fn scope_key(&self) -> String {
+        let mut q = Sql::new("");
+        self.scope_structures(&mut q, "s");
+        q.cache_key()
+    }
+
     /// Appends the condition that keeps structure alias `s` inside the scope.
     pub fn scope_structures(&self, q: &mut Sql, alias: &str) {
         match &self.scope {

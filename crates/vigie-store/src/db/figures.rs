@@ -7,9 +7,8 @@
 
 use std::future::Future;
 
-use crate::actor::Actor;
 use crate::cache::{Cache, Domain};
-use crate::db::{Sql, Store};
+use crate::db::Store;
 use crate::error::StoreError;
 
 /// Figures of one type, by key → (figures, registry generation they were read at).
@@ -21,15 +20,8 @@ impl<T: Clone> Default for Figures<T> {
     }
 }
 
-/// The key part naming an actor's scope: the scoping SQL it would run.
-pub(crate) fn scope_key(actor: &Actor) -> String {
-    let mut q = Sql::new("");
-    actor.scope_structures(&mut q, "s");
-    q.cache_key()
-}
-
 impl Store {
-    /// The figures of `key` (a scoped statement's `cache_key`, or a name with [`scope_key`]),
+    /// The figures of `key` (a scoped statement's `cache_key`, or a name with `Actor::scope_key`),
     /// counted by `load` when no reader counted them lately.
     pub(crate) async fn figure<T, Fut>(
         &self,

@@ -16,11 +16,11 @@ use vigie_domain::role::Scope;
 use vigie_observatory::model::{
     DelayCount, Grouped, HourCount, KeyCount, MonthCount, PlaceCount, TypeCount, WeekHourCount,
 };
-use vigie_observatory::period::{summer_time, RollupPlan};
+use vigie_observatory::period::RollupPlan;
 use vigie_observatory::{Observatory, Period, Territory};
 
 use super::access::require_reader;
-use super::rollup::stale_months;
+use super::rollup::{offset_expr, stale_months};
 use crate::actor::Actor;
 use crate::cache::{Cache, Domain};
 use crate::db::{packed, Backend, Sql, Store};
@@ -241,19 +241,6 @@ async fn rows<T: serde::de::DeserializeOwned>(
         Some(q) => q.fetch_packed(pool).await,
         None => Ok(Vec::new()),
     }
-}
-
-/// Paris's offset at `t.declared_at`, for the period's summer-time intervals.
-pub(crate) fn offset_expr(from: i64, to: i64) -> String {
-    let ranges = summer_time(from, to);
-    if ranges.is_empty() {
-        return "3600".into();
-    }
-    let conds: Vec<String> = ranges
-        .iter()
-        .map(|(s, e)| format!("(t.declared_at >= {s} AND t.declared_at < {e})"))
-        .collect();
-    format!("CASE WHEN {} THEN 7200 ELSE 3600 END", conds.join(" OR "))
 }
 
 /// Periods up to this many days count the structures that declared by reading the period's

@@ -20,9 +20,8 @@
 
 use std::collections::BTreeSet;
 
-use vigie_observatory::period::{month_bounds, months_of_utc_day};
+use vigie_observatory::period::{month_bounds, months_of_utc_day, summer_time};
 
-use super::counts::offset_expr;
 use crate::db::{Backend, Sql, Store};
 use crate::error::StoreError;
 
@@ -213,4 +212,17 @@ impl Store {
         tx.commit().await?;
         Ok(chosen.len())
     }
+}
+
+/// Paris's offset at `t.declared_at`, for the period's summer-time intervals.
+pub(crate) fn offset_expr(from: i64, to: i64) -> String {
+    let ranges = summer_time(from, to);
+    if ranges.is_empty() {
+        return "3600".into();
+    }
+    let conds: Vec<String> = ranges
+        .iter()
+        .map(|(s, e)| format!("(t.declared_at >= {s} AND t.declared_at < {e})"))
+        .collect();
+    format!("CASE WHEN {} THEN 7200 ELSE 3600 END", conds.join(" OR "))
 }

@@ -5,7 +5,6 @@ use serde::Serialize;
 use vigie_domain::role::Permission;
 
 use crate::actor::Actor;
-use crate::db::figures::scope_key;
 use crate::db::trend::{open_at_columns, weekly};
 use crate::db::{now, Sql, Store};
 use crate::error::StoreError;
@@ -32,7 +31,7 @@ impl Store {
     /// Open findings of the actor's scope by severity.
     pub async fn exposure_figures(&self, actor: &Actor) -> Result<ExposureFigures, StoreError> {
         actor.require(Permission::ReadExposure)?;
-        let key = format!("exposure figures {}", scope_key(actor));
+        let key = format!("exposure figures {}", actor.scope_key());
         self.figure(&key, || async {
             let mut q = Sql::new(
                 "SELECT f.severity, COUNT(*) FROM scan_findings f JOIN structures s ON s.id = f.structure_id \
@@ -104,7 +103,7 @@ impl Store {
             open_at_columns(&instants, "f.first_seen_at", "f.fixed_at")
         ));
         actor.scope_structures(&mut q, "s");
-        let key = format!("findings trend {weeks} {}", scope_key(actor));
+        let key = format!("findings trend {weeks} {}", actor.scope_key());
         self.figure(&key, || self.open_at(&q, &instants)).await
     }
 }

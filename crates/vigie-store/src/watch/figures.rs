@@ -5,7 +5,6 @@ use serde::Serialize;
 use vigie_domain::role::Permission;
 
 use crate::actor::Actor;
-use crate::db::figures::scope_key;
 use crate::db::trend::{open_at_columns, weekly};
 use crate::db::{now, Sql, Store};
 use crate::error::StoreError;
@@ -106,7 +105,7 @@ impl Store {
             open_at_columns(&instants, "a.created_at", "a.closed_at")
         ));
         actor.scope_structures(&mut q, "s");
-        let key = format!("alerts trend {weeks} {}", scope_key(actor));
+        let key = format!("alerts trend {weeks} {}", actor.scope_key());
         self.figure(&key, || self.open_at(&q, &instants)).await
     }
 }
