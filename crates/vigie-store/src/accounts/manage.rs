@@ -319,16 +319,33 @@ impl Store {
             ));
         }
         let mut tx = self.begin_write().await?;
-        let n = Sql::new(
-            "UPDATE users SET totp_secret = NULL, totp_enabled = 0, totp_last_step = 0, updated_at = $1 \
-             WHERE id = $2 AND disabled = 0",
-        )
-        .arg(now())
-        .arg(user_id)
-        .execute(&mut *tx)
-        .await?;
+        // The role is checked again by the statement itself: an account promoted to a role that
+        // requires the second factor while this request was on its way keeps it.
+        let optional = vigie_domain::role::ALL_ROLES
+            .iter()
+            .filter(|r| !r.requires_mfa())
+            .map(|r| r.as_str());
+        let mut q = Sql::new(
+            "UPDATE users SET totp_secret = NULL, totp_enabled = 0, totp_last_step = 0, updated_at = ",
+        );
+        q.bind(now())
+            .push(" WHERE id = ")
+            .bind(user_id)
+            .push(" AND disabled = 0 AND role IN ")
+            .push_in_list(optional);
+        let n = q.execute(&mut *tx).await?;
         if n == 0 {
-            return Err(StoreError::NotFound);
+            let role: Option<(String,)> =
+                Sql::new("SELECT role FROM users WHERE id = $1 AND disabled = 0")
+                    .arg(user_id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            return Err(match role {
+                Some((r,)) => {
+                    StoreError::Invalid(Problem::new("accounts-mfa-required").arg("role", r))
+                }
+                None => StoreError::NotFound,
+            });
         }
         record(
             &mut *tx,

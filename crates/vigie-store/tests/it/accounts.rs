@@ -775,6 +775,28 @@ async fn own_second_factor_renewed_or_turned_off_by_role() {
         .await
         .unwrap();
         let me = s.actor_for_user(uid, None).await.unwrap();
+        // Promoted to a role that requires it while a request to turn it off was on its way
+        // (the request's actor still a member): the factor stays.
+        s.update_user_access(&system(), uid, &access(Role::Auditor, None, None, vec![]))
+            .await
+            .unwrap();
+        assert_eq!(
+            s.disable_own_totp(&me)
+                .await
+                .unwrap_err()
+                .problem()
+                .map(|p| p.key),
+            Some("accounts-mfa-required")
+        );
+        assert_eq!(s.login_user_by_id(uid).await.unwrap().totp_enabled, 1);
+        s.update_user_access(
+            &system(),
+            uid,
+            &access(Role::StructureMember, None, None, vec![sid]),
+        )
+        .await
+        .unwrap();
+        let me = s.actor_for_user(uid, None).await.unwrap();
         s.disable_own_totp(&me).await.unwrap();
         let u = s.login_user_by_id(uid).await.unwrap();
         assert_eq!((u.totp_enabled, u.totp_secret), (0, None));
