@@ -138,6 +138,24 @@ fn year_statements(start: i64) -> Vec<String> {
     ]
 }
 
+/// The stale months one step recounts: those the marked `days` meet, but none that meets a day
+/// marked on or after `hot_from` and none recounted already (`done`), at most
+/// [`MONTHS_PER_STEP`].
+fn choose(days: &[(i64,)], hot_from: i64, done: &BTreeSet<i64>) -> BTreeSet<i64> {
+    let hot: BTreeSet<i64> = days
+        .iter()
+        .filter(|(d,)| *d >= hot_from)
+        .flat_map(|(d,)| months_of_utc_day(*d))
+        .collect();
+    days.iter()
+        .flat_map(|(d,)| months_of_utc_day(*d))
+        .filter(|m| !hot.contains(m) && !done.contains(m))
+        .collect::<BTreeSet<i64>>()
+        .into_iter()
+        .take(MONTHS_PER_STEP)
+        .collect()
+}
+
 impl Store {
     /// Recounts the stale months of the roll-up from the declarations (and their years from
     /// their months) and clears the marks it has seen, a year of months per transaction.
@@ -146,23 +164,49 @@ impl Store {
     /// the step is the one writer), so its month stays read from the declarations until the
     /// next refresh. Not audited: the roll-up is derived data, like a cache.
     pub async fn refresh_observatory_rollup(&self) -> Result<usize, StoreError> {
-        let mut done = 0;
+        self.refresh_rollup_before(i64::MAX).await
+    }
+
+    /// [`Store::refresh_observatory_rollup`] for the scheduler's tick: the months that meet a
+    /// day marked today or yesterday (UTC) are left to be counted from the declarations (a
+    /// month of them), and recounted once declarations stop coming to them. Recounting the
+    /// current month at every tick while structures declare would hold back their declarations
+    /// (PostgreSQL: the marks' table is locked against writers during a step; SQLite: the step
+    /// is the one writer) for no lasting gain.
+    pub async fn refresh_settled_observatory_rollup(&self) -> Result<usize, StoreError> {
+        self.refresh_rollup_before(crate::db::now().div_euclid(86_400) - 1)
+            .await
+    }
+
+    /// Recounts the stale months that meet no day marked on or after `hot_from` (a UTC day),
+    /// each once.
+    async fn refresh_rollup_before(&self, hot_from: i64) -> Result<usize, StoreError> {
+        let mut done = BTreeSet::new();
         loop {
-            let n = self.refresh_step().await?;
-            done += n;
-            if n == 0 {
-                return Ok(done);
+            let months = self.refresh_step(hot_from, &done).await?;
+            if months.is_empty() {
+                return Ok(done.len());
             }
+            done.extend(months);
         }
     }
 
-    async fn refresh_step(&self) -> Result<usize, StoreError> {
-        // Nothing stale (most ticks): no write transaction at all.
-        let any: Option<(i64,)> = Sql::new("SELECT day FROM observatory_dirty LIMIT 1")
-            .fetch_optional(&self.pool)
+    /// One step: the months it recounted (none when there was nothing to do).
+    async fn refresh_step(
+        &self,
+        hot_from: i64,
+        done: &BTreeSet<i64>,
+    ) -> Result<BTreeSet<i64>, StoreError> {
+        // Nothing stale that may be recounted (most ticks): no write transaction at all.
+        let marked: Vec<(i64,)> = Sql::new("SELECT day FROM observatory_dirty ORDER BY day")
+            .fetch_all(&self.pool)
             .await?;
-        if any.is_none() {
-            return Ok(0);
+        if marked.is_empty() {
+            return Ok(BTreeSet::new());
+        }
+        let meets_months = marked.iter().any(|(d,)| !months_of_utc_day(*d).is_empty());
+        if meets_months && choose(&marked, hot_from, done).is_empty() {
+            return Ok(BTreeSet::new());
         }
         let mut tx = self.begin_write().await?;
         if self.backend == Backend::Postgres {
@@ -174,8 +218,8 @@ impl Store {
             .fetch_all(&mut *tx)
             .await?;
         let stale: BTreeSet<i64> = days.iter().flat_map(|(d,)| months_of_utc_day(*d)).collect();
-        let chosen: BTreeSet<i64> = stale.iter().copied().take(MONTHS_PER_STEP).collect();
-        if chosen.is_empty() {
+        let chosen = choose(&days, hot_from, done);
+        if stale.is_empty() {
             // marks of days that meet no month (none in practice): cleared
             if !days.is_empty() {
                 Sql::new("DELETE FROM observatory_dirty")
@@ -183,7 +227,10 @@ impl Store {
                     .await?;
                 tx.commit().await?;
             }
-            return Ok(0);
+            return Ok(BTreeSet::new());
+        }
+        if chosen.is_empty() {
+            return Ok(BTreeSet::new());
         }
         for idx in &chosen {
             let Some(statements) = month_statements(self.backend, *idx) else {
@@ -210,7 +257,7 @@ impl Store {
             q.execute(&mut *tx).await?;
         }
         tx.commit().await?;
-        Ok(chosen.len())
+        Ok(chosen)
     }
 }
 
@@ -225,4 +272,38 @@ pub(crate) fn offset_expr(from: i64, to: i64) -> String {
         .map(|(s, e)| format!("(t.declared_at >= {s} AND t.declared_at < {e})"))
         .collect();
     format!("CASE WHEN {} THEN 7200 ELSE 3600 END", conds.join(" OR "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The scheduler leaves the months still receiving declarations to the declarations, and a
+    /// refresh recounts each month once even when a day's mark cannot be cleared (a UTC day
+    /// that meets a hot month and another).
+    #[test]
+    fn hot_months_wait_and_each_month_is_recounted_once() {
+        // 2025-03-10 and 2025-06-15 (UTC days), 2025-06-30 (meets June and, in Paris, July 1st).
+        let (march, june, june_end) = (20_157, 20_254, 20_269);
+        let months = |d: i64| months_of_utc_day(d);
+        let all: Vec<(i64,)> = vec![(march,), (june,)];
+        let none = BTreeSet::new();
+        assert_eq!(
+            choose(&all, i64::MAX, &none),
+            months(march).into_iter().chain(months(june)).collect()
+        );
+        // June marked today: only March.
+        assert_eq!(
+            choose(&all, june, &none),
+            months(march).into_iter().collect()
+        );
+        // Recounted already: nothing more in this refresh.
+        let done: BTreeSet<i64> = months(march).into_iter().collect();
+        assert!(choose(&all, june, &done).is_empty());
+        assert_eq!(months(june_end).len(), 2, "{:?}", months(june_end));
+        let edge = vec![(june_end,)];
+        let first: BTreeSet<i64> = choose(&edge, i64::MAX, &none);
+        assert_eq!(first.len(), 2);
+        assert!(choose(&edge, i64::MAX, &first).is_empty());
+    }
 }

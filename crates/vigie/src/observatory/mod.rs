@@ -65,10 +65,10 @@ pub enum ObservatoryAction {
 }
 
 /// At each tick of the scheduler, the stale months of the observatory's roll-up are counted
-/// again.
+/// again, but those still receiving declarations (today's and yesterday's marks).
 pub fn register_jobs(r: &mut crate::worker::Registry) {
     r.every_tick("observatory", |ctx: Arc<crate::worker::Ctx>| async move {
-        match ctx.store.refresh_observatory_rollup().await {
+        match ctx.store.refresh_settled_observatory_rollup().await {
             Ok(0) => {}
             Ok(n) => tracing::info!(months = n, "observatory roll-up refreshed"),
             Err(e) => {
