@@ -139,9 +139,8 @@ fn year_statements(start: i64) -> Vec<String> {
 }
 
 /// The stale months one step recounts: those the marked `days` meet, but none that meets a day
-/// marked on or after `hot_from` and none recounted already (`done`), at most
-/// [`MONTHS_PER_STEP`].
-fn choose(days: &[(i64,)], hot_from: i64, done: &BTreeSet<i64>) -> BTreeSet<i64> {
+/// marked on or after `hot_from`, at most [`MONTHS_PER_STEP`].
+fn choose(days: &[(i64,)], hot_from: i64) -> BTreeSet<i64> {
     let hot: BTreeSet<i64> = days
         .iter()
         .filter(|(d,)| *d >= hot_from)
@@ -149,7 +148,7 @@ fn choose(days: &[(i64,)], hot_from: i64, done: &BTreeSet<i64>) -> BTreeSet<i64>
         .collect();
     days.iter()
         .flat_map(|(d,)| months_of_utc_day(*d))
-        .filter(|m| !hot.contains(m) && !done.contains(m))
+        .filter(|m| !hot.contains(m))
         .collect::<BTreeSet<i64>>()
         .into_iter()
         .take(MONTHS_PER_STEP)
@@ -178,13 +177,15 @@ impl Store {
             .await
     }
 
-    /// Recounts the stale months that meet no day marked on or after `hot_from` (a UTC day),
-    /// each once.
+    /// Recounts the stale months that meet no day marked on or after `hot_from` (a UTC day).
+    /// A day's mark is cleared only by the step that recounted every month it meets; a step that
+    /// recounts nothing new ends the refresh (a day meeting a month left for later and another
+    /// keeps its mark, and would make its other month chosen again).
     async fn refresh_rollup_before(&self, hot_from: i64) -> Result<usize, StoreError> {
         let mut done = BTreeSet::new();
         loop {
-            let months = self.refresh_step(hot_from, &done).await?;
-            if months.is_empty() {
+            let months = self.refresh_step(hot_from).await?;
+            if months.is_empty() || months.is_subset(&done) {
                 return Ok(done.len());
             }
             done.extend(months);
@@ -192,11 +193,7 @@ impl Store {
     }
 
     /// One step: the months it recounted (none when there was nothing to do).
-    async fn refresh_step(
-        &self,
-        hot_from: i64,
-        done: &BTreeSet<i64>,
-    ) -> Result<BTreeSet<i64>, StoreError> {
+    async fn refresh_step(&self, hot_from: i64) -> Result<BTreeSet<i64>, StoreError> {
         // Nothing stale that may be recounted (most ticks): no write transaction at all.
         let marked: Vec<(i64,)> = Sql::new("SELECT day FROM observatory_dirty ORDER BY day")
             .fetch_all(&self.pool)
@@ -205,7 +202,7 @@ impl Store {
             return Ok(BTreeSet::new());
         }
         let meets_months = marked.iter().any(|(d,)| !months_of_utc_day(*d).is_empty());
-        if meets_months && choose(&marked, hot_from, done).is_empty() {
+        if meets_months && choose(&marked, hot_from).is_empty() {
             return Ok(BTreeSet::new());
         }
         let mut tx = self.begin_write().await?;
@@ -218,7 +215,7 @@ impl Store {
             .fetch_all(&mut *tx)
             .await?;
         let stale: BTreeSet<i64> = days.iter().flat_map(|(d,)| months_of_utc_day(*d)).collect();
-        let chosen = choose(&days, hot_from, done);
+        let chosen = choose(&days, hot_from);
         if stale.is_empty() {
             // marks of days that meet no month (none in practice): cleared
             if !days.is_empty() {
@@ -278,32 +275,21 @@ pub(crate) fn offset_expr(from: i64, to: i64) -> String {
 mod tests {
     use super::*;
 
-    /// The scheduler leaves the months still receiving declarations to the declarations, and a
-    /// refresh recounts each month once even when a day's mark cannot be cleared (a UTC day
-    /// that meets a hot month and another).
+    /// The scheduler leaves the months still receiving declarations to the declarations.
     #[test]
-    fn hot_months_wait_and_each_month_is_recounted_once() {
+    fn hot_months_wait() {
         // 2025-03-10 and 2025-06-15 (UTC days), 2025-06-30 (meets June and, in Paris, July 1st).
         let (march, june, june_end) = (20_157, 20_254, 20_269);
         let months = |d: i64| months_of_utc_day(d);
         let all: Vec<(i64,)> = vec![(march,), (june,)];
-        let none = BTreeSet::new();
         assert_eq!(
-            choose(&all, i64::MAX, &none),
+            choose(&all, i64::MAX),
             months(march).into_iter().chain(months(june)).collect()
         );
         // June marked today: only March.
-        assert_eq!(
-            choose(&all, june, &none),
-            months(march).into_iter().collect()
-        );
-        // Recounted already: nothing more in this refresh.
-        let done: BTreeSet<i64> = months(march).into_iter().collect();
-        assert!(choose(&all, june, &done).is_empty());
+        assert_eq!(choose(&all, june), months(march).into_iter().collect());
         assert_eq!(months(june_end).len(), 2, "{:?}", months(june_end));
-        let edge = vec![(june_end,)];
-        let first: BTreeSet<i64> = choose(&edge, i64::MAX, &none);
-        assert_eq!(first.len(), 2);
-        assert!(choose(&edge, i64::MAX, &first).is_empty());
+        assert_eq!(choose(&[(june_end,)], i64::MAX).len(), 2);
+        assert!(choose(&[(june_end,)], june_end).is_empty());
     }
 }

@@ -657,3 +657,39 @@ async fn the_rollup_always_agrees_with_counting_the_declarations() {
         db.cleanup().await;
     }
 }
+
+/// The scheduler's refresh leaves a month still receiving declarations (a day marked today) to
+/// be counted from them, recounts the others, and the full refresh clears everything.
+#[tokio::test]
+async fn the_scheduler_leaves_the_month_being_declared_to_the_declarations() {
+    for db in testing::all().await {
+        seeded(&db).await;
+        let s = &db.store;
+        let pool = crate::sqlx_pool(&db).await;
+        s.refresh_observatory_rollup().await.unwrap();
+        let today = chrono::Utc::now().timestamp().div_euclid(86_400);
+        // 2024-03-10, long settled.
+        for day in [today, 19_792] {
+            sqlx::query(&format!(
+                "INSERT INTO observatory_dirty (day) VALUES ({day})"
+            ))
+            .execute(&pool)
+            .await
+            .unwrap();
+        }
+        let marks = || async {
+            let v: Vec<(i64,)> = sqlx::query_as("SELECT day FROM observatory_dirty ORDER BY day")
+                .fetch_all(&pool)
+                .await
+                .unwrap();
+            v.into_iter().map(|d| d.0).collect::<Vec<_>>()
+        };
+        assert_eq!(s.refresh_settled_observatory_rollup().await.unwrap(), 1);
+        assert_eq!(marks().await, vec![today], "[{}]", db.name);
+        assert_eq!(s.refresh_settled_observatory_rollup().await.unwrap(), 0);
+        assert!(s.refresh_observatory_rollup().await.unwrap() >= 1);
+        assert!(marks().await.is_empty());
+        pool.close().await;
+        db.cleanup().await;
+    }
+}
