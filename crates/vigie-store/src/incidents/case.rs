@@ -113,7 +113,8 @@ impl Store {
     /// The people incident `id` can be assigned to: active accounts whose role may handle
     /// incidents and whose scope covers its structure (the CERT's analysts, the analysts of its
     /// region…), by name. Asked by an analyst who may read the case; the same rule as
-    /// [`Store::assign_incident`] checks, so every name offered is accepted.
+    /// [`Store::assign_incident`] checks, so every name offered is accepted. A regional analyst
+    /// is not shown the national accounts (outside the accounts of their scope).
     pub async fn incident_assignees(
         &self,
         actor: &Actor,
@@ -139,7 +140,13 @@ impl Store {
         let mut q = Sql::new(
             "SELECT u.id AS user_id, u.display_name, u.email, u.role FROM users u WHERE u.disabled = 0 AND (1 = 0",
         );
-        let national = roles_of(ScopeKind::National);
+        // The national team is offered to national readers only: the accounts of a region's
+        // analyst's scope are those of their region (as the user list shows them).
+        let national = if matches!(actor.scope, vigie_domain::role::Scope::National) {
+            roles_of(ScopeKind::National)
+        } else {
+            Vec::new()
+        };
         if !national.is_empty() {
             q.push(" OR u.role IN ").push_in_list(national);
         }

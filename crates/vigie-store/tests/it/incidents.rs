@@ -623,7 +623,7 @@ async fn a_case_is_offered_to_the_analysts_whose_scope_covers_it_and_queued_as_t
             .map(|p| p.user_id)
             .collect();
         for (who, expected) in [
-            (&w.cert, true),
+            (&w.cert, false),
             (&w.region84, true),
             (&w.region11, false),
             (&w.admin, false),
@@ -637,8 +637,19 @@ async fn a_case_is_offered_to_the_analysts_whose_scope_covers_it_and_queued_as_t
                 who.label
             );
         }
+        // The CERT is offered the national team and the region's analysts.
+        let national: Vec<i64> = s
+            .incident_assignees(&w.cert, id)
+            .await
+            .unwrap()
+            .iter()
+            .map(|p| p.user_id)
+            .collect();
+        assert!(national.contains(&w.cert.user_id.unwrap()));
+        assert!(national.contains(&w.region84.user_id.unwrap()));
+        assert!(!national.contains(&w.region11.user_id.unwrap()));
         // Every person offered is accepted by the assignment's own rule.
-        for u in &offered {
+        for u in offered.iter().chain(&national) {
             s.assign_incident(&w.region84, id, Some(*u)).await.unwrap();
         }
         // Asked by someone who does not handle cases, or about a case out of one's scope.
