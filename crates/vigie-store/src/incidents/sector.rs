@@ -102,7 +102,10 @@ impl SectorAlertDraft {
     fn checked(&self) -> Result<(String, String, String, Tlp), StoreError> {
         let product = product_key(&self.product)?;
         let advisory = self.advisory.trim().to_string();
+        // An advisory id, also written into the e-mail's link: no dots leading or in pairs.
         if advisory.chars().count() > 64
+            || advisory.starts_with('.')
+            || advisory.contains("..")
             || !advisory
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':'))

@@ -827,6 +827,13 @@ async fn a_sector_alert_warns_the_structures_that_run_the_product_and_names_no_v
             ),
             (
                 SectorAlertDraft {
+                    advisory: "..".into(),
+                    ..draft.clone()
+                },
+                "incidents-sector-advisory-invalid",
+            ),
+            (
+                SectorAlertDraft {
                     product: String::new(),
                     ..draft.clone()
                 },
