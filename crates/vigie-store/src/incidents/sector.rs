@@ -59,6 +59,8 @@ pub struct SectorTarget {
 /// Whom an alert on a product would reach, before it is sent.
 #[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct SectorPreview {
+    /// The case's reference (`INC-2026-000042`).
+    pub reference: String,
     pub product: String,
     pub product_name: String,
     pub exposed_only: bool,
@@ -179,6 +181,7 @@ impl Store {
         .await?;
         let capped = found.len() > SECTOR_MAX_TARGETS;
         Ok(SectorPreview {
+            reference: row.reference(),
             product_name: crate::watch::product_name(&product),
             product,
             exposed_only,

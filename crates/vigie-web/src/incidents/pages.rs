@@ -24,7 +24,7 @@ use vigie_store::registry::Structure;
 use crate::auth::{Authed, Page};
 use crate::error::AppError;
 use crate::i18n::Tr;
-use crate::ui::{page, region_options, render, render_status, Ctx, Opt};
+use crate::ui::{checked, page, region_options, render, render_status, Ctx, Opt};
 use crate::AppState;
 
 /// Options of an enumeration of `vigie_incidents`, labelled in the reader's language.
@@ -394,15 +394,7 @@ async fn show_page(
                 .into_iter()
                 .map(|p| Opt {
                     value: p.user_id.to_string(),
-                    label: format!(
-                        "{} — {}",
-                        p.display_name,
-                        label_of::<vigie_domain::role::Role>(&p.role, |r| if code == "fr" {
-                            r.label_fr()
-                        } else {
-                            r.label_en()
-                        })
-                    ),
+                    label: format!("{} — {}", p.display_name, tr.role(&p.role)),
                     selected: i.assignee_user_id == Some(p.user_id),
                 }),
         );
@@ -576,7 +568,7 @@ pub(crate) async fn support(
     Form(f): Form<SupportForm>,
 ) -> Response {
     page!(a, {
-        let given = matches!(f.given.trim(), "1" | "true" | "on");
+        let given = checked(f.given.trim());
         let r = st.store.record_incident_support(&a.actor, id, given).await;
         after(&st, &a, id, r).await
     })
@@ -794,9 +786,9 @@ impl QueueForm {
         QueueQuery {
             status: some(&self.status),
             severity: some(&self.severity),
-            overdue: Some(matches!(self.overdue.as_str(), "1" | "true" | "on")),
+            overdue: Some(checked(&self.overdue)),
             region: some(&self.region),
-            mine: Some(matches!(self.mine.as_str(), "1" | "true" | "on")),
+            mine: Some(checked(&self.mine)),
             page: self.page,
         }
     }
@@ -931,8 +923,8 @@ pub(crate) async fn queue(
             pages: p.pages,
             prev: f.link(p.page - 1),
             next: f.link(p.page + 1),
-            f_overdue: matches!(f.overdue.as_str(), "1" | "true" | "on"),
-            f_mine: matches!(f.mine.as_str(), "1" | "true" | "on"),
+            f_overdue: checked(&f.overdue),
+            f_mine: checked(&f.mine),
             can_handle: a.actor.can(Permission::HandleIncidents),
             statuses,
             severities,

@@ -16,7 +16,7 @@ use vigie_store::incidents::{SectorAlertDraft, SectorPreview, SECTOR_MAX_TARGETS
 use crate::auth::{Authed, Page};
 use crate::error::AppError;
 use crate::incidents::pages::problem_text;
-use crate::ui::{page, render, render_status, Ctx, Opt};
+use crate::ui::{checked, page, render, render_status, Ctx, Opt};
 use crate::AppState;
 
 /// How many of the structures reached the preview lists by name.
@@ -40,10 +40,6 @@ impl PreviewQuery {
             other => other,
         }
     }
-}
-
-fn checked(v: &str) -> bool {
-    matches!(v, "1" | "true" | "on")
 }
 
 pub(crate) struct TargetView {
@@ -83,7 +79,6 @@ async fn sector_page(
         .store
         .sector_alert_preview(&a.actor, id, product, exposed_only)
         .await?;
-    let case = st.store.get_incident_case(&a.actor, id).await?;
     let tr = a.tr();
     let chosen = typed.map(|(d, _)| d.tlp.as_str()).unwrap_or("amber");
     let tlps = [Tlp::Amber, Tlp::Green, Tlp::Clear]
@@ -111,7 +106,7 @@ async fn sector_page(
     let page = SectorPage {
         ctx: Ctx::of(a),
         id,
-        reference: case.reference,
+        reference: p.reference.clone(),
         more: p.targets.len().saturating_sub(SHOWN),
         max: SECTOR_MAX_TARGETS,
         shown,
